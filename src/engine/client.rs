@@ -1,0 +1,499 @@
+//! The client pool: N connections to any address, each with its own state
+//! and counters, to which frames (or raw bytes) are sent one or all at once.
+//!
+//! Each connection has a reader task and a writer task, so a peer that
+//! echoes slowly can never deadlock a large send. The writer stamps each
+//! frame it sends; the reader matches echoes to stamps in order and records
+//! the round trip.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::sync::{Semaphore, mpsc};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::journal::{Direction, RecordKind, Side};
+use super::limits::Limits;
+use super::reader::FrameReader;
+use super::shared::{Recorder, Shared};
+use super::stats::{CounterSnapshot, Counters};
+
+/// How long a connect may take before it counts as timed out.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connects in flight at once, so thousands queue instead of flooding the backlog.
+const CONNECTS_IN_FLIGHT: usize = 256;
+/// Messages that may wait in one connection's send queue.
+const SEND_QUEUE: usize = 1024;
+
+/// Whether a connection speaks the frame protocol or raw bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClientMode {
+    /// Replies are decoded as frames; round trips are measured.
+    #[default]
+    Framed,
+    /// Every read is recorded as a raw chunk.
+    Raw,
+}
+
+/// Why a connection is closed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub enum CloseReason {
+    /// Nothing listened at the address.
+    Refused,
+    /// The connect did not finish in time.
+    TimedOut,
+    /// The peer reset the connection.
+    Reset,
+    /// The peer closed it cleanly (as the tutorial's server does after a reply).
+    ClosedByPeer,
+    /// The user disconnected it.
+    ClosedByUser,
+    /// The peer sent a frame that failed to decode.
+    ProtocolError(String),
+    /// Anything else the operating system reported.
+    Failed(String),
+}
+
+impl std::fmt::Display for CloseReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CloseReason::Refused => f.write_str("refused"),
+            CloseReason::TimedOut => f.write_str("timed out"),
+            CloseReason::Reset => f.write_str("reset by peer"),
+            CloseReason::ClosedByPeer => f.write_str("closed by peer"),
+            CloseReason::ClosedByUser => f.write_str("closed by user"),
+            CloseReason::ProtocolError(error) => write!(f, "protocol error: {error}"),
+            CloseReason::Failed(error) => write!(f, "failed: {error}"),
+        }
+    }
+}
+
+impl CloseReason {
+    fn from_io(error: &std::io::Error) -> Self {
+        match error.kind() {
+            std::io::ErrorKind::ConnectionRefused => CloseReason::Refused,
+            std::io::ErrorKind::TimedOut => CloseReason::TimedOut,
+            std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted => {
+                CloseReason::Reset
+            }
+            _ => CloseReason::Failed(error.to_string()),
+        }
+    }
+}
+
+/// Where a connection is in its life.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub enum ConnState {
+    /// The connect is in progress.
+    Connecting,
+    /// Open and usable.
+    Open,
+    /// Closed, and why.
+    Closed(CloseReason),
+}
+
+impl std::fmt::Display for ConnState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConnState::Connecting => f.write_str("connecting"),
+            ConnState::Open => f.write_str("open"),
+            ConnState::Closed(reason) => write!(f, "closed: {reason}"),
+        }
+    }
+}
+
+/// One client connection as the pool tracks it.
+#[derive(Debug)]
+struct ClientConn {
+    id: u32,
+    target: SocketAddr,
+    mode: ClientMode,
+    state: Mutex<ConnState>,
+    local: Mutex<Option<SocketAddr>>,
+    counters: Arc<Counters>,
+    sender: Mutex<Option<mpsc::Sender<Bytes>>>,
+    cancel: CancellationToken,
+}
+
+impl ClientConn {
+    fn state(&self) -> ConnState {
+        self.state
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or(ConnState::Connecting)
+    }
+
+    /// Moves to `state` unless already closed (the first reason wins).
+    fn set_state(&self, state: ConnState) {
+        if let Ok(mut current) = self.state.lock()
+            && !matches!(*current, ConnState::Closed(_))
+        {
+            *current = state;
+        }
+    }
+
+    fn close(&self, reason: CloseReason) {
+        self.set_state(ConnState::Closed(reason));
+        if let Ok(mut sender) = self.sender.lock() {
+            sender.take();
+        }
+        self.cancel.cancel();
+    }
+}
+
+/// A connection's state and counters, for display.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ConnectionSummary {
+    /// Connection id (as in the journal).
+    pub id: u32,
+    /// The address connected to.
+    pub target: SocketAddr,
+    /// The local address, once connected.
+    pub local: Option<SocketAddr>,
+    /// Framed or raw.
+    pub mode: ClientMode,
+    /// Where it is in its life.
+    pub state: ConnState,
+    /// Its counters.
+    pub counters: CounterSnapshot,
+}
+
+/// Which connections a send goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum SendTarget {
+    /// Every open connection.
+    All,
+    /// The connection with this id.
+    One(u32),
+}
+
+/// What became of a send.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SendReport {
+    /// Connections the message was queued on.
+    pub queued: usize,
+    /// Connections whose send queue was full.
+    pub queue_full: usize,
+    /// Targeted connections that were not open.
+    pub not_open: usize,
+}
+
+/// What became of a connect request.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConnectReport {
+    /// Connections opened.
+    pub opened: usize,
+    /// Connections that failed (see each one's state for why).
+    pub failed: usize,
+}
+
+/// Why connections could not even be attempted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PoolError {
+    /// Asked for zero connections or more than the cap.
+    #[error("connection count must be between 1 and {max}, not {asked}")]
+    BadCount {
+        /// The count asked for.
+        asked: usize,
+        /// The cap.
+        max: usize,
+    },
+    /// The new connections would take the pool over the cap.
+    #[error("{open} connections are open; {asked} more would pass the cap of {max}")]
+    OverCap {
+        /// Open now.
+        open: usize,
+        /// Asked for.
+        asked: usize,
+        /// The cap.
+        max: usize,
+    },
+}
+
+/// The pool of client connections.
+#[derive(Debug, Clone, Default)]
+pub struct ClientPool {
+    conns: Arc<Mutex<Vec<Arc<ClientConn>>>>,
+}
+
+impl ClientPool {
+    /// An empty pool.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn conns(&self) -> Vec<Arc<ClientConn>> {
+        self.conns.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    /// Connections not yet closed.
+    pub fn live_count(&self) -> usize {
+        self.conns
+            .lock()
+            .map(|c| {
+                c.iter()
+                    .filter(|c| !matches!(c.state(), ConnState::Closed(_)))
+                    .count()
+            })
+            .unwrap_or(0)
+    }
+
+    /// Every connection's state and counters, in the order they were opened.
+    pub fn summaries(&self) -> Vec<ConnectionSummary> {
+        self.conns()
+            .iter()
+            .map(|c| ConnectionSummary {
+                id: c.id,
+                target: c.target,
+                local: c.local.lock().ok().and_then(|l| *l),
+                mode: c.mode,
+                state: c.state(),
+                counters: c.counters.snapshot(),
+            })
+            .collect()
+    }
+
+    /// Opens `count` connections to `target`, at most a few hundred connects
+    /// in flight at once; returns when every one is open or has failed.
+    pub async fn connect(
+        &self,
+        target: SocketAddr,
+        count: usize,
+        mode: ClientMode,
+        limits: Limits,
+        shared: Arc<Shared>,
+    ) -> Result<ConnectReport, PoolError> {
+        let max = limits.max_connections;
+        if count == 0 || count > max {
+            return Err(PoolError::BadCount { asked: count, max });
+        }
+        let open = self.live_count();
+        if open + count > max {
+            return Err(PoolError::OverCap {
+                open,
+                asked: count,
+                max,
+            });
+        }
+        let new: Vec<Arc<ClientConn>> = (0..count)
+            .map(|_| {
+                Arc::new(ClientConn {
+                    id: shared.next_connection_id(),
+                    target,
+                    mode,
+                    state: Mutex::new(ConnState::Connecting),
+                    local: Mutex::new(None),
+                    counters: Arc::new(Counters::default()),
+                    sender: Mutex::new(None),
+                    cancel: CancellationToken::new(),
+                })
+            })
+            .collect();
+        if let Ok(mut conns) = self.conns.lock() {
+            conns.extend(new.iter().cloned());
+        }
+        shared.mark_changed();
+        let gate = Arc::new(Semaphore::new(CONNECTS_IN_FLIGHT));
+        let attempts: Vec<_> = new
+            .into_iter()
+            .map(|conn| {
+                let (gate, shared) = (gate.clone(), shared.clone());
+                tokio::spawn(async move {
+                    let _permit = gate.acquire_owned().await;
+                    open_connection(conn, limits, shared).await
+                })
+            })
+            .collect();
+        let mut report = ConnectReport::default();
+        for attempt in attempts {
+            match attempt.await {
+                Ok(true) => report.opened += 1,
+                _ => report.failed += 1,
+            }
+        }
+        Ok(report)
+    }
+
+    /// Queues `bytes` on the targeted connections without waiting.
+    pub fn send(&self, target: SendTarget, bytes: &Bytes) -> SendReport {
+        let mut report = SendReport::default();
+        for conn in self.conns() {
+            if matches!(target, SendTarget::One(id) if id != conn.id) {
+                continue;
+            }
+            let sender = conn.sender.lock().ok().and_then(|s| s.clone());
+            match sender.map(|s| s.try_send(bytes.clone())) {
+                Some(Ok(())) => report.queued += 1,
+                Some(Err(mpsc::error::TrySendError::Full(_))) => report.queue_full += 1,
+                _ if matches!(target, SendTarget::One(_)) || conn.state() == ConnState::Open => {
+                    report.not_open += 1
+                }
+                _ => {}
+            }
+        }
+        report
+    }
+
+    /// Closes every connection.
+    pub fn disconnect_all(&self) {
+        for conn in self.conns() {
+            conn.close(CloseReason::ClosedByUser);
+        }
+    }
+
+    /// Forgets closed connections.
+    pub fn clear_closed(&self) {
+        if let Ok(mut conns) = self.conns.lock() {
+            conns.retain(|c| !matches!(c.state(), ConnState::Closed(_)));
+        }
+    }
+}
+
+/// Connects one connection and starts its tasks; false if the connect failed.
+async fn open_connection(conn: Arc<ClientConn>, limits: Limits, shared: Arc<Shared>) -> bool {
+    let connect = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(conn.target));
+    let stream = match connect.await {
+        Ok(Ok(stream)) => stream,
+        Ok(Err(error)) => {
+            conn.close(CloseReason::from_io(&error));
+            shared.stats.client.count_error();
+            shared.mark_changed();
+            return false;
+        }
+        Err(_) => {
+            conn.close(CloseReason::TimedOut);
+            shared.stats.client.count_error();
+            shared.mark_changed();
+            return false;
+        }
+    };
+    let _ = stream.set_nodelay(true);
+    if let Ok(mut local) = conn.local.lock() {
+        *local = stream.local_addr().ok();
+    }
+    let recorder = Recorder::new(
+        shared.clone(),
+        conn.id,
+        Side::Client,
+        conn.target,
+        conn.counters.clone(),
+    );
+    let (tx, rx) = mpsc::channel(SEND_QUEUE);
+    if let Ok(mut sender) = conn.sender.lock() {
+        *sender = Some(tx);
+    }
+    if conn.cancel.is_cancelled() {
+        return false;
+    }
+    conn.set_state(ConnState::Open);
+    shared.mark_changed();
+    let (read_half, write_half) = stream.into_split();
+    let stamps = Arc::new(Mutex::new(VecDeque::new()));
+    tokio::spawn(write_loop(
+        conn.clone(),
+        write_half,
+        rx,
+        recorder.clone(),
+        stamps.clone(),
+    ));
+    tokio::spawn(read_loop(conn, read_half, limits, recorder, stamps));
+    true
+}
+
+type Stamps = Arc<Mutex<VecDeque<Instant>>>;
+
+async fn write_loop(
+    conn: Arc<ClientConn>,
+    mut socket: OwnedWriteHalf,
+    mut rx: mpsc::Receiver<Bytes>,
+    recorder: Recorder,
+    stamps: Stamps,
+) {
+    let kind = match conn.mode {
+        ClientMode::Framed => RecordKind::Frame,
+        ClientMode::Raw => RecordKind::Chunk,
+    };
+    loop {
+        let message = tokio::select! {
+            _ = conn.cancel.cancelled() => return,
+            message = rx.recv() => message,
+        };
+        let Some(bytes) = message else { return };
+        if conn.mode == ClientMode::Framed
+            && let Ok(mut stamps) = stamps.lock()
+        {
+            stamps.push_back(Instant::now());
+        }
+        if let Err(error) = socket.write_all(&bytes).await {
+            conn.close(CloseReason::from_io(&error));
+            recorder.shared().mark_changed();
+            return;
+        }
+        recorder.bytes(Direction::Sent, kind, &bytes);
+    }
+}
+
+async fn read_loop(
+    conn: Arc<ClientConn>,
+    mut socket: OwnedReadHalf,
+    limits: Limits,
+    recorder: Recorder,
+    stamps: Stamps,
+) {
+    let reason = tokio::select! {
+        _ = conn.cancel.cancelled() => CloseReason::ClosedByUser,
+        reason = read_until_closed(&conn, &mut socket, limits, &recorder, &stamps) => reason,
+    };
+    conn.close(reason);
+    recorder.shared().mark_changed();
+}
+
+async fn read_until_closed(
+    conn: &ClientConn,
+    socket: &mut OwnedReadHalf,
+    limits: Limits,
+    recorder: &Recorder,
+    stamps: &Stamps,
+) -> CloseReason {
+    if conn.mode == ClientMode::Raw {
+        let mut buf = BytesMut::with_capacity(16 * 1024);
+        loop {
+            buf.reserve(16 * 1024);
+            match socket.read_buf(&mut buf).await {
+                Ok(0) => return CloseReason::ClosedByPeer,
+                Ok(_) => recorder.bytes(
+                    Direction::Received,
+                    RecordKind::Chunk,
+                    &buf.split().freeze(),
+                ),
+                Err(error) => return CloseReason::from_io(&error),
+            }
+        }
+    }
+    let mut reader = FrameReader::new(limits.max_content_length, limits.read_timeout);
+    loop {
+        match reader.next(socket).await {
+            Ok(Some(frame)) => {
+                recorder.frame(Direction::Received, &frame);
+                let sent = stamps.lock().ok().and_then(|mut s| s.pop_front());
+                if let Some(sent) = sent {
+                    recorder.shared().stats.latency.record(sent.elapsed());
+                }
+            }
+            Ok(None) => return CloseReason::ClosedByPeer,
+            Err(failure) => {
+                let reason = CloseReason::ProtocolError(failure.error.reason.to_string());
+                recorder.error(failure.error, &failure.partial);
+                return reason;
+            }
+        }
+    }
+}

@@ -1,0 +1,412 @@
+//! The protocol as a `tokio_util` codec: frames in, frames out.
+//!
+//! Like mini-redis's `Frame::check`, decoding first asks whether a whole part
+//! is buffered and only then looks at it; a short buffer is "read more", not
+//! an error. The header is validated as soon as it is complete, so a frame
+//! that announces too much content is rejected before any of it is buffered.
+//! Every error names the part that failed and the stream offset where the
+//! frame began.
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use tokio_util::codec::{Decoder, Encoder};
+
+use super::frame::{Frame, PROTO_HEADER_LEN};
+
+/// The three parts of a frame, for error reports and highlighting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FramePart {
+    /// The 2-byte length prefix.
+    ProtoHeader,
+    /// The JSON header.
+    Header,
+    /// The content.
+    Content,
+}
+
+impl std::fmt::Display for FramePart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FramePart::ProtoHeader => "proto-header",
+            FramePart::Header => "header",
+            FramePart::Content => "content",
+        })
+    }
+}
+
+/// Why a frame was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum DecodeReason {
+    /// The proto-header is 0.
+    #[error("proto-header is 0: the frame has no header")]
+    EmptyHeader,
+    /// The header bytes are not UTF-8.
+    #[error("header is not valid UTF-8 (bad byte at header offset {valid_up_to})")]
+    NotUtf8 {
+        /// How many leading bytes were valid.
+        valid_up_to: usize,
+    },
+    /// The header is not JSON at all.
+    #[error("header is not valid JSON: {detail}")]
+    NotJson {
+        /// serde_json's description of the problem.
+        detail: String,
+    },
+    /// The header is JSON, but not an object.
+    #[error("header is a JSON {found}, not an object")]
+    NotObject {
+        /// What it is instead (array, string, ...).
+        found: String,
+    },
+    /// A required key is absent.
+    #[error("required key \"{key}\" is missing")]
+    MissingKey {
+        /// The missing key.
+        key: String,
+    },
+    /// A required key has a value of the wrong type.
+    #[error("\"{key}\" must be {expected}, found {found}")]
+    WrongType {
+        /// The key.
+        key: String,
+        /// What was expected.
+        expected: String,
+        /// The value found, as JSON text (shortened).
+        found: String,
+    },
+    /// `content-length` is over the configured limit.
+    #[error("content-length {length} is over the limit of {limit} bytes")]
+    ContentTooLong {
+        /// The announced length.
+        length: u64,
+        /// The configured limit.
+        limit: u64,
+    },
+    /// The connection closed before the frame was complete.
+    #[error("connection closed after {received} of {expected} bytes of the {part}")]
+    Truncated {
+        /// The part that was cut short.
+        part: FramePart,
+        /// Bytes of that part that did arrive.
+        received: u64,
+        /// Bytes that part should have had.
+        expected: u64,
+    },
+    /// The frame stalled longer than the read timeout.
+    #[error("frame stalled: {received} bytes in {timeout_ms} ms, the read timeout")]
+    Timeout {
+        /// Bytes of the frame that did arrive.
+        received: u64,
+        /// The read timeout in milliseconds.
+        timeout_ms: u64,
+    },
+    /// The socket failed mid-frame (reset, for example).
+    #[error("{detail}")]
+    Io {
+        /// The operating system's description.
+        detail: String,
+    },
+}
+
+/// A rejected frame: where it began, which part failed, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[error("frame at stream offset {offset}: {part}: {reason}")]
+pub struct DecodeError {
+    /// Offset in the connection's byte stream where the frame started.
+    pub offset: u64,
+    /// The part of the frame that failed.
+    pub part: FramePart,
+    /// The reason.
+    pub reason: DecodeReason,
+}
+
+/// Where the decoder is within the current frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Waiting for the 2-byte proto-header.
+    ProtoHeader,
+    /// The header (of this many bytes) is being buffered.
+    Header { header_len: usize },
+    /// The header was valid; the content is being buffered.
+    Content {
+        header_len: usize,
+        content_len: usize,
+    },
+}
+
+/// Decodes and encodes frames; one per connection, since it tracks the
+/// stream offset.
+#[derive(Debug, Clone)]
+pub struct FrameCodec {
+    max_content_length: u64,
+    state: State,
+    stream_offset: u64,
+}
+
+impl FrameCodec {
+    /// A codec that rejects content longer than `max_content_length`.
+    pub fn new(max_content_length: u64) -> Self {
+        Self {
+            max_content_length,
+            state: State::ProtoHeader,
+            stream_offset: 0,
+        }
+    }
+
+    /// Offset in the stream where the frame being decoded began.
+    pub fn frame_offset(&self) -> u64 {
+        self.stream_offset
+    }
+
+    /// The error for a connection that ended (or stalled) with `buffered`
+    /// bytes of the current frame received; `None` at a frame boundary.
+    pub fn incomplete(&self, buffered: usize) -> Option<DecodeError> {
+        if buffered == 0 {
+            return None;
+        }
+        let (part, received, expected) = match self.state {
+            State::ProtoHeader => (FramePart::ProtoHeader, buffered, PROTO_HEADER_LEN),
+            State::Header { header_len } => {
+                (FramePart::Header, buffered - PROTO_HEADER_LEN, header_len)
+            }
+            State::Content {
+                header_len,
+                content_len,
+            } => (
+                FramePart::Content,
+                buffered - PROTO_HEADER_LEN - header_len,
+                content_len,
+            ),
+        };
+        Some(self.error(
+            part,
+            DecodeReason::Truncated {
+                part,
+                received: received as u64,
+                expected: expected as u64,
+            },
+        ))
+    }
+
+    /// The error for a frame that stalled past the read timeout.
+    pub fn timed_out(&self, buffered: usize, timeout: std::time::Duration) -> DecodeError {
+        let part = self.current_part();
+        self.error(
+            part,
+            DecodeReason::Timeout {
+                received: buffered as u64,
+                timeout_ms: timeout.as_millis() as u64,
+            },
+        )
+    }
+
+    /// The error for a socket failure with `buffered` bytes of a frame read.
+    pub fn io_error(&self, detail: String) -> DecodeError {
+        self.error(self.current_part(), DecodeReason::Io { detail })
+    }
+
+    fn current_part(&self) -> FramePart {
+        match self.state {
+            State::ProtoHeader => FramePart::ProtoHeader,
+            State::Header { .. } => FramePart::Header,
+            State::Content { .. } => FramePart::Content,
+        }
+    }
+
+    fn error(&self, part: FramePart, reason: DecodeReason) -> DecodeError {
+        DecodeError {
+            offset: self.stream_offset,
+            part,
+            reason,
+        }
+    }
+
+    fn check_header(&self, bytes: &[u8]) -> Result<usize, DecodeReason> {
+        let text = std::str::from_utf8(bytes).map_err(|e| DecodeReason::NotUtf8 {
+            valid_up_to: e.valid_up_to(),
+        })?;
+        validate_header(text, self.max_content_length)
+    }
+}
+
+/// The required keys, borrowed as raw JSON so validation allocates nothing.
+#[derive(Deserialize)]
+struct RequiredKeys<'a> {
+    #[serde(borrow, default)]
+    byteorder: Option<&'a RawValue>,
+    #[serde(borrow, default, rename = "content-type")]
+    content_type: Option<&'a RawValue>,
+    #[serde(borrow, default, rename = "content-encoding")]
+    content_encoding: Option<&'a RawValue>,
+    #[serde(borrow, default, rename = "content-length")]
+    content_length: Option<&'a RawValue>,
+}
+
+/// Checks a header's text and returns its `content-length`.
+pub fn validate_header(text: &str, max_content_length: u64) -> Result<usize, DecodeReason> {
+    let keys: RequiredKeys = match serde_json::from_str(text) {
+        Ok(keys) => keys,
+        Err(error) => return Err(describe_non_object(text, error)),
+    };
+    require_string("byteorder", keys.byteorder)?;
+    require_string("content-type", keys.content_type)?;
+    require_string("content-encoding", keys.content_encoding)?;
+    let raw = keys
+        .content_length
+        .ok_or_else(|| missing("content-length"))?;
+    let length = match serde_json::from_str::<serde_json::Value>(raw.get()) {
+        Ok(serde_json::Value::Number(n)) if n.is_u64() => n.as_u64().unwrap_or(u64::MAX),
+        _ => return Err(wrong_type("content-length", "a non-negative integer", raw)),
+    };
+    if length > max_content_length {
+        return Err(DecodeReason::ContentTooLong {
+            length,
+            limit: max_content_length,
+        });
+    }
+    usize::try_from(length).map_err(|_| DecodeReason::ContentTooLong {
+        length,
+        limit: max_content_length,
+    })
+}
+
+fn describe_non_object(text: &str, error: serde_json::Error) -> DecodeReason {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        // An object that still failed (a duplicated required key, say).
+        Ok(serde_json::Value::Object(_)) => DecodeReason::NotJson {
+            detail: error.to_string(),
+        },
+        Ok(value) => DecodeReason::NotObject {
+            found: json_kind(&value).to_owned(),
+        },
+        Err(_) => DecodeReason::NotJson {
+            detail: error.to_string(),
+        },
+    }
+}
+
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "boolean",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
+    }
+}
+
+fn missing(key: &str) -> DecodeReason {
+    DecodeReason::MissingKey {
+        key: key.to_owned(),
+    }
+}
+
+fn wrong_type(key: &str, expected: &str, raw: &RawValue) -> DecodeReason {
+    let mut found: String = raw.get().chars().take(40).collect();
+    if found.len() < raw.get().len() {
+        found.push('…');
+    }
+    DecodeReason::WrongType {
+        key: key.to_owned(),
+        expected: expected.to_owned(),
+        found,
+    }
+}
+
+fn require_string(key: &str, raw: Option<&RawValue>) -> Result<(), DecodeReason> {
+    let raw = raw.ok_or_else(|| missing(key))?;
+    if raw.get().starts_with('"') {
+        Ok(())
+    } else {
+        Err(wrong_type(key, "a string", raw))
+    }
+}
+
+impl Decoder for FrameCodec {
+    type Item = Frame;
+    type Error = DecodeError;
+
+    fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, DecodeError> {
+        loop {
+            match self.state {
+                State::ProtoHeader => {
+                    if buf.len() < PROTO_HEADER_LEN {
+                        return Ok(None);
+                    }
+                    let header_len = usize::from(u16::from_be_bytes([buf[0], buf[1]]));
+                    if header_len == 0 {
+                        return Err(self.error(FramePart::ProtoHeader, DecodeReason::EmptyHeader));
+                    }
+                    self.state = State::Header { header_len };
+                }
+                State::Header { header_len } => {
+                    let header_end = PROTO_HEADER_LEN + header_len;
+                    if buf.len() < header_end {
+                        buf.reserve(header_end - buf.len());
+                        return Ok(None);
+                    }
+                    let content_len = self
+                        .check_header(&buf[PROTO_HEADER_LEN..header_end])
+                        .map_err(|reason| self.error(FramePart::Header, reason))?;
+                    self.state = State::Content {
+                        header_len,
+                        content_len,
+                    };
+                }
+                State::Content {
+                    header_len,
+                    content_len,
+                } => {
+                    let total = PROTO_HEADER_LEN + header_len + content_len;
+                    if buf.len() < total {
+                        buf.reserve(total - buf.len());
+                        return Ok(None);
+                    }
+                    let raw = buf.split_to(total).freeze();
+                    self.state = State::ProtoHeader;
+                    self.stream_offset += total as u64;
+                    return Ok(Some(Frame::from_validated(raw, header_len)));
+                }
+            }
+        }
+    }
+
+    fn decode_eof(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, DecodeError> {
+        match self.decode(buf)? {
+            Some(frame) => Ok(Some(frame)),
+            None => match self.incomplete(buf.len()) {
+                Some(error) => {
+                    buf.advance(buf.len());
+                    Err(error)
+                }
+                None => Ok(None),
+            },
+        }
+    }
+}
+
+impl Encoder<Bytes> for FrameCodec {
+    type Error = std::io::Error;
+
+    /// Frames are built whole (see `FrameBuilder`); encoding copies them out.
+    fn encode(&mut self, frame: Bytes, dst: &mut BytesMut) -> Result<(), std::io::Error> {
+        dst.put_slice(&frame);
+        Ok(())
+    }
+}
+
+impl From<std::io::Error> for DecodeError {
+    fn from(error: std::io::Error) -> Self {
+        DecodeError {
+            offset: 0,
+            part: FramePart::ProtoHeader,
+            reason: DecodeReason::Io {
+                detail: error.to_string(),
+            },
+        }
+    }
+}

@@ -1,0 +1,355 @@
+//! Saving the journal to a file and reading it back.
+//!
+//! JSON Lines: one record a line, the header as JSON (verbatim when it fits
+//! on one line, so the bytes round-trip exactly), content as text when it is
+//! valid UTF-8 and as base64 otherwise. The text format is for reading:
+//! each record with its header and a hex dump. Saving writes a temporary
+//! file beside the target and renames it, so an existing file is never left
+//! half-written; loading keeps every good line and reports the bad ones.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use bytes::{BufMut, Bytes, BytesMut};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use super::codec::DecodeError;
+use super::frame::PROTO_HEADER_LEN;
+use super::hexdump;
+use super::journal::{
+    Direction, Entry, Journal, JournalLimits, JournalSnapshot, RecordKind, RecordView, Side,
+};
+
+/// How often (in records) saving reports progress.
+const PROGRESS_EVERY: usize = 16 * 1024;
+
+/// The two file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum LogFormat {
+    /// One JSON object a line; can be opened again.
+    JsonLines,
+    /// Readable text with hex dumps.
+    Text,
+}
+
+impl LogFormat {
+    /// The format a path's extension asks for: `.txt`/`.log` text, else JSON Lines.
+    pub fn from_path(path: &Path) -> Self {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("txt" | "log") => LogFormat::Text,
+            _ => LogFormat::JsonLines,
+        }
+    }
+}
+
+/// What can go wrong saving or loading a log.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalFileError {
+    /// The file could not be created, written, renamed or read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+}
+
+/// A line of a log file that could not be read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    /// 1-based line number.
+    pub line: usize,
+    /// What was wrong with it.
+    pub reason: String,
+}
+
+/// What saving wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SaveSummary {
+    /// Records written.
+    pub records: usize,
+    /// Bytes of the file.
+    pub file_bytes: u64,
+}
+
+/// A log read back from a file.
+#[derive(Debug)]
+pub struct LoadedLog {
+    /// The records that read cleanly.
+    pub journal: Journal,
+    /// The lines that did not.
+    pub bad_lines: Vec<LineError>,
+}
+
+/// One line of a JSON Lines log, as written.
+#[derive(Serialize)]
+struct LineOut<'a> {
+    seq: u64,
+    time_us: u64,
+    side: Side,
+    conn: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    peer: Option<SocketAddr>,
+    direction: Direction,
+    kind: RecordKind,
+    wire_len: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    header: Option<Box<RawValue>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    header_text: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_base64: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a DecodeError>,
+}
+
+/// One line of a JSON Lines log, as read.
+#[derive(Deserialize)]
+struct LineIn {
+    #[serde(default)]
+    seq: u64,
+    time_us: u64,
+    side: Side,
+    conn: u32,
+    #[serde(default)]
+    peer: Option<SocketAddr>,
+    direction: Direction,
+    kind: RecordKind,
+    #[serde(default)]
+    wire_len: Option<u32>,
+    #[serde(default)]
+    header: Option<Box<RawValue>>,
+    #[serde(default)]
+    header_text: Option<String>,
+    #[serde(default)]
+    content: Option<String>,
+    #[serde(default)]
+    content_base64: Option<String>,
+    #[serde(default)]
+    error: Option<DecodeError>,
+}
+
+/// Saves `snapshot` to `path`, calling `progress(done, total)` as it goes.
+pub fn save(
+    snapshot: &JournalSnapshot,
+    path: &Path,
+    format: LogFormat,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<SaveSummary, JournalFileError> {
+    let io_error = |source| JournalFileError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let temp = temporary_path(path);
+    let result = (|| {
+        let mut out = BufWriter::with_capacity(1 << 20, File::create(&temp)?);
+        let total = snapshot.len();
+        for (done, view) in snapshot.views().enumerate() {
+            match format {
+                LogFormat::JsonLines => write_json_line(&mut out, &view)?,
+                LogFormat::Text => write_text_record(&mut out, &view)?,
+            }
+            if done % PROGRESS_EVERY == 0 {
+                progress(done, total);
+            }
+        }
+        let file = out.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        let file_bytes = file.metadata()?.len();
+        drop(file);
+        std::fs::rename(&temp, path)?;
+        progress(total, total);
+        Ok(SaveSummary {
+            records: total,
+            file_bytes,
+        })
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result.map_err(io_error)
+}
+
+/// A temporary name beside `path`, so the final rename stays on one file system.
+fn temporary_path(path: &Path) -> PathBuf {
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(format!(".partial-{}", std::process::id()));
+    path.with_file_name(name)
+}
+
+/// The header's text and the content of a frame record's bytes.
+fn split_frame(bytes: &[u8]) -> Option<(&str, &[u8])> {
+    let declared = usize::from(u16::from_be_bytes([*bytes.first()?, *bytes.get(1)?]));
+    let header = bytes.get(PROTO_HEADER_LEN..PROTO_HEADER_LEN + declared)?;
+    Some((
+        std::str::from_utf8(header).ok()?,
+        &bytes[PROTO_HEADER_LEN + declared..],
+    ))
+}
+
+fn write_json_line(out: &mut impl Write, view: &RecordView) -> std::io::Result<()> {
+    let frame = if view.kind == RecordKind::Frame {
+        split_frame(&view.bytes)
+    } else {
+        None
+    };
+    let (header_text, payload) = match frame {
+        Some((header, content)) => (Some(header), content),
+        None => (None, &view.bytes[..]),
+    };
+    let header = header_text
+        .filter(|h| !h.contains(['\n', '\r']))
+        .and_then(|h| RawValue::from_string(h.to_owned()).ok());
+    let text = std::str::from_utf8(payload).ok();
+    let line = LineOut {
+        seq: view.seq,
+        time_us: view.time_us,
+        side: view.side,
+        conn: view.conn,
+        peer: view.peer,
+        direction: view.direction,
+        kind: view.kind,
+        wire_len: view.wire_len,
+        header_text: if header.is_none() { header_text } else { None },
+        header,
+        content: text,
+        content_base64: if text.is_none() {
+            Some(BASE64.encode(payload))
+        } else {
+            None
+        },
+        error: view.error.as_ref(),
+    };
+    serde_json::to_writer(&mut *out, &line)?;
+    out.write_all(b"\n")
+}
+
+fn write_text_record(out: &mut impl Write, view: &RecordView) -> std::io::Result<()> {
+    let peer = view
+        .peer
+        .map(|p| p.to_string())
+        .unwrap_or_else(|| "-".into());
+    writeln!(
+        out,
+        "#{} t={}us {:?} conn={} peer={} {:?} {:?} {} bytes",
+        view.seq,
+        view.time_us,
+        view.side,
+        view.conn,
+        peer,
+        view.direction,
+        view.kind,
+        view.wire_len
+    )?;
+    if let Some((header, _)) = (view.kind == RecordKind::Frame)
+        .then(|| split_frame(&view.bytes))
+        .flatten()
+    {
+        writeln!(out, "header: {header}")?;
+    }
+    if let Some(error) = &view.error {
+        writeln!(out, "error: {error}")?;
+    }
+    if !view.is_complete() {
+        writeln!(
+            out,
+            "(captured {} of {} bytes)",
+            view.bytes.len(),
+            view.wire_len
+        )?;
+    }
+    out.write_all(hexdump::dump(&view.bytes).as_bytes())?;
+    out.write_all(b"\n")
+}
+
+/// Reads a JSON Lines log; bad lines are reported, good ones kept.
+pub fn load(path: &Path) -> Result<LoadedLog, JournalFileError> {
+    let io_error = |source| JournalFileError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let reader = BufReader::with_capacity(1 << 20, File::open(path).map_err(io_error)?);
+    let mut journal = Journal::new(JournalLimits {
+        max_records: usize::MAX,
+        max_bytes: usize::MAX,
+    });
+    let mut bad_lines = Vec::new();
+    for (index, line) in reader.split(b'\n').enumerate() {
+        let line = line.map_err(io_error)?;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match parse_line(&line) {
+            Ok((parsed, bytes)) => {
+                if journal.is_empty() {
+                    journal.start_at(parsed.seq);
+                }
+                if let Some(peer) = parsed.peer {
+                    journal.register_peer(parsed.conn, peer);
+                }
+                let wire_len = parsed.wire_len.unwrap_or(bytes.len() as u32);
+                let entry = Entry {
+                    conn: parsed.conn,
+                    side: parsed.side,
+                    direction: parsed.direction,
+                    kind: parsed.kind,
+                    bytes: &bytes,
+                    error: parsed.error,
+                };
+                journal.restore(parsed.time_us, wire_len, entry);
+            }
+            Err(reason) => bad_lines.push(LineError {
+                line: index + 1,
+                reason,
+            }),
+        }
+    }
+    Ok(LoadedLog { journal, bad_lines })
+}
+
+/// Rebuilds a record's bytes from one line.
+fn parse_line(line: &[u8]) -> Result<(LineIn, Bytes), String> {
+    let parsed: LineIn = serde_json::from_slice(line).map_err(|e| e.to_string())?;
+    let payload = match (&parsed.content, &parsed.content_base64) {
+        (Some(text), _) => text.as_bytes().to_vec(),
+        (None, Some(encoded)) => BASE64
+            .decode(encoded)
+            .map_err(|e| format!("content_base64: {e}"))?,
+        (None, None) => Vec::new(),
+    };
+    let header = parsed
+        .header
+        .as_ref()
+        .map(|h| h.get())
+        .or(parsed.header_text.as_deref());
+    let bytes = match header {
+        Some(header) => {
+            let len = u16::try_from(header.len())
+                .map_err(|_| "header longer than 65,535 bytes".to_owned())?;
+            let mut bytes =
+                BytesMut::with_capacity(PROTO_HEADER_LEN + header.len() + payload.len());
+            bytes.put_u16(len);
+            bytes.put_slice(header.as_bytes());
+            bytes.put_slice(&payload);
+            bytes.freeze()
+        }
+        None => Bytes::from(payload),
+    };
+    Ok((parsed, bytes))
+}

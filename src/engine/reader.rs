@@ -1,0 +1,111 @@
+//! Reading frames from one socket: the codec plus the read timeout.
+//!
+//! `next` returns `Ok(None)` on a clean close at a frame boundary and an
+//! error (with the bytes that did arrive) on a close, reset or stall in the
+//! middle of a frame. The read timeout runs from a frame's first byte, so a
+//! peer trickling one byte at a time cannot hold a connection forever.
+
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::time::Instant;
+use tokio_util::codec::Decoder;
+
+use super::codec::{DecodeError, FrameCodec};
+use super::frame::Frame;
+
+/// Initial read buffer size.
+const READ_BUFFER: usize = 16 * 1024;
+
+/// A frame that could not be read, and what of it arrived.
+#[derive(Debug, Clone)]
+pub struct ReadFailure {
+    /// What went wrong, where.
+    pub error: DecodeError,
+    /// The bytes of the failed frame that were buffered.
+    pub partial: Bytes,
+}
+
+/// Reads frames from a byte stream.
+#[derive(Debug)]
+pub struct FrameReader {
+    codec: FrameCodec,
+    buf: BytesMut,
+    frame_started: Option<Instant>,
+    read_timeout: Duration,
+}
+
+impl FrameReader {
+    /// A reader with a content limit and a read timeout inside a frame.
+    pub fn new(max_content_length: u64, read_timeout: Duration) -> Self {
+        Self {
+            codec: FrameCodec::new(max_content_length),
+            buf: BytesMut::with_capacity(READ_BUFFER),
+            frame_started: None,
+            read_timeout,
+        }
+    }
+
+    /// The next frame already buffered, without reading.
+    pub fn buffered(&mut self) -> Result<Option<Frame>, ReadFailure> {
+        match self.codec.decode(&mut self.buf) {
+            Ok(Some(frame)) => {
+                self.frame_started = (!self.buf.is_empty()).then(Instant::now);
+                Ok(Some(frame))
+            }
+            Ok(None) => Ok(None),
+            Err(error) => Err(self.fail(error)),
+        }
+    }
+
+    /// Reads until a whole frame is buffered; `Ok(None)` on a clean close.
+    /// Cancel-safe: dropping the future loses no bytes.
+    pub async fn next<R: AsyncRead + Unpin>(
+        &mut self,
+        socket: &mut R,
+    ) -> Result<Option<Frame>, ReadFailure> {
+        loop {
+            if let Some(frame) = self.buffered()? {
+                return Ok(Some(frame));
+            }
+            let read = match self.frame_started {
+                Some(started) => match tokio::time::timeout_at(
+                    started + self.read_timeout,
+                    socket.read_buf(&mut self.buf),
+                )
+                .await
+                {
+                    Ok(read) => read,
+                    Err(_) => {
+                        let error = self.codec.timed_out(self.buf.len(), self.read_timeout);
+                        return Err(self.fail(error));
+                    }
+                },
+                None => socket.read_buf(&mut self.buf).await,
+            };
+            match read {
+                Ok(0) => {
+                    return match self.codec.incomplete(self.buf.len()) {
+                        None => Ok(None),
+                        Some(error) => Err(self.fail(error)),
+                    };
+                }
+                Ok(_) => {
+                    self.frame_started.get_or_insert_with(Instant::now);
+                }
+                Err(error) => {
+                    let error = self.codec.io_error(error.to_string());
+                    return Err(self.fail(error));
+                }
+            }
+        }
+    }
+
+    fn fail(&mut self, error: DecodeError) -> ReadFailure {
+        ReadFailure {
+            error,
+            partial: self.buf.split().freeze(),
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! The embedded server: an accept loop and one task per connection.
+//!
+//! Modes: `raw-echo` (the seed's echo server: bytes back as they came),
+//! `frame-echo` (validate each frame and echo it byte for byte) and `app`
+//! (the tutorial's request/response server: one reply, then close). As in
+//! mini-redis, accept errors back off instead of spinning, a cap limits
+//! connections, and shutdown is a cancellation plus a tracker that says
+//! when every task has finished.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::journal::{Direction, RecordKind, Side};
+use super::limits::Limits;
+use super::reader::{FrameReader, ReadFailure};
+use super::shared::{Recorder, Shared};
+use super::stats::Counters;
+use super::tutorial_app;
+
+/// The default address: the seed's port, on loopback only.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8800";
+/// How long `stop` waits for connection tasks before giving up on them.
+const STOP_GRACE: Duration = Duration::from_secs(1);
+/// Longest pause after repeated accept errors.
+const MAX_ACCEPT_BACKOFF: Duration = Duration::from_secs(1);
+/// The listen backlog, so that thousands of simultaneous connects queue.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// What the embedded server does with what it reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServerMode {
+    /// Echo bytes as they came, with no framing (the seed's first server).
+    RawEcho,
+    /// Decode and validate each frame, echo it back byte for byte.
+    #[default]
+    FrameEcho,
+    /// The tutorial's request/response app: one reply, then close.
+    App,
+}
+
+impl ServerMode {
+    /// Every mode, for pickers.
+    pub const ALL: [ServerMode; 3] = [ServerMode::RawEcho, ServerMode::FrameEcho, ServerMode::App];
+
+    /// The mode's name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            ServerMode::RawEcho => "raw-echo",
+            ServerMode::FrameEcho => "frame-echo",
+            ServerMode::App => "app",
+        }
+    }
+}
+
+impl std::fmt::Display for ServerMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for ServerMode {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|mode| mode.name() == text)
+            .ok_or_else(|| format!("unknown mode \"{text}\": use raw-echo, frame-echo or app"))
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// Binding or listening failed (the port is in use, say).
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// A server is already running.
+    #[error("the server is already running on {0}")]
+    AlreadyRunning(SocketAddr),
+}
+
+/// Whether an address listens on every interface (and deserves a warning).
+pub fn is_all_interfaces(addr: &SocketAddr) -> bool {
+    addr.ip().is_unspecified()
+}
+
+/// Counters the server keeps about itself.
+#[derive(Debug, Default)]
+pub struct ServerCounters {
+    /// Connections open now.
+    pub open: AtomicUsize,
+    /// Connections accepted since start.
+    pub accepted: AtomicU64,
+    /// Connections closed at once because the cap was reached.
+    pub refused_at_cap: AtomicU64,
+    /// Failed accepts (too many open files, say).
+    pub accept_errors: AtomicU64,
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct ServerHandle {
+    local_addr: SocketAddr,
+    mode: ServerMode,
+    cancel: CancellationToken,
+    tracker: TaskTracker,
+    counters: Arc<ServerCounters>,
+}
+
+/// Everything a connection task needs.
+#[derive(Debug, Clone)]
+struct ConnectionContext {
+    mode: ServerMode,
+    limits: Limits,
+    shared: Arc<Shared>,
+    counters: Arc<ServerCounters>,
+    cancel: CancellationToken,
+}
+
+/// Binds `addr` and starts serving in `mode` on the current tokio runtime.
+pub async fn start(
+    addr: SocketAddr,
+    mode: ServerMode,
+    limits: Limits,
+    shared: Arc<Shared>,
+) -> Result<ServerHandle, ServerError> {
+    let listener = listen(addr).map_err(|source| ServerError::Bind { addr, source })?;
+    let local_addr = listener
+        .local_addr()
+        .map_err(|source| ServerError::Bind { addr, source })?;
+    let cancel = CancellationToken::new();
+    let tracker = TaskTracker::new();
+    let counters = Arc::new(ServerCounters::default());
+    let context = ConnectionContext {
+        mode,
+        limits,
+        shared,
+        counters: counters.clone(),
+        cancel: cancel.clone(),
+    };
+    tracker.spawn(accept_loop(listener, context, tracker.clone()));
+    Ok(ServerHandle {
+        local_addr,
+        mode,
+        cancel,
+        tracker,
+        counters,
+    })
+}
+
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
+impl ServerHandle {
+    /// The address it listens on (with the real port when 0 was asked).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The mode it serves.
+    pub fn mode(&self) -> ServerMode {
+        self.mode
+    }
+
+    /// Its own counters.
+    pub fn counters(&self) -> &Arc<ServerCounters> {
+        &self.counters
+    }
+
+    /// Closes the listener at once and every connection within a second.
+    pub async fn stop(&self) {
+        self.cancel.cancel();
+        self.tracker.close();
+        let _ = tokio::time::timeout(STOP_GRACE, self.tracker.wait()).await;
+    }
+}
+
+async fn accept_loop(listener: TcpListener, context: ConnectionContext, tracker: TaskTracker) {
+    let mut backoff = Duration::from_millis(10);
+    loop {
+        let accepted = tokio::select! {
+            _ = context.cancel.cancelled() => return,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((stream, peer)) => {
+                backoff = Duration::from_millis(10);
+                if context.counters.open.load(Relaxed) >= context.limits.max_connections {
+                    context.counters.refused_at_cap.fetch_add(1, Relaxed);
+                    context.shared.stats.server.count_error();
+                    drop(stream);
+                    continue;
+                }
+                context.counters.open.fetch_add(1, Relaxed);
+                context.counters.accepted.fetch_add(1, Relaxed);
+                tracker.spawn(run_connection(stream, peer, context.clone()));
+            }
+            Err(_) => {
+                context.counters.accept_errors.fetch_add(1, Relaxed);
+                tokio::select! {
+                    _ = context.cancel.cancelled() => return,
+                    _ = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(MAX_ACCEPT_BACKOFF);
+            }
+        }
+    }
+}
+
+async fn run_connection(stream: TcpStream, peer: SocketAddr, context: ConnectionContext) {
+    let _ = stream.set_nodelay(true);
+    let conn = context.shared.next_connection_id();
+    let recorder = Recorder::new(
+        context.shared.clone(),
+        conn,
+        Side::Server,
+        peer,
+        Arc::new(Counters::default()),
+    );
+    context.shared.mark_changed();
+    tokio::select! {
+        _ = context.cancel.cancelled() => {}
+        _ = serve(stream, &context, &recorder) => {}
+    }
+    context.counters.open.fetch_sub(1, Relaxed);
+    context.shared.mark_changed();
+}
+
+async fn serve(stream: TcpStream, context: &ConnectionContext, recorder: &Recorder) {
+    match context.mode {
+        ServerMode::RawEcho => raw_echo(stream, recorder).await,
+        ServerMode::FrameEcho => frame_echo(stream, &context.limits, recorder).await,
+        ServerMode::App => app(stream, &context.limits, recorder).await,
+    }
+}
+
+/// Echoes every read back as it came; each read and write is one chunk.
+async fn raw_echo(mut stream: TcpStream, recorder: &Recorder) {
+    let mut buf = BytesMut::with_capacity(16 * 1024);
+    loop {
+        buf.reserve(16 * 1024);
+        match stream.read_buf(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {
+                let chunk = buf.split().freeze();
+                recorder.bytes(Direction::Received, RecordKind::Chunk, &chunk);
+                if stream.write_all(&chunk).await.is_err() {
+                    return;
+                }
+                recorder.bytes(Direction::Sent, RecordKind::Chunk, &chunk);
+            }
+        }
+    }
+}
+
+/// Echoes each valid frame byte for byte; a bad frame closes this connection.
+/// Frames that arrive together are answered with one write.
+async fn frame_echo(stream: TcpStream, limits: &Limits, recorder: &Recorder) {
+    let (mut read_half, write_half) = stream.into_split();
+    let mut writer = BufWriter::with_capacity(64 * 1024, write_half);
+    let mut reader = FrameReader::new(limits.max_content_length, limits.read_timeout);
+    loop {
+        let mut next = reader.next(&mut read_half).await;
+        loop {
+            let frame = match next {
+                Ok(Some(frame)) => frame,
+                Ok(None) => return,
+                Err(failure) => return record_failure(recorder, failure),
+            };
+            recorder.frame(Direction::Received, &frame);
+            if writer.write_all(frame.raw()).await.is_err() {
+                return;
+            }
+            recorder.frame(Direction::Sent, &frame);
+            next = reader.buffered();
+            if matches!(next, Ok(None)) {
+                break;
+            }
+        }
+        if writer.flush().await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Answers one request as the tutorial's server does, then closes.
+async fn app(stream: TcpStream, limits: &Limits, recorder: &Recorder) {
+    let (mut read_half, mut write_half) = stream.into_split();
+    let mut reader = FrameReader::new(limits.max_content_length, limits.read_timeout);
+    let request = match reader.next(&mut read_half).await {
+        Ok(Some(request)) => request,
+        Ok(None) => return,
+        Err(failure) => return record_failure(recorder, failure),
+    };
+    recorder.frame(Direction::Received, &request);
+    let reply: Bytes = tutorial_app::respond(&request);
+    if write_half.write_all(&reply).await.is_ok() {
+        recorder.bytes(Direction::Sent, RecordKind::Frame, &reply);
+        let _ = write_half.shutdown().await;
+    }
+}
+
+fn record_failure(recorder: &Recorder, failure: ReadFailure) {
+    recorder.error(failure.error, &failure.partial);
+}

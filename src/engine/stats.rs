@@ -1,0 +1,286 @@
+//! Counters, rates and the latency histogram.
+//!
+//! The hot path only increments relaxed atomics; readers take snapshots.
+//! Round-trip latency goes into an HDR histogram behind a short lock.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+
+use super::journal::Direction;
+
+/// Frames, bytes and errors for one connection or one side.
+#[derive(Debug, Default)]
+pub struct Counters {
+    frames_sent: AtomicU64,
+    frames_received: AtomicU64,
+    bytes_sent: AtomicU64,
+    bytes_received: AtomicU64,
+    errors: AtomicU64,
+}
+
+/// A point-in-time copy of [`Counters`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CounterSnapshot {
+    /// Frames (or raw chunks) written.
+    pub frames_sent: u64,
+    /// Frames (or raw chunks) read.
+    pub frames_received: u64,
+    /// Bytes written.
+    pub bytes_sent: u64,
+    /// Bytes read.
+    pub bytes_received: u64,
+    /// Decode and socket errors.
+    pub errors: u64,
+}
+
+impl CounterSnapshot {
+    /// Adds another snapshot to this one.
+    pub fn add(&mut self, other: &CounterSnapshot) {
+        self.frames_sent += other.frames_sent;
+        self.frames_received += other.frames_received;
+        self.bytes_sent += other.bytes_sent;
+        self.bytes_received += other.bytes_received;
+        self.errors += other.errors;
+    }
+}
+
+impl Counters {
+    /// Counts one frame (or chunk) of `bytes` bytes going `direction`.
+    pub fn count(&self, direction: Direction, bytes: usize) {
+        let (frames, total) = match direction {
+            Direction::Sent => (&self.frames_sent, &self.bytes_sent),
+            Direction::Received => (&self.frames_received, &self.bytes_received),
+        };
+        frames.fetch_add(1, Relaxed);
+        total.fetch_add(bytes as u64, Relaxed);
+    }
+
+    /// Counts bytes that arrived without completing a frame.
+    pub fn count_bytes(&self, direction: Direction, bytes: usize) {
+        let total = match direction {
+            Direction::Sent => &self.bytes_sent,
+            Direction::Received => &self.bytes_received,
+        };
+        total.fetch_add(bytes as u64, Relaxed);
+    }
+
+    /// Counts one error.
+    pub fn count_error(&self) {
+        self.errors.fetch_add(1, Relaxed);
+    }
+
+    /// The current values.
+    pub fn snapshot(&self) -> CounterSnapshot {
+        CounterSnapshot {
+            frames_sent: self.frames_sent.load(Relaxed),
+            frames_received: self.frames_received.load(Relaxed),
+            bytes_sent: self.bytes_sent.load(Relaxed),
+            bytes_received: self.bytes_received.load(Relaxed),
+            errors: self.errors.load(Relaxed),
+        }
+    }
+}
+
+/// Percentiles of round-trip latency, in microseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LatencySummary {
+    /// How many round trips were measured.
+    pub count: u64,
+    /// Median.
+    pub p50_us: u64,
+    /// 90th percentile.
+    pub p90_us: u64,
+    /// 99th percentile.
+    pub p99_us: u64,
+    /// Slowest.
+    pub max_us: u64,
+}
+
+/// Round-trip latencies of echoed frames.
+#[derive(Debug)]
+pub struct Latency {
+    histogram: Mutex<Histogram<u64>>,
+}
+
+impl Default for Latency {
+    fn default() -> Self {
+        // 1 µs to 1 hour at 3 significant digits: the bounds are constants, so this cannot fail.
+        let histogram = Histogram::new_with_bounds(1, 3_600_000_000, 3)
+            .unwrap_or_else(|_| Histogram::new(3).unwrap_or_else(|_| unreachable!()));
+        Self {
+            histogram: Mutex::new(histogram),
+        }
+    }
+}
+
+impl Latency {
+    /// Records one round trip.
+    pub fn record(&self, rtt: Duration) {
+        let micros = (rtt.as_micros() as u64).clamp(1, 3_600_000_000);
+        if let Ok(mut histogram) = self.histogram.lock() {
+            let _ = histogram.record(micros);
+        }
+    }
+
+    /// Merges a histogram recorded elsewhere (a connection's own, say).
+    pub fn merge(&self, other: &Histogram<u64>) {
+        if let Ok(mut histogram) = self.histogram.lock() {
+            let _ = histogram.add(other);
+        }
+    }
+
+    /// p50, p90, p99 and max so far.
+    pub fn summary(&self) -> LatencySummary {
+        self.histogram
+            .lock()
+            .map(|h| summarize(&h))
+            .unwrap_or_default()
+    }
+
+    /// Bucketed counts for a chart: (upper bound in µs, count), about `buckets` of them.
+    pub fn buckets(&self, buckets: usize) -> Vec<(u64, u64)> {
+        let Ok(histogram) = self.histogram.lock() else {
+            return Vec::new();
+        };
+        if histogram.is_empty() {
+            return Vec::new();
+        }
+        let step = (histogram.max() / buckets.max(1) as u64).max(1);
+        histogram
+            .iter_linear(step)
+            .map(|v| (v.value_iterated_to(), v.count_since_last_iteration()))
+            .collect()
+    }
+
+    /// Forgets every sample.
+    pub fn reset(&self) {
+        if let Ok(mut histogram) = self.histogram.lock() {
+            histogram.reset();
+        }
+    }
+}
+
+/// Percentiles of a histogram.
+pub fn summarize(histogram: &Histogram<u64>) -> LatencySummary {
+    LatencySummary {
+        count: histogram.len(),
+        p50_us: histogram.value_at_quantile(0.50),
+        p90_us: histogram.value_at_quantile(0.90),
+        p99_us: histogram.value_at_quantile(0.99),
+        max_us: histogram.max(),
+    }
+}
+
+/// Frames per second, sampled once a second, over the last minute.
+#[derive(Debug, Default)]
+pub struct RateHistory {
+    samples: Mutex<RateSamples>,
+}
+
+#[derive(Debug, Default)]
+struct RateSamples {
+    last_total: Option<u64>,
+    rates: VecDeque<f64>,
+}
+
+/// How many one-second samples the rate history keeps.
+pub const RATE_WINDOW: usize = 60;
+
+impl RateHistory {
+    /// Takes a sample: `total` frames so far, `elapsed` since the last sample.
+    pub fn sample(&self, total: u64, elapsed: Duration) {
+        let Ok(mut samples) = self.samples.lock() else {
+            return;
+        };
+        if let Some(last) = samples.last_total {
+            let rate = total.saturating_sub(last) as f64 / elapsed.as_secs_f64().max(1e-3);
+            samples.rates.push_back(rate);
+            if samples.rates.len() > RATE_WINDOW {
+                samples.rates.pop_front();
+            }
+        }
+        samples.last_total = Some(total);
+    }
+
+    /// The samples, oldest first.
+    pub fn rates(&self) -> Vec<f64> {
+        self.samples
+            .lock()
+            .map(|s| s.rates.iter().copied().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Everything the engine counts.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// The embedded server's connections, all together.
+    pub server: Counters,
+    /// The client pool's connections, all together.
+    pub client: Counters,
+    /// Round trips the client pool measured.
+    pub latency: Latency,
+    /// Frames per second, both sides together.
+    pub rates: RateHistory,
+}
+
+impl Stats {
+    /// Frames moved so far, every side and direction.
+    pub fn total_frames(&self) -> u64 {
+        let (s, c) = (self.server.snapshot(), self.client.snapshot());
+        s.frames_sent + s.frames_received + c.frames_sent + c.frames_received
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_and_percentiles() {
+        let counters = Counters::default();
+        counters.count(Direction::Sent, 10);
+        counters.count(Direction::Received, 7);
+        counters.count_error();
+        let snap = counters.snapshot();
+        assert_eq!(
+            (
+                snap.frames_sent,
+                snap.bytes_sent,
+                snap.frames_received,
+                snap.bytes_received,
+                snap.errors
+            ),
+            (1, 10, 1, 7, 1)
+        );
+
+        let latency = Latency::default();
+        for micros in 1..=100 {
+            latency.record(Duration::from_micros(micros));
+        }
+        let summary = latency.summary();
+        assert_eq!(
+            (
+                summary.count,
+                summary.p50_us,
+                summary.p99_us,
+                summary.max_us
+            ),
+            (100, 50, 99, 100)
+        );
+        assert!(!latency.buckets(10).is_empty());
+    }
+
+    #[test]
+    fn rates_are_differences_per_second() {
+        let history = RateHistory::default();
+        history.sample(0, Duration::from_secs(1));
+        history.sample(500, Duration::from_secs(1));
+        history.sample(600, Duration::from_millis(500));
+        assert_eq!(history.rates(), vec![500.0, 200.0]);
+    }
+}

@@ -1,0 +1,10 @@
+//! framescope: a desktop test harness for TCP services that speak the
+//! JSON-header protocol of the classic Python multi-connection socket
+//! tutorial (and raw bytes).
+//!
+//! [`engine`] is the async engine (tokio, no egui); [`app`] is the egui
+//! window over it; [`cli`] runs the same engine headless.
+
+pub mod app;
+pub mod cli;
+pub mod engine;
