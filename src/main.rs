@@ -1,1 +1,5 @@
-fn main() {}
+//! framescope's executable: the window, or a headless subcommand.
+
+fn main() -> std::process::ExitCode {
+    framescope::cli::main()
+}

@@ -58,6 +58,10 @@ pub enum CloseReason {
     ClosedByUser,
     /// The peer sent a frame that failed to decode.
     ProtocolError(String),
+    /// The embedded server answered (app mode) and closed, as the tutorial's does.
+    Answered,
+    /// The embedded server was stopped.
+    ServerStopped,
     /// Anything else the operating system reported.
     Failed(String),
 }
@@ -71,13 +75,16 @@ impl std::fmt::Display for CloseReason {
             CloseReason::ClosedByPeer => f.write_str("closed by peer"),
             CloseReason::ClosedByUser => f.write_str("closed by user"),
             CloseReason::ProtocolError(error) => write!(f, "protocol error: {error}"),
+            CloseReason::Answered => f.write_str("reply sent, closed"),
+            CloseReason::ServerStopped => f.write_str("server stopped"),
             CloseReason::Failed(error) => write!(f, "failed: {error}"),
         }
     }
 }
 
 impl CloseReason {
-    fn from_io(error: &std::io::Error) -> Self {
+    /// The reason a socket error means.
+    pub fn from_io(error: &std::io::Error) -> Self {
         match error.kind() {
             std::io::ErrorKind::ConnectionRefused => CloseReason::Refused,
             std::io::ErrorKind::TimedOut => CloseReason::TimedOut,
@@ -386,6 +393,7 @@ async fn open_connection(conn: Arc<ClientConn>, limits: Limits, shared: Arc<Shar
         conn.target,
         conn.counters.clone(),
     );
+    recorder.opened();
     let (tx, rx) = mpsc::channel(SEND_QUEUE);
     if let Ok(mut sender) = conn.sender.lock() {
         *sender = Some(tx);
@@ -452,8 +460,8 @@ async fn read_loop(
         _ = conn.cancel.cancelled() => CloseReason::ClosedByUser,
         reason = read_until_closed(&conn, &mut socket, limits, &recorder, &stamps) => reason,
     };
+    recorder.closed(&reason);
     conn.close(reason);
-    recorder.shared().mark_changed();
 }
 
 async fn read_until_closed(
@@ -489,11 +497,7 @@ async fn read_until_closed(
                 }
             }
             Ok(None) => return CloseReason::ClosedByPeer,
-            Err(failure) => {
-                let reason = CloseReason::ProtocolError(failure.error.reason.to_string());
-                recorder.error(failure.error, &failure.partial);
-                return reason;
-            }
+            Err(failure) => return recorder.failure(failure),
         }
     }
 }

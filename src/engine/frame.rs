@@ -179,6 +179,11 @@ impl FrameBuilder {
         self
     }
 
+    /// The content as set.
+    pub fn content_bytes(&self) -> Bytes {
+        self.content.clone()
+    }
+
     /// Chooses what `content-length` the header declares.
     pub fn content_length(mut self, content_length: ContentLength) -> Self {
         self.content_length = content_length;
@@ -314,4 +319,10 @@ mod tests {
         let long = FrameBuilder::new().field("pad", "x".repeat(70_000));
         assert!(matches!(long.build(), Err(BuildError::HeaderTooLong(_))));
     }
+}
+
+/// A header value typed by a person: JSON if it reads as JSON (`7`, `true`,
+/// `"x"`, `{..}`), otherwise the text as a string.
+pub fn header_value_from_text(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| Value::from(text))
 }

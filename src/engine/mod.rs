@@ -6,6 +6,7 @@
 
 pub mod client;
 pub mod codec;
+pub mod describe;
 pub mod fdlimit;
 pub mod frame;
 pub mod hexdump;
@@ -39,7 +40,7 @@ pub use journal::{Capture, Direction, Journal, JournalLimits, RecordKind, Record
 pub use journal_file::{LineError, LoadedLog, LogFormat, SaveSummary};
 pub use limits::Limits;
 pub use server::{ServerError, ServerMode};
-pub use shared::Shared;
+pub use shared::{ConnectionEvent, Shared};
 
 /// Most repaint requests a viewer gets: about 60 a second.
 const NOTIFY_INTERVAL: Duration = Duration::from_millis(16);

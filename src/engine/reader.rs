@@ -25,6 +25,8 @@ pub struct ReadFailure {
     pub error: DecodeError,
     /// The bytes of the failed frame that were buffered.
     pub partial: Bytes,
+    /// The socket error's kind, when the socket failed (a reset, say).
+    pub io_kind: Option<std::io::ErrorKind>,
 }
 
 /// Reads frames from a byte stream.
@@ -95,8 +97,10 @@ impl FrameReader {
                     self.frame_started.get_or_insert_with(Instant::now);
                 }
                 Err(error) => {
-                    let error = self.codec.io_error(error.to_string());
-                    return Err(self.fail(error));
+                    let kind = error.kind();
+                    let mut failure = self.fail(self.codec.io_error(error.to_string()));
+                    failure.io_kind = Some(kind);
+                    return Err(failure);
                 }
             }
         }
@@ -106,6 +110,7 @@ impl FrameReader {
         ReadFailure {
             error,
             partial: self.buf.split().freeze(),
+            io_kind: None,
         }
     }
 }

@@ -18,9 +18,10 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::client::CloseReason;
 use super::journal::{Direction, RecordKind, Side};
 use super::limits::Limits;
-use super::reader::{FrameReader, ReadFailure};
+use super::reader::FrameReader;
 use super::shared::{Recorder, Shared};
 use super::stats::Counters;
 use super::tutorial_app;
@@ -233,23 +234,18 @@ async fn accept_loop(listener: TcpListener, context: ConnectionContext, tracker:
 async fn run_connection(stream: TcpStream, peer: SocketAddr, context: ConnectionContext) {
     let _ = stream.set_nodelay(true);
     let conn = context.shared.next_connection_id();
-    let recorder = Recorder::new(
-        context.shared.clone(),
-        conn,
-        Side::Server,
-        peer,
-        Arc::new(Counters::default()),
-    );
-    context.shared.mark_changed();
-    tokio::select! {
-        _ = context.cancel.cancelled() => {}
-        _ = serve(stream, &context, &recorder) => {}
-    }
+    let counters = Arc::new(Counters::default());
+    let recorder = Recorder::new(context.shared.clone(), conn, Side::Server, peer, counters);
+    recorder.opened();
+    let reason = tokio::select! {
+        _ = context.cancel.cancelled() => CloseReason::ServerStopped,
+        reason = serve(stream, &context, &recorder) => reason,
+    };
     context.counters.open.fetch_sub(1, Relaxed);
-    context.shared.mark_changed();
+    recorder.closed(&reason);
 }
 
-async fn serve(stream: TcpStream, context: &ConnectionContext, recorder: &Recorder) {
+async fn serve(stream: TcpStream, context: &ConnectionContext, recorder: &Recorder) -> CloseReason {
     match context.mode {
         ServerMode::RawEcho => raw_echo(stream, recorder).await,
         ServerMode::FrameEcho => frame_echo(stream, &context.limits, recorder).await,
@@ -258,17 +254,18 @@ async fn serve(stream: TcpStream, context: &ConnectionContext, recorder: &Record
 }
 
 /// Echoes every read back as it came; each read and write is one chunk.
-async fn raw_echo(mut stream: TcpStream, recorder: &Recorder) {
+async fn raw_echo(mut stream: TcpStream, recorder: &Recorder) -> CloseReason {
     let mut buf = BytesMut::with_capacity(16 * 1024);
     loop {
         buf.reserve(16 * 1024);
         match stream.read_buf(&mut buf).await {
-            Ok(0) | Err(_) => return,
+            Ok(0) => return CloseReason::ClosedByPeer,
+            Err(error) => return CloseReason::from_io(&error),
             Ok(_) => {
                 let chunk = buf.split().freeze();
                 recorder.bytes(Direction::Received, RecordKind::Chunk, &chunk);
-                if stream.write_all(&chunk).await.is_err() {
-                    return;
+                if let Err(error) = stream.write_all(&chunk).await {
+                    return CloseReason::from_io(&error);
                 }
                 recorder.bytes(Direction::Sent, RecordKind::Chunk, &chunk);
             }
@@ -278,7 +275,7 @@ async fn raw_echo(mut stream: TcpStream, recorder: &Recorder) {
 
 /// Echoes each valid frame byte for byte; a bad frame closes this connection.
 /// Frames that arrive together are answered with one write.
-async fn frame_echo(stream: TcpStream, limits: &Limits, recorder: &Recorder) {
+async fn frame_echo(stream: TcpStream, limits: &Limits, recorder: &Recorder) -> CloseReason {
     let (mut read_half, write_half) = stream.into_split();
     let mut writer = BufWriter::with_capacity(64 * 1024, write_half);
     let mut reader = FrameReader::new(limits.max_content_length, limits.read_timeout);
@@ -287,12 +284,12 @@ async fn frame_echo(stream: TcpStream, limits: &Limits, recorder: &Recorder) {
         loop {
             let frame = match next {
                 Ok(Some(frame)) => frame,
-                Ok(None) => return,
-                Err(failure) => return record_failure(recorder, failure),
+                Ok(None) => return CloseReason::ClosedByPeer,
+                Err(failure) => return recorder.failure(failure),
             };
             recorder.frame(Direction::Received, &frame);
-            if writer.write_all(frame.raw()).await.is_err() {
-                return;
+            if let Err(error) = writer.write_all(frame.raw()).await {
+                return CloseReason::from_io(&error);
             }
             recorder.frame(Direction::Sent, &frame);
             next = reader.buffered();
@@ -300,29 +297,27 @@ async fn frame_echo(stream: TcpStream, limits: &Limits, recorder: &Recorder) {
                 break;
             }
         }
-        if writer.flush().await.is_err() {
-            return;
+        if let Err(error) = writer.flush().await {
+            return CloseReason::from_io(&error);
         }
     }
 }
 
 /// Answers one request as the tutorial's server does, then closes.
-async fn app(stream: TcpStream, limits: &Limits, recorder: &Recorder) {
+async fn app(stream: TcpStream, limits: &Limits, recorder: &Recorder) -> CloseReason {
     let (mut read_half, mut write_half) = stream.into_split();
     let mut reader = FrameReader::new(limits.max_content_length, limits.read_timeout);
     let request = match reader.next(&mut read_half).await {
         Ok(Some(request)) => request,
-        Ok(None) => return,
-        Err(failure) => return record_failure(recorder, failure),
+        Ok(None) => return CloseReason::ClosedByPeer,
+        Err(failure) => return recorder.failure(failure),
     };
     recorder.frame(Direction::Received, &request);
     let reply: Bytes = tutorial_app::respond(&request);
-    if write_half.write_all(&reply).await.is_ok() {
-        recorder.bytes(Direction::Sent, RecordKind::Frame, &reply);
-        let _ = write_half.shutdown().await;
+    if let Err(error) = write_half.write_all(&reply).await {
+        return CloseReason::from_io(&error);
     }
-}
-
-fn record_failure(recorder: &Recorder, failure: ReadFailure) {
-    recorder.error(failure.error, &failure.partial);
+    recorder.bytes(Direction::Sent, RecordKind::Frame, &reply);
+    let _ = write_half.shutdown().await;
+    CloseReason::Answered
 }

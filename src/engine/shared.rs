@@ -6,11 +6,13 @@ use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, broadcast};
 
+use super::client::CloseReason;
 use super::codec::DecodeError;
 use super::frame::Frame;
 use super::journal::{Capture, Direction, Entry, Journal, JournalLimits, RecordKind, Side};
+use super::reader::ReadFailure;
 use super::stats::{Counters, Stats};
 
 /// The journal, counters and change signal shared by all connection tasks.
@@ -23,6 +25,23 @@ pub struct Shared {
     next_conn: AtomicU32,
     changed: Notify,
     dirty: AtomicBool,
+    connection_events: broadcast::Sender<ConnectionEvent>,
+}
+
+/// Connection events kept for a slow listener before it starts missing some.
+const CONNECTION_EVENT_BACKLOG: usize = 4096;
+
+/// A connection opened or closed, for listeners such as the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionEvent {
+    /// Connection id.
+    pub conn: u32,
+    /// Server or client.
+    pub side: Side,
+    /// The peer.
+    pub peer: SocketAddr,
+    /// `None` when it opened; the reason when it closed.
+    pub closed: Option<CloseReason>,
 }
 
 impl Shared {
@@ -35,6 +54,7 @@ impl Shared {
             next_conn: AtomicU32::new(1),
             changed: Notify::new(),
             dirty: AtomicBool::new(false),
+            connection_events: broadcast::channel(CONNECTION_EVENT_BACKLOG).0,
         })
     }
 
@@ -72,6 +92,11 @@ impl Shared {
         }
     }
 
+    /// Listens to connections opening and closing from now on.
+    pub fn subscribe_connections(&self) -> broadcast::Receiver<ConnectionEvent> {
+        self.connection_events.subscribe()
+    }
+
     /// Waits until something changed since the last call.
     pub async fn changed(&self) {
         self.changed.notified().await;
@@ -94,6 +119,7 @@ pub struct Recorder {
     conn: u32,
     side: Side,
     counters: Arc<Counters>,
+    peer: SocketAddr,
 }
 
 impl Recorder {
@@ -111,6 +137,7 @@ impl Recorder {
             conn,
             side,
             counters,
+            peer,
         }
     }
 
@@ -122,6 +149,38 @@ impl Recorder {
     /// The shared state.
     pub fn shared(&self) -> &Arc<Shared> {
         &self.shared
+    }
+
+    /// Says the connection opened.
+    pub fn opened(&self) {
+        self.announce(None);
+    }
+
+    /// Says the connection closed, and why.
+    pub fn closed(&self, reason: &CloseReason) {
+        self.announce(Some(reason.clone()));
+    }
+
+    fn announce(&self, closed: Option<CloseReason>) {
+        let event = ConnectionEvent {
+            conn: self.conn,
+            side: self.side,
+            peer: self.peer,
+            closed,
+        };
+        // Nobody listening is fine: the event is for optional observers.
+        let _ = self.shared.connection_events.send(event);
+        self.shared.mark_changed();
+    }
+
+    /// Records a frame that could not be read, and returns why the connection ends.
+    pub fn failure(&self, failure: ReadFailure) -> CloseReason {
+        let reason = match failure.io_kind {
+            Some(kind) => CloseReason::from_io(&kind.into()),
+            None => CloseReason::ProtocolError(failure.error.reason.to_string()),
+        };
+        self.error(failure.error, &failure.partial);
+        reason
     }
 
     fn side_counters(&self) -> &Counters {

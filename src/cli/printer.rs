@@ -1,0 +1,106 @@
+//! Prints journal records and connection events as they happen: the same
+//! journal the window shows, followed from the command line.
+
+use std::io::Write;
+
+use tokio::sync::broadcast::{self, error::TryRecvError};
+
+use crate::engine::describe::{clock_time, summary};
+use crate::engine::hexdump::dump;
+use crate::engine::{ConnectionEvent, RecordView, Shared};
+
+/// Records printed per call, so a flood cannot starve the caller.
+const BATCH: usize = 10_000;
+
+/// Follows the journal and the connection events.
+pub struct Printer {
+    next_seq: u64,
+    hexdump: bool,
+    connections: broadcast::Receiver<ConnectionEvent>,
+    deferred_closes: Vec<ConnectionEvent>,
+}
+
+impl Printer {
+    /// Starts following from the journal's next record.
+    pub fn new(shared: &Shared, hexdump: bool) -> Self {
+        Self {
+            next_seq: shared.journal().next_seq(),
+            hexdump,
+            connections: shared.subscribe_connections(),
+            deferred_closes: Vec::new(),
+        }
+    }
+
+    /// Prints whatever happened since the last call. Closes are printed one
+    /// call late, so they follow the connection's last frames.
+    pub fn print_new(&mut self, shared: &Shared, out: &mut impl Write) -> std::io::Result<()> {
+        for event in std::mem::take(&mut self.deferred_closes) {
+            print_connection(&event, out)?;
+        }
+        loop {
+            match self.connections.try_recv() {
+                Ok(event) if event.closed.is_some() => self.deferred_closes.push(event),
+                Ok(event) => print_connection(&event, out)?,
+                Err(TryRecvError::Lagged(missed)) => {
+                    writeln!(out, "({missed} connection events missed)")?
+                }
+                Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+            }
+        }
+        let (views, dropped) = {
+            let journal = shared.journal();
+            let dropped = journal.first_seq().saturating_sub(self.next_seq);
+            let start = self.next_seq.max(journal.first_seq());
+            let end = journal.next_seq().min(start + BATCH as u64);
+            (
+                (start..end)
+                    .filter_map(|seq| journal.view(seq))
+                    .collect::<Vec<_>>(),
+                dropped,
+            )
+        };
+        if dropped > 0 {
+            writeln!(
+                out,
+                "({dropped} records fell out of the journal before they were printed)"
+            )?;
+        }
+        for view in &views {
+            print_record(view, self.hexdump, out)?;
+            self.next_seq = view.seq + 1;
+        }
+        out.flush()
+    }
+}
+
+fn print_connection(event: &ConnectionEvent, out: &mut impl Write) -> std::io::Result<()> {
+    let side = format!("{:?}", event.side).to_lowercase();
+    match &event.closed {
+        None => writeln!(
+            out,
+            "{side} conn {} opened, peer {}",
+            event.conn, event.peer
+        ),
+        Some(reason) => writeln!(out, "{side} conn {} closed: {reason}", event.conn),
+    }
+}
+
+/// One line for a record (and its hex dump when asked).
+pub fn print_record(view: &RecordView, hexdump: bool, out: &mut impl Write) -> std::io::Result<()> {
+    let side = format!("{:?}", view.side).to_lowercase();
+    let direction = format!("{:?}", view.direction).to_lowercase();
+    let kind = format!("{:?}", view.kind).to_lowercase();
+    writeln!(
+        out,
+        "#{} {} {side} conn {} {direction} {kind} {} B: {}",
+        view.seq,
+        clock_time(view.time_us),
+        view.conn,
+        view.wire_len,
+        summary(view)
+    )?;
+    if hexdump {
+        out.write_all(dump(&view.bytes).as_bytes())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,76 @@
+//! `framescope serve`: the embedded server, headless, until Ctrl-C.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use clap::Args;
+
+use super::printer::Printer;
+use super::{CliError, start_server, warn_if_all_interfaces};
+use crate::engine::server::DEFAULT_LISTEN;
+use crate::engine::{Engine, JournalLimits, Limits, ServerMode};
+
+/// How often the output is brought up to date.
+const PRINT_INTERVAL: Duration = Duration::from_millis(50);
+
+/// Options of `serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (0.0.0.0 listens on every interface: asked for only).
+    #[arg(long, default_value = DEFAULT_LISTEN)]
+    pub listen: SocketAddr,
+    /// raw-echo, frame-echo or app.
+    #[arg(long, default_value = "frame-echo")]
+    pub mode: ServerMode,
+    /// Print a hex dump of every frame.
+    #[arg(long)]
+    pub hexdump: bool,
+    /// Largest content-length accepted, in bytes.
+    #[arg(long, default_value_t = Limits::default().max_content_length)]
+    pub max_content: u64,
+    /// Seconds a frame may take to arrive once it has begun.
+    #[arg(long, default_value_t = 30.0)]
+    pub read_timeout: f64,
+    /// Most connections open at once.
+    #[arg(long, default_value_t = Limits::default().max_connections)]
+    pub max_connections: usize,
+}
+
+/// Runs the server until Ctrl-C.
+pub fn run(args: ServeArgs) -> Result<(), CliError> {
+    let limits = Limits {
+        max_content_length: args.max_content,
+        read_timeout: Duration::try_from_secs_f64(args.read_timeout).map_err(|_| {
+            CliError::Message(format!(
+                "--read-timeout {} is not a number of seconds",
+                args.read_timeout
+            ))
+        })?,
+        max_connections: args.max_connections,
+    };
+    let engine = Engine::with_config(limits, JournalLimits::default())?;
+    let mut printer = Printer::new(engine.shared(), args.hexdump);
+    let addr = start_server(&engine, args.listen, args.mode)?;
+    warn_if_all_interfaces(&addr);
+    println!("listening on {addr} ({}); Ctrl-C stops", args.mode);
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    engine.runtime().spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            flag.store(true, Ordering::Relaxed);
+        }
+    });
+    let mut out = std::io::stdout().lock();
+    while !stop.load(Ordering::Relaxed) {
+        // Nowhere to report a closed stdout: stop quietly, as a pipe reader would expect.
+        if printer.print_new(engine.shared(), &mut out).is_err() {
+            break;
+        }
+        std::thread::sleep(PRINT_INTERVAL);
+    }
+    let _ = printer.print_new(engine.shared(), &mut out);
+    println!("stopped");
+    Ok(())
+}
