@@ -497,7 +497,7 @@ async fn read_until_closed(
                 }
             }
             Ok(None) => return CloseReason::ClosedByPeer,
-            Err(failure) => return recorder.failure(failure),
+            Err(failure) => return recorder.failure(*failure),
         }
     }
 }

@@ -235,21 +235,30 @@ impl FrameCodec {
 /// The required keys, borrowed as raw JSON so validation allocates nothing.
 #[derive(Deserialize)]
 struct RequiredKeys<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "present")]
     byteorder: Option<&'a RawValue>,
-    #[serde(borrow, default, rename = "content-type")]
+    #[serde(borrow, default, deserialize_with = "present", rename = "content-type")]
     content_type: Option<&'a RawValue>,
-    #[serde(borrow, default, rename = "content-encoding")]
+    #[serde(borrow, default, deserialize_with = "present", rename = "content-encoding")]
     content_encoding: Option<&'a RawValue>,
-    #[serde(borrow, default, rename = "content-length")]
+    #[serde(borrow, default, deserialize_with = "present", rename = "content-length")]
     content_length: Option<&'a RawValue>,
+}
+
+/// A key that is present, even as `null` (plain `Option` would read null as absent).
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(deserializer).map(Some)
 }
 
 /// Checks a header's text and returns its `content-length`.
 pub fn validate_header(text: &str, max_content_length: u64) -> Result<usize, DecodeReason> {
+    // serde would read a JSON array into the struct too: only an object will do.
+    if !text.trim_start().starts_with('{') {
+        return Err(describe_non_object(text));
+    }
     let keys: RequiredKeys = match serde_json::from_str(text) {
         Ok(keys) => keys,
-        Err(error) => return Err(describe_non_object(text, error)),
+        Err(error) => return Err(DecodeReason::NotJson { detail: error.to_string() }),
     };
     require_string("byteorder", keys.byteorder)?;
     require_string("content-type", keys.content_type)?;
@@ -273,18 +282,10 @@ pub fn validate_header(text: &str, max_content_length: u64) -> Result<usize, Dec
     })
 }
 
-fn describe_non_object(text: &str, error: serde_json::Error) -> DecodeReason {
+fn describe_non_object(text: &str) -> DecodeReason {
     match serde_json::from_str::<serde_json::Value>(text) {
-        // An object that still failed (a duplicated required key, say).
-        Ok(serde_json::Value::Object(_)) => DecodeReason::NotJson {
-            detail: error.to_string(),
-        },
-        Ok(value) => DecodeReason::NotObject {
-            found: json_kind(&value).to_owned(),
-        },
-        Err(_) => DecodeReason::NotJson {
-            detail: error.to_string(),
-        },
+        Ok(value) => DecodeReason::NotObject { found: json_kind(&value).to_owned() },
+        Err(error) => DecodeReason::NotJson { detail: error.to_string() },
     }
 }
 

@@ -258,6 +258,12 @@ pub fn native_byteorder() -> &'static str {
     }
 }
 
+/// A header value typed by a person: JSON if it reads as JSON (`7`, `true`,
+/// `"x"`, `{..}`), otherwise the text as a string.
+pub fn header_value_from_text(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| Value::from(text))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,10 +325,4 @@ mod tests {
         let long = FrameBuilder::new().field("pad", "x".repeat(70_000));
         assert!(matches!(long.build(), Err(BuildError::HeaderTooLong(_))));
     }
-}
-
-/// A header value typed by a person: JSON if it reads as JSON (`7`, `true`,
-/// `"x"`, `{..}`), otherwise the text as a string.
-pub fn header_value_from_text(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|_| Value::from(text))
 }

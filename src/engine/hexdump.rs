@@ -264,6 +264,75 @@ fn value_end(text: &[u8], start: usize) -> Option<usize> {
     }
 }
 
+/// Why hex text could not be read as bytes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HexError {
+    /// A character that is not a hex digit.
+    #[error("'{character}' at position {position} is not a hex digit")]
+    BadDigit {
+        /// The character.
+        character: char,
+        /// Its position (in characters) in the text.
+        position: usize,
+    },
+    /// An odd number of hex digits.
+    #[error("odd number of hex digits ({0}): each byte needs two")]
+    OddLength(usize),
+}
+
+/// Reads hex text such as `"00 1a ff"`, `"001aff"` or `"0x00, 0x1a"`:
+/// whitespace, commas and `0x` prefixes are ignored.
+pub fn parse_hex(text: &str) -> Result<Vec<u8>, HexError> {
+    let mut digits = Vec::with_capacity(text.len());
+    let chars: Vec<char> = text.chars().collect();
+    let mut position = 0;
+    while position < chars.len() {
+        let character = chars[position];
+        if character == '0' && matches!(chars.get(position + 1), Some('x' | 'X')) {
+            position += 2;
+            continue;
+        }
+        if character.is_whitespace() || character == ',' {
+            position += 1;
+            continue;
+        }
+        let digit = character.to_digit(16).ok_or(HexError::BadDigit {
+            character,
+            position,
+        })?;
+        digits.push(digit as u8);
+        position += 1;
+    }
+    if digits.len() % 2 == 1 {
+        return Err(HexError::OddLength(digits.len()));
+    }
+    Ok(digits
+        .chunks(2)
+        .map(|pair| pair[0] << 4 | pair[1])
+        .collect())
+}
+
+#[cfg(test)]
+mod parse_tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_usual_spellings_of_hex() {
+        assert_eq!(parse_hex("00 1a ff").unwrap(), [0x00, 0x1a, 0xff]);
+        assert_eq!(parse_hex("001AFF").unwrap(), [0x00, 0x1a, 0xff]);
+        assert_eq!(parse_hex("0x00, 0x1a").unwrap(), [0x00, 0x1a]);
+        assert_eq!(parse_hex("").unwrap(), Vec::<u8>::new());
+        assert_eq!(parse_hex("abc"), Err(HexError::OddLength(3)));
+        assert_eq!(
+            parse_hex("zz"),
+            Err(HexError::BadDigit {
+                character: 'z',
+                position: 0
+            })
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,71 +410,3 @@ mod tests {
     }
 }
 
-/// Why hex text could not be read as bytes.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum HexError {
-    /// A character that is not a hex digit.
-    #[error("'{character}' at position {position} is not a hex digit")]
-    BadDigit {
-        /// The character.
-        character: char,
-        /// Its position (in characters) in the text.
-        position: usize,
-    },
-    /// An odd number of hex digits.
-    #[error("odd number of hex digits ({0}): each byte needs two")]
-    OddLength(usize),
-}
-
-/// Reads hex text such as `"00 1a ff"`, `"001aff"` or `"0x00, 0x1a"`:
-/// whitespace, commas and `0x` prefixes are ignored.
-pub fn parse_hex(text: &str) -> Result<Vec<u8>, HexError> {
-    let mut digits = Vec::with_capacity(text.len());
-    let chars: Vec<char> = text.chars().collect();
-    let mut position = 0;
-    while position < chars.len() {
-        let character = chars[position];
-        if character == '0' && matches!(chars.get(position + 1), Some('x' | 'X')) {
-            position += 2;
-            continue;
-        }
-        if character.is_whitespace() || character == ',' {
-            position += 1;
-            continue;
-        }
-        let digit = character.to_digit(16).ok_or(HexError::BadDigit {
-            character,
-            position,
-        })?;
-        digits.push(digit as u8);
-        position += 1;
-    }
-    if digits.len() % 2 == 1 {
-        return Err(HexError::OddLength(digits.len()));
-    }
-    Ok(digits
-        .chunks(2)
-        .map(|pair| pair[0] << 4 | pair[1])
-        .collect())
-}
-
-#[cfg(test)]
-mod parse_tests {
-    use super::*;
-
-    #[test]
-    fn reads_the_usual_spellings_of_hex() {
-        assert_eq!(parse_hex("00 1a ff").unwrap(), [0x00, 0x1a, 0xff]);
-        assert_eq!(parse_hex("001AFF").unwrap(), [0x00, 0x1a, 0xff]);
-        assert_eq!(parse_hex("0x00, 0x1a").unwrap(), [0x00, 0x1a]);
-        assert_eq!(parse_hex("").unwrap(), Vec::<u8>::new());
-        assert_eq!(parse_hex("abc"), Err(HexError::OddLength(3)));
-        assert_eq!(
-            parse_hex("zz"),
-            Err(HexError::BadDigit {
-                character: 'z',
-                position: 0
-            })
-        );
-    }
-}

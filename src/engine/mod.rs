@@ -124,8 +124,6 @@ pub enum Event {
     },
     /// A connect request was refused before any attempt.
     ConnectFailed(String),
-    /// A send was queued.
-    Sent(SendReport),
     /// Saving made progress.
     SaveProgress {
         /// Records written.
@@ -243,8 +241,22 @@ impl Engine {
     }
 
     /// Queues a command; never blocks. Returns false if the queue is full.
+    /// Sends skip the queue: they go straight to the connections' own queues.
     pub fn command(&self, command: Command) -> bool {
-        self.commands.try_send(command).is_ok()
+        match command {
+            Command::Send { target, bytes } => {
+                self.send(target, &bytes);
+                true
+            }
+            command => self.commands.try_send(command).is_ok(),
+        }
+    }
+
+    /// Queues `bytes` on the targeted client connections now, without waiting.
+    pub fn send(&self, target: SendTarget, bytes: &Bytes) -> SendReport {
+        let report = self.pool.send(target, bytes);
+        self.shared.mark_changed();
+        report
     }
 
     /// Every event reported since the last call.
@@ -362,8 +374,7 @@ impl Actor {
                 self.shared.mark_changed();
             }
             Command::Send { target, bytes } => {
-                let report = self.pool.send(target, &bytes);
-                self.emit(Event::Sent(report));
+                self.pool.send(target, &bytes);
             }
             Command::SaveLog { path, format } => self.save_log(path, format),
             Command::LoadLog { path } => {

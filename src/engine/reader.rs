@@ -29,6 +29,9 @@ pub struct ReadFailure {
     pub io_kind: Option<std::io::ErrorKind>,
 }
 
+/// A frame, a clean close (`None`), or a failure.
+pub type ReadResult = Result<Option<Frame>, Box<ReadFailure>>;
+
 /// Reads frames from a byte stream.
 #[derive(Debug)]
 pub struct FrameReader {
@@ -50,7 +53,7 @@ impl FrameReader {
     }
 
     /// The next frame already buffered, without reading.
-    pub fn buffered(&mut self) -> Result<Option<Frame>, ReadFailure> {
+    pub fn buffered(&mut self) -> ReadResult {
         match self.codec.decode(&mut self.buf) {
             Ok(Some(frame)) => {
                 self.frame_started = (!self.buf.is_empty()).then(Instant::now);
@@ -66,7 +69,7 @@ impl FrameReader {
     pub async fn next<R: AsyncRead + Unpin>(
         &mut self,
         socket: &mut R,
-    ) -> Result<Option<Frame>, ReadFailure> {
+    ) -> ReadResult {
         loop {
             if let Some(frame) = self.buffered()? {
                 return Ok(Some(frame));
@@ -106,11 +109,11 @@ impl FrameReader {
         }
     }
 
-    fn fail(&mut self, error: DecodeError) -> ReadFailure {
-        ReadFailure {
+    fn fail(&mut self, error: DecodeError) -> Box<ReadFailure> {
+        Box::new(ReadFailure {
             error,
             partial: self.buf.split().freeze(),
             io_kind: None,
-        }
+        })
     }
 }

@@ -285,7 +285,7 @@ async fn frame_echo(stream: TcpStream, limits: &Limits, recorder: &Recorder) -> 
             let frame = match next {
                 Ok(Some(frame)) => frame,
                 Ok(None) => return CloseReason::ClosedByPeer,
-                Err(failure) => return recorder.failure(failure),
+                Err(failure) => return recorder.failure(*failure),
             };
             recorder.frame(Direction::Received, &frame);
             if let Err(error) = writer.write_all(frame.raw()).await {
@@ -310,7 +310,7 @@ async fn app(stream: TcpStream, limits: &Limits, recorder: &Recorder) -> CloseRe
     let request = match reader.next(&mut read_half).await {
         Ok(Some(request)) => request,
         Ok(None) => return CloseReason::ClosedByPeer,
-        Err(failure) => return recorder.failure(failure),
+        Err(failure) => return recorder.failure(*failure),
     };
     recorder.frame(Direction::Received, &request);
     let reply: Bytes = tutorial_app::respond(&request);

@@ -100,6 +100,9 @@ pub struct LatencySummary {
     pub max_us: u64,
 }
 
+/// The slowest round trip a histogram tells apart: one hour.
+const MAX_LATENCY_US: u64 = 3_600_000_000;
+
 /// Round-trip latencies of echoed frames.
 #[derive(Debug)]
 pub struct Latency {
@@ -108,9 +111,8 @@ pub struct Latency {
 
 impl Default for Latency {
     fn default() -> Self {
-        // 1 µs to 1 hour at 3 significant digits: the bounds are constants, so this cannot fail.
-        let histogram = Histogram::new_with_bounds(1, 3_600_000_000, 3)
-            .unwrap_or_else(|_| Histogram::new(3).unwrap_or_else(|_| unreachable!()));
+        let histogram =
+            Histogram::new_with_bounds(1, MAX_LATENCY_US, 3).expect("constant histogram bounds are valid");
         Self {
             histogram: Mutex::new(histogram),
         }
@@ -120,7 +122,7 @@ impl Default for Latency {
 impl Latency {
     /// Records one round trip.
     pub fn record(&self, rtt: Duration) {
-        let micros = (rtt.as_micros() as u64).clamp(1, 3_600_000_000);
+        let micros = (rtt.as_micros() as u64).clamp(1, MAX_LATENCY_US);
         if let Ok(mut histogram) = self.histogram.lock() {
             let _ = histogram.record(micros);
         }

@@ -1,0 +1,61 @@
+//! Helpers shared by the integration tests: an engine with a server on a
+//! free loopback port, and bounded waits.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use framescope::engine::{ClientMode, Command, ConnectReport, Engine, Event, RecordView, ServerMode};
+
+/// Longest any wait in the tests may take.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+/// Polls `condition` until it holds or `WAIT` passes; returns whether it held.
+pub fn eventually(mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + WAIT;
+    while Instant::now() < deadline {
+        if condition() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    condition()
+}
+
+/// Waits for the first event `pick` accepts.
+pub fn wait_event<T>(engine: &Engine, mut pick: impl FnMut(Event) -> Option<T>) -> T {
+    let deadline = Instant::now() + WAIT;
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        if let Some(found) = engine.wait_event(left).and_then(&mut pick) {
+            return found;
+        }
+    }
+    panic!("no matching event within {WAIT:?}");
+}
+
+/// Starts the embedded server on a free loopback port.
+pub fn start_server(engine: &Engine, mode: ServerMode) -> SocketAddr {
+    engine.command(Command::StartServer { addr: "127.0.0.1:0".parse().unwrap(), mode });
+    wait_event(engine, |event| match event {
+        Event::ServerStarted { addr, .. } => Some(addr),
+        Event::ServerFailed(error) => panic!("server failed: {error}"),
+        _ => None,
+    })
+}
+
+/// Opens `count` client connections and waits for the report.
+pub fn connect(engine: &Engine, target: SocketAddr, count: usize, mode: ClientMode) -> ConnectReport {
+    engine.command(Command::Connect { target, count, mode });
+    wait_event(engine, |event| match event {
+        Event::Connected { report, .. } => Some(report),
+        Event::ConnectFailed(error) => panic!("connect failed: {error}"),
+        _ => None,
+    })
+}
+
+/// Every record the journal holds.
+pub fn records(engine: &Engine) -> Vec<RecordView> {
+    let journal = engine.shared().journal();
+    (journal.first_seq()..journal.next_seq()).filter_map(|seq| journal.view(seq)).collect()
+}
