@@ -1,6 +1,7 @@
 //! The command line: no subcommand opens the window; `serve`, `send`,
 //! `demo` and `bench` run the same engine headless.
 
+mod bench;
 mod demo;
 mod message;
 mod printer;
@@ -35,6 +36,9 @@ pub enum CliCommand {
     /// Start a frame-echo server and 10 clients in one process, send a frame
     /// from each, and print the hex dumps of what went each way.
     Demo,
+    /// Measure framescope's server and client pool against a minimal tokio
+    /// echo server and the seed's Python server, side by side.
+    Bench(bench::BenchArgs),
 }
 
 /// Why a command failed: one clear line for the user.
@@ -71,6 +75,7 @@ pub fn main() -> ExitCode {
         Some(CliCommand::Serve(args)) => serve::run(args),
         Some(CliCommand::Send(args)) => send::run(args),
         Some(CliCommand::Demo) => demo::run(),
+        Some(CliCommand::Bench(args)) => bench::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

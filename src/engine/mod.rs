@@ -13,6 +13,7 @@ pub mod hexdump;
 pub mod journal;
 pub mod journal_file;
 pub mod limits;
+pub mod load;
 pub mod pyjson;
 pub mod reader;
 pub mod server;

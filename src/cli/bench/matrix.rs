@@ -1,0 +1,264 @@
+//! The echo matrix: every server at every connection count, depth and size.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::engine::load::{self, EchoReader, LoadReport, LoadSpec};
+use crate::engine::tutorial_app::CLIENT_BINARY_TYPE;
+use crate::engine::{Capture, FrameBuilder, JournalLimits, Limits, ServerMode, Shared};
+
+use super::baseline::{PythonServer, start_reference};
+use super::{BenchArgs, runtime};
+use crate::cli::CliError;
+
+/// Warm-up before each measured window.
+const WARMUP: Duration = Duration::from_millis(300);
+/// The bounded journal for the full-capture rows.
+const FULL_CAPTURE_BOUNDS: JournalLimits = JournalLimits {
+    max_records: 1_000_000,
+    max_bytes: 256 << 20,
+};
+
+/// One measured echo row.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EchoRow {
+    /// Which server.
+    pub server: String,
+    /// Connections.
+    pub connections: usize,
+    /// Frames in flight per connection.
+    pub depth: usize,
+    /// Content bytes per frame.
+    pub content: usize,
+    /// What was measured.
+    pub report: LoadReport,
+    /// frames/s relative to the reference server in the same cell.
+    pub ratio: f64,
+}
+
+/// framescope's client pool against a minimal client, on the reference server.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ClientRow {
+    /// Connections.
+    pub connections: usize,
+    /// Frames in flight per connection.
+    pub depth: usize,
+    /// Content bytes per frame.
+    pub content: usize,
+    /// The minimal tokio client.
+    pub minimal: LoadReport,
+    /// framescope's load mode, decoding and checking every echo.
+    pub framescope: LoadReport,
+    /// framescope's frames/s over the minimal client's.
+    pub ratio: f64,
+}
+
+/// The servers in each cell, in the order they run.
+#[derive(Debug, Clone, Copy)]
+enum Server {
+    Reference,
+    Framescope(Capture),
+    Python,
+}
+
+impl Server {
+    fn name(self) -> String {
+        match self {
+            Server::Reference => "reference tokio echo".into(),
+            Server::Framescope(Capture::Off) => "framescope, capture off".into(),
+            Server::Framescope(Capture::HeadersOnly) => "framescope, headers only".into(),
+            Server::Framescope(Capture::Full) => "framescope, full capture".into(),
+            Server::Python => "seed Python selectors".into(),
+        }
+    }
+}
+
+/// Runs every cell; returns the echo rows and the client comparison rows.
+pub fn run(
+    args: &BenchArgs,
+    seconds: Duration,
+) -> Result<(Vec<EchoRow>, Vec<ClientRow>), CliError> {
+    let servers_rt = runtime("bench-server")?;
+    let load_rt = runtime("bench-load")?;
+    let mut python = if args.no_python {
+        None
+    } else {
+        match PythonServer::start() {
+            Ok(server) => Some(server),
+            Err(why) => {
+                eprintln!("skipping the Python rows: {why}");
+                None
+            }
+        }
+    };
+    let (reference, _reference_task) = servers_rt
+        .block_on(start_reference())
+        .map_err(|e| CliError::Server(format!("reference server: {e}")))?;
+    let mut servers = vec![
+        Server::Reference,
+        Server::Framescope(Capture::Off),
+        Server::Framescope(Capture::HeadersOnly),
+        Server::Framescope(Capture::Full),
+    ];
+    if python.is_some() {
+        servers.push(Server::Python);
+    }
+    let cells: Vec<(usize, usize, usize)> = args
+        .connections
+        .iter()
+        .flat_map(|&c| {
+            args.depth
+                .iter()
+                .flat_map(move |&d| args.size.iter().map(move |&s| (c, d, s)))
+        })
+        .collect();
+    let total = cells.len() * (servers.len() + 1);
+    let mut done = 0;
+    let (mut echo, mut clients) = (Vec::new(), Vec::new());
+    for (connections, depth, content) in cells {
+        let frame = FrameBuilder::binary(CLIENT_BINARY_TYPE, vec![0x5a; content])
+            .build()
+            .map_err(|e| CliError::Message(e.to_string()))?;
+        let spec = |target| LoadSpec {
+            target,
+            connections,
+            depth,
+            frame: frame.clone(),
+            duration: seconds,
+            warmup: WARMUP,
+        };
+        let mut reference_fps = 0.0;
+        for &server in &servers {
+            done += 1;
+            eprintln!(
+                "[{done}/{total}] {} · {connections} conns · depth {depth} · {content} B",
+                server.name()
+            );
+            let report = match server {
+                Server::Reference => {
+                    load_rt.block_on(load::run(spec(reference), EchoReader::Frames))
+                }
+                Server::Framescope(capture) => {
+                    let shared = Shared::new(if capture == Capture::Full {
+                        FULL_CAPTURE_BOUNDS
+                    } else {
+                        JournalLimits::default()
+                    });
+                    shared.set_capture(capture);
+                    measure_framescope(&servers_rt, &load_rt, shared, spec(reference))?
+                }
+                Server::Python => match &mut python {
+                    Some(python) => {
+                        load_rt.block_on(load::run(spec(python.addr), EchoReader::Frames))
+                    }
+                    None => continue,
+                },
+            };
+            let fps = report.frames_per_second();
+            if matches!(server, Server::Reference) {
+                reference_fps = fps;
+            }
+            echo.push(EchoRow {
+                server: server.name(),
+                connections,
+                depth,
+                content,
+                report,
+                ratio: fps / reference_fps.max(1e-9),
+            });
+            if matches!(server, Server::Reference) {
+                // The minimal client right after framescope's client, on the same server.
+                done += 1;
+                eprintln!(
+                    "[{done}/{total}] minimal tokio client · {connections} conns · depth {depth} · {content} B"
+                );
+                let minimal = load_rt.block_on(load::run(spec(reference), EchoReader::RawBytes));
+                let ratio = fps / minimal.frames_per_second().max(1e-9);
+                clients.push(ClientRow {
+                    connections,
+                    depth,
+                    content,
+                    minimal,
+                    framescope: report,
+                    ratio,
+                });
+            }
+        }
+    }
+    Ok((echo, clients))
+}
+
+/// Starts framescope's frame-echo server with its own journal and loads it.
+fn measure_framescope(
+    servers_rt: &tokio::runtime::Runtime,
+    load_rt: &tokio::runtime::Runtime,
+    shared: Arc<Shared>,
+    spec_for_reference: LoadSpec,
+) -> Result<LoadReport, CliError> {
+    let limits = Limits::default();
+    let any_port: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 0));
+    let handle = servers_rt
+        .block_on(crate::engine::server::start(
+            any_port,
+            ServerMode::FrameEcho,
+            limits,
+            shared,
+        ))
+        .map_err(|e| CliError::Server(e.to_string()))?;
+    let spec = LoadSpec {
+        target: handle.local_addr(),
+        ..spec_for_reference
+    };
+    let report = load_rt.block_on(load::run(spec, EchoReader::Frames));
+    servers_rt.block_on(handle.stop());
+    Ok(report)
+}
+
+/// Prints both tables.
+pub fn print(echo: &[EchoRow], clients: &[ClientRow]) {
+    println!(
+        "\nEcho servers, loaded by framescope's client pool (ratio: frames/s over the reference in the same cell)\n"
+    );
+    println!("| server | conns | depth | content | frames/s | MB/s | p50 µs | p99 µs | ratio |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for row in echo {
+        let r = &row.report;
+        let flags = if r.mismatches > 0 || r.failed_connections > 0 {
+            format!(
+                " ({} mismatched, {} failed conns)",
+                r.mismatches, r.failed_connections
+            )
+        } else {
+            String::new()
+        };
+        println!(
+            "| {}{flags} | {} | {} | {} | {:.0} | {:.1} | {} | {} | {:.2} |",
+            row.server,
+            row.connections,
+            row.depth,
+            row.content,
+            r.frames_per_second(),
+            r.megabytes_per_second(),
+            r.latency.p50_us,
+            r.latency.p99_us,
+            row.ratio
+        );
+    }
+    println!(
+        "\nClients, driving the reference server (ratio: framescope's frames/s over the minimal client's)\n"
+    );
+    println!("| conns | depth | content | minimal frames/s | framescope frames/s | ratio |");
+    println!("|---:|---:|---:|---:|---:|---:|");
+    for row in clients {
+        println!(
+            "| {} | {} | {} | {:.0} | {:.0} | {:.2} |",
+            row.connections,
+            row.depth,
+            row.content,
+            row.minimal.frames_per_second(),
+            row.framescope.frames_per_second(),
+            row.ratio
+        );
+    }
+}

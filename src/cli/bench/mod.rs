@@ -1,0 +1,115 @@
+//! `framescope bench`: framescope's server and client pool measured side by
+//! side, in one run, against a minimal tokio echo server (the practical
+//! limit) and the seed's Python selectors server.
+
+mod baseline;
+mod journal_cost;
+mod matrix;
+mod scale;
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::CliError;
+
+/// Options of `bench`.
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// Connection counts to measure.
+    #[arg(long, value_delimiter = ',', default_values_t = [1usize, 50, 1000])]
+    pub connections: Vec<usize>,
+    /// Pipeline depths (frames in flight per connection).
+    #[arg(long, value_delimiter = ',', default_values_t = [1usize, 16])]
+    pub depth: Vec<usize>,
+    /// Content sizes in bytes.
+    #[arg(long, value_delimiter = ',', default_values_t = [64usize, 65536])]
+    pub size: Vec<usize>,
+    /// Seconds measured per row (after a short warm-up).
+    #[arg(long, default_value_t = 1.0)]
+    pub seconds: f64,
+    /// Leave out the Python seed server rows.
+    #[arg(long)]
+    pub no_python: bool,
+    /// Connections for the scale test (0 skips it).
+    #[arg(long, default_value_t = 10_000)]
+    pub scale_connections: usize,
+    /// Records for the journal test (0 skips it).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub journal_records: usize,
+    /// Also write every result as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
+/// Everything one run measured.
+#[derive(Debug, serde::Serialize)]
+pub struct BenchResults {
+    /// Echo throughput rows.
+    pub echo: Vec<matrix::EchoRow>,
+    /// framescope's client pool against a minimal client, on the reference server.
+    pub clients: Vec<matrix::ClientRow>,
+    /// Many connections at once.
+    pub scale: Option<scale::ScaleResult>,
+    /// The journal's cost per record and its saving speed.
+    pub journal: Option<journal_cost::JournalResult>,
+}
+
+/// Runs the benchmark, printing progress to stderr and the tables to stdout.
+pub fn run(args: BenchArgs) -> Result<(), CliError> {
+    let seconds = std::time::Duration::try_from_secs_f64(args.seconds).map_err(|_| {
+        CliError::Message(format!(
+            "--seconds {} is not a number of seconds",
+            args.seconds
+        ))
+    })?;
+    crate::engine::fdlimit::raise();
+    let (echo, clients) = matrix::run(&args, seconds)?;
+    matrix::print(&echo, &clients);
+    let scale = (args.scale_connections > 0)
+        .then(|| scale::run(args.scale_connections))
+        .transpose()?;
+    if let Some(scale) = &scale {
+        scale::print(scale);
+    }
+    let journal = (args.journal_records > 0)
+        .then(|| journal_cost::run(args.journal_records))
+        .transpose()?;
+    if let Some(journal) = &journal {
+        journal_cost::print(journal);
+    }
+    let results = BenchResults {
+        echo,
+        clients,
+        scale,
+        journal,
+    };
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&results)
+            .map_err(|e| CliError::Incomplete(e.to_string()))?;
+        std::fs::write(path, text)
+            .map_err(|e| CliError::Log(format!("{}: {e}", path.display())))?;
+        eprintln!("results written to {}", path.display());
+    }
+    Ok(())
+}
+
+/// A tokio runtime for one role in the benchmark, on one worker thread: on
+/// a two-core machine the server under test gets one core and the load the
+/// other, as the single-threaded Python server does.
+fn runtime(name: &str) -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .thread_name(name)
+        .build()
+        .map_err(|e| CliError::Incomplete(format!("cannot start a runtime: {e}")))
+}
+
+/// This process's resident memory in bytes (Linux), if known.
+fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
