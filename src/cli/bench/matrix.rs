@@ -81,7 +81,7 @@ pub fn run(
 ) -> Result<(Vec<EchoRow>, Vec<ClientRow>), CliError> {
     let servers_rt = runtime("bench-server")?;
     let load_rt = runtime("bench-load")?;
-    let mut python = if args.no_python {
+    let python = if args.no_python {
         None
     } else {
         match PythonServer::start() {
@@ -113,7 +113,7 @@ pub fn run(
                 .flat_map(move |&d| args.size.iter().map(move |&s| (c, d, s)))
         })
         .collect();
-    let total = cells.len() * (servers.len() + 1);
+    let total = cells.len() * (servers.len() + 1) * args.repeat.max(1);
     let mut done = 0;
     let (mut echo, mut clients) = (Vec::new(), Vec::new());
     for (connections, depth, content) in cells {
@@ -128,65 +128,82 @@ pub fn run(
             duration: seconds,
             warmup: WARMUP,
         };
-        let mut reference_fps = 0.0;
-        for &server in &servers {
-            done += 1;
-            eprintln!(
-                "[{done}/{total}] {} · {connections} conns · depth {depth} · {content} B",
-                server.name()
-            );
-            let report = match server {
-                Server::Reference => {
-                    load_rt.block_on(load::run(spec(reference), EchoReader::Frames))
-                }
-                Server::Framescope(capture) => {
-                    let shared = Shared::new(if capture == Capture::Full {
-                        FULL_CAPTURE_BOUNDS
-                    } else {
-                        JournalLimits::default()
-                    });
-                    shared.set_capture(capture);
-                    measure_framescope(&servers_rt, &load_rt, shared, spec(reference))?
-                }
-                Server::Python => match &mut python {
-                    Some(python) => {
-                        load_rt.block_on(load::run(spec(python.addr), EchoReader::Frames))
+        // Every contender runs once per round, rounds interleaved, so slow
+        // phases of a noisy machine fall on all of them alike.
+        let mut runs: Vec<Vec<LoadReport>> = vec![Vec::new(); servers.len()];
+        let mut minimal_runs = Vec::new();
+        for _ in 0..args.repeat.max(1) {
+            for (index, &server) in servers.iter().enumerate() {
+                done += 1;
+                eprintln!(
+                    "[{done}/{total}] {} · {connections} conns · depth {depth} · {content} B",
+                    server.name()
+                );
+                runs[index].push(match server {
+                    Server::Reference => {
+                        load_rt.block_on(load::run(spec(reference), EchoReader::Frames))
                     }
-                    None => continue,
-                },
-            };
-            let fps = report.frames_per_second();
-            if matches!(server, Server::Reference) {
-                reference_fps = fps;
+                    Server::Framescope(capture) => {
+                        let bounds = if capture == Capture::Full {
+                            FULL_CAPTURE_BOUNDS
+                        } else {
+                            JournalLimits::default()
+                        };
+                        let shared = Shared::new(bounds);
+                        shared.set_capture(capture);
+                        measure_framescope(&servers_rt, &load_rt, shared, spec(reference))?
+                    }
+                    Server::Python => match &python {
+                        Some(python) => {
+                            load_rt.block_on(load::run(spec(python.addr), EchoReader::Frames))
+                        }
+                        None => continue,
+                    },
+                });
+                if matches!(server, Server::Reference) {
+                    // The minimal client right after framescope's client, on the same server.
+                    done += 1;
+                    eprintln!(
+                        "[{done}/{total}] minimal tokio client · {connections} conns · depth {depth} · {content} B"
+                    );
+                    minimal_runs
+                        .push(load_rt.block_on(load::run(spec(reference), EchoReader::RawBytes)));
+                }
             }
+        }
+        let reference_report = median(&runs[0]);
+        let reference_fps = reference_report.frames_per_second();
+        for (server, reports) in servers.iter().zip(&runs) {
+            let report = median(reports);
+            let ratio = report.frames_per_second() / reference_fps.max(1e-9);
             echo.push(EchoRow {
                 server: server.name(),
                 connections,
                 depth,
                 content,
                 report,
-                ratio: fps / reference_fps.max(1e-9),
+                ratio,
             });
-            if matches!(server, Server::Reference) {
-                // The minimal client right after framescope's client, on the same server.
-                done += 1;
-                eprintln!(
-                    "[{done}/{total}] minimal tokio client · {connections} conns · depth {depth} · {content} B"
-                );
-                let minimal = load_rt.block_on(load::run(spec(reference), EchoReader::RawBytes));
-                let ratio = fps / minimal.frames_per_second().max(1e-9);
-                clients.push(ClientRow {
-                    connections,
-                    depth,
-                    content,
-                    minimal,
-                    framescope: report,
-                    ratio,
-                });
-            }
         }
+        let minimal = median(&minimal_runs);
+        let ratio = reference_fps / minimal.frames_per_second().max(1e-9);
+        clients.push(ClientRow {
+            connections,
+            depth,
+            content,
+            minimal,
+            framescope: reference_report,
+            ratio,
+        });
     }
     Ok((echo, clients))
+}
+
+/// The run with the median frames/s.
+fn median(reports: &[LoadReport]) -> LoadReport {
+    let mut sorted = reports.to_vec();
+    sorted.sort_by(|a, b| a.frames_per_second().total_cmp(&b.frames_per_second()));
+    sorted[sorted.len() / 2]
 }
 
 /// Starts framescope's frame-echo server with its own journal and loads it.

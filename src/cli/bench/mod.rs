@@ -28,6 +28,9 @@ pub struct BenchArgs {
     /// Seconds measured per row (after a short warm-up).
     #[arg(long, default_value_t = 1.0)]
     pub seconds: f64,
+    /// Rounds per cell; each row reports the round with the median frames/s.
+    #[arg(long, default_value_t = 3)]
+    pub repeat: usize,
     /// Leave out the Python seed server rows.
     #[arg(long)]
     pub no_python: bool,
