@@ -1,5 +1,12 @@
 //! The egui front end.
 
+pub mod address;
+pub mod draft;
+pub mod file_content;
+pub mod frame_index;
+pub mod row_summary;
+pub mod settings;
+
 /// Opens the window.
 pub fn run() -> Result<(), String> {
     Err("the window is not built yet".into())
