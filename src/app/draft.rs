@@ -217,7 +217,7 @@ impl Draft {
         }
         if self.override_length {
             let value = json_or_string(&self.length_value);
-            if value != Value::from(content.len()) {
+            if value != content.len() {
                 message.notes.push(format!(
                     "content-length is overridden to {value}; the content is {} bytes",
                     content.len()

@@ -147,7 +147,7 @@ impl FrameIndex {
                 self.seqs.push_back(self.next);
             }
             self.next += 1;
-            if self.next % CLOCK_EVERY == 0 && Instant::now() >= deadline {
+            if self.next.is_multiple_of(CLOCK_EVERY) && Instant::now() >= deadline {
                 break;
             }
         }
@@ -208,7 +208,12 @@ mod tests {
         let a = FrameBuilder::new().content("alpha").build().unwrap();
         let b = FrameBuilder::new().content("BETA").build().unwrap();
         for i in 0..10 {
-            append(&mut journal, i % 2, Side::Client, if i < 5 { &a } else { &b });
+            append(
+                &mut journal,
+                i % 2,
+                Side::Client,
+                if i < 5 { &a } else { &b },
+            );
         }
         let mut index = FrameIndex::default();
         let all = FilterSpec::default();

@@ -60,7 +60,10 @@ impl RowSummary {
 /// The content-type and the first content bytes of a record.
 fn peek(journal: &Journal, record: &Record) -> (String, Vec<u8>) {
     if record.kind == RecordKind::Chunk {
-        return ("raw".to_owned(), journal.prefix_of(record, SUMMARY_BYTES).to_vec());
+        return (
+            "raw".to_owned(),
+            journal.prefix_of(record, SUMMARY_BYTES).to_vec(),
+        );
     }
     let head = journal.prefix_of(record, PROTO_HEADER_LEN);
     let [a, b] = head[..] else {
@@ -162,6 +165,9 @@ mod tests {
 
     #[test]
     fn time_of_day_is_utc_with_millis() {
-        assert_eq!(time_of_day(((13 * 3600 + 4 * 60 + 59) * 1000 + 123) * 1000), "13:04:59.123");
+        assert_eq!(
+            time_of_day(((13 * 3600 + 4 * 60 + 59) * 1000 + 123) * 1000),
+            "13:04:59.123"
+        );
     }
 }
