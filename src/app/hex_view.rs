@@ -7,7 +7,7 @@
 use std::ops::Range;
 
 use egui::text::{LayoutJob, TextFormat};
-use egui::{Color32, FontId, Role, ScrollArea, Sense, TextStyle, Ui, Visuals, WidgetInfo};
+use egui::{Color32, FontId, Role, ScrollArea, Sense, Ui, Visuals, WidgetInfo};
 
 use crate::engine::hexdump::{self, BYTES_PER_ROW, FrameLayout, HexRow, Region};
 
@@ -19,6 +19,13 @@ const HEX_WIDTH: usize = 49;
 const ASCII_COLUMN: usize = HEX_COLUMN + HEX_WIDTH + 2;
 /// Columns of a full row.
 const ROW_COLUMNS: usize = ASCII_COLUMN + BYTES_PER_ROW;
+/// Columns of a row without its ASCII part (for narrow panels).
+const HEX_ONLY_COLUMNS: usize = HEX_COLUMN + HEX_WIDTH;
+/// Size of the dump's text: a little under egui's monospace, so that a
+/// whole row fits a composer of ordinary width.
+const FONT_SIZE: f32 = 12.0;
+/// Room for the vertical scroll bar beside the rows.
+const SCROLL_BAR_ROOM: f32 = 14.0;
 
 /// The colours of the byte view, for the current theme.
 #[derive(Debug, Clone, Copy)]
@@ -155,10 +162,18 @@ impl<'a> HexView<'a> {
             ui.weak("(no bytes)");
             return None;
         }
-        let font_id = TextStyle::Monospace.resolve(ui.style());
+        let font_id = FontId::monospace(FONT_SIZE);
         let (row_height, char_width) =
             ui.fonts_mut(|fonts| (fonts.row_height(&font_id), fonts.glyph_width(&font_id, '0')));
         let palette = Palette::of(ui.visuals());
+        // A panel too narrow for the whole row drops the ASCII column, as the
+        // content is readable elsewhere; the accessible text keeps it.
+        let show_ascii = ui.available_width() >= char_width * ROW_COLUMNS as f32 + SCROLL_BAR_ROOM;
+        let columns = if show_ascii {
+            ROW_COLUMNS
+        } else {
+            HEX_ONLY_COLUMNS
+        };
         let mut hovered = None;
         ui.scope(|ui| {
             ui.spacing_mut().item_spacing.y = 0.0;
@@ -174,9 +189,9 @@ impl<'a> HexView<'a> {
                 |ui, rows| {
                     for index in rows {
                         let row = hexdump::row(self.bytes, index);
-                        let job = self.row_job(&row, &palette, &font_id);
+                        let job = self.row_job(&row, &palette, &font_id, show_ascii);
                         let galley = ui.painter().layout_job(job);
-                        let width = char_width * ROW_COLUMNS as f32;
+                        let width = char_width * columns as f32;
                         let (rect, response) = ui.allocate_exact_size(
                             egui::vec2(width.max(galley.size().x), row_height),
                             Sense::hover(),
@@ -219,7 +234,13 @@ impl<'a> HexView<'a> {
         }
     }
 
-    fn row_job(&self, row: &HexRow, palette: &Palette, font_id: &FontId) -> LayoutJob {
+    fn row_job(
+        &self,
+        row: &HexRow,
+        palette: &Palette,
+        font_id: &FontId,
+        show_ascii: bool,
+    ) -> LayoutJob {
         let plain = TextFormat::simple(font_id.clone(), palette.offset);
         let mut job = LayoutJob::default();
         job.append(&format!("{:08x}  ", row.offset), 0.0, plain.clone());
@@ -240,6 +261,9 @@ impl<'a> HexView<'a> {
                 && self.is_highlighted(offset)
                 && self.is_highlighted(offset + 1);
             job.append(" ", 0.0, if joined { format } else { plain.clone() });
+        }
+        if !show_ascii {
+            return job;
         }
         job.append("  ", 0.0, plain.clone());
         for (i, c) in row.ascii.chars().enumerate() {
