@@ -207,7 +207,7 @@ fn d_a_selected_row_shows_its_header_and_bytes() {
     assert!(shows(&h, "(proto-header)"));
     assert!(shows(
         &h,
-        &format!("{} (0x{:04x}): header length", bytes[1], bytes[1])
+        &format!("{} (0x{:04x}) header bytes", bytes[1], bytes[1])
     ));
     assert!(shows(&h, "text/json"));
     h.check_accessibility();

@@ -8,11 +8,8 @@ use crate::engine::stats::{LatencySummary, RATE_WINDOW};
 
 /// Buckets in the latency histogram.
 pub const LATENCY_BUCKETS: usize = 24;
-/// Height of each chart.
-const CHART_HEIGHT: f32 = 120.0;
-
-/// Frames per second, one sample a second, newest at 0.
-pub fn rate_chart(ui: &mut Ui, rates: &[f64]) {
+/// Frames per second, one sample a second, newest at 0; `height` in points.
+pub fn rate_chart(ui: &mut Ui, rates: &[f64], height: f32) {
     let newest = rates.last().copied().unwrap_or(0.0);
     ui.horizontal(|ui| {
         ui.strong("Frames per second");
@@ -26,7 +23,7 @@ pub fn rate_chart(ui: &mut Ui, rates: &[f64]) {
         .collect();
     let color = ui.visuals().selection.bg_fill;
     Plot::new("rate_chart")
-        .height(CHART_HEIGHT)
+        .height(height)
         .allow_zoom(false)
         .allow_drag(false)
         .allow_scroll(false)
@@ -42,7 +39,7 @@ pub fn rate_chart(ui: &mut Ui, rates: &[f64]) {
 }
 
 /// The latency histogram: `buckets` are (upper bound in µs, count).
-pub fn latency_chart(ui: &mut Ui, summary: &LatencySummary, buckets: &[(u64, u64)]) {
+pub fn latency_chart(ui: &mut Ui, summary: &LatencySummary, buckets: &[(u64, u64)], height: f32) {
     ui.horizontal_wrapped(|ui| {
         ui.strong("Round-trip latency");
         if summary.count == 0 {
@@ -54,25 +51,29 @@ pub fn latency_chart(ui: &mut Ui, summary: &LatencySummary, buckets: &[(u64, u64
             ));
         }
     });
+    let color = ui.visuals().selection.bg_fill;
     let width = buckets
         .first()
         .map_or(1.0, |(upper, _)| (*upper as f64 / 1000.0).max(0.001));
     let bars: Vec<Bar> = buckets
         .iter()
         .map(|(upper, count)| {
-            Bar::new(*upper as f64 / 1000.0 - width / 2.0, *count as f64).width(width * 0.9)
+            Bar::new(*upper as f64 / 1000.0 - width / 2.0, *count as f64)
+                .width(width * 0.9)
+                .fill(color)
         })
         .collect();
-    let color = ui.visuals().selection.bg_fill;
     let marks = ui.visuals().warn_fg_color;
     Plot::new("latency_chart")
-        .height(CHART_HEIGHT)
+        .height(height)
         .allow_zoom(false)
         .allow_drag(false)
         .allow_scroll(false)
         .allow_boxed_zoom(false)
         .include_x(0.0)
+        .include_x(if summary.count == 0 { 1.0 } else { 0.0 })
         .include_y(0.0)
+        .include_y(1.0)
         .x_axis_label("ms")
         .show(ui, |plot| {
             plot.bar_chart(BarChart::new("round trips", bars).color(color));

@@ -10,7 +10,8 @@ use egui_extras::{Column, TableBuilder};
 
 use crate::engine::limits::DEFAULT_MAX_CONNECTIONS;
 use crate::engine::{
-    ClientMode, Command, ConnState, ConnectionSummary, Engine, Event, SendTarget, ServerStatus,
+    ClientMode, CloseReason, Command, ConnState, ConnectionSummary, Engine, Event, SendTarget,
+    ServerStatus,
 };
 
 use super::address;
@@ -154,17 +155,15 @@ impl ClientPanel {
                 ui.end_row();
 
                 let label = ui.label("Connections");
-                style::section(ui, "connection_count", |ui| {
-                    ui.add(
-                        egui::DragValue::new(&mut settings.client.count)
-                            .range(1..=DEFAULT_MAX_CONNECTIONS)
-                            .speed(1.0),
-                    )
-                    .labelled_by(label.id)
-                    .on_hover_text(
-                        "How many connections one Connect opens (1 to 10,000); drag or type",
-                    );
-                });
+                ui.add(
+                    egui::DragValue::new(&mut settings.client.count)
+                        .range(1..=DEFAULT_MAX_CONNECTIONS)
+                        .speed(1.0),
+                )
+                .labelled_by(label.id)
+                .on_hover_text(
+                    "How many connections one Connect opens (1 to 10,000); drag or type",
+                );
                 ui.end_row();
 
                 ui.label("Framing");
@@ -265,23 +264,24 @@ fn connection_table(ui: &mut Ui, summaries: &[ConnectionSummary], send_target: &
     let error_color = ui.visuals().error_fg_color;
     ui.push_id("connections", |ui| {
         ui.style_mut().interaction.selectable_labels = false;
+        ui.spacing_mut().item_spacing.x = 4.0;
         TableBuilder::new(ui)
             .striped(true)
             .sense(egui::Sense::click())
             .max_scroll_height(LIST_HEIGHT)
-            .column(Column::exact(44.0))
-            .column(Column::auto().at_least(110.0))
-            .column(Column::auto().at_least(60.0))
-            .column(Column::auto().at_least(70.0))
-            .column(Column::auto().at_least(70.0))
-            .column(Column::remainder().at_least(30.0))
+            .column(Column::exact(30.0))
+            .column(Column::remainder().at_least(70.0).clip(true))
+            .column(Column::initial(40.0).at_least(30.0).clip(true))
+            .column(Column::initial(56.0).at_least(36.0).clip(true))
+            .column(Column::initial(56.0).at_least(36.0).clip(true))
+            .column(Column::exact(24.0).clip(true))
             .header(18.0, |mut header| {
                 for (title, help) in [
                     ("#", "Connection number (as in the frames table)"),
                     ("Local", "This end's address"),
                     ("State", "Open, connecting, or closed and why"),
                     ("Sent", "Frames and bytes sent"),
-                    ("Received", "Frames and bytes received"),
+                    ("Recv", "Frames and bytes received"),
                     ("Err", "Decode and socket errors"),
                 ] {
                     header.col(|ui| {
@@ -305,32 +305,31 @@ fn connection_table(ui: &mut Ui, summaries: &[ConnectionSummary], send_target: &
                         );
                     });
                     row.col(|ui| {
-                        let text = summary.state.to_string();
-                        match summary.state {
-                            ConnState::Closed(ref reason)
-                                if !matches!(
-                                    reason,
-                                    crate::engine::CloseReason::ClosedByUser
-                                        | crate::engine::CloseReason::ClosedByPeer
-                                ) =>
-                            {
-                                ui.colored_label(error_color, text);
-                            }
-                            _ => {
-                                ui.label(text);
-                            }
-                        }
+                        let (short, failed) = match &summary.state {
+                            ConnState::Connecting => ("connecting", false),
+                            ConnState::Open => ("open", false),
+                            ConnState::Closed(
+                                CloseReason::ClosedByUser | CloseReason::ClosedByPeer,
+                            ) => ("closed", false),
+                            ConnState::Closed(_) => ("failed", true),
+                        };
+                        let text = if failed {
+                            RichText::new(short).color(error_color)
+                        } else {
+                            RichText::new(short)
+                        };
+                        ui.add(egui::Label::new(text).truncate())
+                            .on_hover_text(summary.state.to_string());
                     });
-                    row.col(|ui| {
-                        ui.label(format!("{} · {}", c.frames_sent, human_bytes(c.bytes_sent)));
-                    });
-                    row.col(|ui| {
-                        ui.label(format!(
-                            "{} · {}",
-                            c.frames_received,
-                            human_bytes(c.bytes_received)
-                        ));
-                    });
+                    for (frames, bytes) in [
+                        (c.frames_sent, c.bytes_sent),
+                        (c.frames_received, c.bytes_received),
+                    ] {
+                        row.col(|ui| {
+                            let text = format!("{frames} · {}", human_bytes(bytes));
+                            ui.add(egui::Label::new(text).truncate());
+                        });
+                    }
                     row.col(|ui| {
                         if c.errors > 0 {
                             ui.colored_label(error_color, c.errors.to_string());

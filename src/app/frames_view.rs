@@ -113,7 +113,7 @@ impl FramesView {
             self.followed_len = 0;
         }
         let mut action = None;
-        let connection_error = filter_bar(ui, filters, follow, &mut action, key);
+        let connection_error = filter_bar(ui, filters);
         let (spec, _) = FilterSpec::new(filters);
         let size = source.with(|journal| {
             self.complete = self.index.update(journal, key, &spec, INDEX_BUDGET);
@@ -126,7 +126,9 @@ impl FramesView {
         if !self.complete {
             ui.ctx().request_repaint();
         }
-        self.counts_line(ui, size, connection_error.as_deref());
+        if self.counts_line(ui, size, connection_error.as_deref(), key, follow) {
+            action = Some(FramesAction::ClearLog);
+        }
         self.keyboard(ui, source);
         if *follow && self.index.len() != self.followed_len {
             self.followed_len = self.index.len();
@@ -143,11 +145,34 @@ impl FramesView {
                     style::section(ui, "record_detail", |ui| detail.ui(ui))
                 });
         }
-        style::section(ui, "frames_table", |ui| self.table(ui, source));
+        if self.index.is_empty() && self.complete {
+            ui.add_space(40.0);
+            ui.vertical_centered(|ui| {
+                ui.weak(if !spec.is_empty() {
+                    "No record matches the filters."
+                } else if key == SourceKey::Live {
+                    "No records yet. Start the server, connect and send: every frame \
+                     on both sides shows here."
+                } else {
+                    "This log holds no records."
+                })
+            });
+        } else {
+            style::section(ui, "frames_table", |ui| self.table(ui, source));
+        }
         action
     }
 
-    fn counts_line(&self, ui: &mut Ui, size: JournalSize, connection_error: Option<&str>) {
+    /// The counts; returns true when Clear log was clicked.
+    fn counts_line(
+        &self,
+        ui: &mut Ui,
+        size: JournalSize,
+        connection_error: Option<&str>,
+        key: SourceKey,
+        follow: &mut bool,
+    ) -> bool {
+        let mut clear = false;
         ui.horizontal_wrapped(|ui| {
             ui.label(format!(
                 "{} of {} records shown",
@@ -174,7 +199,18 @@ impl FramesView {
             if let Some(error) = connection_error {
                 ui.colored_label(ui.visuals().error_fg_color, error);
             }
+            ui.separator();
+            ui.checkbox(follow, "Follow newest")
+                .on_hover_text("Keep the newest record in view as records arrive");
+            if key == SourceKey::Live {
+                clear = ui
+                    .add_enabled(size.len > 0, egui::Button::new("Clear log"))
+                    .on_hover_text("Forget every record held (counters keep running)")
+                    .on_disabled_hover_text("The log is empty")
+                    .clicked();
+            }
         });
+        clear
     }
 
     fn select(&mut self, seq: Option<u64>, source: &Source<'_>) {
@@ -208,29 +244,31 @@ impl FramesView {
     fn table(&mut self, ui: &mut Ui, source: &Source<'_>) {
         let error_color = ui.visuals().error_fg_color;
         let mut clicked = None;
+        // A narrow table drops the time, which the selected record shows too.
+        let with_time = ui.available_width() >= WIDTH_FOR_TIME;
+        let columns: Vec<usize> = (0..COLUMNS.len())
+            .filter(|&c| with_time || c != TIME_COLUMN)
+            .collect();
         ui.scope(|ui| {
             ui.style_mut().interaction.selectable_labels = false;
             let mut table = TableBuilder::new(ui)
+                .id_salt(("frames_table", with_time))
                 .striped(true)
                 .resizable(true)
                 .sense(egui::Sense::click())
                 .auto_shrink(false)
+                .min_scrolled_height(0.0)
                 .max_scroll_height(f32::INFINITY)
-                .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-                .column(Column::initial(58.0).at_least(36.0))
-                .column(Column::initial(92.0).at_least(50.0))
-                .column(Column::initial(50.0).at_least(40.0))
-                .column(Column::initial(44.0).at_least(36.0))
-                .column(Column::initial(66.0).at_least(50.0))
-                .column(Column::initial(190.0).at_least(60.0).clip(true))
-                .column(Column::initial(68.0).at_least(50.0))
-                .column(Column::remainder().at_least(120.0).clip(true));
+                .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
+            for &c in &columns {
+                table = table.column(column_width(c));
+            }
             if let Some(row) = self.scroll_to.take() {
                 table = table.scroll_to_row(row, None);
             }
             table
                 .header(20.0, |mut header| {
-                    for (title, help) in COLUMNS {
+                    for (title, help) in columns.iter().map(|&c| COLUMNS[c]) {
                         header.col(|ui| {
                             ui.strong(title).on_hover_text(help);
                         });
@@ -250,7 +288,7 @@ impl FramesView {
                             return;
                         };
                         let color = (summary.kind == RecordKind::Error).then_some(error_color);
-                        row_cells(&mut row, &summary, color);
+                        row_cells(&mut row, &summary, color, &columns);
                         if row.response().clicked() {
                             clicked = Some(seq);
                         }
@@ -260,6 +298,24 @@ impl FramesView {
         if let Some(seq) = clicked {
             self.select(Some(seq), source);
         }
+    }
+}
+
+/// Below this width the table leaves out the time column.
+const WIDTH_FOR_TIME: f32 = 560.0;
+/// Which of [`COLUMNS`] is the time.
+const TIME_COLUMN: usize = 1;
+/// How wide column `c` of [`COLUMNS`] starts, and how narrow it may go.
+fn column_width(c: usize) -> Column {
+    match c {
+        0 => Column::initial(44.0).at_least(30.0),
+        1 => Column::initial(86.0).at_least(50.0),
+        2 => Column::initial(46.0).at_least(36.0),
+        3 => Column::initial(38.0).at_least(30.0),
+        4 => Column::initial(60.0).at_least(40.0),
+        5 => Column::initial(100.0).at_least(50.0).clip(true),
+        6 => Column::initial(58.0).at_least(40.0),
+        _ => Column::remainder().at_least(90.0).clip(true),
     }
 }
 
@@ -282,6 +338,7 @@ fn row_cells(
     row: &mut egui_extras::TableRow<'_, '_>,
     summary: &RowSummary,
     color: Option<Color32>,
+    columns: &[usize],
 ) {
     let cell = |text: String| {
         let text = RichText::new(text);
@@ -290,7 +347,7 @@ fn row_cells(
             None => text,
         }
     };
-    let cells = [
+    let mut cells = [
         summary.seq.to_string(),
         time_of_day(summary.time_us),
         record_detail::side_text(summary.side).to_owned(),
@@ -304,21 +361,16 @@ fn row_cells(
         human_bytes(u64::from(summary.wire_len)),
         summary.summary.clone(),
     ];
-    for text in cells {
+    for &c in columns {
+        let text = std::mem::take(&mut cells[c]);
         row.col(|ui| {
             ui.add(egui::Label::new(cell(text)).truncate());
         });
     }
 }
 
-/// Source-independent filters; returns why the connection filter is ignored.
-fn filter_bar(
-    ui: &mut Ui,
-    filters: &mut Filters,
-    follow: &mut bool,
-    action: &mut Option<FramesAction>,
-    key: SourceKey,
-) -> Option<String> {
+/// The filters; returns why the connection filter is ignored.
+fn filter_bar(ui: &mut Ui, filters: &mut Filters) -> Option<String> {
     ui.horizontal_wrapped(|ui| {
         let label = ui.label("Side");
         egui::ComboBox::from_id_salt("filter_side")
@@ -371,7 +423,7 @@ fn filter_bar(
             egui::TextEdit::singleline(&mut filters.text)
                 .id_salt("filter_text")
                 .hint_text("header, content or error text")
-                .desired_width(170.0),
+                .desired_width(150.0),
         )
         .labelled_by(label.id)
         .on_hover_text(
@@ -380,16 +432,6 @@ fn filter_bar(
 
         ui.checkbox(&mut filters.errors_only, "Errors only")
             .on_hover_text("Show decode errors only");
-        ui.checkbox(follow, "Follow newest")
-            .on_hover_text("Keep the newest record in view as records arrive");
-        if key == SourceKey::Live
-            && ui
-                .button("Clear log")
-                .on_hover_text("Forget every record held (counters keep running)")
-                .clicked()
-        {
-            *action = Some(FramesAction::ClearLog);
-        }
     });
     FilterSpec::new(filters).1
 }

@@ -316,13 +316,16 @@ impl FramescopeApp {
                 });
                 ui.separator();
                 style::section(ui, "charts_section", |ui| {
+                    // The charts share what height is left, within reason.
+                    let height = ((ui.available_height() - 80.0) / 2.0).clamp(110.0, 240.0);
                     let stats = &self.engine.shared().stats;
-                    charts::rate_chart(ui, &stats.rates.rates());
+                    charts::rate_chart(ui, &stats.rates.rates(), height);
                     ui.add_space(6.0);
                     charts::latency_chart(
                         ui,
                         &stats.latency.summary(),
                         &stats.latency.buckets(LATENCY_BUCKETS),
+                        height,
                     );
                 });
             });
@@ -390,17 +393,21 @@ impl eframe::App for FramescopeApp {
     }
 
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        // Side panels start at a share of the window (the composer wants room
+        // for a whole hex dump row) and may not crowd out the frames table
+        // when the window shrinks.
+        let width = ui.available_width();
         egui::Panel::top("top_bar").show(ui, |ui| self.top_bar(ui));
         egui::Panel::bottom("status_bar").show(ui, |ui| status_bar::ui(ui, self.engine.shared()));
         egui::Panel::left("connections")
             .resizable(true)
-            .default_size(370.0)
-            .size_range(300.0..=560.0)
+            .default_size((width * 0.22).clamp(300.0, 380.0))
+            .size_range(260.0..=(width * 0.25).max(280.0))
             .show(ui, |ui| self.left_panel(ui));
         egui::Panel::right("composer")
             .resizable(true)
-            .default_size(440.0)
-            .size_range(360.0..=680.0)
+            .default_size((width * 0.37).clamp(400.0, 620.0))
+            .size_range(340.0..=(width * 0.38).max(360.0))
             .show(ui, |ui| self.composer_panel(ui));
         egui::CentralPanel::default().show(ui, |ui| self.frames_panel(ui));
     }

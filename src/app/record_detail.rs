@@ -16,6 +16,8 @@ use super::row_summary::{time_of_day, value_text};
 const PRETTY_LIMIT: usize = 1 << 20;
 /// Characters of content shown as text.
 const TEXT_LIMIT: usize = 16 * 1024;
+/// Narrower than this, the header table and the content stack up.
+const SIDE_BY_SIDE_WIDTH: f32 = 560.0;
 /// Characters of a header value shown in the table.
 const VALUE_LIMIT: usize = 200;
 
@@ -93,12 +95,17 @@ impl RecordDetail {
         self.summary_ui(ui);
         let top_height = (ui.available_height() * 0.42).clamp(90.0, 280.0);
         let mut hovered = None;
-        ui.allocate_ui(egui::vec2(ui.available_width(), top_height), |ui| {
-            ui.columns(2, |columns| {
-                hovered = self.header_ui(&mut columns[0], top_height);
-                self.content_ui(&mut columns[1], top_height);
+        if ui.available_width() >= SIDE_BY_SIDE_WIDTH {
+            ui.allocate_ui(egui::vec2(ui.available_width(), top_height), |ui| {
+                ui.columns(2, |columns| {
+                    hovered = self.header_ui(&mut columns[0], top_height);
+                    self.content_ui(&mut columns[1], top_height);
+                });
             });
-        });
+        } else {
+            hovered = self.header_ui(ui, top_height * 0.6);
+            self.content_ui(ui, top_height * 0.4);
+        }
         ui.horizontal(|ui| {
             ui.strong("Bytes");
             hex_view::legend(ui);
@@ -117,21 +124,8 @@ impl RecordDetail {
 
     fn summary_ui(&self, ui: &mut Ui) {
         let view = &self.view;
-        ui.horizontal_wrapped(|ui| {
+        ui.horizontal(|ui| {
             ui.strong(format!("Record #{}", view.seq));
-            let peer = view
-                .peer
-                .map(|p| format!(" (peer {p})"))
-                .unwrap_or_default();
-            ui.label(format!(
-                "{} · conn #{}{peer} · {} · {} · {} · {} UTC",
-                side_text(view.side),
-                view.conn,
-                direction_text(view.direction),
-                kind_text(view.kind),
-                human_bytes(u64::from(view.wire_len)),
-                time_of_day(view.time_us),
-            ));
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if ui
                     .button("Copy as text")
@@ -152,6 +146,19 @@ impl RecordDetail {
                 }
             });
         });
+        let peer = view
+            .peer
+            .map(|p| format!(" (peer {p})"))
+            .unwrap_or_default();
+        ui.label(format!(
+            "{} · conn #{}{peer} · {} · {} · {} · {} UTC",
+            side_text(view.side),
+            view.conn,
+            direction_text(view.direction),
+            kind_text(view.kind),
+            human_bytes(u64::from(view.wire_len)),
+            time_of_day(view.time_us),
+        ));
         if let Some(error) = &view.error {
             ui.colored_label(
                 ui.visuals().error_fg_color,
@@ -250,7 +257,7 @@ fn header_rows(bytes: &[u8], layout: &FrameLayout) -> (Vec<HeaderRow>, Option<St
         let value = u16::from_be_bytes([bytes[0], bytes[1]]);
         rows.push(HeaderRow {
             key: "(proto-header)".to_owned(),
-            value: format!("{value} (0x{value:04x}): header length"),
+            value: format!("{value} (0x{value:04x}) header bytes"),
             region: Region::ProtoHeader,
         });
     }
