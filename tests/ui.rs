@@ -475,3 +475,103 @@ fn a_million_records_and_a_16_mib_frame_stay_smooth() {
     assert!(table < Duration::from_millis(100), "{table:?}");
     assert!(detail < Duration::from_millis(100), "{detail:?}");
 }
+
+#[test]
+fn an_opened_log_reports_its_bad_lines() {
+    let mut h = app();
+    five_searches(&mut h);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("damaged.jsonl");
+    h.state_mut().save_log_to(&path);
+    wait_to_see(&mut h, "Saved 20 records to damaged.jsonl");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str("this line is not JSON\n");
+    std::fs::write(&path, text).unwrap();
+
+    h.state_mut().open_log(&path);
+    wait_to_see(&mut h, "1 bad line skipped");
+    assert_eq!(h.state().view_source(), ViewSource::File);
+    wait_for(&mut h, "the good records", |h| {
+        h.state().frames_shown() == 20
+    });
+
+    h.state_mut().open_log(dir.path().join("missing.jsonl"));
+    wait_to_see(&mut h, "Could not open:");
+}
+
+#[test]
+fn raw_mode_sends_the_content_bytes_only() {
+    let mut h = app();
+    h.get_by_label("Mode").click();
+    wait_to_see(&mut h, "raw echo");
+    h.get_by_label("raw echo").click();
+    wait_for(&mut h, "the raw echo mode", |h| {
+        h.get_by_label("Mode").value().as_deref() == Some("raw echo")
+    });
+    start_server(&mut h);
+    h.get_by_label("Raw").click();
+    h.step();
+    connect(&mut h, 1);
+    wait_to_see(&mut h, "Raw connection: Send writes the content bytes only");
+    let content = r#"{"action": "search", "value": "morpheus"}"#;
+    assert!(shows(&h, &format!("{} bytes", content.len())));
+    click_send(&mut h);
+    wait_to_see(&mut h, "Client: 1 sent · 1 received");
+    let journal = h.state().engine().shared().journal();
+    let views: Vec<_> = (journal.first_seq()..journal.next_seq())
+        .filter_map(|seq| journal.view(seq))
+        .collect();
+    assert!(!views.is_empty());
+    assert!(views.iter().all(|v| v.kind == RecordKind::Chunk));
+    assert!(views.iter().all(|v| v.bytes == content.as_bytes()));
+}
+
+/// Storage in memory, standing in for eframe's file.
+#[derive(Default)]
+struct MemoryStorage(std::collections::HashMap<String, String>);
+
+impl eframe::Storage for MemoryStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
+#[test]
+fn settings_are_remembered_between_runs() {
+    let mut h = app();
+    h.get_by_label("Address")
+        .set_text_value_accesskit("127.0.0.1:9911");
+    h.get_by_label("Connections").set_value_accesskit(42.0);
+    h.step();
+    button(&h, "Light theme").click();
+    h.step();
+    button(&h, "Binary request").click();
+    h.step();
+    h.get_by_label("Find").set_text_value_accesskit("morpheus");
+    h.step();
+    h.step();
+
+    let mut storage = MemoryStorage::default();
+    eframe::App::save(h.state_mut(), &mut storage);
+    let restored: Settings = eframe::get_value(&storage, eframe::APP_KEY).expect("saved settings");
+    assert_eq!(&restored, h.state().settings());
+    assert_eq!(restored.server_addr, "127.0.0.1:9911");
+    assert_eq!(restored.client.count, 42);
+    assert_eq!(
+        restored.theme,
+        framescope::app::settings::ThemeChoice::Light
+    );
+    assert_eq!(
+        restored.draft.content_type,
+        "binary/custom-client-binary-type"
+    );
+    assert_eq!(restored.filters.text, "morpheus");
+    assert_eq!(h.ctx.theme(), egui::Theme::Light);
+}
