@@ -502,12 +502,7 @@ fn an_opened_log_reports_its_bad_lines() {
 #[test]
 fn raw_mode_sends_the_content_bytes_only() {
     let mut h = app();
-    h.get_by_label("Mode").click();
-    wait_to_see(&mut h, "raw echo");
-    h.get_by_label("raw echo").click();
-    wait_for(&mut h, "the raw echo mode", |h| {
-        h.get_by_label("Mode").value().as_deref() == Some("raw echo")
-    });
+    pick(&mut h, "Mode", "raw echo");
     start_server(&mut h);
     h.get_by_label("Raw").click();
     h.step();
@@ -574,4 +569,96 @@ fn settings_are_remembered_between_runs() {
     );
     assert_eq!(restored.filters.text, "morpheus");
     assert_eq!(h.ctx.theme(), egui::Theme::Light);
+}
+
+#[test]
+fn content_can_come_from_a_file_within_the_limit() {
+    let mut h = app();
+    let dir = tempfile::tempdir().unwrap();
+    let small = dir.path().join("payload.bin");
+    std::fs::write(&small, [0xde, 0xad, 0xbe, 0xef]).unwrap();
+    let ctx = h.ctx.clone();
+    h.state_mut().load_content_file(&small, &ctx);
+    wait_to_see(&mut h, "payload.bin · 4 B");
+    assert!(shows(&h, "4 (computed)"));
+
+    let big = dir.path().join("big.bin");
+    let file = std::fs::File::create(&big).unwrap();
+    file.set_len((16 << 20) + 1).unwrap();
+    h.state_mut().load_content_file(&big, &ctx);
+    wait_to_see(&mut h, "over the content limit of 16.0 MiB");
+    assert!(send_button(&h).accesskit_node().is_disabled());
+}
+
+#[test]
+fn send_can_target_one_connection() {
+    let mut h = app();
+    start_server(&mut h);
+    connect(&mut h, 3);
+    let id = h.state().engine().pool().summaries()[1].id;
+    // Clicking a connection in the list makes it the target.
+    h.get_by_label(&format!("#{id}")).click();
+    h.step();
+    h.step();
+    assert!(
+        h.get_by_label("Send to")
+            .value()
+            .unwrap()
+            .starts_with(&format!("#{id} "))
+    );
+    click_send(&mut h);
+    wait_to_see(&mut h, "Sent to 1 connection");
+    wait_to_see(&mut h, "Client: 1 sent · 1 received");
+    let sent: Vec<u32> = h
+        .state()
+        .engine()
+        .pool()
+        .summaries()
+        .iter()
+        .filter(|s| s.counters.frames_sent > 0)
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(sent, [id]);
+}
+
+/// Opens the drop-down named `combo` and picks `option`.
+fn pick(h: &mut App, combo: &str, option: &str) {
+    h.get_by_role_and_label(Role::ComboBox, combo).click();
+    let is_option = |n: &egui_kittest::Node<'_>| n.accesskit_node().role() != Role::Label;
+    wait_for(h, &format!("the {option} option"), |h| {
+        h.query_all_by_label(option).any(|n| is_option(&n))
+    });
+    h.get_all_by_label(option)
+        .find(|n| is_option(n))
+        .expect("the option")
+        .click();
+    wait_for(h, &format!("{combo} set to {option}"), |h| {
+        h.get_by_role_and_label(Role::ComboBox, combo)
+            .value()
+            .as_deref()
+            == Some(option)
+    });
+}
+
+#[test]
+fn filters_narrow_the_table() {
+    let mut h = app();
+    five_searches(&mut h);
+    pick(&mut h, "Side", "server");
+    wait_to_see(&mut h, "10 of 20 records shown");
+
+    let conn = h.state().engine().pool().summaries()[0].id;
+    pick(&mut h, "Side", "both");
+    h.get_by_role_and_label(Role::TextInput, "Conn")
+        .set_text_value_accesskit(&conn.to_string());
+    wait_to_see(&mut h, "2 of 20 records shown");
+    h.get_by_role_and_label(Role::TextInput, "Conn")
+        .set_text_value_accesskit("x");
+    wait_to_see(&mut h, "\"x\" is not a connection number");
+
+    h.get_by_role_and_label(Role::TextInput, "Conn")
+        .set_text_value_accesskit("");
+    h.get_by_label("Find")
+        .set_text_value_accesskit("no such text");
+    wait_to_see(&mut h, "No record matches the filters.");
 }
