@@ -40,17 +40,18 @@ pub fn rate_chart(ui: &mut Ui, rates: &[f64], height: f32) {
 
 /// The latency histogram: `buckets` are (upper bound in µs, count).
 pub fn latency_chart(ui: &mut Ui, summary: &LatencySummary, buckets: &[(u64, u64)], height: f32) {
-    ui.horizontal_wrapped(|ui| {
+    ui.horizontal(|ui| {
         ui.strong("Round-trip latency");
-        if summary.count == 0 {
-            ui.weak("no round trips yet");
-        } else {
-            ui.label(percentiles_text(summary)).on_hover_text(format!(
-                "{} round trips timed by the client pool (send to echo)",
-                summary.count
-            ));
-        }
+        ui.weak(match summary.count {
+            0 => "no round trips yet".to_owned(),
+            1 => "1 round trip".to_owned(),
+            n => format!("{n} round trips"),
+        })
+        .on_hover_text("Timed by the client pool, from send to echo");
     });
+    if summary.count > 0 {
+        ui.label(percentiles_text(summary));
+    }
     let color = ui.visuals().selection.bg_fill;
     let width = buckets
         .first()

@@ -193,6 +193,7 @@ impl RecordDetail {
             .show(ui, |ui| {
                 egui::Grid::new("detail_header_grid")
                     .num_columns(2)
+                    .spacing([12.0, 2.0])
                     .striped(true)
                     .show(ui, |ui| {
                         for row in &self.rows {
