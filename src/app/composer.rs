@@ -105,24 +105,25 @@ impl Composer {
             .as_ref()
             .is_some_and(|p| p.raw == raw && p.file_generation == generation && p.draft == *draft);
         if !fresh {
-            let message = draft.message(self.file.bytes(), raw);
+            self.preview = None;
+        }
+        let file = &self.file;
+        let preview = self.preview.get_or_insert_with(|| {
+            let message = draft.message(file.bytes(), raw);
             let layout = match (&message.bytes, raw) {
                 (Some(bytes), false) => FrameLayout::of(bytes),
                 (Some(bytes), true) => hex_view::raw_layout(bytes.len()),
                 (None, _) => FrameLayout::default(),
             };
-            self.preview = Some(Preview {
+            Preview {
                 draft: draft.clone(),
                 file_generation: generation,
                 raw,
                 message,
                 layout,
-            });
-        }
-        match &self.preview {
-            Some(preview) => &preview.message,
-            None => unreachable!("the preview was just built"),
-        }
+            }
+        });
+        &preview.message
     }
 
     /// The bytes Send would write now, or why it cannot.

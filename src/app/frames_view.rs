@@ -140,7 +140,7 @@ impl FramesView {
             egui::Panel::bottom("record_detail")
                 .resizable(true)
                 .default_size(ui.available_height() * 0.55)
-                .size_range(160.0..=ui.available_height() - 80.0)
+                .size_range(160.0..=(ui.available_height() - 80.0).max(160.0))
                 .show(ui, |ui| {
                     style::section(ui, "record_detail", |ui| detail.ui(ui))
                 });
