@@ -1,6 +1,439 @@
-//! The egui front end.
+//! The egui front end: one window over the engine.
+//!
+//! The app reads engine state (server status, client pool, journal,
+//! counters) and sends [`Command`]s; it does no I/O of its own beyond
+//! reading a content file on a helper thread. Each panel is a small struct
+//! with its own transient state and a `ui` method; [`FramescopeApp`]
+//! composes them, polls engine events, handles shortcuts and the theme,
+//! and persists [`Settings`] through eframe's storage.
 
-/// Opens the window.
+pub mod address;
+pub mod charts;
+pub mod client_panel;
+pub mod composer;
+pub mod dialogs;
+pub mod draft;
+pub mod file_content;
+pub mod frame_index;
+pub mod frames_view;
+pub mod hex_view;
+pub mod log_files;
+pub mod record_detail;
+pub mod row_summary;
+pub mod server_panel;
+pub mod settings;
+pub mod status_bar;
+pub mod style;
+
+use std::path::PathBuf;
+
+use egui::{KeyboardShortcut, Modifiers, Ui};
+
+use crate::engine::{
+    ClientMode, Command, ConnState, ConnectionSummary, Engine, EngineError, SendTarget,
+};
+
+use self::charts::LATENCY_BUCKETS;
+use self::client_panel::ClientPanel;
+use self::composer::{Composer, ComposerAction, SendContext};
+use self::dialogs::{Dialogs, Purpose};
+use self::frames_view::{FramesAction, FramesView, Source};
+use self::log_files::LogFiles;
+use self::server_panel::ServerPanel;
+pub use self::settings::Settings;
+use self::settings::ThemeChoice;
+
+/// Ctrl+Enter (Cmd+Enter on a Mac): send.
+const SEND: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, egui::Key::Enter);
+/// Ctrl+S: save the log.
+const SAVE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, egui::Key::S);
+/// Ctrl+O: open a log.
+const OPEN: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, egui::Key::O);
+
+/// Which records the frames table shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ViewSource {
+    /// The engine's journal.
+    #[default]
+    Live,
+    /// The opened log.
+    File,
+}
+
+/// The framescope window.
+pub struct FramescopeApp {
+    engine: Engine,
+    settings: Settings,
+    server: ServerPanel,
+    client: ClientPanel,
+    composer: Composer,
+    frames: FramesView,
+    logs: LogFiles,
+    dialogs: Dialogs,
+    send_target: SendTarget,
+    view_source: ViewSource,
+    summaries: Vec<ConnectionSummary>,
+    notifier_set: bool,
+    applied_theme: Option<ThemeChoice>,
+}
+
+impl std::fmt::Debug for FramescopeApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FramescopeApp")
+            .field("engine", &self.engine)
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FramescopeApp {
+    /// The app for a real window: a new engine, and the settings remembered
+    /// from the last run.
+    pub fn new(cc: &eframe::CreationContext<'_>) -> Result<Self, EngineError> {
+        let settings = cc
+            .storage
+            .and_then(|storage| eframe::get_value(storage, eframe::APP_KEY))
+            .unwrap_or_default();
+        Ok(Self::with_engine(Engine::new()?, settings))
+    }
+
+    /// The app over a given engine and settings (for tests, or embedding).
+    pub fn with_engine(engine: Engine, settings: Settings) -> Self {
+        Self {
+            engine,
+            settings,
+            server: ServerPanel::default(),
+            client: ClientPanel::default(),
+            composer: Composer::default(),
+            frames: FramesView::default(),
+            logs: LogFiles::default(),
+            dialogs: Dialogs::default(),
+            send_target: SendTarget::All,
+            view_source: ViewSource::Live,
+            summaries: Vec::new(),
+            notifier_set: false,
+            applied_theme: None,
+        }
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The settings, to change.
+    pub fn settings_mut(&mut self) -> &mut Settings {
+        &mut self.settings
+    }
+
+    /// Saves the log to `path` as the Save dialog would (JSON Lines, or text
+    /// for `.txt`/`.log`); progress and the outcome show in the top bar.
+    pub fn save_log_to(&mut self, path: impl Into<PathBuf>) {
+        self.logs.save(&self.engine, path.into());
+    }
+
+    /// Opens the log at `path` as the Open dialog would; it shows in the
+    /// frames table once read.
+    pub fn open_log(&mut self, path: impl Into<PathBuf>) {
+        self.logs.open(&self.engine, path.into());
+    }
+
+    /// Uses the file at `path` as the content, as the composer's file dialog would.
+    pub fn load_content_file(&mut self, path: impl Into<PathBuf>, ctx: &egui::Context) {
+        self.composer
+            .load_file(path.into(), &mut self.settings.draft, ctx);
+    }
+
+    /// How many records the frames table lists now.
+    pub fn frames_shown(&self) -> usize {
+        self.frames.len()
+    }
+
+    /// The record selected in the frames table.
+    pub fn selected_record(&self) -> Option<u64> {
+        self.frames.selected()
+    }
+
+    /// The bytes lit up in the selected record's dump (the header field or
+    /// part under the pointer).
+    pub fn highlighted_bytes(&self) -> Option<std::ops::Range<usize>> {
+        self.frames.highlighted_bytes()
+    }
+
+    /// Which records the frames table shows.
+    pub fn view_source(&self) -> ViewSource {
+        self.view_source
+    }
+
+    /// Whether the target of Send speaks raw bytes: the picked connection's
+    /// mode, or the open connections' if they agree, else the form's.
+    fn target_is_raw(&self) -> bool {
+        let raw = |s: &ConnectionSummary| s.mode == ClientMode::Raw;
+        match self.send_target {
+            SendTarget::One(id) => self
+                .summaries
+                .iter()
+                .find(|s| s.id == id)
+                .map_or(self.settings.client.mode == ClientMode::Raw, raw),
+            SendTarget::All => {
+                let mut open = self.summaries.iter().filter(|s| s.state == ConnState::Open);
+                match open.next() {
+                    Some(first) if open.all(|s| raw(s) == raw(first)) => raw(first),
+                    _ => self.settings.client.mode == ClientMode::Raw,
+                }
+            }
+        }
+    }
+
+    /// Sends the composed message, if it may go.
+    fn send(&mut self) {
+        let raw = self.target_is_raw();
+        if let Ok(bytes) = self.composer.ready_to_send(
+            &self.settings.draft,
+            &self.summaries,
+            self.send_target,
+            raw,
+        ) {
+            self.engine.command(Command::Send {
+                target: self.send_target,
+                bytes,
+            });
+        }
+    }
+
+    /// Engine events, finished dialogs, the notifier and the theme.
+    fn housekeeping(&mut self, ctx: &egui::Context) {
+        if !self.notifier_set {
+            let ctx = ctx.clone();
+            self.engine.set_notifier(move || ctx.request_repaint());
+            self.notifier_set = true;
+        }
+        if self.applied_theme != Some(self.settings.theme) {
+            style::apply(ctx, self.settings.theme);
+            self.applied_theme = Some(self.settings.theme);
+        }
+        for event in self.engine.poll_events() {
+            self.server.on_event(&event);
+            self.client.on_event(&event);
+            self.composer.on_event(&event);
+            if self.logs.on_event(event) {
+                self.view_source = ViewSource::File;
+            }
+        }
+        if let Some((purpose, path)) = self.dialogs.poll() {
+            match purpose {
+                Purpose::SaveLog => self.save_log_to(path),
+                Purpose::OpenLog => self.open_log(path),
+                Purpose::ContentFile => self.load_content_file(path, ctx),
+            }
+        }
+        self.summaries = self.engine.pool().summaries();
+        if let SendTarget::One(id) = self.send_target
+            && !self.summaries.iter().any(|s| s.id == id)
+        {
+            self.send_target = SendTarget::All;
+        }
+    }
+
+    fn shortcuts(&mut self, ctx: &egui::Context) {
+        if ctx.input_mut(|i| i.consume_shortcut(&SEND)) {
+            self.send();
+        }
+        if ctx.input_mut(|i| i.consume_shortcut(&SAVE)) && !self.logs.is_saving() {
+            self.dialogs.open(Purpose::SaveLog, ctx);
+        }
+        if ctx.input_mut(|i| i.consume_shortcut(&OPEN)) {
+            self.dialogs.open(Purpose::OpenLog, ctx);
+        }
+    }
+
+    fn top_bar(&mut self, ui: &mut Ui) {
+        ui.horizontal(|ui| {
+            ui.heading("framescope");
+            ui.separator();
+            let busy = self.dialogs.is_open();
+            if ui
+                .add_enabled(
+                    !busy && !self.logs.is_saving(),
+                    egui::Button::new("Save log…").shortcut_text("Ctrl+S"),
+                )
+                .on_hover_text(
+                    "Save every record to a file: .jsonl can be opened again, .txt is for reading",
+                )
+                .on_disabled_hover_text("A dialog is open or a save is under way")
+                .clicked()
+            {
+                self.dialogs.open(Purpose::SaveLog, ui.ctx());
+            }
+            if ui
+                .add_enabled(
+                    !busy,
+                    egui::Button::new("Open log…").shortcut_text("Ctrl+O"),
+                )
+                .on_hover_text("Open a saved JSON Lines log to inspect it in the frames table")
+                .on_disabled_hover_text("A dialog is open")
+                .clicked()
+            {
+                self.dialogs.open(Purpose::OpenLog, ui.ctx());
+            }
+            self.logs.status_ui(ui);
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let (text, help) = match self.settings.theme {
+                    ThemeChoice::Dark => ("Light theme", "Switch to the light theme"),
+                    ThemeChoice::Light => ("Dark theme", "Switch to the dark theme"),
+                };
+                if ui.button(text).on_hover_text(help).clicked() {
+                    self.settings.theme = self.settings.theme.toggled();
+                }
+            });
+        });
+    }
+
+    fn left_panel(&mut self, ui: &mut Ui) {
+        let status = self.engine.server_status();
+        egui::ScrollArea::vertical()
+            .id_salt("left_panel")
+            .show(ui, |ui| {
+                style::section(ui, "server_section", |ui| {
+                    self.server
+                        .ui(ui, &mut self.settings, &status, &self.engine);
+                });
+                ui.separator();
+                style::section(ui, "client_section", |ui| {
+                    self.client.ui(
+                        ui,
+                        &mut self.settings,
+                        &self.summaries,
+                        &status,
+                        &self.engine,
+                        &mut self.send_target,
+                    );
+                });
+                ui.separator();
+                style::section(ui, "charts_section", |ui| {
+                    // The charts share what height is left, within reason.
+                    let height = ((ui.available_height() - 80.0) / 2.0).clamp(110.0, 240.0);
+                    let stats = &self.engine.shared().stats;
+                    charts::rate_chart(ui, &stats.rates.rates(), height);
+                    ui.add_space(6.0);
+                    charts::latency_chart(
+                        ui,
+                        &stats.latency.summary(),
+                        &stats.latency.buckets(LATENCY_BUCKETS),
+                        height,
+                    );
+                });
+            });
+    }
+
+    fn composer_panel(&mut self, ui: &mut Ui) {
+        let raw = self.target_is_raw();
+        let action = egui::ScrollArea::vertical()
+            .id_salt("composer_panel")
+            .show(ui, |ui| {
+                self.composer.ui(
+                    ui,
+                    &mut self.settings.draft,
+                    SendContext {
+                        summaries: &self.summaries,
+                        target: &mut self.send_target,
+                        raw,
+                    },
+                )
+            })
+            .inner;
+        match action {
+            Some(ComposerAction::Send(_)) => self.send(),
+            Some(ComposerAction::ChooseFile) => self.dialogs.open(Purpose::ContentFile, ui.ctx()),
+            None => {}
+        }
+    }
+
+    fn frames_panel(&mut self, ui: &mut Ui) {
+        ui.horizontal(|ui| {
+            ui.heading("Frames");
+            ui.separator();
+            ui.label("Source");
+            ui.selectable_value(&mut self.view_source, ViewSource::Live, "Live")
+                .on_hover_text("The records of this session, as they arrive");
+            if let Some(opened) = &self.logs.opened {
+                ui.selectable_value(&mut self.view_source, ViewSource::File, opened.name())
+                    .on_hover_text(format!("The log opened from {}", opened.path.display()));
+                log_files::bad_lines_ui(ui, &opened.bad_lines);
+            }
+        });
+        let source = match (&self.logs.opened, self.view_source) {
+            (Some(opened), ViewSource::File) => Source::File {
+                key: opened.key,
+                journal: &opened.journal,
+            },
+            _ => Source::Live(self.engine.shared()),
+        };
+        let action = self.frames.ui(
+            ui,
+            &source,
+            &mut self.settings.filters,
+            &mut self.settings.follow_newest,
+        );
+        if action == Some(FramesAction::ClearLog) {
+            self.engine.command(Command::ClearLog);
+        }
+    }
+}
+
+impl eframe::App for FramescopeApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.housekeeping(ctx);
+        self.shortcuts(ctx);
+    }
+
+    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        // Side panels start at a share of the window (the composer wants room
+        // for a whole hex dump row) and may not crowd out the frames table
+        // when the window shrinks.
+        let width = ui.available_width();
+        egui::Panel::top("top_bar").show(ui, |ui| self.top_bar(ui));
+        egui::Panel::bottom("status_bar").show(ui, |ui| status_bar::ui(ui, self.engine.shared()));
+        egui::Panel::left("connections")
+            .resizable(true)
+            .default_size((width * 0.22).clamp(300.0, 380.0))
+            .size_range(260.0..=(width * 0.25).max(280.0))
+            .show(ui, |ui| self.left_panel(ui));
+        egui::Panel::right("composer")
+            .resizable(true)
+            .default_size((width * 0.37).clamp(400.0, 620.0))
+            .size_range(340.0..=(width * 0.38).max(360.0))
+            .show(ui, |ui| self.composer_panel(ui));
+        egui::CentralPanel::default().show(ui, |ui| self.frames_panel(ui));
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.settings);
+    }
+}
+
+/// Opens the window and runs until it is closed.
 pub fn run() -> Result<(), String> {
-    Err("the window is not built yet".into())
+    let icon = eframe::icon_data::from_png_bytes(include_bytes!("../../assets/icon.png"))
+        .map_err(|e| format!("the window icon is not a valid PNG: {e}"))?;
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("framescope")
+            .with_inner_size([1600.0, 1000.0])
+            .with_min_inner_size([1100.0, 680.0])
+            .with_icon(icon),
+        renderer: eframe::Renderer::Glow,
+        ..Default::default()
+    };
+    eframe::run_native(
+        "framescope",
+        options,
+        Box::new(|cc| Ok(Box::new(FramescopeApp::new(cc)?))),
+    )
+    .map_err(|e| e.to_string())
 }

@@ -1,0 +1,63 @@
+//! Reading a socket address from what a person typed, with an error that
+//! says how to fix it. No name lookup happens here (that would be I/O on the
+//! UI thread), so only IP addresses and `localhost` are accepted.
+
+use std::net::{Ipv4Addr, SocketAddr};
+
+/// Parses `host:port`, where host is an IPv4 address, a bracketed IPv6
+/// address or `localhost`.
+pub fn parse(text: &str) -> Result<SocketAddr, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("enter an address such as 127.0.0.1:8800".to_owned());
+    }
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    if let Some(port) = text.strip_prefix("localhost:") {
+        return port
+            .parse::<u16>()
+            .map(|port| SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
+            .map_err(|_| format!("\"{port}\" is not a port (0 to 65535)"));
+    }
+    let Some((host, port)) = text.rsplit_once(':') else {
+        return Err(format!(
+            "\"{text}\" has no port: write it as host:port, e.g. 127.0.0.1:8800"
+        ));
+    };
+    if port.parse::<u16>().is_err() {
+        return Err(format!("\"{port}\" is not a port (0 to 65535)"));
+    }
+    if host.contains(':') && !host.starts_with('[') {
+        return Err(format!(
+            "write an IPv6 address in brackets: [{host}]:{port}"
+        ));
+    }
+    Err(format!(
+        "\"{host}\" is not an IP address (host names are not looked up; use e.g. 127.0.0.1)"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_ip_addresses_and_localhost() {
+        assert_eq!(parse(" 127.0.0.1:8800 ").unwrap().port(), 8800);
+        assert!(parse("[::]:0").unwrap().ip().is_unspecified());
+        assert_eq!(
+            parse("localhost:9").unwrap(),
+            "127.0.0.1:9".parse().unwrap()
+        );
+    }
+
+    #[test]
+    fn explains_what_is_wrong() {
+        assert!(parse("").unwrap_err().contains("enter an address"));
+        assert!(parse("127.0.0.1").unwrap_err().contains("no port"));
+        assert!(parse("127.0.0.1:99999").unwrap_err().contains("not a port"));
+        assert!(parse("example.com:80").unwrap_err().contains("not an IP"));
+        assert!(parse("::1:80").unwrap_err().contains("brackets"));
+    }
+}

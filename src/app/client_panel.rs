@@ -1,0 +1,350 @@
+//! The client pool: where to connect, how many connections, framed or raw,
+//! Connect / Disconnect all / Clear closed, and a list of every connection
+//! (only the rows on screen are laid out) from which one can be picked as
+//! the target of Send.
+
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+
+use egui::{RichText, Ui};
+use egui_extras::{Column, TableBuilder};
+
+use crate::engine::limits::DEFAULT_MAX_CONNECTIONS;
+use crate::engine::{
+    ClientMode, CloseReason, Command, ConnState, ConnectionSummary, Engine, Event, SendTarget,
+    ServerStatus,
+};
+
+use super::address;
+use super::file_content::human_bytes;
+use super::settings::Settings;
+use super::style;
+
+/// Height of the connection list.
+const LIST_HEIGHT: f32 = 200.0;
+
+/// The client panel's transient state.
+#[derive(Debug, Default)]
+pub struct ClientPanel {
+    /// Connect requests not yet answered.
+    connecting: usize,
+    /// What the last connect did.
+    last_report: Option<String>,
+    /// Why the last connect was refused.
+    error: Option<String>,
+}
+
+/// Connections by state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolCounts {
+    /// Open and usable.
+    pub open: usize,
+    /// Still connecting.
+    pub connecting: usize,
+    /// Closed, for whatever reason.
+    pub closed: usize,
+}
+
+impl PoolCounts {
+    /// Counts `summaries` by state.
+    pub fn of(summaries: &[ConnectionSummary]) -> Self {
+        let mut counts = Self::default();
+        for summary in summaries {
+            match summary.state {
+                ConnState::Open => counts.open += 1,
+                ConnState::Connecting => counts.connecting += 1,
+                ConnState::Closed(_) => counts.closed += 1,
+            }
+        }
+        counts
+    }
+}
+
+/// Where Connect goes: the form's address, or the server's (its real port
+/// once it listens; loopback when it listens on every interface).
+pub fn connect_target(settings: &Settings, server: &ServerStatus) -> Result<SocketAddr, String> {
+    if !settings.client.use_server_addr {
+        return address::parse(&settings.client.target);
+    }
+    let addr = match server.listening {
+        Some(addr) => addr,
+        None => address::parse(&settings.server_addr)
+            .map_err(|e| format!("the server address is not valid: {e}"))?,
+    };
+    if addr.port() == 0 {
+        return Err("start the server first: its port is chosen when it starts".to_owned());
+    }
+    Ok(match addr {
+        SocketAddr::V4(v4) if v4.ip().is_unspecified() => {
+            SocketAddr::from((Ipv4Addr::LOCALHOST, v4.port()))
+        }
+        SocketAddr::V6(v6) if v6.ip().is_unspecified() => {
+            SocketAddr::from((Ipv6Addr::LOCALHOST, v6.port()))
+        }
+        other => other,
+    })
+}
+
+impl ClientPanel {
+    /// Takes the events that concern the client pool.
+    pub fn on_event(&mut self, event: &Event) {
+        match event {
+            Event::Connected { target, report } => {
+                self.connecting = self.connecting.saturating_sub(1);
+                self.error = None;
+                let asked = report.opened + report.failed;
+                self.last_report = Some(if report.failed == 0 {
+                    format!("Opened {} to {target}", connections(report.opened))
+                } else {
+                    format!(
+                        "Opened {} of {asked} to {target}; {} failed (see their state below)",
+                        report.opened, report.failed
+                    )
+                });
+            }
+            Event::ConnectFailed(error) => {
+                self.connecting = self.connecting.saturating_sub(1);
+                self.error = Some(error.clone());
+            }
+            _ => {}
+        }
+    }
+
+    /// Shows the panel.
+    pub fn ui(
+        &mut self,
+        ui: &mut Ui,
+        settings: &mut Settings,
+        summaries: &[ConnectionSummary],
+        server: &ServerStatus,
+        engine: &Engine,
+        send_target: &mut SendTarget,
+    ) {
+        ui.heading("Client");
+        let target = connect_target(settings, server);
+        if settings.client.use_server_addr
+            && let Ok(addr) = &target
+        {
+            settings.client.target = addr.to_string();
+        }
+        egui::Grid::new("client_form")
+            .num_columns(2)
+            .spacing([8.0, 6.0])
+            .show(ui, |ui| {
+                let label = ui.label("Target");
+                ui.vertical(|ui| {
+                    ui.add_enabled(
+                        !settings.client.use_server_addr,
+                        egui::TextEdit::singleline(&mut settings.client.target)
+                            .id_salt("client_target")
+                            .desired_width(180.0)
+                            .hint_text("127.0.0.1:8800"),
+                    )
+                    .labelled_by(label.id)
+                    .on_hover_text("The address Connect opens connections to")
+                    .on_disabled_hover_text(
+                        "Following the server's address; untick below to type another",
+                    );
+                    ui.checkbox(
+                        &mut settings.client.use_server_addr,
+                        "Use the server's address",
+                    )
+                    .on_hover_text(
+                        "Connect to the embedded server (its real port once it listens)",
+                    );
+                });
+                ui.end_row();
+
+                let label = ui.label("Connections");
+                ui.add(
+                    egui::DragValue::new(&mut settings.client.count)
+                        .range(1..=DEFAULT_MAX_CONNECTIONS)
+                        .speed(1.0),
+                )
+                .labelled_by(label.id)
+                .on_hover_text(
+                    "How many connections one Connect opens (1 to 10,000); drag or type",
+                );
+                ui.end_row();
+
+                ui.label("Framing");
+                ui.horizontal(|ui| {
+                    ui.radio_value(&mut settings.client.mode, ClientMode::Framed, "Framed")
+                        .on_hover_text("Replies are decoded as frames and round trips are timed");
+                    ui.radio_value(&mut settings.client.mode, ClientMode::Raw, "Raw")
+                        .on_hover_text(
+                            "No framing: Send writes the content bytes only; every read is a chunk",
+                        );
+                });
+                ui.end_row();
+            });
+        if let Err(error) = &target {
+            ui.colored_label(ui.visuals().error_fg_color, error);
+        }
+
+        let counts = PoolCounts::of(summaries);
+        ui.horizontal_wrapped(|ui| {
+            let reason = match &target {
+                Err(_) => Some("Fix the target address first"),
+                Ok(_) => None,
+            };
+            let connect = ui
+                .add_enabled(reason.is_none(), egui::Button::new("Connect"))
+                .on_hover_text("Open the connections above")
+                .on_disabled_hover_text(reason.unwrap_or_default());
+            if connect.clicked()
+                && let Ok(addr) = target
+            {
+                self.error = None;
+                if engine.command(Command::Connect {
+                    target: addr,
+                    count: settings.client.count,
+                    mode: settings.client.mode,
+                }) {
+                    self.connecting += 1;
+                }
+            }
+            let live = counts.open + counts.connecting;
+            if ui
+                .add_enabled(live > 0, egui::Button::new("Disconnect all"))
+                .on_hover_text("Close every client connection")
+                .on_disabled_hover_text("No connection is open")
+                .clicked()
+            {
+                engine.command(Command::DisconnectAll);
+            }
+            if ui
+                .add_enabled(counts.closed > 0, egui::Button::new("Clear closed"))
+                .on_hover_text("Forget closed connections")
+                .on_disabled_hover_text("No connection is closed")
+                .clicked()
+            {
+                engine.command(Command::ClearClosed);
+                if matches!(send_target, SendTarget::One(_)) {
+                    *send_target = SendTarget::All;
+                }
+            }
+            if self.connecting > 0 {
+                ui.spinner();
+            }
+        });
+
+        ui.horizontal_wrapped(|ui| {
+            ui.label(
+                RichText::new(format!("{} open", counts.open)).color(if counts.open > 0 {
+                    style::ok_color(ui.visuals())
+                } else {
+                    ui.visuals().text_color()
+                }),
+            );
+            ui.label(format!("{} connecting", counts.connecting));
+            ui.label(format!("{} closed", counts.closed));
+        });
+        if let Some(report) = &self.last_report {
+            ui.weak(report);
+        }
+        if let Some(error) = &self.error {
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                format!("Could not connect: {error}"),
+            );
+        }
+        if !summaries.is_empty() {
+            connection_table(ui, summaries, send_target);
+        }
+    }
+}
+
+/// "1 connection", "5 connections".
+fn connections(count: usize) -> String {
+    super::server_panel::plural(count as u64, "connection", "connections")
+}
+
+/// The list of connections; clicking a row makes it the target of Send.
+fn connection_table(ui: &mut Ui, summaries: &[ConnectionSummary], send_target: &mut SendTarget) {
+    let error_color = ui.visuals().error_fg_color;
+    ui.push_id("connections", |ui| {
+        ui.style_mut().interaction.selectable_labels = false;
+        ui.spacing_mut().item_spacing.x = 4.0;
+        TableBuilder::new(ui)
+            .striped(true)
+            .sense(egui::Sense::click())
+            .max_scroll_height(LIST_HEIGHT)
+            .column(Column::exact(30.0))
+            .column(Column::remainder().at_least(70.0).clip(true))
+            .column(Column::initial(40.0).at_least(30.0).clip(true))
+            .column(Column::initial(56.0).at_least(36.0).clip(true))
+            .column(Column::initial(56.0).at_least(36.0).clip(true))
+            .column(Column::exact(24.0).clip(true))
+            .header(18.0, |mut header| {
+                for (title, help) in [
+                    ("#", "Connection number (as in the frames table)"),
+                    ("Local", "This end's address"),
+                    ("State", "Open, connecting, or closed and why"),
+                    ("Sent", "Frames and bytes sent"),
+                    ("Recv", "Frames and bytes received"),
+                    ("Err", "Decode and socket errors"),
+                ] {
+                    header.col(|ui| {
+                        ui.strong(title).on_hover_text(help);
+                    });
+                }
+            })
+            .body(|body| {
+                body.rows(18.0, summaries.len(), |mut row| {
+                    let summary = &summaries[row.index()];
+                    row.set_selected(*send_target == SendTarget::One(summary.id));
+                    let c = &summary.counters;
+                    row.col(|ui| {
+                        ui.label(format!("#{}", summary.id));
+                    });
+                    row.col(|ui| {
+                        ui.label(
+                            summary
+                                .local
+                                .map_or_else(|| "-".to_owned(), |a| a.to_string()),
+                        );
+                    });
+                    row.col(|ui| {
+                        let (short, failed) = match &summary.state {
+                            ConnState::Connecting => ("connecting", false),
+                            ConnState::Open => ("open", false),
+                            ConnState::Closed(
+                                CloseReason::ClosedByUser | CloseReason::ClosedByPeer,
+                            ) => ("closed", false),
+                            ConnState::Closed(_) => ("failed", true),
+                        };
+                        let text = if failed {
+                            RichText::new(short).color(error_color)
+                        } else {
+                            RichText::new(short)
+                        };
+                        ui.add(egui::Label::new(text).truncate())
+                            .on_hover_text(summary.state.to_string());
+                    });
+                    for (frames, bytes) in [
+                        (c.frames_sent, c.bytes_sent),
+                        (c.frames_received, c.bytes_received),
+                    ] {
+                        row.col(|ui| {
+                            let text = format!("{frames} · {}", human_bytes(bytes));
+                            ui.add(egui::Label::new(text).truncate());
+                        });
+                    }
+                    row.col(|ui| {
+                        if c.errors > 0 {
+                            ui.colored_label(error_color, c.errors.to_string());
+                        } else {
+                            ui.label("0");
+                        }
+                    });
+                    if row.response().clicked() {
+                        *send_target = if *send_target == SendTarget::One(summary.id) {
+                            SendTarget::All
+                        } else {
+                            SendTarget::One(summary.id)
+                        };
+                    }
+                });
+            });
+    });
+}

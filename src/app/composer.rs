@@ -1,0 +1,538 @@
+//! The composer: every header field editable, custom fields, the content as
+//! text, JSON, hex or a file, presets from the tutorial, a live hex preview
+//! of the exact bytes Send will write, and Send itself (disabled, with the
+//! reason, while it cannot go).
+
+use std::path::PathBuf;
+
+use bytes::Bytes;
+use egui::{RichText, Ui};
+
+use crate::engine::hexdump::FrameLayout;
+use crate::engine::limits::DEFAULT_MAX_CONTENT_LENGTH;
+use crate::engine::{ConnState, ConnectionSummary, Event, SendTarget};
+
+use super::draft::{CONTENT_ENCODINGS, CONTENT_TYPES, ContentKind, CustomField, Draft, Message};
+use super::file_content::{FileLoader, FileState, file_name, human_bytes};
+use super::hex_view::{self, HexView};
+use super::style;
+
+/// Height of the hex preview.
+const PREVIEW_HEIGHT: f32 = 150.0;
+/// Height of the content editor.
+const EDITOR_HEIGHT: f32 = 130.0;
+
+/// What the composer asks the app to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ComposerAction {
+    /// Send these bytes to the chosen connections.
+    Send(Bytes),
+    /// Open a file dialog for the content.
+    ChooseFile,
+}
+
+/// What the composer needs to know about the connections.
+#[derive(Debug)]
+pub struct SendContext<'a> {
+    /// Every client connection.
+    pub summaries: &'a [ConnectionSummary],
+    /// Which connections Send goes to.
+    pub target: &'a mut SendTarget,
+    /// Whether the target speaks raw bytes (Send writes the content only).
+    pub raw: bool,
+}
+
+/// The built message for one state of the draft.
+#[derive(Debug)]
+struct Preview {
+    draft: Draft,
+    file_generation: u64,
+    raw: bool,
+    message: Message,
+    layout: FrameLayout,
+}
+
+/// The composer's transient state.
+#[derive(Debug, Default)]
+pub struct Composer {
+    file: FileLoader,
+    preview: Option<Preview>,
+    last_send: Option<String>,
+    hovered_byte: Option<usize>,
+}
+
+impl Composer {
+    /// Starts reading `path` as the content (in the background).
+    pub fn load_file(&mut self, path: PathBuf, draft: &mut Draft, ctx: &egui::Context) {
+        draft.kind = ContentKind::File;
+        draft.file = Some(path.clone());
+        self.file.load(path, DEFAULT_MAX_CONTENT_LENGTH, ctx);
+    }
+
+    /// Reads the draft's file again after a restart, if it names one.
+    pub fn restore(&mut self, draft: &Draft, ctx: &egui::Context) {
+        if draft.kind == ContentKind::File
+            && let Some(path) = &draft.file
+        {
+            self.file
+                .load(path.clone(), DEFAULT_MAX_CONTENT_LENGTH, ctx);
+        }
+    }
+
+    /// Takes the events that concern sending.
+    pub fn on_event(&mut self, event: &Event) {
+        if let Event::Sent(report) = event {
+            let mut text = format!(
+                "Sent to {}",
+                super::server_panel::plural(report.queued as u64, "connection", "connections")
+            );
+            if report.queue_full > 0 {
+                text.push_str(&format!(" · {} send queues full", report.queue_full));
+            }
+            if report.not_open > 0 {
+                text.push_str(&format!(" · {} not open", report.not_open));
+            }
+            self.last_send = Some(text);
+        }
+    }
+
+    /// The message the draft makes now (built again only when it changed).
+    pub fn message(&mut self, draft: &Draft, raw: bool) -> &Message {
+        self.file.poll();
+        let generation = self.file.generation();
+        let fresh = self
+            .preview
+            .as_ref()
+            .is_some_and(|p| p.raw == raw && p.file_generation == generation && p.draft == *draft);
+        if !fresh {
+            self.preview = None;
+        }
+        let file = &self.file;
+        let preview = self.preview.get_or_insert_with(|| {
+            let message = draft.message(file.bytes(), raw);
+            let layout = match (&message.bytes, raw) {
+                (Some(bytes), false) => FrameLayout::of(bytes),
+                (Some(bytes), true) => hex_view::raw_layout(bytes.len()),
+                (None, _) => FrameLayout::default(),
+            };
+            Preview {
+                draft: draft.clone(),
+                file_generation: generation,
+                raw,
+                message,
+                layout,
+            }
+        });
+        &preview.message
+    }
+
+    /// The bytes Send would write now, or why it cannot.
+    pub fn ready_to_send(
+        &mut self,
+        draft: &Draft,
+        summaries: &[ConnectionSummary],
+        target: SendTarget,
+        raw: bool,
+    ) -> Result<Bytes, String> {
+        let open = summaries
+            .iter()
+            .filter(|s| s.state == ConnState::Open)
+            .filter(|s| target == SendTarget::All || target == SendTarget::One(s.id))
+            .count();
+        let message = self.message(draft, raw);
+        let Some(bytes) = &message.bytes else {
+            return Err(message
+                .problems
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "the message cannot be built".to_owned()));
+        };
+        if !message.sendable(draft.send_malformed) {
+            return Err(format!(
+                "{} (tick \"Send malformed\" to send it anyway)",
+                message.problems.join("; ")
+            ));
+        }
+        if open == 0 {
+            return Err(match target {
+                SendTarget::All => "No open connection: Connect first".to_owned(),
+                SendTarget::One(id) => format!("Connection #{id} is not open"),
+            });
+        }
+        Ok(bytes.clone())
+    }
+
+    /// Shows the composer; returns what the app should do.
+    pub fn ui(
+        &mut self,
+        ui: &mut Ui,
+        draft: &mut Draft,
+        send: SendContext<'_>,
+    ) -> Option<ComposerAction> {
+        let mut action = None;
+        ui.horizontal(|ui| {
+            ui.heading("Composer");
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui
+                    .button("Binary request")
+                    .on_hover_text("The tutorial's binary request (content as hex)")
+                    .clicked()
+                {
+                    *draft = Draft::binary_request();
+                }
+                if ui
+                    .button("Search request")
+                    .on_hover_text(
+                        r#"The tutorial's request {"action": "search", "value": "morpheus"}"#,
+                    )
+                    .clicked()
+                {
+                    *draft = Draft::search_request();
+                }
+            });
+        });
+        let content_len = self.message(draft, send.raw).content_len;
+        if send.raw {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                "Raw connection: Send writes the content bytes only, no header.",
+            );
+        }
+        style::section(ui, "composer_header", |ui| {
+            ui.add_enabled_ui(!send.raw, |ui| header_grid(ui, draft, content_len));
+        });
+        ui.add_space(4.0);
+        if style::section(ui, "composer_content", |ui| {
+            content_editor(ui, draft, &self.file)
+        }) {
+            action = Some(ComposerAction::ChooseFile);
+        }
+        if draft.kind == ContentKind::File && self.file.state() == &FileState::None {
+            self.restore(draft, ui.ctx());
+        }
+        let message = self.message(draft, send.raw).clone();
+        for problem in &message.problems {
+            ui.colored_label(ui.visuals().error_fg_color, problem);
+        }
+        for note in &message.notes {
+            ui.colored_label(ui.visuals().warn_fg_color, note);
+        }
+        ui.add_space(4.0);
+        style::section(ui, "composer_preview", |ui| self.preview_ui(ui, &message));
+        ui.add_space(4.0);
+        if let Some(bytes) = style::section(ui, "composer_send", |ui| self.send_ui(ui, draft, send))
+        {
+            action = Some(ComposerAction::Send(bytes));
+        }
+        action
+    }
+
+    fn preview_ui(&mut self, ui: &mut Ui, message: &Message) {
+        ui.horizontal(|ui| {
+            ui.strong("Preview");
+            match &message.bytes {
+                Some(bytes) => ui.label(format!("{} bytes", bytes.len())),
+                None => ui.weak("nothing to send"),
+            };
+            hex_view::legend(ui);
+        });
+        let (Some(bytes), Some(preview)) = (&message.bytes, &self.preview) else {
+            return;
+        };
+        let highlight = self.hovered_byte.and_then(|offset| {
+            hex_view::region_range(&preview.layout, preview.layout.region_of(offset))
+        });
+        self.hovered_byte = HexView::new(bytes, &preview.layout, "Preview bytes")
+            .highlight(highlight)
+            .max_height(PREVIEW_HEIGHT)
+            .show(ui);
+    }
+
+    fn send_ui(&mut self, ui: &mut Ui, draft: &mut Draft, send: SendContext<'_>) -> Option<Bytes> {
+        let mut sent = None;
+        ui.horizontal_wrapped(|ui| {
+            let label = ui.label("Send to");
+            target_picker(ui, send.summaries, send.target).labelled_by(label.id);
+            ui.checkbox(&mut draft.send_malformed, "Send malformed")
+                .on_hover_text(
+                    "Send even when the message has problems (to test how a peer copes)",
+                );
+        });
+        let ready = self.ready_to_send(draft, send.summaries, *send.target, send.raw);
+        let button = egui::Button::new(RichText::new("Send").strong())
+            .shortcut_text("Ctrl+Enter")
+            .min_size(egui::vec2(120.0, 26.0));
+        let response = ui
+            .add_enabled(ready.is_ok(), button)
+            .on_hover_text("Send the previewed bytes to the chosen connections (Ctrl+Enter)");
+        let response = match &ready {
+            Err(reason) => response.on_disabled_hover_text(reason.as_str()),
+            Ok(_) => response,
+        };
+        if response.clicked()
+            && let Ok(bytes) = &ready
+        {
+            sent = Some(bytes.clone());
+        }
+        if let Err(reason) = &ready {
+            ui.colored_label(ui.visuals().warn_fg_color, format!("Cannot send: {reason}"));
+        }
+        if let Some(last) = &self.last_send {
+            ui.weak(last);
+        }
+        sent
+    }
+}
+
+/// The header fields; `content_len` is the true content length.
+fn header_grid(ui: &mut Ui, draft: &mut Draft, content_len: usize) {
+    ui.strong("Header");
+    let mut remove = None;
+    egui::Grid::new("header_fields")
+        .num_columns(2)
+        .spacing([8.0, 5.0])
+        .show(ui, |ui| {
+            let label = ui.label("byteorder");
+            egui::ComboBox::from_id_salt("byteorder")
+                .selected_text(draft.byteorder.as_str())
+                .show_ui(ui, |ui| {
+                    for order in ["little", "big"] {
+                        ui.selectable_value(&mut draft.byteorder, order.to_owned(), order);
+                    }
+                })
+                .response
+                .labelled_by(label.id)
+                .on_hover_text("The sender's byte order, as Python's sys.byteorder names it");
+            ui.end_row();
+
+            let label = ui.label("content-type");
+            text_with_presets(
+                ui,
+                &mut draft.content_type,
+                &CONTENT_TYPES,
+                label.id,
+                "content-type",
+            )
+            .on_hover_text("What the content is; pick a preset or type any text");
+            ui.end_row();
+
+            let label = ui.label("content-encoding");
+            text_with_presets(
+                ui,
+                &mut draft.content_encoding,
+                &CONTENT_ENCODINGS,
+                label.id,
+                "content-encoding",
+            )
+            .on_hover_text("How the content is encoded; pick a preset or type any text");
+            ui.end_row();
+
+            let label = ui.label("content-length");
+            ui.horizontal(|ui| {
+                ui.label(format!("{content_len} (computed)"))
+                    .on_hover_text("The true length of the content in bytes");
+                ui.checkbox(&mut draft.override_length, "Override")
+                    .on_hover_text(
+                        "Send another content-length, to test how a peer copes with a wrong one",
+                    );
+                ui.add_enabled(
+                    draft.override_length,
+                    egui::TextEdit::singleline(&mut draft.length_value)
+                        .id_salt("length_value")
+                        .desired_width(80.0),
+                )
+                .labelled_by(label.id)
+                .on_hover_text("The content-length to send: JSON (e.g. 999, -1, \"abc\") or text")
+                .on_disabled_hover_text("Tick Override to send a content-length of your own");
+            });
+            ui.end_row();
+
+            for (index, field) in draft.custom.iter_mut().enumerate() {
+                ui.add(
+                    egui::TextEdit::singleline(&mut field.key)
+                        .id_salt(("custom_key", index))
+                        .hint_text("key")
+                        .desired_width(120.0),
+                )
+                .on_hover_text(format!("Key of custom field {}", index + 1));
+                ui.horizontal(|ui| {
+                    ui.add(
+                        egui::TextEdit::singleline(&mut field.value)
+                            .id_salt(("custom_value", index))
+                            .hint_text("value: JSON or text")
+                            .desired_width(150.0),
+                    )
+                    .on_hover_text(
+                        "Sent as JSON when it is valid JSON (42, true, [1]), else as a string",
+                    );
+                    if ui
+                        .button("Remove")
+                        .on_hover_text(format!("Remove custom field {}", index + 1))
+                        .clicked()
+                    {
+                        remove = Some(index);
+                    }
+                });
+                ui.end_row();
+            }
+        });
+    if let Some(index) = remove {
+        draft.custom.remove(index);
+    }
+    if ui
+        .button("Add field")
+        .on_hover_text("Add a custom header field (the header is a dict: add what you need)")
+        .clicked()
+    {
+        draft.custom.push(CustomField::default());
+    }
+}
+
+/// A text field with a drop-down of common values beside it.
+fn text_with_presets(
+    ui: &mut Ui,
+    text: &mut String,
+    presets: &[&str],
+    label: egui::Id,
+    salt: &str,
+) -> egui::Response {
+    ui.horizontal(|ui| {
+        let response = ui
+            .add(
+                egui::TextEdit::singleline(text)
+                    .id_salt(format!("{salt}_text"))
+                    .desired_width(210.0),
+            )
+            .labelled_by(label);
+        egui::ComboBox::from_id_salt(salt)
+            .selected_text("")
+            .width(16.0)
+            .show_ui(ui, |ui| {
+                for preset in presets {
+                    ui.selectable_value(text, (*preset).to_owned(), *preset);
+                }
+            })
+            .response
+            .on_hover_text(format!("Common values of {salt}"));
+        response
+    })
+    .inner
+}
+
+/// The content editor; returns true when the user asked to choose a file.
+fn content_editor(ui: &mut Ui, draft: &mut Draft, file: &FileLoader) -> bool {
+    let mut choose = false;
+    ui.horizontal(|ui| {
+        ui.strong("Content");
+        for kind in ContentKind::ALL {
+            ui.selectable_value(&mut draft.kind, kind, kind.label())
+                .on_hover_text(match kind {
+                    ContentKind::Text => "UTF-8 text, sent as typed",
+                    ContentKind::Json => "JSON, checked as you type, sent as typed",
+                    ContentKind::Hex => "Hex bytes, e.g. 00 ff 7b; spaces are ignored",
+                    ContentKind::File => "The bytes of a file (at most 16 MiB)",
+                });
+        }
+    });
+    if draft.kind == ContentKind::File {
+        ui.horizontal_wrapped(|ui| {
+            if ui
+                .button("Choose file…")
+                .on_hover_text("Pick the file whose bytes are the content")
+                .clicked()
+            {
+                choose = true;
+            }
+            match file.state() {
+                FileState::None => {
+                    ui.weak("no file chosen");
+                }
+                FileState::Loading(path) => {
+                    ui.spinner();
+                    ui.label(format!("reading {}", file_name(path)));
+                }
+                FileState::Loaded { path, bytes } => {
+                    ui.label(format!(
+                        "{} · {}",
+                        file_name(path),
+                        human_bytes(bytes.len() as u64)
+                    ));
+                }
+                FileState::Failed { path, error } => {
+                    ui.colored_label(
+                        ui.visuals().error_fg_color,
+                        format!("{}: {error}", file_name(path)),
+                    );
+                }
+            }
+        });
+        return choose;
+    }
+    let hint = match draft.kind {
+        ContentKind::Hex => "hex bytes, e.g. 7b 7d",
+        ContentKind::Json => r#"{"action": "search", "value": "morpheus"}"#,
+        _ => "text to send",
+    };
+    egui::ScrollArea::vertical()
+        .id_salt("content_editor")
+        .max_height(EDITOR_HEIGHT)
+        .show(ui, |ui| {
+            ui.add(
+                egui::TextEdit::multiline(&mut draft.text)
+                    .id_salt("content_text")
+                    .code_editor()
+                    .desired_rows(5)
+                    .desired_width(f32::INFINITY)
+                    .hint_text(hint),
+            )
+            .on_hover_text("The content (Ctrl+Enter sends)");
+        });
+    choose
+}
+
+/// Picks all open connections or one of them.
+fn target_picker(
+    ui: &mut Ui,
+    summaries: &[ConnectionSummary],
+    target: &mut SendTarget,
+) -> egui::Response {
+    let open = summaries
+        .iter()
+        .filter(|s| s.state == ConnState::Open)
+        .count();
+    let all_text = format!("All open connections ({open})");
+    let selected = match *target {
+        SendTarget::All => all_text.clone(),
+        SendTarget::One(id) => summaries
+            .iter()
+            .find(|s| s.id == id)
+            .map_or_else(|| format!("#{id}"), connection_text),
+    };
+    egui::ComboBox::from_id_salt("send_target")
+        .selected_text(selected)
+        .width(220.0)
+        .show_ui(ui, |ui| {
+            ui.selectable_value(target, SendTarget::All, all_text);
+            egui::ScrollArea::vertical()
+                .max_height(240.0)
+                .show_rows(ui, 18.0, summaries.len(), |ui, rows| {
+                    for summary in &summaries[rows] {
+                        ui.selectable_value(
+                            target,
+                            SendTarget::One(summary.id),
+                            connection_text(summary),
+                        );
+                    }
+                });
+        })
+        .response
+        .on_hover_text("Send to every open connection, or to one (also picked by clicking it in the client list)")
+}
+
+/// One connection as the picker shows it.
+fn connection_text(summary: &ConnectionSummary) -> String {
+    let local = summary
+        .local
+        .map_or_else(|| "-".to_owned(), |a| a.to_string());
+    format!("#{} {local} ({})", summary.id, summary.state)
+}

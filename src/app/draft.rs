@@ -1,0 +1,387 @@
+//! The message being composed, as plain data: every header field, custom
+//! fields, and the content as text, JSON, hex or a file. Turning a draft into
+//! the exact bytes to send (with the engine's `FrameBuilder`) and saying what
+//! is wrong with it lives here too, away from any widget, so it can be tested
+//! on its own.
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::engine::frame::{PROTO_HEADER_LEN, REQUIRED_KEYS};
+use crate::engine::limits::DEFAULT_MAX_CONTENT_LENGTH;
+use crate::engine::tutorial_app::{self, CLIENT_BINARY_TYPE, TEXT_JSON};
+use crate::engine::{ContentLength, FrameBuilder};
+
+/// Content types offered in the picker (any other can be typed).
+pub const CONTENT_TYPES: [&str; 3] = [
+    TEXT_JSON,
+    CLIENT_BINARY_TYPE,
+    tutorial_app::SERVER_BINARY_TYPE,
+];
+/// Content encodings offered in the picker (any other can be typed).
+pub const CONTENT_ENCODINGS: [&str; 2] = ["utf-8", "binary"];
+/// The search the tutorial's client makes.
+pub const SEARCH_VALUE: &str = "morpheus";
+/// Content of the binary request preset.
+pub const BINARY_PRESET: &[u8] = b"\x00\x01\x02\x03binary request\xfe\xff";
+
+/// How the content is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ContentKind {
+    /// UTF-8 text, sent as typed.
+    Text,
+    /// JSON text, validated, sent as typed.
+    Json,
+    /// Hex digits, whitespace allowed between bytes.
+    Hex,
+    /// The bytes of a file.
+    File,
+}
+
+impl ContentKind {
+    /// Every kind, for pickers.
+    pub const ALL: [ContentKind; 4] = [
+        ContentKind::Text,
+        ContentKind::Json,
+        ContentKind::Hex,
+        ContentKind::File,
+    ];
+
+    /// The name shown on its button.
+    pub fn label(self) -> &'static str {
+        match self {
+            ContentKind::Text => "Text",
+            ContentKind::Json => "JSON",
+            ContentKind::Hex => "Hex",
+            ContentKind::File => "File",
+        }
+    }
+}
+
+/// A header field beyond the four required ones.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CustomField {
+    /// The key.
+    pub key: String,
+    /// The value: JSON if it parses as JSON, else a string.
+    pub value: String,
+}
+
+/// Everything the composer remembers about the message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Draft {
+    /// `"little"` or `"big"`.
+    pub byteorder: String,
+    /// The `content-type` field.
+    pub content_type: String,
+    /// The `content-encoding` field.
+    pub content_encoding: String,
+    /// Send `length_value` as `content-length` instead of the true length.
+    pub override_length: bool,
+    /// The overriding `content-length`: JSON if it parses, else a string.
+    pub length_value: String,
+    /// Further header fields, in order.
+    pub custom: Vec<CustomField>,
+    /// How the content is written.
+    pub kind: ContentKind,
+    /// The content for text, JSON and hex.
+    pub text: String,
+    /// The file whose bytes are the content, for [`ContentKind::File`].
+    pub file: Option<std::path::PathBuf>,
+    /// Send even when the message has problems.
+    pub send_malformed: bool,
+}
+
+impl Default for Draft {
+    fn default() -> Self {
+        Self::search_request()
+    }
+}
+
+/// A draft turned into bytes, with what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Message {
+    /// The bytes to send, when they can be built at all.
+    pub bytes: Option<Bytes>,
+    /// The length of the content within `bytes`.
+    pub content_len: usize,
+    /// Mistakes that block Send unless "send malformed" is ticked.
+    pub problems: Vec<String>,
+    /// Deliberate oddities worth a reminder (an overridden length).
+    pub notes: Vec<String>,
+}
+
+impl Message {
+    /// Whether Send may go ahead (given an open connection).
+    pub fn sendable(&self, send_malformed: bool) -> bool {
+        self.bytes.is_some() && (self.problems.is_empty() || send_malformed)
+    }
+}
+
+impl Draft {
+    /// The tutorial's search request for "morpheus".
+    pub fn search_request() -> Self {
+        let mut draft = Self::from_builder(&tutorial_app::search_request(SEARCH_VALUE));
+        draft.kind = ContentKind::Json;
+        draft
+    }
+
+    /// The tutorial's binary request, its content as hex.
+    pub fn binary_request() -> Self {
+        let mut draft = Self::from_builder(&tutorial_app::binary_request(BINARY_PRESET));
+        draft.kind = ContentKind::Hex;
+        draft.text = to_hex(BINARY_PRESET);
+        draft
+    }
+
+    /// A draft holding what `builder` would build (its content as text).
+    fn from_builder(builder: &FrameBuilder) -> Self {
+        let header = builder.header();
+        let field = |key: &str| {
+            header
+                .get(key)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let built = builder.build().unwrap_or_default();
+        let header_len = usize::from(u16::from_be_bytes([built[0], built[1]]));
+        let content = &built[PROTO_HEADER_LEN + header_len..];
+        Self {
+            byteorder: field("byteorder"),
+            content_type: field("content-type"),
+            content_encoding: field("content-encoding"),
+            override_length: false,
+            length_value: content.len().to_string(),
+            custom: Vec::new(),
+            kind: ContentKind::Text,
+            text: String::from_utf8_lossy(content).into_owned(),
+            file: None,
+            send_malformed: false,
+        }
+    }
+
+    /// The content bytes, or why there are none (bad hex, no file yet).
+    /// `file` is the loaded file's bytes for [`ContentKind::File`].
+    pub fn content(&self, file: Option<&Bytes>) -> Result<Bytes, String> {
+        match self.kind {
+            ContentKind::Text | ContentKind::Json => Ok(Bytes::from(self.text.clone())),
+            ContentKind::Hex => parse_hex(&self.text).map(Bytes::from),
+            ContentKind::File => file
+                .cloned()
+                .ok_or_else(|| "choose a file for the content".to_owned()),
+        }
+    }
+
+    /// The bytes to send: a whole frame, or in raw mode the content only.
+    pub fn message(&self, file: Option<&Bytes>, raw: bool) -> Message {
+        let mut message = Message::default();
+        let content = match self.content(file) {
+            Ok(content) => content,
+            Err(problem) => {
+                message.problems.push(problem);
+                return message;
+            }
+        };
+        message.content_len = content.len();
+        if self.kind == ContentKind::Json
+            && let Err(error) = serde_json::from_slice::<Value>(&content)
+        {
+            message
+                .problems
+                .push(format!("the content is not valid JSON: {error}"));
+        }
+        if content.len() as u64 > DEFAULT_MAX_CONTENT_LENGTH {
+            message.problems.push(format!(
+                "the content is {} bytes, over the {} MiB content limit",
+                content.len(),
+                DEFAULT_MAX_CONTENT_LENGTH >> 20
+            ));
+        }
+        if raw {
+            message.bytes = Some(content);
+            return message;
+        }
+        message.problems.extend(self.header_problems());
+        let mut builder = FrameBuilder::new()
+            .field("byteorder", self.byteorder.as_str())
+            .field("content-type", self.content_type.as_str())
+            .field("content-encoding", self.content_encoding.as_str())
+            .content(content.clone());
+        for field in &self.custom {
+            if !field.key.is_empty() && !REQUIRED_KEYS.contains(&field.key.as_str()) {
+                builder = builder.field(&field.key, json_or_string(&field.value));
+            }
+        }
+        if self.override_length {
+            let value = json_or_string(&self.length_value);
+            if value != content.len() {
+                message.notes.push(format!(
+                    "content-length is overridden to {value}; the content is {} bytes",
+                    content.len()
+                ));
+            }
+            builder = builder.content_length(ContentLength::Override(value));
+        }
+        match builder.build() {
+            Ok(bytes) => message.bytes = Some(bytes),
+            Err(error) => message.problems.push(error.to_string()),
+        }
+        message
+    }
+
+    /// Mistakes in the header fields.
+    fn header_problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.content_type.trim().is_empty() {
+            problems.push("content-type is empty".to_owned());
+        }
+        if self.content_encoding.trim().is_empty() {
+            problems.push("content-encoding is empty".to_owned());
+        }
+        for (index, field) in self.custom.iter().enumerate() {
+            let key = field.key.as_str();
+            if key.is_empty() {
+                problems.push(format!("custom field {} has no key", index + 1));
+            } else if REQUIRED_KEYS.contains(&key) {
+                problems.push(format!(
+                    "\"{key}\" is set above; remove the custom field of that name"
+                ));
+            } else if self.custom[..index].iter().any(|f| f.key == key) {
+                problems.push(format!("the key \"{key}\" appears twice"));
+            }
+        }
+        problems
+    }
+}
+
+/// A value as JSON when it parses as JSON, else as a string.
+pub fn json_or_string(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| Value::from(text))
+}
+
+/// Bytes as lowercase hex pairs separated by spaces.
+pub fn to_hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 3);
+    for (index, byte) in bytes.iter().enumerate() {
+        if index > 0 {
+            out.push(' ');
+        }
+        out.push_str(&format!("{byte:02x}"));
+    }
+    out
+}
+
+/// Reads hex digits; whitespace, commas and `0x` prefixes may separate bytes.
+pub fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::with_capacity(text.len() / 2);
+    for token in text.split(|c: char| c.is_whitespace() || c == ',') {
+        let digits = token
+            .strip_prefix("0x")
+            .or_else(|| token.strip_prefix("0X"))
+            .unwrap_or(token);
+        if let Some(bad) = digits.chars().find(|c| !c.is_ascii_hexdigit()) {
+            return Err(format!("'{bad}' in \"{token}\" is not a hex digit"));
+        }
+        if digits.len() % 2 == 1 {
+            return Err(format!(
+                "\"{token}\" has an odd number of hex digits (two make a byte)"
+            ));
+        }
+        for pair in digits.as_bytes().chunks(2) {
+            let pair = std::str::from_utf8(pair).unwrap_or_default();
+            bytes.push(u8::from_str_radix(pair, 16).map_err(|e| e.to_string())?);
+        }
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_search_preset_builds_the_tutorial_request() {
+        let draft = Draft::search_request();
+        assert_eq!(draft.text, r#"{"action": "search", "value": "morpheus"}"#);
+        let message = draft.message(None, false);
+        assert!(message.problems.is_empty(), "{:?}", message.problems);
+        let expected = tutorial_app::search_request(SEARCH_VALUE).build().unwrap();
+        assert_eq!(message.bytes.unwrap(), expected);
+    }
+
+    #[test]
+    fn the_binary_preset_round_trips_through_hex() {
+        let draft = Draft::binary_request();
+        let expected = tutorial_app::binary_request(BINARY_PRESET).build().unwrap();
+        assert_eq!(draft.message(None, false).bytes.unwrap(), expected);
+        assert_eq!(&draft.message(None, true).bytes.unwrap()[..], BINARY_PRESET);
+    }
+
+    #[test]
+    fn custom_fields_are_json_when_they_parse() {
+        let mut draft = Draft::search_request();
+        draft.custom = vec![
+            CustomField {
+                key: "n".into(),
+                value: "42".into(),
+            },
+            CustomField {
+                key: "who".into(),
+                value: "neo".into(),
+            },
+        ];
+        let bytes = draft.message(None, false).bytes.unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(text.contains(r#""n": 42, "who": "neo"}"#), "{text}");
+    }
+
+    #[test]
+    fn problems_block_and_notes_do_not() {
+        let mut draft = Draft::search_request();
+        draft.text = "{not json".into();
+        let message = draft.message(None, false);
+        assert!(message.problems[0].contains("not valid JSON"));
+        assert!(!message.sendable(false));
+        assert!(message.sendable(true));
+
+        let mut draft = Draft::search_request();
+        draft.override_length = true;
+        draft.length_value = "-1".into();
+        let message = draft.message(None, false);
+        assert!(message.problems.is_empty());
+        assert!(message.notes[0].contains("overridden to -1"));
+        let text = String::from_utf8_lossy(message.bytes.as_ref().unwrap()).into_owned();
+        assert!(text.contains(r#""content-length": -1"#));
+
+        let mut draft = Draft::search_request();
+        draft.custom.push(CustomField {
+            key: "content-type".into(),
+            value: "x".into(),
+        });
+        draft.custom.push(CustomField::default());
+        assert_eq!(draft.message(None, false).problems.len(), 2);
+    }
+
+    #[test]
+    fn hex_is_parsed_leniently_and_explained_when_wrong() {
+        assert_eq!(parse_hex("00 ff,0x10\n7f").unwrap(), [0, 255, 16, 127]);
+        assert_eq!(parse_hex("").unwrap(), Vec::<u8>::new());
+        assert!(parse_hex("abc").unwrap_err().contains("odd number"));
+        assert!(parse_hex("zz").unwrap_err().contains("not a hex digit"));
+        let mut draft = Draft::binary_request();
+        draft.text = "0".into();
+        assert!(draft.message(None, false).bytes.is_none());
+    }
+
+    #[test]
+    fn file_content_needs_a_file() {
+        let mut draft = Draft::search_request();
+        draft.kind = ContentKind::File;
+        assert!(draft.message(None, false).problems[0].contains("choose a file"));
+        let file = Bytes::from_static(b"abc");
+        assert_eq!(&draft.message(Some(&file), true).bytes.unwrap()[..], b"abc");
+    }
+}

@@ -1,0 +1,292 @@
+//! The frames table's list of matching records, kept up to date a little at
+//! a time.
+//!
+//! The index is the sequence numbers of the records that pass the filters.
+//! Each frame it looks only at records it has not seen yet, and for at most
+//! a time budget, so a million records never cost a million checks in one
+//! frame: a new filter rebuilds the index over a few frames while the table
+//! stays responsive. Records that fall out of the journal's front are
+//! dropped from the index's front.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use crate::engine::frame::PROTO_HEADER_LEN;
+use crate::engine::journal::Record;
+use crate::engine::{Direction, Journal, RecordKind, Side};
+
+use super::settings::Filters;
+
+/// How many bytes past the header the text filter searches.
+const TEXT_SCAN_CONTENT: usize = 1024;
+/// Records checked between looks at the clock.
+const CLOCK_EVERY: u64 = 2048;
+
+/// Which journal the index was built from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKey {
+    /// The engine's live journal.
+    Live,
+    /// A log opened from a file (each opening has its own number).
+    File(u64),
+}
+
+/// The filters in the form the index checks records against.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FilterSpec {
+    side: Option<Side>,
+    direction: Option<Direction>,
+    connection: Option<u32>,
+    text: String,
+    errors_only: bool,
+}
+
+impl FilterSpec {
+    /// The filters as typed; the error says why the connection box was ignored.
+    pub fn new(filters: &Filters) -> (Self, Option<String>) {
+        let connection_text = filters.connection.trim().trim_start_matches('#');
+        let (connection, error) = if connection_text.is_empty() {
+            (None, None)
+        } else {
+            match connection_text.parse::<u32>() {
+                Ok(id) => (Some(id), None),
+                Err(_) => (
+                    None,
+                    Some(format!("\"{connection_text}\" is not a connection number")),
+                ),
+            }
+        };
+        let spec = Self {
+            side: filters.side,
+            direction: filters.direction,
+            connection,
+            text: filters.text.trim().to_lowercase(),
+            errors_only: filters.errors_only,
+        };
+        (spec, error)
+    }
+
+    /// Whether every record passes.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// Whether `record` passes.
+    fn matches(&self, journal: &Journal, record: &Record) -> bool {
+        if self.side.is_some_and(|side| side != record.side)
+            || self.direction.is_some_and(|d| d != record.direction)
+            || self.connection.is_some_and(|c| c != record.conn)
+            || (self.errors_only && record.kind != RecordKind::Error)
+        {
+            return false;
+        }
+        if self.text.is_empty() {
+            return true;
+        }
+        if let Some(error) = &record.error
+            && error.to_string().to_lowercase().contains(&self.text)
+        {
+            return true;
+        }
+        let head = journal.prefix_of(record, PROTO_HEADER_LEN);
+        let header_len = match (record.kind, &head[..]) {
+            (RecordKind::Chunk, _) => 0,
+            (_, [a, b]) => usize::from(u16::from_be_bytes([*a, *b])),
+            _ => 0,
+        };
+        let prefix = journal.prefix_of(record, PROTO_HEADER_LEN + header_len + TEXT_SCAN_CONTENT);
+        contains_ignore_case(&prefix, self.text.as_bytes())
+    }
+}
+
+/// Whether `haystack` holds `needle` (already lowercase), ignoring ASCII case.
+fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty()
+        || haystack
+            .windows(needle.len())
+            .any(|window| window.eq_ignore_ascii_case(needle))
+}
+
+/// The sequence numbers of the records that pass the filters, oldest first.
+#[derive(Debug, Default)]
+pub struct FrameIndex {
+    seqs: VecDeque<u64>,
+    next: u64,
+    built_for: Option<(SourceKey, FilterSpec)>,
+    started_at: u64,
+}
+
+impl FrameIndex {
+    /// Brings the index up to date with `journal`, spending at most
+    /// `budget`; returns true when every record has been looked at.
+    pub fn update(
+        &mut self,
+        journal: &Journal,
+        source: SourceKey,
+        filter: &FilterSpec,
+        budget: Duration,
+    ) -> bool {
+        let key = (source, filter.clone());
+        if self.built_for.as_ref() != Some(&key) || journal.next_seq() < self.next {
+            self.seqs.clear();
+            self.next = journal.first_seq();
+            self.started_at = self.next;
+            self.built_for = Some(key);
+        }
+        let first = journal.first_seq();
+        while self.seqs.front().is_some_and(|&seq| seq < first) {
+            self.seqs.pop_front();
+        }
+        self.next = self.next.max(first);
+        let end = journal.next_seq();
+        let deadline = Instant::now() + budget;
+        while self.next < end {
+            if let Some(record) = journal.record(self.next)
+                && filter.matches(journal, record)
+            {
+                self.seqs.push_back(self.next);
+            }
+            self.next += 1;
+            if self.next.is_multiple_of(CLOCK_EVERY) && Instant::now() >= deadline {
+                break;
+            }
+        }
+        self.next >= end
+    }
+
+    /// How many records match.
+    pub fn len(&self) -> usize {
+        self.seqs.len()
+    }
+
+    /// Whether no record matches.
+    pub fn is_empty(&self) -> bool {
+        self.seqs.is_empty()
+    }
+
+    /// The sequence number at table row `row`.
+    pub fn get(&self, row: usize) -> Option<u64> {
+        self.seqs.get(row).copied()
+    }
+
+    /// The table row showing `seq`, if it matches.
+    pub fn position(&self, seq: u64) -> Option<usize> {
+        self.seqs.binary_search(&seq).ok()
+    }
+
+    /// How far a rebuild has got, from 0 to 1, given the journal's end.
+    pub fn progress(&self, journal_end: u64) -> f32 {
+        let total = journal_end.saturating_sub(self.started_at);
+        if total == 0 {
+            return 1.0;
+        }
+        (self.next.saturating_sub(self.started_at)) as f32 / total as f32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::FrameBuilder;
+    use crate::engine::journal::{Entry, JournalLimits};
+    use bytes::Bytes;
+
+    fn append(journal: &mut Journal, conn: u32, side: Side, bytes: &Bytes) {
+        journal.append(Entry {
+            conn,
+            side,
+            direction: Direction::Sent,
+            kind: RecordKind::Frame,
+            bytes,
+            error: None,
+        });
+    }
+
+    #[test]
+    fn only_new_records_are_scanned_and_filters_rebuild() {
+        let mut journal = Journal::default();
+        let a = FrameBuilder::new().content("alpha").build().unwrap();
+        let b = FrameBuilder::new().content("BETA").build().unwrap();
+        for i in 0..10 {
+            append(
+                &mut journal,
+                i % 2,
+                Side::Client,
+                if i < 5 { &a } else { &b },
+            );
+        }
+        let mut index = FrameIndex::default();
+        let all = FilterSpec::default();
+        assert!(index.update(&journal, SourceKey::Live, &all, Duration::from_secs(1)));
+        assert_eq!(index.len(), 10);
+        append(&mut journal, 0, Side::Server, &a);
+        index.update(&journal, SourceKey::Live, &all, Duration::from_secs(1));
+        assert_eq!((index.len(), index.get(10)), (11, Some(10)));
+
+        let (beta, _) = FilterSpec::new(&Filters {
+            text: "beta".into(),
+            ..Filters::default()
+        });
+        index.update(&journal, SourceKey::Live, &beta, Duration::from_secs(1));
+        assert_eq!(index.len(), 5);
+        assert_eq!(index.position(7), Some(2));
+
+        let (conn1, error) = FilterSpec::new(&Filters {
+            connection: "#1".into(),
+            side: Some(Side::Client),
+            ..Filters::default()
+        });
+        assert!(error.is_none());
+        index.update(&journal, SourceKey::Live, &conn1, Duration::from_secs(1));
+        assert_eq!(index.len(), 5);
+    }
+
+    #[test]
+    fn records_dropped_from_the_journal_leave_the_index() {
+        let mut journal = Journal::new(JournalLimits {
+            max_records: 4,
+            max_bytes: 1 << 20,
+        });
+        let frame = FrameBuilder::new().build().unwrap();
+        let mut index = FrameIndex::default();
+        let all = FilterSpec::default();
+        for _ in 0..10 {
+            append(&mut journal, 1, Side::Client, &frame);
+            index.update(&journal, SourceKey::Live, &all, Duration::from_secs(1));
+        }
+        assert_eq!((index.len(), index.get(0)), (4, Some(6)));
+        journal.clear();
+        index.update(&journal, SourceKey::Live, &all, Duration::from_secs(1));
+        assert!(index.is_empty());
+    }
+
+    #[test]
+    fn a_zero_budget_still_makes_progress() {
+        let mut journal = Journal::default();
+        let frame = Bytes::from_static(b"x");
+        for _ in 0..10_000 {
+            append(&mut journal, 1, Side::Client, &frame);
+        }
+        let mut index = FrameIndex::default();
+        let all = FilterSpec::default();
+        assert!(!index.update(&journal, SourceKey::Live, &all, Duration::ZERO));
+        assert!(index.len() >= CLOCK_EVERY as usize);
+        assert!(index.progress(journal.next_seq()) > 0.0);
+        let mut rounds = 0;
+        while !index.update(&journal, SourceKey::Live, &all, Duration::ZERO) {
+            rounds += 1;
+        }
+        assert!(rounds < 10);
+        assert_eq!(index.len(), 10_000);
+    }
+
+    #[test]
+    fn a_bad_connection_number_is_reported_and_ignored() {
+        let (spec, error) = FilterSpec::new(&Filters {
+            connection: "abc".into(),
+            ..Filters::default()
+        });
+        assert!(spec.is_empty());
+        assert!(error.unwrap().contains("not a connection number"));
+    }
+}

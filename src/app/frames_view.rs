@@ -1,0 +1,437 @@
+//! The frames table: every journal record on both sides, live or from an
+//! opened log, filtered, with only the rows on screen laid out; below it
+//! the selected record opened up.
+
+use std::time::Duration;
+
+use egui::{Color32, RichText, Ui};
+use egui_extras::{Column, TableBuilder};
+
+use crate::engine::{Direction, Journal, RecordKind, Shared, Side};
+
+use super::file_content::human_bytes;
+use super::frame_index::{FilterSpec, FrameIndex, SourceKey};
+use super::record_detail::{self, RecordDetail};
+use super::row_summary::{RowSummary, time_of_day};
+use super::settings::Filters;
+use super::style;
+
+/// Time the index may spend catching up in one frame.
+const INDEX_BUDGET: Duration = Duration::from_millis(3);
+/// Height of a table row.
+const ROW_HEIGHT: f32 = 18.0;
+
+/// Which records the table shows.
+pub enum Source<'a> {
+    /// The engine's journal, as it grows.
+    Live(&'a Shared),
+    /// A log opened from a file.
+    File {
+        /// The opening's number.
+        key: u64,
+        /// Its records.
+        journal: &'a Journal,
+    },
+}
+
+impl Source<'_> {
+    fn key(&self) -> SourceKey {
+        match self {
+            Source::Live(_) => SourceKey::Live,
+            Source::File { key, .. } => SourceKey::File(*key),
+        }
+    }
+
+    fn with<R>(&self, read: impl FnOnce(&Journal) -> R) -> R {
+        match self {
+            Source::Live(shared) => read(&shared.journal()),
+            Source::File { journal, .. } => read(journal),
+        }
+    }
+}
+
+/// What the frames view asks the app to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FramesAction {
+    /// Forget every live record.
+    ClearLog,
+}
+
+/// The journal's size, for the counts line.
+#[derive(Debug, Clone, Copy, Default)]
+struct JournalSize {
+    len: usize,
+    next_seq: u64,
+    dropped: u64,
+}
+
+/// The frames table and the selected record.
+#[derive(Debug, Default)]
+pub struct FramesView {
+    index: FrameIndex,
+    complete: bool,
+    source: Option<SourceKey>,
+    selected: Option<u64>,
+    detail: Option<RecordDetail>,
+    scroll_to: Option<usize>,
+    followed_len: usize,
+}
+
+impl FramesView {
+    /// How many records pass the filters (as far as the index has got).
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Whether no record passes the filters.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// The selected record's sequence number.
+    pub fn selected(&self) -> Option<u64> {
+        self.selected
+    }
+
+    /// The bytes lit up in the selected record's dump.
+    pub fn highlighted_bytes(&self) -> Option<std::ops::Range<usize>> {
+        self.detail.as_ref().and_then(RecordDetail::highlighted)
+    }
+
+    /// Shows the view.
+    pub fn ui(
+        &mut self,
+        ui: &mut Ui,
+        source: &Source<'_>,
+        filters: &mut Filters,
+        follow: &mut bool,
+    ) -> Option<FramesAction> {
+        let key = source.key();
+        if self.source != Some(key) {
+            self.source = Some(key);
+            self.select(None, source);
+            self.followed_len = 0;
+        }
+        let mut action = None;
+        let connection_error = filter_bar(ui, filters);
+        let (spec, _) = FilterSpec::new(filters);
+        let size = source.with(|journal| {
+            self.complete = self.index.update(journal, key, &spec, INDEX_BUDGET);
+            JournalSize {
+                len: journal.len(),
+                next_seq: journal.next_seq(),
+                dropped: journal.dropped_records(),
+            }
+        });
+        if !self.complete {
+            ui.ctx().request_repaint();
+        }
+        if self.counts_line(ui, size, connection_error.as_deref(), key, follow) {
+            action = Some(FramesAction::ClearLog);
+        }
+        self.keyboard(ui, source);
+        if *follow && self.index.len() != self.followed_len {
+            self.followed_len = self.index.len();
+            if !self.index.is_empty() {
+                self.scroll_to = Some(self.index.len() - 1);
+            }
+        }
+        if let Some(detail) = &mut self.detail {
+            egui::Panel::bottom("record_detail")
+                .resizable(true)
+                .default_size(ui.available_height() * 0.55)
+                .size_range(160.0..=(ui.available_height() - 80.0).max(160.0))
+                .show(ui, |ui| {
+                    style::section(ui, "record_detail", |ui| detail.ui(ui))
+                });
+        }
+        if self.index.is_empty() && self.complete {
+            ui.add_space(40.0);
+            ui.vertical_centered(|ui| {
+                ui.weak(if !spec.is_empty() {
+                    "No record matches the filters."
+                } else if key == SourceKey::Live {
+                    "No records yet. Start the server, connect and send: every frame \
+                     on both sides shows here."
+                } else {
+                    "This log holds no records."
+                })
+            });
+        } else {
+            style::section(ui, "frames_table", |ui| self.table(ui, source));
+        }
+        action
+    }
+
+    /// The counts; returns true when Clear log was clicked.
+    fn counts_line(
+        &self,
+        ui: &mut Ui,
+        size: JournalSize,
+        connection_error: Option<&str>,
+        key: SourceKey,
+        follow: &mut bool,
+    ) -> bool {
+        let mut clear = false;
+        ui.horizontal_wrapped(|ui| {
+            ui.label(format!(
+                "{} of {} records shown",
+                self.index.len(),
+                size.len
+            ))
+            .on_hover_text("Records that pass the filters, of all the records held");
+            if !self.complete {
+                ui.spinner();
+                ui.weak(format!(
+                    "filtering… {:.0}%",
+                    100.0 * self.index.progress(size.next_seq)
+                ));
+            }
+            let dropped = format!("{} dropped", size.dropped);
+            if size.dropped > 0 {
+                ui.colored_label(ui.visuals().warn_fg_color, dropped)
+            } else {
+                ui.weak(dropped)
+            }
+            .on_hover_text(
+                "Oldest records let go to keep the journal within its bounds (records and bytes)",
+            );
+            if let Some(error) = connection_error {
+                ui.colored_label(ui.visuals().error_fg_color, error);
+            }
+            ui.separator();
+            ui.checkbox(follow, "Follow newest")
+                .on_hover_text("Keep the newest record in view as records arrive");
+            if key == SourceKey::Live {
+                clear = ui
+                    .add_enabled(size.len > 0, egui::Button::new("Clear log"))
+                    .on_hover_text("Forget every record held (counters keep running)")
+                    .on_disabled_hover_text("The log is empty")
+                    .clicked();
+            }
+        });
+        clear
+    }
+
+    fn select(&mut self, seq: Option<u64>, source: &Source<'_>) {
+        self.selected = seq;
+        self.detail = seq
+            .and_then(|seq| source.with(|journal| journal.view(seq)))
+            .map(RecordDetail::new);
+    }
+
+    /// Up and down move the selection when no text field has the keyboard.
+    fn keyboard(&mut self, ui: &mut Ui, source: &Source<'_>) {
+        if self.index.is_empty() || ui.memory(|m| m.focused().is_some()) {
+            return;
+        }
+        let step = ui.input(|i| {
+            i.key_pressed(egui::Key::ArrowDown) as i64 - i.key_pressed(egui::Key::ArrowUp) as i64
+        });
+        if step == 0 {
+            return;
+        }
+        let current = self.selected.and_then(|seq| self.index.position(seq));
+        let row = match current {
+            Some(row) => (row as i64 + step).clamp(0, self.index.len() as i64 - 1) as usize,
+            None if step > 0 => 0,
+            None => self.index.len() - 1,
+        };
+        self.select(self.index.get(row), source);
+        self.scroll_to = Some(row);
+    }
+
+    fn table(&mut self, ui: &mut Ui, source: &Source<'_>) {
+        let error_color = ui.visuals().error_fg_color;
+        let mut clicked = None;
+        // A narrow table drops the time, which the selected record shows too.
+        let with_time = ui.available_width() >= WIDTH_FOR_TIME;
+        let columns: Vec<usize> = (0..COLUMNS.len())
+            .filter(|&c| with_time || c != TIME_COLUMN)
+            .collect();
+        ui.scope(|ui| {
+            ui.style_mut().interaction.selectable_labels = false;
+            let mut table = TableBuilder::new(ui)
+                .id_salt(("frames_table", with_time))
+                .striped(true)
+                .resizable(true)
+                .sense(egui::Sense::click())
+                .auto_shrink(false)
+                .min_scrolled_height(0.0)
+                .max_scroll_height(f32::INFINITY)
+                .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
+            for &c in &columns {
+                table = table.column(column_width(c));
+            }
+            if let Some(row) = self.scroll_to.take() {
+                table = table.scroll_to_row(row, None);
+            }
+            table
+                .header(20.0, |mut header| {
+                    for (title, help) in columns.iter().map(|&c| COLUMNS[c]) {
+                        header.col(|ui| {
+                            ui.strong(title).on_hover_text(help);
+                        });
+                    }
+                })
+                .body(|body| {
+                    body.rows(ROW_HEIGHT, self.index.len(), |mut row| {
+                        let Some(seq) = self.index.get(row.index()) else {
+                            return;
+                        };
+                        row.set_selected(self.selected == Some(seq));
+                        let Some(summary) = source.with(|journal| RowSummary::of(journal, seq))
+                        else {
+                            row.col(|ui| {
+                                ui.weak(format!("{seq}"));
+                            });
+                            return;
+                        };
+                        let color = (summary.kind == RecordKind::Error).then_some(error_color);
+                        row_cells(&mut row, &summary, color, &columns);
+                        if row.response().clicked() {
+                            clicked = Some(seq);
+                        }
+                    });
+                });
+        });
+        if let Some(seq) = clicked {
+            self.select(Some(seq), source);
+        }
+    }
+}
+
+/// Below this width the table leaves out the time column.
+const WIDTH_FOR_TIME: f32 = 560.0;
+/// Which of [`COLUMNS`] is the time.
+const TIME_COLUMN: usize = 1;
+/// How wide column `c` of [`COLUMNS`] starts, and how narrow it may go.
+fn column_width(c: usize) -> Column {
+    match c {
+        0 => Column::initial(44.0).at_least(30.0),
+        1 => Column::initial(86.0).at_least(50.0),
+        2 => Column::initial(46.0).at_least(36.0),
+        3 => Column::initial(38.0).at_least(30.0),
+        4 => Column::initial(60.0).at_least(40.0),
+        5 => Column::initial(100.0).at_least(50.0).clip(true),
+        6 => Column::initial(58.0).at_least(40.0),
+        _ => Column::remainder().at_least(90.0).clip(true),
+    }
+}
+
+/// The table's columns and what each one means.
+const COLUMNS: [(&str, &str); 8] = [
+    ("#", "Sequence number in the journal"),
+    ("Time (UTC)", "When the record was made"),
+    ("Side", "The embedded server or the client pool"),
+    ("Conn", "Connection number"),
+    ("Dir", "Sent or received, seen from framescope"),
+    (
+        "Content-Type",
+        "The header's content-type (raw for raw chunks)",
+    ),
+    ("Length", "Bytes on the wire"),
+    ("Summary", "The start of the content, or the decode error"),
+];
+
+fn row_cells(
+    row: &mut egui_extras::TableRow<'_, '_>,
+    summary: &RowSummary,
+    color: Option<Color32>,
+    columns: &[usize],
+) {
+    let cell = |text: String| {
+        let text = RichText::new(text);
+        match color {
+            Some(color) => text.color(color),
+            None => text,
+        }
+    };
+    let mut cells = [
+        summary.seq.to_string(),
+        time_of_day(summary.time_us),
+        record_detail::side_text(summary.side).to_owned(),
+        format!("#{}", summary.conn),
+        record_detail::direction_text(summary.direction).to_owned(),
+        if summary.kind == RecordKind::Error {
+            "decode error".to_owned()
+        } else {
+            summary.content_type.clone()
+        },
+        human_bytes(u64::from(summary.wire_len)),
+        summary.summary.clone(),
+    ];
+    for &c in columns {
+        let text = std::mem::take(&mut cells[c]);
+        row.col(|ui| {
+            ui.add(egui::Label::new(cell(text)).truncate());
+        });
+    }
+}
+
+/// The filters; returns why the connection filter is ignored.
+fn filter_bar(ui: &mut Ui, filters: &mut Filters) -> Option<String> {
+    ui.horizontal_wrapped(|ui| {
+        let label = ui.label("Side");
+        egui::ComboBox::from_id_salt("filter_side")
+            .selected_text(match filters.side {
+                None => "both",
+                Some(side) => record_detail::side_text(side),
+            })
+            .width(70.0)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut filters.side, None, "both");
+                ui.selectable_value(&mut filters.side, Some(Side::Server), "server");
+                ui.selectable_value(&mut filters.side, Some(Side::Client), "client");
+            })
+            .response
+            .labelled_by(label.id)
+            .on_hover_text("Show one side only");
+
+        let label = ui.label("Dir");
+        egui::ComboBox::from_id_salt("filter_direction")
+            .selected_text(match filters.direction {
+                None => "both",
+                Some(direction) => record_detail::direction_text(direction),
+            })
+            .width(80.0)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut filters.direction, None, "both");
+                ui.selectable_value(&mut filters.direction, Some(Direction::Sent), "sent");
+                ui.selectable_value(
+                    &mut filters.direction,
+                    Some(Direction::Received),
+                    "received",
+                );
+            })
+            .response
+            .labelled_by(label.id)
+            .on_hover_text("Show one direction only");
+
+        let label = ui.label("Conn");
+        ui.add(
+            egui::TextEdit::singleline(&mut filters.connection)
+                .id_salt("filter_connection")
+                .hint_text("all")
+                .desired_width(44.0),
+        )
+        .labelled_by(label.id)
+        .on_hover_text("Show one connection only (its number)");
+
+        let label = ui.label("Find");
+        ui.add(
+            egui::TextEdit::singleline(&mut filters.text)
+                .id_salt("filter_text")
+                .hint_text("header, content or error text")
+                .desired_width(150.0),
+        )
+        .labelled_by(label.id)
+        .on_hover_text(
+            "Show records whose header, first 1 KiB of content or error contains this (any case)",
+        );
+
+        ui.checkbox(&mut filters.errors_only, "Errors only")
+            .on_hover_text("Show decode errors only");
+    });
+    FilterSpec::new(filters).1
+}

@@ -1,0 +1,229 @@
+//! Saving the log and opening a saved one: what was asked, how far it got,
+//! and what came of it. The engine does the file work in the background
+//! (`Command::SaveLog`, `Command::LoadLog`); this only keeps score.
+
+use std::path::PathBuf;
+
+use egui::Ui;
+
+use crate::engine::{Command, Engine, Event, Journal, LineError, LogFormat, SaveSummary};
+
+use super::file_content::{file_name, human_bytes};
+
+/// Where saving stands.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum SaveState {
+    /// Nothing saved yet.
+    #[default]
+    Idle,
+    /// Writing.
+    Saving {
+        /// The file.
+        path: PathBuf,
+        /// Records written.
+        done: usize,
+        /// Records to write.
+        total: usize,
+    },
+    /// Written.
+    Saved {
+        /// The file.
+        path: PathBuf,
+        /// What was written.
+        summary: SaveSummary,
+    },
+    /// Could not be written (the log in memory is untouched).
+    Failed {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: String,
+    },
+}
+
+/// A log opened from a file.
+#[derive(Debug)]
+pub struct OpenedLog {
+    /// Distinguishes this opening from earlier ones.
+    pub key: u64,
+    /// The file.
+    pub path: PathBuf,
+    /// Its records.
+    pub journal: Journal,
+    /// Its lines that could not be read.
+    pub bad_lines: Vec<LineError>,
+}
+
+impl OpenedLog {
+    /// The file's name, for the source switch.
+    pub fn name(&self) -> String {
+        file_name(&self.path)
+    }
+}
+
+/// Save and open, as the window tracks them.
+#[derive(Debug, Default)]
+pub struct LogFiles {
+    /// Where saving stands.
+    pub save: SaveState,
+    /// A file being read.
+    pub loading: Option<PathBuf>,
+    /// Why the last open failed.
+    pub load_error: Option<String>,
+    /// The last log opened.
+    pub opened: Option<OpenedLog>,
+    openings: u64,
+}
+
+impl LogFiles {
+    /// Asks the engine to save the journal to `path` (JSON Lines, or text
+    /// for `.txt` and `.log`).
+    pub fn save(&mut self, engine: &Engine, path: PathBuf) {
+        let format = LogFormat::from_path(&path);
+        if engine.command(Command::SaveLog {
+            path: path.clone(),
+            format,
+        }) {
+            self.save = SaveState::Saving {
+                path,
+                done: 0,
+                total: 0,
+            };
+        } else {
+            self.save = SaveState::Failed {
+                path,
+                error: "the engine is busy; try again".to_owned(),
+            };
+        }
+    }
+
+    /// Asks the engine to read the log at `path`.
+    pub fn open(&mut self, engine: &Engine, path: PathBuf) {
+        self.load_error = None;
+        if engine.command(Command::LoadLog { path: path.clone() }) {
+            self.loading = Some(path);
+        } else {
+            self.load_error = Some("the engine is busy; try again".to_owned());
+        }
+    }
+
+    /// Whether a save is under way.
+    pub fn is_saving(&self) -> bool {
+        matches!(self.save, SaveState::Saving { .. })
+    }
+
+    /// Takes the save and load events; returns true when a log was opened.
+    pub fn on_event(&mut self, event: Event) -> bool {
+        match event {
+            Event::SaveProgress { done, total } => {
+                if let SaveState::Saving { path, .. } = &self.save {
+                    self.save = SaveState::Saving {
+                        path: path.clone(),
+                        done,
+                        total,
+                    };
+                }
+            }
+            Event::Saved { path, result } => {
+                self.save = match result {
+                    Ok(summary) => SaveState::Saved { path, summary },
+                    Err(error) => SaveState::Failed { path, error },
+                };
+            }
+            Event::LogLoaded { path, result } => {
+                self.loading = None;
+                match result {
+                    Ok(log) => {
+                        self.openings += 1;
+                        self.opened = Some(OpenedLog {
+                            key: self.openings,
+                            path,
+                            journal: log.journal,
+                            bad_lines: log.bad_lines,
+                        });
+                        return true;
+                    }
+                    Err(error) => self.load_error = Some(error),
+                }
+            }
+            _ => {}
+        }
+        false
+    }
+
+    /// One line on saving and opening, for the top bar.
+    pub fn status_ui(&self, ui: &mut Ui) {
+        match &self.save {
+            SaveState::Idle => {}
+            SaveState::Saving { path, done, total } => {
+                ui.spinner();
+                let fraction = if *total == 0 {
+                    0.0
+                } else {
+                    *done as f32 / *total as f32
+                };
+                ui.add(
+                    egui::ProgressBar::new(fraction)
+                        .desired_width(120.0)
+                        .text(format!("saving {done} of {total}")),
+                )
+                .on_hover_text(format!("Saving to {}", path.display()));
+            }
+            SaveState::Saved { path, summary } => {
+                ui.weak(format!(
+                    "Saved {} records to {} ({})",
+                    summary.records,
+                    file_name(path),
+                    human_bytes(summary.file_bytes)
+                ))
+                .on_hover_text(path.display().to_string());
+            }
+            SaveState::Failed { error, .. } => {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    format!("Could not save: {error}. The log in memory is intact."),
+                );
+            }
+        }
+        if let Some(path) = &self.loading {
+            ui.spinner();
+            ui.label(format!("opening {}", file_name(path)));
+        }
+        if let Some(error) = &self.load_error {
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                format!("Could not open: {error}"),
+            );
+        }
+    }
+}
+
+/// Tells how many lines of an opened log were bad, and which.
+pub fn bad_lines_ui(ui: &mut Ui, bad_lines: &[LineError]) {
+    if bad_lines.is_empty() {
+        return;
+    }
+    let listed: Vec<String> = bad_lines
+        .iter()
+        .take(20)
+        .map(|bad| format!("line {}: {}", bad.line, bad.reason))
+        .collect();
+    let more = if bad_lines.len() > listed.len() {
+        format!("\n… and {} more", bad_lines.len() - listed.len())
+    } else {
+        String::new()
+    };
+    ui.colored_label(
+        ui.visuals().warn_fg_color,
+        format!(
+            "{} bad {} skipped",
+            bad_lines.len(),
+            if bad_lines.len() == 1 {
+                "line"
+            } else {
+                "lines"
+            }
+        ),
+    )
+    .on_hover_text(format!("{}{more}", listed.join("\n")));
+}

@@ -1,0 +1,398 @@
+//! One selected record, opened: its decoded header as a key/value table, its
+//! content (pretty JSON, text, or a note that it is binary) and its hex dump.
+//! Hovering a header field lights up its bytes in the dump, and hovering
+//! bytes lights up their field, as in Wireshark.
+
+use egui::{RichText, Ui};
+
+use crate::engine::hexdump::{self, FrameLayout, Region};
+use crate::engine::{RecordKind, RecordView};
+
+use super::file_content::human_bytes;
+use super::hex_view::{self, HexView, Palette};
+use super::row_summary::{time_of_day, value_text};
+
+/// Largest content pretty-printed as JSON.
+const PRETTY_LIMIT: usize = 1 << 20;
+/// Characters of content shown as text.
+const TEXT_LIMIT: usize = 16 * 1024;
+/// Narrower than this, the header table and the content stack up.
+const SIDE_BY_SIDE_WIDTH: f32 = 560.0;
+/// Characters of a header value shown in the table.
+const VALUE_LIMIT: usize = 200;
+
+/// How the content reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ContentText {
+    /// Pretty-printed JSON.
+    Json(String),
+    /// UTF-8 text (maybe shortened).
+    Text(String),
+    /// Neither: `n` bytes of binary.
+    Binary(usize),
+    /// No content.
+    Empty,
+}
+
+/// One row of the decoded header table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct HeaderRow {
+    key: String,
+    value: String,
+    region: Region,
+}
+
+/// The selected record, ready to show.
+#[derive(Debug)]
+pub struct RecordDetail {
+    view: RecordView,
+    layout: FrameLayout,
+    rows: Vec<HeaderRow>,
+    header_error: Option<String>,
+    content: ContentText,
+    /// The region under the pointer last frame (in the table or the dump).
+    hovered: Option<Region>,
+}
+
+impl RecordDetail {
+    /// Lays out a record once, when it is selected.
+    pub fn new(view: RecordView) -> Self {
+        let framed = view.kind != RecordKind::Chunk;
+        let layout = if framed {
+            FrameLayout::of(&view.bytes)
+        } else {
+            hex_view::raw_layout(view.bytes.len())
+        };
+        let (rows, header_error) = if framed {
+            header_rows(&view.bytes, &layout)
+        } else {
+            (Vec::new(), None)
+        };
+        let content = content_text(&view.bytes[layout.content.clone()]);
+        Self {
+            view,
+            layout,
+            rows,
+            header_error,
+            content,
+            hovered: None,
+        }
+    }
+
+    /// The record's sequence number.
+    pub fn seq(&self) -> u64 {
+        self.view.seq
+    }
+
+    /// The bytes lit up in the dump: the field or part under the pointer.
+    pub fn highlighted(&self) -> Option<std::ops::Range<usize>> {
+        self.hovered
+            .and_then(|region| hex_view::region_range(&self.layout, region))
+    }
+
+    /// Shows the record.
+    pub fn ui(&mut self, ui: &mut Ui) {
+        self.summary_ui(ui);
+        let top_height = (ui.available_height() * 0.42).clamp(90.0, 280.0);
+        let mut hovered = None;
+        if ui.available_width() >= SIDE_BY_SIDE_WIDTH {
+            ui.allocate_ui(egui::vec2(ui.available_width(), top_height), |ui| {
+                ui.columns(2, |columns| {
+                    hovered = self.header_ui(&mut columns[0], top_height);
+                    self.content_ui(&mut columns[1], top_height);
+                });
+            });
+        } else {
+            hovered = self.header_ui(ui, top_height * 0.6);
+            self.content_ui(ui, top_height * 0.4);
+        }
+        ui.horizontal(|ui| {
+            ui.strong("Bytes");
+            hex_view::legend(ui);
+            ui.weak("(hover a field or a byte)");
+        });
+        let highlight = self.highlighted();
+        let hovered_byte = HexView::new(&self.view.bytes, &self.layout, "Record bytes")
+            .highlight(highlight)
+            .show(ui);
+        let hovered = hovered.or(hovered_byte.map(|offset| self.layout.region_of(offset)));
+        if hovered != self.hovered {
+            self.hovered = hovered;
+            ui.ctx().request_repaint();
+        }
+    }
+
+    fn summary_ui(&self, ui: &mut Ui) {
+        let view = &self.view;
+        ui.horizontal(|ui| {
+            ui.strong(format!("Record #{}", view.seq));
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui
+                    .button("Copy as text")
+                    .on_hover_text(
+                        "Copy the record's bytes as text (bytes that are not UTF-8 are replaced)",
+                    )
+                    .clicked()
+                {
+                    ui.ctx()
+                        .copy_text(String::from_utf8_lossy(&self.view.bytes).into_owned());
+                }
+                if ui
+                    .button("Copy as hex")
+                    .on_hover_text("Copy the record's bytes as a hex dump")
+                    .clicked()
+                {
+                    ui.ctx().copy_text(hexdump::dump(&self.view.bytes));
+                }
+            });
+        });
+        let peer = view
+            .peer
+            .map(|p| format!(" (peer {p})"))
+            .unwrap_or_default();
+        ui.label(format!(
+            "{} · conn #{}{peer} · {} · {} · {} · {} UTC",
+            side_text(view.side),
+            view.conn,
+            direction_text(view.direction),
+            kind_text(view.kind),
+            human_bytes(u64::from(view.wire_len)),
+            time_of_day(view.time_us),
+        ));
+        if let Some(error) = &view.error {
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                format!("Decode error: {error}"),
+            );
+        }
+        if !view.is_complete() {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!(
+                    "Captured {} of the {} bytes on the wire",
+                    view.bytes.len(),
+                    view.wire_len
+                ),
+            );
+        }
+    }
+
+    /// The header table; returns the region of the row under the pointer.
+    fn header_ui(&self, ui: &mut Ui, height: f32) -> Option<Region> {
+        ui.strong("Header");
+        if self.view.kind == RecordKind::Chunk {
+            ui.weak("A raw chunk has no header.");
+            return None;
+        }
+        let palette = Palette::of(ui.visuals());
+        let mut hovered = None;
+        egui::ScrollArea::vertical()
+            .id_salt("detail_header")
+            .max_height(height - 24.0)
+            .auto_shrink([false, true])
+            .show(ui, |ui| {
+                egui::Grid::new("detail_header_grid")
+                    .num_columns(2)
+                    .spacing([12.0, 2.0])
+                    .striped(true)
+                    .show(ui, |ui| {
+                        for row in &self.rows {
+                            let lit = self.hovered == Some(row.region);
+                            let paint = |text: &str, color| {
+                                let text = RichText::new(text).monospace().color(color);
+                                if lit {
+                                    text.background_color(palette.highlight_fill)
+                                        .color(palette.highlight_text)
+                                } else {
+                                    text
+                                }
+                            };
+                            let key = ui.add(
+                                egui::Label::new(paint(&row.key, palette.of_region(row.region)))
+                                    .selectable(false),
+                            );
+                            let value = ui.add(
+                                egui::Label::new(paint(&row.value, ui.visuals().text_color()))
+                                    .selectable(false)
+                                    .truncate(),
+                            );
+                            if key.contains_pointer() || value.contains_pointer() {
+                                hovered = Some(row.region);
+                            }
+                            ui.end_row();
+                        }
+                    });
+                if let Some(error) = &self.header_error {
+                    ui.colored_label(ui.visuals().error_fg_color, error);
+                }
+            });
+        hovered
+    }
+
+    fn content_ui(&self, ui: &mut Ui, height: f32) {
+        ui.strong("Content");
+        egui::ScrollArea::both()
+            .id_salt("detail_content")
+            .max_height(height - 24.0)
+            .auto_shrink([false, true])
+            .show(ui, |ui| match &self.content {
+                ContentText::Json(text) | ContentText::Text(text) => {
+                    ui.add(egui::Label::new(RichText::new(text).monospace()).extend());
+                }
+                ContentText::Binary(len) => {
+                    ui.weak(format!(
+                        "{len} bytes of binary content: see the bytes below."
+                    ));
+                }
+                ContentText::Empty => {
+                    ui.weak("(no content)");
+                }
+            });
+    }
+}
+
+/// The proto-header, each header field, and the content, as table rows.
+fn header_rows(bytes: &[u8], layout: &FrameLayout) -> (Vec<HeaderRow>, Option<String>) {
+    let mut rows = Vec::with_capacity(layout.fields.len() + 2);
+    if layout.proto_header.len() == 2 {
+        let value = u16::from_be_bytes([bytes[0], bytes[1]]);
+        rows.push(HeaderRow {
+            key: "(proto-header)".to_owned(),
+            value: format!("{value} (0x{value:04x}) header bytes"),
+            region: Region::ProtoHeader,
+        });
+    }
+    for (index, field) in layout.fields.iter().enumerate() {
+        let raw = String::from_utf8_lossy(&bytes[field.value_range.clone()]);
+        let value = serde_json::from_str::<serde_json::Value>(&raw)
+            .map(|v| value_text(&v))
+            .unwrap_or_else(|_| raw.into_owned());
+        rows.push(HeaderRow {
+            key: field.key.clone(),
+            value: shorten(&value, VALUE_LIMIT),
+            region: Region::Field(index),
+        });
+    }
+    rows.push(HeaderRow {
+        key: "(content)".to_owned(),
+        value: format!("{} bytes", layout.content.len()),
+        region: Region::Content,
+    });
+    let header = &bytes[layout.header.clone()];
+    let header_error = match serde_json::from_slice::<serde_json::Value>(header) {
+        Ok(serde_json::Value::Object(_)) => None,
+        Ok(_) => Some("The header is JSON but not an object.".to_owned()),
+        Err(error) => Some(format!("The header does not parse as JSON: {error}")),
+    };
+    (rows, header_error)
+}
+
+/// How content reads: pretty JSON when it is JSON, else text, else binary.
+fn content_text(content: &[u8]) -> ContentText {
+    if content.is_empty() {
+        return ContentText::Empty;
+    }
+    if content.len() <= PRETTY_LIMIT
+        && let Ok(value) = serde_json::from_slice::<serde_json::Value>(content)
+        && (value.is_object() || value.is_array())
+        && let Ok(pretty) = serde_json::to_string_pretty(&value)
+    {
+        return ContentText::Json(shorten(&pretty, TEXT_LIMIT));
+    }
+    let head = &content[..content.len().min(TEXT_LIMIT * 4)];
+    let text = match std::str::from_utf8(head) {
+        Ok(text) => text,
+        Err(error) if error.error_len().is_none() => {
+            std::str::from_utf8(&head[..error.valid_up_to()]).unwrap_or_default()
+        }
+        Err(_) => return ContentText::Binary(content.len()),
+    };
+    let mut shown = shorten(text, TEXT_LIMIT);
+    if shown.len() < content.len() && !shown.ends_with('…') {
+        shown.push('…');
+    }
+    ContentText::Text(shown)
+}
+
+/// At most `limit` characters, with `…` when cut.
+fn shorten(text: &str, limit: usize) -> String {
+    match text.char_indices().nth(limit) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+/// "server" or "client".
+pub fn side_text(side: crate::engine::Side) -> &'static str {
+    match side {
+        crate::engine::Side::Server => "server",
+        crate::engine::Side::Client => "client",
+    }
+}
+
+/// "sent" or "received".
+pub fn direction_text(direction: crate::engine::Direction) -> &'static str {
+    match direction {
+        crate::engine::Direction::Sent => "sent",
+        crate::engine::Direction::Received => "received",
+    }
+}
+
+/// "frame", "chunk" or "error".
+pub fn kind_text(kind: RecordKind) -> &'static str {
+    match kind {
+        RecordKind::Frame => "frame",
+        RecordKind::Chunk => "chunk",
+        RecordKind::Error => "decode error",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::FrameBuilder;
+
+    #[test]
+    fn rows_cover_the_proto_header_each_field_and_the_content() {
+        let frame = FrameBuilder::new().content(r#"{"a": 1}"#).build().unwrap();
+        let layout = FrameLayout::of(&frame);
+        let (rows, error) = header_rows(&frame, &layout);
+        assert!(error.is_none());
+        let keys: Vec<_> = rows.iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "(proto-header)",
+                "byteorder",
+                "content-type",
+                "content-encoding",
+                "content-length",
+                "(content)"
+            ]
+        );
+        assert_eq!(rows[2].value, "text/json");
+        assert_eq!(rows[4].value, "8");
+        assert_eq!(rows[4].region, Region::Field(3));
+    }
+
+    #[test]
+    fn content_reads_as_json_text_or_binary() {
+        assert_eq!(
+            content_text(br#"{"a":1}"#),
+            ContentText::Json("{\n  \"a\": 1\n}".into())
+        );
+        assert_eq!(content_text(b"hello"), ContentText::Text("hello".into()));
+        assert_eq!(content_text(&[0xff, 0xfe]), ContentText::Binary(2));
+        assert_eq!(content_text(b""), ContentText::Empty);
+        let long = "x".repeat(TEXT_LIMIT + 10);
+        assert!(matches!(content_text(long.as_bytes()), ContentText::Text(t) if t.ends_with('…')));
+    }
+
+    #[test]
+    fn a_broken_header_is_reported() {
+        let bytes = b"\x00\x05{\"a\":";
+        let layout = FrameLayout::of(bytes);
+        let (_, error) = header_rows(bytes, &layout);
+        assert!(error.unwrap().contains("does not parse"));
+    }
+}

@@ -1,0 +1,112 @@
+//! What the window remembers between runs: addresses, modes, the composer's
+//! draft, the theme and the frame filters. Everything else is transient and
+//! lives beside the panels that own it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::server::DEFAULT_LISTEN;
+use crate::engine::{ClientMode, Direction, ServerMode, Side};
+
+use super::draft::Draft;
+
+/// The settings persisted through eframe's storage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Where the embedded server listens, as typed.
+    pub server_addr: String,
+    /// What the embedded server does.
+    pub server_mode: ServerMode,
+    /// The client form.
+    pub client: ClientSettings,
+    /// The message being composed.
+    pub draft: Draft,
+    /// Dark or light.
+    pub theme: ThemeChoice,
+    /// Which records the frames table shows.
+    pub filters: Filters,
+    /// Whether the frames table keeps the newest record in view.
+    pub follow_newest: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            server_addr: DEFAULT_LISTEN.to_owned(),
+            server_mode: ServerMode::default(),
+            client: ClientSettings::default(),
+            draft: Draft::default(),
+            theme: ThemeChoice::Dark,
+            filters: Filters::default(),
+            follow_newest: true,
+        }
+    }
+}
+
+/// The client form: where to connect, how many, framed or raw.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ClientSettings {
+    /// Connect to the embedded server's address instead of `target`.
+    pub use_server_addr: bool,
+    /// The address to connect to when not using the server's.
+    pub target: String,
+    /// How many connections one Connect opens.
+    pub count: usize,
+    /// Framed or raw.
+    pub mode: ClientMode,
+}
+
+impl Default for ClientSettings {
+    fn default() -> Self {
+        Self {
+            use_server_addr: true,
+            target: DEFAULT_LISTEN.to_owned(),
+            count: 1,
+            mode: ClientMode::default(),
+        }
+    }
+}
+
+/// The colour theme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ThemeChoice {
+    /// Light text on dark.
+    Dark,
+    /// Dark text on light.
+    Light,
+}
+
+impl ThemeChoice {
+    /// The egui theme.
+    pub fn egui(self) -> egui::Theme {
+        match self {
+            ThemeChoice::Dark => egui::Theme::Dark,
+            ThemeChoice::Light => egui::Theme::Light,
+        }
+    }
+
+    /// The other theme.
+    pub fn toggled(self) -> Self {
+        match self {
+            ThemeChoice::Dark => ThemeChoice::Light,
+            ThemeChoice::Light => ThemeChoice::Dark,
+        }
+    }
+}
+
+/// Which journal records the frames table lists.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Filters {
+    /// Only this side, or both.
+    pub side: Option<Side>,
+    /// Only this direction, or both.
+    pub direction: Option<Direction>,
+    /// A connection id as typed; empty for every connection.
+    pub connection: String,
+    /// Text the record's header, content or error must contain (any case).
+    pub text: String,
+    /// Only decode errors.
+    pub errors_only: bool,
+}

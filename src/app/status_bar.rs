@@ -1,0 +1,74 @@
+//! The bottom status bar: totals on each side, the journal, the current
+//! rate and latency, at a glance.
+
+use egui::Ui;
+
+use crate::engine::Shared;
+use crate::engine::stats::CounterSnapshot;
+
+use super::charts::percentiles_text;
+use super::file_content::human_bytes;
+
+/// Shows the totals.
+pub fn ui(ui: &mut Ui, shared: &Shared) {
+    let client = shared.stats.client.snapshot();
+    let server = shared.stats.server.snapshot();
+    let (records, bytes, dropped) = {
+        let journal = shared.journal();
+        (
+            journal.len(),
+            journal.bytes_held(),
+            journal.dropped_records(),
+        )
+    };
+    let rate = shared.stats.rates.rates().last().copied().unwrap_or(0.0);
+    let latency = shared.stats.latency.summary();
+    ui.horizontal_wrapped(|ui| {
+        side(ui, "Client", &client, "sent", "received");
+        ui.separator();
+        side(ui, "Server", &server, "received", "sent");
+        ui.separator();
+        ui.label(format!("{records} records · {}", human_bytes(bytes as u64)))
+            .on_hover_text("Records held in the journal, and their bytes");
+        let dropped_text = format!("{dropped} dropped");
+        if dropped > 0 {
+            ui.colored_label(ui.visuals().warn_fg_color, dropped_text)
+        } else {
+            ui.weak(dropped_text)
+        }
+        .on_hover_text("Records let go to keep the journal within its bounds");
+        ui.separator();
+        ui.label(format!("{rate:.0} frames/s"))
+            .on_hover_text("Frames per second, every side and direction, over the last second");
+        if latency.count > 0 {
+            ui.separator();
+            ui.label(format!("RTT {}", percentiles_text(&latency)))
+                .on_hover_text("Round-trip latency of echoed frames");
+        }
+    });
+}
+
+/// "Client: 5 sent · 5 received · 0 errors", in the order a side sees them.
+fn side(ui: &mut Ui, name: &str, counters: &CounterSnapshot, first: &str, second: &str) {
+    let count = |which: &str| match which {
+        "sent" => counters.frames_sent,
+        _ => counters.frames_received,
+    };
+    ui.label(format!(
+        "{name}: {} {first} · {} {second}",
+        count(first),
+        count(second)
+    ))
+    .on_hover_text(format!(
+        "Frames (or raw chunks) the {} has sent and received; {} in, {} out",
+        name.to_lowercase(),
+        human_bytes(counters.bytes_received),
+        human_bytes(counters.bytes_sent)
+    ));
+    let errors = format!("{} errors", counters.errors);
+    if counters.errors > 0 {
+        ui.colored_label(ui.visuals().error_fg_color, errors);
+    } else {
+        ui.weak(errors);
+    }
+}

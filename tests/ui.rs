@@ -1,0 +1,664 @@
+//! The window, driven as a person would: by the labels on screen.
+//!
+//! Every test starts its own engine with the server on port 0, so tests
+//! never collide, and waits for what it expects with a deadline of a few
+//! seconds instead of sleeping a fixed time.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use egui::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+
+use framescope::app::hex_view::row_text;
+use framescope::app::{FramescopeApp, Settings, ViewSource};
+use framescope::engine::hexdump;
+use framescope::engine::journal::Entry;
+use framescope::engine::tutorial_app::search_request;
+use framescope::engine::{ContentLength, Engine, RecordKind, Side};
+
+/// How long a test waits for anything before it fails.
+const DEADLINE: Duration = Duration::from_secs(8);
+
+type App = Harness<'static, FramescopeApp>;
+
+fn app() -> App {
+    app_with(Engine::new().expect("engine"))
+}
+
+fn app_with(engine: Engine) -> App {
+    Harness::builder()
+        .with_size([1600.0, 1000.0])
+        .build_eframe(move |_cc| FramescopeApp::with_engine(engine, Settings::default()))
+}
+
+/// Steps the app until `done` holds, or fails naming `what` after the deadline.
+fn wait_for(h: &mut App, what: &str, mut done: impl FnMut(&mut App) -> bool) {
+    let start = Instant::now();
+    loop {
+        h.step();
+        if done(h) {
+            return;
+        }
+        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Whether some node's label (or a label's text) contains `text`.
+fn shows(h: &App, text: &str) -> bool {
+    h.query_all_by_label_contains(text).next().is_some()
+}
+
+fn wait_to_see(h: &mut App, text: &str) {
+    wait_for(h, &format!("\"{text}\" on screen"), |h| shows(h, text));
+}
+
+fn button<'h>(h: &'h App, label: &'h str) -> egui_kittest::Node<'h> {
+    h.get_by_role_and_label(Role::Button, label)
+}
+
+fn is_disabled(h: &App, label: &str) -> bool {
+    button(h, label).accesskit_node().is_disabled()
+}
+
+/// Types the port-0 address, clicks Start Server, and returns where it listens.
+fn start_server(h: &mut App) -> SocketAddr {
+    h.get_by_label("Address")
+        .set_text_value_accesskit("127.0.0.1:0");
+    h.step();
+    button(h, "Start Server").click();
+    wait_to_see(h, "listening on 127.0.0.1:");
+    h.state().engine().server_status().listening.unwrap()
+}
+
+/// Sets the connection count, clicks Connect, and waits for them to open.
+fn connect(h: &mut App, count: usize) {
+    h.get_by_label("Connections")
+        .set_value_accesskit(count as f64);
+    h.step();
+    assert_eq!(
+        h.get_by_label("Connections").value().as_deref(),
+        Some(count.to_string().as_str())
+    );
+    button(h, "Connect").click();
+    wait_to_see(h, &format!("{count} open"));
+}
+
+/// The Send button (its label also carries the shortcut).
+fn send_button<'h>(h: &'h App) -> egui_kittest::Node<'h> {
+    h.get_all_by_role(Role::Button)
+        .find(|b| {
+            b.accesskit_node()
+                .label()
+                .is_some_and(|l| l.starts_with("Send"))
+        })
+        .expect("a Send button")
+}
+
+fn click_send(h: &mut App) {
+    h.get_all_by_role(Role::Button)
+        .find(|b| {
+            b.accesskit_node()
+                .label()
+                .is_some_and(|l| l.starts_with("Send"))
+        })
+        .expect("a Send button")
+        .click();
+    h.step();
+}
+
+#[test]
+fn a_start_server_shows_where_it_listens() {
+    let mut h = app();
+    assert!(shows(&h, "stopped"));
+    let addr = start_server(&mut h);
+    assert_eq!(addr.ip().to_string(), "127.0.0.1");
+    assert_ne!(addr.port(), 0);
+    wait_to_see(&mut h, &format!("listening on {addr}"));
+    assert!(shows(&h, "Stop Server"));
+    h.check_accessibility();
+
+    button(&h, "Stop Server").click();
+    wait_to_see(&mut h, "stopped");
+    assert!(h.state().engine().server_status().listening.is_none());
+}
+
+#[test]
+fn b_connect_opens_the_chosen_number_of_connections() {
+    let mut h = app();
+    let addr = start_server(&mut h);
+    connect(&mut h, 5);
+    wait_to_see(&mut h, &format!("Opened 5 connections to {addr}"));
+    let summaries = h.state().engine().pool().summaries();
+    assert_eq!(summaries.len(), 5);
+    assert!(summaries.iter().all(|s| s.target == addr));
+    wait_to_see(&mut h, "5 connections open · 5 accepted");
+    h.check_accessibility();
+}
+
+/// Starts the server, opens five connections, sends the search preset to all.
+fn five_searches(h: &mut App) {
+    start_server(h);
+    connect(h, 5);
+    button(h, "Search request").click();
+    h.step();
+    assert!(!send_button(h).accesskit_node().is_disabled());
+    click_send(h);
+    wait_to_see(h, "Sent to 5 connections");
+    wait_to_see(h, "Client: 5 sent · 5 received");
+    wait_to_see(h, "Server: 5 received · 5 sent");
+    wait_to_see(h, "20 of 20 records shown");
+}
+
+#[test]
+fn c_a_search_sent_to_all_is_echoed_by_each_connection() {
+    let mut h = app();
+    five_searches(&mut h);
+    let expected = r#"{"action": "search", "value": "morpheus"}"#;
+    // Every record in the table (5 sent, 5 received by the server, 5 echoed, 5 echoes read).
+    assert_eq!(h.get_all_by_label(expected).count(), 20);
+    let journal = h.state().engine().shared().journal();
+    let count = |side, direction| {
+        (journal.first_seq()..journal.next_seq())
+            .filter_map(|seq| journal.view(seq))
+            .filter(|v| v.side == side && v.direction == direction)
+            .filter(|v| v.kind == RecordKind::Frame && v.bytes.ends_with(expected.as_bytes()))
+            .count()
+    };
+    use framescope::engine::Direction::{Received, Sent};
+    assert_eq!(count(Side::Client, Sent), 5);
+    assert_eq!(count(Side::Server, Received), 5);
+    assert_eq!(count(Side::Server, Sent), 5);
+    assert_eq!(count(Side::Client, Received), 5);
+    drop(journal);
+    h.check_accessibility();
+}
+
+#[test]
+fn d_a_selected_row_shows_its_header_and_bytes() {
+    let mut h = app();
+    five_searches(&mut h);
+    let summary = r#"{"action": "search", "value": "morpheus"}"#;
+    h.get_all_by_label(summary).next().expect("a row").click();
+    wait_for(&mut h, "a selected record", |h| {
+        h.state().selected_record().is_some()
+    });
+    let seq = h.state().selected_record().unwrap();
+    let bytes = h
+        .state()
+        .engine()
+        .shared()
+        .journal()
+        .view(seq)
+        .unwrap()
+        .bytes;
+    assert_eq!(bytes, search_request("morpheus").build().unwrap());
+    let first_row = format!("Record bytes {}", row_text(&hexdump::row(&bytes, 0)));
+    assert!(first_row.starts_with(&format!(
+        "Record bytes 00000000  {:02x} {:02x} 7b 22 62 79 74 65",
+        bytes[0], bytes[1]
+    )));
+    wait_to_see(&mut h, &first_row);
+    let last_row = hexdump::row_count(bytes.len()) - 1;
+    assert!(shows(&h, &row_text(&hexdump::row(&bytes, last_row))));
+    // The decoded header.
+    assert!(shows(&h, "(proto-header)"));
+    assert!(shows(
+        &h,
+        &format!("{} (0x{:04x}) header bytes", bytes[1], bytes[1])
+    ));
+    assert!(shows(&h, "text/json"));
+    h.check_accessibility();
+
+    // Hovering a field in the table lights its bytes; hovering bytes lights their part.
+    let key = h
+        .get_all_by_label("content-length")
+        .find(|n| n.accesskit_node().role() == Role::Label)
+        .expect("the content-length row");
+    key.hover();
+    h.step();
+    h.step();
+    let header = String::from_utf8_lossy(&bytes);
+    let start = header.find("\"content-length\"").unwrap();
+    let end = start + "\"content-length\": 41".len();
+    assert_eq!(h.state().highlighted_bytes(), Some(start..end));
+
+    let row = h.get_by_label(&first_row);
+    let rect = row.rect();
+    let char_width = rect.width() / 77.0;
+    h.hover_at(egui::pos2(rect.left() + 10.5 * char_width, rect.center().y));
+    h.step();
+    h.step();
+    assert_eq!(h.state().highlighted_bytes(), Some(0..2));
+}
+
+#[test]
+fn e_editing_the_content_type_changes_the_preview() {
+    let mut h = app();
+    let before = search_request("morpheus").build().unwrap();
+    let before_row = format!("Preview bytes {}", row_text(&hexdump::row(&before, 0)));
+    assert!(shows(&h, &before_row));
+    assert!(shows(&h, &format!("{} bytes", before.len())));
+
+    h.get_by_label("content-type")
+        .set_text_value_accesskit("application/x-test");
+    h.step();
+    h.step();
+    let after = search_request("morpheus")
+        .field("content-type", "application/x-test")
+        .build()
+        .unwrap();
+    let after_row = format!("Preview bytes {}", row_text(&hexdump::row(&after, 0)));
+    assert_ne!(before_row, after_row);
+    assert!(shows(&h, &after_row), "the preview shows the new header");
+    assert!(!shows(&h, &before_row));
+    assert!(shows(&h, &format!("{} bytes", after.len())));
+    assert_eq!(
+        h.get_by_label("content-type").value().as_deref(),
+        Some("application/x-test")
+    );
+    assert_eq!(
+        h.state().settings().draft.content_type,
+        "application/x-test"
+    );
+}
+
+#[test]
+fn f_a_wrong_content_length_shows_as_a_server_decode_error() {
+    let mut h = app();
+    start_server(&mut h);
+    connect(&mut h, 1);
+    h.get_by_label("Override").click();
+    h.step();
+    h.get_by_label("content-length")
+        .set_text_value_accesskit("-1");
+    h.step();
+    h.step();
+    assert!(shows(&h, "content-length is overridden to -1"));
+    let wrong = search_request("morpheus")
+        .content_length(ContentLength::Override((-1).into()))
+        .build()
+        .unwrap();
+    let at = String::from_utf8_lossy(&wrong).find(": -1}").unwrap();
+    let row = row_text(&hexdump::row(&wrong, at / 16));
+    assert!(
+        shows(&h, &format!("Preview bytes {row}")),
+        "the preview shows -1"
+    );
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
+    h.step();
+    wait_to_see(&mut h, "must be a non-negative integer, found -1");
+    let journal = h.state().engine().shared().journal();
+    let error = (journal.first_seq()..journal.next_seq())
+        .filter_map(|seq| journal.view(seq))
+        .find(|v| v.kind == RecordKind::Error)
+        .expect("an error record");
+    assert_eq!(error.side, Side::Server);
+    drop(journal);
+    assert!(shows(&h, "decode error"));
+    wait_to_see(&mut h, "1 errors");
+    h.check_accessibility();
+}
+
+#[test]
+fn g_the_log_saves_to_a_file_and_opens_again() {
+    let mut h = app();
+    five_searches(&mut h);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("session.jsonl");
+    h.state_mut().save_log_to(&path);
+    wait_to_see(&mut h, "Saved 20 records to session.jsonl");
+
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let journal = h.state().engine().shared().journal();
+    assert_eq!(lines.len(), journal.len());
+    for (line, seq) in lines.iter().zip(journal.first_seq()..journal.next_seq()) {
+        let view = journal.view(seq).unwrap();
+        assert_eq!(line["seq"], seq);
+        assert_eq!(line["conn"], view.conn);
+        assert_eq!(
+            line["content"],
+            r#"{"action": "search", "value": "morpheus"}"#
+        );
+    }
+    drop(journal);
+
+    h.state_mut().open_log(&path);
+    wait_for(&mut h, "the opened log in the table", |h| {
+        h.state().view_source() == ViewSource::File && h.state().frames_shown() == 20
+    });
+    let source = h.get_by_role_and_label(Role::Button, "session.jsonl");
+    assert_eq!(
+        source.accesskit_node().toggled(),
+        Some(egui::accesskit::Toggled::True)
+    );
+    wait_to_see(&mut h, "20 of 20 records shown");
+    h.check_accessibility();
+
+    // Back to the live journal, which saving left as it was.
+    h.get_by_role_and_label(Role::Button, "Live").click();
+    wait_for(&mut h, "the live table", |h| {
+        h.state().view_source() == ViewSource::Live
+    });
+    assert_eq!(h.state().engine().shared().journal().len(), 20);
+}
+
+#[test]
+fn an_unwritable_path_is_reported_and_the_log_is_kept() {
+    let mut h = app();
+    five_searches(&mut h);
+    let dir = tempfile::tempdir().unwrap();
+    h.state_mut()
+        .save_log_to(dir.path().join("no-such-dir").join("log.jsonl"));
+    wait_to_see(&mut h, "Could not save:");
+    assert!(shows(&h, "The log in memory is intact."));
+    assert_eq!(h.state().engine().shared().journal().len(), 20);
+    wait_to_see(&mut h, "20 of 20 records shown");
+}
+
+#[test]
+fn a_bad_address_disables_start_and_says_why() {
+    let mut h = app();
+    h.get_by_label("Address")
+        .set_text_value_accesskit("127.0.0.1");
+    h.step();
+    h.step();
+    assert!(shows(&h, "has no port"));
+    assert!(is_disabled(&h, "Start Server"));
+
+    h.get_by_label("Address")
+        .set_text_value_accesskit("0.0.0.0:0");
+    h.step();
+    h.step();
+    assert!(!is_disabled(&h, "Start Server"));
+    assert!(shows(&h, "listens on every network interface"));
+}
+
+#[test]
+fn a_port_in_use_is_shown_in_the_server_panel() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap();
+    let mut h = app();
+    h.get_by_label("Address")
+        .set_text_value_accesskit(&addr.to_string());
+    h.step();
+    button(&h, "Start Server").click();
+    wait_to_see(&mut h, &format!("Could not start: cannot listen on {addr}"));
+    assert!(shows(&h, "Start Server"));
+    drop(taken);
+}
+
+#[test]
+fn send_is_disabled_with_a_reason() {
+    let mut h = app();
+    h.step();
+    assert!(send_button(&h).accesskit_node().is_disabled());
+    assert!(shows(&h, "Cannot send: No open connection: Connect first"));
+
+    start_server(&mut h);
+    connect(&mut h, 1);
+    h.get_by_role_and_label(Role::Button, "JSON").click();
+    h.step();
+    h.get_by_label("The content (Ctrl+Enter sends)")
+        .set_text_value_accesskit("{not json");
+    h.step();
+    h.step();
+    assert!(send_button(&h).accesskit_node().is_disabled());
+    assert!(shows(&h, "the content is not valid JSON"));
+    h.get_by_label("Send malformed").click();
+    h.step();
+    h.step();
+    assert!(!send_button(&h).accesskit_node().is_disabled());
+}
+
+/// Fills the journal directly, as a long load run would.
+fn fill(engine: &Engine, count: u32, bytes: &bytes::Bytes) {
+    let mut journal = engine.shared().journal();
+    for i in 0..count {
+        journal.append(Entry {
+            conn: i % 7,
+            side: Side::Client,
+            direction: framescope::engine::Direction::Sent,
+            kind: RecordKind::Frame,
+            bytes,
+            error: None,
+        });
+    }
+}
+
+/// The mean time of `frames` frames.
+fn frame_time(h: &mut App, frames: u32) -> Duration {
+    let start = Instant::now();
+    for _ in 0..frames {
+        h.step();
+    }
+    start.elapsed() / frames
+}
+
+#[test]
+fn a_million_records_and_a_16_mib_frame_stay_smooth() {
+    let engine = Engine::new().unwrap();
+    fill(
+        &engine,
+        1_000_000,
+        &search_request("morpheus").build().unwrap(),
+    );
+    let mut h = app_with(engine);
+    wait_for(&mut h, "the index to take in a million records", |h| {
+        h.state().frames_shown() == 1_000_000
+    });
+    wait_to_see(&mut h, "1000000 of 1000000 records shown");
+    // Following the newest record: the last rows are on screen.
+    wait_to_see(&mut h, "999999");
+    let table = frame_time(&mut h, 20);
+
+    let huge = search_request("morpheus")
+        .content(vec![b'x'; 16 << 20])
+        .build()
+        .unwrap();
+    fill(h.state().engine(), 1, &huge);
+    wait_to_see(&mut h, "1000001 of 1000001 records shown");
+    h.key_press(egui::Key::ArrowUp);
+    wait_for(&mut h, "the 16 MiB record selected", |h| {
+        h.state().selected_record() == Some(1_000_000)
+    });
+    wait_to_see(&mut h, "Record bytes 00000000");
+    let detail = frame_time(&mut h, 20);
+    println!("frame with 1M records: {table:?}; with a 16 MiB record open: {detail:?}");
+    // Generous bounds: this runs unoptimised, and beside other tests.
+    assert!(table < Duration::from_millis(100), "{table:?}");
+    assert!(detail < Duration::from_millis(100), "{detail:?}");
+}
+
+#[test]
+fn an_opened_log_reports_its_bad_lines() {
+    let mut h = app();
+    five_searches(&mut h);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("damaged.jsonl");
+    h.state_mut().save_log_to(&path);
+    wait_to_see(&mut h, "Saved 20 records to damaged.jsonl");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str("this line is not JSON\n");
+    std::fs::write(&path, text).unwrap();
+
+    h.state_mut().open_log(&path);
+    wait_to_see(&mut h, "1 bad line skipped");
+    assert_eq!(h.state().view_source(), ViewSource::File);
+    wait_for(&mut h, "the good records", |h| {
+        h.state().frames_shown() == 20
+    });
+
+    h.state_mut().open_log(dir.path().join("missing.jsonl"));
+    wait_to_see(&mut h, "Could not open:");
+}
+
+#[test]
+fn raw_mode_sends_the_content_bytes_only() {
+    let mut h = app();
+    pick(&mut h, "Mode", "raw echo");
+    start_server(&mut h);
+    h.get_by_label("Raw").click();
+    h.step();
+    connect(&mut h, 1);
+    wait_to_see(&mut h, "Raw connection: Send writes the content bytes only");
+    let content = r#"{"action": "search", "value": "morpheus"}"#;
+    assert!(shows(&h, &format!("{} bytes", content.len())));
+    click_send(&mut h);
+    wait_to_see(&mut h, "Client: 1 sent · 1 received");
+    let journal = h.state().engine().shared().journal();
+    let views: Vec<_> = (journal.first_seq()..journal.next_seq())
+        .filter_map(|seq| journal.view(seq))
+        .collect();
+    assert!(!views.is_empty());
+    assert!(views.iter().all(|v| v.kind == RecordKind::Chunk));
+    assert!(views.iter().all(|v| v.bytes == content.as_bytes()));
+}
+
+/// Storage in memory, standing in for eframe's file.
+#[derive(Default)]
+struct MemoryStorage(std::collections::HashMap<String, String>);
+
+impl eframe::Storage for MemoryStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
+#[test]
+fn settings_are_remembered_between_runs() {
+    let mut h = app();
+    h.get_by_label("Address")
+        .set_text_value_accesskit("127.0.0.1:9911");
+    h.get_by_label("Connections").set_value_accesskit(42.0);
+    h.step();
+    button(&h, "Light theme").click();
+    h.step();
+    button(&h, "Binary request").click();
+    h.step();
+    h.get_by_label("Find").set_text_value_accesskit("morpheus");
+    h.step();
+    h.step();
+
+    let mut storage = MemoryStorage::default();
+    eframe::App::save(h.state_mut(), &mut storage);
+    let restored: Settings = eframe::get_value(&storage, eframe::APP_KEY).expect("saved settings");
+    assert_eq!(&restored, h.state().settings());
+    assert_eq!(restored.server_addr, "127.0.0.1:9911");
+    assert_eq!(restored.client.count, 42);
+    assert_eq!(
+        restored.theme,
+        framescope::app::settings::ThemeChoice::Light
+    );
+    assert_eq!(
+        restored.draft.content_type,
+        "binary/custom-client-binary-type"
+    );
+    assert_eq!(restored.filters.text, "morpheus");
+    assert_eq!(h.ctx.theme(), egui::Theme::Light);
+}
+
+#[test]
+fn content_can_come_from_a_file_within_the_limit() {
+    let mut h = app();
+    let dir = tempfile::tempdir().unwrap();
+    let small = dir.path().join("payload.bin");
+    std::fs::write(&small, [0xde, 0xad, 0xbe, 0xef]).unwrap();
+    let ctx = h.ctx.clone();
+    h.state_mut().load_content_file(&small, &ctx);
+    wait_to_see(&mut h, "payload.bin · 4 B");
+    assert!(shows(&h, "4 (computed)"));
+
+    let big = dir.path().join("big.bin");
+    let file = std::fs::File::create(&big).unwrap();
+    file.set_len((16 << 20) + 1).unwrap();
+    h.state_mut().load_content_file(&big, &ctx);
+    wait_to_see(&mut h, "over the content limit of 16.0 MiB");
+    assert!(send_button(&h).accesskit_node().is_disabled());
+}
+
+#[test]
+fn send_can_target_one_connection() {
+    let mut h = app();
+    start_server(&mut h);
+    connect(&mut h, 3);
+    let id = h.state().engine().pool().summaries()[1].id;
+    // Clicking a connection in the list makes it the target.
+    h.get_by_label(&format!("#{id}")).click();
+    h.step();
+    h.step();
+    assert!(
+        h.get_by_label("Send to")
+            .value()
+            .unwrap()
+            .starts_with(&format!("#{id} "))
+    );
+    click_send(&mut h);
+    wait_to_see(&mut h, "Sent to 1 connection");
+    wait_to_see(&mut h, "Client: 1 sent · 1 received");
+    let sent: Vec<u32> = h
+        .state()
+        .engine()
+        .pool()
+        .summaries()
+        .iter()
+        .filter(|s| s.counters.frames_sent > 0)
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(sent, [id]);
+}
+
+/// Opens the drop-down named `combo` and picks `option`.
+fn pick(h: &mut App, combo: &str, option: &str) {
+    h.get_by_role_and_label(Role::ComboBox, combo).click();
+    let is_option = |n: &egui_kittest::Node<'_>| n.accesskit_node().role() != Role::Label;
+    wait_for(h, &format!("the {option} option"), |h| {
+        h.query_all_by_label(option).any(|n| is_option(&n))
+    });
+    h.get_all_by_label(option)
+        .find(|n| is_option(n))
+        .expect("the option")
+        .click();
+    wait_for(h, &format!("{combo} set to {option}"), |h| {
+        h.get_by_role_and_label(Role::ComboBox, combo)
+            .value()
+            .as_deref()
+            == Some(option)
+    });
+}
+
+#[test]
+fn filters_narrow_the_table() {
+    let mut h = app();
+    five_searches(&mut h);
+    pick(&mut h, "Side", "server");
+    wait_to_see(&mut h, "10 of 20 records shown");
+
+    let conn = h.state().engine().pool().summaries()[0].id;
+    pick(&mut h, "Side", "both");
+    h.get_by_role_and_label(Role::TextInput, "Conn")
+        .set_text_value_accesskit(&conn.to_string());
+    wait_to_see(&mut h, "2 of 20 records shown");
+    h.get_by_role_and_label(Role::TextInput, "Conn")
+        .set_text_value_accesskit("x");
+    wait_to_see(&mut h, "\"x\" is not a connection number");
+
+    h.get_by_role_and_label(Role::TextInput, "Conn")
+        .set_text_value_accesskit("");
+    h.get_by_label("Find")
+        .set_text_value_accesskit("no such text");
+    wait_to_see(&mut h, "No record matches the filters.");
+}
