@@ -10,7 +10,7 @@ use egui::{RichText, Ui};
 
 use crate::engine::hexdump::FrameLayout;
 use crate::engine::limits::DEFAULT_MAX_CONTENT_LENGTH;
-use crate::engine::{ConnState, ConnectionSummary, Event, SendTarget};
+use crate::engine::{ConnState, ConnectionSummary, SendReport, SendTarget};
 
 use super::draft::{CONTENT_ENCODINGS, CONTENT_TYPES, ContentKind, CustomField, Draft, Message};
 use super::file_content::{FileLoader, FileState, file_name, human_bytes};
@@ -79,21 +79,19 @@ impl Composer {
         }
     }
 
-    /// Takes the events that concern sending.
-    pub fn on_event(&mut self, event: &Event) {
-        if let Event::Sent(report) = event {
-            let mut text = format!(
-                "Sent to {}",
-                super::server_panel::plural(report.queued as u64, "connection", "connections")
-            );
-            if report.queue_full > 0 {
-                text.push_str(&format!(" · {} send queues full", report.queue_full));
-            }
-            if report.not_open > 0 {
-                text.push_str(&format!(" · {} not open", report.not_open));
-            }
-            self.last_send = Some(text);
+    /// Notes what became of a send, for the line under the Send button.
+    pub fn on_sent(&mut self, report: &SendReport) {
+        let mut text = format!(
+            "Sent to {}",
+            super::server_panel::plural(report.queued as u64, "connection", "connections")
+        );
+        if report.queue_full > 0 {
+            text.push_str(&format!(" · {} send queues full", report.queue_full));
         }
+        if report.not_open > 0 {
+            text.push_str(&format!(" · {} not open", report.not_open));
+        }
+        self.last_send = Some(text);
     }
 
     /// The message the draft makes now (built again only when it changed).

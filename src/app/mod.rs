@@ -199,10 +199,8 @@ impl FramescopeApp {
             self.send_target,
             raw,
         ) {
-            self.engine.command(Command::Send {
-                target: self.send_target,
-                bytes,
-            });
+            let report = self.engine.send(self.send_target, &bytes);
+            self.composer.on_sent(&report);
         }
     }
 
@@ -220,7 +218,6 @@ impl FramescopeApp {
         for event in self.engine.poll_events() {
             self.server.on_event(&event);
             self.client.on_event(&event);
-            self.composer.on_event(&event);
             if self.logs.on_event(event) {
                 self.view_source = ViewSource::File;
             }
