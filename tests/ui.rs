@@ -432,17 +432,10 @@ fn fill(engine: &Engine, count: u32, bytes: &bytes::Bytes) {
     }
 }
 
-/// The mean time of `frames` frames.
-fn frame_time(h: &mut App, frames: u32) -> Duration {
-    let start = Instant::now();
-    for _ in 0..frames {
-        h.step();
-    }
-    start.elapsed() / frames
-}
-
 #[test]
-fn a_million_records_and_a_16_mib_frame_stay_smooth() {
+fn a_million_records_and_a_16_mib_frame_are_shown() {
+    // How fast this is lives in `cargo bench --bench ui_frame`; this checks
+    // that the table and the byte view show the right rows at that size.
     let engine = Engine::new().unwrap();
     fill(
         &engine,
@@ -456,7 +449,6 @@ fn a_million_records_and_a_16_mib_frame_stay_smooth() {
     wait_to_see(&mut h, "1000000 of 1000000 records shown");
     // Following the newest record: the last rows are on screen.
     wait_to_see(&mut h, "999999");
-    let table = frame_time(&mut h, 20);
 
     let huge = search_request("morpheus")
         .content(vec![b'x'; 16 << 20])
@@ -469,11 +461,6 @@ fn a_million_records_and_a_16_mib_frame_stay_smooth() {
         h.state().selected_record() == Some(1_000_000)
     });
     wait_to_see(&mut h, "Record bytes 00000000");
-    let detail = frame_time(&mut h, 20);
-    println!("frame with 1M records: {table:?}; with a 16 MiB record open: {detail:?}");
-    // Generous bounds: this runs unoptimised, and beside other tests.
-    assert!(table < Duration::from_millis(100), "{table:?}");
-    assert!(detail < Duration::from_millis(100), "{detail:?}");
 }
 
 #[test]
