@@ -8,7 +8,8 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::engine::frame::{PROTO_HEADER_LEN, REQUIRED_KEYS};
+use crate::engine::frame::{PROTO_HEADER_LEN, REQUIRED_KEYS, header_value_from_text};
+use crate::engine::hexdump::parse_hex;
 use crate::engine::limits::DEFAULT_MAX_CONTENT_LENGTH;
 use crate::engine::tutorial_app::{self, CLIENT_BINARY_TYPE, TEXT_JSON};
 use crate::engine::{ContentLength, FrameBuilder};
@@ -168,7 +169,9 @@ impl Draft {
     pub fn content(&self, file: Option<&Bytes>) -> Result<Bytes, String> {
         match self.kind {
             ContentKind::Text | ContentKind::Json => Ok(Bytes::from(self.text.clone())),
-            ContentKind::Hex => parse_hex(&self.text).map(Bytes::from),
+            ContentKind::Hex => parse_hex(&self.text)
+                .map(Bytes::from)
+                .map_err(|e| e.to_string()),
             ContentKind::File => file
                 .cloned()
                 .ok_or_else(|| "choose a file for the content".to_owned()),
@@ -212,11 +215,11 @@ impl Draft {
             .content(content.clone());
         for field in &self.custom {
             if !field.key.is_empty() && !REQUIRED_KEYS.contains(&field.key.as_str()) {
-                builder = builder.field(&field.key, json_or_string(&field.value));
+                builder = builder.field(&field.key, header_value_from_text(&field.value));
             }
         }
         if self.override_length {
-            let value = json_or_string(&self.length_value);
+            let value = header_value_from_text(&self.length_value);
             if value != content.len() {
                 message.notes.push(format!(
                     "content-length is overridden to {value}; the content is {} bytes",
@@ -257,11 +260,6 @@ impl Draft {
     }
 }
 
-/// A value as JSON when it parses as JSON, else as a string.
-pub fn json_or_string(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|_| Value::from(text))
-}
-
 /// Bytes as lowercase hex pairs separated by spaces.
 pub fn to_hex(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 3);
@@ -272,30 +270,6 @@ pub fn to_hex(bytes: &[u8]) -> String {
         out.push_str(&format!("{byte:02x}"));
     }
     out
-}
-
-/// Reads hex digits; whitespace, commas and `0x` prefixes may separate bytes.
-pub fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
-    let mut bytes = Vec::with_capacity(text.len() / 2);
-    for token in text.split(|c: char| c.is_whitespace() || c == ',') {
-        let digits = token
-            .strip_prefix("0x")
-            .or_else(|| token.strip_prefix("0X"))
-            .unwrap_or(token);
-        if let Some(bad) = digits.chars().find(|c| !c.is_ascii_hexdigit()) {
-            return Err(format!("'{bad}' in \"{token}\" is not a hex digit"));
-        }
-        if digits.len() % 2 == 1 {
-            return Err(format!(
-                "\"{token}\" has an odd number of hex digits (two make a byte)"
-            ));
-        }
-        for pair in digits.as_bytes().chunks(2) {
-            let pair = std::str::from_utf8(pair).unwrap_or_default();
-            bytes.push(u8::from_str_radix(pair, 16).map_err(|e| e.to_string())?);
-        }
-    }
-    Ok(bytes)
 }
 
 #[cfg(test)]
@@ -367,10 +341,6 @@ mod tests {
 
     #[test]
     fn hex_is_parsed_leniently_and_explained_when_wrong() {
-        assert_eq!(parse_hex("00 ff,0x10\n7f").unwrap(), [0, 255, 16, 127]);
-        assert_eq!(parse_hex("").unwrap(), Vec::<u8>::new());
-        assert!(parse_hex("abc").unwrap_err().contains("odd number"));
-        assert!(parse_hex("zz").unwrap_err().contains("not a hex digit"));
         let mut draft = Draft::binary_request();
         draft.text = "0".into();
         assert!(draft.message(None, false).bytes.is_none());

@@ -7,9 +7,9 @@
 use std::time::{Duration, Instant};
 
 use super::printer::print_record;
-use super::{CliError, start_server, wait_for};
+use super::{CliError, connect, start_server};
 use crate::engine::tutorial_app::search_request;
-use crate::engine::{ClientMode, Command, Engine, Event, SendTarget, ServerMode, Side};
+use crate::engine::{ClientMode, Command, Engine, SendTarget, ServerMode, Side};
 
 /// Connections the demo opens.
 const CONNECTIONS: usize = 10;
@@ -27,21 +27,7 @@ pub fn run() -> Result<(), CliError> {
         ServerMode::FrameEcho,
     )?;
     println!("frame-echo server listening on {addr}");
-    engine.command(Command::Connect {
-        target: addr,
-        count: CONNECTIONS,
-        mode: ClientMode::Framed,
-    });
-    let report = wait_for(&engine, |event| match event {
-        Event::Connected { report, .. } => Some(Ok(report)),
-        Event::ConnectFailed(error) => Some(Err(CliError::Connect(error))),
-        _ => None,
-    })
-    .unwrap_or_else(|| {
-        Err(CliError::Connect(
-            "connecting did not finish in time".into(),
-        ))
-    })?;
+    let report = connect(&engine, addr, CONNECTIONS, ClientMode::Framed)?;
     println!("{} client connections open", report.opened);
     for (index, connection) in engine.pool().summaries().iter().enumerate() {
         let frame = search_request(&format!("client {}", index + 1)).field("client", index + 1);

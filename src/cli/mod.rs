@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-use crate::engine::{Engine, EngineError, Event, ServerMode};
+use crate::engine::{ClientMode, ConnectReport, Engine, EngineError, Event, ServerMode};
 
 /// framescope: see what really crosses the wire of a TCP service.
 #[derive(Debug, Parser)]
@@ -102,6 +102,30 @@ fn start_server(
         _ => None,
     })
     .unwrap_or_else(|| Err(CliError::Server("the server did not start in time".into())))
+}
+
+/// Opens `count` client connections and waits until each is open or failed.
+fn connect(
+    engine: &Engine,
+    target: SocketAddr,
+    count: usize,
+    mode: ClientMode,
+) -> Result<ConnectReport, CliError> {
+    engine.command(crate::engine::Command::Connect {
+        target,
+        count,
+        mode,
+    });
+    wait_for(engine, |event| match event {
+        Event::Connected { report, .. } => Some(Ok(report)),
+        Event::ConnectFailed(error) => Some(Err(CliError::Connect(error))),
+        _ => None,
+    })
+    .unwrap_or_else(|| {
+        Err(CliError::Connect(
+            "connecting did not finish in time".into(),
+        ))
+    })
 }
 
 /// Saves the journal to `path` and waits for the result.

@@ -8,9 +8,9 @@ use clap::Args;
 
 use super::message::MessageArgs;
 use super::printer::Printer;
-use super::{CliError, save_log, wait_for};
+use super::{CliError, connect, save_log};
 use crate::engine::stats::CounterSnapshot;
-use crate::engine::{ClientMode, Command, ConnState, Engine, Event, SendTarget};
+use crate::engine::{ClientMode, Command, ConnState, Engine, SendTarget};
 
 /// How often progress is checked and output brought up to date.
 const POLL: Duration = Duration::from_millis(20);
@@ -68,21 +68,7 @@ pub fn run(args: SendArgs) -> Result<(), CliError> {
     } else {
         ClientMode::Framed
     };
-    engine.command(Command::Connect {
-        target: args.to,
-        count: args.connections,
-        mode,
-    });
-    let report = wait_for(&engine, |event| match event {
-        Event::Connected { report, .. } => Some(Ok(report)),
-        Event::ConnectFailed(error) => Some(Err(CliError::Connect(error))),
-        _ => None,
-    })
-    .unwrap_or_else(|| {
-        Err(CliError::Connect(
-            "connecting did not finish in time".into(),
-        ))
-    })?;
+    let report = connect(&engine, args.to, args.connections, mode)?;
     if report.opened == 0 {
         let reason = engine
             .pool()

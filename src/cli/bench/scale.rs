@@ -5,11 +5,12 @@ use std::time::{Duration, Instant};
 
 use crate::cli::CliError;
 use crate::engine::{
-    ClientMode, Command, Direction, Engine, Event, FrameBuilder, JournalLimits, Limits, SendTarget,
+    ClientMode, Command, Direction, Engine, FrameBuilder, JournalLimits, Limits, SendTarget,
     ServerMode, Side,
 };
 
 use super::resident_bytes;
+use crate::cli::{connect, start_server};
 
 /// How long the echoes may take once every connection is open.
 const ECHO_DEADLINE: Duration = Duration::from_secs(30);
@@ -42,29 +43,10 @@ pub fn run(connections: usize) -> Result<ScaleResult, CliError> {
         ..Limits::default()
     };
     let engine = Engine::with_config(limits, JournalLimits::default())?;
-    engine.command(Command::StartServer {
-        addr: ([127, 0, 0, 1], 0).into(),
-        mode: ServerMode::FrameEcho,
-    });
-    let addr = super::super::wait_for(&engine, |event| match event {
-        Event::ServerStarted { addr, .. } => Some(Ok(addr)),
-        Event::ServerFailed(error) => Some(Err(CliError::Server(error))),
-        _ => None,
-    })
-    .unwrap_or_else(|| Err(CliError::Server("the server did not start".into())))?;
+    let addr = start_server(&engine, ([127, 0, 0, 1], 0).into(), ServerMode::FrameEcho)?;
     let rss_before = resident_bytes().unwrap_or(0);
     let started = Instant::now();
-    engine.command(Command::Connect {
-        target: addr,
-        count: connections,
-        mode: ClientMode::Framed,
-    });
-    let report = super::super::wait_for(&engine, |event| match event {
-        Event::Connected { report, .. } => Some(Ok(report)),
-        Event::ConnectFailed(error) => Some(Err(CliError::Connect(error))),
-        _ => None,
-    })
-    .unwrap_or_else(|| Err(CliError::Connect("connecting did not finish".into())))?;
+    let report = connect(&engine, addr, connections, ClientMode::Framed)?;
     let open_seconds = started.elapsed().as_secs_f64();
     for summary in engine.pool().summaries() {
         let frame = FrameBuilder::new()
