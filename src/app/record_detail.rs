@@ -10,7 +10,8 @@ use crate::engine::{RecordKind, RecordView};
 
 use super::file_content::human_bytes;
 use super::hex_view::{self, HexView, Palette};
-use super::row_summary::{time_of_day, value_text};
+use super::row_summary::time_of_day;
+use crate::engine::describe::value_text;
 
 /// Largest content pretty-printed as JSON.
 const PRETTY_LIMIT: usize = 1 << 20;

@@ -2,6 +2,7 @@
 //! Built only for the rows on screen, from the first few hundred bytes of a
 //! record, so a 16 MiB frame costs no more than a small one.
 
+use crate::engine::describe::{self, clock_time, one_line};
 use crate::engine::frame::PROTO_HEADER_LEN;
 use crate::engine::journal::Record;
 use crate::engine::{Direction, Journal, RecordKind, Side};
@@ -71,61 +72,16 @@ fn peek(journal: &Journal, record: &Record) -> (String, Vec<u8>) {
     };
     let header_end = PROTO_HEADER_LEN + usize::from(u16::from_be_bytes([a, b]));
     let prefix = journal.prefix_of(record, header_end + SUMMARY_BYTES);
-    let header = prefix.get(PROTO_HEADER_LEN..header_end);
-    let content_type = header
-        .and_then(|h| serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(h).ok())
-        .and_then(|h| h.get("content-type").map(value_text))
-        .unwrap_or_default();
+    let content_type = describe::content_type(&prefix).unwrap_or_default();
     let content = prefix.get(header_end..).unwrap_or_default().to_vec();
     (content_type, content)
 }
 
-/// A JSON value as a person reads it: strings bare, anything else as JSON.
-pub fn value_text(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::String(text) => text.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// The first `chars` characters of `bytes` on one line: text when it is
-/// UTF-8 (a character cut at the end is fine), else hex.
-pub fn one_line(bytes: &[u8], chars: usize) -> String {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(text) => Some(text),
-        Err(error) if error.error_len().is_none() => {
-            std::str::from_utf8(&bytes[..error.valid_up_to()]).ok()
-        }
-        Err(_) => None,
-    };
-    let Some(text) = text else {
-        let shown = bytes.len().min(chars / 3);
-        let hex: Vec<String> = bytes[..shown].iter().map(|b| format!("{b:02x}")).collect();
-        let more = if bytes.len() > shown { " …" } else { "" };
-        return format!("binary: {}{more}", hex.join(" "));
-    };
-    let mut line: String = text
-        .chars()
-        .take(chars)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if text.chars().nth(chars).is_some() {
-        line.push('…');
-    }
-    line
-}
-
 /// A time of day (UTC) with milliseconds: `13:04:59.123`.
 pub fn time_of_day(time_us: u64) -> String {
-    let millis = time_us / 1000;
-    let seconds = millis / 1000;
-    format!(
-        "{:02}:{:02}:{:02}.{:03}",
-        (seconds / 3600) % 24,
-        (seconds / 60) % 60,
-        seconds % 60,
-        millis % 1000
-    )
+    let mut time = clock_time(time_us);
+    time.truncate(12);
+    time
 }
 
 #[cfg(test)]
@@ -154,13 +110,6 @@ mod tests {
         assert_eq!(row.summary, "x".repeat(60) + "…");
         assert_eq!(row.wire_len as usize, frame.len());
         assert!(RowSummary::of(&journal, 1).is_none());
-    }
-
-    #[test]
-    fn one_line_handles_text_cut_mid_character_and_binary() {
-        assert_eq!(one_line("a\nb".as_bytes(), 10), "a b");
-        assert_eq!(one_line(&"é".as_bytes()[..1], 10), "");
-        assert_eq!(one_line(&[0xff, 0, 1], 60), "binary: ff 00 01");
     }
 
     #[test]

@@ -7,7 +7,8 @@ use super::journal::{RecordKind, RecordView};
 /// How many characters of content a summary shows.
 const SUMMARY_CONTENT_CHARS: usize = 60;
 
-/// `HH:MM:SS.micros` (UTC) of a time in microseconds since the Unix epoch.
+/// `HH:MM:SS.micros` (UTC) of a time in microseconds since the Unix epoch;
+/// its first 12 characters are the time to the millisecond.
 pub fn clock_time(time_us: u64) -> String {
     let micros = time_us % 1_000_000;
     let secs = time_us / 1_000_000;
@@ -19,11 +20,20 @@ pub fn clock_time(time_us: u64) -> String {
     )
 }
 
-/// The header's `content-type` of a frame's bytes, if it can be read.
+/// The header's `content-type` of a frame's bytes (or of any prefix that
+/// holds the whole header), as a person reads it.
 pub fn content_type(bytes: &[u8]) -> Option<String> {
     let header = header_text(bytes)?;
     let value: serde_json::Value = serde_json::from_str(header).ok()?;
-    value.get("content-type")?.as_str().map(str::to_owned)
+    value.get("content-type").map(value_text)
+}
+
+/// A JSON value as a person reads it: strings bare, anything else as JSON.
+pub fn value_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// The header's UTF-8 text of a frame's bytes, if complete and valid.
@@ -40,34 +50,31 @@ pub fn content(bytes: &[u8]) -> &[u8] {
     }
 }
 
-/// A short, printable preview of bytes: text as is, binary as hex.
-pub fn preview(bytes: &[u8]) -> String {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => {
-            let mut shown: String = text
-                .chars()
-                .take(SUMMARY_CONTENT_CHARS)
-                .map(|c| if c.is_control() { '·' } else { c })
-                .collect();
-            if text.chars().count() > SUMMARY_CONTENT_CHARS {
-                shown.push('…');
-            }
-            shown
+/// The first `chars` characters of `bytes` on one line: text when it is
+/// UTF-8 (a character cut at the end, as in a prefix, is fine), else hex.
+pub fn one_line(bytes: &[u8], chars: usize) -> String {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => Some(text),
+        Err(error) if error.error_len().is_none() => {
+            std::str::from_utf8(&bytes[..error.valid_up_to()]).ok()
         }
-        Err(_) => {
-            let shown = bytes
-                .iter()
-                .take(SUMMARY_CONTENT_CHARS / 3)
-                .map(|b| format!("{b:02x}"))
-                .collect::<Vec<_>>()
-                .join(" ");
-            if bytes.len() > SUMMARY_CONTENT_CHARS / 3 {
-                format!("{shown} …")
-            } else {
-                shown
-            }
-        }
+        Err(_) => None,
+    };
+    let Some(text) = text else {
+        let shown = bytes.len().min(chars / 3);
+        let hex: Vec<String> = bytes[..shown].iter().map(|b| format!("{b:02x}")).collect();
+        let more = if bytes.len() > shown { " …" } else { "" };
+        return format!("binary: {}{more}", hex.join(" "));
+    };
+    let mut line: String = text
+        .chars()
+        .take(chars)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if text.chars().nth(chars).is_some() {
+        line.push('…');
     }
+    line
 }
 
 /// One line that says what a record is: the error, or content-type and content.
@@ -76,9 +83,12 @@ pub fn summary(view: &RecordView) -> String {
         (_, Some(error)) => error.to_string(),
         (RecordKind::Frame, None) => {
             let kind = content_type(&view.bytes).unwrap_or_else(|| "?".into());
-            format!("{kind} {}", preview(content(&view.bytes)))
+            format!(
+                "{kind} {}",
+                one_line(content(&view.bytes), SUMMARY_CONTENT_CHARS)
+            )
         }
-        _ => preview(&view.bytes),
+        _ => one_line(&view.bytes, SUMMARY_CONTENT_CHARS),
     }
 }
 
@@ -93,10 +103,9 @@ mod tests {
         let frame = FrameBuilder::new().content("{\"a\": 1}").build().unwrap();
         assert_eq!(content_type(&frame).as_deref(), Some("text/json"));
         assert_eq!(content(&frame), b"{\"a\": 1}");
-        assert_eq!(preview(&[0xff, 0x00]), "ff 00");
-        assert_eq!(
-            preview(&[b'x'; 70]).chars().count(),
-            SUMMARY_CONTENT_CHARS + 1
-        );
+        assert_eq!(one_line(&[0xff, 0x00], 60), "binary: ff 00");
+        assert_eq!(one_line(&[b'x'; 70], 60).chars().count(), 61);
+        assert_eq!(one_line("a\nb".as_bytes(), 10), "a b");
+        assert_eq!(one_line(&"é".as_bytes()[..1], 10), "");
     }
 }
