@@ -1,5 +1,6 @@
 //! `framescope serve`: the embedded server, headless, until Ctrl-C.
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,6 +28,9 @@ pub struct ServeArgs {
     /// Print a hex dump of every frame.
     #[arg(long)]
     pub hexdump: bool,
+    /// Print only the listening line (for load runs).
+    #[arg(long, conflicts_with = "hexdump")]
+    pub quiet: bool,
     /// Largest content-length accepted, in bytes.
     #[arg(long, default_value_t = Limits::default().max_content_length)]
     pub max_content: u64,
@@ -55,6 +59,8 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
     let addr = start_server(&engine, args.listen, args.mode)?;
     warn_if_all_interfaces(&addr);
     println!("listening on {addr} ({}); Ctrl-C stops", args.mode);
+    // The listening line must reach a reader waiting for it, even in a pipe.
+    let _ = std::io::stdout().flush();
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     engine.runtime().spawn(async move {
@@ -65,12 +71,14 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     while !stop.load(Ordering::Relaxed) {
         // Nowhere to report a closed stdout: stop quietly, as a pipe reader would expect.
-        if printer.print_new(engine.shared(), &mut out).is_err() {
-            break;
+        if !args.quiet && printer.print_new(engine.shared(), &mut out).is_err() {
+            return Ok(());
         }
         std::thread::sleep(PRINT_INTERVAL);
     }
-    let _ = printer.print_new(engine.shared(), &mut out);
-    println!("stopped");
+    if !args.quiet {
+        let _ = printer.print_new(engine.shared(), &mut out);
+    }
+    let _ = writeln!(out, "stopped");
     Ok(())
 }

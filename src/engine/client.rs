@@ -332,10 +332,14 @@ impl ClientPool {
     /// Queues `bytes` on the targeted connections without waiting.
     pub fn send(&self, target: SendTarget, bytes: &Bytes) -> SendReport {
         let mut report = SendReport::default();
-        for conn in self.conns() {
-            if matches!(target, SendTarget::One(id) if id != conn.id) {
-                continue;
-            }
+        let Ok(conns) = self.conns.lock() else {
+            return report;
+        };
+        let targets = conns.iter().filter(|conn| match target {
+            SendTarget::All => true,
+            SendTarget::One(id) => conn.id == id,
+        });
+        for conn in targets {
             let sender = conn.sender.lock().ok().and_then(|s| s.clone());
             match sender.map(|s| s.try_send(bytes.clone())) {
                 Some(Ok(())) => report.queued += 1,
@@ -440,12 +444,15 @@ async fn write_loop(
         {
             stamps.push_back(Instant::now());
         }
+        // Recorded as the write starts, so the journal never shows an echo
+        // before the frame it answers; a failed write closes the connection
+        // with the reason.
+        recorder.bytes(Direction::Sent, kind, &bytes);
         if let Err(error) = socket.write_all(&bytes).await {
             conn.close(CloseReason::from_io(&error));
             recorder.shared().mark_changed();
             return;
         }
-        recorder.bytes(Direction::Sent, kind, &bytes);
     }
 }
 

@@ -10,7 +10,7 @@ use crate::engine::journal::Entry;
 use crate::engine::journal_file::{LogFormat, save};
 use crate::engine::{Direction, FrameBuilder, Journal, JournalLimits, RecordKind, Side};
 
-use super::resident_bytes;
+use super::ResidentMemory;
 
 /// Size of each frame in the test.
 const FRAME_BYTES: usize = 200;
@@ -59,7 +59,8 @@ pub fn run(records: usize) -> Result<JournalResult, CliError> {
         .map_err(|e| CliError::Message(e.to_string()))?;
     let frame_bytes = template.len();
     let content_at = frame_bytes - content_len;
-    let rss_before = resident_bytes().unwrap_or(0);
+    let memory = ResidentMemory::open();
+    let rss_before = memory.bytes().unwrap_or(0);
     let mut journal = Journal::new(JournalLimits {
         max_records: records,
         max_bytes: usize::MAX,
@@ -77,7 +78,7 @@ pub fn run(records: usize) -> Result<JournalResult, CliError> {
         });
     }
     let append_seconds = started.elapsed().as_secs_f64();
-    let rss_after = resident_bytes().unwrap_or(0);
+    let rss_after = memory.bytes().unwrap_or(0);
     let overhead_per_record =
         (rss_after.saturating_sub(rss_before) as f64 / records as f64) - frame_bytes as f64;
 

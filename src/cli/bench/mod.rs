@@ -53,7 +53,7 @@ pub struct BenchResults {
     /// framescope's client pool against a minimal client, on the reference server.
     pub clients: Vec<matrix::ClientRow>,
     /// Many connections at once.
-    pub scale: Option<scale::ScaleResult>,
+    pub scale: Option<Vec<scale::ScaleResult>>,
     /// The journal's cost per record and its saving speed.
     pub journal: Option<journal_cost::JournalResult>,
 }
@@ -109,10 +109,27 @@ fn runtime(name: &str) -> Result<tokio::runtime::Runtime, CliError> {
         .map_err(|e| CliError::Incomplete(format!("cannot start a runtime: {e}")))
 }
 
-/// This process's resident memory in bytes (Linux), if known.
-fn resident_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
+/// Reads this process's resident memory (Linux) from a file opened once,
+/// so a reading still works when every other descriptor is in use.
+struct ResidentMemory {
+    status: Option<std::fs::File>,
+}
+
+impl ResidentMemory {
+    fn open() -> Self {
+        Self {
+            status: std::fs::File::open("/proc/self/status").ok(),
+        }
+    }
+
+    /// Resident bytes now (the `VmRSS` line), if known.
+    fn bytes(&self) -> Option<u64> {
+        use std::os::unix::fs::FileExt;
+        let mut text = vec![0u8; 8192];
+        let len = self.status.as_ref()?.read_at(&mut text, 0).ok()?;
+        let text = std::str::from_utf8(&text[..len]).ok()?;
+        let line = text.lines().find(|l| l.starts_with("VmRSS:"))?;
+        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib * 1024)
+    }
 }

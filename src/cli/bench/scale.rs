@@ -1,24 +1,41 @@
-//! Many connections at once: the client pool opens them all to the embedded
-//! server in one process, each echoes a frame, and memory is measured.
+//! Many connections at once: the client pool opens them all to a framescope
+//! frame-echo server, each echoes a frame, and memory is measured.
+//!
+//! Two layouts: the server embedded in the same process (each connection is
+//! then two descriptors, so the count is capped by the open-file limit and
+//! the cap is reported), and the server as a second framescope process, so
+//! the client side alone can be measured at the full count.
 
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+
 use crate::cli::CliError;
+use crate::cli::{connect, start_server};
 use crate::engine::{
     ClientMode, Command, Direction, Engine, FrameBuilder, JournalLimits, Limits, SendTarget,
     ServerMode, Side,
 };
 
-use super::resident_bytes;
-use crate::cli::{connect, start_server};
+use super::ResidentMemory;
 
 /// How long the echoes may take once every connection is open.
 const ECHO_DEADLINE: Duration = Duration::from_secs(30);
+/// Descriptors kept free for the runtime, stdio, the listener and files.
+const SPARE_DESCRIPTORS: u64 = 64;
 
-/// What the scale test measured.
+/// What one layout measured.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ScaleResult {
+    /// Where the server ran.
+    pub layout: String,
     /// Connections asked for.
+    pub asked: usize,
+    /// Connections attempted (fewer than asked when the open-file limit caps them).
     pub connections: usize,
     /// Connections that opened.
     pub opened: usize,
@@ -26,25 +43,50 @@ pub struct ScaleResult {
     pub open_seconds: f64,
     /// Connections whose echo matched byte for byte.
     pub exact_echoes: usize,
-    /// Resident memory before, bytes.
+    /// Resident memory of this process before, bytes.
     pub rss_before: u64,
-    /// Resident memory with every connection open and echoed, bytes.
+    /// Resident memory of this process with every connection open and echoed, bytes.
     pub rss_after: u64,
-    /// (after - before) / connections; each connection here is two sockets
-    /// (client and server end) and their tasks.
+    /// (after - before) / connections.
     pub bytes_per_connection: u64,
 }
 
-/// Runs it.
-pub fn run(connections: usize) -> Result<ScaleResult, CliError> {
-    eprintln!("scale: opening {connections} connections to the embedded server");
+/// Runs both layouts.
+pub fn run(asked: usize) -> Result<Vec<ScaleResult>, CliError> {
+    let limit = crate::engine::fdlimit::raise().unwrap_or(u64::MAX);
+    let fits_in_one =
+        usize::try_from(limit.saturating_sub(SPARE_DESCRIPTORS) / 2).unwrap_or(usize::MAX);
+    let server = ServerProcess::start(asked)?;
+    let two_processes = measure(asked, asked, Some(server.addr))?;
+    drop(server);
+    let one_process = measure(asked, asked.min(fits_in_one), None)?;
+    Ok(vec![one_process, two_processes])
+}
+
+/// Opens `connections` to the embedded server (or to `external`), echoes a
+/// frame on each, and measures.
+fn measure(
+    asked: usize,
+    connections: usize,
+    external: Option<SocketAddr>,
+) -> Result<ScaleResult, CliError> {
+    let layout = if external.is_some() {
+        "server in a second process"
+    } else {
+        "server embedded, one process"
+    };
+    eprintln!("scale: {connections} connections, {layout}");
     let limits = Limits {
         max_connections: connections.max(1),
         ..Limits::default()
     };
     let engine = Engine::with_config(limits, JournalLimits::default())?;
-    let addr = start_server(&engine, ([127, 0, 0, 1], 0).into(), ServerMode::FrameEcho)?;
-    let rss_before = resident_bytes().unwrap_or(0);
+    let addr = match external {
+        Some(addr) => addr,
+        None => start_server(&engine, ([127, 0, 0, 1], 0).into(), ServerMode::FrameEcho)?,
+    };
+    let memory = ResidentMemory::open();
+    let rss_before = memory.bytes().unwrap_or(0);
     let started = Instant::now();
     let report = connect(&engine, addr, connections, ClientMode::Framed)?;
     let open_seconds = started.elapsed().as_secs_f64();
@@ -61,25 +103,12 @@ pub fn run(connections: usize) -> Result<ScaleResult, CliError> {
     {
         std::thread::sleep(Duration::from_millis(20));
     }
-    let rss_after = resident_bytes().unwrap_or(0);
-    let exact_echoes = {
-        let journal = engine.shared().journal();
-        let client: Vec<_> = (journal.first_seq()..journal.next_seq())
-            .filter_map(|s| journal.view(s))
-            .filter(|v| v.side == Side::Client)
-            .collect();
-        let mut sent: std::collections::HashMap<u32, bytes::Bytes> =
-            std::collections::HashMap::new();
-        for view in client.iter().filter(|v| v.direction == Direction::Sent) {
-            sent.insert(view.conn, view.bytes.clone());
-        }
-        client
-            .iter()
-            .filter(|v| v.direction == Direction::Received && sent.get(&v.conn) == Some(&v.bytes))
-            .count()
-    };
+    let rss_after = memory.bytes().unwrap_or(0);
+    let exact_echoes = exact_echoes(&engine);
     engine.command(Command::DisconnectAll);
     Ok(ScaleResult {
+        layout: layout.into(),
+        asked,
         connections,
         opened: report.opened,
         open_seconds,
@@ -90,23 +119,98 @@ pub fn run(connections: usize) -> Result<ScaleResult, CliError> {
     })
 }
 
-/// Prints the result.
-pub fn print(result: &ScaleResult) {
+/// Client connections whose echo equals what they sent.
+fn exact_echoes(engine: &Engine) -> usize {
+    let journal = engine.shared().journal();
+    let client: Vec<_> = (journal.first_seq()..journal.next_seq())
+        .filter_map(|s| journal.view(s))
+        .filter(|v| v.side == Side::Client)
+        .collect();
+    let sent: HashMap<u32, &Bytes> = client
+        .iter()
+        .filter(|v| v.direction == Direction::Sent)
+        .map(|v| (v.conn, &v.bytes))
+        .collect();
+    client
+        .iter()
+        .filter(|v| v.direction == Direction::Received && sent.get(&v.conn) == Some(&&v.bytes))
+        .count()
+}
+
+/// `framescope serve` in a child process.
+struct ServerProcess {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl ServerProcess {
+    fn start(connections: usize) -> Result<Self, CliError> {
+        let exe = std::env::current_exe().map_err(|e| CliError::Server(e.to_string()))?;
+        let mut child = Process::new(exe)
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--mode",
+                "frame-echo",
+                "--max-connections",
+                &connections.to_string(),
+                "--quiet",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| CliError::Server(format!("cannot start a server process: {e}")))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| CliError::Server("no output from the server process".into()))?;
+        let mut stdout = BufReader::new(stdout);
+        let mut line = String::new();
+        stdout
+            .read_line(&mut line)
+            .map_err(|e| CliError::Server(e.to_string()))?;
+        // Keep reading what it prints, so it never meets a closed pipe.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        let addr = line
+            .split_whitespace()
+            .nth(2)
+            .and_then(|a| a.parse().ok())
+            .ok_or_else(|| {
+                CliError::Server(format!(
+                    "unexpected first line from the server process: {line:?}"
+                ))
+            })?;
+        Ok(Self { child, addr })
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Prints the results.
+pub fn print(results: &[ScaleResult]) {
+    println!("\nScale: the client pool's connections to a framescope frame-echo server\n");
     println!(
-        "\nScale: {} connections from the client pool to the embedded frame-echo server, one process\n",
-        result.connections
+        "| layout | asked | attempted | opened | all open after | exact echoes | RSS before | RSS after | bytes per connection |"
     );
-    println!(
-        "| opened | all open after | exact echoes | RSS before | RSS after | bytes per connection |"
-    );
-    println!("|---:|---:|---:|---:|---:|---:|");
-    println!(
-        "| {} | {:.2} s | {} | {:.1} MB | {:.1} MB | {} |",
-        result.opened,
-        result.open_seconds,
-        result.exact_echoes,
-        result.rss_before as f64 / 1e6,
-        result.rss_after as f64 / 1e6,
-        result.bytes_per_connection
-    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for r in results {
+        println!(
+            "| {} | {} | {} | {} | {:.2} s | {} | {:.1} MB | {:.1} MB | {} |",
+            r.layout,
+            r.asked,
+            r.connections,
+            r.opened,
+            r.open_seconds,
+            r.exact_echoes,
+            r.rss_before as f64 / 1e6,
+            r.rss_after as f64 / 1e6,
+            r.bytes_per_connection
+        );
+    }
 }
