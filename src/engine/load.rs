@@ -188,7 +188,7 @@ async fn drive(
                         // VERIFY_EVERY is compared byte for byte, so checking
                         // 64 KiB frames does not become the load's bottleneck.
                         echoes += 1;
-                        let wrong = if echoes % VERIFY_EVERY == 0 {
+                        let wrong = if echoes.is_multiple_of(VERIFY_EVERY) {
                             echo.raw() != &spec.frame
                         } else {
                             echo.raw().len() != frame_len
