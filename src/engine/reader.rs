@@ -71,6 +71,12 @@ impl FrameReader {
             if let Some(frame) = self.buffered()? {
                 return Ok(Some(frame));
             }
+            // Room for a good-sized read: without it a buffer emptied by the
+            // last frame would read the next one a few bytes at a time. Once
+            // the last frame is dropped, this reuses its allocation.
+            if self.buf.capacity() - self.buf.len() < READ_BUFFER {
+                self.buf.reserve(READ_BUFFER);
+            }
             let read = match self.frame_started {
                 Some(started) => match tokio::time::timeout_at(
                     started + self.read_timeout,

@@ -9,7 +9,7 @@ use crate::engine::tutorial_app::CLIENT_BINARY_TYPE;
 use crate::engine::{Capture, FrameBuilder, JournalLimits, Limits, ServerMode, Shared};
 
 use super::baseline::{PythonServer, start_reference};
-use super::{BenchArgs, runtime};
+use super::{BenchArgs, LOAD_CORE, SERVER_CORE, pin_to, runtime};
 use crate::cli::CliError;
 
 /// Warm-up before each measured window.
@@ -79,12 +79,19 @@ pub fn run(
     args: &BenchArgs,
     seconds: Duration,
 ) -> Result<(Vec<EchoRow>, Vec<ClientRow>), CliError> {
-    let servers_rt = runtime("bench-server")?;
-    let load_rt = runtime("bench-load")?;
+    let servers_rt = runtime("bench-server", SERVER_CORE)?;
+    let load_rt = runtime("bench-load", LOAD_CORE)?;
     let python = if args.no_python {
         None
     } else {
-        match PythonServer::start() {
+        // Started from a thread on the servers' core, whose affinity it inherits.
+        match std::thread::spawn(|| {
+            pin_to(SERVER_CORE);
+            PythonServer::start()
+        })
+        .join()
+        .unwrap_or_else(|_| Err("the thread starting python3 panicked".into()))
+        {
             Ok(server) => Some(server),
             Err(why) => {
                 eprintln!("skipping the Python rows: {why}");

@@ -97,12 +97,28 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// A tokio runtime for one role in the benchmark, on one worker thread: on
-/// a two-core machine the server under test gets one core and the load the
+/// The core the servers under test run on, and the core the load runs on.
+const SERVER_CORE: usize = 0;
+const LOAD_CORE: usize = 1;
+
+/// Pins the calling thread to `core`, where the machine has it; the
+/// scheduler moving the server and the load onto one core would otherwise
+/// halve a row's numbers at random.
+fn pin_to(core: usize) {
+    if let Some(id) =
+        core_affinity::get_core_ids().and_then(|ids| ids.into_iter().find(|c| c.id == core))
+    {
+        core_affinity::set_for_current(id);
+    }
+}
+
+/// A tokio runtime for one role in the benchmark, on one worker thread
+/// pinned to `core`: the server under test gets one core and the load the
 /// other, as the single-threaded Python server does.
-fn runtime(name: &str) -> Result<tokio::runtime::Runtime, CliError> {
+fn runtime(name: &str, core: usize) -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
+        .on_thread_start(move || pin_to(core))
         .enable_all()
         .thread_name(name)
         .build()
