@@ -1,7 +1,9 @@
 //! The codec: round trips at any split, and every reject case of PROTOCOL.md.
 
 use bytes::{Bytes, BytesMut};
-use framescope::engine::{ContentLength, DecodeError, DecodeReason, FrameBuilder, FrameCodec, FramePart};
+use framescope::engine::{
+    ContentLength, DecodeError, DecodeReason, FrameBuilder, FrameCodec, FramePart,
+};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use tokio_util::codec::Decoder;
@@ -9,7 +11,10 @@ use tokio_util::codec::Decoder;
 const LIMIT: u64 = 1 << 20;
 
 /// Decodes `bytes` fed in the given chunk sizes, then at end of stream.
-fn decode_chunked(bytes: &[u8], splits: &[usize]) -> Result<Vec<framescope::engine::Frame>, DecodeError> {
+fn decode_chunked(
+    bytes: &[u8],
+    splits: &[usize],
+) -> Result<Vec<framescope::engine::Frame>, DecodeError> {
     let mut codec = FrameCodec::new(LIMIT);
     let mut buf = BytesMut::new();
     let mut frames = Vec::new();
@@ -77,8 +82,14 @@ proptest! {
 
 #[test]
 fn many_frames_in_one_read_and_escaped_or_raw_unicode() {
-    let raw = FrameBuilder::new().field("name", "héllo 🐰").content("x").build().unwrap();
-    let escaped = header_frame(r#"{"byteorder": "big", "content-type": "text/json", "content-encoding": "utf-8", "content-length": 0, "name": "h\u00e9llo \ud83d\udc30"}"#);
+    let raw = FrameBuilder::new()
+        .field("name", "héllo 🐰")
+        .content("x")
+        .build()
+        .unwrap();
+    let escaped = header_frame(
+        r#"{"byteorder": "big", "content-type": "text/json", "content-encoding": "utf-8", "content-length": 0, "name": "h\u00e9llo \ud83d\udc30"}"#,
+    );
     let stream = [raw.clone(), escaped.clone(), raw.clone()].concat();
     let frames = decode_chunked(&stream, &[stream.len()]).unwrap();
     assert_eq!(frames.len(), 3);
@@ -90,7 +101,10 @@ fn many_frames_in_one_read_and_escaped_or_raw_unicode() {
 #[test]
 fn rejects_an_empty_proto_header() {
     let error = reject(Bytes::from_static(&[0, 0, b'{', b'}']));
-    assert_eq!((error.part, error.reason), (FramePart::ProtoHeader, DecodeReason::EmptyHeader));
+    assert_eq!(
+        (error.part, error.reason),
+        (FramePart::ProtoHeader, DecodeReason::EmptyHeader)
+    );
 }
 
 #[test]
@@ -103,20 +117,37 @@ fn rejects_a_header_that_is_not_utf8() {
 #[test]
 fn rejects_a_header_that_is_not_json() {
     let error = reject(header_frame("{byteorder: little"));
-    assert!(matches!(error.reason, DecodeReason::NotJson { .. }), "{error}");
+    assert!(
+        matches!(error.reason, DecodeReason::NotJson { .. }),
+        "{error}"
+    );
 }
 
 #[test]
 fn rejects_headers_that_are_not_objects() {
-    for (text, kind) in [("[1, 2]", "array"), ("\"text\"", "string"), ("42", "number"), ("null", "null")] {
+    for (text, kind) in [
+        ("[1, 2]", "array"),
+        ("\"text\"", "string"),
+        ("42", "number"),
+        ("null", "null"),
+    ] {
         let error = reject(header_frame(text));
-        assert_eq!(error.reason, DecodeReason::NotObject { found: kind.into() }, "{text}");
+        assert_eq!(
+            error.reason,
+            DecodeReason::NotObject { found: kind.into() },
+            "{text}"
+        );
     }
 }
 
 #[test]
 fn rejects_each_missing_required_key() {
-    for key in ["byteorder", "content-type", "content-encoding", "content-length"] {
+    for key in [
+        "byteorder",
+        "content-type",
+        "content-encoding",
+        "content-length",
+    ] {
         let frame = FrameBuilder::new().without_field(key).build().unwrap();
         let error = reject(frame);
         assert_eq!(error.part, FramePart::Header);
@@ -132,26 +163,55 @@ fn rejects_content_lengths_of_the_wrong_type() {
         (json!("10"), "\"10\""),
         (json!(null), "null"),
     ] {
-        let frame = FrameBuilder::new().content_length(ContentLength::Override(value)).build().unwrap();
+        let frame = FrameBuilder::new()
+            .content_length(ContentLength::Override(value))
+            .build()
+            .unwrap();
         let error = reject(frame);
         assert_eq!(
             error.reason,
-            DecodeReason::WrongType { key: "content-length".into(), expected: "a non-negative integer".into(), found: shown.into() }
+            DecodeReason::WrongType {
+                key: "content-length".into(),
+                expected: "a non-negative integer".into(),
+                found: shown.into()
+            }
         );
     }
-    let huge = header_frame(r#"{"byteorder": "little", "content-type": "a", "content-encoding": "b", "content-length": 18446744073709551616}"#);
-    assert!(matches!(reject(huge).reason, DecodeReason::WrongType { .. }));
-    let not_string = FrameBuilder::new().field("content-type", 7).build().unwrap();
-    assert!(matches!(reject(not_string).reason, DecodeReason::WrongType { key, .. } if key == "content-type"));
+    let huge = header_frame(
+        r#"{"byteorder": "little", "content-type": "a", "content-encoding": "b", "content-length": 18446744073709551616}"#,
+    );
+    assert!(matches!(
+        reject(huge).reason,
+        DecodeReason::WrongType { .. }
+    ));
+    let not_string = FrameBuilder::new()
+        .field("content-type", 7)
+        .build()
+        .unwrap();
+    assert!(
+        matches!(reject(not_string).reason, DecodeReason::WrongType { key, .. } if key == "content-type")
+    );
 }
 
 #[test]
 fn rejects_content_over_the_limit_from_the_header_alone() {
-    let frame = FrameBuilder::new().content_length(ContentLength::Override(Value::from(LIMIT + 1))).build().unwrap();
+    let frame = FrameBuilder::new()
+        .content_length(ContentLength::Override(Value::from(LIMIT + 1)))
+        .build()
+        .unwrap();
     let mut buf = BytesMut::from(&frame[..]);
     let error = FrameCodec::new(LIMIT).decode(&mut buf).unwrap_err();
-    assert_eq!(error.reason, DecodeReason::ContentTooLong { length: LIMIT + 1, limit: LIMIT });
-    assert!(buf.capacity() < 64 * 1024, "no room was reserved for the announced content");
+    assert_eq!(
+        error.reason,
+        DecodeReason::ContentTooLong {
+            length: LIMIT + 1,
+            limit: LIMIT
+        }
+    );
+    assert!(
+        buf.capacity() < 64 * 1024,
+        "no room was reserved for the announced content"
+    );
 }
 
 #[test]
@@ -165,16 +225,31 @@ fn reports_truncation_in_each_part_with_bytes_received() {
     ] {
         let error = reject(frame.slice(..cut));
         assert_eq!(error.part, part);
-        assert_eq!(error.reason, DecodeReason::Truncated { part, received: received as u64, expected: expected as u64 });
+        assert_eq!(
+            error.reason,
+            DecodeReason::Truncated {
+                part,
+                received: received as u64,
+                expected: expected as u64
+            }
+        );
     }
 }
 
 #[test]
 fn errors_name_the_stream_offset_of_the_frame() {
     let good = FrameBuilder::new().content("ok").build().unwrap();
-    let bad = FrameBuilder::new().without_field("byteorder").build().unwrap();
+    let bad = FrameBuilder::new()
+        .without_field("byteorder")
+        .build()
+        .unwrap();
     let stream = [good.clone(), good.clone(), bad].concat();
     let error = decode_chunked(&stream, &[7]).unwrap_err();
     assert_eq!(error.offset, 2 * good.len() as u64);
-    assert!(error.to_string().contains(&format!("stream offset {}", 2 * good.len())), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains(&format!("stream offset {}", 2 * good.len())),
+        "{error}"
+    );
 }

@@ -10,8 +10,8 @@ use bytes::Bytes;
 use common::{connect, eventually, records, start_server, wait_event};
 use framescope::engine::tutorial_app::{binary_request, search_request};
 use framescope::engine::{
-    ClientMode, CloseReason, Command, ConnState, DecodeReason, Direction, Engine, Event, FrameBuilder, JournalLimits, Limits, RecordKind,
-    SendTarget, ServerMode, Side,
+    ClientMode, CloseReason, Command, ConnState, DecodeReason, Direction, Engine, Event,
+    FrameBuilder, JournalLimits, Limits, RecordKind, SendTarget, ServerMode, Side,
 };
 
 #[test]
@@ -23,32 +23,65 @@ fn frame_echo_returns_every_frame_byte_exact_to_100_clients_x_100_frames() {
     let ids: Vec<u32> = engine.pool().summaries().iter().map(|c| c.id).collect();
     for round in 0..100 {
         for &id in &ids {
-            let frame = FrameBuilder::binary("binary/x", format!("conn {id} frame {round}")).field("round", round).build().unwrap();
-            engine.command(Command::Send { target: SendTarget::One(id), bytes: frame });
+            let frame = FrameBuilder::binary("binary/x", format!("conn {id} frame {round}"))
+                .field("round", round)
+                .build()
+                .unwrap();
+            engine.command(Command::Send {
+                target: SendTarget::One(id),
+                bytes: frame,
+            });
         }
     }
-    assert!(eventually(|| engine.shared().stats.client.snapshot().frames_received == 10_000));
+    assert!(eventually(|| engine
+        .shared()
+        .stats
+        .client
+        .snapshot()
+        .frames_received
+        == 10_000));
     let all = records(&engine);
     for &id in &ids {
-        let sent: Vec<&Bytes> = all.iter().filter(|r| r.conn == id && r.direction == Direction::Sent).map(|r| &r.bytes).collect();
-        let echoed: Vec<&Bytes> = all.iter().filter(|r| r.conn == id && r.direction == Direction::Received).map(|r| &r.bytes).collect();
+        let sent: Vec<&Bytes> = all
+            .iter()
+            .filter(|r| r.conn == id && r.direction == Direction::Sent)
+            .map(|r| &r.bytes)
+            .collect();
+        let echoed: Vec<&Bytes> = all
+            .iter()
+            .filter(|r| r.conn == id && r.direction == Direction::Received)
+            .map(|r| &r.bytes)
+            .collect();
         assert_eq!(sent.len(), 100);
-        assert_eq!(sent, echoed, "connection {id}: echoes differ from what was sent");
+        assert_eq!(
+            sent, echoed,
+            "connection {id}: echoes differ from what was sent"
+        );
     }
     let server = engine.shared().stats.server.snapshot();
-    assert_eq!((server.frames_received, server.frames_sent, server.errors), (10_000, 10_000, 0));
+    assert_eq!(
+        (server.frames_received, server.frames_sent, server.errors),
+        (10_000, 10_000, 0)
+    );
     assert_eq!(engine.shared().stats.latency.summary().count, 10_000);
 }
 
 /// Sends one request to an app server over a plain socket; returns the reply and whether the server closed after it.
 fn ask_app(addr: std::net::SocketAddr, request: Bytes) -> (framescope::engine::Frame, bool) {
     let mut socket = TcpStream::connect(addr).unwrap();
-    socket.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     socket.write_all(&request).unwrap();
     let mut reply = Vec::new();
     socket.read_to_end(&mut reply).unwrap();
     let mut buf = bytes::BytesMut::from(&reply[..]);
-    let frame = tokio_util::codec::Decoder::decode(&mut framescope::engine::FrameCodec::new(1 << 20), &mut buf).unwrap().unwrap();
+    let frame = tokio_util::codec::Decoder::decode(
+        &mut framescope::engine::FrameCodec::new(1 << 20),
+        &mut buf,
+    )
+    .unwrap()
+    .unwrap();
     (frame, buf.is_empty())
 }
 
@@ -68,12 +101,28 @@ fn app_mode_answers_each_case_as_the_tutorial_does_and_closes() {
         let expected = format!("{{\"result\": \"{}\"}}", answer.replace('"', "\\\""));
         assert_eq!(std::str::from_utf8(&reply.content()).unwrap(), expected);
     }
-    let bad_action = FrameBuilder::json(&serde_json::json!({"action": "steal", "value": "x"})).build().unwrap();
+    let bad_action = FrameBuilder::json(&serde_json::json!({"action": "steal", "value": "x"}))
+        .build()
+        .unwrap();
     let (reply, _) = ask_app(addr, bad_action);
-    assert_eq!(&reply.content()[..], "{\"result\": \"Error: invalid action \\\"steal\\\".\"}".as_bytes());
-    let (reply, _) = ask_app(addr, binary_request(&b"\x00\x01binary-payload"[..]).build().unwrap());
-    assert_eq!(reply.content_type().as_deref(), Some("binary/custom-server-binary-type"));
-    assert_eq!(&reply.content()[..], b"First 10 bytes of request: \x00\x01binary-p");
+    assert_eq!(
+        &reply.content()[..],
+        "{\"result\": \"Error: invalid action \\\"steal\\\".\"}".as_bytes()
+    );
+    let (reply, _) = ask_app(
+        addr,
+        binary_request(&b"\x00\x01binary-payload"[..])
+            .build()
+            .unwrap(),
+    );
+    assert_eq!(
+        reply.content_type().as_deref(),
+        Some("binary/custom-server-binary-type")
+    );
+    assert_eq!(
+        &reply.content()[..],
+        b"First 10 bytes of request: \x00\x01binary-p"
+    );
     assert!(eventually(|| engine.server_status().open_connections == 0));
 }
 
@@ -82,8 +131,13 @@ fn the_client_pool_sees_the_app_server_close_as_a_normal_close() {
     let engine = Engine::new().unwrap();
     let addr = start_server(&engine, ServerMode::App);
     connect(&engine, addr, 3, ClientMode::Framed);
-    engine.command(Command::Send { target: SendTarget::All, bytes: search_request("ring").build().unwrap() });
-    assert!(eventually(|| engine.pool().summaries().iter().all(|c| c.state == ConnState::Closed(CloseReason::ClosedByPeer))));
+    engine.command(Command::Send {
+        target: SendTarget::All,
+        bytes: search_request("ring").build().unwrap(),
+    });
+    assert!(eventually(|| engine.pool().summaries().iter().all(|c| c
+        .state
+        == ConnState::Closed(CloseReason::ClosedByPeer))));
     assert_eq!(engine.shared().stats.client.snapshot().frames_received, 3);
     assert_eq!(engine.shared().stats.client.snapshot().errors, 0);
 }
@@ -93,11 +147,27 @@ fn raw_echo_returns_bytes_as_chunks() {
     let engine = Engine::new().unwrap();
     let addr = start_server(&engine, ServerMode::RawEcho);
     connect(&engine, addr, 2, ClientMode::Raw);
-    engine.command(Command::Send { target: SendTarget::All, bytes: Bytes::from_static(b"message 1 from client") });
-    assert!(eventually(|| engine.shared().stats.client.snapshot().bytes_received == 42));
-    let chunks: Vec<_> = records(&engine).into_iter().filter(|r| r.side == Side::Client && r.direction == Direction::Received).collect();
+    engine.command(Command::Send {
+        target: SendTarget::All,
+        bytes: Bytes::from_static(b"message 1 from client"),
+    });
+    assert!(eventually(|| engine
+        .shared()
+        .stats
+        .client
+        .snapshot()
+        .bytes_received
+        == 42));
+    let chunks: Vec<_> = records(&engine)
+        .into_iter()
+        .filter(|r| r.side == Side::Client && r.direction == Direction::Received)
+        .collect();
     assert!(chunks.iter().all(|r| r.kind == RecordKind::Chunk));
-    let echoed: Vec<u8> = chunks.iter().filter(|r| r.conn == chunks[0].conn).flat_map(|r| r.bytes.to_vec()).collect();
+    let echoed: Vec<u8> = chunks
+        .iter()
+        .filter(|r| r.conn == chunks[0].conn)
+        .flat_map(|r| r.bytes.to_vec())
+        .collect();
     assert_eq!(echoed, b"message 1 from client");
 }
 
@@ -108,8 +178,14 @@ fn stop_closes_connections_and_frees_the_port_at_once() {
     connect(&engine, addr, 5, ClientMode::Framed);
     assert!(eventually(|| engine.server_status().open_connections == 5));
     engine.command(Command::StopServer);
-    wait_event(&engine, |event| matches!(event, Event::ServerStopped).then_some(()));
-    assert!(eventually(|| engine.pool().summaries().iter().all(|c| matches!(c.state, ConnState::Closed(_)))));
+    wait_event(&engine, |event| {
+        matches!(event, Event::ServerStopped).then_some(())
+    });
+    assert!(eventually(|| engine
+        .pool()
+        .summaries()
+        .iter()
+        .all(|c| matches!(c.state, ConnState::Closed(_)))));
     TcpListener::bind(addr).expect("the port is free again right after stop");
 }
 
@@ -117,35 +193,61 @@ fn stop_closes_connections_and_frees_the_port_at_once() {
 fn a_second_server_on_a_used_port_fails_with_a_clear_error() {
     let holder = TcpListener::bind("127.0.0.1:0").unwrap();
     let engine = Engine::new().unwrap();
-    engine.command(Command::StartServer { addr: holder.local_addr().unwrap(), mode: ServerMode::FrameEcho });
+    engine.command(Command::StartServer {
+        addr: holder.local_addr().unwrap(),
+        mode: ServerMode::FrameEcho,
+    });
     let error = wait_event(&engine, |event| match event {
         Event::ServerFailed(error) => Some(error),
         _ => None,
     });
-    assert!(error.contains("cannot listen on") && error.to_lowercase().contains("in use"), "{error}");
+    assert!(
+        error.contains("cannot listen on") && error.to_lowercase().contains("in use"),
+        "{error}"
+    );
 }
 
 #[test]
 fn connecting_where_nothing_listens_is_refused() {
-    let free = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let free = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     let engine = Engine::new().unwrap();
     let report = connect(&engine, free, 2, ClientMode::Framed);
     assert_eq!((report.opened, report.failed), (0, 2));
-    assert!(engine.pool().summaries().iter().all(|c| c.state == ConnState::Closed(CloseReason::Refused)));
+    assert!(
+        engine
+            .pool()
+            .summaries()
+            .iter()
+            .all(|c| c.state == ConnState::Closed(CloseReason::Refused))
+    );
 }
 
 #[test]
 fn a_frame_that_stalls_past_the_read_timeout_closes_with_an_error() {
-    let limits = Limits { read_timeout: Duration::from_millis(300), ..Limits::default() };
+    let limits = Limits {
+        read_timeout: Duration::from_millis(300),
+        ..Limits::default()
+    };
     let engine = Engine::with_config(limits, JournalLimits::default()).unwrap();
     let addr = start_server(&engine, ServerMode::FrameEcho);
     let mut socket = TcpStream::connect(addr).unwrap();
     let frame = FrameBuilder::new().content("abc").build().unwrap();
     socket.write_all(&frame[..5]).unwrap();
-    socket.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
     let mut rest = Vec::new();
     let _ = socket.read_to_end(&mut rest);
     assert!(rest.is_empty(), "nothing is echoed of a stalled frame");
-    let error = records(&engine).into_iter().find_map(|r| r.error).expect("the stall is recorded");
-    assert!(matches!(error.reason, DecodeReason::Timeout { received: 5, .. }), "{error}");
+    let error = records(&engine)
+        .into_iter()
+        .find_map(|r| r.error)
+        .expect("the stall is recorded");
+    assert!(
+        matches!(error.reason, DecodeReason::Timeout { received: 5, .. }),
+        "{error}"
+    );
 }

@@ -239,14 +239,26 @@ struct RequiredKeys<'a> {
     byteorder: Option<&'a RawValue>,
     #[serde(borrow, default, deserialize_with = "present", rename = "content-type")]
     content_type: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "present", rename = "content-encoding")]
+    #[serde(
+        borrow,
+        default,
+        deserialize_with = "present",
+        rename = "content-encoding"
+    )]
     content_encoding: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "present", rename = "content-length")]
+    #[serde(
+        borrow,
+        default,
+        deserialize_with = "present",
+        rename = "content-length"
+    )]
     content_length: Option<&'a RawValue>,
 }
 
 /// A key that is present, even as `null` (plain `Option` would read null as absent).
-fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<&'de RawValue>, D::Error> {
+fn present<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<&'de RawValue>, D::Error> {
     <&RawValue>::deserialize(deserializer).map(Some)
 }
 
@@ -258,7 +270,11 @@ pub fn validate_header(text: &str, max_content_length: u64) -> Result<usize, Dec
     }
     let keys: RequiredKeys = match serde_json::from_str(text) {
         Ok(keys) => keys,
-        Err(error) => return Err(DecodeReason::NotJson { detail: error.to_string() }),
+        Err(error) => {
+            return Err(DecodeReason::NotJson {
+                detail: error.to_string(),
+            });
+        }
     };
     require_string("byteorder", keys.byteorder)?;
     require_string("content-type", keys.content_type)?;
@@ -284,8 +300,12 @@ pub fn validate_header(text: &str, max_content_length: u64) -> Result<usize, Dec
 
 fn describe_non_object(text: &str) -> DecodeReason {
     match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(value) => DecodeReason::NotObject { found: json_kind(&value).to_owned() },
-        Err(error) => DecodeReason::NotJson { detail: error.to_string() },
+        Ok(value) => DecodeReason::NotObject {
+            found: json_kind(&value).to_owned(),
+        },
+        Err(error) => DecodeReason::NotJson {
+            detail: error.to_string(),
+        },
     }
 }
 

@@ -66,10 +66,7 @@ impl FrameReader {
 
     /// Reads until a whole frame is buffered; `Ok(None)` on a clean close.
     /// Cancel-safe: dropping the future loses no bytes.
-    pub async fn next<R: AsyncRead + Unpin>(
-        &mut self,
-        socket: &mut R,
-    ) -> ReadResult {
+    pub async fn next<R: AsyncRead + Unpin>(&mut self, socket: &mut R) -> ReadResult {
         loop {
             if let Some(frame) = self.buffered()? {
                 return Ok(Some(frame));

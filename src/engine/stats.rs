@@ -111,8 +111,8 @@ pub struct Latency {
 
 impl Default for Latency {
     fn default() -> Self {
-        let histogram =
-            Histogram::new_with_bounds(1, MAX_LATENCY_US, 3).expect("constant histogram bounds are valid");
+        let histogram = Histogram::new_with_bounds(1, MAX_LATENCY_US, 3)
+            .expect("constant histogram bounds are valid");
         Self {
             histogram: Mutex::new(histogram),
         }

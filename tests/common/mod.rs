@@ -6,7 +6,9 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use framescope::engine::{ClientMode, Command, ConnectReport, Engine, Event, RecordView, ServerMode};
+use framescope::engine::{
+    ClientMode, Command, ConnectReport, Engine, Event, RecordView, ServerMode,
+};
 
 /// Longest any wait in the tests may take.
 pub const WAIT: Duration = Duration::from_secs(20);
@@ -36,7 +38,10 @@ pub fn wait_event<T>(engine: &Engine, mut pick: impl FnMut(Event) -> Option<T>) 
 
 /// Starts the embedded server on a free loopback port.
 pub fn start_server(engine: &Engine, mode: ServerMode) -> SocketAddr {
-    engine.command(Command::StartServer { addr: "127.0.0.1:0".parse().unwrap(), mode });
+    engine.command(Command::StartServer {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        mode,
+    });
     wait_event(engine, |event| match event {
         Event::ServerStarted { addr, .. } => Some(addr),
         Event::ServerFailed(error) => panic!("server failed: {error}"),
@@ -45,8 +50,17 @@ pub fn start_server(engine: &Engine, mode: ServerMode) -> SocketAddr {
 }
 
 /// Opens `count` client connections and waits for the report.
-pub fn connect(engine: &Engine, target: SocketAddr, count: usize, mode: ClientMode) -> ConnectReport {
-    engine.command(Command::Connect { target, count, mode });
+pub fn connect(
+    engine: &Engine,
+    target: SocketAddr,
+    count: usize,
+    mode: ClientMode,
+) -> ConnectReport {
+    engine.command(Command::Connect {
+        target,
+        count,
+        mode,
+    });
     wait_event(engine, |event| match event {
         Event::Connected { report, .. } => Some(report),
         Event::ConnectFailed(error) => panic!("connect failed: {error}"),
@@ -57,5 +71,7 @@ pub fn connect(engine: &Engine, target: SocketAddr, count: usize, mode: ClientMo
 /// Every record the journal holds.
 pub fn records(engine: &Engine) -> Vec<RecordView> {
     let journal = engine.shared().journal();
-    (journal.first_seq()..journal.next_seq()).filter_map(|seq| journal.view(seq)).collect()
+    (journal.first_seq()..journal.next_seq())
+        .filter_map(|seq| journal.view(seq))
+        .collect()
 }
