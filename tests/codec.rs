@@ -81,6 +81,43 @@ proptest! {
 }
 
 #[test]
+fn a_raised_limit_never_reserves_what_a_header_announces() {
+    let header = r#"{"byteorder": "little", "content-type": "a", "content-encoding": "b", "content-length": 1099511627776}"#;
+    let mut buf = BytesMut::from(&header_frame(header)[..]);
+    let mut codec = FrameCodec::new(u64::MAX);
+    assert!(
+        codec.decode(&mut buf).unwrap().is_none(),
+        "waits for the content"
+    );
+    assert!(
+        buf.capacity() < 1 << 20,
+        "{} bytes reserved for a terabyte announced",
+        buf.capacity()
+    );
+    let error = codec.decode_eof(&mut buf).unwrap_err();
+    assert_eq!(
+        error.reason,
+        DecodeReason::Truncated {
+            part: FramePart::Content,
+            received: 0,
+            expected: 1 << 40
+        }
+    );
+}
+
+#[test]
+fn a_length_no_frame_could_hold_is_over_any_limit() {
+    let header = r#"{"byteorder": "little", "content-type": "a", "content-encoding": "b", "content-length": 18446744073709551615}"#;
+    let mut buf = BytesMut::from(&header_frame(header)[..]);
+    let error = FrameCodec::new(u64::MAX).decode(&mut buf).unwrap_err();
+    assert_eq!(error.part, FramePart::Header);
+    assert!(
+        matches!(error.reason, DecodeReason::ContentTooLong { length: u64::MAX, limit } if limit < u64::MAX - 65_536),
+        "{error}"
+    );
+}
+
+#[test]
 fn many_frames_in_one_read_and_escaped_or_raw_unicode() {
     let raw = FrameBuilder::new()
         .field("name", "héllo 🐰")

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use tokio_util::codec::{Decoder, Encoder};
 
-use super::frame::{Frame, PROTO_HEADER_LEN};
+use super::frame::{Frame, MAX_HEADER_LEN, PROTO_HEADER_LEN};
 
 /// The three parts of a frame, for error reports and highlighting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -123,6 +123,19 @@ pub struct DecodeError {
     pub reason: DecodeReason,
 }
 
+/// The most the decoder reserves ahead of the bytes that have arrived. A
+/// frame's buffer grows with what its peer really sends, never with what its
+/// header announces: a peer announcing a terabyte under a raised limit must
+/// not make the process ask for a terabyte (the allocation fails and aborts
+/// the whole process, every connection with it).
+const MAX_RESERVE_AHEAD: usize = 64 * 1024;
+
+/// The largest content a frame in memory can have: with its proto-header
+/// and the longest header, the frame's length must still fit a `usize`.
+/// Without this bound a limit of `u64::MAX` let a `content-length` near it
+/// overflow the frame's length.
+const MAX_ADDRESSABLE_CONTENT: u64 = (usize::MAX - PROTO_HEADER_LEN - MAX_HEADER_LEN) as u64;
+
 /// Where the decoder is within the current frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -147,10 +160,11 @@ pub struct FrameCodec {
 }
 
 impl FrameCodec {
-    /// A codec that rejects content longer than `max_content_length`.
+    /// A codec that rejects content longer than `max_content_length`, or
+    /// than any frame in memory could hold, whichever is less.
     pub fn new(max_content_length: u64) -> Self {
         Self {
-            max_content_length,
+            max_content_length: max_content_length.min(MAX_ADDRESSABLE_CONTENT),
             state: State::ProtoHeader,
             stream_offset: 0,
         }
@@ -384,7 +398,7 @@ impl Decoder for FrameCodec {
                 } => {
                     let total = PROTO_HEADER_LEN + header_len + content_len;
                     if buf.len() < total {
-                        buf.reserve(total - buf.len());
+                        buf.reserve((total - buf.len()).min(MAX_RESERVE_AHEAD));
                         return Ok(None);
                     }
                     let raw = buf.split_to(total).freeze();
