@@ -281,11 +281,11 @@ async fn frame_echo(stream: TcpStream, limits: &Limits, recorder: &Recorder) -> 
     let mut reader = FrameReader::new(limits.max_content_length, limits.read_timeout);
     loop {
         let mut next = reader.next(&mut read_half).await;
-        loop {
+        let ended = loop {
             let frame = match next {
                 Ok(Some(frame)) => frame,
-                Ok(None) => return CloseReason::ClosedByPeer,
-                Err(failure) => return recorder.failure(*failure),
+                Ok(None) => break Some(CloseReason::ClosedByPeer),
+                Err(failure) => break Some(recorder.failure(*failure)),
             };
             recorder.frame(Direction::Received, &frame);
             if let Err(error) = writer.write_all(frame.raw()).await {
@@ -294,11 +294,16 @@ async fn frame_echo(stream: TcpStream, limits: &Limits, recorder: &Recorder) -> 
             recorder.frame(Direction::Sent, &frame);
             next = reader.buffered();
             if matches!(next, Ok(None)) {
-                break;
+                break None;
             }
-        }
-        if let Err(error) = writer.flush().await {
-            return CloseReason::from_io(&error);
+        };
+        // Flush before leaving too: good frames that arrived in the same read
+        // as a bad one were recorded as echoed and must really be sent.
+        let flushed = writer.flush().await;
+        match (ended, flushed) {
+            (Some(reason), _) => return reason,
+            (None, Err(error)) => return CloseReason::from_io(&error),
+            (None, Ok(())) => {}
         }
     }
 }
