@@ -109,6 +109,13 @@ pub enum DecodeReason {
         /// The operating system's description.
         detail: String,
     },
+    /// The server turned the connection away before reading a byte: as many
+    /// connections as its cap allows were open.
+    #[error("connection refused: {limit} connections were open, the server's cap")]
+    OverConnectionCap {
+        /// The cap.
+        limit: usize,
+    },
 }
 
 /// A rejected frame: where it began, which part failed, and why.

@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::client::CloseReason;
+use super::codec::{DecodeError, DecodeReason, FramePart};
 use super::journal::{Direction, RecordKind, Side};
 use super::limits::Limits;
 use super::reader::FrameReader;
@@ -211,8 +212,7 @@ async fn accept_loop(listener: TcpListener, context: ConnectionContext, tracker:
                 backoff = Duration::from_millis(10);
                 if context.counters.open.load(Relaxed) >= context.limits.max_connections {
                     context.counters.refused_at_cap.fetch_add(1, Relaxed);
-                    context.shared.stats.server.count_error();
-                    drop(stream);
+                    refuse(stream, peer, &context);
                     continue;
                 }
                 context.counters.open.fetch_add(1, Relaxed);
@@ -229,6 +229,26 @@ async fn accept_loop(listener: TcpListener, context: ConnectionContext, tracker:
             }
         }
     }
+}
+
+/// Turns a connection away at the cap. It is closed at once, so the peer
+/// sees an orderly close rather than a connection that hangs, and recorded
+/// as an error on a connection id of its own: the journal (and a saved log)
+/// then says who was refused and when, not only a counter. The error counts
+/// in the server's error counter, as the refusal always did.
+fn refuse(stream: TcpStream, peer: SocketAddr, context: &ConnectionContext) {
+    drop(stream);
+    let conn = context.shared.next_connection_id();
+    let counters = Arc::new(Counters::default());
+    let recorder = Recorder::new(context.shared.clone(), conn, Side::Server, peer, counters);
+    let error = DecodeError {
+        offset: 0,
+        part: FramePart::ProtoHeader,
+        reason: DecodeReason::OverConnectionCap {
+            limit: context.limits.max_connections,
+        },
+    };
+    recorder.error(error, &Bytes::new());
 }
 
 async fn run_connection(stream: TcpStream, peer: SocketAddr, context: ConnectionContext) {
