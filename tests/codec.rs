@@ -273,6 +273,33 @@ fn rejects_headers_that_are_not_objects() {
     }
 }
 
+/// Found by fuzzing: headers the validator skimmed past but `Frame::header`
+/// could not read, so the frame passed as valid with an empty header.
+#[test]
+fn rejects_headers_a_full_parse_cannot_read() {
+    let required =
+        r#""byteorder": "big", "content-type": "a", "content-encoding": "b", "content-length": 0"#;
+    let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    for extra in [
+        r#""name": "h\u00e9llo \ud83d""#.to_owned(),
+        r#""name": "\udc30""#.to_owned(),
+        r#""big": 1e400"#.to_owned(),
+        format!(r#""deep": {deep}"#),
+    ] {
+        let header = format!("{{{required}, {extra}}}");
+        let error = reject(header_frame(&header));
+        assert_eq!(error.part, FramePart::Header, "{header}");
+        assert!(
+            matches!(error.reason, DecodeReason::NotJson { .. }),
+            "{header}: {error}"
+        );
+    }
+    // A valid pair of surrogate escapes is still fine, and read back in full.
+    let header = format!(r#"{{{required}, "name": "\ud83d\udc30"}}"#);
+    let frame = decode_one(&header_frame(&header)).unwrap().unwrap();
+    assert_eq!(frame.header()["name"], "🐰");
+}
+
 #[test]
 fn rejects_each_missing_required_key() {
     for key in [

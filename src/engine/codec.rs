@@ -313,10 +313,74 @@ pub fn validate_header(text: &str, max_content_length: u64) -> Result<usize, Dec
             limit: max_content_length,
         });
     }
-    usize::try_from(length).map_err(|_| DecodeReason::ContentTooLong {
+    let length = usize::try_from(length).map_err(|_| DecodeReason::ContentTooLong {
         length,
         limit: max_content_length,
-    })
+    })?;
+    // The pass above skips the values it does not keep without decoding
+    // them, so it let through what `Frame::header` cannot read: a lone
+    // surrogate escape (`"\ud83d"`), a number out of range (`1e400`),
+    // nesting deeper than 128. Such a frame was echoed and logged as valid
+    // with an empty header. This second pass reads every value the way the
+    // full parse does, keeping nothing.
+    serde_json::from_str::<Readable>(text).map_err(|error| DecodeReason::NotJson {
+        detail: error.to_string(),
+    })?;
+    Ok(length)
+}
+
+/// A JSON value read to the end as a full parse reads it (escapes decoded,
+/// numbers in range, nesting bounded), and then forgotten.
+struct Readable;
+
+impl<'de> Deserialize<'de> for Readable {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ReadableVisitor)
+    }
+}
+
+struct ReadableVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ReadableVisitor {
+    type Value = Readable;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Readable, E> {
+        Ok(Readable)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Readable, E> {
+        Ok(Readable)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Readable, E> {
+        Ok(Readable)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Readable, E> {
+        Ok(Readable)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Readable, E> {
+        Ok(Readable)
+    }
+
+    fn visit_unit<E>(self) -> Result<Readable, E> {
+        Ok(Readable)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Readable, A::Error> {
+        while seq.next_element::<Readable>()?.is_some() {}
+        Ok(Readable)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Readable, A::Error> {
+        while map.next_entry::<Readable, Readable>()?.is_some() {}
+        Ok(Readable)
+    }
 }
 
 fn describe_non_object(text: &str) -> DecodeReason {
