@@ -131,7 +131,9 @@ fn same_reason(found: &DecodeReason, expected: &DecodeReason) -> bool {
         (DecodeReason::Io { detail }, DecodeReason::Io { .. }) => {
             detail.to_lowercase().contains("reset")
         }
-        // One byte every 100 ms against a 1 s timeout: about ten bytes.
+        // One byte every 100 ms against a 1 s timeout: about ten bytes
+        // (fewer when a busy machine overruns the sleeps; at least three, so
+        // the frame is inside its header).
         (
             DecodeReason::Timeout {
                 received,
@@ -141,7 +143,7 @@ fn same_reason(found: &DecodeReason, expected: &DecodeReason) -> bool {
                 timeout_ms: expected,
                 ..
             },
-        ) => (8..=13).contains(received) && timeout_ms == expected,
+        ) => (3..=13).contains(received) && timeout_ms == expected,
         _ => found == expected,
     }
 }
@@ -577,7 +579,7 @@ fn trickle_against(mode: ServerMode) {
     let started = Instant::now();
     let mut sent = 0;
     while server.errors_from(peer).is_empty() {
-        assert!(sent < 30, "the read timeout never fired");
+        assert!(sent < 60, "the read timeout never fired");
         if socket.write_all(&frame[sent..sent + 1]).is_err() {
             break;
         }
@@ -587,7 +589,7 @@ fn trickle_against(mode: ServerMode) {
     let error = server.error_from(peer);
     let took = started.elapsed();
     assert!(
-        (Duration::from_millis(900)..Duration::from_millis(2500)).contains(&took),
+        (Duration::from_millis(900)..Duration::from_secs(5)).contains(&took),
         "{took:?}"
     );
     assert_eq!(
@@ -599,7 +601,7 @@ fn trickle_against(mode: ServerMode) {
         matches!(
             error.reason,
             DecodeReason::Timeout {
-                received: 8..=13,
+                received: 3..=13,
                 timeout_ms: 1000
             }
         ),
