@@ -80,6 +80,139 @@ proptest! {
     }
 }
 
+/// What decoding a stream gave: the frames' bytes, then the error if any.
+type Outcome = (Vec<Bytes>, Option<DecodeError>);
+
+/// Decodes `bytes` under `limit`, fed in `splits` sized chunks (the rest at
+/// once when they run out), then at end of stream; stops at the first error.
+fn outcome(bytes: &[u8], splits: &[usize], limit: u64) -> Outcome {
+    let mut codec = FrameCodec::new(limit);
+    let mut buf = BytesMut::new();
+    let mut frames = Vec::new();
+    let mut at: usize = 0;
+    let mut sizes = splits.iter().copied().chain(std::iter::repeat(usize::MAX));
+    loop {
+        let end = at
+            .saturating_add(sizes.next().unwrap_or(usize::MAX).max(1))
+            .min(bytes.len());
+        buf.extend_from_slice(&bytes[at..end]);
+        at = end;
+        let eof = at == bytes.len();
+        loop {
+            let next = if eof {
+                codec.decode_eof(&mut buf)
+            } else {
+                codec.decode(&mut buf)
+            };
+            match next {
+                Ok(Some(frame)) => frames.push(frame.raw().clone()),
+                Ok(None) => break,
+                Err(error) => return (frames, Some(error)),
+            }
+        }
+        if eof {
+            return (frames, None);
+        }
+    }
+}
+
+/// What every outcome must satisfy, whatever the input.
+fn check_outcome(bytes: &[u8], (frames, error): &Outcome) -> Result<(), TestCaseError> {
+    let taken: Vec<u8> = frames.concat();
+    prop_assert_eq!(
+        &taken[..],
+        &bytes[..taken.len()],
+        "frames are the stream's bytes"
+    );
+    match error {
+        Some(error) => prop_assert_eq!(error.offset, taken.len() as u64),
+        None => prop_assert_eq!(taken.len(), bytes.len(), "a clean end decodes every byte"),
+    }
+    Ok(())
+}
+
+fn any_limit() -> impl Strategy<Value = u64> {
+    prop_oneof![Just(0u64), Just(100), Just(LIMIT), Just(u64::MAX)]
+}
+
+proptest! {
+    /// Arbitrary bytes at any split: no panic, the same outcome as decoding
+    /// them whole, frames that are exactly the stream's bytes, and an error at
+    /// the offset where its frame began.
+    #[test]
+    fn arbitrary_bytes_decode_the_same_at_any_split(
+        bytes in proptest::collection::vec(any::<u8>(), 0..600),
+        splits in proptest::collection::vec(1usize..64, 0..40),
+        limit in any_limit(),
+    ) {
+        let chunked = outcome(&bytes, &splits, limit);
+        check_outcome(&bytes, &chunked)?;
+        prop_assert_eq!(chunked, outcome(&bytes, &[], limit));
+    }
+
+    /// Valid frames with a few bytes overwritten and the stream cut anywhere:
+    /// these reach the header and content checks far more often than random
+    /// bytes do.
+    #[test]
+    fn corrupted_and_cut_frames_decode_the_same_at_any_split(
+        contents in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..100), 1..4),
+        changes in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..4),
+        cut in any::<prop::sample::Index>(),
+        splits in proptest::collection::vec(1usize..32, 0..20),
+        limit in any_limit(),
+    ) {
+        let mut bytes: Vec<u8> = contents
+            .iter()
+            .flat_map(|content| FrameBuilder::binary("binary/x", content.clone()).build().unwrap())
+            .collect();
+        for (at, byte) in &changes {
+            let at = at.index(bytes.len());
+            bytes[at] = *byte;
+        }
+        bytes.truncate(cut.index(bytes.len() + 1));
+        let chunked = outcome(&bytes, &splits, limit);
+        check_outcome(&bytes, &chunked)?;
+        prop_assert_eq!(chunked, outcome(&bytes, &[], limit));
+    }
+}
+
+#[test]
+fn a_raised_limit_never_reserves_what_a_header_announces() {
+    let header = r#"{"byteorder": "little", "content-type": "a", "content-encoding": "b", "content-length": 1099511627776}"#;
+    let mut buf = BytesMut::from(&header_frame(header)[..]);
+    let mut codec = FrameCodec::new(u64::MAX);
+    assert!(
+        codec.decode(&mut buf).unwrap().is_none(),
+        "waits for the content"
+    );
+    assert!(
+        buf.capacity() < 1 << 20,
+        "{} bytes reserved for a terabyte announced",
+        buf.capacity()
+    );
+    let error = codec.decode_eof(&mut buf).unwrap_err();
+    assert_eq!(
+        error.reason,
+        DecodeReason::Truncated {
+            part: FramePart::Content,
+            received: 0,
+            expected: 1 << 40
+        }
+    );
+}
+
+#[test]
+fn a_length_no_frame_could_hold_is_over_any_limit() {
+    let header = r#"{"byteorder": "little", "content-type": "a", "content-encoding": "b", "content-length": 18446744073709551615}"#;
+    let mut buf = BytesMut::from(&header_frame(header)[..]);
+    let error = FrameCodec::new(u64::MAX).decode(&mut buf).unwrap_err();
+    assert_eq!(error.part, FramePart::Header);
+    assert!(
+        matches!(error.reason, DecodeReason::ContentTooLong { length: u64::MAX, limit } if limit < u64::MAX - 65_536),
+        "{error}"
+    );
+}
+
 #[test]
 fn many_frames_in_one_read_and_escaped_or_raw_unicode() {
     let raw = FrameBuilder::new()
@@ -138,6 +271,33 @@ fn rejects_headers_that_are_not_objects() {
             "{text}"
         );
     }
+}
+
+/// Found by fuzzing: headers the validator skimmed past but `Frame::header`
+/// could not read, so the frame passed as valid with an empty header.
+#[test]
+fn rejects_headers_a_full_parse_cannot_read() {
+    let required =
+        r#""byteorder": "big", "content-type": "a", "content-encoding": "b", "content-length": 0"#;
+    let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    for extra in [
+        r#""name": "h\u00e9llo \ud83d""#.to_owned(),
+        r#""name": "\udc30""#.to_owned(),
+        r#""big": 1e400"#.to_owned(),
+        format!(r#""deep": {deep}"#),
+    ] {
+        let header = format!("{{{required}, {extra}}}");
+        let error = reject(header_frame(&header));
+        assert_eq!(error.part, FramePart::Header, "{header}");
+        assert!(
+            matches!(error.reason, DecodeReason::NotJson { .. }),
+            "{header}: {error}"
+        );
+    }
+    // A valid pair of surrogate escapes is still fine, and read back in full.
+    let header = format!(r#"{{{required}, "name": "\ud83d\udc30"}}"#);
+    let frame = decode_one(&header_frame(&header)).unwrap().unwrap();
+    assert_eq!(frame.header()["name"], "🐰");
 }
 
 #[test]

@@ -157,3 +157,193 @@ fn loading_reports_bad_lines_and_keeps_the_good_ones() {
     let bad: Vec<usize> = loaded.bad_lines.iter().map(|b| b.line).collect();
     assert_eq!(bad, [2, 5]);
 }
+
+/// A journal of `count` frames, each a few hundred bytes.
+fn big_journal(count: usize, tag: &str) -> Journal {
+    let mut journal = Journal::default();
+    for i in 0..count {
+        let frame = FrameBuilder::binary("binary/x", format!("{tag} {i} {}", "x".repeat(200)))
+            .build()
+            .unwrap();
+        journal.append(Entry {
+            conn: 1,
+            side: Side::Server,
+            direction: Direction::Received,
+            kind: RecordKind::Frame,
+            bytes: &frame,
+            error: None,
+        });
+    }
+    journal
+}
+
+#[test]
+fn saving_over_a_log_never_shows_a_reader_a_half_written_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log.jsonl");
+    save(
+        &big_journal(1_000, "old").snapshot(),
+        &path,
+        LogFormat::JsonLines,
+        |_, _| {},
+    )
+    .unwrap();
+    let old = std::fs::read(&path).unwrap();
+    let new_journal = big_journal(20_000, "new").snapshot();
+
+    // A reader opens the file over and over while a much larger log is
+    // saved over it: every read is the old log, or the new one whole.
+    let whole_new = |contents: &[u8]| {
+        contents.ends_with(b"\n") && contents.iter().filter(|&&b| b == b'\n').count() == 20_000
+    };
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let (reads, saw_new) = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            let (mut reads, mut saw_new) = (0, false);
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let contents = std::fs::read(&path).unwrap();
+                let is_new = whole_new(&contents);
+                assert!(
+                    contents == old || is_new,
+                    "a reader saw {} bytes: neither the old log nor the whole new one",
+                    contents.len()
+                );
+                reads += 1;
+                saw_new |= is_new;
+            }
+            (reads, saw_new)
+        });
+        save(&new_journal, &path, LogFormat::JsonLines, |_, _| {}).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        reader.join().unwrap()
+    });
+    assert!(reads > 1 && saw_new, "{reads} reads");
+    assert!(whole_new(&std::fs::read(&path).unwrap()));
+}
+
+#[test]
+fn a_save_that_fails_at_the_last_step_leaves_nothing_behind() {
+    let mut journal = sample_journal();
+    let dir = tempfile::tempdir().unwrap();
+    // The target is a directory: everything is written, then the rename fails.
+    let target = dir.path().join("taken");
+    std::fs::create_dir(&target).unwrap();
+    let error = save(
+        &journal.snapshot(),
+        &target,
+        LogFormat::JsonLines,
+        |_, _| {},
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("taken"), "{error}");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["taken"], "the temporary file is removed");
+    assert_eq!(journal.len(), 5, "the journal is intact");
+}
+
+#[test]
+fn unwritable_paths_are_clear_errors_and_the_journal_stays_intact() {
+    let mut journal = sample_journal();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "not a directory").unwrap();
+    for path in [
+        file.join("log.jsonl"),
+        std::path::PathBuf::from("/proc/framescope-log.jsonl"),
+    ] {
+        let error = save(&journal.snapshot(), &path, LogFormat::Text, |_, _| {}).unwrap_err();
+        let shown = error.to_string();
+        assert!(shown.starts_with(&path.display().to_string()), "{shown}");
+        assert!(
+            shown.len() > path.display().to_string().len() + 2,
+            "the reason follows: {shown}"
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a directory");
+    assert_eq!(journal.len(), 5, "the journal is intact");
+    assert_eq!(journal.view(4).unwrap().kind, RecordKind::Error);
+}
+
+#[test]
+fn loading_reports_every_kind_of_bad_line_by_number_and_keeps_the_good_records() {
+    let mut journal = sample_journal();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log.jsonl");
+    save(&journal.snapshot(), &path, LogFormat::JsonLines, |_, _| {}).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[1].contains("content_base64"), "{}", lines[1]);
+    let mut file = Vec::new();
+    for line in [
+        lines[0].as_bytes(), // 1: good
+        b"",                 // 2: blank, skipped
+        b"{\"seq\": 1}",     // 3: not a record
+        lines[1].as_bytes(), // 4: good
+        lines[2]
+            .replace("\"kind\":\"frame\"", "\"kind\":\"banana\"")
+            .as_bytes(), // 5: unknown kind
+        lines[3]
+            .replace("\"content_base64\":\"", "\"content_base64\":\"!")
+            .as_bytes(), // 6: bad base64
+        b"\xff\xfe\x00 not even text", // 7: not UTF-8
+        lines[4].as_bytes(), // 8: good (an error record)
+        &lines[0].as_bytes()[..lines[0].len() / 2], // 9: cut off, no newline
+    ] {
+        file.extend_from_slice(line);
+        file.push(b'\n');
+    }
+    file.pop();
+    std::fs::write(&path, &file).unwrap();
+
+    let loaded = load(&path).unwrap();
+    let bad: Vec<usize> = loaded.bad_lines.iter().map(|b| b.line).collect();
+    assert_eq!(bad, [3, 5, 6, 7, 9]);
+    assert!(loaded.bad_lines.iter().all(|b| !b.reason.is_empty()));
+    assert!(
+        loaded.bad_lines[2].reason.contains("content_base64"),
+        "{:?}",
+        loaded.bad_lines[2]
+    );
+    assert_eq!(loaded.journal.len(), 3);
+    for (loaded_seq, original_seq) in [(0, 0), (1, 1), (2, 4)] {
+        let (read, original) = (
+            loaded.journal.view(loaded_seq).unwrap(),
+            journal.view(original_seq).unwrap(),
+        );
+        assert_eq!(
+            (
+                read.time_us,
+                read.conn,
+                read.peer,
+                read.side,
+                read.direction,
+                read.kind
+            ),
+            (
+                original.time_us,
+                original.conn,
+                original.peer,
+                original.side,
+                original.direction,
+                original.kind
+            )
+        );
+        assert_eq!((read.bytes, read.error), (original.bytes, original.error));
+    }
+}
+
+#[test]
+fn loading_a_missing_or_empty_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.jsonl");
+    let error = load(&missing).unwrap_err();
+    assert!(error.to_string().contains("missing.jsonl"), "{error}");
+    let empty = dir.path().join("empty.jsonl");
+    std::fs::write(&empty, "").unwrap();
+    let loaded = load(&empty).unwrap();
+    assert!(loaded.journal.is_empty() && loaded.bad_lines.is_empty());
+}

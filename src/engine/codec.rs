@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use tokio_util::codec::{Decoder, Encoder};
 
-use super::frame::{Frame, PROTO_HEADER_LEN};
+use super::frame::{Frame, MAX_HEADER_LEN, PROTO_HEADER_LEN};
 
 /// The three parts of a frame, for error reports and highlighting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -109,6 +109,13 @@ pub enum DecodeReason {
         /// The operating system's description.
         detail: String,
     },
+    /// The server turned the connection away before reading a byte: as many
+    /// connections as its cap allows were open.
+    #[error("connection refused: {limit} connections were open, the server's cap")]
+    OverConnectionCap {
+        /// The cap.
+        limit: usize,
+    },
 }
 
 /// A rejected frame: where it began, which part failed, and why.
@@ -122,6 +129,19 @@ pub struct DecodeError {
     /// The reason.
     pub reason: DecodeReason,
 }
+
+/// The most the decoder reserves ahead of the bytes that have arrived. A
+/// frame's buffer grows with what its peer really sends, never with what its
+/// header announces: a peer announcing a terabyte under a raised limit must
+/// not make the process ask for a terabyte (the allocation fails and aborts
+/// the whole process, every connection with it).
+const MAX_RESERVE_AHEAD: usize = 64 * 1024;
+
+/// The largest content a frame in memory can have: with its proto-header
+/// and the longest header, the frame's length must still fit a `usize`.
+/// Without this bound a limit of `u64::MAX` let a `content-length` near it
+/// overflow the frame's length.
+const MAX_ADDRESSABLE_CONTENT: u64 = (usize::MAX - PROTO_HEADER_LEN - MAX_HEADER_LEN) as u64;
 
 /// Where the decoder is within the current frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,10 +167,11 @@ pub struct FrameCodec {
 }
 
 impl FrameCodec {
-    /// A codec that rejects content longer than `max_content_length`.
+    /// A codec that rejects content longer than `max_content_length`, or
+    /// than any frame in memory could hold, whichever is less.
     pub fn new(max_content_length: u64) -> Self {
         Self {
-            max_content_length,
+            max_content_length: max_content_length.min(MAX_ADDRESSABLE_CONTENT),
             state: State::ProtoHeader,
             stream_offset: 0,
         }
@@ -292,10 +313,74 @@ pub fn validate_header(text: &str, max_content_length: u64) -> Result<usize, Dec
             limit: max_content_length,
         });
     }
-    usize::try_from(length).map_err(|_| DecodeReason::ContentTooLong {
+    let length = usize::try_from(length).map_err(|_| DecodeReason::ContentTooLong {
         length,
         limit: max_content_length,
-    })
+    })?;
+    // The pass above skips the values it does not keep without decoding
+    // them, so it let through what `Frame::header` cannot read: a lone
+    // surrogate escape (`"\ud83d"`), a number out of range (`1e400`),
+    // nesting deeper than 128. Such a frame was echoed and logged as valid
+    // with an empty header. This second pass reads every value the way the
+    // full parse does, keeping nothing.
+    serde_json::from_str::<Readable>(text).map_err(|error| DecodeReason::NotJson {
+        detail: error.to_string(),
+    })?;
+    Ok(length)
+}
+
+/// A JSON value read to the end as a full parse reads it (escapes decoded,
+/// numbers in range, nesting bounded), and then forgotten.
+struct Readable;
+
+impl<'de> Deserialize<'de> for Readable {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ReadableVisitor)
+    }
+}
+
+struct ReadableVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ReadableVisitor {
+    type Value = Readable;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Readable, E> {
+        Ok(Readable)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Readable, E> {
+        Ok(Readable)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Readable, E> {
+        Ok(Readable)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Readable, E> {
+        Ok(Readable)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Readable, E> {
+        Ok(Readable)
+    }
+
+    fn visit_unit<E>(self) -> Result<Readable, E> {
+        Ok(Readable)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Readable, A::Error> {
+        while seq.next_element::<Readable>()?.is_some() {}
+        Ok(Readable)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Readable, A::Error> {
+        while map.next_entry::<Readable, Readable>()?.is_some() {}
+        Ok(Readable)
+    }
 }
 
 fn describe_non_object(text: &str) -> DecodeReason {
@@ -384,7 +469,7 @@ impl Decoder for FrameCodec {
                 } => {
                     let total = PROTO_HEADER_LEN + header_len + content_len;
                     if buf.len() < total {
-                        buf.reserve(total - buf.len());
+                        buf.reserve((total - buf.len()).min(MAX_RESERVE_AHEAD));
                         return Ok(None);
                     }
                     let raw = buf.split_to(total).freeze();

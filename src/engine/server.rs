@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::client::CloseReason;
+use super::codec::{DecodeError, DecodeReason, FramePart};
 use super::journal::{Direction, RecordKind, Side};
 use super::limits::Limits;
 use super::reader::FrameReader;
@@ -211,8 +212,7 @@ async fn accept_loop(listener: TcpListener, context: ConnectionContext, tracker:
                 backoff = Duration::from_millis(10);
                 if context.counters.open.load(Relaxed) >= context.limits.max_connections {
                     context.counters.refused_at_cap.fetch_add(1, Relaxed);
-                    context.shared.stats.server.count_error();
-                    drop(stream);
+                    refuse(stream, peer, &context);
                     continue;
                 }
                 context.counters.open.fetch_add(1, Relaxed);
@@ -229,6 +229,26 @@ async fn accept_loop(listener: TcpListener, context: ConnectionContext, tracker:
             }
         }
     }
+}
+
+/// Turns a connection away at the cap. It is closed at once, so the peer
+/// sees an orderly close rather than a connection that hangs, and recorded
+/// as an error on a connection id of its own: the journal (and a saved log)
+/// then says who was refused and when, not only a counter. The error counts
+/// in the server's error counter, as the refusal always did.
+fn refuse(stream: TcpStream, peer: SocketAddr, context: &ConnectionContext) {
+    drop(stream);
+    let conn = context.shared.next_connection_id();
+    let counters = Arc::new(Counters::default());
+    let recorder = Recorder::new(context.shared.clone(), conn, Side::Server, peer, counters);
+    let error = DecodeError {
+        offset: 0,
+        part: FramePart::ProtoHeader,
+        reason: DecodeReason::OverConnectionCap {
+            limit: context.limits.max_connections,
+        },
+    };
+    recorder.error(error, &Bytes::new());
 }
 
 async fn run_connection(stream: TcpStream, peer: SocketAddr, context: ConnectionContext) {
@@ -281,11 +301,11 @@ async fn frame_echo(stream: TcpStream, limits: &Limits, recorder: &Recorder) -> 
     let mut reader = FrameReader::new(limits.max_content_length, limits.read_timeout);
     loop {
         let mut next = reader.next(&mut read_half).await;
-        loop {
+        let ended = loop {
             let frame = match next {
                 Ok(Some(frame)) => frame,
-                Ok(None) => return CloseReason::ClosedByPeer,
-                Err(failure) => return recorder.failure(*failure),
+                Ok(None) => break Some(CloseReason::ClosedByPeer),
+                Err(failure) => break Some(recorder.failure(*failure)),
             };
             recorder.frame(Direction::Received, &frame);
             if let Err(error) = writer.write_all(frame.raw()).await {
@@ -294,11 +314,16 @@ async fn frame_echo(stream: TcpStream, limits: &Limits, recorder: &Recorder) -> 
             recorder.frame(Direction::Sent, &frame);
             next = reader.buffered();
             if matches!(next, Ok(None)) {
-                break;
+                break None;
             }
-        }
-        if let Err(error) = writer.flush().await {
-            return CloseReason::from_io(&error);
+        };
+        // Flush before leaving too: good frames that arrived in the same read
+        // as a bad one were recorded as echoed and must really be sent.
+        let flushed = writer.flush().await;
+        match (ended, flushed) {
+            (Some(reason), _) => return reason,
+            (None, Err(error)) => return CloseReason::from_io(&error),
+            (None, Ok(())) => {}
         }
     }
 }
