@@ -19,7 +19,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use common::{WAIT, connect, eventually, records, start_server, wait_event};
+use common::{WAIT, connect, eventually, frames_echoed, records, start_server, wait_event};
 use framescope::engine::tutorial_app::search_request;
 use framescope::engine::{
     ClientMode, CloseReason, Command, ConnState, ConnectionEvent, ContentLength, DecodeError,
@@ -1176,13 +1176,7 @@ fn the_client_pool_refuses_connections_over_its_cap_cleanly() {
         target: SendTarget::All,
         bytes: good_frame(),
     });
-    assert!(eventually(|| engine
-        .shared()
-        .stats
-        .client
-        .snapshot()
-        .frames_received
-        == 3));
+    assert!(eventually(|| frames_echoed(&engine) == 3));
     assert_no_engine_panic();
 }
 

@@ -6,7 +6,7 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::process::{Command as Process, Stdio};
 
-use common::{connect, eventually, records, start_server};
+use common::{connect, eventually, frames_echoed, records, start_server};
 use framescope::engine::tutorial_app::{binary_request, search_request};
 use framescope::engine::{
     ClientMode, CloseReason, Command, ConnState, Direction, Engine, SendTarget, ServerMode,
@@ -90,13 +90,7 @@ fn the_client_pool_talks_to_the_tutorial_server() {
         target: SendTarget::All,
         bytes: binary_request(&b"\x01\x02\x03 raw"[..]).build().unwrap(),
     });
-    assert!(eventually(|| engine
-        .shared()
-        .stats
-        .client
-        .snapshot()
-        .frames_received
-        == 2));
+    assert!(eventually(|| frames_echoed(&engine) == 2));
     assert!(server.wait().unwrap().success());
 
     let replies: Vec<_> = records(&engine)

@@ -75,3 +75,8 @@ pub fn records(engine: &Engine) -> Vec<RecordView> {
         .filter_map(|seq| journal.view(seq))
         .collect()
 }
+
+/// Frames the client pool has received so far (the echoes, against an echo server).
+pub fn frames_echoed(engine: &Engine) -> u64 {
+    engine.shared().stats.client.snapshot().frames_received
+}
