@@ -649,3 +649,33 @@ fn filters_narrow_the_table() {
         .set_text_value_accesskit("no such text");
     wait_to_see(&mut h, "No record matches the filters.");
 }
+
+#[test]
+fn save_log_asks_for_a_path_that_can_be_typed() {
+    let mut h = app();
+    five_searches(&mut h);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("typed.jsonl");
+    h.get_by_label_contains("Save log").click();
+    wait_to_see(&mut h, "Browse…");
+    assert_eq!(
+        h.get_by_label("Path").value().as_deref(),
+        Some("framescope-log.jsonl"),
+        "the last path (here the default) is suggested"
+    );
+    h.get_by_label("Path")
+        .set_text_value_accesskit(&path.display().to_string());
+    h.step();
+    h.step();
+    button(&h, "Save").click();
+    wait_to_see(&mut h, "Saved 20 records to typed.jsonl");
+    assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 20);
+    assert!(
+        !shows(&h, "Browse…"),
+        "the prompt closes once the path is chosen"
+    );
+    assert_eq!(
+        h.state().settings().last_log_path,
+        path.display().to_string()
+    );
+}

@@ -18,6 +18,7 @@ pub mod frame_index;
 pub mod frames_view;
 pub mod hex_view;
 pub mod log_files;
+pub mod path_prompt;
 pub mod record_detail;
 pub mod row_summary;
 pub mod server_panel;
@@ -39,6 +40,7 @@ use self::composer::{Composer, ComposerAction, SendContext};
 use self::dialogs::{Dialogs, Purpose};
 use self::frames_view::{FramesAction, FramesView, Source};
 use self::log_files::LogFiles;
+use self::path_prompt::{PathPrompt, PromptOutcome};
 use self::server_panel::ServerPanel;
 pub use self::settings::Settings;
 use self::settings::ThemeChoice;
@@ -70,6 +72,7 @@ pub struct FramescopeApp {
     frames: FramesView,
     logs: LogFiles,
     dialogs: Dialogs,
+    prompt: PathPrompt,
     send_target: SendTarget,
     view_source: ViewSource,
     summaries: Vec<ConnectionSummary>,
@@ -108,6 +111,7 @@ impl FramescopeApp {
             frames: FramesView::default(),
             logs: LogFiles::default(),
             dialogs: Dialogs::default(),
+            prompt: PathPrompt::default(),
             send_target: SendTarget::All,
             view_source: ViewSource::Live,
             summaries: Vec::new(),
@@ -223,11 +227,13 @@ impl FramescopeApp {
             }
         }
         if let Some((purpose, path)) = self.dialogs.poll() {
-            match purpose {
-                Purpose::SaveLog => self.save_log_to(path),
-                Purpose::OpenLog => self.open_log(path),
-                Purpose::ContentFile => self.load_content_file(path, ctx),
-            }
+            self.prompt.close();
+            self.use_path(purpose, path, ctx);
+        }
+        match self.prompt.show(ctx) {
+            Some(PromptOutcome::Chosen(purpose, path)) => self.use_path(purpose, path, ctx),
+            Some(PromptOutcome::Browse(purpose)) => self.dialogs.open(purpose, ctx),
+            None => {}
         }
         self.summaries = self.engine.pool().summaries();
         if let SendTarget::One(id) = self.send_target
@@ -237,15 +243,49 @@ impl FramescopeApp {
         }
     }
 
+    /// Does what a chosen path was chosen for, and remembers it.
+    fn use_path(&mut self, purpose: Purpose, path: PathBuf, ctx: &egui::Context) {
+        let shown = path.display().to_string();
+        match purpose {
+            Purpose::SaveLog => {
+                self.settings.last_log_path = shown;
+                self.save_log_to(path);
+            }
+            Purpose::OpenLog => {
+                self.settings.last_log_path = shown;
+                self.open_log(path);
+            }
+            Purpose::ContentFile => self.load_content_file(path, ctx),
+        }
+    }
+
+    /// Asks for a path for `purpose`: typed, or through the file dialog.
+    fn ask_path(&mut self, purpose: Purpose) {
+        if self.dialogs.is_open() {
+            return;
+        }
+        let suggested = match purpose {
+            Purpose::SaveLog | Purpose::OpenLog => self.settings.last_log_path.clone(),
+            Purpose::ContentFile => self
+                .settings
+                .draft
+                .file
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+        };
+        self.prompt.open(purpose, &suggested);
+    }
+
     fn shortcuts(&mut self, ctx: &egui::Context) {
         if ctx.input_mut(|i| i.consume_shortcut(&SEND)) {
             self.send();
         }
         if ctx.input_mut(|i| i.consume_shortcut(&SAVE)) && !self.logs.is_saving() {
-            self.dialogs.open(Purpose::SaveLog, ctx);
+            self.ask_path(Purpose::SaveLog);
         }
         if ctx.input_mut(|i| i.consume_shortcut(&OPEN)) {
-            self.dialogs.open(Purpose::OpenLog, ctx);
+            self.ask_path(Purpose::OpenLog);
         }
     }
 
@@ -265,7 +305,7 @@ impl FramescopeApp {
                 .on_disabled_hover_text("A dialog is open or a save is under way")
                 .clicked()
             {
-                self.dialogs.open(Purpose::SaveLog, ui.ctx());
+                self.ask_path(Purpose::SaveLog);
             }
             if ui
                 .add_enabled(
@@ -276,7 +316,7 @@ impl FramescopeApp {
                 .on_disabled_hover_text("A dialog is open")
                 .clicked()
             {
-                self.dialogs.open(Purpose::OpenLog, ui.ctx());
+                self.ask_path(Purpose::OpenLog);
             }
             self.logs.status_ui(ui);
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -346,7 +386,7 @@ impl FramescopeApp {
             .inner;
         match action {
             Some(ComposerAction::Send(_)) => self.send(),
-            Some(ComposerAction::ChooseFile) => self.dialogs.open(Purpose::ContentFile, ui.ctx()),
+            Some(ComposerAction::ChooseFile) => self.ask_path(Purpose::ContentFile),
             None => {}
         }
     }

@@ -27,6 +27,8 @@ pub struct Settings {
     pub filters: Filters,
     /// Whether the frames table keeps the newest record in view.
     pub follow_newest: bool,
+    /// The log file last saved or opened, suggested next time.
+    pub last_log_path: String,
 }
 
 impl Default for Settings {
@@ -39,6 +41,7 @@ impl Default for Settings {
             theme: ThemeChoice::Dark,
             filters: Filters::default(),
             follow_newest: true,
+            last_log_path: "framescope-log.jsonl".to_owned(),
         }
     }
 }
