@@ -347,3 +347,26 @@ fn loading_a_missing_or_empty_file() {
     let loaded = load(&empty).unwrap();
     assert!(loaded.journal.is_empty() && loaded.bad_lines.is_empty());
 }
+
+#[test]
+fn a_header_with_surrounding_whitespace_round_trips_exactly() {
+    let header = r#"  {"byteorder": "big", "content-type": "a", "content-encoding": "b", "content-length": 2} "#;
+    let mut bytes = (header.len() as u16).to_be_bytes().to_vec();
+    bytes.extend_from_slice(header.as_bytes());
+    bytes.extend_from_slice(b"ok");
+    let bytes = Bytes::from(bytes);
+    let mut journal = Journal::default();
+    journal.append(Entry {
+        conn: 1,
+        side: Side::Server,
+        direction: Direction::Received,
+        kind: RecordKind::Frame,
+        bytes: &bytes,
+        error: None,
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("padded.jsonl");
+    save(&journal.snapshot(), &path, LogFormat::JsonLines, |_, _| {}).unwrap();
+    let loaded = load(&path).unwrap();
+    assert_eq!(loaded.journal.view(0).unwrap().bytes, bytes);
+}

@@ -161,8 +161,8 @@ fn c_a_search_sent_to_all_is_echoed_by_each_connection() {
     assert_eq!(h.get_all_by_label(expected).count(), 20);
     let journal = h.state().engine().shared().journal();
     let count = |side, direction| {
-        (journal.first_seq()..journal.next_seq())
-            .filter_map(|seq| journal.view(seq))
+        journal
+            .views()
             .filter(|v| v.side == side && v.direction == direction)
             .filter(|v| v.kind == RecordKind::Frame && v.bytes.ends_with(expected.as_bytes()))
             .count()
@@ -291,8 +291,8 @@ fn f_a_wrong_content_length_shows_as_a_server_decode_error() {
     h.step();
     wait_to_see(&mut h, "must be a non-negative integer, found -1");
     let journal = h.state().engine().shared().journal();
-    let error = (journal.first_seq()..journal.next_seq())
-        .filter_map(|seq| journal.view(seq))
+    let error = journal
+        .views()
         .find(|v| v.kind == RecordKind::Error)
         .expect("an error record");
     assert_eq!(error.side, Side::Server);
@@ -500,9 +500,7 @@ fn raw_mode_sends_the_content_bytes_only() {
     click_send(&mut h);
     wait_to_see(&mut h, "Client: 1 sent · 1 received");
     let journal = h.state().engine().shared().journal();
-    let views: Vec<_> = (journal.first_seq()..journal.next_seq())
-        .filter_map(|seq| journal.view(seq))
-        .collect();
+    let views: Vec<_> = journal.views().collect();
     assert!(!views.is_empty());
     assert!(views.iter().all(|v| v.kind == RecordKind::Chunk));
     assert!(views.iter().all(|v| v.bytes == content.as_bytes()));

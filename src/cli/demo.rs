@@ -48,9 +48,7 @@ pub fn run() -> Result<(), CliError> {
     engine.command(Command::DisconnectAll);
     let views: Vec<_> = {
         let journal = engine.shared().journal();
-        (journal.first_seq()..journal.next_seq())
-            .filter_map(|seq| journal.view(seq))
-            .collect()
+        journal.views().collect()
     };
     let mut out = std::io::stdout().lock();
     for view in &views {

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
+use crate::engine::client::{CONNECT_TIMEOUT, CONNECTS_IN_FLIGHT};
 use crate::engine::{ClientMode, ConnectReport, Engine, EngineError, Event, ServerMode};
 
 /// framescope: see what really crosses the wire of a TCP service.
@@ -86,6 +87,14 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Reads a number of seconds (`1`, `0.25`) given on the command line.
+pub fn parse_seconds(text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+        .ok_or_else(|| format!("\"{text}\" is not a number of seconds"))
+}
+
 /// How long to wait for the engine to answer a start or save.
 const ENGINE_ANSWER: Duration = Duration::from_secs(10);
 
@@ -116,11 +125,17 @@ fn connect(
         count,
         mode,
     });
-    wait_for(engine, |event| match event {
-        Event::Connected { report, .. } => Some(Ok(report)),
-        Event::ConnectFailed(error) => Some(Err(CliError::Connect(error))),
-        _ => None,
-    })
+    // Connects go a few hundred at a time, each allowed the connect timeout.
+    let rounds = count.div_ceil(CONNECTS_IN_FLIGHT).max(1) as u32;
+    wait_for_within(
+        engine,
+        CONNECT_TIMEOUT * rounds + ENGINE_ANSWER,
+        |event| match event {
+            Event::Connected { report, .. } => Some(Ok(report)),
+            Event::ConnectFailed(error) => Some(Err(CliError::Connect(error))),
+            _ => None,
+        },
+    )
     .unwrap_or_else(|| {
         Err(CliError::Connect(
             "connecting did not finish in time".into(),
@@ -146,8 +161,17 @@ fn save_log(engine: &Engine, path: PathBuf) -> Result<(), CliError> {
 }
 
 /// Waits for the first event `pick` accepts, skipping others.
-fn wait_for<T>(engine: &Engine, mut pick: impl FnMut(Event) -> Option<T>) -> Option<T> {
-    let deadline = std::time::Instant::now() + ENGINE_ANSWER;
+fn wait_for<T>(engine: &Engine, pick: impl FnMut(Event) -> Option<T>) -> Option<T> {
+    wait_for_within(engine, ENGINE_ANSWER, pick)
+}
+
+/// Waits up to `limit` for the first event `pick` accepts.
+fn wait_for_within<T>(
+    engine: &Engine,
+    limit: Duration,
+    mut pick: impl FnMut(Event) -> Option<T>,
+) -> Option<T> {
+    let deadline = std::time::Instant::now() + limit;
     while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
         if let Some(found) = engine.wait_event(left).and_then(&mut pick) {
             return Some(found);

@@ -40,8 +40,8 @@ pub struct SendArgs {
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
     /// Seconds to wait for the replies.
-    #[arg(long, default_value_t = 10.0)]
-    pub timeout: f64,
+    #[arg(long, default_value = "10", value_parser = super::parse_seconds)]
+    pub timeout: Duration,
 }
 
 /// Sends and waits for the replies.
@@ -54,12 +54,6 @@ pub fn run(args: SendArgs) -> Result<(), CliError> {
             .build()
             .map_err(|e| CliError::Message(e.to_string()))?
     };
-    let timeout = Duration::try_from_secs_f64(args.timeout).map_err(|_| {
-        CliError::Message(format!(
-            "--timeout {} is not a number of seconds",
-            args.timeout
-        ))
-    })?;
     let engine = Engine::new()?;
     let mut printer = Printer::new(engine.shared(), args.hexdump);
     let mut out = std::io::stdout().lock();
@@ -81,32 +75,52 @@ pub fn run(args: SendArgs) -> Result<(), CliError> {
             args.to
         )));
     }
-    for _ in 0..args.count {
-        engine.command(Command::Send {
-            target: SendTarget::All,
-            bytes: bytes.clone(),
-        });
-    }
-    let expected = CounterSnapshot {
-        frames_sent: (report.opened * args.count) as u64,
-        bytes_sent: (report.opened * args.count * bytes.len()) as u64,
-        ..CounterSnapshot::default()
+    // Raw replies are counted in bytes (the peer may split or merge them),
+    // framed replies in frames.
+    let wanted = if args.raw {
+        (report.opened * args.count * bytes.len()) as u64
+    } else {
+        (report.opened * args.count) as u64
     };
-    let deadline = Instant::now() + timeout;
+    let progress = |totals: &CounterSnapshot| {
+        if args.raw {
+            totals.bytes_received
+        } else {
+            totals.frames_received
+        }
+    };
+    let deadline = Instant::now() + args.timeout;
+    // What each open connection still has to send. Each queues a bounded
+    // number of messages: the queues are fed as they drain, never overfilled.
+    let mut to_send: Vec<(u32, usize)> = engine
+        .pool()
+        .summaries()
+        .iter()
+        .filter(|c| c.state == ConnState::Open)
+        .map(|c| (c.id, args.count))
+        .collect();
     let totals = loop {
+        for (id, left) in &mut to_send {
+            while *left > 0 {
+                let report = engine.send(SendTarget::One(*id), &bytes);
+                if report.queued == 1 {
+                    *left -= 1;
+                } else {
+                    // A full queue waits for the next round; a closed connection gives up.
+                    *left = if report.not_open > 0 { 0 } else { *left };
+                    break;
+                }
+            }
+        }
+        to_send.retain(|(_, left)| *left > 0);
         let _ = printer.print_new(engine.shared(), &mut out);
         let totals = engine.shared().stats.client.snapshot();
-        let replied = if args.raw {
-            totals.bytes_received >= expected.bytes_sent
-        } else {
-            totals.frames_received >= expected.frames_sent
-        };
         let all_closed = engine
             .pool()
             .summaries()
             .iter()
             .all(|c| matches!(c.state, ConnState::Closed(_)));
-        if (totals.frames_sent >= expected.frames_sent && replied)
+        if (to_send.is_empty() && progress(&totals) >= wanted)
             || all_closed
             || Instant::now() >= deadline
         {
@@ -137,26 +151,13 @@ pub fn run(args: SendArgs) -> Result<(), CliError> {
     if let Some(path) = args.log {
         save_log(&engine, path)?;
     }
-    let replies_missing = if args.raw {
-        totals.bytes_received < expected.bytes_sent
-    } else {
-        totals.frames_received < expected.frames_sent
-    };
-    if report.failed > 0 || totals.errors > 0 || replies_missing {
+    if report.failed > 0 || totals.errors > 0 || progress(&totals) < wanted {
+        let unit = if args.raw { "bytes" } else { "frames" };
         return Err(CliError::Incomplete(format!(
-            "{} connections failed, {} errors, {} of {} replies",
+            "{} connections failed, {} errors, {} of {wanted} reply {unit}",
             report.failed,
             totals.errors,
-            if args.raw {
-                totals.bytes_received
-            } else {
-                totals.frames_received
-            },
-            if args.raw {
-                expected.bytes_sent
-            } else {
-                expected.frames_sent
-            }
+            progress(&totals)
         )));
     }
     Ok(())

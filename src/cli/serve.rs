@@ -35,8 +35,8 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = Limits::default().max_content_length)]
     pub max_content: u64,
     /// Seconds a frame may take to arrive once it has begun.
-    #[arg(long, default_value_t = 30.0)]
-    pub read_timeout: f64,
+    #[arg(long, default_value = "30", value_parser = super::parse_seconds)]
+    pub read_timeout: Duration,
     /// Most connections open at once.
     #[arg(long, default_value_t = Limits::default().max_connections)]
     pub max_connections: usize,
@@ -46,12 +46,7 @@ pub struct ServeArgs {
 pub fn run(args: ServeArgs) -> Result<(), CliError> {
     let limits = Limits {
         max_content_length: args.max_content,
-        read_timeout: Duration::try_from_secs_f64(args.read_timeout).map_err(|_| {
-            CliError::Message(format!(
-                "--read-timeout {} is not a number of seconds",
-                args.read_timeout
-            ))
-        })?,
+        read_timeout: args.read_timeout,
         max_connections: args.max_connections,
     };
     let engine = Engine::with_config(limits, JournalLimits::default())?;

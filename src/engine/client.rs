@@ -28,7 +28,7 @@ use super::stats::{CounterSnapshot, Counters};
 /// How long a connect may take before it counts as timed out.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Connects in flight at once, so thousands queue instead of flooding the backlog.
-const CONNECTS_IN_FLIGHT: usize = 256;
+pub const CONNECTS_IN_FLIGHT: usize = 256;
 /// Messages that may wait in one connection's send queue.
 const SEND_QUEUE: usize = 1024;
 
@@ -282,31 +282,40 @@ impl ClientPool {
         if count == 0 || count > max {
             return Err(PoolError::BadCount { asked: count, max });
         }
-        let open = self.live_count();
-        if open + count > max {
-            return Err(PoolError::OverCap {
-                open,
-                asked: count,
-                max,
-            });
-        }
-        let new: Vec<Arc<ClientConn>> = (0..count)
-            .map(|_| {
-                Arc::new(ClientConn {
-                    id: shared.next_connection_id(),
-                    target,
-                    mode,
-                    state: Mutex::new(ConnState::Connecting),
-                    local: Mutex::new(None),
-                    counters: Arc::new(Counters::default()),
-                    sender: Mutex::new(None),
-                    cancel: CancellationToken::new(),
+        let new: Vec<Arc<ClientConn>> = {
+            // The cap is checked and the new connections listed under one
+            // lock, so two connect requests at once cannot both pass it.
+            let Ok(mut conns) = self.conns.lock() else {
+                return Ok(ConnectReport::default());
+            };
+            let open = conns
+                .iter()
+                .filter(|c| !matches!(c.state(), ConnState::Closed(_)))
+                .count();
+            if open + count > max {
+                return Err(PoolError::OverCap {
+                    open,
+                    asked: count,
+                    max,
+                });
+            }
+            let new: Vec<Arc<ClientConn>> = (0..count)
+                .map(|_| {
+                    Arc::new(ClientConn {
+                        id: shared.next_connection_id(),
+                        target,
+                        mode,
+                        state: Mutex::new(ConnState::Connecting),
+                        local: Mutex::new(None),
+                        counters: Arc::new(Counters::default()),
+                        sender: Mutex::new(None),
+                        cancel: CancellationToken::new(),
+                    })
                 })
-            })
-            .collect();
-        if let Ok(mut conns) = self.conns.lock() {
+                .collect();
             conns.extend(new.iter().cloned());
-        }
+            new
+        };
         shared.mark_changed();
         let gate = Arc::new(Semaphore::new(CONNECTS_IN_FLIGHT));
         let attempts: Vec<_> = new
@@ -371,16 +380,15 @@ impl ClientPool {
 /// Connects one connection and starts its tasks; false if the connect failed.
 async fn open_connection(conn: Arc<ClientConn>, limits: Limits, shared: Arc<Shared>) -> bool {
     let connect = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(conn.target));
-    let stream = match connect.await {
-        Ok(Ok(stream)) => stream,
-        Ok(Err(error)) => {
-            conn.close(CloseReason::from_io(&error));
-            shared.stats.client.count_error();
-            shared.mark_changed();
-            return false;
-        }
-        Err(_) => {
-            conn.close(CloseReason::TimedOut);
+    let failure = match connect.await {
+        Ok(Ok(stream)) => Ok(stream),
+        Ok(Err(error)) => Err(CloseReason::from_io(&error)),
+        Err(_) => Err(CloseReason::TimedOut),
+    };
+    let stream = match failure {
+        Ok(stream) => stream,
+        Err(reason) => {
+            conn.close(reason);
             shared.stats.client.count_error();
             shared.mark_changed();
             return false;
@@ -397,13 +405,14 @@ async fn open_connection(conn: Arc<ClientConn>, limits: Limits, shared: Arc<Shar
         conn.target,
         conn.counters.clone(),
     );
+    // Disconnected while connecting: the connection never counts as opened.
+    if conn.cancel.is_cancelled() {
+        return false;
+    }
     recorder.opened();
     let (tx, rx) = mpsc::channel(SEND_QUEUE);
     if let Ok(mut sender) = conn.sender.lock() {
         *sender = Some(tx);
-    }
-    if conn.cancel.is_cancelled() {
-        return false;
     }
     conn.set_state(ConnState::Open);
     shared.mark_changed();
@@ -464,7 +473,12 @@ async fn read_loop(
     stamps: Stamps,
 ) {
     let reason = tokio::select! {
-        _ = conn.cancel.cancelled() => CloseReason::ClosedByUser,
+        // Cancelled by a user's disconnect, or by the writer after a failed
+        // write: the reason already set wins.
+        _ = conn.cancel.cancelled() => match conn.state() {
+            ConnState::Closed(reason) => reason,
+            _ => CloseReason::ClosedByUser,
+        },
         reason = read_until_closed(&conn, &mut socket, limits, &recorder, &stamps) => reason,
     };
     recorder.closed(&reason);

@@ -177,11 +177,6 @@ impl FrameCodec {
         }
     }
 
-    /// Offset in the stream where the frame being decoded began.
-    pub fn frame_offset(&self) -> u64 {
-        self.stream_offset
-    }
-
     /// The error for a connection that ended (or stalled) with `buffered`
     /// bytes of the current frame received; `None` at a frame boundary.
     pub fn incomplete(&self, buffered: usize) -> Option<DecodeError> {

@@ -15,6 +15,10 @@ use bytes::{Bytes, BytesMut};
 use super::codec::DecodeError;
 use super::frame::PROTO_HEADER_LEN;
 
+/// Peers of the newest connections always kept, recorded or not: more than
+/// the connection cap, so no live connection loses its peer. The map is
+/// pruned when it holds twice this beyond the records, so pruning is rare.
+const RECENT_PEERS_KEPT: usize = 16_384;
 /// Size of one arena chunk that small frames are copied into.
 const ARENA_CHUNK: usize = 1 << 20;
 /// Frames at least this large keep their own buffer instead of being copied.
@@ -253,8 +257,18 @@ impl Journal {
     }
 
     /// Remembers a connection's peer address, shown and saved with its records.
+    /// The map stays bounded: once it outgrows the records by far, peers of
+    /// connections with no record left are forgotten, except the newest
+    /// registrations (live connections that have not sent anything yet).
     pub fn register_peer(&mut self, conn: u32, peer: SocketAddr) {
         self.peers.insert(conn, peer);
+        if self.peers.len() > 2 * self.records.len() + 2 * RECENT_PEERS_KEPT {
+            let recorded: std::collections::HashSet<u32> =
+                self.records.iter().map(|r| r.conn).collect();
+            let recent_from = conn.saturating_sub(RECENT_PEERS_KEPT as u32);
+            self.peers
+                .retain(|id, _| *id >= recent_from || recorded.contains(id));
+        }
     }
 
     /// The peer of a connection, if registered.
@@ -269,7 +283,8 @@ impl Journal {
     }
 
     /// Numbers the next record `seq`; only while the journal is empty (a log
-    /// read back keeps its file's numbering).
+    /// read back starts at its first good line's number and counts on from
+    /// there).
     pub fn start_at(&mut self, seq: u64) {
         if self.records.is_empty() {
             self.first_seq = seq;
@@ -419,6 +434,11 @@ impl Journal {
         })
     }
 
+    /// Every record held, oldest first.
+    pub fn views(&self) -> impl Iterator<Item = RecordView> + '_ {
+        (self.first_seq..self.next_seq()).filter_map(|seq| self.view(seq))
+    }
+
     /// A copy of everything held, cheap to take (bytes are shared, not
     /// copied), to save without holding the journal's lock.
     pub fn snapshot(&mut self) -> JournalSnapshot {
@@ -535,6 +555,33 @@ mod tests {
         journal.append(entry(&big));
         assert_eq!(journal.view(1000).unwrap().bytes, big);
         assert_eq!(journal.view(5).unwrap().bytes, Bytes::from("5"));
+    }
+
+    #[test]
+    fn peers_of_connections_without_records_are_forgotten_in_a_flood() {
+        let mut journal = Journal::default();
+        let peer: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        journal.register_peer(1, peer);
+        journal.append(entry(&Bytes::from("kept")));
+        for conn in 2..=(4 * RECENT_PEERS_KEPT as u32) {
+            journal.register_peer(conn, peer);
+        }
+        assert!(
+            journal.peers.len() <= 2 + 2 * RECENT_PEERS_KEPT + 1,
+            "{}",
+            journal.peers.len()
+        );
+        assert_eq!(
+            journal.peer(1),
+            Some(peer),
+            "a recorded connection keeps its peer"
+        );
+        assert_eq!(
+            journal.peer(4 * RECENT_PEERS_KEPT as u32),
+            Some(peer),
+            "the newest keep theirs"
+        );
+        assert_eq!(journal.peer(2), None);
     }
 
     #[test]

@@ -213,9 +213,12 @@ fn write_json_line(out: &mut impl Write, view: &RecordView) -> std::io::Result<(
         Some((header, content)) => (Some(header), content),
         None => (None, &view.bytes[..]),
     };
+    // Embedded verbatim only when that keeps every byte: one line, and no
+    // surrounding whitespace (which `RawValue` trims).
     let header = header_text
         .filter(|h| !h.contains(['\n', '\r']))
-        .and_then(|h| RawValue::from_string(h.to_owned()).ok());
+        .and_then(|h| RawValue::from_string(h.to_owned()).ok())
+        .filter(|raw| Some(raw.get().len()) == header_text.map(str::len));
     let text = std::str::from_utf8(payload).ok();
     let line = LineOut {
         seq: view.seq,

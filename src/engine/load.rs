@@ -17,6 +17,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 use super::reader::FrameReader;
 use super::stats::{LatencySummary, summarize};
@@ -74,7 +75,7 @@ impl LoadReport {
 #[derive(Debug, Default)]
 struct RunState {
     measuring: AtomicBool,
-    stopping: AtomicBool,
+    stop: CancellationToken,
     frames: AtomicU64,
     bytes: AtomicU64,
     mismatches: AtomicU64,
@@ -120,7 +121,7 @@ pub async fn run(spec: LoadSpec, reader: EchoReader) -> LoadReport {
     state.measuring.store(false, Relaxed);
     let seconds = started.elapsed().as_secs_f64();
     let (frames, bytes) = (state.frames.load(Relaxed), state.bytes.load(Relaxed));
-    state.stopping.store(true, Relaxed);
+    state.stop.cancel();
     for task in tasks {
         if let Ok(Some(histogram)) = task.await {
             histograms.push(histogram);
@@ -171,16 +172,14 @@ async fn drive(
         }
     };
     let frame_len = spec.frame.len();
+    let mut histogram = new_histogram();
     let reading = async {
-        let mut histogram = new_histogram();
+        let histogram = &mut histogram;
         let mut frames = FrameReader::new(u64::MAX, Duration::from_secs(60));
         let mut raw = bytes::BytesMut::with_capacity(64 * 1024);
         let mut raw_pending = 0usize;
         let mut echoes = 0u64;
         loop {
-            if state.stopping.load(Relaxed) {
-                return histogram;
-            }
             let echoed = match reader {
                 EchoReader::Frames => match frames.next(&mut read_half).await {
                     Ok(Some(echo)) => {
@@ -215,7 +214,7 @@ async fn drive(
             };
             for _ in 0..echoed {
                 let Some(sent) = stamps_rx.recv().await else {
-                    return histogram;
+                    return;
                 };
                 if state.measuring.load(Relaxed) {
                     state.frames.fetch_add(1, Relaxed);
@@ -226,11 +225,15 @@ async fn drive(
             }
             permits.add_permits(echoed);
         }
-        state.failed.fetch_add(1, Relaxed);
-        histogram
     };
+    // The run's end stops every connection wherever it waits: a server that
+    // stops echoing cannot hold the benchmark.
     tokio::select! {
-        histogram = reading => Some(histogram),
+        _ = state.stop.cancelled() => Some(histogram),
+        _ = reading => {
+            state.failed.fetch_add(1, Relaxed);
+            None
+        }
         _ = writer => {
             state.failed.fetch_add(1, Relaxed);
             None

@@ -330,9 +330,6 @@ impl Actor {
         while let Some(command) = commands.recv().await {
             self.handle(command).await;
         }
-        if let Some(handle) = self.take_server() {
-            handle.stop().await;
-        }
     }
 
     fn take_server(&self) -> Option<Arc<server::ServerHandle>> {
@@ -374,6 +371,7 @@ impl Actor {
                 self.pool.clear_closed();
                 self.shared.mark_changed();
             }
+            // Never queued: `Engine::command` hands sends to the pool at once.
             Command::Send { target, bytes } => {
                 self.pool.send(target, &bytes);
             }

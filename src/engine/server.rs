@@ -234,8 +234,8 @@ async fn accept_loop(listener: TcpListener, context: ConnectionContext, tracker:
 /// Turns a connection away at the cap. It is closed at once, so the peer
 /// sees an orderly close rather than a connection that hangs, and recorded
 /// as an error on a connection id of its own: the journal (and a saved log)
-/// then says who was refused and when, not only a counter. The error counts
-/// in the server's error counter, as the refusal always did.
+/// then says who was refused and when, not only a counter. It counts once
+/// in the server's error counter and in `refused_at_cap`.
 fn refuse(stream: TcpStream, peer: SocketAddr, context: &ConnectionContext) {
     drop(stream);
     let conn = context.shared.next_connection_id();

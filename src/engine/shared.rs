@@ -141,11 +141,6 @@ impl Recorder {
         }
     }
 
-    /// The connection id.
-    pub fn conn(&self) -> u32 {
-        self.conn
-    }
-
     /// The shared state.
     pub fn shared(&self) -> &Arc<Shared> {
         &self.shared
@@ -176,7 +171,11 @@ impl Recorder {
     /// Records a frame that could not be read, and returns why the connection ends.
     pub fn failure(&self, failure: ReadFailure) -> CloseReason {
         let reason = match failure.io_kind {
-            Some(kind) => CloseReason::from_io(&kind.into()),
+            // Keep the operating system's own words for what the kind does not name.
+            Some(kind) => match CloseReason::from_io(&kind.into()) {
+                CloseReason::Failed(_) => CloseReason::Failed(failure.error.reason.to_string()),
+                named => named,
+            },
             None => CloseReason::ProtocolError(failure.error.reason.to_string()),
         };
         self.error(failure.error, &failure.partial);

@@ -37,17 +37,6 @@ pub struct CounterSnapshot {
     pub errors: u64,
 }
 
-impl CounterSnapshot {
-    /// Adds another snapshot to this one.
-    pub fn add(&mut self, other: &CounterSnapshot) {
-        self.frames_sent += other.frames_sent;
-        self.frames_received += other.frames_received;
-        self.bytes_sent += other.bytes_sent;
-        self.bytes_received += other.bytes_received;
-        self.errors += other.errors;
-    }
-}
-
 impl Counters {
     /// Counts one frame (or chunk) of `bytes` bytes going `direction`.
     pub fn count(&self, direction: Direction, bytes: usize) {
@@ -125,13 +114,6 @@ impl Latency {
         let micros = (rtt.as_micros() as u64).clamp(1, MAX_LATENCY_US);
         if let Ok(mut histogram) = self.histogram.lock() {
             let _ = histogram.record(micros);
-        }
-    }
-
-    /// Merges a histogram recorded elsewhere (a connection's own, say).
-    pub fn merge(&self, other: &Histogram<u64>) {
-        if let Ok(mut histogram) = self.histogram.lock() {
-            let _ = histogram.add(other);
         }
     }
 

@@ -71,9 +71,7 @@ pub fn connect(
 /// Every record the journal holds.
 pub fn records(engine: &Engine) -> Vec<RecordView> {
     let journal = engine.shared().journal();
-    (journal.first_seq()..journal.next_seq())
-        .filter_map(|seq| journal.view(seq))
-        .collect()
+    journal.views().collect()
 }
 
 /// Frames the client pool has received so far (the echoes, against an echo server).

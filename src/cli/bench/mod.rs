@@ -26,8 +26,8 @@ pub struct BenchArgs {
     #[arg(long, value_delimiter = ',', default_values_t = [64usize, 65536])]
     pub size: Vec<usize>,
     /// Seconds measured per row (after a short warm-up).
-    #[arg(long, default_value_t = 1.0)]
-    pub seconds: f64,
+    #[arg(long, default_value = "1", value_parser = crate::cli::parse_seconds)]
+    pub seconds: std::time::Duration,
     /// Rounds per cell; each row reports the round with the median frames/s.
     #[arg(long, default_value_t = 3)]
     pub repeat: usize,
@@ -60,12 +60,12 @@ pub struct BenchResults {
 
 /// Runs the benchmark, printing progress to stderr and the tables to stdout.
 pub fn run(args: BenchArgs) -> Result<(), CliError> {
-    let seconds = std::time::Duration::try_from_secs_f64(args.seconds).map_err(|_| {
-        CliError::Message(format!(
-            "--seconds {} is not a number of seconds",
-            args.seconds
-        ))
-    })?;
+    let seconds = args.seconds;
+    if args.connections.contains(&0) || args.depth.contains(&0) {
+        return Err(CliError::Message(
+            "--connections and --depth must be at least 1".into(),
+        ));
+    }
     crate::engine::fdlimit::raise();
     let (echo, clients) = matrix::run(&args, seconds)?;
     matrix::print(&echo, &clients);

@@ -122,10 +122,7 @@ fn measure(
 /// Client connections whose echo equals what they sent.
 fn exact_echoes(engine: &Engine) -> usize {
     let journal = engine.shared().journal();
-    let client: Vec<_> = (journal.first_seq()..journal.next_seq())
-        .filter_map(|s| journal.view(s))
-        .filter(|v| v.side == Side::Client)
-        .collect();
+    let client: Vec<_> = journal.views().filter(|v| v.side == Side::Client).collect();
     let sent: HashMap<u32, &Bytes> = client
         .iter()
         .filter(|v| v.direction == Direction::Sent)
