@@ -37,47 +37,66 @@ pub async fn start_reference() -> std::io::Result<(SocketAddr, JoinHandle<()>)> 
     Ok((addr, task))
 }
 
-/// The seed's Python server, running as a child process.
-pub struct PythonServer {
+/// A server running as a child process, which prints `listening on ADDR`
+/// (or `listening on PORT`) as its first line; killed when dropped.
+pub struct ChildServer {
     child: Child,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
     /// Where it listens.
     pub addr: SocketAddr,
 }
 
-impl PythonServer {
-    /// Starts it with `python3`; an error says why (python3 missing, say).
-    pub fn start() -> Result<Self, String> {
-        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-        let script = dir.path().join("seed_echo_server.py");
-        std::fs::write(&script, SEED_ECHO_SERVER).map_err(|e| e.to_string())?;
-        let mut child = Command::new("python3")
-            .arg(&script)
-            .args(["127.0.0.1", "0"])
+impl ChildServer {
+    /// Spawns `command` and waits for its listening line. `dir` is kept
+    /// alive as long as the server (it holds the script it runs, say).
+    pub fn spawn(
+        mut command: Command,
+        what: &str,
+        dir: Option<tempfile::TempDir>,
+    ) -> Result<Self, String> {
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| format!("python3 is not available ({e})"))?;
+            .map_err(|e| format!("cannot start {what} ({e})"))?;
+        let Some(stdout) = child.stdout.take() else {
+            let _ = child.kill();
+            return Err(format!("no output from {what}"));
+        };
+        let mut stdout = BufReader::new(stdout);
         let mut line = String::new();
-        let stdout = child.stdout.take().ok_or("no stdout from python3")?;
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .map_err(|e| e.to_string())?;
-        let port: u16 = line
-            .trim()
-            .rsplit(' ')
-            .next()
-            .and_then(|p| p.parse().ok())
-            .ok_or_else(|| format!("unexpected first line from the Python server: {line:?}"))?;
-        Ok(Self {
+        let _ = stdout.read_line(&mut line);
+        // Keep reading what it prints, so it never meets a closed pipe.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        let listening = line.split_whitespace().nth(2);
+        let addr = listening.and_then(|a| a.parse().ok()).or_else(|| {
+            listening
+                .and_then(|p| p.parse::<u16>().ok())
+                .map(|port| SocketAddr::from(([127, 0, 0, 1], port)))
+        });
+        let server = Self {
             child,
             _dir: dir,
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
-        })
+            addr: addr.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0))),
+        };
+        match addr {
+            Some(_) => Ok(server),
+            None => Err(format!("unexpected first line from {what}: {line:?}")),
+        }
+    }
+
+    /// The seed's Python server, run with `python3`.
+    pub fn python_seed() -> Result<Self, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let script = dir.path().join("seed_echo_server.py");
+        std::fs::write(&script, SEED_ECHO_SERVER).map_err(|e| e.to_string())?;
+        let mut command = Command::new("python3");
+        command.arg(&script).args(["127.0.0.1", "0"]);
+        Self::spawn(command, "python3", Some(dir))
     }
 }
 
-impl Drop for PythonServer {
+impl Drop for ChildServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

@@ -8,7 +8,7 @@ use crate::engine::load::{self, EchoReader, LoadReport, LoadSpec};
 use crate::engine::tutorial_app::CLIENT_BINARY_TYPE;
 use crate::engine::{Capture, FrameBuilder, JournalLimits, Limits, ServerMode, Shared};
 
-use super::baseline::{PythonServer, start_reference};
+use super::baseline::{ChildServer, start_reference};
 use super::{BenchArgs, LOAD_CORE, SERVER_CORE, pin_to, runtime};
 use crate::cli::CliError;
 
@@ -87,7 +87,7 @@ pub fn run(
         // Started from a thread on the servers' core, whose affinity it inherits.
         match std::thread::spawn(|| {
             pin_to(SERVER_CORE);
-            PythonServer::start()
+            ChildServer::python_seed()
         })
         .join()
         .unwrap_or_else(|_| Err("the thread starting python3 panicked".into()))

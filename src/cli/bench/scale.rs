@@ -7,9 +7,8 @@
 //! the client side alone can be measured at the full count.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Command as Process, Stdio};
+use std::process::Command as Process;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -22,6 +21,7 @@ use crate::engine::{
 };
 
 use super::ResidentMemory;
+use super::baseline::ChildServer;
 
 /// How long the echoes may take once every connection is open.
 const ECHO_DEADLINE: Duration = Duration::from_secs(30);
@@ -56,7 +56,7 @@ pub fn run(asked: usize) -> Result<Vec<ScaleResult>, CliError> {
     let limit = crate::engine::fdlimit::raise().unwrap_or(u64::MAX);
     let fits_in_one =
         usize::try_from(limit.saturating_sub(SPARE_DESCRIPTORS) / 2).unwrap_or(usize::MAX);
-    let server = ServerProcess::start(asked)?;
+    let server = server_process(asked)?;
     let two_processes = measure(asked, asked, Some(server.addr))?;
     drop(server);
     let one_process = measure(asked, asked.min(fits_in_one), None)?;
@@ -134,59 +134,22 @@ fn exact_echoes(engine: &Engine) -> usize {
         .count()
 }
 
-/// `framescope serve` in a child process.
-struct ServerProcess {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl ServerProcess {
-    fn start(connections: usize) -> Result<Self, CliError> {
-        let exe = std::env::current_exe().map_err(|e| CliError::Server(e.to_string()))?;
-        let mut child = Process::new(exe)
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--mode",
-                "frame-echo",
-                "--max-connections",
-                &connections.to_string(),
-                "--quiet",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| CliError::Server(format!("cannot start a server process: {e}")))?;
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or_else(|| CliError::Server("no output from the server process".into()))?;
-        let mut stdout = BufReader::new(stdout);
-        let mut line = String::new();
-        stdout
-            .read_line(&mut line)
-            .map_err(|e| CliError::Server(e.to_string()))?;
-        // Keep reading what it prints, so it never meets a closed pipe.
-        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-        let addr = line
-            .split_whitespace()
-            .nth(2)
-            .and_then(|a| a.parse().ok())
-            .ok_or_else(|| {
-                CliError::Server(format!(
-                    "unexpected first line from the server process: {line:?}"
-                ))
-            })?;
-        Ok(Self { child, addr })
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `framescope serve` in a child process, quiet, taking `connections`.
+fn server_process(connections: usize) -> Result<ChildServer, CliError> {
+    let exe = std::env::current_exe().map_err(|e| CliError::Server(e.to_string()))?;
+    let mut command = Process::new(exe);
+    let cap = connections.to_string();
+    command.args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--mode",
+        "frame-echo",
+        "--max-connections",
+        &cap,
+        "--quiet",
+    ]);
+    ChildServer::spawn(command, "a server process", None).map_err(CliError::Server)
 }
 
 /// Prints the results.
