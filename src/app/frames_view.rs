@@ -369,44 +369,47 @@ fn row_cells(
     }
 }
 
+/// A labelled picker of "both" or one of two values.
+fn either_or_both<T: Copy + PartialEq>(
+    ui: &mut Ui,
+    (name, id, help): (&str, &str, &str),
+    value: &mut Option<T>,
+    options: [(T, &str); 2],
+) {
+    let label = ui.label(name);
+    let shown = options
+        .iter()
+        .find(|(option, _)| Some(*option) == *value)
+        .map_or("both", |(_, text)| *text);
+    egui::ComboBox::from_id_salt(id)
+        .selected_text(shown)
+        .width(80.0)
+        .show_ui(ui, |ui| {
+            ui.selectable_value(value, None, "both");
+            for (option, text) in options {
+                ui.selectable_value(value, Some(option), text);
+            }
+        })
+        .response
+        .labelled_by(label.id)
+        .on_hover_text(help);
+}
+
 /// The filters; returns why the connection filter is ignored.
 fn filter_bar(ui: &mut Ui, filters: &mut Filters) -> Option<String> {
     ui.horizontal_wrapped(|ui| {
-        let label = ui.label("Side");
-        egui::ComboBox::from_id_salt("filter_side")
-            .selected_text(match filters.side {
-                None => "both",
-                Some(side) => record_detail::side_text(side),
-            })
-            .width(70.0)
-            .show_ui(ui, |ui| {
-                ui.selectable_value(&mut filters.side, None, "both");
-                ui.selectable_value(&mut filters.side, Some(Side::Server), "server");
-                ui.selectable_value(&mut filters.side, Some(Side::Client), "client");
-            })
-            .response
-            .labelled_by(label.id)
-            .on_hover_text("Show one side only");
-
-        let label = ui.label("Dir");
-        egui::ComboBox::from_id_salt("filter_direction")
-            .selected_text(match filters.direction {
-                None => "both",
-                Some(direction) => record_detail::direction_text(direction),
-            })
-            .width(80.0)
-            .show_ui(ui, |ui| {
-                ui.selectable_value(&mut filters.direction, None, "both");
-                ui.selectable_value(&mut filters.direction, Some(Direction::Sent), "sent");
-                ui.selectable_value(
-                    &mut filters.direction,
-                    Some(Direction::Received),
-                    "received",
-                );
-            })
-            .response
-            .labelled_by(label.id)
-            .on_hover_text("Show one direction only");
+        either_or_both(
+            ui,
+            ("Side", "filter_side", "Show one side only"),
+            &mut filters.side,
+            [(Side::Server, "server"), (Side::Client, "client")],
+        );
+        either_or_both(
+            ui,
+            ("Dir", "filter_direction", "Show one direction only"),
+            &mut filters.direction,
+            [(Direction::Sent, "sent"), (Direction::Received, "received")],
+        );
 
         let label = ui.label("Conn");
         ui.add(
