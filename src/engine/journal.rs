@@ -159,6 +159,24 @@ pub struct RecordView {
     pub error: Option<DecodeError>,
 }
 
+impl Record {
+    /// This record as a viewer sees it, given its number, peer and bytes.
+    fn view(&self, seq: u64, peer: Option<SocketAddr>, bytes: Bytes) -> RecordView {
+        RecordView {
+            seq,
+            time_us: self.time_us,
+            conn: self.conn,
+            peer,
+            side: self.side,
+            direction: self.direction,
+            kind: self.kind,
+            wire_len: self.wire_len,
+            bytes,
+            error: self.error.as_deref().cloned(),
+        }
+    }
+}
+
 impl RecordView {
     /// Whether every byte that crossed the wire was captured.
     pub fn is_complete(&self) -> bool {
@@ -420,18 +438,7 @@ impl Journal {
     /// The record with sequence number `seq`, with everything a viewer needs.
     pub fn view(&self, seq: u64) -> Option<RecordView> {
         let record = self.record(seq)?;
-        Some(RecordView {
-            seq,
-            time_us: record.time_us,
-            conn: record.conn,
-            peer: self.peer(record.conn),
-            side: record.side,
-            direction: record.direction,
-            kind: record.kind,
-            wire_len: record.wire_len,
-            bytes: self.bytes_of(record),
-            error: record.error.as_deref().cloned(),
-        })
+        Some(record.view(seq, self.peer(record.conn), self.bytes_of(record)))
     }
 
     /// Every record held, oldest first.
@@ -498,32 +505,20 @@ impl JournalSnapshot {
         self.records.is_empty()
     }
 
-    /// Captured bytes it holds.
-    pub fn bytes(&self) -> u64 {
-        self.records.iter().map(|r| u64::from(r.bytes.len)).sum()
-    }
-
     /// Its records, oldest first, ready to show or save.
     pub fn views(&self) -> impl Iterator<Item = RecordView> + '_ {
         self.records.iter().enumerate().map(|(index, record)| {
             let ByteRef { chunk, offset, len } = record.bytes;
             let range = offset as usize..offset as usize + len as usize;
-            RecordView {
-                seq: self.first_seq + index as u64,
-                time_us: record.time_us,
-                conn: record.conn,
-                peer: self.peers.get(&record.conn).copied(),
-                side: record.side,
-                direction: record.direction,
-                kind: record.kind,
-                wire_len: record.wire_len,
-                bytes: slice_chunk(
-                    self.chunks
-                        .get(chunk.wrapping_sub(self.first_chunk) as usize),
-                    range,
-                ),
-                error: record.error.as_deref().cloned(),
-            }
+            let chunk = self
+                .chunks
+                .get(chunk.wrapping_sub(self.first_chunk) as usize);
+            let peer = self.peers.get(&record.conn).copied();
+            record.view(
+                self.first_seq + index as u64,
+                peer,
+                slice_chunk(chunk, range),
+            )
         })
     }
 }
