@@ -302,14 +302,21 @@ fn f_a_wrong_content_length_shows_as_a_server_decode_error() {
     h.check_accessibility();
 }
 
+/// Five searches, saved (bypassing the dialog) to `name` in a fresh
+/// directory; returns the directory (kept alive) and the file's path.
+fn five_searches_saved(h: &mut App, name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    five_searches(h);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    h.state_mut().save_log_to(&path);
+    wait_to_see(h, &format!("Saved 20 records to {name}"));
+    (dir, path)
+}
+
 #[test]
 fn g_the_log_saves_to_a_file_and_opens_again() {
     let mut h = app();
-    five_searches(&mut h);
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("session.jsonl");
-    h.state_mut().save_log_to(&path);
-    wait_to_see(&mut h, "Saved 20 records to session.jsonl");
+    let (_dir, path) = five_searches_saved(&mut h, "session.jsonl");
 
     let text = std::fs::read_to_string(&path).unwrap();
     let lines: Vec<serde_json::Value> = text
@@ -466,11 +473,7 @@ fn a_million_records_and_a_16_mib_frame_are_shown() {
 #[test]
 fn an_opened_log_reports_its_bad_lines() {
     let mut h = app();
-    five_searches(&mut h);
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("damaged.jsonl");
-    h.state_mut().save_log_to(&path);
-    wait_to_see(&mut h, "Saved 20 records to damaged.jsonl");
+    let (dir, path) = five_searches_saved(&mut h, "damaged.jsonl");
     let mut text = std::fs::read_to_string(&path).unwrap();
     text.push_str("this line is not JSON\n");
     std::fs::write(&path, text).unwrap();
