@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use egui_kittest::Harness;
 use framescope::app::{FramescopeApp, Settings};
-use framescope::engine::journal::Entry;
+use framescope::engine::Entry;
 use framescope::engine::tutorial_app::search_request;
 use framescope::engine::{Direction, Engine, RecordKind, Side};
 
@@ -18,10 +18,10 @@ use framescope::engine::{Direction, Engine, RecordKind, Side};
 const FRAMES: u32 = 60;
 
 fn fill(engine: &Engine, count: u32, bytes: &Bytes) {
-    let mut journal = engine.shared().journal();
     for i in 0..count {
-        journal.append(Entry {
+        engine.record(Entry {
             conn: i % 7,
+            peer: None,
             side: Side::Client,
             direction: Direction::Sent,
             kind: RecordKind::Frame,

@@ -3,8 +3,9 @@
 //! tutorial (and raw bytes).
 //!
 //! [`engine`] is the async engine (tokio, no egui); [`app`] is the egui
-//! window over it; [`cli`] runs the same engine headless.
+//! window over it (feature `gui`); [`cli`] runs the same engine headless.
 
+#[cfg(feature = "gui")]
 pub mod app;
 pub mod cli;
 pub mod engine;

@@ -24,7 +24,7 @@ use framescope::engine::tutorial_app::search_request;
 use framescope::engine::{
     ClientMode, CloseReason, Command, ConnState, ConnectionEvent, ContentLength, DecodeError,
     DecodeReason, Engine, Event, Frame, FrameBuilder, FrameCodec, FramePart, JournalLimits, Limits,
-    RecordKind, SendTarget, ServerMode, Side,
+    PoolError, RecordKind, SendTarget, ServerMode, Side,
 };
 use serde_json::json;
 use tokio::sync::broadcast::{self, error::TryRecvError};
@@ -291,7 +291,7 @@ struct Server {
 impl Server {
     fn start(mode: ServerMode, limits: Limits) -> Self {
         let engine = Engine::with_config(limits, JournalLimits::default()).unwrap();
-        let events = engine.shared().subscribe_connections();
+        let events = engine.subscribe_connections();
         let addr = start_server(&engine, mode);
         Self {
             engine,
@@ -468,7 +468,7 @@ fn malformed_frames_against(mode: ServerMode) {
         assert!(same_reason(&error.reason, &case.reason), "{name}: {error}");
         assert_eq!(
             server.close_reason(peer),
-            CloseReason::ProtocolError(error.reason.to_string()),
+            CloseReason::Protocol(error.reason.clone()),
             "{name}"
         );
         match mode {
@@ -609,7 +609,7 @@ fn trickle_against(mode: ServerMode) {
     );
     assert_eq!(
         server.close_reason(peer),
-        CloseReason::ProtocolError(error.reason.to_string())
+        CloseReason::Protocol(error.reason.clone())
     );
     socket
         .set_read_timeout(Some(Duration::from_secs(2)))
@@ -681,7 +681,7 @@ fn ten_thousand_frames_in_one_write_in_every_mode() {
             }
         }
         if mode == ServerMode::FrameEcho {
-            let counters = server.engine.shared().stats.server.snapshot();
+            let counters = server.engine.fresh_view().server_counters;
             assert_eq!(
                 (counters.frames_received, counters.frames_sent),
                 (10_000, 10_000)
@@ -732,7 +732,8 @@ fn the_connection_cap_refuses_the_next_connection_at_once_and_records_it() {
             .collect();
         assert!(eventually(|| server
             .engine
-            .server_status()
+            .fresh_view()
+            .server
             .open_connections
             == 3));
 
@@ -749,7 +750,7 @@ fn the_connection_cap_refuses_the_next_connection_at_once_and_records_it() {
             started.elapsed() < Duration::from_secs(2),
             "{mode}: refused at once"
         );
-        assert_eq!(server.engine.server_status().refused_at_cap, 1);
+        assert_eq!(server.engine.fresh_view().server.refused_at_cap, 1);
         let error = server.error_from(peer);
         assert_eq!(
             (error.part, error.offset),
@@ -783,7 +784,8 @@ fn the_connection_cap_refuses_the_next_connection_at_once_and_records_it() {
         drop(first);
         assert!(eventually(|| server
             .engine
-            .server_status()
+            .fresh_view()
+            .server
             .open_connections
             < 3));
         server.still_serves();
@@ -801,14 +803,15 @@ fn ten_thousand_connects_and_closes_leave_no_file_descriptor_behind() {
         (0..100).for_each(|_| round());
         assert!(eventually(|| server
             .engine
-            .server_status()
+            .fresh_view()
+            .server
             .open_connections
             == 0));
         let before = open_fds();
         let started = Instant::now();
         (0..10_000).for_each(|_| round());
         assert!(eventually(|| {
-            let status = server.engine.server_status();
+            let status = server.engine.fresh_view().server;
             status.accepted == 10_100 && status.open_connections == 0
         }));
         let took = started.elapsed();
@@ -934,13 +937,13 @@ fn pool_close(engine: &Engine, addr: SocketAddr) -> (u32, CloseReason) {
     assert!(eventually(|| {
         // The newest: a port a finished hostile server used may be handed out again.
         found = engine
-            .pool()
-            .summaries()
-            .into_iter()
+            .fresh_view()
+            .connections
+            .iter()
             .rev()
             .find(|c| c.target == addr)
-            .and_then(|c| match c.state {
-                ConnState::Closed(reason) => Some((c.id, reason)),
+            .and_then(|c| match &c.state {
+                ConnState::Closed(reason) => Some((c.id, reason.clone())),
                 _ => None,
             });
         found.is_some()
@@ -966,11 +969,11 @@ fn the_client_pool_survives_hostile_servers_and_its_other_connections_keep_worki
     let engine = Engine::with_config(limits, JournalLimits::default()).unwrap();
     let echo = start_server(&engine, ServerMode::FrameEcho);
     connect(&engine, echo, 1, ClientMode::Framed);
-    let witness = engine.pool().summaries()[0].id;
+    let witness = engine.fresh_view().connections[0].id;
     let good = good_frame();
     let whole = FrameBuilder::new().content("0123456789").build().unwrap();
 
-    let protocol = |reason: &DecodeReason| CloseReason::ProtocolError(reason.to_string());
+    let protocol = |reason: &DecodeReason| CloseReason::Protocol(reason.clone());
     let cases = vec![
         ServerCase {
             name: "proto-header 0",
@@ -1086,9 +1089,9 @@ fn the_client_pool_survives_hostile_servers_and_its_other_connections_keep_worki
         peer.join().unwrap();
         if offset > 0 {
             let frames = engine
-                .pool()
-                .summaries()
-                .into_iter()
+                .fresh_view()
+                .connections
+                .iter()
                 .find(|c| c.id == conn)
                 .unwrap()
                 .counters
@@ -1113,10 +1116,11 @@ fn the_client_pool_survives_hostile_servers_and_its_other_connections_keep_worki
         let (conn, closed) = pool_close(&engine, addr);
         assert_eq!(closed, CloseReason::ClosedByPeer, "{name}");
         let summary = engine
-            .pool()
-            .summaries()
-            .into_iter()
+            .fresh_view()
+            .connections
+            .iter()
             .find(|c| c.id == conn)
+            .cloned()
             .unwrap();
         assert_eq!(summary.counters.frames_received, frames, "{name}");
         assert!(pool_errors(&engine, conn).is_empty(), "{name}");
@@ -1124,19 +1128,20 @@ fn the_client_pool_survives_hostile_servers_and_its_other_connections_keep_worki
     }
 
     // The connection to the well-behaved server was never disturbed.
-    let before = engine.shared().stats.latency.summary().count;
+    let before = engine.fresh_view().latency.summary.count;
     engine.command(Command::Send {
         target: SendTarget::One(witness),
         bytes: good.clone(),
     });
     assert!(eventually(
-        || engine.shared().stats.latency.summary().count == before + 1
+        || engine.fresh_view().latency.summary.count == before + 1
     ));
     let summary = engine
-        .pool()
-        .summaries()
-        .into_iter()
+        .fresh_view()
+        .connections
+        .iter()
         .find(|c| c.id == witness)
+        .cloned()
         .unwrap();
     assert_eq!(summary.state, ConnState::Open);
     let errors = records(&engine)
@@ -1167,11 +1172,21 @@ fn the_client_pool_refuses_connections_over_its_cap_cleanly() {
     });
     let error = wait_event(&engine, |event| match event {
         Event::ConnectFailed(error) => Some(error),
-        Event::Connected { .. } => panic!("a fourth connection opened past the cap of 3"),
+        Event::ConnectFinished { .. } => panic!("a fourth connection opened past the cap of 3"),
         _ => None,
     });
-    assert!(error.contains("cap of 3"), "{error}");
-    assert_eq!(engine.pool().live_count(), 3);
+    assert!(
+        matches!(
+            error,
+            PoolError::OverCap {
+                open: 3,
+                max: 3,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert_eq!(engine.fresh_view().pool.live(), 3);
     engine.command(Command::Send {
         target: SendTarget::All,
         bytes: good_frame(),
@@ -1188,16 +1203,20 @@ fn ten_thousand_pool_connections_opened_and_closed_leave_no_file_descriptor_behi
     let round = || {
         assert_eq!(connect(&engine, addr, 100, ClientMode::Framed).opened, 100);
         engine.command(Command::DisconnectAll);
-        assert!(eventually(|| engine.pool().live_count() == 0));
+        assert!(eventually(|| engine.fresh_view().pool.live() == 0));
         engine.command(Command::ClearClosed);
-        assert!(eventually(|| engine.pool().summaries().is_empty()));
+        assert!(eventually(|| engine.fresh_view().connections.is_empty()));
     };
     round();
-    assert!(eventually(|| engine.server_status().open_connections == 0));
+    assert!(eventually(
+        || engine.fresh_view().server.open_connections == 0
+    ));
     let before = open_fds();
     let started = Instant::now();
     (0..100).for_each(|_| round());
-    assert!(eventually(|| engine.server_status().open_connections == 0));
+    assert!(eventually(
+        || engine.fresh_view().server.open_connections == 0
+    ));
     // As above: the slack of 2 is for a runtime-internal fd opened once.
     assert!(
         eventually(|| open_fds() <= before + 2),
@@ -1209,7 +1228,7 @@ fn ten_thousand_pool_connections_opened_and_closed_leave_no_file_descriptor_behi
         started.elapsed(),
         open_fds()
     );
-    assert_eq!(engine.server_status().accepted, 10_100);
+    assert_eq!(engine.fresh_view().server.accepted, 10_100);
     let errors = records(&engine)
         .iter()
         .filter(|r| r.kind == RecordKind::Error)

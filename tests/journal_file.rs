@@ -3,14 +3,13 @@
 use std::io::Write;
 
 use bytes::Bytes;
-use framescope::engine::codec::{DecodeError, DecodeReason, FramePart};
-use framescope::engine::journal::Entry;
-use framescope::engine::journal_file::{LogFormat, load, save};
+use framescope::engine::Entry;
+use framescope::engine::{DecodeError, DecodeReason, FramePart};
 use framescope::engine::{Direction, FrameBuilder, Journal, RecordKind, Side};
+use framescope::engine::{LogFormat, load_log as load, save_log as save};
 
 fn sample_journal() -> Journal {
     let mut journal = Journal::default();
-    journal.register_peer(1, "127.0.0.1:8800".parse().unwrap());
     let text = FrameBuilder::new()
         .field("x-custom", "héllo")
         .content("{\"action\": \"search\", \"value\": \"🐶\"}")
@@ -46,6 +45,7 @@ fn sample_journal() -> Journal {
     ] {
         journal.append(Entry {
             conn: 1,
+            peer: Some("127.0.0.1:8800".parse().unwrap()),
             side: Side::Client,
             direction: Direction::Received,
             kind,
@@ -83,11 +83,11 @@ fn json_lines_round_trip_every_byte() {
 
     let loaded = load(&path).unwrap();
     assert!(loaded.bad_lines.is_empty(), "{:?}", loaded.bad_lines);
-    assert_eq!(loaded.journal.len(), journal.len());
+    assert_eq!(loaded.records.len(), journal.len());
     for seq in 0..5 {
         let (original, read) = (
-            journal.view(seq).unwrap(),
-            loaded.journal.view(seq).unwrap(),
+            journal.snapshot().view(seq).unwrap(),
+            loaded.records.view(seq).unwrap(),
         );
         assert_eq!(read, original, "record {seq} differs after the round trip");
     }
@@ -153,7 +153,7 @@ fn loading_reports_bad_lines_and_keeps_the_good_ones() {
         .write_all(text.as_bytes())
         .unwrap();
     let loaded = load(&path).unwrap();
-    assert_eq!(loaded.journal.len(), 3);
+    assert_eq!(loaded.records.len(), 3);
     let bad: Vec<usize> = loaded.bad_lines.iter().map(|b| b.line).collect();
     assert_eq!(bad, [2, 5]);
 }
@@ -167,6 +167,7 @@ fn big_journal(count: usize, tag: &str) -> Journal {
             .unwrap();
         journal.append(Entry {
             conn: 1,
+            peer: None,
             side: Side::Server,
             direction: Direction::Received,
             kind: RecordKind::Frame,
@@ -265,7 +266,7 @@ fn unwritable_paths_are_clear_errors_and_the_journal_stays_intact() {
     }
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a directory");
     assert_eq!(journal.len(), 5, "the journal is intact");
-    assert_eq!(journal.view(4).unwrap().kind, RecordKind::Error);
+    assert_eq!(journal.snapshot().view(4).unwrap().kind, RecordKind::Error);
 }
 
 #[test]
@@ -308,11 +309,11 @@ fn loading_reports_every_kind_of_bad_line_by_number_and_keeps_the_good_records()
         "{:?}",
         loaded.bad_lines[2]
     );
-    assert_eq!(loaded.journal.len(), 3);
+    assert_eq!(loaded.records.len(), 3);
     for (loaded_seq, original_seq) in [(0, 0), (1, 1), (2, 4)] {
         let (read, original) = (
-            loaded.journal.view(loaded_seq).unwrap(),
-            journal.view(original_seq).unwrap(),
+            loaded.records.view(loaded_seq).unwrap(),
+            journal.snapshot().view(original_seq).unwrap(),
         );
         assert_eq!(
             (
@@ -345,7 +346,7 @@ fn loading_a_missing_or_empty_file() {
     let empty = dir.path().join("empty.jsonl");
     std::fs::write(&empty, "").unwrap();
     let loaded = load(&empty).unwrap();
-    assert!(loaded.journal.is_empty() && loaded.bad_lines.is_empty());
+    assert!(loaded.records.is_empty() && loaded.bad_lines.is_empty());
 }
 
 #[test]
@@ -358,6 +359,7 @@ fn a_header_with_surrounding_whitespace_round_trips_exactly() {
     let mut journal = Journal::default();
     journal.append(Entry {
         conn: 1,
+        peer: None,
         side: Side::Server,
         direction: Direction::Received,
         kind: RecordKind::Frame,
@@ -368,5 +370,5 @@ fn a_header_with_surrounding_whitespace_round_trips_exactly() {
     let path = dir.path().join("padded.jsonl");
     save(&journal.snapshot(), &path, LogFormat::JsonLines, |_, _| {}).unwrap();
     let loaded = load(&path).unwrap();
-    assert_eq!(loaded.journal.view(0).unwrap().bytes, bytes);
+    assert_eq!(loaded.records.view(0).unwrap().bytes, bytes);
 }

@@ -11,7 +11,7 @@ use common::{connect, eventually, frames_echoed, records, start_server, wait_eve
 use framescope::engine::tutorial_app::{binary_request, search_request};
 use framescope::engine::{
     ClientMode, CloseReason, Command, ConnState, DecodeReason, Direction, Engine, Event,
-    FrameBuilder, JournalLimits, Limits, RecordKind, SendTarget, ServerMode, Side,
+    FrameBuilder, JournalLimits, Limits, RecordKind, SendTarget, ServerError, ServerMode, Side,
 };
 
 #[test]
@@ -20,7 +20,12 @@ fn frame_echo_returns_every_frame_byte_exact_to_100_clients_x_100_frames() {
     let addr = start_server(&engine, ServerMode::FrameEcho);
     let report = connect(&engine, addr, 100, ClientMode::Framed);
     assert_eq!((report.opened, report.failed), (100, 0));
-    let ids: Vec<u32> = engine.pool().summaries().iter().map(|c| c.id).collect();
+    let ids: Vec<u32> = engine
+        .fresh_view()
+        .connections
+        .iter()
+        .map(|c| c.id)
+        .collect();
     for round in 0..100 {
         for &id in &ids {
             let frame = FrameBuilder::binary("binary/x", format!("conn {id} frame {round}"))
@@ -52,12 +57,12 @@ fn frame_echo_returns_every_frame_byte_exact_to_100_clients_x_100_frames() {
             "connection {id}: echoes differ from what was sent"
         );
     }
-    let server = engine.shared().stats.server.snapshot();
+    let server = engine.fresh_view().server_counters;
     assert_eq!(
         (server.frames_received, server.frames_sent, server.errors),
         (10_000, 10_000, 0)
     );
-    assert_eq!(engine.shared().stats.latency.summary().count, 10_000);
+    assert_eq!(engine.fresh_view().latency.summary.count, 10_000);
 }
 
 /// Sends one request to an app server over a plain socket; returns the reply and whether the server closed after it.
@@ -117,7 +122,9 @@ fn app_mode_answers_each_case_as_the_tutorial_does_and_closes() {
         &reply.content()[..],
         b"First 10 bytes of request: \x00\x01binary-p"
     );
-    assert!(eventually(|| engine.server_status().open_connections == 0));
+    assert!(eventually(
+        || engine.fresh_view().server.open_connections == 0
+    ));
 }
 
 #[test]
@@ -129,11 +136,11 @@ fn the_client_pool_sees_the_app_server_close_as_a_normal_close() {
         target: SendTarget::All,
         bytes: search_request("ring").build().unwrap(),
     });
-    assert!(eventually(|| engine.pool().summaries().iter().all(|c| c
-        .state
-        == ConnState::Closed(CloseReason::ClosedByPeer))));
+    assert!(eventually(|| engine.fresh_view().connections.iter().all(
+        |c| c.state == ConnState::Closed(CloseReason::ClosedByPeer)
+    )));
     assert_eq!(frames_echoed(&engine), 3);
-    assert_eq!(engine.shared().stats.client.snapshot().errors, 0);
+    assert_eq!(engine.fresh_view().client_counters.errors, 0);
 }
 
 #[test]
@@ -146,10 +153,8 @@ fn raw_echo_returns_bytes_as_chunks() {
         bytes: Bytes::from_static(b"message 1 from client"),
     });
     assert!(eventually(|| engine
-        .shared()
-        .stats
-        .client
-        .snapshot()
+        .fresh_view()
+        .client_counters
         .bytes_received
         == 42));
     let chunks: Vec<_> = records(&engine)
@@ -170,14 +175,16 @@ fn stop_closes_connections_and_frees_the_port_at_once() {
     let engine = Engine::new().unwrap();
     let addr = start_server(&engine, ServerMode::FrameEcho);
     connect(&engine, addr, 5, ClientMode::Framed);
-    assert!(eventually(|| engine.server_status().open_connections == 5));
+    assert!(eventually(
+        || engine.fresh_view().server.open_connections == 5
+    ));
     engine.command(Command::StopServer);
     wait_event(&engine, |event| {
         matches!(event, Event::ServerStopped).then_some(())
     });
     assert!(eventually(|| engine
-        .pool()
-        .summaries()
+        .fresh_view()
+        .connections
         .iter()
         .all(|c| matches!(c.state, ConnState::Closed(_)))));
     TcpListener::bind(addr).expect("the port is free again right after stop");
@@ -195,10 +202,13 @@ fn a_second_server_on_a_used_port_fails_with_a_clear_error() {
         Event::ServerFailed(error) => Some(error),
         _ => None,
     });
-    assert!(
-        error.contains("cannot listen on") && error.to_lowercase().contains("in use"),
-        "{error}"
-    );
+    match &error {
+        ServerError::Bind { source, .. } => {
+            assert_eq!(source.kind(), std::io::ErrorKind::AddrInUse, "{error}")
+        }
+        other => panic!("expected a bind error, got {other}"),
+    }
+    assert!(error.to_string().contains("cannot listen on"), "{error}");
 }
 
 #[test]
@@ -212,8 +222,8 @@ fn connecting_where_nothing_listens_is_refused() {
     assert_eq!((report.opened, report.failed), (0, 2));
     assert!(
         engine
-            .pool()
-            .summaries()
+            .fresh_view()
+            .connections
             .iter()
             .all(|c| c.state == ConnState::Closed(CloseReason::Refused))
     );

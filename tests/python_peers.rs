@@ -83,7 +83,7 @@ fn the_client_pool_talks_to_the_tutorial_server() {
         bytes: search_request("ring").build().unwrap(),
     });
     assert!(eventually(
-        || engine.pool().summaries()[0].state == ConnState::Closed(CloseReason::ClosedByPeer)
+        || engine.fresh_view().connections[0].state == ConnState::Closed(CloseReason::ClosedByPeer)
     ));
     connect(&engine, addr, 1, ClientMode::Framed);
     engine.command(Command::Send {
@@ -106,7 +106,7 @@ fn the_client_pool_talks_to_the_tutorial_server() {
         b"First 10 bytes of request: \x01\x02\x03 raw"
     );
     assert_eq!(
-        engine.shared().stats.client.snapshot().errors,
+        engine.fresh_view().client_counters.errors,
         0,
         "a close after the reply is not an error"
     );

@@ -13,8 +13,8 @@ use egui_kittest::kittest::{NodeT, Queryable};
 
 use framescope::app::hex_view::row_text;
 use framescope::app::{FramescopeApp, Settings, ViewSource};
+use framescope::engine::Entry;
 use framescope::engine::hexdump;
-use framescope::engine::journal::Entry;
 use framescope::engine::tutorial_app::search_request;
 use framescope::engine::{ContentLength, Engine, RecordKind, Side};
 
@@ -70,7 +70,7 @@ fn start_server(h: &mut App) -> SocketAddr {
     h.step();
     button(h, "Start Server").click();
     wait_to_see(h, "listening on 127.0.0.1:");
-    h.state().engine().server_status().listening.unwrap()
+    h.state().engine().fresh_view().server.listening.unwrap()
 }
 
 /// Sets the connection count, clicks Connect, and waits for them to open.
@@ -122,7 +122,7 @@ fn a_start_server_shows_where_it_listens() {
 
     button(&h, "Stop Server").click();
     wait_to_see(&mut h, "stopped");
-    assert!(h.state().engine().server_status().listening.is_none());
+    assert!(h.state().engine().fresh_view().server.listening.is_none());
 }
 
 #[test]
@@ -131,7 +131,7 @@ fn b_connect_opens_the_chosen_number_of_connections() {
     let addr = start_server(&mut h);
     connect(&mut h, 5);
     wait_to_see(&mut h, &format!("Opened 5 connections to {addr}"));
-    let summaries = h.state().engine().pool().summaries();
+    let summaries = h.state().engine().fresh_view().connections.clone();
     assert_eq!(summaries.len(), 5);
     assert!(summaries.iter().all(|s| s.target == addr));
     wait_to_see(&mut h, "5 connections open · 5 accepted");
@@ -159,7 +159,7 @@ fn c_a_search_sent_to_all_is_echoed_by_each_connection() {
     let expected = r#"{"action": "search", "value": "morpheus"}"#;
     // Every record in the table (5 sent, 5 received by the server, 5 echoed, 5 echoes read).
     assert_eq!(h.get_all_by_label(expected).count(), 20);
-    let journal = h.state().engine().shared().journal();
+    let journal = h.state().engine().snapshot();
     let count = |side, direction| {
         journal
             .views()
@@ -172,7 +172,6 @@ fn c_a_search_sent_to_all_is_echoed_by_each_connection() {
     assert_eq!(count(Side::Server, Received), 5);
     assert_eq!(count(Side::Server, Sent), 5);
     assert_eq!(count(Side::Client, Received), 5);
-    drop(journal);
     h.check_accessibility();
 }
 
@@ -186,14 +185,7 @@ fn d_a_selected_row_shows_its_header_and_bytes() {
         h.state().selected_record().is_some()
     });
     let seq = h.state().selected_record().unwrap();
-    let bytes = h
-        .state()
-        .engine()
-        .shared()
-        .journal()
-        .view(seq)
-        .unwrap()
-        .bytes;
+    let bytes = h.state().engine().snapshot().view(seq).unwrap().bytes;
     assert_eq!(bytes, search_request("morpheus").build().unwrap());
     let first_row = format!("Record bytes {}", row_text(&hexdump::row(&bytes, 0)));
     assert!(first_row.starts_with(&format!(
@@ -290,13 +282,12 @@ fn f_a_wrong_content_length_shows_as_a_server_decode_error() {
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
     h.step();
     wait_to_see(&mut h, "must be a non-negative integer, found -1");
-    let journal = h.state().engine().shared().journal();
+    let journal = h.state().engine().snapshot();
     let error = journal
         .views()
         .find(|v| v.kind == RecordKind::Error)
         .expect("an error record");
     assert_eq!(error.side, Side::Server);
-    drop(journal);
     assert!(shows(&h, "decode error"));
     wait_to_see(&mut h, "1 errors");
     h.check_accessibility();
@@ -323,7 +314,7 @@ fn g_the_log_saves_to_a_file_and_opens_again() {
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
-    let journal = h.state().engine().shared().journal();
+    let journal = h.state().engine().snapshot();
     assert_eq!(lines.len(), journal.len());
     for (line, seq) in lines.iter().zip(journal.first_seq()..journal.next_seq()) {
         let view = journal.view(seq).unwrap();
@@ -334,7 +325,6 @@ fn g_the_log_saves_to_a_file_and_opens_again() {
             r#"{"action": "search", "value": "morpheus"}"#
         );
     }
-    drop(journal);
 
     h.state_mut().open_log(&path);
     wait_for(&mut h, "the opened log in the table", |h| {
@@ -353,7 +343,7 @@ fn g_the_log_saves_to_a_file_and_opens_again() {
     wait_for(&mut h, "the live table", |h| {
         h.state().view_source() == ViewSource::Live
     });
-    assert_eq!(h.state().engine().shared().journal().len(), 20);
+    assert_eq!(h.state().engine().snapshot().len(), 20);
 }
 
 #[test]
@@ -365,7 +355,7 @@ fn an_unwritable_path_is_reported_and_the_log_is_kept() {
         .save_log_to(dir.path().join("no-such-dir").join("log.jsonl"));
     wait_to_see(&mut h, "Could not save:");
     assert!(shows(&h, "The log in memory is intact."));
-    assert_eq!(h.state().engine().shared().journal().len(), 20);
+    assert_eq!(h.state().engine().snapshot().len(), 20);
     wait_to_see(&mut h, "20 of 20 records shown");
 }
 
@@ -426,10 +416,10 @@ fn send_is_disabled_with_a_reason() {
 
 /// Fills the journal directly, as a long load run would.
 fn fill(engine: &Engine, count: u32, bytes: &bytes::Bytes) {
-    let mut journal = engine.shared().journal();
     for i in 0..count {
-        journal.append(Entry {
+        engine.record(Entry {
             conn: i % 7,
+            peer: None,
             side: Side::Client,
             direction: framescope::engine::Direction::Sent,
             kind: RecordKind::Frame,
@@ -502,7 +492,7 @@ fn raw_mode_sends_the_content_bytes_only() {
     assert!(shows(&h, &format!("{} bytes", content.len())));
     click_send(&mut h);
     wait_to_see(&mut h, "Client: 1 sent · 1 received");
-    let journal = h.state().engine().shared().journal();
+    let journal = h.state().engine().snapshot();
     let views: Vec<_> = journal.views().collect();
     assert!(!views.is_empty());
     assert!(views.iter().all(|v| v.kind == RecordKind::Chunk));
@@ -583,7 +573,7 @@ fn send_can_target_one_connection() {
     let mut h = app();
     start_server(&mut h);
     connect(&mut h, 3);
-    let id = h.state().engine().pool().summaries()[1].id;
+    let id = h.state().engine().fresh_view().connections[1].id;
     // Clicking a connection in the list makes it the target.
     h.get_by_label(&format!("#{id}")).click();
     h.step();
@@ -600,8 +590,8 @@ fn send_can_target_one_connection() {
     let sent: Vec<u32> = h
         .state()
         .engine()
-        .pool()
-        .summaries()
+        .fresh_view()
+        .connections
         .iter()
         .filter(|s| s.counters.frames_sent > 0)
         .map(|s| s.id)
@@ -635,7 +625,7 @@ fn filters_narrow_the_table() {
     pick(&mut h, "Side", "server");
     wait_to_see(&mut h, "10 of 20 records shown");
 
-    let conn = h.state().engine().pool().summaries()[0].id;
+    let conn = h.state().engine().fresh_view().connections[0].id;
     pick(&mut h, "Side", "both");
     h.get_by_role_and_label(Role::TextInput, "Conn")
         .set_text_value_accesskit(&conn.to_string());

@@ -4,10 +4,8 @@
 use egui::Ui;
 use egui_plot::{Bar, BarChart, Line, Plot, PlotPoints, VLine};
 
-use crate::engine::stats::{LatencySummary, RATE_WINDOW};
+use crate::engine::{LatencySummary, RATE_WINDOW};
 
-/// Buckets in the latency histogram.
-pub const LATENCY_BUCKETS: usize = 24;
 /// Frames per second, one sample a second, newest at 0; `height` in points.
 pub fn rate_chart(ui: &mut Ui, rates: &[f64], height: f32) {
     let newest = rates.last().copied().unwrap_or(0.0);

@@ -8,10 +8,9 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
-use crate::engine::limits::DEFAULT_MAX_CONNECTIONS;
 use crate::engine::{
-    ClientMode, CloseReason, Command, ConnState, ConnectionSummary, Engine, Event, SendTarget,
-    ServerStatus,
+    ClientMode, CloseReason, Command, CommandOutcome, ConnState, ConnectionSummary, Engine,
+    EngineView, Event, SendTarget, ServerStatus,
 };
 
 use super::address;
@@ -31,32 +30,6 @@ pub struct ClientPanel {
     last_report: Option<String>,
     /// Why the last connect was refused.
     error: Option<String>,
-}
-
-/// Connections by state.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct PoolCounts {
-    /// Open and usable.
-    pub open: usize,
-    /// Still connecting.
-    pub connecting: usize,
-    /// Closed, for whatever reason.
-    pub closed: usize,
-}
-
-impl PoolCounts {
-    /// Counts `summaries` by state.
-    pub fn of(summaries: &[ConnectionSummary]) -> Self {
-        let mut counts = Self::default();
-        for summary in summaries {
-            match summary.state {
-                ConnState::Open => counts.open += 1,
-                ConnState::Connecting => counts.connecting += 1,
-                ConnState::Closed(_) => counts.closed += 1,
-            }
-        }
-        counts
-    }
 }
 
 /// Where Connect goes: the form's address, or the server's (its real port
@@ -88,7 +61,7 @@ impl ClientPanel {
     /// Takes the events that concern the client pool.
     pub fn on_event(&mut self, event: &Event) {
         match event {
-            Event::Connected { target, report } => {
+            Event::ConnectFinished { target, report } => {
                 self.connecting = self.connecting.saturating_sub(1);
                 self.error = None;
                 let asked = report.opened + report.failed;
@@ -103,7 +76,7 @@ impl ClientPanel {
             }
             Event::ConnectFailed(error) => {
                 self.connecting = self.connecting.saturating_sub(1);
-                self.error = Some(error.clone());
+                self.error = Some(error.to_string());
             }
             _ => {}
         }
@@ -114,13 +87,12 @@ impl ClientPanel {
         &mut self,
         ui: &mut Ui,
         settings: &mut Settings,
-        summaries: &[ConnectionSummary],
-        server: &ServerStatus,
+        view: &EngineView,
         engine: &Engine,
         send_target: &mut SendTarget,
     ) {
         ui.heading("Client");
-        let target = connect_target(settings, server);
+        let target = connect_target(settings, &view.server);
         if settings.client.use_server_addr
             && let Ok(addr) = &target
         {
@@ -157,7 +129,7 @@ impl ClientPanel {
                 let label = ui.label("Connections");
                 ui.add(
                     egui::DragValue::new(&mut settings.client.count)
-                        .range(1..=DEFAULT_MAX_CONNECTIONS)
+                        .range(1..=view.limits.max_connections)
                         .speed(1.0),
                 )
                 .labelled_by(label.id)
@@ -181,7 +153,7 @@ impl ClientPanel {
             ui.colored_label(ui.visuals().error_fg_color, error);
         }
 
-        let counts = PoolCounts::of(summaries);
+        let (counts, summaries) = (view.pool, &view.connections);
         ui.horizontal_wrapped(|ui| {
             let reason = match &target {
                 Err(_) => Some("Fix the target address first"),
@@ -195,17 +167,17 @@ impl ClientPanel {
                 && let Ok(addr) = target
             {
                 self.error = None;
-                if engine.command(Command::Connect {
+                let outcome = engine.command(Command::Connect {
                     target: addr,
                     count: settings.client.count,
                     mode: settings.client.mode,
-                }) {
+                });
+                if outcome == CommandOutcome::Queued {
                     self.connecting += 1;
                 }
             }
-            let live = counts.open + counts.connecting;
             if ui
-                .add_enabled(live > 0, egui::Button::new("Disconnect all"))
+                .add_enabled(counts.live() > 0, egui::Button::new("Disconnect all"))
                 .on_hover_text("Close every client connection")
                 .on_disabled_hover_text("No connection is open")
                 .clicked()

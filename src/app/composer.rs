@@ -8,9 +8,9 @@ use std::path::PathBuf;
 use bytes::Bytes;
 use egui::{RichText, Ui};
 
+use crate::engine::DEFAULT_MAX_CONTENT_LENGTH;
 use crate::engine::hexdump::FrameLayout;
-use crate::engine::limits::DEFAULT_MAX_CONTENT_LENGTH;
-use crate::engine::{ConnState, ConnectionSummary, SendReport, SendTarget};
+use crate::engine::{ConnState, ConnectionSummary, EngineView, SendReport, SendTarget};
 
 use super::draft::{CONTENT_ENCODINGS, CONTENT_TYPES, ContentKind, CustomField, Draft, Message};
 use super::file_content::{FileLoader, FileState, file_name, human_bytes};
@@ -34,8 +34,8 @@ pub enum ComposerAction {
 /// What the composer needs to know about the connections.
 #[derive(Debug)]
 pub struct SendContext<'a> {
-    /// Every client connection.
-    pub summaries: &'a [ConnectionSummary],
+    /// The engine's latest view (its connection list and counts).
+    pub view: &'a EngineView,
     /// Which connections Send goes to.
     pub target: &'a mut SendTarget,
     /// Whether the target speaks raw bytes (Send writes the content only).
@@ -128,15 +128,17 @@ impl Composer {
     pub fn ready_to_send(
         &mut self,
         draft: &Draft,
-        summaries: &[ConnectionSummary],
+        view: &EngineView,
         target: SendTarget,
         raw: bool,
     ) -> Result<Bytes, String> {
-        let open = summaries
-            .iter()
-            .filter(|s| s.state == ConnState::Open)
-            .filter(|s| target == SendTarget::All || target == SendTarget::One(s.id))
-            .count();
+        let open = match target {
+            SendTarget::All => view.pool.open,
+            SendTarget::One(id) => view
+                .connection(id)
+                .is_some_and(|s| s.state == ConnState::Open)
+                .into(),
+        };
         let message = self.message(draft, raw);
         let Some(bytes) = &message.bytes else {
             return Err(message
@@ -250,13 +252,13 @@ impl Composer {
         let mut sent = None;
         ui.horizontal_wrapped(|ui| {
             let label = ui.label("Send to");
-            target_picker(ui, send.summaries, send.target).labelled_by(label.id);
+            target_picker(ui, send.view, send.target).labelled_by(label.id);
             ui.checkbox(&mut draft.send_malformed, "Send malformed")
                 .on_hover_text(
                     "Send even when the message has problems (to test how a peer copes)",
                 );
         });
-        let ready = self.ready_to_send(draft, send.summaries, *send.target, send.raw);
+        let ready = self.ready_to_send(draft, send.view, *send.target, send.raw);
         let button = egui::Button::new(RichText::new("Send").strong())
             .shortcut_text("Ctrl+Enter")
             .min_size(egui::vec2(120.0, 26.0));
@@ -489,21 +491,13 @@ fn content_editor(ui: &mut Ui, draft: &mut Draft, file: &FileLoader) -> bool {
 }
 
 /// Picks all open connections or one of them.
-fn target_picker(
-    ui: &mut Ui,
-    summaries: &[ConnectionSummary],
-    target: &mut SendTarget,
-) -> egui::Response {
-    let open = summaries
-        .iter()
-        .filter(|s| s.state == ConnState::Open)
-        .count();
-    let all_text = format!("All open connections ({open})");
+fn target_picker(ui: &mut Ui, view: &EngineView, target: &mut SendTarget) -> egui::Response {
+    let summaries = &view.connections;
+    let all_text = format!("All open connections ({})", view.pool.open);
     let selected = match *target {
         SendTarget::All => all_text.clone(),
-        SendTarget::One(id) => summaries
-            .iter()
-            .find(|s| s.id == id)
+        SendTarget::One(id) => view
+            .connection(id)
             .map_or_else(|| format!("#{id}"), connection_text),
     };
     egui::ComboBox::from_id_salt("send_target")

@@ -8,11 +8,11 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::engine::frame::{PROTO_HEADER_LEN, REQUIRED_KEYS, header_value_from_text};
+use crate::engine::DEFAULT_MAX_CONTENT_LENGTH;
 use crate::engine::hexdump::parse_hex;
-use crate::engine::limits::DEFAULT_MAX_CONTENT_LENGTH;
 use crate::engine::tutorial_app::{self, CLIENT_BINARY_TYPE, TEXT_JSON};
 use crate::engine::{ContentLength, FrameBuilder};
+use crate::engine::{PROTO_HEADER_LEN, REQUIRED_KEYS, header_value_from_text};
 
 /// Content types offered in the picker (any other can be typed).
 pub const CONTENT_TYPES: [&str; 3] = [

@@ -11,9 +11,7 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use crate::engine::frame::PROTO_HEADER_LEN;
-use crate::engine::journal::Record;
-use crate::engine::{Direction, Journal, RecordKind, Side};
+use crate::engine::{Direction, JournalSnapshot, PROTO_HEADER_LEN, RecordKind, RecordRef, Side};
 
 use super::settings::Filters;
 
@@ -71,8 +69,9 @@ impl FilterSpec {
         *self == Self::default()
     }
 
-    /// Whether `record` passes.
-    fn matches(&self, journal: &Journal, record: &Record) -> bool {
+    /// Whether `entry` passes.
+    fn matches(&self, entry: &RecordRef<'_>) -> bool {
+        let record = entry.record();
         if self.side.is_some_and(|side| side != record.side)
             || self.direction.is_some_and(|d| d != record.direction)
             || self.connection.is_some_and(|c| c != record.conn)
@@ -88,13 +87,13 @@ impl FilterSpec {
         {
             return true;
         }
-        let head = journal.prefix_of(record, PROTO_HEADER_LEN);
+        let head = entry.prefix(PROTO_HEADER_LEN);
         let header_len = match (record.kind, &head[..]) {
             (RecordKind::Chunk, _) => 0,
             (_, [a, b]) => usize::from(u16::from_be_bytes([*a, *b])),
             _ => 0,
         };
-        let prefix = journal.prefix_of(record, PROTO_HEADER_LEN + header_len + TEXT_SCAN_CONTENT);
+        let prefix = entry.prefix(PROTO_HEADER_LEN + header_len + TEXT_SCAN_CONTENT);
         contains_ignore_case(&prefix, self.text.as_bytes())
     }
 }
@@ -121,7 +120,7 @@ impl FrameIndex {
     /// `budget`; returns true when every record has been looked at.
     pub fn update(
         &mut self,
-        journal: &Journal,
+        journal: &JournalSnapshot,
         source: SourceKey,
         filter: &FilterSpec,
         budget: Duration,
@@ -140,17 +139,16 @@ impl FrameIndex {
         self.next = self.next.max(first);
         let end = journal.next_seq();
         let deadline = Instant::now() + budget;
-        while self.next < end {
-            if let Some(record) = journal.record(self.next)
-                && filter.matches(journal, record)
-            {
-                self.seqs.push_back(self.next);
+        for entry in journal.range_from(self.next) {
+            if filter.matches(&entry) {
+                self.seqs.push_back(entry.seq());
             }
-            self.next += 1;
+            self.next = entry.seq() + 1;
             if self.next.is_multiple_of(CLOCK_EVERY) && Instant::now() >= deadline {
                 break;
             }
         }
+
         self.next >= end
     }
 
@@ -188,12 +186,13 @@ impl FrameIndex {
 mod tests {
     use super::*;
     use crate::engine::FrameBuilder;
-    use crate::engine::journal::{Entry, JournalLimits};
+    use crate::engine::{Entry, Journal, JournalLimits};
     use bytes::Bytes;
 
     fn append(journal: &mut Journal, conn: u32, side: Side, bytes: &Bytes) {
         journal.append(Entry {
             conn,
+            peer: None,
             side,
             direction: Direction::Sent,
             kind: RecordKind::Frame,
@@ -217,17 +216,32 @@ mod tests {
         }
         let mut index = FrameIndex::default();
         let all = FilterSpec::default();
-        assert!(index.update(&journal, SourceKey::Live, &all, Duration::from_secs(1)));
+        assert!(index.update(
+            &journal.snapshot(),
+            SourceKey::Live,
+            &all,
+            Duration::from_secs(1)
+        ));
         assert_eq!(index.len(), 10);
         append(&mut journal, 0, Side::Server, &a);
-        index.update(&journal, SourceKey::Live, &all, Duration::from_secs(1));
+        index.update(
+            &journal.snapshot(),
+            SourceKey::Live,
+            &all,
+            Duration::from_secs(1),
+        );
         assert_eq!((index.len(), index.get(10)), (11, Some(10)));
 
         let (beta, _) = FilterSpec::new(&Filters {
             text: "beta".into(),
             ..Filters::default()
         });
-        index.update(&journal, SourceKey::Live, &beta, Duration::from_secs(1));
+        index.update(
+            &journal.snapshot(),
+            SourceKey::Live,
+            &beta,
+            Duration::from_secs(1),
+        );
         assert_eq!(index.len(), 5);
         assert_eq!(index.position(7), Some(2));
 
@@ -237,7 +251,12 @@ mod tests {
             ..Filters::default()
         });
         assert!(error.is_none());
-        index.update(&journal, SourceKey::Live, &conn1, Duration::from_secs(1));
+        index.update(
+            &journal.snapshot(),
+            SourceKey::Live,
+            &conn1,
+            Duration::from_secs(1),
+        );
         assert_eq!(index.len(), 5);
     }
 
@@ -252,11 +271,21 @@ mod tests {
         let all = FilterSpec::default();
         for _ in 0..10 {
             append(&mut journal, 1, Side::Client, &frame);
-            index.update(&journal, SourceKey::Live, &all, Duration::from_secs(1));
+            index.update(
+                &journal.snapshot(),
+                SourceKey::Live,
+                &all,
+                Duration::from_secs(1),
+            );
         }
         assert_eq!((index.len(), index.get(0)), (4, Some(6)));
         journal.clear();
-        index.update(&journal, SourceKey::Live, &all, Duration::from_secs(1));
+        index.update(
+            &journal.snapshot(),
+            SourceKey::Live,
+            &all,
+            Duration::from_secs(1),
+        );
         assert!(index.is_empty());
     }
 
@@ -269,11 +298,11 @@ mod tests {
         }
         let mut index = FrameIndex::default();
         let all = FilterSpec::default();
-        assert!(!index.update(&journal, SourceKey::Live, &all, Duration::ZERO));
+        assert!(!index.update(&journal.snapshot(), SourceKey::Live, &all, Duration::ZERO));
         assert!(index.len() >= CLOCK_EVERY as usize);
         assert!(index.progress(journal.next_seq()) > 0.0);
         let mut rounds = 0;
-        while !index.update(&journal, SourceKey::Live, &all, Duration::ZERO) {
+        while !index.update(&journal.snapshot(), SourceKey::Live, &all, Duration::ZERO) {
             rounds += 1;
         }
         assert!(rounds < 10);

@@ -2,12 +2,13 @@
 //! opened log, filtered, with only the rows on screen laid out; below it
 //! the selected record opened up.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use egui::{Color32, RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
-use crate::engine::{Direction, Journal, RecordKind, Shared, Side};
+use crate::engine::{Direction, JournalSnapshot, RecordKind, Side};
 
 use super::file_content::human_bytes;
 use super::frame_index::{FilterSpec, FrameIndex, SourceKey};
@@ -21,33 +22,15 @@ const INDEX_BUDGET: Duration = Duration::from_millis(3);
 /// Height of a table row.
 const ROW_HEIGHT: f32 = 18.0;
 
-/// Which records the table shows.
-pub enum Source<'a> {
-    /// The engine's journal, as it grows.
-    Live(&'a Shared),
-    /// A log opened from a file.
-    File {
-        /// The opening's number.
-        key: u64,
-        /// Its records.
-        journal: &'a Journal,
-    },
-}
+/// Rows formatted and kept for reuse; past this many the cache starts over.
+const ROW_CACHE: usize = 1024;
 
-impl Source<'_> {
-    fn key(&self) -> SourceKey {
-        match self {
-            Source::Live(_) => SourceKey::Live,
-            Source::File { key, .. } => SourceKey::File(*key),
-        }
-    }
-
-    fn with<R>(&self, read: impl FnOnce(&Journal) -> R) -> R {
-        match self {
-            Source::Live(shared) => read(&shared.journal()),
-            Source::File { journal, .. } => read(journal),
-        }
-    }
+/// Which records the table shows: a snapshot, read with no lock held.
+pub struct Source<'a> {
+    /// Which journal it is (the live one, or an opened log).
+    pub key: SourceKey,
+    /// Its records as of this frame.
+    pub journal: &'a JournalSnapshot,
 }
 
 /// What the frames view asks the app to do.
@@ -75,6 +58,8 @@ pub struct FramesView {
     detail: Option<RecordDetail>,
     scroll_to: Option<usize>,
     followed_len: usize,
+    /// Rows already formatted (a record never changes once recorded).
+    rows: HashMap<u64, RowSummary>,
 }
 
 impl FramesView {
@@ -106,23 +91,23 @@ impl FramesView {
         filters: &mut Filters,
         follow: &mut bool,
     ) -> Option<FramesAction> {
-        let key = source.key();
+        let key = source.key;
         if self.source != Some(key) {
             self.source = Some(key);
             self.select(None, source);
             self.followed_len = 0;
+            self.rows.clear();
         }
         let mut action = None;
         let connection_error = filter_bar(ui, filters);
         let (spec, _) = FilterSpec::new(filters);
-        let size = source.with(|journal| {
-            self.complete = self.index.update(journal, key, &spec, INDEX_BUDGET);
-            JournalSize {
-                len: journal.len(),
-                next_seq: journal.next_seq(),
-                dropped: journal.dropped_records(),
-            }
-        });
+        let journal = source.journal;
+        self.complete = self.index.update(journal, key, &spec, INDEX_BUDGET);
+        let size = JournalSize {
+            len: journal.len(),
+            next_seq: journal.next_seq(),
+            dropped: journal.dropped_records(),
+        };
         if !self.complete {
             ui.ctx().request_repaint();
         }
@@ -216,7 +201,7 @@ impl FramesView {
     fn select(&mut self, seq: Option<u64>, source: &Source<'_>) {
         self.selected = seq;
         self.detail = seq
-            .and_then(|seq| source.with(|journal| journal.view(seq)))
+            .and_then(|seq| source.journal.view(seq))
             .map(RecordDetail::new);
     }
 
@@ -244,6 +229,9 @@ impl FramesView {
     fn table(&mut self, ui: &mut Ui, source: &Source<'_>) {
         let error_color = ui.visuals().error_fg_color;
         let mut clicked = None;
+        if self.rows.len() > ROW_CACHE {
+            self.rows.clear();
+        }
         // A narrow table drops the time, which the selected record shows too.
         let with_time = ui.available_width() >= WIDTH_FOR_TIME;
         let columns: Vec<usize> = (0..COLUMNS.len())
@@ -280,15 +268,22 @@ impl FramesView {
                             return;
                         };
                         row.set_selected(self.selected == Some(seq));
-                        let Some(summary) = source.with(|journal| RowSummary::of(journal, seq))
-                        else {
-                            row.col(|ui| {
-                                ui.weak(format!("{seq}"));
-                            });
-                            return;
+                        let summary = match self.rows.entry(seq) {
+                            std::collections::hash_map::Entry::Occupied(row) => row.into_mut(),
+                            std::collections::hash_map::Entry::Vacant(slot) => {
+                                match RowSummary::of(source.journal, seq) {
+                                    Some(summary) => slot.insert(summary),
+                                    None => {
+                                        row.col(|ui| {
+                                            ui.weak(format!("{seq}"));
+                                        });
+                                        return;
+                                    }
+                                }
+                            }
                         };
                         let color = (summary.kind == RecordKind::Error).then_some(error_color);
-                        row_cells(&mut row, &summary, color, &columns);
+                        row_cells(&mut row, summary, color, &columns);
                         if row.response().clicked() {
                             clicked = Some(seq);
                         }

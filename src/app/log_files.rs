@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 use egui::Ui;
 
-use crate::engine::{Command, Engine, Event, Journal, LineError, LogFormat, SaveSummary};
+use crate::engine::{
+    Command, CommandOutcome, Engine, Event, JournalSnapshot, LineError, LogFormat, SaveSummary,
+};
 
 use super::file_content::{file_name, human_bytes};
 
@@ -49,7 +51,7 @@ pub struct OpenedLog {
     /// The file.
     pub path: PathBuf,
     /// Its records.
-    pub journal: Journal,
+    pub journal: JournalSnapshot,
     /// Its lines that could not be read.
     pub bad_lines: Vec<LineError>,
 }
@@ -80,10 +82,11 @@ impl LogFiles {
     /// for `.txt` and `.log`).
     pub fn save(&mut self, engine: &Engine, path: PathBuf) {
         let format = LogFormat::from_path(&path);
-        if engine.command(Command::SaveLog {
+        let outcome = engine.command(Command::SaveLog {
             path: path.clone(),
             format,
-        }) {
+        });
+        if outcome == CommandOutcome::Queued {
             self.save = SaveState::Saving {
                 path,
                 done: 0,
@@ -100,7 +103,7 @@ impl LogFiles {
     /// Asks the engine to read the log at `path`.
     pub fn open(&mut self, engine: &Engine, path: PathBuf) {
         self.load_error = None;
-        if engine.command(Command::LoadLog { path: path.clone() }) {
+        if engine.command(Command::LoadLog { path: path.clone() }) == CommandOutcome::Queued {
             self.loading = Some(path);
         } else {
             self.load_error = Some("the engine is busy; try again".to_owned());
@@ -127,7 +130,10 @@ impl LogFiles {
             Event::Saved { path, result } => {
                 self.save = match result {
                     Ok(summary) => SaveState::Saved { path, summary },
-                    Err(error) => SaveState::Failed { path, error },
+                    Err(error) => SaveState::Failed {
+                        path,
+                        error: error.to_string(),
+                    },
                 };
             }
             Event::LogLoaded { path, result } => {
@@ -138,12 +144,12 @@ impl LogFiles {
                         self.opened = Some(OpenedLog {
                             key: self.openings,
                             path,
-                            journal: log.journal,
+                            journal: log.records,
                             bad_lines: log.bad_lines,
                         });
                         return true;
                     }
-                    Err(error) => self.load_error = Some(error),
+                    Err(error) => self.load_error = Some(error.to_string()),
                 }
             }
             _ => {}

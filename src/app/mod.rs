@@ -17,6 +17,7 @@ pub mod file_content;
 pub mod frame_index;
 pub mod frames_view;
 pub mod hex_view;
+pub mod journal_panel;
 pub mod log_files;
 pub mod path_prompt;
 pub mod record_detail;
@@ -27,17 +28,19 @@ pub mod status_bar;
 pub mod style;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use egui::{KeyboardShortcut, Modifiers, Ui};
 
 use crate::engine::{
-    ClientMode, Command, ConnState, ConnectionSummary, Engine, EngineError, SendTarget,
+    ClientMode, Command, CommandOutcome, ConnState, ConnectionSummary, Engine, EngineError,
+    EngineView, JournalSnapshot, SendTarget,
 };
 
-use self::charts::LATENCY_BUCKETS;
 use self::client_panel::ClientPanel;
 use self::composer::{Composer, ComposerAction, SendContext};
 use self::dialogs::{Dialogs, Purpose};
+use self::frame_index::SourceKey;
 use self::frames_view::{FramesAction, FramesView, Source};
 use self::log_files::LogFiles;
 use self::path_prompt::{PathPrompt, PromptOutcome};
@@ -75,7 +78,13 @@ pub struct FramescopeApp {
     prompt: PathPrompt,
     send_target: SendTarget,
     view_source: ViewSource,
-    summaries: Vec<ConnectionSummary>,
+    /// The engine's published view, as of this frame.
+    view: Arc<EngineView>,
+    /// The live journal, as of this frame (read with no lock held).
+    live: JournalSnapshot,
+    /// Whether the open connections all speak raw bytes (Some(true)), all
+    /// frames (Some(false)) or disagree; for this connection list version.
+    open_modes: (u64, Option<bool>),
     notifier_set: bool,
     applied_theme: Option<ThemeChoice>,
 }
@@ -93,15 +102,22 @@ impl FramescopeApp {
     /// The app for a real window: a new engine, and the settings remembered
     /// from the last run.
     pub fn new(cc: &eframe::CreationContext<'_>) -> Result<Self, EngineError> {
-        let settings = cc
+        let settings: Settings = cc
             .storage
             .and_then(|storage| eframe::get_value(storage, eframe::APP_KEY))
             .unwrap_or_default();
-        Ok(Self::with_engine(Engine::new()?, settings))
+        let engine = Engine::with_config(Default::default(), settings.journal_limits())?;
+        let mut app = Self::with_engine(engine, settings);
+        let ctx = cc.egui_ctx.clone();
+        app.engine.set_notifier(move || ctx.request_repaint());
+        app.notifier_set = true;
+        Ok(app)
     }
 
     /// The app over a given engine and settings (for tests, or embedding).
     pub fn with_engine(engine: Engine, settings: Settings) -> Self {
+        engine.command(Command::SetCapture(settings.capture));
+        engine.command(Command::SetJournalLimits(settings.journal_limits()));
         Self {
             engine,
             settings,
@@ -114,7 +130,9 @@ impl FramescopeApp {
             prompt: PathPrompt::default(),
             send_target: SendTarget::All,
             view_source: ViewSource::Live,
-            summaries: Vec::new(),
+            view: Arc::default(),
+            live: JournalSnapshot::default(),
+            open_modes: (u64::MAX, None),
             notifier_set: false,
             applied_theme: None,
         }
@@ -177,34 +195,45 @@ impl FramescopeApp {
     /// Whether the target of Send speaks raw bytes: the picked connection's
     /// mode, or the open connections' if they agree, else the form's.
     fn target_is_raw(&self) -> bool {
-        let raw = |s: &ConnectionSummary| s.mode == ClientMode::Raw;
+        let form = self.settings.client.mode == ClientMode::Raw;
         match self.send_target {
-            SendTarget::One(id) => self
-                .summaries
-                .iter()
-                .find(|s| s.id == id)
-                .map_or(self.settings.client.mode == ClientMode::Raw, raw),
-            SendTarget::All => {
-                let mut open = self.summaries.iter().filter(|s| s.state == ConnState::Open);
-                match open.next() {
-                    Some(first) if open.all(|s| raw(s) == raw(first)) => raw(first),
-                    _ => self.settings.client.mode == ClientMode::Raw,
-                }
-            }
+            SendTarget::One(id) => self.view.connection(id).map_or(form, is_raw),
+            SendTarget::All => self.open_modes.1.unwrap_or(form),
         }
+    }
+
+    /// Brings the open connections' shared mode up to date, once per new
+    /// connection list (not once per frame).
+    fn update_open_modes(&mut self) {
+        if self.open_modes.0 == self.view.connections_version {
+            return;
+        }
+        let mut open = self
+            .view
+            .connections
+            .iter()
+            .filter(|s| s.state == ConnState::Open);
+        let agreed = match open.next() {
+            Some(first) if open.all(|s| is_raw(s) == is_raw(first)) => Some(is_raw(first)),
+            _ => None,
+        };
+        self.open_modes = (self.view.connections_version, agreed);
     }
 
     /// Sends the composed message, if it may go.
     fn send(&mut self) {
         let raw = self.target_is_raw();
-        if let Ok(bytes) = self.composer.ready_to_send(
-            &self.settings.draft,
-            &self.summaries,
-            self.send_target,
-            raw,
-        ) {
-            let report = self.engine.send(self.send_target, &bytes);
-            self.composer.on_sent(&report);
+        if let Ok(bytes) =
+            self.composer
+                .ready_to_send(&self.settings.draft, &self.view, self.send_target, raw)
+        {
+            let outcome = self.engine.command(Command::Send {
+                target: self.send_target,
+                bytes,
+            });
+            if let CommandOutcome::Sent(report) = outcome {
+                self.composer.on_sent(&report);
+            }
         }
     }
 
@@ -235,9 +264,11 @@ impl FramescopeApp {
             Some(PromptOutcome::Browse(purpose)) => self.dialogs.open(purpose, ctx),
             None => {}
         }
-        self.summaries = self.engine.pool().summaries();
+        self.view = self.engine.view();
+        self.live = self.engine.snapshot();
+        self.update_open_modes();
         if let SendTarget::One(id) = self.send_target
-            && !self.summaries.iter().any(|s| s.id == id)
+            && self.view.connection(id).is_none()
         {
             self.send_target = SendTarget::All;
         }
@@ -332,38 +363,37 @@ impl FramescopeApp {
     }
 
     fn left_panel(&mut self, ui: &mut Ui) {
-        let status = self.engine.server_status();
         egui::ScrollArea::vertical()
             .id_salt("left_panel")
             .show(ui, |ui| {
                 style::section(ui, "server_section", |ui| {
                     self.server
-                        .ui(ui, &mut self.settings, &status, &self.engine);
+                        .ui(ui, &mut self.settings, &self.view.server, &self.engine);
                 });
                 ui.separator();
                 style::section(ui, "client_section", |ui| {
                     self.client.ui(
                         ui,
                         &mut self.settings,
-                        &self.summaries,
-                        &status,
+                        &self.view,
                         &self.engine,
                         &mut self.send_target,
                     );
                 });
                 ui.separator();
+                style::section(ui, "journal_section", |ui| {
+                    for command in journal_panel::ui(ui, &mut self.settings, &self.view) {
+                        self.engine.command(command);
+                    }
+                });
+                ui.separator();
                 style::section(ui, "charts_section", |ui| {
                     // The charts share what height is left, within reason.
                     let height = ((ui.available_height() - 80.0) / 2.0).clamp(110.0, 240.0);
-                    let stats = &self.engine.shared().stats;
-                    charts::rate_chart(ui, &stats.rates.rates(), height);
+                    charts::rate_chart(ui, &self.view.rates, height);
                     ui.add_space(6.0);
-                    charts::latency_chart(
-                        ui,
-                        &stats.latency.summary(),
-                        &stats.latency.buckets(LATENCY_BUCKETS),
-                        height,
-                    );
+                    let latency = &self.view.latency;
+                    charts::latency_chart(ui, &latency.summary, &latency.buckets, height);
                 });
             });
     }
@@ -377,7 +407,7 @@ impl FramescopeApp {
                     ui,
                     &mut self.settings.draft,
                     SendContext {
-                        summaries: &self.summaries,
+                        view: &self.view,
                         target: &mut self.send_target,
                         raw,
                     },
@@ -405,11 +435,14 @@ impl FramescopeApp {
             }
         });
         let source = match (&self.logs.opened, self.view_source) {
-            (Some(opened), ViewSource::File) => Source::File {
-                key: opened.key,
+            (Some(opened), ViewSource::File) => Source {
+                key: SourceKey::File(opened.key),
                 journal: &opened.journal,
             },
-            _ => Source::Live(self.engine.shared()),
+            _ => Source {
+                key: SourceKey::Live,
+                journal: &self.live,
+            },
         };
         let action = self.frames.ui(
             ui,
@@ -435,7 +468,7 @@ impl eframe::App for FramescopeApp {
         // when the window shrinks.
         let width = ui.available_width();
         egui::Panel::top("top_bar").show(ui, |ui| self.top_bar(ui));
-        egui::Panel::bottom("status_bar").show(ui, |ui| status_bar::ui(ui, self.engine.shared()));
+        egui::Panel::bottom("status_bar").show(ui, |ui| status_bar::ui(ui, &self.view, &self.live));
         egui::Panel::left("connections")
             .resizable(true)
             .default_size((width * 0.22).clamp(300.0, 380.0))
@@ -452,6 +485,11 @@ impl eframe::App for FramescopeApp {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, eframe::APP_KEY, &self.settings);
     }
+}
+
+/// Whether a connection speaks raw bytes.
+fn is_raw(summary: &ConnectionSummary) -> bool {
+    summary.mode == ClientMode::Raw
 }
 
 /// Opens the window and runs until it is closed.

@@ -3,9 +3,7 @@
 //! record, so a 16 MiB frame costs no more than a small one.
 
 use crate::engine::describe::{self, clock_time, one_line};
-use crate::engine::frame::PROTO_HEADER_LEN;
-use crate::engine::journal::Record;
-use crate::engine::{Direction, Journal, RecordKind, Side};
+use crate::engine::{Direction, JournalSnapshot, PROTO_HEADER_LEN, RecordKind, RecordRef, Side};
 
 /// Characters of content shown in the summary.
 pub const SUMMARY_CHARS: usize = 60;
@@ -37,9 +35,10 @@ pub struct RowSummary {
 
 impl RowSummary {
     /// The row for record `seq`, if the journal still holds it.
-    pub fn of(journal: &Journal, seq: u64) -> Option<Self> {
-        let record = journal.record(seq)?;
-        let (content_type, content) = peek(journal, record);
+    pub fn of(journal: &JournalSnapshot, seq: u64) -> Option<Self> {
+        let entry = journal.get(seq)?;
+        let record = entry.record();
+        let (content_type, content) = peek(&entry);
         let summary = match &record.error {
             Some(error) => format!("{}: {}", error.part, error.reason),
             None => one_line(&content, SUMMARY_CHARS),
@@ -59,19 +58,16 @@ impl RowSummary {
 }
 
 /// The content-type and the first content bytes of a record.
-fn peek(journal: &Journal, record: &Record) -> (String, Vec<u8>) {
-    if record.kind == RecordKind::Chunk {
-        return (
-            "raw".to_owned(),
-            journal.prefix_of(record, SUMMARY_BYTES).to_vec(),
-        );
+fn peek(entry: &RecordRef<'_>) -> (String, Vec<u8>) {
+    if entry.record().kind == RecordKind::Chunk {
+        return ("raw".to_owned(), entry.prefix(SUMMARY_BYTES).to_vec());
     }
-    let head = journal.prefix_of(record, PROTO_HEADER_LEN);
+    let head = entry.prefix(PROTO_HEADER_LEN);
     let [a, b] = head[..] else {
         return (String::new(), head.to_vec());
     };
     let header_end = PROTO_HEADER_LEN + usize::from(u16::from_be_bytes([a, b]));
-    let prefix = journal.prefix_of(record, header_end + SUMMARY_BYTES);
+    let prefix = entry.prefix(header_end + SUMMARY_BYTES);
     let content_type = describe::content_type(&prefix).unwrap_or_default();
     let content = prefix.get(header_end..).unwrap_or_default().to_vec();
     (content_type, content)
@@ -88,7 +84,7 @@ pub fn time_of_day(time_us: u64) -> String {
 mod tests {
     use super::*;
     use crate::engine::FrameBuilder;
-    use crate::engine::journal::Entry;
+    use crate::engine::{Entry, Journal};
 
     #[test]
     fn a_frame_row_shows_its_content_type_and_content() {
@@ -99,17 +95,18 @@ mod tests {
             .unwrap();
         journal.append(Entry {
             conn: 3,
+            peer: None,
             side: Side::Client,
             direction: Direction::Sent,
             kind: RecordKind::Frame,
             bytes: &frame,
             error: None,
         });
-        let row = RowSummary::of(&journal, 0).unwrap();
+        let row = RowSummary::of(&journal.snapshot(), 0).unwrap();
         assert_eq!(row.content_type, "text/json");
         assert_eq!(row.summary, "x".repeat(60) + "…");
         assert_eq!(row.wire_len as usize, frame.len());
-        assert!(RowSummary::of(&journal, 1).is_none());
+        assert!(RowSummary::of(&journal.snapshot(), 1).is_none());
     }
 
     #[test]

@@ -5,8 +5,8 @@ use std::net::SocketAddr;
 
 use egui::{RichText, Ui};
 
-use crate::engine::server::is_all_interfaces;
-use crate::engine::{Command, Engine, Event, ServerMode, ServerStatus};
+use crate::engine::is_all_interfaces;
+use crate::engine::{Command, CommandOutcome, Engine, Event, ServerMode, ServerStatus};
 
 use super::address;
 use super::settings::Settings;
@@ -50,7 +50,7 @@ impl ServerPanel {
             }
             Event::ServerFailed(error) => {
                 self.pending = false;
-                self.error = Some(error.clone());
+                self.error = Some(error.to_string());
             }
             _ => {}
         }
@@ -64,7 +64,7 @@ impl ServerPanel {
                 self.pending = engine.command(Command::StartServer {
                     addr,
                     mode: settings.server_mode,
-                });
+                }) == CommandOutcome::Queued;
             }
             Err(error) => self.error = Some(error),
         }
@@ -138,7 +138,7 @@ impl ServerPanel {
                     .on_hover_text("Stop listening and close the server's connections")
                     .on_disabled_hover_text("Waiting for the server to answer");
                 if stop.clicked() {
-                    self.pending = engine.command(Command::StopServer);
+                    self.pending = engine.command(Command::StopServer) == CommandOutcome::Queued;
                 }
             } else {
                 let reason = match &parsed {

@@ -4,8 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::server::DEFAULT_LISTEN;
-use crate::engine::{ClientMode, Direction, ServerMode, Side};
+use crate::engine::DEFAULT_LISTEN;
+use crate::engine::{Capture, ClientMode, Direction, JournalLimits, ServerMode, Side};
 
 use super::draft::Draft;
 
@@ -29,6 +29,22 @@ pub struct Settings {
     pub follow_newest: bool,
     /// The log file last saved or opened, suggested next time.
     pub last_log_path: String,
+    /// How much of each frame the journal keeps.
+    pub capture: Capture,
+    /// Most records the journal holds.
+    pub journal_records: usize,
+    /// Most captured bytes the journal holds, in MiB.
+    pub journal_mib: usize,
+}
+
+impl Settings {
+    /// The journal's bounds these settings ask for.
+    pub fn journal_limits(&self) -> JournalLimits {
+        JournalLimits {
+            max_records: self.journal_records.max(1),
+            max_bytes: self.journal_mib.max(1).saturating_mul(1 << 20),
+        }
+    }
 }
 
 impl Default for Settings {
@@ -42,6 +58,9 @@ impl Default for Settings {
             filters: Filters::default(),
             follow_newest: true,
             last_log_path: "framescope-log.jsonl".to_owned(),
+            capture: Capture::Full,
+            journal_records: JournalLimits::default().max_records,
+            journal_mib: JournalLimits::default().max_bytes >> 20,
         }
     }
 }

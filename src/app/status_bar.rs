@@ -3,30 +3,25 @@
 
 use egui::Ui;
 
-use crate::engine::Shared;
-use crate::engine::stats::CounterSnapshot;
+use crate::engine::{CounterSnapshot, EngineView, JournalSnapshot};
 
 use super::charts::percentiles_text;
 use super::file_content::human_bytes;
 
-/// Shows the totals.
-pub fn ui(ui: &mut Ui, shared: &Shared) {
-    let client = shared.stats.client.snapshot();
-    let server = shared.stats.server.snapshot();
-    let (records, bytes, dropped) = {
-        let journal = shared.journal();
-        (
-            journal.len(),
-            journal.bytes_held(),
-            journal.dropped_records(),
-        )
-    };
-    let rate = shared.stats.rates.rates().last().copied().unwrap_or(0.0);
-    let latency = shared.stats.latency.summary();
+/// Shows the totals, from the published view and this frame's snapshot.
+pub fn ui(ui: &mut Ui, view: &EngineView, journal: &JournalSnapshot) {
+    let (client, server) = (&view.client_counters, &view.server_counters);
+    let (records, bytes, dropped) = (
+        journal.len(),
+        journal.bytes_held(),
+        journal.dropped_records(),
+    );
+    let rate = view.rates.last().copied().unwrap_or(0.0);
+    let latency = view.latency.summary;
     ui.horizontal_wrapped(|ui| {
-        side(ui, "Client", &client, "sent", "received");
+        side(ui, "Client", client, "sent", "received");
         ui.separator();
-        side(ui, "Server", &server, "received", "sent");
+        side(ui, "Server", server, "received", "sent");
         ui.separator();
         ui.label(format!("{records} records · {}", human_bytes(bytes as u64)))
             .on_hover_text("Records held in the journal, and their bytes");

@@ -29,7 +29,7 @@ pub fn run() -> Result<(), CliError> {
     println!("frame-echo server listening on {addr}");
     let report = connect(&engine, addr, CONNECTIONS, ClientMode::Framed)?;
     println!("{} client connections open", report.opened);
-    for (index, connection) in engine.pool().summaries().iter().enumerate() {
+    for (index, connection) in engine.fresh_view().connections.iter().enumerate() {
         let frame = search_request(&format!("client {}", index + 1)).field("client", index + 1);
         let bytes = frame
             .build()
@@ -40,24 +40,19 @@ pub fn run() -> Result<(), CliError> {
         });
     }
     let deadline = Instant::now() + DEMO_TIMEOUT;
-    while engine.shared().stats.client.snapshot().frames_received < CONNECTIONS as u64
+    while engine.fresh_view().client_counters.frames_received < CONNECTIONS as u64
         && Instant::now() < deadline
     {
         std::thread::sleep(Duration::from_millis(10));
     }
     engine.command(Command::DisconnectAll);
-    let views: Vec<_> = {
-        let journal = engine.shared().journal();
-        journal.views().collect()
-    };
+    let views: Vec<_> = engine.snapshot().views().collect();
     let mut out = std::io::stdout().lock();
     for view in &views {
         print_record(view, true, &mut out).map_err(|e| CliError::Incomplete(e.to_string()))?;
     }
-    let (client, server) = (
-        engine.shared().stats.client.snapshot(),
-        engine.shared().stats.server.snapshot(),
-    );
+    let view = engine.fresh_view();
+    let (client, server) = (view.client_counters, view.server_counters);
     println!(
         "client: {} frames sent, {} echoes received; server: {} frames received, {} echoed; {} records",
         client.frames_sent,

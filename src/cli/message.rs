@@ -6,7 +6,7 @@ use bytes::Bytes;
 use clap::Args;
 
 use crate::engine::FrameBuilder;
-use crate::engine::frame::header_value_from_text;
+use crate::engine::header_value_from_text;
 use crate::engine::hexdump::parse_hex;
 use crate::engine::tutorial_app::{CLIENT_BINARY_TYPE, search_request};
 

@@ -15,8 +15,11 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-use crate::engine::client::{CONNECT_TIMEOUT, CONNECTS_IN_FLIGHT};
-use crate::engine::{ClientMode, ConnectReport, Engine, EngineError, Event, ServerMode};
+use crate::engine::{
+    CONNECT_TIMEOUT, CONNECTS_IN_FLIGHT, Capture, ClientMode, Command, CommandOutcome,
+    ConnectReport, Engine, EngineError, Event, JournalLimits, Limits, SendReport, SendTarget,
+    ServerMode,
+};
 
 /// framescope: see what really crosses the wire of a TCP service.
 #[derive(Debug, Parser)]
@@ -25,6 +28,10 @@ pub struct Cli {
     /// What to run; without one, the window opens.
     #[command(subcommand)]
     pub command: Option<CliCommand>,
+    /// Print diagnostics on standard error (-v: info, -vv: debug). RUST_LOG,
+    /// when set, chooses instead (e.g. RUST_LOG=framescope=debug).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
 }
 
 /// The headless subcommands.
@@ -66,13 +73,19 @@ pub enum CliError {
     /// The window could not open.
     #[error("cannot open the window: {0}")]
     Window(String),
+    /// This build has no window.
+    #[error(
+        "this build of framescope has no window (built without the \"gui\" feature); run a subcommand, see --help"
+    )]
+    NoWindow,
 }
 
 /// Parses the arguments and runs; the process's exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_diagnostics(cli.verbose);
     let result = match cli.command {
-        None => crate::app::run().map_err(CliError::Window),
+        None => open_window(),
         Some(CliCommand::Serve(args)) => serve::run(args),
         Some(CliCommand::Send(args)) => send::run(args),
         Some(CliCommand::Demo) => demo::run(),
@@ -87,12 +100,84 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Opens the window, in a build that has one.
+fn open_window() -> Result<(), CliError> {
+    #[cfg(feature = "gui")]
+    {
+        crate::app::run().map_err(CliError::Window)
+    }
+    #[cfg(not(feature = "gui"))]
+    {
+        Err(CliError::NoWindow)
+    }
+}
+
+/// Turns diagnostics on: quiet by default (warnings only when asked for
+/// with -v or RUST_LOG), on standard error so output stays clean.
+fn init_diagnostics(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let filter = match (std::env::var("RUST_LOG"), verbose) {
+        (Ok(spec), _) if !spec.is_empty() => EnvFilter::new(spec),
+        (_, 0) => return,
+        (_, 1) => EnvFilter::new("framescope=info"),
+        _ => EnvFilter::new("framescope=debug"),
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
 /// Reads a number of seconds (`1`, `0.25`) given on the command line.
 pub fn parse_seconds(text: &str) -> Result<Duration, String> {
     text.parse::<f64>()
         .ok()
         .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
         .ok_or_else(|| format!("\"{text}\" is not a number of seconds"))
+}
+
+/// How much the journal keeps: the same flags on every subcommand that
+/// records.
+#[derive(Debug, Clone, clap::Args)]
+pub struct JournalArgs {
+    /// How much of each frame the journal keeps: full, headers or off.
+    #[arg(long, default_value = "full")]
+    pub capture: Capture,
+    /// Most records the journal holds (the oldest fall out, counted).
+    #[arg(long, default_value_t = JournalLimits::default().max_records)]
+    pub journal_records: usize,
+    /// Most captured bytes the journal holds.
+    #[arg(long, default_value_t = JournalLimits::default().max_bytes)]
+    pub journal_bytes: usize,
+}
+
+impl JournalArgs {
+    /// The journal's bounds these flags ask for.
+    pub fn limits(&self) -> JournalLimits {
+        JournalLimits {
+            max_records: self.journal_records.max(1),
+            max_bytes: self.journal_bytes.max(1),
+        }
+    }
+
+    /// An engine with these journal settings and `limits`.
+    pub fn engine(&self, limits: Limits) -> Result<Engine, CliError> {
+        let engine = Engine::with_config(limits, self.limits())?;
+        engine.command(Command::SetCapture(self.capture));
+        Ok(engine)
+    }
+}
+
+/// Sends `bytes` to `target` at once, and says where it was queued.
+fn send_to(engine: &Engine, target: SendTarget, bytes: &bytes::Bytes) -> SendReport {
+    match engine.command(Command::Send {
+        target,
+        bytes: bytes.clone(),
+    }) {
+        CommandOutcome::Sent(report) => report,
+        CommandOutcome::Queued | CommandOutcome::Busy => SendReport::default(),
+    }
 }
 
 /// How long to wait for the engine to answer a start or save.
@@ -107,7 +192,7 @@ fn start_server(
     engine.command(crate::engine::Command::StartServer { addr, mode });
     wait_for(engine, |event| match event {
         Event::ServerStarted { addr, .. } => Some(Ok(addr)),
-        Event::ServerFailed(error) => Some(Err(CliError::Server(error))),
+        Event::ServerFailed(error) => Some(Err(CliError::Server(error.to_string()))),
         _ => None,
     })
     .unwrap_or_else(|| Err(CliError::Server("the server did not start in time".into())))
@@ -131,8 +216,8 @@ fn connect(
         engine,
         CONNECT_TIMEOUT * rounds + ENGINE_ANSWER,
         |event| match event {
-            Event::Connected { report, .. } => Some(Ok(report)),
-            Event::ConnectFailed(error) => Some(Err(CliError::Connect(error))),
+            Event::ConnectFinished { report, .. } => Some(Ok(report)),
+            Event::ConnectFailed(error) => Some(Err(CliError::Connect(error.to_string()))),
             _ => None,
         },
     )
@@ -155,7 +240,7 @@ fn save_log(engine: &Engine, path: PathBuf) -> Result<(), CliError> {
             println!("saved {} records to {}", summary.records, path.display());
             Ok(())
         }
-        Some((_, Err(error))) => Err(CliError::Log(error)),
+        Some((_, Err(error))) => Err(CliError::Log(error.to_string())),
         None => Err(CliError::Log("saving did not finish in time".into())),
     }
 }
@@ -180,9 +265,45 @@ fn wait_for_within<T>(
     None
 }
 
+/// A flag that turns true on Ctrl-C, or on SIGTERM where there is one (a
+/// container's stop), so a long-running subcommand ends as it would on Ctrl-C.
+fn stop_signal(engine: &Engine) -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    engine.spawn(async move {
+        wait_for_stop().await;
+        flag.store(true, Ordering::Relaxed);
+    });
+    stop
+}
+
+/// Waits for Ctrl-C or, on Unix, SIGTERM.
+async fn wait_for_stop() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
 /// Warns on standard error when an address listens on every interface.
 fn warn_if_all_interfaces(addr: &SocketAddr) {
-    if crate::engine::server::is_all_interfaces(addr) {
+    if crate::engine::is_all_interfaces(addr) {
         eprintln!(
             "warning: listening on all interfaces ({addr}): any host that can reach this machine can connect"
         );

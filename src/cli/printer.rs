@@ -7,7 +7,7 @@ use tokio::sync::broadcast::{self, error::TryRecvError};
 
 use crate::engine::describe::{clock_time, summary};
 use crate::engine::hexdump::dump;
-use crate::engine::{ConnectionEvent, RecordView, Shared};
+use crate::engine::{ConnectionEvent, Engine, RecordView};
 
 /// Records printed per call, so a flood cannot starve the caller.
 const BATCH: usize = 10_000;
@@ -22,18 +22,18 @@ pub struct Printer {
 
 impl Printer {
     /// Starts following from the journal's next record.
-    pub fn new(shared: &Shared, hexdump: bool) -> Self {
+    pub fn new(engine: &Engine, hexdump: bool) -> Self {
         Self {
-            next_seq: shared.journal().next_seq(),
+            next_seq: engine.snapshot().next_seq(),
             hexdump,
-            connections: shared.subscribe_connections(),
+            connections: engine.subscribe_connections(),
             deferred_closes: Vec::new(),
         }
     }
 
     /// Prints whatever happened since the last call. Closes are printed one
     /// call late, so they follow the connection's last frames.
-    pub fn print_new(&mut self, shared: &Shared, out: &mut impl Write) -> std::io::Result<()> {
+    pub fn print_new(&mut self, engine: &Engine, out: &mut impl Write) -> std::io::Result<()> {
         for event in std::mem::take(&mut self.deferred_closes) {
             print_connection(&event, out)?;
         }
@@ -47,18 +47,13 @@ impl Printer {
                 Err(TryRecvError::Empty | TryRecvError::Closed) => break,
             }
         }
-        let (views, dropped) = {
-            let journal = shared.journal();
-            let dropped = journal.first_seq().saturating_sub(self.next_seq);
-            let start = self.next_seq.max(journal.first_seq());
-            let end = journal.next_seq().min(start + BATCH as u64);
-            (
-                (start..end)
-                    .filter_map(|seq| journal.view(seq))
-                    .collect::<Vec<_>>(),
-                dropped,
-            )
-        };
+        let journal = engine.snapshot();
+        let dropped = journal.first_seq().saturating_sub(self.next_seq);
+        let views: Vec<RecordView> = journal
+            .range_from(self.next_seq)
+            .take(BATCH)
+            .map(|r| r.view())
+            .collect();
         if dropped > 0 {
             writeln!(
                 out,
@@ -74,7 +69,7 @@ impl Printer {
 }
 
 fn print_connection(event: &ConnectionEvent, out: &mut impl Write) -> std::io::Result<()> {
-    let side = format!("{:?}", event.side).to_lowercase();
+    let side = event.side.as_str();
     match &event.closed {
         None => writeln!(
             out,
@@ -87,15 +82,15 @@ fn print_connection(event: &ConnectionEvent, out: &mut impl Write) -> std::io::R
 
 /// One line for a record (and its hex dump when asked).
 pub fn print_record(view: &RecordView, hexdump: bool, out: &mut impl Write) -> std::io::Result<()> {
-    let side = format!("{:?}", view.side).to_lowercase();
-    let direction = format!("{:?}", view.direction).to_lowercase();
-    let kind = format!("{:?}", view.kind).to_lowercase();
     writeln!(
         out,
-        "#{} {} {side} conn {} {direction} {kind} {} B: {}",
+        "#{} {} {} conn {} {} {} {} B: {}",
         view.seq,
         clock_time(view.time_us),
+        view.side.as_str(),
         view.conn,
+        view.direction.as_str(),
+        view.kind.as_str(),
         view.wire_len,
         summary(view)
     )?;

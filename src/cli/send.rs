@@ -8,9 +8,8 @@ use clap::Args;
 
 use super::message::MessageArgs;
 use super::printer::Printer;
-use super::{CliError, connect, save_log};
-use crate::engine::stats::CounterSnapshot;
-use crate::engine::{ClientMode, Command, ConnState, Engine, SendTarget};
+use super::{CliError, JournalArgs, connect, save_log, send_to};
+use crate::engine::{ClientMode, Command, ConnState, CounterSnapshot, Limits, SendTarget};
 
 /// How often progress is checked and output brought up to date.
 const POLL: Duration = Duration::from_millis(20);
@@ -42,6 +41,9 @@ pub struct SendArgs {
     /// Seconds to wait for the replies.
     #[arg(long, default_value = "10", value_parser = super::parse_seconds)]
     pub timeout: Duration,
+    /// What the journal keeps.
+    #[command(flatten)]
+    pub journal: JournalArgs,
 }
 
 /// Sends and waits for the replies.
@@ -54,8 +56,8 @@ pub fn run(args: SendArgs) -> Result<(), CliError> {
             .build()
             .map_err(|e| CliError::Message(e.to_string()))?
     };
-    let engine = Engine::new()?;
-    let mut printer = Printer::new(engine.shared(), args.hexdump);
+    let engine = args.journal.engine(Limits::default())?;
+    let mut printer = Printer::new(&engine, args.hexdump);
     let mut out = std::io::stdout().lock();
     let mode = if args.raw {
         ClientMode::Raw
@@ -65,8 +67,8 @@ pub fn run(args: SendArgs) -> Result<(), CliError> {
     let report = connect(&engine, args.to, args.connections, mode)?;
     if report.opened == 0 {
         let reason = engine
-            .pool()
-            .summaries()
+            .fresh_view()
+            .connections
             .first()
             .map(|c| c.state.to_string())
             .unwrap_or_default();
@@ -93,8 +95,8 @@ pub fn run(args: SendArgs) -> Result<(), CliError> {
     // What each open connection still has to send. Each queues a bounded
     // number of messages: the queues are fed as they drain, never overfilled.
     let mut to_send: Vec<(u32, usize)> = engine
-        .pool()
-        .summaries()
+        .fresh_view()
+        .connections
         .iter()
         .filter(|c| c.state == ConnState::Open)
         .map(|c| (c.id, args.count))
@@ -102,7 +104,7 @@ pub fn run(args: SendArgs) -> Result<(), CliError> {
     let totals = loop {
         for (id, left) in &mut to_send {
             while *left > 0 {
-                let report = engine.send(SendTarget::One(*id), &bytes);
+                let report = send_to(&engine, SendTarget::One(*id), &bytes);
                 if report.queued == 1 {
                     *left -= 1;
                 } else {
@@ -113,13 +115,10 @@ pub fn run(args: SendArgs) -> Result<(), CliError> {
             }
         }
         to_send.retain(|(_, left)| *left > 0);
-        let _ = printer.print_new(engine.shared(), &mut out);
-        let totals = engine.shared().stats.client.snapshot();
-        let all_closed = engine
-            .pool()
-            .summaries()
-            .iter()
-            .all(|c| matches!(c.state, ConnState::Closed(_)));
+        let _ = printer.print_new(&engine, &mut out);
+        let view = engine.fresh_view();
+        let totals = view.client_counters;
+        let all_closed = view.pool.live() == 0;
         if (to_send.is_empty() && progress(&totals) >= wanted)
             || all_closed
             || Instant::now() >= deadline
@@ -130,8 +129,8 @@ pub fn run(args: SendArgs) -> Result<(), CliError> {
     };
     engine.command(Command::DisconnectAll);
     std::thread::sleep(POLL);
-    let _ = printer.print_new(engine.shared(), &mut out);
-    let latency = engine.shared().stats.latency.summary();
+    let _ = printer.print_new(&engine, &mut out);
+    let latency = engine.fresh_view().latency.summary;
     println!(
         "{} connections ({} failed); sent {} frames, {} bytes; received {} frames, {} bytes; {} errors",
         report.opened,

@@ -1,17 +1,15 @@
-//! `framescope serve`: the embedded server, headless, until Ctrl-C.
+//! `framescope serve`: the embedded server, headless, until Ctrl-C or SIGTERM.
 
 use std::io::Write;
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use clap::Args;
 
 use super::printer::Printer;
-use super::{CliError, start_server, warn_if_all_interfaces};
-use crate::engine::server::DEFAULT_LISTEN;
-use crate::engine::{Engine, JournalLimits, Limits, ServerMode};
+use super::{CliError, JournalArgs, start_server, stop_signal, warn_if_all_interfaces};
+use crate::engine::{DEFAULT_LISTEN, Limits, ServerMode};
 
 /// How often the output is brought up to date.
 const PRINT_INTERVAL: Duration = Duration::from_millis(50);
@@ -40,6 +38,9 @@ pub struct ServeArgs {
     /// Most connections open at once.
     #[arg(long, default_value_t = Limits::default().max_connections)]
     pub max_connections: usize,
+    /// What the journal keeps.
+    #[command(flatten)]
+    pub journal: JournalArgs,
 }
 
 /// Runs the server until Ctrl-C.
@@ -49,30 +50,24 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
         read_timeout: args.read_timeout,
         max_connections: args.max_connections,
     };
-    let engine = Engine::with_config(limits, JournalLimits::default())?;
-    let mut printer = Printer::new(engine.shared(), args.hexdump);
+    let engine = args.journal.engine(limits)?;
+    let mut printer = Printer::new(&engine, args.hexdump);
     let addr = start_server(&engine, args.listen, args.mode)?;
     warn_if_all_interfaces(&addr);
     println!("listening on {addr} ({}); Ctrl-C stops", args.mode);
     // The listening line must reach a reader waiting for it, even in a pipe.
     let _ = std::io::stdout().flush();
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    engine.runtime().spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            flag.store(true, Ordering::Relaxed);
-        }
-    });
+    let stop = stop_signal(&engine);
     let mut out = std::io::stdout().lock();
     while !stop.load(Ordering::Relaxed) {
         // Nowhere to report a closed stdout: stop quietly, as a pipe reader would expect.
-        if !args.quiet && printer.print_new(engine.shared(), &mut out).is_err() {
+        if !args.quiet && printer.print_new(&engine, &mut out).is_err() {
             return Ok(());
         }
         std::thread::sleep(PRINT_INTERVAL);
     }
     if !args.quiet {
-        let _ = printer.print_new(engine.shared(), &mut out);
+        let _ = printer.print_new(&engine, &mut out);
     }
     let _ = writeln!(out, "stopped");
     Ok(())

@@ -8,10 +8,12 @@
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
+use parking_lot::Mutex;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -19,11 +21,12 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::journal::{Direction, RecordKind, Side};
 use super::limits::Limits;
 use super::reader::FrameReader;
-use super::shared::{Recorder, Shared};
+use super::recorder::Recorder;
+use super::shared::Shared;
 use super::stats::{CounterSnapshot, Counters};
+use super::vocabulary::{CloseReason, ConnState, Direction, RecordKind, Side};
 
 /// How long a connect may take before it counts as timed out.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -43,78 +46,12 @@ pub enum ClientMode {
     Raw,
 }
 
-/// Why a connection is closed.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub enum CloseReason {
-    /// Nothing listened at the address.
-    Refused,
-    /// The connect did not finish in time.
-    TimedOut,
-    /// The peer reset the connection.
-    Reset,
-    /// The peer closed it cleanly (as the tutorial's server does after a reply).
-    ClosedByPeer,
-    /// The user disconnected it.
-    ClosedByUser,
-    /// The peer sent a frame that failed to decode.
-    ProtocolError(String),
-    /// The embedded server answered (app mode) and closed, as the tutorial's does.
-    Answered,
-    /// The embedded server was stopped.
-    ServerStopped,
-    /// Anything else the operating system reported.
-    Failed(String),
-}
-
-impl std::fmt::Display for CloseReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            CloseReason::Refused => f.write_str("refused"),
-            CloseReason::TimedOut => f.write_str("timed out"),
-            CloseReason::Reset => f.write_str("reset by peer"),
-            CloseReason::ClosedByPeer => f.write_str("closed by peer"),
-            CloseReason::ClosedByUser => f.write_str("closed by user"),
-            CloseReason::ProtocolError(error) => write!(f, "protocol error: {error}"),
-            CloseReason::Answered => f.write_str("reply sent, closed"),
-            CloseReason::ServerStopped => f.write_str("server stopped"),
-            CloseReason::Failed(error) => write!(f, "failed: {error}"),
-        }
-    }
-}
-
-impl CloseReason {
-    /// The reason a socket error means.
-    pub fn from_io(error: &std::io::Error) -> Self {
-        match error.kind() {
-            std::io::ErrorKind::ConnectionRefused => CloseReason::Refused,
-            std::io::ErrorKind::TimedOut => CloseReason::TimedOut,
-            std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted => {
-                CloseReason::Reset
-            }
-            _ => CloseReason::Failed(error.to_string()),
-        }
-    }
-}
-
-/// Where a connection is in its life.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub enum ConnState {
-    /// The connect is in progress.
-    Connecting,
-    /// Open and usable.
-    Open,
-    /// Closed, and why.
-    Closed(CloseReason),
-}
-
-impl std::fmt::Display for ConnState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ConnState::Connecting => f.write_str("connecting"),
-            ConnState::Open => f.write_str("open"),
-            ConnState::Closed(reason) => write!(f, "closed: {reason}"),
-        }
-    }
+/// What may change in a connection's life, under one lock.
+#[derive(Debug)]
+struct ConnInner {
+    state: ConnState,
+    local: Option<SocketAddr>,
+    sender: Option<mpsc::Sender<Bytes>>,
 }
 
 /// One client connection as the pool tracks it.
@@ -123,41 +60,60 @@ struct ClientConn {
     id: u32,
     target: SocketAddr,
     mode: ClientMode,
-    state: Mutex<ConnState>,
-    local: Mutex<Option<SocketAddr>>,
+    inner: Mutex<ConnInner>,
     counters: Arc<Counters>,
-    sender: Mutex<Option<mpsc::Sender<Bytes>>>,
     cancel: CancellationToken,
+    /// The pool's change counter, bumped on every change of state.
+    pool_version: Arc<AtomicU64>,
 }
 
 impl ClientConn {
     fn state(&self) -> ConnState {
-        self.state
-            .lock()
-            .map(|s| s.clone())
-            .unwrap_or(ConnState::Connecting)
+        self.inner.lock().state.clone()
     }
 
-    /// Moves to `state` unless already closed (the first reason wins).
-    fn set_state(&self, state: ConnState) {
-        if let Ok(mut current) = self.state.lock()
-            && !matches!(*current, ConnState::Closed(_))
-        {
-            *current = state;
+    fn is_closed(&self) -> bool {
+        self.inner.lock().state.is_closed()
+    }
+
+    /// Marks it open, connected from `local`, sending through `sender`.
+    fn set_open(&self, local: Option<SocketAddr>, sender: mpsc::Sender<Bytes>) {
+        let mut inner = self.inner.lock();
+        if !inner.state.is_closed() {
+            inner.state = ConnState::Open;
+            inner.local = local;
+            inner.sender = Some(sender);
+            self.pool_version.fetch_add(1, Relaxed);
         }
     }
 
     fn close(&self, reason: CloseReason) {
-        self.set_state(ConnState::Closed(reason));
-        if let Ok(mut sender) = self.sender.lock() {
-            sender.take();
+        {
+            let mut inner = self.inner.lock();
+            inner.sender = None;
+            if !inner.state.is_closed() {
+                inner.state = ConnState::Closed(reason);
+                self.pool_version.fetch_add(1, Relaxed);
+            }
         }
         self.cancel.cancel();
+    }
+
+    fn summary(&self) -> ConnectionSummary {
+        let inner = self.inner.lock();
+        ConnectionSummary {
+            id: self.id,
+            target: self.target,
+            local: inner.local,
+            mode: self.mode,
+            state: inner.state.clone(),
+            counters: self.counters.snapshot(),
+        }
     }
 }
 
 /// A connection's state and counters, for display.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectionSummary {
     /// Connection id (as in the journal).
     pub id: u32,
@@ -191,6 +147,37 @@ pub struct SendReport {
     pub queue_full: usize,
     /// Targeted connections that were not open.
     pub not_open: usize,
+}
+
+/// How many of the pool's connections are in each state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolCounts {
+    /// Connects in progress.
+    pub connecting: usize,
+    /// Open connections.
+    pub open: usize,
+    /// Closed connections not yet cleared.
+    pub closed: usize,
+}
+
+impl PoolCounts {
+    /// The counts of these summaries.
+    pub fn of(summaries: &[ConnectionSummary]) -> Self {
+        let mut counts = Self::default();
+        for summary in summaries {
+            match summary.state {
+                ConnState::Connecting => counts.connecting += 1,
+                ConnState::Open => counts.open += 1,
+                ConnState::Closed(_) => counts.closed += 1,
+            }
+        }
+        counts
+    }
+
+    /// Connections not closed.
+    pub fn live(&self) -> usize {
+        self.connecting + self.open
+    }
 }
 
 /// What became of a connect request.
@@ -227,50 +214,36 @@ pub enum PoolError {
 
 /// The pool of client connections.
 #[derive(Debug, Clone, Default)]
-pub struct ClientPool {
+pub(crate) struct ClientPool {
     conns: Arc<Mutex<Vec<Arc<ClientConn>>>>,
+    /// Bumped whenever a connection is added, changes state or is forgotten,
+    /// so the publisher rebuilds the summaries only when they changed.
+    version: Arc<AtomicU64>,
 }
 
 impl ClientPool {
     /// An empty pool.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     fn conns(&self) -> Vec<Arc<ClientConn>> {
-        self.conns.lock().map(|c| c.clone()).unwrap_or_default()
+        self.conns.lock().clone()
     }
 
-    /// Connections not yet closed.
-    pub fn live_count(&self) -> usize {
-        self.conns
-            .lock()
-            .map(|c| {
-                c.iter()
-                    .filter(|c| !matches!(c.state(), ConnState::Closed(_)))
-                    .count()
-            })
-            .unwrap_or(0)
+    /// A number that changes whenever the list or a connection's state does.
+    pub(crate) fn version(&self) -> u64 {
+        self.version.load(Relaxed)
     }
 
     /// Every connection's state and counters, in the order they were opened.
-    pub fn summaries(&self) -> Vec<ConnectionSummary> {
-        self.conns()
-            .iter()
-            .map(|c| ConnectionSummary {
-                id: c.id,
-                target: c.target,
-                local: c.local.lock().ok().and_then(|l| *l),
-                mode: c.mode,
-                state: c.state(),
-                counters: c.counters.snapshot(),
-            })
-            .collect()
+    pub(crate) fn summaries(&self) -> Vec<ConnectionSummary> {
+        self.conns().iter().map(|c| c.summary()).collect()
     }
 
     /// Opens `count` connections to `target`, at most a few hundred connects
     /// in flight at once; returns when every one is open or has failed.
-    pub async fn connect(
+    pub(crate) async fn connect(
         &self,
         target: SocketAddr,
         count: usize,
@@ -285,13 +258,8 @@ impl ClientPool {
         let new: Vec<Arc<ClientConn>> = {
             // The cap is checked and the new connections listed under one
             // lock, so two connect requests at once cannot both pass it.
-            let Ok(mut conns) = self.conns.lock() else {
-                return Ok(ConnectReport::default());
-            };
-            let open = conns
-                .iter()
-                .filter(|c| !matches!(c.state(), ConnState::Closed(_)))
-                .count();
+            let mut conns = self.conns.lock();
+            let open = conns.iter().filter(|c| !c.is_closed()).count();
             if open + count > max {
                 return Err(PoolError::OverCap {
                     open,
@@ -305,15 +273,19 @@ impl ClientPool {
                         id: shared.next_connection_id(),
                         target,
                         mode,
-                        state: Mutex::new(ConnState::Connecting),
-                        local: Mutex::new(None),
+                        inner: Mutex::new(ConnInner {
+                            state: ConnState::Connecting,
+                            local: None,
+                            sender: None,
+                        }),
                         counters: Arc::new(Counters::default()),
-                        sender: Mutex::new(None),
                         cancel: CancellationToken::new(),
+                        pool_version: self.version.clone(),
                     })
                 })
                 .collect();
             conns.extend(new.iter().cloned());
+            self.version.fetch_add(1, Relaxed);
             new
         };
         shared.mark_changed();
@@ -339,23 +311,22 @@ impl ClientPool {
     }
 
     /// Queues `bytes` on the targeted connections without waiting.
-    pub fn send(&self, target: SendTarget, bytes: &Bytes) -> SendReport {
+    pub(crate) fn send(&self, target: SendTarget, bytes: &Bytes) -> SendReport {
         let mut report = SendReport::default();
-        let Ok(conns) = self.conns.lock() else {
-            return report;
-        };
+        let conns = self.conns.lock();
         let targets = conns.iter().filter(|conn| match target {
             SendTarget::All => true,
             SendTarget::One(id) => conn.id == id,
         });
         for conn in targets {
-            let sender = conn.sender.lock().ok().and_then(|s| s.clone());
+            let (sender, open) = {
+                let inner = conn.inner.lock();
+                (inner.sender.clone(), inner.state == ConnState::Open)
+            };
             match sender.map(|s| s.try_send(bytes.clone())) {
                 Some(Ok(())) => report.queued += 1,
                 Some(Err(mpsc::error::TrySendError::Full(_))) => report.queue_full += 1,
-                _ if matches!(target, SendTarget::One(_)) || conn.state() == ConnState::Open => {
-                    report.not_open += 1
-                }
+                _ if matches!(target, SendTarget::One(_)) || open => report.not_open += 1,
                 _ => {}
             }
         }
@@ -363,17 +334,16 @@ impl ClientPool {
     }
 
     /// Closes every connection.
-    pub fn disconnect_all(&self) {
+    pub(crate) fn disconnect_all(&self) {
         for conn in self.conns() {
             conn.close(CloseReason::ClosedByUser);
         }
     }
 
     /// Forgets closed connections.
-    pub fn clear_closed(&self) {
-        if let Ok(mut conns) = self.conns.lock() {
-            conns.retain(|c| !matches!(c.state(), ConnState::Closed(_)));
-        }
+    pub(crate) fn clear_closed(&self) {
+        self.conns.lock().retain(|c| !c.is_closed());
+        self.version.fetch_add(1, Relaxed);
     }
 }
 
@@ -395,9 +365,6 @@ async fn open_connection(conn: Arc<ClientConn>, limits: Limits, shared: Arc<Shar
         }
     };
     let _ = stream.set_nodelay(true);
-    if let Ok(mut local) = conn.local.lock() {
-        *local = stream.local_addr().ok();
-    }
     let recorder = Recorder::new(
         shared.clone(),
         conn.id,
@@ -411,10 +378,7 @@ async fn open_connection(conn: Arc<ClientConn>, limits: Limits, shared: Arc<Shar
     }
     recorder.opened();
     let (tx, rx) = mpsc::channel(SEND_QUEUE);
-    if let Ok(mut sender) = conn.sender.lock() {
-        *sender = Some(tx);
-    }
-    conn.set_state(ConnState::Open);
+    conn.set_open(stream.local_addr().ok(), tx);
     shared.mark_changed();
     let (read_half, write_half) = stream.into_split();
     let stamps = Arc::new(Mutex::new(VecDeque::new()));
@@ -448,10 +412,8 @@ async fn write_loop(
             message = rx.recv() => message,
         };
         let Some(bytes) = message else { return };
-        if conn.mode == ClientMode::Framed
-            && let Ok(mut stamps) = stamps.lock()
-        {
-            stamps.push_back(Instant::now());
+        if conn.mode == ClientMode::Framed {
+            stamps.lock().push_back(Instant::now());
         }
         // Recorded as the write starts, so the journal never shows an echo
         // before the frame it answers; a failed write closes the connection
@@ -459,7 +421,7 @@ async fn write_loop(
         recorder.bytes(Direction::Sent, kind, &bytes);
         if let Err(error) = socket.write_all(&bytes).await {
             conn.close(CloseReason::from_io(&error));
-            recorder.shared().mark_changed();
+            recorder.mark_changed();
             return;
         }
     }
@@ -512,9 +474,9 @@ async fn read_until_closed(
         match reader.next(socket).await {
             Ok(Some(frame)) => {
                 recorder.frame(Direction::Received, &frame);
-                let sent = stamps.lock().ok().and_then(|mut s| s.pop_front());
+                let sent = stamps.lock().pop_front();
                 if let Some(sent) = sent {
-                    recorder.shared().stats.latency.record(sent.elapsed());
+                    recorder.round_trip(sent.elapsed());
                 }
             }
             Ok(None) => return CloseReason::ClosedByPeer,

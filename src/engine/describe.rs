@@ -2,7 +2,8 @@
 //! command line's output.
 
 use super::frame::PROTO_HEADER_LEN;
-use super::journal::{RecordKind, RecordView};
+use super::journal::RecordView;
+use super::vocabulary::RecordKind;
 
 /// How many characters of content a summary shows.
 const SUMMARY_CONTENT_CHARS: usize = 60;

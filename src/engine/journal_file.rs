@@ -21,9 +21,8 @@ use serde_json::value::RawValue;
 use super::codec::DecodeError;
 use super::frame::PROTO_HEADER_LEN;
 use super::hexdump;
-use super::journal::{
-    Direction, Entry, Journal, JournalLimits, JournalSnapshot, RecordKind, RecordView, Side,
-};
+use super::journal::{Entry, Journal, JournalLimits, JournalSnapshot, RecordView};
+use super::vocabulary::{Direction, RecordKind, Side};
 
 /// How often (in records) saving reports progress.
 const PROGRESS_EVERY: usize = 16 * 1024;
@@ -87,7 +86,7 @@ pub struct SaveSummary {
 #[derive(Debug)]
 pub struct LoadedLog {
     /// The records that read cleanly.
-    pub journal: Journal,
+    pub records: JournalSnapshot,
     /// The lines that did not.
     pub bad_lines: Vec<LineError>,
 }
@@ -250,14 +249,14 @@ fn write_text_record(out: &mut impl Write, view: &RecordView) -> std::io::Result
         .unwrap_or_else(|| "-".into());
     writeln!(
         out,
-        "#{} t={}us {:?} conn={} peer={} {:?} {:?} {} bytes",
+        "#{} t={}us {} conn={} peer={} {} {} {} bytes",
         view.seq,
         view.time_us,
-        view.side,
+        view.side.as_str(),
         view.conn,
         peer,
-        view.direction,
-        view.kind,
+        view.direction.as_str(),
+        view.kind.as_str(),
         view.wire_len
     )?;
     if let Some((header, _)) = (view.kind == RecordKind::Frame)
@@ -288,10 +287,7 @@ pub fn load(path: &Path) -> Result<LoadedLog, JournalFileError> {
         source,
     };
     let reader = BufReader::with_capacity(1 << 20, File::open(path).map_err(io_error)?);
-    let mut journal = Journal::new(JournalLimits {
-        max_records: usize::MAX,
-        max_bytes: usize::MAX,
-    });
+    let mut journal = Journal::new(JournalLimits::UNBOUNDED);
     let mut bad_lines = Vec::new();
     for (index, line) in reader.split(b'\n').enumerate() {
         let line = line.map_err(io_error)?;
@@ -303,12 +299,10 @@ pub fn load(path: &Path) -> Result<LoadedLog, JournalFileError> {
                 if journal.is_empty() {
                     journal.start_at(parsed.seq);
                 }
-                if let Some(peer) = parsed.peer {
-                    journal.register_peer(parsed.conn, peer);
-                }
                 let wire_len = parsed.wire_len.unwrap_or(bytes.len() as u32);
                 let entry = Entry {
                     conn: parsed.conn,
+                    peer: parsed.peer,
                     side: parsed.side,
                     direction: parsed.direction,
                     kind: parsed.kind,
@@ -323,7 +317,10 @@ pub fn load(path: &Path) -> Result<LoadedLog, JournalFileError> {
             }),
         }
     }
-    Ok(LoadedLog { journal, bad_lines })
+    Ok(LoadedLog {
+        records: journal.snapshot(),
+        bad_lines,
+    })
 }
 
 /// Rebuilds a record's bytes from one line.

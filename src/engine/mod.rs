@@ -1,47 +1,76 @@
 //! The shared async engine: protocol, embedded server, client pool, journal.
 //!
-//! It knows nothing of egui. [`Engine`] owns a multi-thread tokio runtime,
-//! takes [`Command`]s from any thread without blocking, and hands back
-//! [`Event`]s; the journal and counters are read directly, under short locks.
+//! It knows nothing of egui. [`Engine`] owns a multi-thread tokio runtime
+//! and has one narrow surface: [`Command`]s go in without blocking, and
+//! what comes out is [`Event`]s, the latest published [`EngineView`], and
+//! [`JournalSnapshot`]s that are read with no lock held.
+//!
+//! Inside, the imports point one way:
+//! `frame`/`codec` → `vocabulary` → `journal`/`stats` → `shared`/`recorder`
+//! → `client`/`server` → `view` → [`Engine`]. Stateful modules are
+//! private and this file re-exports their surface once, so every type has
+//! one path; the pure helpers over bytes (`hexdump`, `describe`) and the
+//! tutorial's protocol (`tutorial_app`) are public namespaces of their own.
 
-pub mod client;
-pub mod codec;
+pub mod bench_support;
+mod client;
+mod codec;
 pub mod describe;
-pub mod fdlimit;
-pub mod frame;
+mod fdlimit;
+mod frame;
 pub mod hexdump;
-pub mod journal;
-pub mod journal_file;
-pub mod limits;
-pub mod load;
-pub mod pyjson;
-pub mod reader;
-pub mod server;
-pub mod shared;
-pub mod stats;
+mod journal;
+mod journal_file;
+mod limits;
+mod loadgen;
+mod pyjson;
+mod reader;
+mod recorder;
+mod server;
+mod shared;
+mod stats;
 pub mod tutorial_app;
+mod view;
+mod vocabulary;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::mpsc as std_mpsc;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use parking_lot::Mutex;
 use tokio::runtime::Runtime;
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc};
 
 pub use client::{
-    ClientMode, ClientPool, CloseReason, ConnState, ConnectReport, ConnectionSummary, SendReport,
-    SendTarget,
+    CONNECT_TIMEOUT, CONNECTS_IN_FLIGHT, ClientMode, ConnectReport, ConnectionSummary, PoolCounts,
+    PoolError, SendReport, SendTarget,
 };
-pub use codec::{DecodeError, DecodeReason, FrameCodec, FramePart};
-pub use frame::{ContentLength, Frame, FrameBuilder, Header};
-pub use journal::{Capture, Direction, Journal, JournalLimits, RecordKind, RecordView, Side};
-pub use journal_file::{LineError, LoadedLog, LogFormat, SaveSummary};
-pub use limits::Limits;
-pub use server::{ServerError, ServerMode};
-pub use shared::{ConnectionEvent, Shared};
+pub use codec::{DecodeError, DecodeReason, FrameCodec, FramePart, validate_header};
+pub use fdlimit::raise as raise_fd_limit;
+pub use frame::{
+    BuildError, ContentLength, Frame, FrameBuilder, Header, PROTO_HEADER_LEN, REQUIRED_KEYS,
+    header_value_from_text,
+};
+pub use journal::{
+    Entry, Journal, JournalLimits, JournalSnapshot, Record, RecordRef, RecordView, now_us,
+};
+pub use journal_file::{
+    JournalFileError, LineError, LoadedLog, LogFormat, SaveSummary, load as load_log,
+    save as save_log,
+};
+pub use limits::{
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONTENT_LENGTH, DEFAULT_READ_TIMEOUT, Limits,
+};
+pub use loadgen::{EchoReader, LoadReport, LoadSpec};
+pub use server::{DEFAULT_LISTEN, ServerError, ServerMode, is_all_interfaces};
+pub use stats::{CounterSnapshot, LatencySummary, RATE_WINDOW};
+pub use view::{EngineView, LatencyView, ServerStatus};
+pub use vocabulary::{
+    Capture, CloseReason, ConnState, ConnectionEvent, Direction, RecordKind, Side,
+};
 
 /// Most repaint requests a viewer gets: about 60 a second.
 const NOTIFY_INTERVAL: Duration = Duration::from_millis(16);
@@ -49,6 +78,8 @@ const NOTIFY_INTERVAL: Duration = Duration::from_millis(16);
 const COMMAND_QUEUE: usize = 1024;
 /// Events that may wait for the viewer before new ones are dropped.
 const EVENT_QUEUE: usize = 4096;
+/// A save slower than this is worth a line in the diagnostics.
+const SLOW_SAVE: Duration = Duration::from_secs(1);
 
 /// What the engine is asked to do.
 #[derive(Debug, Clone)]
@@ -75,31 +106,43 @@ pub enum Command {
     DisconnectAll,
     /// Forget closed client connections.
     ClearClosed,
-    /// Send bytes (a built frame, or raw bytes) to one client connection or all.
+    /// Send bytes (a built frame, or raw bytes) to one client connection or
+    /// all. Done at once: [`Engine::command`] returns its [`SendReport`].
     Send {
         /// Which connections.
         target: SendTarget,
         /// What to send.
         bytes: Bytes,
     },
-    /// Save the journal.
+    /// Save the journal (progress and the result arrive as events).
     SaveLog {
-        /// Where.
+        /// The file to write.
         path: PathBuf,
         /// JSON Lines or text.
         format: LogFormat,
     },
     /// Read a saved log (it arrives as [`Event::LogLoaded`]).
     LoadLog {
-        /// Which file.
+        /// The file to read.
         path: PathBuf,
     },
-    /// Forget every journal record.
+    /// Forget every journal record and the latency measured.
     ClearLog,
-    /// Change the capture mode.
+    /// Change how much of each frame the journal keeps, from now on.
     SetCapture(Capture),
-    /// Change the limits for servers and connections started from now on.
-    SetLimits(Limits),
+    /// Change the journal's bounds; records beyond them fall out at once.
+    SetJournalLimits(JournalLimits),
+}
+
+/// What became of a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommandOutcome {
+    /// Queued for the engine; what it did arrives as events and in the view.
+    Queued,
+    /// A send, done: on how many connections it was queued.
+    Sent(SendReport),
+    /// The command queue is full; nothing was done.
+    Busy,
 }
 
 /// What the engine reports back.
@@ -109,22 +152,22 @@ pub enum Event {
     ServerStarted {
         /// The real address (with the port given when 0 was asked).
         addr: SocketAddr,
-        /// Its mode.
+        /// The mode it serves.
         mode: ServerMode,
     },
     /// The server could not start.
-    ServerFailed(String),
+    ServerFailed(ServerError),
     /// The server stopped and its port is free.
     ServerStopped,
-    /// A connect request finished.
-    Connected {
-        /// Where to.
+    /// A connect request finished (every connection opened or failed).
+    ConnectFinished {
+        /// The address connected to.
         target: SocketAddr,
         /// How many opened and failed.
         report: ConnectReport,
     },
     /// A connect request was refused before any attempt.
-    ConnectFailed(String),
+    ConnectFailed(PoolError),
     /// Saving made progress.
     SaveProgress {
         /// Records written.
@@ -134,55 +177,46 @@ pub enum Event {
     },
     /// Saving finished.
     Saved {
-        /// The file.
+        /// The file written.
         path: PathBuf,
         /// What was written, or why not.
-        result: Result<SaveSummary, String>,
+        result: Result<SaveSummary, JournalFileError>,
     },
     /// A log was read.
     LogLoaded {
-        /// The file.
+        /// The file read.
         path: PathBuf,
         /// The log, or why it could not be read.
-        result: Result<LoadedLog, String>,
+        result: Result<LoadedLog, JournalFileError>,
     },
-}
-
-/// The running server, as a viewer sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ServerStatus {
-    /// Where it listens, if running.
-    pub listening: Option<SocketAddr>,
-    /// Its mode, if running.
-    pub mode: Option<ServerMode>,
-    /// Connections open now.
-    pub open_connections: usize,
-    /// Connections accepted since it started.
-    pub accepted: u64,
-    /// Connections refused at the cap.
-    pub refused_at_cap: u64,
-    /// Failed accepts.
-    pub accept_errors: u64,
 }
 
 /// A function the engine calls when something a viewer shows has changed.
 pub type Notifier = Arc<dyn Fn() + Send + Sync>;
 
+/// The embedded server's slot: empty, or the running server.
+type ServerSlot = Arc<Mutex<Option<Arc<server::ServerHandle>>>>;
+
 /// The engine: a tokio runtime, the server, the client pool and the journal.
 pub struct Engine {
     runtime: Runtime,
-    shared: Arc<Shared>,
-    pool: ClientPool,
-    server: Arc<Mutex<Option<Arc<server::ServerHandle>>>>,
+    /// The parts connection tasks share; here only to take snapshots and
+    /// subscribe listeners.
+    shared: Arc<shared::Shared>,
+    /// Kept for `Drop` (disconnects everything) and for sends, which skip
+    /// the command queue: they go straight to the connections' own queues.
+    pool: client::ClientPool,
+    publisher: Arc<view::Publisher>,
+    /// Everything that acts on the engine's state, on the runtime.
+    actor: Actor,
     commands: mpsc::Sender<Command>,
     events: std_mpsc::Receiver<Event>,
-    notifier: Arc<Mutex<Option<Notifier>>>,
 }
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Engine")
-            .field("server", &self.server_status())
+            .field("server", &self.view().server)
             .finish_non_exhaustive()
     }
 }
@@ -208,56 +242,54 @@ impl Engine {
             .enable_all()
             .thread_name("framescope-engine")
             .build()?;
-        let shared = Shared::new(journal_limits);
+        let shared = shared::Shared::new(journal_limits);
+        let pool = client::ClientPool::new();
+        let publisher = Arc::new(view::Publisher::new(limits, journal_limits));
         let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
         let (event_tx, events) = std_mpsc::sync_channel(EVENT_QUEUE);
-        let engine = Self {
-            runtime,
-            shared,
-            pool: ClientPool::new(),
-            server: Arc::new(Mutex::new(None)),
-            commands,
-            events,
-            notifier: Arc::new(Mutex::new(None)),
-        };
         let actor = Actor {
-            shared: engine.shared.clone(),
-            pool: engine.pool.clone(),
-            server: engine.server.clone(),
+            shared: shared.clone(),
+            pool: pool.clone(),
+            server: ServerSlot::default(),
+            publisher: publisher.clone(),
             events: event_tx,
             limits,
-            notifier: engine.notifier.clone(),
+            notifier: Arc::new(Mutex::new(None)),
         };
-        engine.runtime.spawn(actor.clone().run(command_rx));
-        engine.runtime.spawn(actor.clone().notify_loop());
-        engine.runtime.spawn(actor.sample_rates());
-        Ok(engine)
+        runtime.spawn(actor.clone().run(command_rx));
+        runtime.spawn(actor.clone().notify_loop());
+        runtime.spawn(actor.clone().sample_rates());
+        Ok(Self {
+            runtime,
+            shared,
+            pool,
+            publisher,
+            actor,
+            commands,
+            events,
+        })
     }
 
-    /// Sets the function called (at most ~60 times a second) when state changes.
+    /// Sets the function called (at most ~60 times a second) when the
+    /// published view or the journal changed.
     pub fn set_notifier(&self, notifier: impl Fn() + Send + Sync + 'static) {
-        if let Ok(mut slot) = self.notifier.lock() {
-            *slot = Some(Arc::new(notifier));
-        }
+        *self.actor.notifier.lock() = Some(Arc::new(notifier));
     }
 
-    /// Queues a command; never blocks. Returns false if the queue is full.
-    /// Sends skip the queue: they go straight to the connections' own queues.
-    pub fn command(&self, command: Command) -> bool {
+    /// Acts on a command without blocking: a send is done at once and
+    /// reports back; everything else is queued.
+    pub fn command(&self, command: Command) -> CommandOutcome {
         match command {
             Command::Send { target, bytes } => {
-                self.send(target, &bytes);
-                true
+                let report = self.pool.send(target, &bytes);
+                self.shared.mark_changed();
+                CommandOutcome::Sent(report)
             }
-            command => self.commands.try_send(command).is_ok(),
+            command => match self.commands.try_send(command) {
+                Ok(()) => CommandOutcome::Queued,
+                Err(_) => CommandOutcome::Busy,
+            },
         }
-    }
-
-    /// Queues `bytes` on the targeted client connections now, without waiting.
-    pub fn send(&self, target: SendTarget, bytes: &Bytes) -> SendReport {
-        let report = self.pool.send(target, bytes);
-        self.shared.mark_changed();
-        report
     }
 
     /// Every event reported since the last call.
@@ -270,36 +302,43 @@ impl Engine {
         self.events.recv_timeout(timeout).ok()
     }
 
-    /// The shared journal and counters.
-    pub fn shared(&self) -> &Arc<Shared> {
-        &self.shared
+    /// The latest published view (no lock; at most one notify tick old).
+    pub fn view(&self) -> Arc<EngineView> {
+        self.publisher.latest()
     }
 
-    /// The client pool.
-    pub fn pool(&self) -> &ClientPool {
-        &self.pool
+    /// The view as of now, built at once (for the command line and tests;
+    /// a window reads [`Engine::view`], which the engine keeps fresh).
+    pub fn fresh_view(&self) -> Arc<EngineView> {
+        self.actor.publish(true)
     }
 
-    /// The runtime, for callers that run their own async work beside the engine.
-    pub fn runtime(&self) -> &Runtime {
-        &self.runtime
+    /// Every journal record held now, to read with no lock held. Costs a
+    /// copy of the segment list and of the open tail's records, no bytes.
+    pub fn snapshot(&self) -> JournalSnapshot {
+        self.shared.journal.snapshot()
     }
 
-    /// The server's state now.
-    pub fn server_status(&self) -> ServerStatus {
-        let Some(handle) = self.server.lock().ok().and_then(|s| s.clone()) else {
-            return ServerStatus::default();
-        };
-        let counters = handle.counters();
-        use std::sync::atomic::Ordering::Relaxed;
-        ServerStatus {
-            listening: Some(handle.local_addr()),
-            mode: Some(handle.mode()),
-            open_connections: counters.open.load(Relaxed),
-            accepted: counters.accepted.load(Relaxed),
-            refused_at_cap: counters.refused_at_cap.load(Relaxed),
-            accept_errors: counters.accept_errors.load(Relaxed),
-        }
+    /// Listens to connections opening and closing from now on.
+    pub fn subscribe_connections(&self) -> broadcast::Receiver<ConnectionEvent> {
+        self.shared.subscribe_connections()
+    }
+
+    /// Appends a record to the live journal as a connection task would (for
+    /// tests and benchmarks that need a large journal quickly).
+    #[doc(hidden)]
+    pub fn record(&self, entry: Entry<'_>) {
+        self.shared.journal.append(entry);
+        self.shared.mark_changed();
+    }
+
+    /// Runs `future` on the engine's runtime (for the command line's own
+    /// waits, such as a stop signal, beside the engine).
+    pub fn spawn<F>(&self, future: F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        self.runtime.spawn(future);
     }
 }
 
@@ -312,31 +351,37 @@ impl Drop for Engine {
 /// The engine's command loop and background duties, on the runtime.
 #[derive(Clone)]
 struct Actor {
-    shared: Arc<Shared>,
-    pool: ClientPool,
-    server: Arc<Mutex<Option<Arc<server::ServerHandle>>>>,
+    shared: Arc<shared::Shared>,
+    pool: client::ClientPool,
+    server: ServerSlot,
+    publisher: Arc<view::Publisher>,
     events: std_mpsc::SyncSender<Event>,
     limits: Limits,
     notifier: Arc<Mutex<Option<Notifier>>>,
 }
 
 impl Actor {
+    /// Reports an event, after publishing a view that already shows its
+    /// effect (a viewer reading the view on the event sees them agree).
     fn emit(&self, event: Event) {
-        let _ = self.events.try_send(event);
+        self.publish(false);
+        if self.events.try_send(event).is_err() {
+            tracing::warn!("event queue full: an event for the viewer was dropped");
+        }
         self.shared.mark_changed();
     }
 
-    async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+    async fn run(self, mut commands: mpsc::Receiver<Command>) {
         while let Some(command) = commands.recv().await {
             self.handle(command).await;
         }
     }
 
     fn take_server(&self) -> Option<Arc<server::ServerHandle>> {
-        self.server.lock().ok().and_then(|mut s| s.take())
+        self.server.lock().take()
     }
 
-    async fn handle(&mut self, command: Command) {
+    async fn handle(&self, command: Command) {
         match command {
             Command::StartServer { addr, mode } => self.start_server(addr, mode).await,
             Command::StopServer => {
@@ -357,8 +402,8 @@ impl Actor {
                         .connect(target, count, mode, this.limits, this.shared.clone())
                         .await
                     {
-                        Ok(report) => Event::Connected { target, report },
-                        Err(error) => Event::ConnectFailed(error.to_string()),
+                        Ok(report) => Event::ConnectFinished { target, report },
+                        Err(error) => Event::ConnectFailed(error),
                     };
                     this.emit(event);
                 });
@@ -371,67 +416,93 @@ impl Actor {
                 self.pool.clear_closed();
                 self.shared.mark_changed();
             }
-            // Never queued: `Engine::command` hands sends to the pool at once.
             Command::Send { target, bytes } => {
                 self.pool.send(target, &bytes);
+                self.shared.mark_changed();
             }
             Command::SaveLog { path, format } => self.save_log(path, format),
             Command::LoadLog { path } => {
                 let this = self.clone();
                 tokio::task::spawn_blocking(move || {
-                    let result = journal_file::load(&path).map_err(|e| e.to_string());
+                    let result = journal_file::load(&path);
                     this.emit(Event::LogLoaded { path, result });
                 });
             }
             Command::ClearLog => {
-                self.shared.journal().clear();
+                self.shared.journal.clear();
                 self.shared.stats.latency.reset();
+                self.publisher.reset_latency();
                 self.shared.mark_changed();
             }
-            Command::SetCapture(capture) => self.shared.set_capture(capture),
-            Command::SetLimits(limits) => self.limits = limits,
+            Command::SetCapture(capture) => {
+                self.shared.journal.set_capture(capture);
+                self.shared.mark_changed();
+            }
+            Command::SetJournalLimits(limits) => {
+                self.shared.journal.set_limits(limits);
+                self.shared.mark_changed();
+            }
         }
     }
 
     async fn start_server(&self, addr: SocketAddr, mode: ServerMode) {
-        let running = self
-            .server
-            .lock()
-            .ok()
-            .and_then(|s| s.as_ref().map(|h| h.local_addr()));
+        let running = self.server.lock().as_ref().map(|h| h.local_addr());
         if let Some(running) = running {
-            return self.emit(Event::ServerFailed(
-                ServerError::AlreadyRunning(running).to_string(),
-            ));
+            return self.emit(Event::ServerFailed(ServerError::AlreadyRunning(running)));
         }
         match server::start(addr, mode, self.limits, self.shared.clone()).await {
             Ok(handle) => {
                 let addr = handle.local_addr();
-                if let Ok(mut slot) = self.server.lock() {
-                    *slot = Some(Arc::new(handle));
-                }
+                *self.server.lock() = Some(Arc::new(handle));
                 self.emit(Event::ServerStarted { addr, mode });
             }
-            Err(error) => self.emit(Event::ServerFailed(error.to_string())),
+            Err(error) => self.emit(Event::ServerFailed(error)),
         }
     }
 
+    /// Saves from a snapshot on a blocking thread: no journal lock is held
+    /// while writing, and no runtime worker waits on the disk.
     fn save_log(&self, path: PathBuf, format: LogFormat) {
-        let snapshot = self.shared.journal().snapshot();
+        let snapshot = self.shared.journal.snapshot();
         let this = self.clone();
         tokio::task::spawn_blocking(move || {
+            let started = Instant::now();
             let progress = |done, total| this.emit(Event::SaveProgress { done, total });
-            let result =
-                journal_file::save(&snapshot, &path, format, progress).map_err(|e| e.to_string());
+            let result = journal_file::save(&snapshot, &path, format, progress);
+            let took = started.elapsed();
+            if took > SLOW_SAVE {
+                tracing::info!(
+                    path = %path.display(),
+                    records = snapshot.len(),
+                    seconds = took.as_secs_f64(),
+                    "slow save"
+                );
+            }
             this.emit(Event::Saved { path, result });
         });
     }
 
-    /// Calls the notifier when something changed, at most every 16 ms.
+    /// Builds and publishes a view of the state now.
+    fn publish(&self, force: bool) -> Arc<EngineView> {
+        let server = self.server.lock().clone();
+        self.publisher.publish(
+            &view::Sources {
+                shared: &self.shared,
+                pool: &self.pool,
+                server: server.as_deref(),
+                limits: self.limits,
+            },
+            force,
+        )
+    }
+
+    /// When something changed: publishes a view, then calls the notifier;
+    /// at most every 16 ms.
     async fn notify_loop(self) {
         loop {
             self.shared.changed().await;
-            let notifier = self.notifier.lock().ok().and_then(|n| n.clone());
+            self.publish(false);
+            let notifier = self.notifier.lock().clone();
             if let Some(notifier) = notifier {
                 notifier();
             }
@@ -442,15 +513,9 @@ impl Actor {
     /// Samples the frame rate once a second for the rate chart.
     async fn sample_rates(self) {
         let mut ticker = tokio::time::interval(Duration::from_secs(1));
-        let mut last = tokio::time::Instant::now();
         loop {
             ticker.tick().await;
-            let now = tokio::time::Instant::now();
-            self.shared
-                .stats
-                .rates
-                .sample(self.shared.stats.total_frames(), now - last);
-            last = now;
+            self.publisher.sample_rate(self.shared.stats.total_frames());
             self.shared.mark_changed();
         }
     }

@@ -18,14 +18,14 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::client::CloseReason;
 use super::codec::{DecodeError, DecodeReason, FramePart};
-use super::journal::{Direction, RecordKind, Side};
 use super::limits::Limits;
 use super::reader::FrameReader;
-use super::shared::{Recorder, Shared};
+use super::recorder::Recorder;
+use super::shared::Shared;
 use super::stats::Counters;
 use super::tutorial_app;
+use super::vocabulary::{CloseReason, Direction, RecordKind, Side};
 
 /// The default address: the seed's port, on loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8800";
@@ -116,7 +116,7 @@ pub struct ServerCounters {
 
 /// A running server.
 #[derive(Debug)]
-pub struct ServerHandle {
+pub(crate) struct ServerHandle {
     local_addr: SocketAddr,
     mode: ServerMode,
     cancel: CancellationToken,
@@ -135,7 +135,7 @@ struct ConnectionContext {
 }
 
 /// Binds `addr` and starts serving in `mode` on the current tokio runtime.
-pub async fn start(
+pub(crate) async fn start(
     addr: SocketAddr,
     mode: ServerMode,
     limits: Limits,
@@ -155,6 +155,7 @@ pub async fn start(
         counters: counters.clone(),
         cancel: cancel.clone(),
     };
+    tracing::info!(%local_addr, %mode, "server listening");
     tracker.spawn(accept_loop(listener, context, tracker.clone()));
     Ok(ServerHandle {
         local_addr,
@@ -194,6 +195,7 @@ impl ServerHandle {
 
     /// Closes the listener at once and every connection within a second.
     pub async fn stop(&self) {
+        tracing::info!(local_addr = %self.local_addr, "server stopping");
         self.cancel.cancel();
         self.tracker.close();
         let _ = tokio::time::timeout(STOP_GRACE, self.tracker.wait()).await;
@@ -212,6 +214,11 @@ async fn accept_loop(listener: TcpListener, context: ConnectionContext, tracker:
                 backoff = Duration::from_millis(10);
                 if context.counters.open.load(Relaxed) >= context.limits.max_connections {
                     context.counters.refused_at_cap.fetch_add(1, Relaxed);
+                    tracing::warn!(
+                        %peer,
+                        cap = context.limits.max_connections,
+                        "connection refused: the server is at its connection cap"
+                    );
                     refuse(stream, peer, &context);
                     continue;
                 }
@@ -219,8 +226,9 @@ async fn accept_loop(listener: TcpListener, context: ConnectionContext, tracker:
                 context.counters.accepted.fetch_add(1, Relaxed);
                 tracker.spawn(run_connection(stream, peer, context.clone()));
             }
-            Err(_) => {
+            Err(error) => {
                 context.counters.accept_errors.fetch_add(1, Relaxed);
+                tracing::warn!(%error, backoff_ms = backoff.as_millis() as u64, "accept failed; backing off");
                 tokio::select! {
                     _ = context.cancel.cancelled() => return,
                     _ = tokio::time::sleep(backoff) => {}

@@ -1,16 +1,17 @@
 //! Counters, rates and the latency histogram.
 //!
 //! The hot path only increments relaxed atomics; readers take snapshots.
-//! Round-trip latency goes into an HDR histogram behind a short lock.
+//! Round-trip latency goes into sharded HDR histograms that the engine's
+//! sampler collects; viewers read what the sampler published.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
 use hdrhistogram::Histogram;
+use parking_lot::Mutex;
 
-use super::journal::Direction;
+use super::vocabulary::Direction;
 
 /// Frames, bytes and errors for one connection or one side.
 #[derive(Debug, Default)]
@@ -91,61 +92,73 @@ pub struct LatencySummary {
 
 /// The slowest round trip a histogram tells apart: one hour.
 const MAX_LATENCY_US: u64 = 3_600_000_000;
+/// Histograms the hot path records into, chosen by connection, so that
+/// connections on different worker threads rarely meet on one lock.
+const LATENCY_SHARDS: usize = 8;
 
-/// Round-trip latencies of echoed frames.
+/// An empty histogram spanning 1 µs to an hour at 3 significant digits.
+pub fn latency_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, MAX_LATENCY_US, 3).expect("constant histogram bounds are valid")
+}
+
+/// Round-trip latencies of echoed frames, recorded by connection tasks into
+/// shards and collected by the engine's sampler, never read by a viewer.
 #[derive(Debug)]
 pub struct Latency {
-    histogram: Mutex<Histogram<u64>>,
+    shards: Vec<Mutex<Histogram<u64>>>,
 }
 
 impl Default for Latency {
     fn default() -> Self {
-        let histogram = Histogram::new_with_bounds(1, MAX_LATENCY_US, 3)
-            .expect("constant histogram bounds are valid");
         Self {
-            histogram: Mutex::new(histogram),
+            shards: (0..LATENCY_SHARDS)
+                .map(|_| Mutex::new(latency_histogram()))
+                .collect(),
         }
     }
 }
 
 impl Latency {
-    /// Records one round trip.
-    pub fn record(&self, rtt: Duration) {
+    /// Records one round trip measured by connection `conn`.
+    pub fn record(&self, conn: u32, rtt: Duration) {
         let micros = (rtt.as_micros() as u64).clamp(1, MAX_LATENCY_US);
-        if let Ok(mut histogram) = self.histogram.lock() {
-            let _ = histogram.record(micros);
+        let shard = &self.shards[conn as usize % LATENCY_SHARDS];
+        let _ = shard.lock().record(micros);
+    }
+
+    /// Moves every sample recorded since the last call into `into`; whether
+    /// there was any.
+    pub fn drain_into(&self, into: &mut Histogram<u64>) -> bool {
+        let mut any = false;
+        for shard in &self.shards {
+            let mut shard = shard.lock();
+            if !shard.is_empty() {
+                let _ = into.add(&*shard);
+                shard.reset();
+                any = true;
+            }
         }
+        any
     }
 
-    /// p50, p90, p99 and max so far.
-    pub fn summary(&self) -> LatencySummary {
-        self.histogram
-            .lock()
-            .map(|h| summarize(&h))
-            .unwrap_or_default()
-    }
-
-    /// Bucketed counts for a chart: (upper bound in µs, count), about `buckets` of them.
-    pub fn buckets(&self, buckets: usize) -> Vec<(u64, u64)> {
-        let Ok(histogram) = self.histogram.lock() else {
-            return Vec::new();
-        };
-        if histogram.is_empty() {
-            return Vec::new();
-        }
-        let step = (histogram.max() / buckets.max(1) as u64).max(1);
-        histogram
-            .iter_linear(step)
-            .map(|v| (v.value_iterated_to(), v.count_since_last_iteration()))
-            .collect()
-    }
-
-    /// Forgets every sample.
+    /// Forgets every sample not yet collected.
     pub fn reset(&self) {
-        if let Ok(mut histogram) = self.histogram.lock() {
-            histogram.reset();
+        for shard in &self.shards {
+            shard.lock().reset();
         }
     }
+}
+
+/// Bucketed counts for a chart: (upper bound in µs, count), about `buckets` of them.
+pub fn latency_buckets(histogram: &Histogram<u64>, buckets: usize) -> Vec<(u64, u64)> {
+    if histogram.is_empty() {
+        return Vec::new();
+    }
+    let step = (histogram.max() / buckets.max(1) as u64).max(1);
+    histogram
+        .iter_linear(step)
+        .map(|v| (v.value_iterated_to(), v.count_since_last_iteration()))
+        .collect()
 }
 
 /// Percentiles of a histogram.
@@ -160,13 +173,8 @@ pub fn summarize(histogram: &Histogram<u64>) -> LatencySummary {
 }
 
 /// Frames per second, sampled once a second, over the last minute.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct RateHistory {
-    samples: Mutex<RateSamples>,
-}
-
-#[derive(Debug, Default)]
-struct RateSamples {
     last_total: Option<u64>,
     rates: VecDeque<f64>,
 }
@@ -176,26 +184,20 @@ pub const RATE_WINDOW: usize = 60;
 
 impl RateHistory {
     /// Takes a sample: `total` frames so far, `elapsed` since the last sample.
-    pub fn sample(&self, total: u64, elapsed: Duration) {
-        let Ok(mut samples) = self.samples.lock() else {
-            return;
-        };
-        if let Some(last) = samples.last_total {
+    pub fn sample(&mut self, total: u64, elapsed: Duration) {
+        if let Some(last) = self.last_total {
             let rate = total.saturating_sub(last) as f64 / elapsed.as_secs_f64().max(1e-3);
-            samples.rates.push_back(rate);
-            if samples.rates.len() > RATE_WINDOW {
-                samples.rates.pop_front();
+            self.rates.push_back(rate);
+            if self.rates.len() > RATE_WINDOW {
+                self.rates.pop_front();
             }
         }
-        samples.last_total = Some(total);
+        self.last_total = Some(total);
     }
 
     /// The samples, oldest first.
     pub fn rates(&self) -> Vec<f64> {
-        self.samples
-            .lock()
-            .map(|s| s.rates.iter().copied().collect())
-            .unwrap_or_default()
+        self.rates.iter().copied().collect()
     }
 }
 
@@ -206,10 +208,8 @@ pub struct Stats {
     pub server: Counters,
     /// The client pool's connections, all together.
     pub client: Counters,
-    /// Round trips the client pool measured.
+    /// Round trips the client pool measured, not yet collected.
     pub latency: Latency,
-    /// Frames per second, both sides together.
-    pub rates: RateHistory,
 }
 
 impl Stats {
@@ -244,9 +244,12 @@ mod tests {
 
         let latency = Latency::default();
         for micros in 1..=100 {
-            latency.record(Duration::from_micros(micros));
+            latency.record(micros as u32, Duration::from_micros(micros));
         }
-        let summary = latency.summary();
+        let mut all = latency_histogram();
+        assert!(latency.drain_into(&mut all));
+        assert!(!latency.drain_into(&mut all), "drained once");
+        let summary = summarize(&all);
         assert_eq!(
             (
                 summary.count,
@@ -256,12 +259,12 @@ mod tests {
             ),
             (100, 50, 99, 100)
         );
-        assert!(!latency.buckets(10).is_empty());
+        assert!(!latency_buckets(&all, 10).is_empty());
     }
 
     #[test]
     fn rates_are_differences_per_second() {
-        let history = RateHistory::default();
+        let mut history = RateHistory::default();
         history.sample(0, Duration::from_secs(1));
         history.sample(500, Duration::from_secs(1));
         history.sample(600, Duration::from_millis(500));

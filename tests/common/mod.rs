@@ -62,7 +62,7 @@ pub fn connect(
         mode,
     });
     wait_event(engine, |event| match event {
-        Event::Connected { report, .. } => Some(report),
+        Event::ConnectFinished { report, .. } => Some(report),
         Event::ConnectFailed(error) => panic!("connect failed: {error}"),
         _ => None,
     })
@@ -70,11 +70,11 @@ pub fn connect(
 
 /// Every record the journal holds.
 pub fn records(engine: &Engine) -> Vec<RecordView> {
-    let journal = engine.shared().journal();
+    let journal = engine.snapshot();
     journal.views().collect()
 }
 
 /// Frames the client pool has received so far (the echoes, against an echo server).
 pub fn frames_echoed(engine: &Engine) -> u64 {
-    engine.shared().stats.client.snapshot().frames_received
+    engine.fresh_view().client_counters.frames_received
 }

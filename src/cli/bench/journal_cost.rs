@@ -6,12 +6,15 @@ use std::time::Instant;
 use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::cli::CliError;
-use crate::engine::journal::Entry;
-use crate::engine::journal_file::{LogFormat, save};
+use crate::engine::Entry;
 use crate::engine::{Direction, FrameBuilder, Journal, JournalLimits, RecordKind, Side};
+use crate::engine::{LogFormat, save_log as save};
 
 use super::ResidentMemory;
 
+/// The peer every benchmark record has.
+const PEER: std::net::SocketAddr =
+    std::net::SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8800);
 /// Size of each frame in the test.
 const FRAME_BYTES: usize = 200;
 
@@ -70,6 +73,7 @@ pub fn run(records: usize) -> Result<JournalResult, CliError> {
         let bytes = frame(index, &template, content_at);
         journal.append(Entry {
             conn: 1 + (index % 64) as u32,
+            peer: Some(PEER),
             side: Side::Server,
             direction: Direction::Received,
             kind: RecordKind::Frame,
@@ -93,6 +97,7 @@ pub fn run(records: usize) -> Result<JournalResult, CliError> {
     let more = frame(records, &template, content_at);
     journal.append(Entry {
         conn: 1,
+        peer: Some(PEER),
         side: Side::Server,
         direction: Direction::Sent,
         kind: RecordKind::Frame,

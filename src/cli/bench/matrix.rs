@@ -1,12 +1,13 @@
 //! The echo matrix: every server at every connection count, depth and size.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
-use crate::engine::load::{self, EchoReader, LoadReport, LoadSpec};
+use crate::engine::bench_support::{BenchServer, run_load};
 use crate::engine::tutorial_app::CLIENT_BINARY_TYPE;
-use crate::engine::{Capture, FrameBuilder, JournalLimits, Limits, ServerMode, Shared};
+use crate::engine::{
+    Capture, EchoReader, FrameBuilder, JournalLimits, LoadReport, LoadSpec, ServerMode,
+};
 
 use super::baseline::{ChildServer, start_reference};
 use super::{BenchArgs, LOAD_CORE, SERVER_CORE, pin_to, runtime};
@@ -148,7 +149,7 @@ pub fn run(
                 );
                 runs[index].push(match server {
                     Server::Reference => {
-                        load_rt.block_on(load::run(spec(reference), EchoReader::Frames))
+                        load_rt.block_on(run_load(spec(reference), EchoReader::Frames))
                     }
                     Server::Framescope(capture) => {
                         let bounds = if capture == Capture::Full {
@@ -156,13 +157,11 @@ pub fn run(
                         } else {
                             JournalLimits::default()
                         };
-                        let shared = Shared::new(bounds);
-                        shared.set_capture(capture);
-                        measure_framescope(&servers_rt, &load_rt, shared, spec(reference))?
+                        measure_framescope(&servers_rt, &load_rt, capture, bounds, spec(reference))?
                     }
                     Server::Python => match &python {
                         Some(python) => {
-                            load_rt.block_on(load::run(spec(python.addr), EchoReader::Frames))
+                            load_rt.block_on(run_load(spec(python.addr), EchoReader::Frames))
                         }
                         None => continue,
                     },
@@ -174,7 +173,7 @@ pub fn run(
                         "[{done}/{total}] minimal tokio client · {connections} conns · depth {depth} · {content} B"
                     );
                     minimal_runs
-                        .push(load_rt.block_on(load::run(spec(reference), EchoReader::RawBytes)));
+                        .push(load_rt.block_on(run_load(spec(reference), EchoReader::RawBytes)));
                 }
             }
         }
@@ -217,24 +216,24 @@ fn median(reports: &[LoadReport]) -> LoadReport {
 fn measure_framescope(
     servers_rt: &tokio::runtime::Runtime,
     load_rt: &tokio::runtime::Runtime,
-    shared: Arc<Shared>,
+    capture: Capture,
+    bounds: JournalLimits,
     spec_for_reference: LoadSpec,
 ) -> Result<LoadReport, CliError> {
-    let limits = Limits::default();
     let any_port: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 0));
     let handle = servers_rt
-        .block_on(crate::engine::server::start(
+        .block_on(BenchServer::start(
             any_port,
             ServerMode::FrameEcho,
-            limits,
-            shared,
+            capture,
+            bounds,
         ))
         .map_err(|e| CliError::Server(e.to_string()))?;
     let spec = LoadSpec {
         target: handle.local_addr(),
         ..spec_for_reference
     };
-    let report = load_rt.block_on(load::run(spec, EchoReader::Frames));
+    let report = load_rt.block_on(run_load(spec, EchoReader::Frames));
     servers_rt.block_on(handle.stop());
     Ok(report)
 }

@@ -66,7 +66,7 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
             "--connections and --depth must be at least 1".into(),
         ));
     }
-    crate::engine::fdlimit::raise();
+    crate::engine::raise_fd_limit();
     let (echo, clients) = matrix::run(&args, seconds)?;
     matrix::print(&echo, &clients);
     let scale = (args.scale_connections > 0)

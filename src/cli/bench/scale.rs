@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 
 use crate::cli::CliError;
-use crate::cli::{connect, start_server};
+use crate::cli::{connect, send_to, start_server};
 use crate::engine::{
     ClientMode, Command, Direction, Engine, FrameBuilder, JournalLimits, Limits, SendTarget,
     ServerMode, Side,
@@ -53,7 +53,7 @@ pub struct ScaleResult {
 
 /// Runs both layouts.
 pub fn run(asked: usize) -> Result<Vec<ScaleResult>, CliError> {
-    let limit = crate::engine::fdlimit::raise().unwrap_or(u64::MAX);
+    let limit = crate::engine::raise_fd_limit().unwrap_or(u64::MAX);
     let fits_in_one =
         usize::try_from(limit.saturating_sub(SPARE_DESCRIPTORS) / 2).unwrap_or(usize::MAX);
     let server = server_process(asked)?;
@@ -90,15 +90,15 @@ fn measure(
     let started = Instant::now();
     let report = connect(&engine, addr, connections, ClientMode::Framed)?;
     let open_seconds = started.elapsed().as_secs_f64();
-    for summary in engine.pool().summaries() {
+    for summary in engine.fresh_view().connections.iter() {
         let frame = FrameBuilder::new()
             .content(format!("{{\"conn\": {}}}", summary.id))
             .build()
             .map_err(|e| CliError::Message(e.to_string()))?;
-        engine.send(SendTarget::One(summary.id), &frame);
+        send_to(&engine, SendTarget::One(summary.id), &frame);
     }
     let deadline = Instant::now() + ECHO_DEADLINE;
-    while engine.shared().stats.client.snapshot().frames_received < report.opened as u64
+    while engine.fresh_view().client_counters.frames_received < report.opened as u64
         && Instant::now() < deadline
     {
         std::thread::sleep(Duration::from_millis(20));
@@ -121,7 +121,7 @@ fn measure(
 
 /// Client connections whose echo equals what they sent.
 fn exact_echoes(engine: &Engine) -> usize {
-    let journal = engine.shared().journal();
+    let journal = engine.snapshot();
     let client: Vec<_> = journal.views().filter(|v| v.side == Side::Client).collect();
     let sent: HashMap<u32, &Bytes> = client
         .iter()

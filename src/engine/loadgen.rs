@@ -97,7 +97,7 @@ pub async fn run(spec: LoadSpec, reader: EchoReader) -> LoadReport {
     let state = Arc::new(RunState::default());
     let mut histograms = Vec::with_capacity(spec.connections);
     let mut tasks = Vec::with_capacity(spec.connections);
-    let gate = Arc::new(Semaphore::new(256));
+    let gate = Arc::new(Semaphore::new(super::client::CONNECTS_IN_FLIGHT));
     for _ in 0..spec.connections {
         let (spec, state, gate) = (spec.clone(), state.clone(), gate.clone());
         tasks.push(tokio::spawn(async move {

@@ -1,0 +1,74 @@
+//! The engine's live journal: one journal behind a short lock, and the
+//! capture mode beside it in an atomic.
+//!
+//! Connection tasks append under the lock (one record's copy, nothing
+//! more); readers take a snapshot under it (a list of `Arc`s and the open
+//! tail's records) and do everything else with the lock released. With
+//! capture off, appends never touch the lock. The lock is parking_lot's:
+//! no poisoning, and it is only ever held for microseconds.
+
+use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
+
+use parking_lot::Mutex;
+
+use super::super::vocabulary::Capture;
+use super::{Entry, Journal, JournalLimits, JournalSnapshot, now_us};
+
+/// The live journal shared by every connection task and its readers.
+#[derive(Debug)]
+pub(crate) struct LiveJournal {
+    journal: Mutex<Journal>,
+    capture: AtomicU8,
+}
+
+impl LiveJournal {
+    /// An empty journal with these bounds, capturing everything.
+    pub(crate) fn new(limits: JournalLimits) -> Self {
+        Self {
+            journal: Mutex::new(Journal::new(limits)),
+            capture: AtomicU8::new(Capture::Full.code()),
+        }
+    }
+
+    /// The capture mode for records from now on.
+    pub(crate) fn capture(&self) -> Capture {
+        Capture::from_code(self.capture.load(Relaxed))
+    }
+
+    /// Sets the capture mode for records from now on.
+    pub(crate) fn set_capture(&self, capture: Capture) {
+        self.capture.store(capture.code(), Relaxed);
+    }
+
+    /// Records `entry` now, keeping what the capture mode says.
+    pub(crate) fn append(&self, entry: Entry<'_>) {
+        let capture = self.capture();
+        if capture == Capture::Off {
+            return;
+        }
+        let keep = capture.keep(entry.kind, entry.bytes);
+        let wire_len = u32::try_from(entry.bytes.len()).unwrap_or(u32::MAX);
+        let time_us = now_us();
+        self.journal.lock().push(time_us, wire_len, entry, keep);
+    }
+
+    /// Everything held now; the lock is held only to copy the segment list.
+    pub(crate) fn snapshot(&self) -> JournalSnapshot {
+        self.journal.lock().snapshot()
+    }
+
+    /// The bounds.
+    pub(crate) fn limits(&self) -> JournalLimits {
+        self.journal.lock().limits()
+    }
+
+    /// Changes the bounds; records beyond them fall out at once.
+    pub(crate) fn set_limits(&self, limits: JournalLimits) {
+        self.journal.lock().set_limits(limits);
+    }
+
+    /// Forgets every record.
+    pub(crate) fn clear(&self) {
+        self.journal.lock().clear();
+    }
+}

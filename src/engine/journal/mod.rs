@@ -1,0 +1,395 @@
+//! The journal: a bounded record of every frame or chunk sent and received.
+//!
+//! It is a log of segments. Sealed segments (records, the bytes they point
+//! into, the peers of their connections) never change and are shared by
+//! `Arc`; only the open tail is written. A [`JournalSnapshot`] is the list
+//! of segments plus a frozen copy of the tail, so readers (the window, a
+//! save) work with no lock held while connection tasks keep appending.
+//!
+//! Small frames are copied into large arena chunks, so a million 200-byte
+//! frames cost little more than their bytes; large frames keep their own
+//! buffer. The journal is bounded by records and by bytes; what falls out of
+//! the front is counted, never silently lost.
+
+mod live;
+mod segment;
+mod snapshot;
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bytes::{Bytes, BytesMut};
+
+use super::codec::DecodeError;
+use super::vocabulary::{Direction, RecordKind, Side};
+use segment::{ByteRef, Segment};
+
+pub(crate) use live::LiveJournal;
+pub use segment::{Record, RecordRef, RecordView};
+pub use snapshot::JournalSnapshot;
+
+/// Records in one segment before it is sealed.
+const SEGMENT_RECORDS: usize = 4096;
+/// Bytes in one segment before it is sealed.
+const SEGMENT_BYTES: usize = 1 << 20;
+/// Size of one arena chunk that small frames are copied into.
+const ARENA_CHUNK: usize = 1 << 20;
+/// Frames at least this large keep their own buffer instead of being copied.
+const OWN_PIECE_THRESHOLD: usize = ARENA_CHUNK / 8;
+
+/// Bounds on what the journal holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct JournalLimits {
+    /// Most records held at once.
+    pub max_records: usize,
+    /// Most captured bytes held at once.
+    pub max_bytes: usize,
+}
+
+impl Default for JournalLimits {
+    fn default() -> Self {
+        Self {
+            max_records: 2_000_000,
+            max_bytes: 1 << 30,
+        }
+    }
+}
+
+impl JournalLimits {
+    /// No bound at all (for a log read back from a file).
+    pub const UNBOUNDED: Self = Self {
+        max_records: usize::MAX,
+        max_bytes: usize::MAX,
+    };
+}
+
+/// What a connection task hands the journal.
+#[derive(Debug, Clone)]
+pub struct Entry<'a> {
+    /// Connection id.
+    pub conn: u32,
+    /// The connection's peer, when known.
+    pub peer: Option<SocketAddr>,
+    /// Server or client.
+    pub side: Side,
+    /// Sent or received.
+    pub direction: Direction,
+    /// Frame, chunk or error.
+    pub kind: RecordKind,
+    /// The bytes that crossed the wire.
+    pub bytes: &'a Bytes,
+    /// The decode error, for error records.
+    pub error: Option<DecodeError>,
+}
+
+/// The segment being written.
+#[derive(Debug, Default)]
+struct Tail {
+    first_seq: u64,
+    records: Vec<Record>,
+    pieces: Vec<Bytes>,
+    /// Where small frames are copied; it becomes piece number `pieces.len()`.
+    arena: BytesMut,
+    peers: HashMap<u32, SocketAddr>,
+    /// Captured bytes in this segment.
+    bytes: usize,
+}
+
+impl Tail {
+    fn starting_at(first_seq: u64) -> Self {
+        Self {
+            first_seq,
+            ..Self::default()
+        }
+    }
+
+    /// Moves the filled part of the arena into the pieces (no copy), so the
+    /// records in it can be handed out as shared `Bytes`.
+    fn freeze_arena(&mut self) {
+        if !self.arena.is_empty() {
+            self.pieces.push(self.arena.split().freeze());
+        }
+    }
+
+    /// Copies (or, for large frames, shares) the first `keep` bytes.
+    fn store(&mut self, bytes: &Bytes, keep: usize) -> ByteRef {
+        let len = keep as u32;
+        if keep >= OWN_PIECE_THRESHOLD {
+            self.freeze_arena();
+            self.pieces.push(bytes.slice(..keep));
+            return ByteRef {
+                piece: self.pieces.len() as u32 - 1,
+                offset: 0,
+                len,
+            };
+        }
+        if self.arena.capacity() - self.arena.len() < keep {
+            self.freeze_arena();
+            self.arena = BytesMut::with_capacity(ARENA_CHUNK);
+        }
+        let offset = self.arena.len() as u32;
+        self.arena.extend_from_slice(&bytes[..keep]);
+        ByteRef {
+            piece: self.pieces.len() as u32,
+            offset,
+            len,
+        }
+    }
+
+    fn is_full(&self) -> bool {
+        self.records.len() >= SEGMENT_RECORDS || self.bytes >= SEGMENT_BYTES
+    }
+
+    /// A frozen copy of what it holds now.
+    fn freeze(&mut self) -> Segment {
+        self.freeze_arena();
+        Segment {
+            first_seq: self.first_seq,
+            records: self.records.clone(),
+            pieces: self.pieces.clone(),
+            peers: sorted_peers(&self.peers),
+        }
+    }
+
+    /// Hands over everything as a sealed segment and starts afresh after it.
+    fn seal(&mut self) -> Segment {
+        self.freeze_arena();
+        let next = self.first_seq + self.records.len() as u64;
+        // The arena's spare room carries over to the next segment.
+        let arena = std::mem::take(&mut self.arena);
+        let sealed = std::mem::replace(self, Tail::starting_at(next));
+        self.arena = arena;
+        Segment {
+            first_seq: sealed.first_seq,
+            records: sealed.records,
+            pieces: sealed.pieces,
+            peers: sorted_peers(&sealed.peers),
+        }
+    }
+}
+
+fn sorted_peers(peers: &HashMap<u32, SocketAddr>) -> Vec<(u32, SocketAddr)> {
+    let mut sorted: Vec<_> = peers.iter().map(|(c, p)| (*c, *p)).collect();
+    sorted.sort_unstable_by_key(|(conn, _)| *conn);
+    sorted
+}
+
+/// The bounded journal. The engine's live one sits behind a lock (see
+/// `LiveJournal`); a log read back from a file is owned by its viewer.
+#[derive(Debug)]
+pub struct Journal {
+    sealed: VecDeque<Arc<Segment>>,
+    tail: Tail,
+    /// The tail as the last snapshot froze it, until the next append.
+    frozen_tail: Option<Arc<Segment>>,
+    /// Sequence number of the oldest record held (older ones were evicted).
+    first_seq: u64,
+    bytes_held: usize,
+    limits: JournalLimits,
+    dropped_records: u64,
+    dropped_bytes: u64,
+}
+
+impl Default for Journal {
+    fn default() -> Self {
+        Self::new(JournalLimits::default())
+    }
+}
+
+impl Journal {
+    /// An empty journal with these bounds.
+    pub fn new(limits: JournalLimits) -> Self {
+        Self {
+            sealed: VecDeque::new(),
+            tail: Tail::default(),
+            frozen_tail: None,
+            first_seq: 0,
+            bytes_held: 0,
+            limits,
+            dropped_records: 0,
+            dropped_bytes: 0,
+        }
+    }
+
+    /// The bounds.
+    pub fn limits(&self) -> JournalLimits {
+        self.limits
+    }
+
+    /// Changes the bounds; records beyond the new ones fall out at once.
+    pub fn set_limits(&mut self, limits: JournalLimits) {
+        self.limits = limits;
+        self.enforce_limits();
+    }
+
+    /// Records held now.
+    pub fn len(&self) -> usize {
+        (self.next_seq() - self.first_seq) as usize
+    }
+
+    /// Whether no record is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Sequence number of the oldest record held.
+    pub fn first_seq(&self) -> u64 {
+        self.first_seq
+    }
+
+    /// Sequence number the next record will get.
+    pub fn next_seq(&self) -> u64 {
+        self.tail.first_seq + self.tail.records.len() as u64
+    }
+
+    /// Captured bytes held now.
+    pub fn bytes_held(&self) -> usize {
+        self.bytes_held
+    }
+
+    /// Records that fell out of the front to respect the bounds.
+    pub fn dropped_records(&self) -> u64 {
+        self.dropped_records
+    }
+
+    /// Captured bytes that fell out with them.
+    pub fn dropped_bytes(&self) -> u64 {
+        self.dropped_bytes
+    }
+
+    /// Appends a whole record now.
+    pub fn append(&mut self, entry: Entry<'_>) {
+        let wire_len = u32::try_from(entry.bytes.len()).unwrap_or(u32::MAX);
+        let keep = entry.bytes.len();
+        self.push(now_us(), wire_len, entry, keep);
+    }
+
+    /// Numbers the next record `seq`; only while the journal is empty (a log
+    /// read back starts at its first good line's number and counts on from
+    /// there).
+    pub fn start_at(&mut self, seq: u64) {
+        if self.is_empty() && self.sealed.is_empty() && self.tail.records.is_empty() {
+            self.first_seq = seq;
+            self.tail.first_seq = seq;
+        }
+    }
+
+    /// Appends a record as it was recorded earlier: its time and how many
+    /// bytes crossed the wire (for logs read back from a file).
+    pub fn restore(&mut self, time_us: u64, wire_len: u32, entry: Entry<'_>) {
+        let keep = entry.bytes.len();
+        self.push(time_us, wire_len, entry, keep);
+    }
+
+    /// Appends a record keeping the first `keep` of its bytes.
+    pub(crate) fn push(&mut self, time_us: u64, wire_len: u32, entry: Entry<'_>, keep: usize) {
+        let keep = keep.min(entry.bytes.len());
+        let bytes = self.tail.store(entry.bytes, keep);
+        if let Some(peer) = entry.peer {
+            self.tail.peers.entry(entry.conn).or_insert(peer);
+        }
+        self.tail.records.push(Record {
+            time_us,
+            conn: entry.conn,
+            wire_len: wire_len.max(keep as u32),
+            side: entry.side,
+            direction: entry.direction,
+            kind: entry.kind,
+            bytes,
+            error: entry.error.map(Box::new),
+        });
+        self.tail.bytes += keep;
+        self.bytes_held += keep;
+        self.frozen_tail = None;
+        if self.tail.is_full() {
+            let sealed = self.tail.seal();
+            self.sealed.push_back(Arc::new(sealed));
+            self.drop_evicted_segments();
+        }
+        self.enforce_limits();
+    }
+
+    /// The captured length of the oldest record held: in the first sealed
+    /// segment (fully evicted segments are dropped at once), or in the tail.
+    fn oldest_captured_len(&self) -> usize {
+        let seq = self.first_seq;
+        let record = match self.sealed.front() {
+            Some(segment) => segment.get(seq),
+            None => seq
+                .checked_sub(self.tail.first_seq)
+                .and_then(|index| usize::try_from(index).ok())
+                .and_then(|index| self.tail.records.get(index)),
+        };
+        record.map_or(0, Record::captured_len)
+    }
+
+    fn enforce_limits(&mut self) {
+        while self.len() > self.limits.max_records
+            || (self.bytes_held > self.limits.max_bytes && self.len() > 1)
+        {
+            let len = self.oldest_captured_len();
+            self.first_seq += 1;
+            self.bytes_held -= len;
+            self.dropped_records += 1;
+            self.dropped_bytes += len as u64;
+            self.drop_evicted_segments();
+        }
+    }
+
+    /// Drops sealed segments whose every record fell out (snapshots that
+    /// hold them keep them alive).
+    fn drop_evicted_segments(&mut self) {
+        while self
+            .sealed
+            .front()
+            .is_some_and(|s| s.end_seq() <= self.first_seq)
+        {
+            self.sealed.pop_front();
+        }
+    }
+
+    /// Forgets every record (the drop counters too); numbering goes on.
+    pub fn clear(&mut self) {
+        let next = self.next_seq();
+        *self = Self::new(self.limits);
+        self.first_seq = next;
+        self.tail.first_seq = next;
+    }
+
+    /// Everything held now, readable with no lock (bytes shared, not copied).
+    pub fn snapshot(&mut self) -> JournalSnapshot {
+        let mut segments: Vec<Arc<Segment>> = self.sealed.iter().cloned().collect();
+        if !self.tail.records.is_empty() {
+            let tail = match &self.frozen_tail {
+                Some(frozen) => frozen.clone(),
+                None => {
+                    let frozen = Arc::new(self.tail.freeze());
+                    self.frozen_tail = Some(frozen.clone());
+                    frozen
+                }
+            };
+            segments.push(tail);
+        }
+        JournalSnapshot {
+            segments,
+            first_seq: self.first_seq,
+            next_seq: self.next_seq(),
+            bytes_held: self.bytes_held,
+            dropped_records: self.dropped_records,
+            dropped_bytes: self.dropped_bytes,
+            limits: self.limits,
+        }
+    }
+}
+
+/// Microseconds since the Unix epoch, now.
+pub fn now_us() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,174 @@
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+
+use super::*;
+use crate::engine::vocabulary::Capture;
+
+fn entry(bytes: &Bytes) -> Entry<'_> {
+    Entry {
+        conn: 1,
+        peer: None,
+        side: Side::Server,
+        direction: Direction::Received,
+        kind: RecordKind::Chunk,
+        bytes,
+        error: None,
+    }
+}
+
+fn numbered(i: u32) -> Bytes {
+    Bytes::from(format!("{i:06}"))
+}
+
+#[test]
+fn keeps_bytes_and_sequence_numbers_across_segments() {
+    let mut journal = Journal::default();
+    let count = 3 * SEGMENT_RECORDS as u32 + 17;
+    for i in 0..count {
+        journal.append(entry(&numbered(i)));
+    }
+    let big = Bytes::from(vec![7u8; OWN_PIECE_THRESHOLD * 2]);
+    journal.append(entry(&big));
+    let snapshot = journal.snapshot();
+    assert_eq!(snapshot.len(), count as usize + 1);
+    assert!(snapshot.segments.len() >= 4, "sealed segments and the tail");
+    for i in [0, 1, 4095, 4096, 4097, count - 1] {
+        assert_eq!(snapshot.get(u64::from(i)).unwrap().bytes(), numbered(i));
+    }
+    assert_eq!(snapshot.get(u64::from(count)).unwrap().bytes(), big);
+    assert!(snapshot.get(u64::from(count) + 1).is_none());
+    let seqs: Vec<u64> = snapshot.range_from(4090).map(|r| r.seq()).collect();
+    assert_eq!(seqs, (4090..=u64::from(count)).collect::<Vec<_>>());
+    assert_eq!(snapshot.views().count(), snapshot.len());
+}
+
+#[test]
+fn snapshot_sees_every_record_before_it_and_none_after() {
+    let mut journal = Journal::default();
+    let peer: SocketAddr = "127.0.0.1:9".parse().unwrap();
+    journal.append(Entry {
+        peer: Some(peer),
+        ..entry(&Bytes::from("a"))
+    });
+    let first = journal.snapshot();
+    journal.append(entry(&Bytes::from("b")));
+    for i in 0..(2 * SEGMENT_RECORDS as u32) {
+        journal.append(entry(&numbered(i)));
+    }
+    let views: Vec<_> = first.views().collect();
+    assert_eq!(views.len(), 1);
+    assert_eq!(views[0].bytes, Bytes::from("a"));
+    assert_eq!(views[0].peer, Some(peer));
+    let second = journal.snapshot();
+    assert_eq!(second.len(), 2 + 2 * SEGMENT_RECORDS);
+    assert_eq!(second.view(1).unwrap().bytes, Bytes::from("b"));
+    assert_eq!(second.view(0).unwrap().peer, Some(peer));
+    // Nothing changed: the same frozen tail is handed out again.
+    let third = journal.snapshot();
+    assert_eq!(third.len(), second.len());
+}
+
+#[test]
+fn records_evicted_while_a_snapshot_is_held_stay_readable_through_it() {
+    let mut journal = Journal::new(JournalLimits {
+        max_records: 100,
+        max_bytes: 1 << 20,
+    });
+    for i in 0..100 {
+        journal.append(entry(&numbered(i)));
+    }
+    let held = journal.snapshot();
+    for i in 100..(3 * SEGMENT_RECORDS as u32) {
+        journal.append(entry(&numbered(i)));
+    }
+    assert_eq!(journal.len(), 100);
+    assert_eq!(journal.first_seq(), 3 * SEGMENT_RECORDS as u64 - 100);
+    assert!(journal.sealed.len() <= 1, "evicted segments are dropped");
+    for i in 0..100 {
+        assert_eq!(held.get(u64::from(i)).unwrap().bytes(), numbered(i));
+    }
+    let now = journal.snapshot();
+    assert!(now.get(0).is_none());
+    assert_eq!(
+        now.get(now.first_seq()).unwrap().bytes(),
+        numbered(now.first_seq() as u32)
+    );
+}
+
+#[test]
+fn bounds_drop_the_oldest_and_count_them() {
+    let mut journal = Journal::new(JournalLimits {
+        max_records: 10,
+        max_bytes: 1 << 20,
+    });
+    for i in 0..25u32 {
+        journal.append(entry(&Bytes::from(format!("{i:04}"))));
+    }
+    assert_eq!(
+        (
+            journal.len(),
+            journal.first_seq(),
+            journal.dropped_records()
+        ),
+        (10, 15, 15)
+    );
+    assert_eq!(journal.dropped_bytes(), 60);
+    let snapshot = journal.snapshot();
+    assert_eq!(snapshot.view(15).unwrap().bytes, Bytes::from("0015"));
+    assert!(snapshot.view(14).is_none());
+
+    let mut by_bytes = Journal::new(JournalLimits {
+        max_records: 100,
+        max_bytes: 100,
+    });
+    for _ in 0..30 {
+        by_bytes.append(entry(&Bytes::from(vec![1u8; 10])));
+    }
+    assert_eq!(by_bytes.len(), 10);
+    assert_eq!(by_bytes.bytes_held(), 100);
+
+    by_bytes.set_limits(JournalLimits {
+        max_records: 4,
+        max_bytes: 100,
+    });
+    assert_eq!(by_bytes.len(), 4);
+}
+
+#[test]
+fn clear_forgets_everything_and_numbering_goes_on() {
+    let mut journal = Journal::default();
+    for i in 0..10 {
+        journal.append(entry(&numbered(i)));
+    }
+    journal.clear();
+    assert!(journal.is_empty());
+    journal.append(entry(&numbered(99)));
+    let snapshot = journal.snapshot();
+    assert_eq!(snapshot.first_seq(), 10);
+    assert_eq!(snapshot.view(10).unwrap().bytes, numbered(99));
+}
+
+#[test]
+fn live_journal_keeps_what_the_capture_mode_says() {
+    let frame = crate::engine::frame::FrameBuilder::new()
+        .content(vec![0u8; 1000])
+        .build()
+        .unwrap();
+    let live = LiveJournal::new(JournalLimits::default());
+    live.set_capture(Capture::HeadersOnly);
+    live.append(Entry {
+        kind: RecordKind::Frame,
+        ..entry(&frame)
+    });
+    let view = live.snapshot().view(0).unwrap();
+    assert_eq!(view.wire_len as usize, frame.len());
+    assert_eq!(view.bytes.len(), frame.len() - 1000);
+    assert!(!view.is_complete());
+    live.set_capture(Capture::Off);
+    live.append(entry(&frame));
+    assert_eq!(live.snapshot().len(), 1);
+    live.set_capture(Capture::Full);
+    live.append(entry(&frame));
+    assert_eq!(live.snapshot().view(1).unwrap().bytes, frame);
+}

@@ -1,0 +1,135 @@
+//! The per-connection recorder: what one connection sends and receives goes
+//! through it into the counters, the journal and the latency shards, and
+//! its opening and closing go to the connection listeners.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use super::codec::DecodeError;
+use super::frame::Frame;
+use super::journal::Entry;
+use super::reader::ReadFailure;
+use super::shared::Shared;
+use super::stats::Counters;
+use super::vocabulary::{CloseReason, ConnectionEvent, Direction, RecordKind, Side};
+
+/// Records what one connection sends and receives: counters, journal, wake-up.
+#[derive(Debug, Clone)]
+pub(crate) struct Recorder {
+    shared: Arc<Shared>,
+    conn: u32,
+    side: Side,
+    counters: Arc<Counters>,
+    peer: SocketAddr,
+}
+
+impl Recorder {
+    /// A recorder for connection `conn` on `side`, whose peer is `peer`.
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        conn: u32,
+        side: Side,
+        peer: SocketAddr,
+        counters: Arc<Counters>,
+    ) -> Self {
+        Self {
+            shared,
+            conn,
+            side,
+            counters,
+            peer,
+        }
+    }
+
+    /// Says that something a viewer shows has changed.
+    pub(crate) fn mark_changed(&self) {
+        self.shared.mark_changed();
+    }
+
+    /// Says the connection opened.
+    pub(crate) fn opened(&self) {
+        self.announce(None);
+    }
+
+    /// Says the connection closed, and why.
+    pub(crate) fn closed(&self, reason: &CloseReason) {
+        self.announce(Some(reason.clone()));
+    }
+
+    fn announce(&self, closed: Option<CloseReason>) {
+        self.shared.announce(ConnectionEvent {
+            conn: self.conn,
+            side: self.side,
+            peer: self.peer,
+            closed,
+        });
+    }
+
+    /// Records a frame that could not be read, and returns why the connection ends.
+    pub(crate) fn failure(&self, failure: ReadFailure) -> CloseReason {
+        let reason = match failure.io_kind {
+            // Keep the operating system's own words for what the kind does not name.
+            Some(kind) => CloseReason::from_io_kind(kind, failure.error.reason.to_string()),
+            None => CloseReason::Protocol(failure.error.reason.clone()),
+        };
+        self.error(failure.error, &failure.partial);
+        reason
+    }
+
+    fn side_counters(&self) -> &Counters {
+        match self.side {
+            Side::Server => &self.shared.stats.server,
+            Side::Client => &self.shared.stats.client,
+        }
+    }
+
+    fn append(
+        &self,
+        direction: Direction,
+        kind: RecordKind,
+        bytes: &Bytes,
+        error: Option<DecodeError>,
+    ) {
+        self.shared.journal.append(Entry {
+            conn: self.conn,
+            peer: Some(self.peer),
+            side: self.side,
+            direction,
+            kind,
+            bytes,
+            error,
+        });
+        self.shared.mark_changed();
+    }
+
+    /// A whole frame went `direction`.
+    pub(crate) fn frame(&self, direction: Direction, frame: &Frame) {
+        self.bytes(direction, RecordKind::Frame, frame.raw());
+    }
+
+    /// Bytes went `direction` as one frame (`kind` Frame) or raw chunk.
+    pub(crate) fn bytes(&self, direction: Direction, kind: RecordKind, bytes: &Bytes) {
+        self.counters.count(direction, bytes.len());
+        self.side_counters().count(direction, bytes.len());
+        self.append(direction, kind, bytes, None);
+    }
+
+    /// A frame was rejected; `partial` holds the bytes of it that arrived.
+    pub(crate) fn error(&self, error: DecodeError, partial: &Bytes) {
+        self.counters
+            .count_bytes(Direction::Received, partial.len());
+        self.side_counters()
+            .count_bytes(Direction::Received, partial.len());
+        self.counters.count_error();
+        self.side_counters().count_error();
+        self.append(Direction::Received, RecordKind::Error, partial, Some(error));
+    }
+
+    /// A round trip this connection measured.
+    pub(crate) fn round_trip(&self, rtt: Duration) {
+        self.shared.stats.latency.record(self.conn, rtt);
+    }
+}
