@@ -670,3 +670,43 @@ fn save_log_asks_for_a_path_that_can_be_typed() {
         path.display().to_string()
     );
 }
+
+#[test]
+fn capture_picked_in_the_window_applies_and_bounds_are_remembered() {
+    let engine = Engine::new().expect("engine");
+    let settings = Settings {
+        journal_records: 12,
+        ..Settings::default()
+    };
+    let mut h = Harness::builder()
+        .with_size([1600.0, 1000.0])
+        .build_eframe(move |_cc| FramescopeApp::with_engine(engine, settings));
+    wait_for(&mut h, "the remembered bound applied", |h| {
+        h.state().engine().view().journal_limits.max_records == 12
+    });
+    pick(&mut h, "Capture", "headers only");
+    assert_eq!(
+        h.state().settings().capture,
+        framescope::engine::Capture::HeadersOnly
+    );
+    wait_for(&mut h, "headers-only capture applied", |h| {
+        h.state().engine().view().capture == framescope::engine::Capture::HeadersOnly
+    });
+    start_server(&mut h);
+    connect(&mut h, 5);
+    button(&h, "Search request").click();
+    h.step();
+    click_send(&mut h);
+    wait_to_see(&mut h, "Client: 5 sent · 5 received");
+    wait_to_see(&mut h, "Server: 5 received · 5 sent");
+    wait_to_see(&mut h, "12 of 12 records shown");
+    let journal = h.state().engine().snapshot();
+    assert_eq!(journal.len(), 12, "the bound of 12 records holds");
+    assert_eq!(journal.dropped_records(), 8);
+    assert!(
+        journal
+            .views()
+            .all(|v| !v.is_complete() && v.kind == RecordKind::Frame)
+    );
+    assert!(shows(&h, "8 dropped"));
+}

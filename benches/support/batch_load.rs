@@ -187,12 +187,12 @@ fn whole_frame_len(bytes: &[u8]) -> Result<usize, String> {
     Ok(2 + header_len + content_len)
 }
 
-/// Pins the calling thread to `core`.
+/// Pins the calling thread to `core`. The core is named directly, not
+/// looked up among the calling thread's own cores: a benchmark pins its
+/// main thread (and so the server it starts) to one core and must still
+/// be able to put the load on another.
 fn pin_to(core: usize) -> io::Result<()> {
-    let id = core_affinity::get_core_ids()
-        .and_then(|ids| ids.into_iter().find(|id| id.id == core))
-        .ok_or_else(|| io::Error::other(format!("core {core} is not available")))?;
-    if core_affinity::set_for_current(id) {
+    if core_affinity::set_for_current(core_affinity::CoreId { id: core }) {
         Ok(())
     } else {
         Err(io::Error::other(format!("cannot pin to core {core}")))
@@ -386,7 +386,7 @@ impl Connection {
 /// scheduler's per-thread statistics on Linux: one small file read, with no
 /// extra dependency.
 #[cfg(target_os = "linux")]
-fn thread_cpu_time() -> Option<Duration> {
+pub fn thread_cpu_time() -> Option<Duration> {
     let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
     let nanos = text.split_whitespace().next()?.parse().ok()?;
     Some(Duration::from_nanos(nanos))
@@ -394,6 +394,6 @@ fn thread_cpu_time() -> Option<Duration> {
 
 /// Not measured off Linux.
 #[cfg(not(target_os = "linux"))]
-fn thread_cpu_time() -> Option<Duration> {
+pub fn thread_cpu_time() -> Option<Duration> {
     None
 }

@@ -58,7 +58,7 @@ pub fn ui(ui: &mut Ui, settings: &mut Settings, view: &EngineView) -> Vec<Comman
             let label = ui.label("Keep records");
             ui.add(
                 egui::DragValue::new(&mut settings.journal_records)
-                    .range(1_000..=50_000_000)
+                    .range(1..=100_000_000)
                     .speed(1000.0),
             )
             .labelled_by(label.id)
