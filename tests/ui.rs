@@ -680,3 +680,18 @@ fn save_log_asks_for_a_path_that_can_be_typed() {
         path.display().to_string()
     );
 }
+
+#[test]
+fn the_client_panel_stays_put_when_the_server_starts() {
+    let mut h = app();
+    h.step();
+    let client_top = |h: &App| h.get_by_label("Client").rect().top();
+    let stopped = client_top(&h);
+    start_server(&mut h);
+    h.step();
+    assert_eq!(client_top(&h), stopped, "the client panel moved");
+    button(&h, "Stop Server").click();
+    wait_to_see(&mut h, "stopped");
+    h.step();
+    assert_eq!(client_top(&h), stopped, "the client panel moved");
+}
