@@ -3,8 +3,10 @@
 //! tutorial (and raw bytes).
 //!
 //! [`engine`] is the async engine (tokio, no egui); [`app`] is the egui
-//! window over it; [`cli`] runs the same engine headless.
+//! window over it; [`cli`] runs the same engine headless. [`clock`] shows
+//! times, local or UTC, for both.
 
 pub mod app;
 pub mod cli;
+pub mod clock;
 pub mod engine;

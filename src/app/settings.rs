@@ -1,9 +1,10 @@
 //! What the window remembers between runs: addresses, modes, the composer's
-//! draft, the theme and the frame filters. Everything else is transient and
+//! draft, the theme, the frame filters and the clock times are shown in. Everything else is transient and
 //! lives beside the panels that own it.
 
 use serde::{Deserialize, Serialize};
 
+use crate::clock::Zone;
 use crate::engine::server::DEFAULT_LISTEN;
 use crate::engine::{ClientMode, Direction, ServerMode, Side};
 
@@ -29,6 +30,9 @@ pub struct Settings {
     pub follow_newest: bool,
     /// The log file last saved or opened, suggested next time.
     pub last_log_path: String,
+    /// Times in local time or UTC (local for settings saved before the choice existed).
+    #[serde(default)]
+    pub time_zone: Zone,
 }
 
 impl Default for Settings {
@@ -42,6 +46,7 @@ impl Default for Settings {
             filters: Filters::default(),
             follow_newest: true,
             last_log_path: "framescope-log.jsonl".to_owned(),
+            time_zone: Zone::Local,
         }
     }
 }

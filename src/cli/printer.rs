@@ -5,7 +5,8 @@ use std::io::Write;
 
 use tokio::sync::broadcast::{self, error::TryRecvError};
 
-use crate::engine::describe::{clock_time, summary};
+use crate::clock::{Style, Zone};
+use crate::engine::describe::summary;
 use crate::engine::hexdump::dump;
 use crate::engine::{ConnectionEvent, RecordView, Shared};
 
@@ -16,16 +17,18 @@ const BATCH: usize = 10_000;
 pub struct Printer {
     next_seq: u64,
     hexdump: bool,
+    zone: Zone,
     connections: broadcast::Receiver<ConnectionEvent>,
     deferred_closes: Vec<ConnectionEvent>,
 }
 
 impl Printer {
-    /// Starts following from the journal's next record.
-    pub fn new(shared: &Shared, hexdump: bool) -> Self {
+    /// Starts following from the journal's next record; times are shown in `zone`.
+    pub fn new(shared: &Shared, hexdump: bool, zone: Zone) -> Self {
         Self {
             next_seq: shared.journal().next_seq(),
             hexdump,
+            zone,
             connections: shared.subscribe_connections(),
             deferred_closes: Vec::new(),
         }
@@ -66,11 +69,16 @@ impl Printer {
             )?;
         }
         for view in &views {
-            print_record(view, self.hexdump, out)?;
+            print_record(view, self.hexdump, self.zone, out)?;
             self.next_seq = view.seq + 1;
         }
         out.flush()
     }
+}
+
+/// The zone asked for on the command line: local time unless `--utc`.
+pub fn zone(utc: bool) -> Zone {
+    if utc { Zone::Utc } else { Zone::Local }
 }
 
 fn print_connection(event: &ConnectionEvent, out: &mut impl Write) -> std::io::Result<()> {
@@ -85,8 +93,17 @@ fn print_connection(event: &ConnectionEvent, out: &mut impl Write) -> std::io::R
     }
 }
 
-/// One line for a record (and its hex dump when asked).
-pub fn print_record(view: &RecordView, hexdump: bool, out: &mut impl Write) -> std::io::Result<()> {
+/// One line for a record, its time in `zone` (and its hex dump when asked).
+pub fn print_record(
+    view: &RecordView,
+    hexdump: bool,
+    zone: Zone,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    let micros = Style {
+        date: false,
+        micros: true,
+    };
     let side = format!("{:?}", view.side).to_lowercase();
     let direction = format!("{:?}", view.direction).to_lowercase();
     let kind = format!("{:?}", view.kind).to_lowercase();
@@ -94,7 +111,7 @@ pub fn print_record(view: &RecordView, hexdump: bool, out: &mut impl Write) -> s
         out,
         "#{} {} {side} conn {} {direction} {kind} {} B: {}",
         view.seq,
-        clock_time(view.time_us),
+        zone.text(view.time_us, micros),
         view.conn,
         view.wire_len,
         summary(view)

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use super::printer::Printer;
+use super::printer::{Printer, zone};
 use super::{CliError, start_server, warn_if_all_interfaces};
 use crate::engine::server::DEFAULT_LISTEN;
 use crate::engine::{Engine, JournalLimits, Limits, ServerMode};
@@ -28,6 +28,9 @@ pub struct ServeArgs {
     /// Print a hex dump of every frame.
     #[arg(long)]
     pub hexdump: bool,
+    /// Print times in UTC rather than local time.
+    #[arg(long)]
+    pub utc: bool,
     /// Print only the listening line (for load runs).
     #[arg(long, conflicts_with = "hexdump")]
     pub quiet: bool,
@@ -50,7 +53,7 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
         max_connections: args.max_connections,
     };
     let engine = Engine::with_config(limits, JournalLimits::default())?;
-    let mut printer = Printer::new(engine.shared(), args.hexdump);
+    let mut printer = Printer::new(engine.shared(), args.hexdump, zone(args.utc));
     let addr = start_server(&engine, args.listen, args.mode)?;
     warn_if_all_interfaces(&addr);
     println!("listening on {addr} ({}); Ctrl-C stops", args.mode);
