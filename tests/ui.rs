@@ -783,3 +783,25 @@ fn records_of_one_day_show_no_date() {
         assert!(!shows(&h, date), "a date is shown: {date}");
     }
 }
+
+#[test]
+fn a_seven_digit_sequence_number_is_shown_whole() {
+    let mut h = app();
+    let (_dir, path) = two_day_log(5_380_123);
+    h.state_mut().open_log(&path);
+    wait_to_see(&mut h, "2 of 2 records shown");
+    let font = egui::TextStyle::Monospace.resolve(&h.ctx.global_style());
+    for seq in ["5380123", "5380124"] {
+        let whole = h.ctx.fonts_mut(|fonts| {
+            fonts
+                .layout_no_wrap(seq.to_owned(), font.clone(), egui::Color32::WHITE)
+                .size()
+                .x
+        });
+        let shown = h.get_by_label(seq).rect().width();
+        assert!(
+            shown >= whole - 0.5,
+            "{seq} is cut: {shown} of its {whole} points shown"
+        );
+    }
+}

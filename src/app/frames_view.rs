@@ -262,6 +262,7 @@ impl FramesView {
             style: self.time_style(source),
         };
         let widths = Widths {
+            seq: seq_width(ui, self.last_listed().unwrap_or(0)),
             time: time_width(ui, times.style),
         };
         ui.scope(|ui| {
@@ -304,7 +305,7 @@ impl FramesView {
                         let Some(summary) = source.with(|journal| RowSummary::of(journal, seq))
                         else {
                             row.col(|ui| {
-                                ui.weak(format!("{seq}"));
+                                ui.label(RichText::new(seq.to_string()).monospace().weak());
                             });
                             return;
                         };
@@ -354,10 +355,20 @@ struct Times {
     style: Style,
 }
 
-/// What the time column needs so that no time in it is cut.
+/// What the `#` and time columns need so that nothing in them is cut.
 #[derive(Debug, Clone, Copy)]
 struct Widths {
+    seq: f32,
     time: f32,
+}
+
+/// Room for a sequence number as long as `largest`, in the monospace font
+/// the `#` column uses (digits are all as wide there).
+fn seq_width(ui: &Ui, largest: u64) -> f32 {
+    let digits = largest.checked_ilog10().unwrap_or(0) + 1;
+    let font = egui::TextStyle::Monospace.resolve(ui.style());
+    let digit = ui.fonts_mut(|fonts| fonts.glyph_width(&font, '0'));
+    digit * digits as f32 + CELL_SLACK
 }
 
 /// Room for a time shown in `style`, in the body font.
@@ -376,10 +387,10 @@ const WIDTH_FOR_TIME: f32 = 560.0;
 /// Which of [`COLUMNS`] is the time.
 const TIME_COLUMN: usize = 1;
 /// How wide column `c` of [`COLUMNS`] starts, and how narrow it may go:
-/// never so narrow that a time is cut.
+/// never so narrow that a sequence number or a time is cut.
 fn column_width(c: usize, widths: Widths) -> Column {
     match c {
-        0 => Column::initial(44.0).at_least(30.0),
+        0 => Column::initial(widths.seq.max(44.0)).at_least(widths.seq.max(30.0)),
         1 => Column::initial(widths.time + 4.0).at_least(widths.time),
         2 => Column::initial(46.0).at_least(36.0),
         3 => Column::initial(38.0).at_least(30.0),
@@ -434,9 +445,12 @@ fn row_cells(
         summary.summary.clone(),
     ];
     for &c in columns {
-        let text = std::mem::take(&mut cells[c]);
+        let text = cell(std::mem::take(&mut cells[c]));
+        // Sequence numbers in monospace: their digits line up, and the
+        // column is sized for them (see `seq_width`).
+        let text = if c == 0 { text.monospace() } else { text };
         row.col(|ui| {
-            ui.add(egui::Label::new(cell(text)).truncate());
+            ui.add(egui::Label::new(text).truncate());
         });
     }
 }
