@@ -7,14 +7,15 @@
 //!
 //! Hostile peers are plain blocking sockets. Tests that measure the whole
 //! process (open file descriptors, resident memory) take [`PROCESS`]
-//! exclusively so that no other test's sockets or buffers blur the figure.
+//! exclusively so that no other test's sockets or buffers blur the figure;
+//! they read /proc, so they run on Linux only.
 
 mod common;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use std::sync::{Once, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Once, RwLock, RwLockReadGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -63,7 +64,8 @@ fn shared_run() -> RwLockReadGuard<'static, ()> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn exclusive_run() -> RwLockWriteGuard<'static, ()> {
+#[cfg(target_os = "linux")]
+fn exclusive_run() -> std::sync::RwLockWriteGuard<'static, ()> {
     watch_engine_panics();
     PROCESS
         .write()
@@ -430,6 +432,8 @@ fn reset(socket: TcpStream) {
     drop(socket);
 }
 
+/// This process's resident memory, in bytes (from /proc).
+#[cfg(target_os = "linux")]
 fn resident_bytes() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
     let line = status
@@ -444,6 +448,8 @@ fn resident_bytes() -> u64 {
     kib * 1024
 }
 
+/// How many file descriptors this process has open (from /proc).
+#[cfg(target_os = "linux")]
 fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd").unwrap().count()
 }
@@ -794,6 +800,7 @@ fn the_connection_cap_refuses_the_next_connection_at_once_and_records_it() {
 }
 
 #[test]
+#[cfg(target_os = "linux")]
 fn ten_thousand_connects_and_closes_leave_no_file_descriptor_behind() {
     let _run = exclusive_run();
     for mode in ServerMode::ALL {
@@ -833,6 +840,7 @@ fn ten_thousand_connects_and_closes_leave_no_file_descriptor_behind() {
 }
 
 #[test]
+#[cfg(target_os = "linux")]
 fn content_over_the_limit_is_refused_without_allocating_it() {
     let _run = exclusive_run();
     let server = Server::start(ServerMode::FrameEcho, Limits::default());
@@ -860,6 +868,7 @@ fn content_over_the_limit_is_refused_without_allocating_it() {
 }
 
 #[test]
+#[cfg(target_os = "linux")]
 fn a_huge_limit_never_reserves_what_a_peer_announces() {
     let _run = exclusive_run();
     // The command line lets a user raise the limit as far as u64::MAX.
@@ -1196,6 +1205,7 @@ fn the_client_pool_refuses_connections_over_its_cap_cleanly() {
 }
 
 #[test]
+#[cfg(target_os = "linux")]
 fn ten_thousand_pool_connections_opened_and_closed_leave_no_file_descriptor_behind() {
     let _run = exclusive_run();
     let engine = Engine::new().unwrap();

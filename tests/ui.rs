@@ -13,6 +13,7 @@ use egui_kittest::kittest::{NodeT, Queryable};
 
 use framescope::app::hex_view::row_text;
 use framescope::app::{FramescopeApp, Settings, ViewSource};
+use framescope::clock::{self, Style, Zone};
 use framescope::engine::Entry;
 use framescope::engine::hexdump;
 use framescope::engine::tutorial_app::search_request;
@@ -709,4 +710,131 @@ fn capture_picked_in_the_window_applies_and_bounds_are_remembered() {
             .all(|v| !v.is_complete() && v.kind == RecordKind::Frame)
     );
     assert!(shows(&h, "8 dropped"));
+}
+
+#[test]
+fn the_client_panel_stays_put_when_the_server_starts() {
+    let mut h = app();
+    h.step();
+    let client_top = |h: &App| h.get_by_label("Client").rect().top();
+    let stopped = client_top(&h);
+    start_server(&mut h);
+    h.step();
+    assert_eq!(client_top(&h), stopped, "the client panel moved");
+    button(&h, "Stop Server").click();
+    wait_to_see(&mut h, "stopped");
+    h.step();
+    assert_eq!(client_top(&h), stopped, "the client panel moved");
+}
+
+/// 2026-04-14 13:04:59.123456 UTC.
+const APRIL_14: u64 = 1_776_171_899_123_456;
+/// A day and an hour later.
+const APRIL_15: u64 = APRIL_14 + 25 * 3600 * 1_000_000;
+
+/// Writes a log of two raw records numbered from `first_seq`, a day apart.
+fn two_day_log(first_seq: u64) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("two-days.jsonl");
+    let line = |seq: u64, time_us: u64| {
+        format!(
+            r#"{{"seq":{seq},"time_us":{time_us},"side":"client","conn":1,"direction":"sent","kind":"chunk","content":"hello"}}"#
+        )
+    };
+    let text = [line(first_seq, APRIL_14), line(first_seq + 1, APRIL_15)].join("\n");
+    std::fs::write(&path, text + "\n").unwrap();
+    (dir, path)
+}
+
+#[test]
+fn times_are_local_unless_utc_is_chosen_and_the_choice_is_remembered() {
+    let mut h = app();
+    assert_eq!(h.state().settings().time_zone, Zone::Local);
+    let (_dir, path) = two_day_log(1);
+    h.state_mut().open_log(&path);
+    wait_to_see(&mut h, "2 of 2 records shown");
+    assert!(shows(&h, "Time (local)"));
+    // The records span two days, so the table shows dates.
+    let dated = Style {
+        date: true,
+        micros: false,
+    };
+    assert!(shows(&h, &Zone::Local.text(APRIL_14, dated)));
+
+    button(&h, "UTC").click();
+    wait_to_see(&mut h, "Time (UTC)");
+    assert!(shows(&h, "2026-04-14 13:04:59.123"));
+    assert!(shows(&h, "2026-04-15 14:04:59.123"));
+    // The selected record gives its time in full, with the zone.
+    h.get_by_label("2026-04-14 13:04:59.123").click();
+    wait_to_see(&mut h, "2026-04-14 13:04:59.123456 UTC");
+
+    let mut storage = MemoryStorage::default();
+    eframe::App::save(h.state_mut(), &mut storage);
+    let restored: Settings = eframe::get_value(&storage, eframe::APP_KEY).expect("saved settings");
+    assert_eq!(restored.time_zone, Zone::Utc);
+    let mut h = Harness::builder()
+        .with_size([1600.0, 1000.0])
+        .build_eframe(move |_cc| {
+            FramescopeApp::with_engine(Engine::new().expect("engine"), restored)
+        });
+    h.state_mut().open_log(&path);
+    wait_to_see(&mut h, "Time (UTC)");
+
+    // Settings saved before the choice existed read as local time.
+    let old: Settings = serde_json::from_str(r#"{"server_addr": "127.0.0.1:8800"}"#).unwrap();
+    assert_eq!(old.time_zone, Zone::Local);
+}
+
+#[test]
+fn records_of_one_day_show_no_date() {
+    let mut h = app();
+    fill(
+        h.state().engine(),
+        2,
+        &search_request("morpheus").build().unwrap(),
+    );
+    wait_to_see(&mut h, "2 of 2 records shown");
+    button(&h, "UTC").click();
+    wait_to_see(&mut h, "Time (UTC)");
+    let times: Vec<u64> = h
+        .state()
+        .engine()
+        .snapshot()
+        .views()
+        .map(|v| v.time_us)
+        .collect();
+    let dated = Style {
+        date: true,
+        micros: false,
+    };
+    let text = clock::time_text(times[0], 0, dated);
+    let (date, time) = text.split_at(11);
+    assert!(shows(&h, time));
+    // Unless the two were made either side of midnight.
+    if clock::day_number(times[0], 0) == clock::day_number(times[1], 0) {
+        assert!(!shows(&h, date), "a date is shown: {date}");
+    }
+}
+
+#[test]
+fn a_seven_digit_sequence_number_is_shown_whole() {
+    let mut h = app();
+    let (_dir, path) = two_day_log(5_380_123);
+    h.state_mut().open_log(&path);
+    wait_to_see(&mut h, "2 of 2 records shown");
+    let font = egui::TextStyle::Monospace.resolve(&h.ctx.global_style());
+    for seq in ["5380123", "5380124"] {
+        let whole = h.ctx.fonts_mut(|fonts| {
+            fonts
+                .layout_no_wrap(seq.to_owned(), font.clone(), egui::Color32::WHITE)
+                .size()
+                .x
+        });
+        let shown = h.get_by_label(seq).rect().width();
+        assert!(
+            shown >= whole - 0.5,
+            "{seq} is cut: {shown} of its {whole} points shown"
+        );
+    }
 }

@@ -1,9 +1,9 @@
 //! File dialogs on their own thread, so the window keeps drawing while one
-//! is open. A dialog only chooses a path; what happens to it is the app's
-//! business.
+//! is open (on macOS, on the UI thread: see [`show`]). A dialog only
+//! chooses a path; what happens to it is the app's business.
 
 use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, TryRecvError, channel};
+use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 
 /// What a path is being chosen for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,14 +34,7 @@ impl Dialogs {
             return;
         }
         let (tx, rx) = channel();
-        let ctx = ctx.clone();
-        let spawned = std::thread::Builder::new()
-            .name("framescope-dialog".into())
-            .spawn(move || {
-                let _ = tx.send(run(purpose));
-                ctx.request_repaint();
-            });
-        if spawned.is_ok() {
+        if show(purpose, tx, ctx) {
             self.pending = Some((purpose, rx));
         }
     }
@@ -60,7 +53,36 @@ impl Dialogs {
     }
 }
 
-/// Shows the dialog and waits for it (on the dialog thread).
+/// Shows the dialog for `purpose` on a thread of its own; the path chosen
+/// goes to `tx`, and the window is asked to draw again to pick it up.
+/// Whether the dialog could be started.
+#[cfg(not(target_os = "macos"))]
+fn show(purpose: Purpose, tx: Sender<Option<PathBuf>>, ctx: &egui::Context) -> bool {
+    let ctx = ctx.clone();
+    std::thread::Builder::new()
+        .name("framescope-dialog".into())
+        .spawn(move || {
+            let _ = tx.send(run(purpose));
+            ctx.request_repaint();
+        })
+        .is_ok()
+}
+
+/// Shows the dialog for `purpose` and waits for it, here on the UI thread:
+/// AppKit's panels belong on the main thread, which is where eframe runs
+/// the UI on macOS. Called from another thread, rfd could only hand the
+/// panel over to the main thread's dispatch queue, outside eframe's
+/// control; calling it here keeps to AppKit's rule in plain sight. The
+/// panel is modal, so the window does not draw until it closes, as in any
+/// macOS app. The path chosen goes to `tx`, picked up by the next frame.
+#[cfg(target_os = "macos")]
+fn show(purpose: Purpose, tx: Sender<Option<PathBuf>>, ctx: &egui::Context) -> bool {
+    let _ = tx.send(run(purpose));
+    ctx.request_repaint();
+    true
+}
+
+/// Shows the dialog and waits for it.
 fn run(purpose: Purpose) -> Option<PathBuf> {
     let dialog = rfd::FileDialog::new();
     match purpose {

@@ -8,12 +8,13 @@ use std::time::Duration;
 use egui::{Color32, RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
+use crate::clock::{Style, Zone};
 use crate::engine::{Direction, JournalSnapshot, RecordKind, Side};
 
 use super::file_content::human_bytes;
 use super::frame_index::{FilterSpec, FrameIndex, SourceKey};
 use super::record_detail::{self, RecordDetail};
-use super::row_summary::{RowSummary, time_of_day};
+use super::row_summary::RowSummary;
 use super::settings::Filters;
 use super::style;
 
@@ -60,6 +61,7 @@ pub struct FramesView {
     followed_len: usize,
     /// Rows already formatted (a record never changes once recorded).
     rows: HashMap<u64, RowSummary>,
+    zone: Zone,
 }
 
 impl FramesView {
@@ -71,6 +73,11 @@ impl FramesView {
     /// Whether no record passes the filters.
     pub fn is_empty(&self) -> bool {
         self.index.is_empty()
+    }
+
+    /// Shows times in `zone` from now on.
+    pub fn set_zone(&mut self, zone: Zone) {
+        self.zone = zone;
     }
 
     /// The selected record's sequence number.
@@ -121,13 +128,14 @@ impl FramesView {
                 self.scroll_to = Some(self.index.len() - 1);
             }
         }
+        let zone = self.zone;
         if let Some(detail) = &mut self.detail {
             egui::Panel::bottom("record_detail")
                 .resizable(true)
                 .default_size(ui.available_height() * 0.55)
                 .size_range(160.0..=(ui.available_height() - 80.0).max(160.0))
                 .show(ui, |ui| {
-                    style::section(ui, "record_detail", |ui| detail.ui(ui))
+                    style::section(ui, "record_detail", |ui| detail.ui(ui, zone))
                 });
         }
         if self.index.is_empty() && self.complete {
@@ -237,6 +245,14 @@ impl FramesView {
         let columns: Vec<usize> = (0..COLUMNS.len())
             .filter(|&c| with_time || c != TIME_COLUMN)
             .collect();
+        let times = Times {
+            zone: self.zone,
+            style: self.time_style(source),
+        };
+        let widths = Widths {
+            seq: seq_width(ui, self.last_listed().unwrap_or(0)),
+            time: time_width(ui, times.style),
+        };
         ui.scope(|ui| {
             ui.style_mut().interaction.selectable_labels = false;
             let mut table = TableBuilder::new(ui)
@@ -249,16 +265,22 @@ impl FramesView {
                 .max_scroll_height(f32::INFINITY)
                 .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
             for &c in &columns {
-                table = table.column(column_width(c));
+                table = table.column(column_width(c, widths));
             }
             if let Some(row) = self.scroll_to.take() {
                 table = table.scroll_to_row(row, None);
             }
             table
                 .header(20.0, |mut header| {
-                    for (title, help) in columns.iter().map(|&c| COLUMNS[c]) {
+                    for &c in &columns {
+                        let (title, help) = COLUMNS[c];
                         header.col(|ui| {
-                            ui.strong(title).on_hover_text(help);
+                            if c == TIME_COLUMN {
+                                ui.strong(format!("{title} ({})", times.zone.name()))
+                            } else {
+                                ui.strong(title)
+                            }
+                            .on_hover_text(help);
                         });
                     }
                 })
@@ -275,7 +297,9 @@ impl FramesView {
                                     Some(summary) => slot.insert(summary),
                                     None => {
                                         row.col(|ui| {
-                                            ui.weak(format!("{seq}"));
+                                            ui.label(
+                                                RichText::new(seq.to_string()).monospace().weak(),
+                                            );
                                         });
                                         return;
                                     }
@@ -283,7 +307,7 @@ impl FramesView {
                             }
                         };
                         let color = (summary.kind == RecordKind::Error).then_some(error_color);
-                        row_cells(&mut row, summary, color, &columns);
+                        row_cells(&mut row, summary, color, &columns, times);
                         if row.response().clicked() {
                             clicked = Some(seq);
                         }
@@ -294,17 +318,78 @@ impl FramesView {
             self.select(Some(seq), source);
         }
     }
+
+    /// The last record listed: the largest sequence number shown.
+    fn last_listed(&self) -> Option<u64> {
+        self.index
+            .len()
+            .checked_sub(1)
+            .and_then(|row| self.index.get(row))
+    }
+
+    /// How the table shows times: with the date when the records listed
+    /// (the first and the last) fall on different days in the zone.
+    fn time_style(&self, source: &Source<'_>) -> Style {
+        let (Some(first), Some(last)) = (self.index.get(0), self.last_listed()) else {
+            return Style::default();
+        };
+        let day = |seq| {
+            source
+                .journal
+                .get(seq)
+                .map(|r| self.zone.day_of(r.record().time_us))
+        };
+        Style {
+            date: day(first) != day(last),
+            micros: false,
+        }
+    }
 }
+
+/// The zone and the style of the table's times.
+#[derive(Debug, Clone, Copy)]
+struct Times {
+    zone: Zone,
+    style: Style,
+}
+
+/// What the `#` and time columns need so that nothing in them is cut.
+#[derive(Debug, Clone, Copy)]
+struct Widths {
+    seq: f32,
+    time: f32,
+}
+
+/// Room for a sequence number as long as `largest`, in the monospace font
+/// the `#` column uses (digits are all as wide there).
+fn seq_width(ui: &Ui, largest: u64) -> f32 {
+    let digits = largest.checked_ilog10().unwrap_or(0) + 1;
+    let font = egui::TextStyle::Monospace.resolve(ui.style());
+    let digit = ui.fonts_mut(|fonts| fonts.glyph_width(&font, '0'));
+    digit * digits as f32 + CELL_SLACK
+}
+
+/// Room for a time shown in `style`, in the body font.
+fn time_width(ui: &Ui, style: Style) -> f32 {
+    let sample = crate::clock::time_text(0, 0, style);
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let galley = ui.fonts_mut(|fonts| fonts.layout_no_wrap(sample, font, Color32::WHITE));
+    galley.size().x + CELL_SLACK
+}
+
+/// Added to a measured text width, so rounding never elides the text.
+const CELL_SLACK: f32 = 2.0;
 
 /// Below this width the table leaves out the time column.
 const WIDTH_FOR_TIME: f32 = 560.0;
 /// Which of [`COLUMNS`] is the time.
 const TIME_COLUMN: usize = 1;
-/// How wide column `c` of [`COLUMNS`] starts, and how narrow it may go.
-fn column_width(c: usize) -> Column {
+/// How wide column `c` of [`COLUMNS`] starts, and how narrow it may go:
+/// never so narrow that a sequence number or a time is cut.
+fn column_width(c: usize, widths: Widths) -> Column {
     match c {
-        0 => Column::initial(44.0).at_least(30.0),
-        1 => Column::initial(86.0).at_least(50.0),
+        0 => Column::initial(widths.seq.max(44.0)).at_least(widths.seq.max(30.0)),
+        1 => Column::initial(widths.time + 4.0).at_least(widths.time),
         2 => Column::initial(46.0).at_least(36.0),
         3 => Column::initial(38.0).at_least(30.0),
         4 => Column::initial(60.0).at_least(40.0),
@@ -317,7 +402,7 @@ fn column_width(c: usize) -> Column {
 /// The table's columns and what each one means.
 const COLUMNS: [(&str, &str); 8] = [
     ("#", "Sequence number in the journal"),
-    ("Time (UTC)", "When the record was made"),
+    ("Time", "When the record was made"),
     ("Side", "The embedded server or the client pool"),
     ("Conn", "Connection number"),
     ("Dir", "Sent or received, seen from framescope"),
@@ -334,6 +419,7 @@ fn row_cells(
     summary: &RowSummary,
     color: Option<Color32>,
     columns: &[usize],
+    times: Times,
 ) {
     let cell = |text: String| {
         let text = RichText::new(text);
@@ -344,7 +430,7 @@ fn row_cells(
     };
     let mut cells = [
         summary.seq.to_string(),
-        time_of_day(summary.time_us),
+        times.zone.text(summary.time_us, times.style),
         record_detail::side_text(summary.side).to_owned(),
         format!("#{}", summary.conn),
         record_detail::direction_text(summary.direction).to_owned(),
@@ -357,9 +443,12 @@ fn row_cells(
         summary.summary.clone(),
     ];
     for &c in columns {
-        let text = std::mem::take(&mut cells[c]);
+        let text = cell(std::mem::take(&mut cells[c]));
+        // Sequence numbers in monospace: their digits line up, and the
+        // column is sized for them (see `seq_width`).
+        let text = if c == 0 { text.monospace() } else { text };
         row.col(|ui| {
-            ui.add(egui::Label::new(cell(text)).truncate());
+            ui.add(egui::Label::new(text).truncate());
         });
     }
 }

@@ -32,6 +32,7 @@ use std::sync::Arc;
 
 use egui::{KeyboardShortcut, Modifiers, Ui};
 
+use crate::clock::Zone;
 use crate::engine::{
     ClientMode, Command, CommandOutcome, ConnState, ConnectionSummary, Engine, EngineError,
     EngineView, JournalSnapshot, SendTarget,
@@ -433,7 +434,14 @@ impl FramescopeApp {
                     .on_hover_text(format!("The log opened from {}", opened.path.display()));
                 log_files::bad_lines_ui(ui, &opened.bad_lines);
             }
+            ui.separator();
+            ui.label("Times");
+            ui.selectable_value(&mut self.settings.time_zone, Zone::Local, "Local")
+                .on_hover_text("Show times in this computer's time zone");
+            ui.selectable_value(&mut self.settings.time_zone, Zone::Utc, "UTC")
+                .on_hover_text("Show times in UTC");
         });
+        self.frames.set_zone(self.settings.time_zone);
         let source = match (&self.logs.opened, self.view_source) {
             (Some(opened), ViewSource::File) => Source {
                 key: SourceKey::File(opened.key),

@@ -10,7 +10,7 @@ use crate::engine::{RecordKind, RecordView};
 
 use super::file_content::human_bytes;
 use super::hex_view::{self, HexView, Palette};
-use super::row_summary::time_of_day;
+use crate::clock::{Style, Zone};
 use crate::engine::describe::value_text;
 
 /// Largest content pretty-printed as JSON.
@@ -21,6 +21,11 @@ const TEXT_LIMIT: usize = 16 * 1024;
 const SIDE_BY_SIDE_WIDTH: f32 = 560.0;
 /// Characters of a header value shown in the table.
 const VALUE_LIMIT: usize = 200;
+/// The record's time in full: one record has room for its date and micros.
+const FULL_TIME: Style = Style {
+    date: true,
+    micros: true,
+};
 
 /// How the content reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,9 +96,9 @@ impl RecordDetail {
             .and_then(|region| hex_view::region_range(&self.layout, region))
     }
 
-    /// Shows the record.
-    pub fn ui(&mut self, ui: &mut Ui) {
-        self.summary_ui(ui);
+    /// Shows the record, its time in `zone`.
+    pub fn ui(&mut self, ui: &mut Ui, zone: Zone) {
+        self.summary_ui(ui, zone);
         let top_height = (ui.available_height() * 0.42).clamp(90.0, 280.0);
         let mut hovered = None;
         if ui.available_width() >= SIDE_BY_SIDE_WIDTH {
@@ -123,7 +128,7 @@ impl RecordDetail {
         }
     }
 
-    fn summary_ui(&self, ui: &mut Ui) {
+    fn summary_ui(&self, ui: &mut Ui, zone: Zone) {
         let view = &self.view;
         ui.horizontal(|ui| {
             ui.strong(format!("Record #{}", view.seq));
@@ -152,13 +157,14 @@ impl RecordDetail {
             .map(|p| format!(" (peer {p})"))
             .unwrap_or_default();
         ui.label(format!(
-            "{} · conn #{}{peer} · {} · {} · {} · {} UTC",
+            "{} · conn #{}{peer} · {} · {} · {} · {} {}",
             side_text(view.side),
             view.conn,
             direction_text(view.direction),
             kind_text(view.kind),
             human_bytes(u64::from(view.wire_len)),
-            time_of_day(view.time_us),
+            zone.text(view.time_us, FULL_TIME),
+            zone.suffix_at(view.time_us),
         ));
         if let Some(error) = &view.error {
             ui.colored_label(

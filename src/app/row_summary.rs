@@ -2,7 +2,7 @@
 //! Built only for the rows on screen, from the first few hundred bytes of a
 //! record, so a 16 MiB frame costs no more than a small one.
 
-use crate::engine::describe::{self, clock_time, one_line};
+use crate::engine::describe::{self, one_line};
 use crate::engine::{Direction, JournalSnapshot, PROTO_HEADER_LEN, RecordKind, RecordRef, Side};
 
 /// Characters of content shown in the summary.
@@ -73,13 +73,6 @@ fn peek(entry: &RecordRef<'_>) -> (String, Vec<u8>) {
     (content_type, content)
 }
 
-/// A time of day (UTC) with milliseconds: `13:04:59.123`.
-pub fn time_of_day(time_us: u64) -> String {
-    let mut time = clock_time(time_us);
-    time.truncate(12);
-    time
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,13 +100,5 @@ mod tests {
         assert_eq!(row.summary, "x".repeat(60) + "…");
         assert_eq!(row.wire_len as usize, frame.len());
         assert!(RowSummary::of(&journal.snapshot(), 1).is_none());
-    }
-
-    #[test]
-    fn time_of_day_is_utc_with_millis() {
-        assert_eq!(
-            time_of_day(((13 * 3600 + 4 * 60 + 59) * 1000 + 123) * 1000),
-            "13:04:59.123"
-        );
     }
 }

@@ -169,10 +169,13 @@ impl ServerPanel {
     }
 }
 
-/// The running server's address and connection counts.
+/// Stopped, or the running server's address and connection counts.
 fn status_lines(ui: &mut Ui, status: &ServerStatus) {
     let Some(addr) = status.listening else {
-        ui.weak("stopped");
+        // Two lines laid out as when running, so the client panel below
+        // stays put when the server starts or stops.
+        ui.horizontal_wrapped(|ui| ui.weak("stopped"));
+        ui.weak("no connections");
         return;
     };
     ui.horizontal_wrapped(|ui| {

@@ -1,9 +1,10 @@
 //! What the window remembers between runs: addresses, modes, the composer's
-//! draft, the theme and the frame filters. Everything else is transient and
+//! draft, the theme, the frame filters and the clock times are shown in. Everything else is transient and
 //! lives beside the panels that own it.
 
 use serde::{Deserialize, Serialize};
 
+use crate::clock::Zone;
 use crate::engine::DEFAULT_LISTEN;
 use crate::engine::{Capture, ClientMode, Direction, JournalLimits, ServerMode, Side};
 
@@ -29,6 +30,9 @@ pub struct Settings {
     pub follow_newest: bool,
     /// The log file last saved or opened, suggested next time.
     pub last_log_path: String,
+    /// Times in local time or UTC (local for settings saved before the choice existed).
+    #[serde(default)]
+    pub time_zone: Zone,
     /// How much of each frame the journal keeps.
     pub capture: Capture,
     /// Most records the journal holds.
@@ -61,6 +65,7 @@ impl Default for Settings {
             capture: Capture::Full,
             journal_records: JournalLimits::default().max_records,
             journal_mib: JournalLimits::default().max_bytes >> 20,
+            time_zone: Zone::Local,
         }
     }
 }

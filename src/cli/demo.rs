@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::printer::print_record;
 use super::{CliError, connect, start_server};
+use crate::clock::Zone;
 use crate::engine::tutorial_app::search_request;
 use crate::engine::{ClientMode, Command, Engine, SendTarget, ServerMode, Side};
 
@@ -49,7 +50,8 @@ pub fn run() -> Result<(), CliError> {
     let views: Vec<_> = engine.snapshot().views().collect();
     let mut out = std::io::stdout().lock();
     for view in &views {
-        print_record(view, true, &mut out).map_err(|e| CliError::Incomplete(e.to_string()))?;
+        print_record(view, true, Zone::Local, &mut out)
+            .map_err(|e| CliError::Incomplete(e.to_string()))?;
     }
     let view = engine.fresh_view();
     let (client, server) = (view.client_counters, view.server_counters);

@@ -5,7 +5,8 @@ use std::io::Write;
 
 use tokio::sync::broadcast::{self, error::TryRecvError};
 
-use crate::engine::describe::{clock_time, summary};
+use crate::clock::{Style, Zone};
+use crate::engine::describe::summary;
 use crate::engine::hexdump::dump;
 use crate::engine::{ConnectionEvent, Engine, RecordView};
 
@@ -16,16 +17,18 @@ const BATCH: usize = 10_000;
 pub struct Printer {
     next_seq: u64,
     hexdump: bool,
+    zone: Zone,
     connections: broadcast::Receiver<ConnectionEvent>,
     deferred_closes: Vec<ConnectionEvent>,
 }
 
 impl Printer {
-    /// Starts following from the journal's next record.
-    pub fn new(engine: &Engine, hexdump: bool) -> Self {
+    /// Starts following from the journal's next record; times are shown in `zone`.
+    pub fn new(engine: &Engine, hexdump: bool, zone: Zone) -> Self {
         Self {
             next_seq: engine.snapshot().next_seq(),
             hexdump,
+            zone,
             connections: engine.subscribe_connections(),
             deferred_closes: Vec::new(),
         }
@@ -61,11 +64,16 @@ impl Printer {
             )?;
         }
         for view in &views {
-            print_record(view, self.hexdump, out)?;
+            print_record(view, self.hexdump, self.zone, out)?;
             self.next_seq = view.seq + 1;
         }
         out.flush()
     }
+}
+
+/// The zone asked for on the command line: local time unless `--utc`.
+pub fn zone(utc: bool) -> Zone {
+    if utc { Zone::Utc } else { Zone::Local }
 }
 
 fn print_connection(event: &ConnectionEvent, out: &mut impl Write) -> std::io::Result<()> {
@@ -80,13 +88,22 @@ fn print_connection(event: &ConnectionEvent, out: &mut impl Write) -> std::io::R
     }
 }
 
-/// One line for a record (and its hex dump when asked).
-pub fn print_record(view: &RecordView, hexdump: bool, out: &mut impl Write) -> std::io::Result<()> {
+/// One line for a record, its time in `zone` (and its hex dump when asked).
+pub fn print_record(
+    view: &RecordView,
+    hexdump: bool,
+    zone: Zone,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    let micros = Style {
+        date: false,
+        micros: true,
+    };
     writeln!(
         out,
         "#{} {} {} conn {} {} {} {} B: {}",
         view.seq,
-        clock_time(view.time_us),
+        zone.text(view.time_us, micros),
         view.side.as_str(),
         view.conn,
         view.direction.as_str(),

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 
 use super::message::MessageArgs;
-use super::printer::Printer;
+use super::printer::{Printer, zone};
 use super::{CliError, JournalArgs, connect, save_log, send_to};
 use crate::engine::{ClientMode, Command, ConnState, CounterSnapshot, Limits, SendTarget};
 
@@ -35,6 +35,9 @@ pub struct SendArgs {
     /// Print a hex dump of every frame.
     #[arg(long)]
     pub hexdump: bool,
+    /// Print times in UTC rather than local time.
+    #[arg(long)]
+    pub utc: bool,
     /// Save the log of everything sent and received (.jsonl, or .txt for text).
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
@@ -57,7 +60,7 @@ pub fn run(args: SendArgs) -> Result<(), CliError> {
             .map_err(|e| CliError::Message(e.to_string()))?
     };
     let engine = args.journal.engine(Limits::default())?;
-    let mut printer = Printer::new(&engine, args.hexdump);
+    let mut printer = Printer::new(&engine, args.hexdump, zone(args.utc));
     let mut out = std::io::stdout().lock();
     let mode = if args.raw {
         ClientMode::Raw

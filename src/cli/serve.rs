@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use super::printer::Printer;
+use super::printer::{Printer, zone};
 use super::{CliError, JournalArgs, start_server, stop_signal, warn_if_all_interfaces};
 use crate::engine::{DEFAULT_LISTEN, Limits, ServerMode};
 
@@ -26,6 +26,9 @@ pub struct ServeArgs {
     /// Print a hex dump of every frame.
     #[arg(long)]
     pub hexdump: bool,
+    /// Print times in UTC rather than local time.
+    #[arg(long)]
+    pub utc: bool,
     /// Print only the listening line (for load runs).
     #[arg(long, conflicts_with = "hexdump")]
     pub quiet: bool,
@@ -51,7 +54,7 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
         max_connections: args.max_connections,
     };
     let engine = args.journal.engine(limits)?;
-    let mut printer = Printer::new(&engine, args.hexdump);
+    let mut printer = Printer::new(&engine, args.hexdump, zone(args.utc));
     let addr = start_server(&engine, args.listen, args.mode)?;
     warn_if_all_interfaces(&addr);
     println!("listening on {addr} ({}); Ctrl-C stops", args.mode);

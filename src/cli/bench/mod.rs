@@ -125,20 +125,33 @@ fn runtime(name: &str, core: usize) -> Result<tokio::runtime::Runtime, CliError>
         .map_err(|e| CliError::Incomplete(format!("cannot start a runtime: {e}")))
 }
 
-/// Reads this process's resident memory (Linux) from a file opened once,
-/// so a reading still works when every other descriptor is in use.
+/// Reads this process's resident memory.
+///
+/// On Linux it reads `/proc/self/status` through a file opened once, so a
+/// reading still works when every other descriptor is in use (the scale
+/// test opens as many connections as the limit allows). Elsewhere the
+/// `memory-stats` crate asks the system (a call, not a file), which
+/// needs no descriptor either.
 struct ResidentMemory {
+    #[cfg(target_os = "linux")]
     status: Option<std::fs::File>,
 }
 
 impl ResidentMemory {
+    #[cfg(target_os = "linux")]
     fn open() -> Self {
         Self {
             status: std::fs::File::open("/proc/self/status").ok(),
         }
     }
 
+    #[cfg(not(target_os = "linux"))]
+    fn open() -> Self {
+        Self {}
+    }
+
     /// Resident bytes now (the `VmRSS` line), if known.
+    #[cfg(target_os = "linux")]
     fn bytes(&self) -> Option<u64> {
         use std::os::unix::fs::FileExt;
         let mut text = vec![0u8; 8192];
@@ -147,5 +160,11 @@ impl ResidentMemory {
         let line = text.lines().find(|l| l.starts_with("VmRSS:"))?;
         let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
         Some(kib * 1024)
+    }
+
+    /// Resident bytes now (the working set on Windows), if known.
+    #[cfg(not(target_os = "linux"))]
+    fn bytes(&self) -> Option<u64> {
+        memory_stats::memory_stats().map(|stats| stats.physical_mem as u64)
     }
 }
