@@ -3,6 +3,7 @@
 //! with the privilege to), the hard limit too.
 
 /// Open files wanted: 10,000 connections with both ends in one process, and room to spare.
+#[cfg(unix)]
 const WANTED: u64 = 65_536;
 
 /// Raises the limit on open files; returns the soft limit now in force, if
