@@ -1,6 +1,7 @@
 //! What the window remembers between runs: addresses, modes, the composer's
-//! draft, the theme, the frame filters and the clock times are shown in. Everything else is transient and
-//! lives beside the panels that own it.
+//! draft, the theme, the frame filters, what the journal captures and holds,
+//! and the clock times are shown in. Everything else is transient and lives
+//! beside the panels that own it.
 
 use serde::{Deserialize, Serialize};
 
