@@ -177,14 +177,21 @@ impl Publisher {
         let slow_due = force || now - state.connections_built >= SLOW_REFRESH;
 
         let pool_version = sources.pool.version();
-        let (connections, connections_version) =
+        // The counts change only with the list, so they are counted only
+        // when it is rebuilt, not on every publish.
+        let (connections, connections_version, pool) =
             if force || state.pool_version != Some(pool_version) || slow_due {
                 state.pool_version = Some(pool_version);
                 state.connections_built = now;
                 let list: Arc<[ConnectionSummary]> = sources.pool.summaries().into();
-                (list, previous.connections_version + 1)
+                let counts = PoolCounts::of(&list);
+                (list, previous.connections_version + 1, counts)
             } else {
-                (previous.connections.clone(), previous.connections_version)
+                (
+                    previous.connections.clone(),
+                    previous.connections_version,
+                    previous.pool,
+                )
             };
 
         let latency = if force || now - state.latency_collected >= SLOW_REFRESH {
@@ -205,7 +212,7 @@ impl Publisher {
         let view = Arc::new(EngineView {
             version: previous.version + 1,
             server: sources.server.map(ServerStatus::of).unwrap_or_default(),
-            pool: PoolCounts::of(&connections),
+            pool,
             connections,
             connections_version,
             server_counters: sources.shared.stats.server.snapshot(),
