@@ -29,6 +29,7 @@ mod recorder;
 mod server;
 mod shared;
 mod stats;
+mod target;
 pub mod tutorial_app;
 mod view;
 mod vocabulary;
@@ -67,6 +68,7 @@ pub use limits::{
 pub use loadgen::{EchoReader, LoadReport, LoadSpec};
 pub use server::{DEFAULT_LISTEN, ServerError, ServerMode, is_all_interfaces};
 pub use stats::{CounterSnapshot, LatencySummary, RATE_WINDOW};
+pub use target::{Target, TargetError};
 pub use view::{EngineView, LatencyView, ServerStatus};
 pub use vocabulary::{
     Capture, CloseReason, ConnState, ConnectionEvent, Direction, RecordKind, Side,
