@@ -41,7 +41,7 @@ impl MessageArgs {
 
     /// The frame the options describe; without content, the tutorial's search for "morpheus".
     pub fn builder(&self) -> Result<FrameBuilder, CliError> {
-        let mut builder = if let Some(json) = &self.json {
+        let builder = if let Some(json) = &self.json {
             serde_json::from_str::<serde_json::Value>(json)
                 .map_err(|e| CliError::Message(format!("--json is not valid JSON: {e}")))?;
             FrameBuilder::new().content(json.clone())
@@ -59,6 +59,11 @@ impl MessageArgs {
         } else {
             search_request("morpheus")
         };
+        self.with_fields(builder)
+    }
+
+    /// `builder` with the `--header` fields set on it.
+    pub fn with_fields(&self, mut builder: FrameBuilder) -> Result<FrameBuilder, CliError> {
         for field in &self.headers {
             let (key, value) = field.split_once('=').ok_or_else(|| {
                 CliError::Message(format!("--header {field}: expected KEY=VALUE"))

@@ -3,6 +3,8 @@
 
 mod bench;
 mod demo;
+mod load;
+mod merge;
 mod message;
 mod printer;
 mod send;
@@ -44,6 +46,13 @@ pub enum CliCommand {
     /// Start a frame-echo server and 10 clients in one process, send a frame
     /// from each, and print the hex dumps of what went each way.
     Demo,
+    /// Load any server: many connections, a closed loop (--depth) or an
+    /// open loop (--rate), a progress line a second, a summary, and the
+    /// result with its latency histogram as JSON (--json FILE).
+    Load(load::LoadArgs),
+    /// Merge the JSON results of load agents that ran side by side into one
+    /// (histograms merged, not percentiles averaged).
+    Merge(merge::MergeArgs),
     /// Measure framescope's server and client pool against a minimal tokio
     /// echo server and the seed's Python server, side by side.
     Bench(bench::BenchArgs),
@@ -67,6 +76,9 @@ pub enum CliError {
     /// The run finished, but not as asked (missing replies, errors).
     #[error("{0}")]
     Incomplete(String),
+    /// A load run could not start or finish.
+    #[error("{0}")]
+    Load(String),
     /// The log could not be saved.
     #[error("{0}")]
     Log(String),
@@ -88,6 +100,8 @@ pub fn main() -> ExitCode {
         None => open_window(),
         Some(CliCommand::Serve(args)) => serve::run(args),
         Some(CliCommand::Send(args)) => send::run(args),
+        Some(CliCommand::Load(args)) => load::run(args),
+        Some(CliCommand::Merge(args)) => merge::run(args),
         Some(CliCommand::Demo) => demo::run(),
         Some(CliCommand::Bench(args)) => bench::run(args),
     };
@@ -279,7 +293,7 @@ fn stop_signal(engine: &Engine) -> std::sync::Arc<std::sync::atomic::AtomicBool>
 }
 
 /// Waits for Ctrl-C or, on Unix, SIGTERM.
-async fn wait_for_stop() {
+pub(crate) async fn wait_for_stop() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

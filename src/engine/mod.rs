@@ -22,6 +22,7 @@ pub mod hexdump;
 mod journal;
 mod journal_file;
 mod limits;
+pub mod load;
 mod loadgen;
 mod pyjson;
 mod reader;

@@ -1,0 +1,427 @@
+//! One connection of a load run: a writer that sends every frame owed in
+//! one write, and a reader that reads up to 64 KiB at a time and completes
+//! the replies in it, sharing the frames in flight.
+//!
+//! Closed loop: the writer starts with `depth` frames and sends as many
+//! more as each read completes. Open loop: frame `n` of a connection is due
+//! at a fixed time; the writer sends every frame due so far in one write,
+//! and latency counts from when a frame was due, not from when it went
+//! out, so a server that stalls the load shows in the latency instead of
+//! hiding behind it.
+//!
+//! Replies of framed connections are read as frames: an echo of what was
+//! sent is recognised by its header bytes (no JSON read); any other reply
+//! by its header's content-length. Replies of raw connections are taken to
+//! be echoes, as long as what was sent.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
+
+use bytes::{Buf, Bytes, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::Notify;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::super::frame::PROTO_HEADER_LEN;
+use super::tally::{Tally, ThreadLatency};
+use super::template::Expansion;
+use super::{Pacing, Payload, Verify};
+
+/// Bytes asked for in each read.
+const READ_CHUNK: usize = 64 * 1024;
+/// Most frames an open-loop connection keeps in flight; past it sending
+/// waits (the frames then go late, and their latency shows it).
+const OPEN_LOOP_IN_FLIGHT: usize = 4096;
+/// With `--verify sample`, one reply in this many is compared byte for byte.
+pub const SAMPLE_EVERY: u64 = 16;
+
+/// What every connection of a run shares.
+#[derive(Debug)]
+pub struct Plan {
+    /// What is sent.
+    pub payload: Payload,
+    /// Closed or open loop.
+    pub pacing: Pacing,
+    /// How replies are checked.
+    pub verify: Verify,
+    /// Frames (true) or raw bytes.
+    pub framed: bool,
+    /// Connections in the run (to spread an open-loop rate).
+    pub connections: usize,
+}
+
+/// A frame sent and not yet answered.
+#[derive(Debug)]
+struct InFlight {
+    /// When it was due (open loop) or sent (closed loop).
+    due: Instant,
+    /// Its number on the connection, from 1.
+    seq: u64,
+    /// Its length.
+    len: usize,
+    /// Its bytes, kept when they are compared with the reply or used to
+    /// recognise an echo and the payload is not fixed.
+    kept: Option<Bytes>,
+}
+
+/// The state the writer and the reader share.
+#[derive(Debug, Default)]
+struct Shared {
+    in_flight: VecDeque<InFlight>,
+    /// Frames the closed loop owes the server.
+    credit: usize,
+}
+
+/// Why a connection ended early.
+#[derive(Debug)]
+pub struct ConnectionFailed(pub String);
+
+/// One connection's part of a run.
+pub struct Connection<'a> {
+    /// The connection's number, from 1.
+    pub index: u32,
+    /// The run's plan.
+    pub plan: &'a Plan,
+    /// The run's counters.
+    pub tally: &'a Tally,
+    /// This thread's latency histograms.
+    pub latency: &'a ThreadLatency,
+    /// Cancelled when the run ends.
+    pub stop: &'a CancellationToken,
+}
+
+impl Connection<'_> {
+    /// Sends and reads until the run ends or the connection fails.
+    pub async fn drive(&self, stream: TcpStream) -> Result<(), ConnectionFailed> {
+        let _ = stream.set_nodelay(true);
+        let (mut read_half, mut write_half) = stream.into_split();
+        let shared = RefCell::new(Shared {
+            credit: match self.plan.pacing {
+                Pacing::Closed { depth } => depth.max(1),
+                Pacing::Open { .. } => 0,
+            },
+            ..Shared::default()
+        });
+        let wake = Notify::new();
+        let done = self.stop.child_token();
+        let started = Instant::now();
+        let writing = async {
+            let result = self
+                .write_loop(&mut write_half, &shared, &wake, &done, started)
+                .await;
+            done.cancel();
+            result
+        };
+        let reading = async {
+            let result = self.read_loop(&mut read_half, &shared, &wake, &done).await;
+            done.cancel();
+            result
+        };
+        let (written, read) = tokio::join!(writing, reading);
+        written.and(read)
+    }
+
+    /// Sends what is owed, in one write each time, until `done`.
+    async fn write_loop(
+        &self,
+        out_half: &mut tokio::net::tcp::OwnedWriteHalf,
+        shared: &RefCell<Shared>,
+        wake: &Notify,
+        done: &CancellationToken,
+        started: Instant,
+    ) -> Result<(), ConnectionFailed> {
+        let mut out = Vec::with_capacity(READ_CHUNK);
+        let mut scratch = Vec::new();
+        let mut rng = fastrand::Rng::new();
+        let mut seq = 0u64;
+        let schedule = Schedule::new(self.plan, self.index, started);
+        loop {
+            let (count, due) = match &schedule {
+                None => (std::mem::take(&mut shared.borrow_mut().credit), None),
+                Some(schedule) => {
+                    let room = OPEN_LOOP_IN_FLIGHT.saturating_sub(shared.borrow().in_flight.len());
+                    (
+                        schedule.owed(seq, Instant::now()).min(room as u64) as usize,
+                        Some(schedule),
+                    )
+                }
+            };
+            if count == 0 {
+                let next = due.map(|s| s.due(seq + 1));
+                tokio::select! {
+                    _ = done.cancelled() => return Ok(()),
+                    _ = wake.notified() => {}
+                    _ = sleep_until(next) => {}
+                }
+                continue;
+            }
+            out.clear();
+            let now = Instant::now();
+            {
+                let mut shared = shared.borrow_mut();
+                for _ in 0..count {
+                    seq += 1;
+                    let start = out.len();
+                    self.plan.payload.write(
+                        &mut out,
+                        &mut scratch,
+                        &mut Expansion {
+                            conn: self.index,
+                            seq,
+                            content_len: 0,
+                            rng: &mut rng,
+                        },
+                    );
+                    let kept = self
+                        .keeps(seq)
+                        .then(|| Bytes::copy_from_slice(&out[start..]));
+                    shared.in_flight.push_back(InFlight {
+                        due: due.map_or(now, |s| s.due(seq)),
+                        seq,
+                        len: out.len() - start,
+                        kept,
+                    });
+                }
+            }
+            self.tally.frames_sent.fetch_add(count as u64, Relaxed);
+            self.tally.bytes_sent.fetch_add(out.len() as u64, Relaxed);
+            tokio::select! {
+                _ = done.cancelled() => return Ok(()),
+                written = out_half.write_all(&out) => written.map_err(|e| {
+                    ConnectionFailed(format!("connection {}: write failed: {e}", self.index))
+                })?,
+            }
+        }
+    }
+
+    /// Whether frame `seq`'s bytes are kept until its reply: to compare
+    /// them, or to recognise an echo, when the payload is not one fixed
+    /// frame (whose bytes are at hand anyway).
+    fn keeps(&self, seq: u64) -> bool {
+        if self.plan.payload.fixed().is_some() {
+            return false;
+        }
+        match self.plan.verify {
+            Verify::All => true,
+            Verify::Sample => seq.is_multiple_of(SAMPLE_EVERY),
+            Verify::None | Verify::Length => false,
+        }
+    }
+
+    /// Reads replies until `done`, completing the frames in flight.
+    async fn read_loop(
+        &self,
+        in_half: &mut tokio::net::tcp::OwnedReadHalf,
+        shared: &RefCell<Shared>,
+        wake: &Notify,
+        done: &CancellationToken,
+    ) -> Result<(), ConnectionFailed> {
+        let mut received = BytesMut::with_capacity(READ_CHUNK);
+        let mut latencies = Vec::new();
+        loop {
+            if received.capacity() - received.len() < READ_CHUNK / 2 {
+                received.reserve(READ_CHUNK);
+            }
+            let read = tokio::select! {
+                _ = done.cancelled() => return Ok(()),
+                read = in_half.read_buf(&mut received) => read,
+            };
+            let read = read.map_err(|e| {
+                ConnectionFailed(format!("connection {}: read failed: {e}", self.index))
+            })?;
+            if read == 0 {
+                let waiting = shared.borrow().in_flight.len();
+                return Err(ConnectionFailed(format!(
+                    "connection {}: the server closed it with {waiting} frames unanswered",
+                    self.index
+                )));
+            }
+            let now = Instant::now();
+            self.tally.bytes_received.fetch_add(read as u64, Relaxed);
+            latencies.clear();
+            let measuring = self.tally.measuring.load(Relaxed);
+            let (answered, unasked) = {
+                let mut shared = shared.borrow_mut();
+                let (mut answered, mut unasked) = (0usize, 0u64);
+                while let Some(len) = self.next_reply_len(&received, shared.in_flight.front())? {
+                    if received.len() < len {
+                        break;
+                    }
+                    match shared.in_flight.pop_front() {
+                        Some(sent) => {
+                            self.check(&received[..len], &sent);
+                            if measuring {
+                                latencies.push(
+                                    now.saturating_duration_since(sent.due).as_micros() as u64
+                                );
+                            }
+                            answered += 1;
+                        }
+                        // A frame the server sent of its own accord.
+                        None => unasked += 1,
+                    }
+                    received.advance(len);
+                }
+                if let Pacing::Closed { .. } = self.plan.pacing {
+                    shared.credit += answered;
+                }
+                (answered, unasked)
+            };
+            if answered as u64 + unasked > 0 {
+                self.tally
+                    .frames_received
+                    .fetch_add(answered as u64 + unasked, Relaxed);
+                self.latency.record(&latencies);
+                wake.notify_one();
+            }
+        }
+    }
+
+    /// The length of the reply at the start of `received`, once enough of
+    /// it is there to tell; `None` while more is needed.
+    fn next_reply_len(
+        &self,
+        received: &[u8],
+        front: Option<&InFlight>,
+    ) -> Result<Option<usize>, ConnectionFailed> {
+        if !self.plan.framed {
+            return match front {
+                Some(sent) => Ok(Some(sent.len)),
+                None if received.is_empty() => Ok(None),
+                None => Err(ConnectionFailed(format!(
+                    "connection {}: {} bytes came back that were never sent",
+                    self.index,
+                    received.len()
+                ))),
+            };
+        }
+        if received.len() < PROTO_HEADER_LEN {
+            return Ok(None);
+        }
+        let header_end = PROTO_HEADER_LEN + u16::from_be_bytes([received[0], received[1]]) as usize;
+        if received.len() < header_end {
+            return Ok(None);
+        }
+        // An echo of what was sent is recognised by its header bytes.
+        let sent = front
+            .and_then(|f| f.kept.as_ref())
+            .or(self.plan.payload.fixed());
+        if let Some(sent) = sent
+            && sent.len() >= header_end
+            && sent[..header_end] == received[..header_end]
+        {
+            return Ok(Some(sent.len()));
+        }
+        let content_len = declared_content_length(&received[PROTO_HEADER_LEN..header_end])
+            .map_err(|why| {
+                ConnectionFailed(format!(
+                    "connection {}: reply {} is not a frame: {why}",
+                    self.index,
+                    front.map_or(0, |f| f.seq)
+                ))
+            })?;
+        Ok(Some(header_end + content_len))
+    }
+
+    /// Compares a reply with the frame it answers, as `--verify` asks.
+    fn check(&self, reply: &[u8], sent: &InFlight) {
+        let compare = match self.plan.verify {
+            Verify::None => return,
+            Verify::Length => false,
+            Verify::Sample => sent.seq.is_multiple_of(SAMPLE_EVERY),
+            Verify::All => true,
+        };
+        let expected = sent.kept.as_ref().or(self.plan.payload.fixed());
+        let differs = if reply.len() != sent.len {
+            Some(format!(
+                "is {} bytes, the frame sent {}",
+                reply.len(),
+                sent.len
+            ))
+        } else if compare && let Some(expected) = expected {
+            reply
+                .iter()
+                .zip(expected.iter())
+                .position(|(a, b)| a != b)
+                .map(|at| {
+                    format!(
+                        "differs from the frame sent at byte {at} (0x{:02x}, sent 0x{:02x})",
+                        reply[at], expected[at]
+                    )
+                })
+        } else {
+            None
+        };
+        if let Some(how) = differs {
+            self.tally.mismatches.fetch_add(1, Relaxed);
+            self.tally.error(|| {
+                format!(
+                    "connection {}, frame {}: the reply {how}",
+                    self.index, sent.seq
+                )
+            });
+        }
+    }
+}
+
+/// When an open-loop connection's frames are due.
+#[derive(Debug)]
+struct Schedule {
+    first: Instant,
+    interval: Duration,
+}
+
+impl Schedule {
+    /// The schedule of connection `index` (from 1), its first frame due a
+    /// share of one interval after `started`, so that connections do not
+    /// all send at the same instant; `None` in a closed loop.
+    fn new(plan: &Plan, index: u32, started: Instant) -> Option<Self> {
+        let Pacing::Open { rate } = plan.pacing else {
+            return None;
+        };
+        let interval = Duration::from_secs_f64(plan.connections as f64 / rate.max(1e-9));
+        let phase = interval.mul_f64(f64::from(index - 1) / plan.connections.max(1) as f64);
+        Some(Self {
+            first: started + phase,
+            interval,
+        })
+    }
+
+    /// When frame `seq` (from 1) is due.
+    fn due(&self, seq: u64) -> Instant {
+        self.first + self.interval.mul_f64(seq.saturating_sub(1) as f64)
+    }
+
+    /// How many frames are due by `now` beyond the `sent` already sent.
+    fn owed(&self, sent: u64, now: Instant) -> u64 {
+        if now < self.first {
+            return 0;
+        }
+        let due = ((now - self.first).as_secs_f64() / self.interval.as_secs_f64()) as u64 + 1;
+        due.saturating_sub(sent)
+    }
+}
+
+/// Sleeps until `at`, or forever without one.
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The content-length a reply's header declares.
+fn declared_content_length(header: &[u8]) -> Result<usize, String> {
+    #[derive(serde::Deserialize)]
+    struct Declared {
+        #[serde(rename = "content-length")]
+        content_length: usize,
+    }
+    serde_json::from_slice::<Declared>(header)
+        .map(|d| d.content_length)
+        .map_err(|e| format!("its header does not give a content-length ({e})"))
+}

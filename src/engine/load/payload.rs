@@ -1,0 +1,290 @@
+//! What every connection of a load sends: one fixed frame, a frame with
+//! payload variables built anew for each send, or the frames of a saved log
+//! in order.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use serde_json::Value;
+
+use super::super::frame::{ContentLength, FrameBuilder, PROTO_HEADER_LEN};
+use super::super::journal_file::{self, JournalFileError};
+use super::super::vocabulary::{Direction, RecordKind, Side};
+use super::template::{Expansion, Template, TemplateError, Variable};
+
+/// A marker the header's content-length holds while its template is made;
+/// no header a person writes contains it.
+const CONTENT_LENGTH_MARKER: &str = "@@framescope:content-length@@";
+
+/// Why a payload cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum PayloadError {
+    /// A header value or the content has a malformed variable.
+    #[error("{0}")]
+    Template(#[from] TemplateError),
+    /// The frame cannot be built.
+    #[error("{0}")]
+    Build(String),
+    /// The log to replay cannot be read.
+    #[error("{0}")]
+    Log(#[from] JournalFileError),
+    /// The log has nothing a client sent.
+    #[error("{0} holds no frames a client sent (nor any a server received)")]
+    EmptyLog(String),
+    /// The log kept only part of a frame (saved with headers-only capture).
+    #[error(
+        "{path}: record {seq} keeps {kept} of its {wire} bytes; replaying needs a log saved with full capture"
+    )]
+    Incomplete {
+        /// The log.
+        path: String,
+        /// The record.
+        seq: u64,
+        /// Bytes kept.
+        kept: usize,
+        /// Bytes that crossed the wire.
+        wire: u32,
+    },
+}
+
+/// What a connection sends, frame after frame.
+#[derive(Debug, Clone)]
+pub enum Payload {
+    /// The same bytes every time (a frame, or raw bytes).
+    Fixed(Bytes),
+    /// A frame (or raw bytes) with payload variables, built for each send.
+    Templated(Arc<PayloadTemplate>),
+    /// Frames from a saved log, in order, starting again after the last.
+    Sequence(Arc<[Bytes]>),
+}
+
+/// A frame whose header values and content hold payload variables.
+#[derive(Debug)]
+pub struct PayloadTemplate {
+    /// The header's JSON text with a slot for content-length; `None` for
+    /// raw bytes.
+    header: Option<Template>,
+    content: Template,
+}
+
+impl Payload {
+    /// The frame `builder` describes, with the variables in its header
+    /// values and (for text content) its content. Binary content is sent as
+    /// it is. With no variables at all, the frame is built once.
+    pub fn frame(builder: &FrameBuilder) -> Result<Self, PayloadError> {
+        let content = builder.content_bytes();
+        let content = if is_text(builder) {
+            Template::parse(&content)?
+        } else {
+            Template::literal(&content)
+        };
+        let header_has_variables = builder
+            .header()
+            .values()
+            .any(|v| v.as_str().is_some_and(|s| s.contains("{{")));
+        if !content.has_variables() && !header_has_variables {
+            return Ok(Self::Fixed(
+                builder
+                    .build()
+                    .map_err(|e| PayloadError::Build(e.to_string()))?,
+            ));
+        }
+        // The content-length a person did not set follows the content.
+        let computed = builder.header().get("content-length")
+            == Some(&Value::from(builder.content_bytes().len()));
+        let with_marker = if computed {
+            builder
+                .clone()
+                .content_length(ContentLength::Override(Value::from(CONTENT_LENGTH_MARKER)))
+        } else {
+            builder.clone()
+        };
+        let built = with_marker
+            .content(Bytes::new())
+            .build()
+            .map_err(|e| PayloadError::Build(e.to_string()))?;
+        let header = Template::with_quoted_marker(
+            &built[PROTO_HEADER_LEN..],
+            CONTENT_LENGTH_MARKER,
+            Variable::ContentLength,
+        )?;
+        Ok(Self::Templated(Arc::new(PayloadTemplate {
+            header: Some(header),
+            content,
+        })))
+    }
+
+    /// Raw bytes, with variables when `expand` (text given on the command
+    /// line), else as they are.
+    pub fn raw(bytes: Bytes, expand: bool) -> Result<Self, PayloadError> {
+        if !expand {
+            return Ok(Self::Fixed(bytes));
+        }
+        let content = Template::parse(&bytes)?;
+        if !content.has_variables() {
+            return Ok(Self::Fixed(bytes));
+        }
+        Ok(Self::Templated(Arc::new(PayloadTemplate {
+            header: None,
+            content,
+        })))
+    }
+
+    /// The frames a client sent in the log at `path` (or, in a log of the
+    /// embedded server, the frames it received), in order.
+    pub fn from_log(path: &Path) -> Result<Self, PayloadError> {
+        let log = journal_file::load(path)?;
+        let name = path.display().to_string();
+        let sent_by = |side, direction| {
+            log.records
+                .views()
+                .filter(move |r| r.kind == RecordKind::Frame)
+                .filter(move |r| r.side == side && r.direction == direction)
+                .collect::<Vec<_>>()
+        };
+        let mut records = sent_by(Side::Client, Direction::Sent);
+        if records.is_empty() {
+            records = sent_by(Side::Server, Direction::Received);
+        }
+        if records.is_empty() {
+            return Err(PayloadError::EmptyLog(name));
+        }
+        let mut frames = Vec::with_capacity(records.len());
+        for record in records {
+            if !record.is_complete() {
+                return Err(PayloadError::Incomplete {
+                    path: name,
+                    seq: record.seq,
+                    kept: record.bytes.len(),
+                    wire: record.wire_len,
+                });
+            }
+            frames.push(record.bytes);
+        }
+        Ok(Self::Sequence(frames.into()))
+    }
+
+    /// Appends frame number `values.seq` of connection `values.conn` to
+    /// `out`; `scratch` is a buffer to reuse.
+    pub fn write(&self, out: &mut Vec<u8>, scratch: &mut Vec<u8>, values: &mut Expansion<'_>) {
+        match self {
+            Self::Fixed(bytes) => out.extend_from_slice(bytes),
+            Self::Sequence(frames) => {
+                let index = (values.seq.saturating_sub(1) % frames.len() as u64) as usize;
+                out.extend_from_slice(&frames[index]);
+            }
+            Self::Templated(template) => template.write(out, scratch, values),
+        }
+    }
+
+    /// The bytes every send is, when they never change.
+    pub fn fixed(&self) -> Option<&Bytes> {
+        match self {
+            Self::Fixed(bytes) => Some(bytes),
+            _ => None,
+        }
+    }
+}
+
+impl PayloadTemplate {
+    fn write(&self, out: &mut Vec<u8>, scratch: &mut Vec<u8>, values: &mut Expansion<'_>) {
+        scratch.clear();
+        self.content.expand_into(scratch, values);
+        if let Some(header) = &self.header {
+            values.content_len = scratch.len();
+            let start = out.len();
+            out.extend_from_slice(&[0, 0]);
+            header.expand_into(out, values);
+            // Variables expand to a few dozen bytes at most; a header that
+            // grew past the proto-header's range is sent with the largest.
+            let header_len =
+                u16::try_from(out.len() - start - PROTO_HEADER_LEN).unwrap_or(u16::MAX);
+            out[start..start + PROTO_HEADER_LEN].copy_from_slice(&header_len.to_be_bytes());
+        }
+        out.extend_from_slice(scratch);
+    }
+}
+
+/// Whether the builder's content is text (where variables are read).
+fn is_text(builder: &FrameBuilder) -> bool {
+    builder
+        .header()
+        .get("content-type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.starts_with("text/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::super::frame::REQUIRED_KEYS;
+    use super::*;
+
+    fn nth(payload: &Payload, conn: u32, seq: u64) -> Vec<u8> {
+        let mut rng = fastrand::Rng::with_seed(3);
+        let (mut out, mut scratch) = (Vec::new(), Vec::new());
+        payload.write(
+            &mut out,
+            &mut scratch,
+            &mut Expansion {
+                conn,
+                seq,
+                content_len: 0,
+                rng: &mut rng,
+            },
+        );
+        out
+    }
+
+    #[test]
+    fn a_frame_without_variables_is_built_once_and_sent_as_is() {
+        let builder = FrameBuilder::new().content("{\"a\": 1}");
+        let payload = Payload::frame(&builder).unwrap();
+        assert!(payload.fixed().is_some());
+        assert_eq!(nth(&payload, 1, 1), builder.build().unwrap());
+    }
+
+    #[test]
+    fn variables_expand_in_header_values_and_content_with_a_true_content_length() {
+        let builder = FrameBuilder::new()
+            .field("content-type", "text/plain")
+            .field("id", "c{{conn}}-{{seq}}")
+            .content("frame {{seq}} of connection {{conn}}");
+        let payload = Payload::frame(&builder).unwrap();
+        for (conn, seq) in [(1, 1), (7, 12345)] {
+            let frame = nth(&payload, conn, seq);
+            let header_len = u16::from_be_bytes([frame[0], frame[1]]) as usize;
+            let header: serde_json::Map<String, Value> =
+                serde_json::from_slice(&frame[2..2 + header_len]).unwrap();
+            assert!(REQUIRED_KEYS.iter().all(|key| header.contains_key(*key)));
+            let content = &frame[2 + header_len..];
+            let expected = format!("frame {seq} of connection {conn}");
+            assert_eq!(content, expected.as_bytes());
+            assert_eq!(header["content-length"], Value::from(expected.len()));
+            assert_eq!(header["id"], Value::from(format!("c{conn}-{seq}")));
+        }
+    }
+
+    #[test]
+    fn binary_content_is_never_expanded() {
+        let builder = FrameBuilder::binary("binary/x", &b"{{seq}}"[..]);
+        let payload = Payload::frame(&builder).unwrap();
+        assert_eq!(nth(&payload, 1, 5), builder.build().unwrap());
+    }
+
+    #[test]
+    fn raw_bytes_expand_only_when_asked() {
+        let payload = Payload::raw(Bytes::from_static(b"n={{seq}}\n"), true).unwrap();
+        assert_eq!(nth(&payload, 1, 42), b"n=42\n");
+        let payload = Payload::raw(Bytes::from_static(b"n={{seq}}\n"), false).unwrap();
+        assert_eq!(nth(&payload, 1, 42), b"n={{seq}}\n");
+    }
+
+    #[test]
+    fn a_sequence_is_sent_in_order_and_again_from_the_start() {
+        let frames: Arc<[Bytes]> = vec![Bytes::from_static(b"a"), Bytes::from_static(b"b")].into();
+        let payload = Payload::Sequence(frames);
+        let sent: Vec<Vec<u8>> = (1..=3).map(|seq| nth(&payload, 1, seq)).collect();
+        assert_eq!(sent, [b"a".to_vec(), b"b".to_vec(), b"a".to_vec()]);
+    }
+}
