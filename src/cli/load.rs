@@ -305,10 +305,11 @@ pub fn summary(report: &LoadReport) -> String {
     out
 }
 
-/// A latency in the unit that reads best.
+/// A latency in the unit that reads best ("-" before there is one).
 fn micros(us: u64) -> String {
     match us {
-        0..1_000 => format!("{us} µs"),
+        0 => "-".to_owned(),
+        1..1_000 => format!("{us} µs"),
         1_000..1_000_000 => format!("{:.2} ms", us as f64 / 1e3),
         _ => format!("{:.2} s", us as f64 / 1e6),
     }
@@ -336,6 +337,7 @@ mod tests {
         assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(thousands(12), "12");
         assert_eq!(micros(312), "312 µs");
+        assert_eq!(micros(0), "-");
         assert_eq!(micros(1_200), "1.20 ms");
         assert_eq!(micros(2_500_000), "2.50 s");
     }

@@ -303,7 +303,7 @@ fn check(spec: &LoadSpec) -> Result<(), LoadError> {
         ));
     }
     match spec.pacing {
-        Pacing::Closed { depth } if depth == 0 => return bad("--depth must be at least 1".into()),
+        Pacing::Closed { depth: 0 } => return bad("--depth must be at least 1".into()),
         Pacing::Open { rate } if !(rate.is_finite() && rate > 0.0) => {
             return bad(format!(
                 "--rate must be a positive number of frames a second, not {rate}"
