@@ -11,8 +11,6 @@
 //! near 100 %: the rate is then what one core of each can echo, and the
 //! load's cost per frame is the number to set beside a server's.
 
-#[path = "support/batch_load.rs"]
-mod batch_load;
 #[path = "support/reference_echo.rs"]
 mod reference_echo;
 
@@ -20,7 +18,7 @@ use std::time::Duration;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use batch_load::{BatchLoadSpec, LOAD_BOUND_SHARE};
+use framescope::engine::bench_support::batch_load::{self, BatchLoadSpec, LOAD_BOUND_SHARE};
 use reference_echo::ReferenceEcho;
 
 const SERVER_CORE: usize = 0;

@@ -23,9 +23,6 @@
 //! Name parts to run only those: `cargo bench --bench ui_under_load -- many
 //! save` (the parts are `load`, `many` and `save`).
 
-#[path = "support/batch_load.rs"]
-mod batch_load;
-
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command as Process, Stdio};
@@ -41,7 +38,7 @@ use framescope::engine::{
     SendTarget, ServerMode, Side,
 };
 
-use batch_load::{BatchLoadReport, BatchLoadSpec};
+use framescope::engine::bench_support::batch_load::{self, BatchLoadReport, BatchLoadSpec};
 
 const SERVER_CORE: usize = 0;
 const LOAD_CORE: usize = 1;

@@ -23,7 +23,6 @@ mod journal;
 mod journal_file;
 mod limits;
 pub mod load;
-mod loadgen;
 mod pyjson;
 mod reader;
 mod recorder;
@@ -31,6 +30,7 @@ mod server;
 mod shared;
 mod stats;
 mod target;
+mod thread_cpu;
 pub mod tutorial_app;
 mod view;
 mod vocabulary;
@@ -66,7 +66,6 @@ pub use journal_file::{
 pub use limits::{
     DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONTENT_LENGTH, DEFAULT_READ_TIMEOUT, Limits,
 };
-pub use loadgen::{EchoReader, LoadReport, LoadSpec};
 pub use server::{DEFAULT_LISTEN, ServerError, ServerMode, is_all_interfaces};
 pub use stats::{CounterSnapshot, LatencySummary, RATE_WINDOW};
 pub use target::{Target, TargetError};

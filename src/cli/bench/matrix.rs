@@ -3,11 +3,13 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::engine::bench_support::{BenchServer, run_load};
+use bytes::Bytes;
+
+use crate::engine::bench_support::BenchServer;
+use crate::engine::bench_support::batch_load::{self, BatchLoadReport, BatchLoadSpec};
+use crate::engine::load::{LoadRun, LoadSpec, Pacing, Payload, Verify};
 use crate::engine::tutorial_app::CLIENT_BINARY_TYPE;
-use crate::engine::{
-    Capture, EchoReader, FrameBuilder, JournalLimits, LoadReport, LoadSpec, ServerMode,
-};
+use crate::engine::{Capture, FrameBuilder, JournalLimits, ServerMode};
 
 use super::baseline::{ChildServer, start_reference};
 use super::{BenchArgs, LOAD_CORE, SERVER_CORE, pin_to, runtime};
@@ -21,10 +23,43 @@ const FULL_CAPTURE_BOUNDS: JournalLimits = JournalLimits {
     max_bytes: 256 << 20,
 };
 
+/// What one round of one row measured.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Measured {
+    /// Frames echoed per second.
+    pub frames_per_s: f64,
+    /// Megabytes (10^6) echoed per second.
+    pub megabytes_per_s: f64,
+    /// The share of its core the load used, where measured (Linux).
+    pub load_busy: Option<f64>,
+    /// Errors the load met.
+    pub errors: u64,
+}
+
+impl From<&BatchLoadReport> for Measured {
+    fn from(report: &BatchLoadReport) -> Self {
+        Self {
+            frames_per_s: report.frames_per_s(),
+            megabytes_per_s: report.bytes_per_s() / 1e6,
+            load_busy: report.load_cpu_share(),
+            errors: report.errors,
+        }
+    }
+}
+
+impl Measured {
+    /// Whether the load's core was saturated, so that the load may have set
+    /// the rate rather than the server.
+    pub fn load_bound(&self) -> bool {
+        self.load_busy
+            .is_some_and(|busy| busy >= batch_load::LOAD_BOUND_SHARE)
+    }
+}
+
 /// One measured echo row.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct EchoRow {
-    /// Which server.
+    /// Which server, loaded by which load.
     pub server: String,
     /// Connections.
     pub connections: usize,
@@ -32,56 +67,42 @@ pub struct EchoRow {
     pub depth: usize,
     /// Content bytes per frame.
     pub content: usize,
-    /// What was measured.
-    pub report: LoadReport,
-    /// frames/s relative to the reference server in the same cell.
-    pub ratio: f64,
+    /// The round with the median frames/s.
+    pub measured: Measured,
+    /// frames/s over the reference row of the same cell; `None` where the
+    /// load was saturated (the row is load-bound, not the server's rate).
+    pub ratio: Option<f64>,
 }
 
-/// framescope's client pool against a minimal client, on the reference server.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ClientRow {
-    /// Connections.
-    pub connections: usize,
-    /// Frames in flight per connection.
-    pub depth: usize,
-    /// Content bytes per frame.
-    pub content: usize,
-    /// The minimal tokio client.
-    pub minimal: LoadReport,
-    /// framescope's load mode, decoding and checking every echo.
-    pub framescope: LoadReport,
-    /// framescope's frames/s over the minimal client's.
-    pub ratio: f64,
-}
-
-/// The servers in each cell, in the order they run.
-#[derive(Debug, Clone, Copy)]
-enum Server {
+/// The rows of each cell, in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Row {
+    /// The reference echo under the reference load: the load's headroom.
     Reference,
+    /// framescope's frame-echo under the reference load.
     Framescope(Capture),
+    /// The seed's Python server under the reference load.
     Python,
+    /// The reference echo under `framescope load`.
+    FramescopeLoad,
 }
 
-impl Server {
+impl Row {
     fn name(self) -> String {
         match self {
-            Server::Reference => "reference tokio echo".into(),
-            Server::Framescope(Capture::Off) => "framescope, capture off".into(),
-            Server::Framescope(Capture::HeadersOnly) => "framescope, headers only".into(),
-            Server::Framescope(Capture::Full) => "framescope, full capture".into(),
-            Server::Python => "seed Python selectors".into(),
+            Row::Reference => "reference echo · reference load".into(),
+            Row::Framescope(Capture::Off) => "frame-echo, capture off".into(),
+            Row::Framescope(Capture::HeadersOnly) => "frame-echo, headers only".into(),
+            Row::Framescope(Capture::Full) => "frame-echo, full capture".into(),
+            Row::Python => "seed Python selectors".into(),
+            Row::FramescopeLoad => "reference echo · framescope load".into(),
         }
     }
 }
 
-/// Runs every cell; returns the echo rows and the client comparison rows.
-pub fn run(
-    args: &BenchArgs,
-    seconds: Duration,
-) -> Result<(Vec<EchoRow>, Vec<ClientRow>), CliError> {
+/// Runs every cell; returns its rows.
+pub fn run(args: &BenchArgs, seconds: Duration) -> Result<Vec<EchoRow>, CliError> {
     let servers_rt = runtime("bench-server", SERVER_CORE)?;
-    let load_rt = runtime("bench-load", LOAD_CORE)?;
     let python = if args.no_python {
         None
     } else {
@@ -103,15 +124,16 @@ pub fn run(
     let (reference, _reference_task) = servers_rt
         .block_on(start_reference())
         .map_err(|e| CliError::Server(format!("reference server: {e}")))?;
-    let mut servers = vec![
-        Server::Reference,
-        Server::Framescope(Capture::Off),
-        Server::Framescope(Capture::HeadersOnly),
-        Server::Framescope(Capture::Full),
+    let mut rows = vec![
+        Row::Reference,
+        Row::Framescope(Capture::Off),
+        Row::Framescope(Capture::HeadersOnly),
+        Row::Framescope(Capture::Full),
     ];
     if python.is_some() {
-        servers.push(Server::Python);
+        rows.push(Row::Python);
     }
+    rows.push(Row::FramescopeLoad);
     let cells: Vec<(usize, usize, usize)> = args
         .connections
         .iter()
@@ -121,167 +143,163 @@ pub fn run(
                 .flat_map(move |&d| args.size.iter().map(move |&s| (c, d, s)))
         })
         .collect();
-    let total = cells.len() * (servers.len() + 1) * args.repeat.max(1);
+    let total = cells.len() * rows.len() * args.repeat.max(1);
     let mut done = 0;
-    let (mut echo, mut clients) = (Vec::new(), Vec::new());
+    let mut echo = Vec::new();
     for (connections, depth, content) in cells {
         let frame = FrameBuilder::binary(CLIENT_BINARY_TYPE, vec![0x5a; content])
             .build()
             .map_err(|e| CliError::Message(e.to_string()))?;
-        let spec = |target| LoadSpec {
-            target,
+        let cell = Cell {
             connections,
             depth,
-            frame: frame.clone(),
-            duration: seconds,
-            warmup: WARMUP,
+            frame,
+            seconds,
         };
-        // Every contender runs once per round, rounds interleaved, so slow
-        // phases of a noisy machine fall on all of them alike.
-        let mut runs: Vec<Vec<LoadReport>> = vec![Vec::new(); servers.len()];
-        let mut minimal_runs = Vec::new();
+        // Every row runs once per round, rounds interleaved, so slow phases
+        // of a noisy machine fall on all of them alike.
+        let mut runs: Vec<Vec<Measured>> = vec![Vec::new(); rows.len()];
         for _ in 0..args.repeat.max(1) {
-            for (index, &server) in servers.iter().enumerate() {
+            for (index, &row) in rows.iter().enumerate() {
                 done += 1;
                 eprintln!(
                     "[{done}/{total}] {} · {connections} conns · depth {depth} · {content} B",
-                    server.name()
+                    row.name()
                 );
-                runs[index].push(match server {
-                    Server::Reference => {
-                        load_rt.block_on(run_load(spec(reference), EchoReader::Frames))
-                    }
-                    Server::Framescope(capture) => {
+                runs[index].push(match row {
+                    Row::Reference => cell.batch_load(reference)?,
+                    Row::Framescope(capture) => {
                         let bounds = if capture == Capture::Full {
                             FULL_CAPTURE_BOUNDS
                         } else {
                             JournalLimits::default()
                         };
-                        measure_framescope(&servers_rt, &load_rt, capture, bounds, spec(reference))?
+                        let server = servers_rt
+                            .block_on(BenchServer::start(
+                                SocketAddr::from(([127, 0, 0, 1], 0)),
+                                ServerMode::FrameEcho,
+                                capture,
+                                bounds,
+                            ))
+                            .map_err(|e| CliError::Server(e.to_string()))?;
+                        let measured = cell.batch_load(server.local_addr());
+                        servers_rt.block_on(server.stop());
+                        measured?
                     }
-                    Server::Python => match &python {
-                        Some(python) => {
-                            load_rt.block_on(run_load(spec(python.addr), EchoReader::Frames))
-                        }
+                    Row::Python => match &python {
+                        Some(python) => cell.batch_load(python.addr)?,
                         None => continue,
                     },
+                    Row::FramescopeLoad => cell.framescope_load(reference)?,
                 });
-                if matches!(server, Server::Reference) {
-                    // The minimal client right after framescope's client, on the same server.
-                    done += 1;
-                    eprintln!(
-                        "[{done}/{total}] minimal tokio client · {connections} conns · depth {depth} · {content} B"
-                    );
-                    minimal_runs
-                        .push(load_rt.block_on(run_load(spec(reference), EchoReader::RawBytes)));
-                }
             }
         }
-        let reference_report = median(&runs[0]);
-        let reference_fps = reference_report.frames_per_second();
-        for (server, reports) in servers.iter().zip(&runs) {
-            let report = median(reports);
-            let ratio = report.frames_per_second() / reference_fps.max(1e-9);
+        let reference_row = median(&runs[0]);
+        for (row, measured) in rows.iter().zip(&runs) {
+            let measured = median(measured);
+            let ratio = (!measured.load_bound() || *row == Row::FramescopeLoad)
+                .then(|| measured.frames_per_s / reference_row.frames_per_s.max(1e-9));
             echo.push(EchoRow {
-                server: server.name(),
+                server: row.name(),
                 connections,
                 depth,
                 content,
-                report,
+                measured,
                 ratio,
             });
         }
-        let minimal = median(&minimal_runs);
-        let ratio = reference_fps / minimal.frames_per_second().max(1e-9);
-        clients.push(ClientRow {
-            connections,
-            depth,
-            content,
-            minimal,
-            framescope: reference_report,
-            ratio,
-        });
     }
-    Ok((echo, clients))
+    Ok(echo)
 }
 
-/// The run with the median frames/s.
-fn median(reports: &[LoadReport]) -> LoadReport {
-    let mut sorted = reports.to_vec();
-    sorted.sort_by(|a, b| a.frames_per_second().total_cmp(&b.frames_per_second()));
+/// One cell's load: connections, depth and frame.
+struct Cell {
+    connections: usize,
+    depth: usize,
+    frame: Bytes,
+    seconds: Duration,
+}
+
+impl Cell {
+    /// The reference batching load on the load's core against `addr`.
+    fn batch_load(&self, addr: SocketAddr) -> Result<Measured, CliError> {
+        batch_load::run(BatchLoadSpec {
+            addr,
+            connections: self.connections,
+            depth: self.depth,
+            frame: self.frame.clone(),
+            duration: self.seconds,
+            warmup: WARMUP,
+            core: Some(LOAD_CORE),
+        })
+        .map(|report| Measured::from(&report))
+        .map_err(|e| CliError::Incomplete(format!("the reference load against {addr}: {e}")))
+    }
+
+    /// `framescope load` (one worker on the load's core, replies read as
+    /// frames) against `addr`.
+    fn framescope_load(&self, addr: SocketAddr) -> Result<Measured, CliError> {
+        let spec = LoadSpec {
+            target: addr.into(),
+            connections: self.connections,
+            connect_rate: None,
+            duration: self.seconds,
+            warmup: WARMUP,
+            pacing: Pacing::Closed { depth: self.depth },
+            payload: Payload::Fixed(self.frame.clone()),
+            framed: true,
+            verify: Verify::Length,
+            threads: 1,
+            cores: vec![LOAD_CORE],
+        };
+        let report = LoadRun::start(spec, |_| {})
+            .and_then(LoadRun::wait)
+            .map_err(|e| CliError::Load(e.to_string()))?;
+        Ok(Measured {
+            frames_per_s: report.frames_per_s,
+            megabytes_per_s: report.megabytes_per_s,
+            load_busy: report.load_busy,
+            errors: report.errors,
+        })
+    }
+}
+
+/// The round with the median frames/s.
+fn median(runs: &[Measured]) -> Measured {
+    let mut sorted = runs.to_vec();
+    sorted.sort_by(|a, b| a.frames_per_s.total_cmp(&b.frames_per_s));
     sorted[sorted.len() / 2]
 }
 
-/// Starts framescope's frame-echo server with its own journal and loads it.
-fn measure_framescope(
-    servers_rt: &tokio::runtime::Runtime,
-    load_rt: &tokio::runtime::Runtime,
-    capture: Capture,
-    bounds: JournalLimits,
-    spec_for_reference: LoadSpec,
-) -> Result<LoadReport, CliError> {
-    let any_port: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 0));
-    let handle = servers_rt
-        .block_on(BenchServer::start(
-            any_port,
-            ServerMode::FrameEcho,
-            capture,
-            bounds,
-        ))
-        .map_err(|e| CliError::Server(e.to_string()))?;
-    let spec = LoadSpec {
-        target: handle.local_addr(),
-        ..spec_for_reference
-    };
-    let report = load_rt.block_on(run_load(spec, EchoReader::Frames));
-    servers_rt.block_on(handle.stop());
-    Ok(report)
-}
-
-/// Prints both tables.
-pub fn print(echo: &[EchoRow], clients: &[ClientRow]) {
+/// Prints the table.
+pub fn print(echo: &[EchoRow]) {
     println!(
-        "\nEcho servers, loaded by framescope's client pool (ratio: frames/s over the reference in the same cell)\n"
+        "\nEcho servers under the reference batching load, and framescope load beside it \
+         (ratio: frames/s over the reference row of the same cell; \
+         load-bound: the load's core was at least {:.0} % busy)\n",
+        batch_load::LOAD_BOUND_SHARE * 100.0
     );
-    println!("| server | conns | depth | content | frames/s | MB/s | p50 µs | p99 µs | ratio |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| row | conns | depth | content | frames/s | MB/s | load core busy | ratio |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for row in echo {
-        let r = &row.report;
-        let flags = if r.mismatches > 0 || r.failed_connections > 0 {
-            format!(
-                " ({} mismatched, {} failed conns)",
-                r.mismatches, r.failed_connections
-            )
+        let m = &row.measured;
+        let errors = if m.errors > 0 {
+            format!(" ({} errors)", m.errors)
         } else {
             String::new()
         };
         println!(
-            "| {}{flags} | {} | {} | {} | {:.0} | {:.1} | {} | {} | {:.2} |",
+            "| {}{errors} | {} | {} | {} | {:.0} | {:.1} | {} | {} |",
             row.server,
             row.connections,
             row.depth,
             row.content,
-            r.frames_per_second(),
-            r.megabytes_per_second(),
-            r.latency.p50_us,
-            r.latency.p99_us,
+            m.frames_per_s,
+            m.megabytes_per_s,
+            m.load_busy
+                .map_or("?".to_owned(), |b| format!("{:.0} %", b * 100.0)),
             row.ratio
-        );
-    }
-    println!(
-        "\nClients, driving the reference server (ratio: framescope's frames/s over the minimal client's)\n"
-    );
-    println!("| conns | depth | content | minimal frames/s | framescope frames/s | ratio |");
-    println!("|---:|---:|---:|---:|---:|---:|");
-    for row in clients {
-        println!(
-            "| {} | {} | {} | {:.0} | {:.0} | {:.2} |",
-            row.connections,
-            row.depth,
-            row.content,
-            row.minimal.frames_per_second(),
-            row.framescope.frames_per_second(),
-            row.ratio
+                .map_or("load-bound".to_owned(), |r| format!("{r:.2}")),
         );
     }
 }

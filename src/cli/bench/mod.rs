@@ -48,10 +48,8 @@ pub struct BenchArgs {
 /// Everything one run measured.
 #[derive(Debug, serde::Serialize)]
 pub struct BenchResults {
-    /// Echo throughput rows.
+    /// Echo throughput rows, and framescope load beside the reference load.
     pub echo: Vec<matrix::EchoRow>,
-    /// framescope's client pool against a minimal client, on the reference server.
-    pub clients: Vec<matrix::ClientRow>,
     /// Many connections at once.
     pub scale: Option<Vec<scale::ScaleResult>>,
     /// The journal's cost per record and its saving speed.
@@ -67,8 +65,8 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
         ));
     }
     crate::engine::raise_fd_limit();
-    let (echo, clients) = matrix::run(&args, seconds)?;
-    matrix::print(&echo, &clients);
+    let echo = matrix::run(&args, seconds)?;
+    matrix::print(&echo);
     let scale = (args.scale_connections > 0)
         .then(|| scale::run(args.scale_connections))
         .transpose()?;
@@ -83,7 +81,6 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
     }
     let results = BenchResults {
         echo,
-        clients,
         scale,
         journal,
     };

@@ -1,20 +1,24 @@
-//! One connection of a load run: a writer that sends every frame owed in
-//! one write, and a reader that reads up to 64 KiB at a time and completes
-//! the replies in it, sharing the frames in flight.
+//! One connection of a load run: one loop that sends every frame owed in
+//! one write and reads up to 64 KiB at a time, completing the replies in
+//! each read.
 //!
-//! Closed loop: the writer starts with `depth` frames and sends as many
+//! Closed loop: the connection starts with `depth` frames and sends as many
 //! more as each read completes. Open loop: frame `n` of a connection is due
-//! at a fixed time; the writer sends every frame due so far in one write,
-//! and latency counts from when a frame was due, not from when it went
-//! out, so a server that stalls the load shows in the latency instead of
-//! hiding behind it.
+//! at a fixed time; every frame due so far goes out in one write, and
+//! latency counts from when a frame was due, not from when it went out, so
+//! a server that stalls the load shows in the latency instead of hiding
+//! behind it.
+//!
+//! Writing and reading wait together (the write first: it normally
+//! completes at once), so a batch too large for the socket's buffers never
+//! stops replies from being read, which would deadlock against a server
+//! blocked writing them back.
 //!
 //! Replies of framed connections are read as frames: an echo of what was
 //! sent is recognised by its header bytes (no JSON read); any other reply
 //! by its header's content-length. Replies of raw connections are taken to
 //! be echoes, as long as what was sent.
 
-use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
@@ -22,7 +26,6 @@ use std::time::Duration;
 use bytes::{Buf, Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::Notify;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -38,6 +41,8 @@ const READ_CHUNK: usize = 64 * 1024;
 const OPEN_LOOP_IN_FLIGHT: usize = 4096;
 /// With `--verify sample`, one reply in this many is compared byte for byte.
 pub const SAMPLE_EVERY: u64 = 16;
+/// How far ahead an open-loop connection with nothing due may sleep.
+const IDLE_SLEEP: Duration = Duration::from_secs(3600);
 
 /// What every connection of a run shares.
 #[derive(Debug)]
@@ -68,14 +73,6 @@ struct InFlight {
     kept: Option<Bytes>,
 }
 
-/// The state the writer and the reader share.
-#[derive(Debug, Default)]
-struct Shared {
-    in_flight: VecDeque<InFlight>,
-    /// Frames the closed loop owes the server.
-    credit: usize,
-}
-
 /// Why a connection ended early.
 #[derive(Debug)]
 pub struct ConnectionFailed(pub String);
@@ -94,108 +91,188 @@ pub struct Connection<'a> {
     pub stop: &'a CancellationToken,
 }
 
+/// What a connection keeps between two turns of its loop.
+struct Wire {
+    /// Frames sent and not yet answered, oldest first.
+    in_flight: VecDeque<InFlight>,
+    /// Bytes owed to the socket; `out[written..]` is still to go.
+    out: Vec<u8>,
+    written: usize,
+    /// Bytes read and not yet taken as replies.
+    received: BytesMut,
+    /// Frames sent so far.
+    seq: u64,
+    /// Frames the closed loop owes the server.
+    credit: usize,
+    scratch: Vec<u8>,
+    rng: fastrand::Rng,
+    latencies: Vec<u64>,
+}
+
 impl Connection<'_> {
     /// Sends and reads until the run ends or the connection fails.
-    pub async fn drive(&self, stream: TcpStream) -> Result<(), ConnectionFailed> {
+    pub async fn drive(&self, mut stream: TcpStream) -> Result<(), ConnectionFailed> {
         let _ = stream.set_nodelay(true);
-        let (mut read_half, mut write_half) = stream.into_split();
-        let shared = RefCell::new(Shared {
+        let (mut reader, mut writer) = stream.split();
+        let schedule = Schedule::new(self.plan, self.index, Instant::now());
+        let mut wire = Wire {
+            in_flight: VecDeque::new(),
+            out: Vec::with_capacity(READ_CHUNK),
+            written: 0,
+            received: BytesMut::with_capacity(READ_CHUNK),
+            seq: 0,
             credit: match self.plan.pacing {
                 Pacing::Closed { depth } => depth.max(1),
                 Pacing::Open { .. } => 0,
             },
-            ..Shared::default()
-        });
-        let wake = Notify::new();
-        let done = self.stop.child_token();
-        let started = Instant::now();
-        let writing = async {
-            let result = self
-                .write_loop(&mut write_half, &shared, &wake, &done, started)
-                .await;
-            done.cancel();
-            result
+            scratch: Vec::new(),
+            rng: fastrand::Rng::new(),
+            latencies: Vec::new(),
         };
-        let reading = async {
-            let result = self.read_loop(&mut read_half, &shared, &wake, &done).await;
-            done.cancel();
-            result
-        };
-        let (written, read) = tokio::join!(writing, reading);
-        written.and(read)
-    }
-
-    /// Sends what is owed, in one write each time, until `done`.
-    async fn write_loop(
-        &self,
-        out_half: &mut tokio::net::tcp::OwnedWriteHalf,
-        shared: &RefCell<Shared>,
-        wake: &Notify,
-        done: &CancellationToken,
-        started: Instant,
-    ) -> Result<(), ConnectionFailed> {
-        let mut out = Vec::with_capacity(READ_CHUNK);
-        let mut scratch = Vec::new();
-        let mut rng = fastrand::Rng::new();
-        let mut seq = 0u64;
-        let schedule = Schedule::new(self.plan, self.index, started);
+        // One cancellation future and one timer for the connection's life:
+        // making them anew for every wait would register them every time.
+        let mut cancelled = std::pin::pin!(self.stop.cancelled());
+        let timer = tokio::time::sleep(IDLE_SLEEP);
+        let mut timer = std::pin::pin!(timer);
         loop {
-            let (count, due) = match &schedule {
-                None => (std::mem::take(&mut shared.borrow_mut().credit), None),
-                Some(schedule) => {
-                    let room = OPEN_LOOP_IN_FLIGHT.saturating_sub(shared.borrow().in_flight.len());
-                    (
-                        schedule.owed(seq, Instant::now()).min(room as u64) as usize,
-                        Some(schedule),
-                    )
+            if wire.written == wire.out.len() {
+                self.queue_owed(&mut wire, schedule.as_ref());
+            }
+            if let Some(schedule) = &schedule {
+                let next = schedule.due(wire.seq + 1);
+                if timer.deadline() != next {
+                    timer.as_mut().reset(next);
                 }
-            };
-            if count == 0 {
-                let next = due.map(|s| s.due(seq + 1));
+            }
+            if wire.written < wire.out.len() {
                 tokio::select! {
-                    _ = done.cancelled() => return Ok(()),
-                    _ = wake.notified() => {}
-                    _ = sleep_until(next) => {}
+                    biased;
+                    _ = &mut cancelled => return Ok(()),
+                    written = writer.write(&wire.out[wire.written..]) => {
+                        let written = written.map_err(|e| self.failed(format!("write failed: {e}")))?;
+                        if written == 0 {
+                            return Err(self.failed("the socket took no bytes".into()));
+                        }
+                        wire.written += written;
+                        continue;
+                    }
+                    read = reader.read_buf(&mut wire.received) => {
+                        self.take_read(read, &mut wire)?;
+                    }
                 }
-                continue;
-            }
-            out.clear();
-            let now = Instant::now();
-            {
-                let mut shared = shared.borrow_mut();
-                for _ in 0..count {
-                    seq += 1;
-                    let start = out.len();
-                    self.plan.payload.write(
-                        &mut out,
-                        &mut scratch,
-                        &mut Expansion {
-                            conn: self.index,
-                            seq,
-                            content_len: 0,
-                            rng: &mut rng,
-                        },
-                    );
-                    let kept = self
-                        .keeps(seq)
-                        .then(|| Bytes::copy_from_slice(&out[start..]));
-                    shared.in_flight.push_back(InFlight {
-                        due: due.map_or(now, |s| s.due(seq)),
-                        seq,
-                        len: out.len() - start,
-                        kept,
-                    });
+            } else {
+                tokio::select! {
+                    biased;
+                    _ = &mut cancelled => return Ok(()),
+                    read = reader.read_buf(&mut wire.received) => {
+                        self.take_read(read, &mut wire)?;
+                    }
+                    _ = &mut timer, if schedule.is_some() => {}
                 }
-            }
-            self.tally.frames_sent.fetch_add(count as u64, Relaxed);
-            self.tally.bytes_sent.fetch_add(out.len() as u64, Relaxed);
-            tokio::select! {
-                _ = done.cancelled() => return Ok(()),
-                written = out_half.write_all(&out) => written.map_err(|e| {
-                    ConnectionFailed(format!("connection {}: write failed: {e}", self.index))
-                })?,
             }
         }
+    }
+
+    /// An error of this connection, in words.
+    fn failed(&self, what: String) -> ConnectionFailed {
+        ConnectionFailed(format!("connection {}: {what}", self.index))
+    }
+
+    /// Builds every frame owed now into `wire.out`, in one batch.
+    fn queue_owed(&self, wire: &mut Wire, schedule: Option<&Schedule>) {
+        let count = match schedule {
+            None => std::mem::take(&mut wire.credit),
+            Some(schedule) => {
+                let room = OPEN_LOOP_IN_FLIGHT.saturating_sub(wire.in_flight.len());
+                schedule.owed(wire.seq, Instant::now()).min(room as u64) as usize
+            }
+        };
+        if count == 0 {
+            return;
+        }
+        wire.out.clear();
+        wire.written = 0;
+        let now = Instant::now();
+        for _ in 0..count {
+            wire.seq += 1;
+            let seq = wire.seq;
+            let start = wire.out.len();
+            self.plan.payload.write(
+                &mut wire.out,
+                &mut wire.scratch,
+                &mut Expansion {
+                    conn: self.index,
+                    seq,
+                    content_len: 0,
+                    rng: &mut wire.rng,
+                },
+            );
+            let kept = self
+                .keeps(seq)
+                .then(|| Bytes::copy_from_slice(&wire.out[start..]));
+            wire.in_flight.push_back(InFlight {
+                due: schedule.map_or(now, |s| s.due(seq)),
+                seq,
+                len: wire.out.len() - start,
+                kept,
+            });
+        }
+        self.tally.frames_sent.fetch_add(count as u64, Relaxed);
+        self.tally
+            .bytes_sent
+            .fetch_add(wire.out.len() as u64, Relaxed);
+    }
+
+    /// Takes what one read brought: completes the replies in it, records
+    /// their latency, and (closed loop) owes as many frames again.
+    fn take_read(
+        &self,
+        read: std::io::Result<usize>,
+        wire: &mut Wire,
+    ) -> Result<(), ConnectionFailed> {
+        let read = read.map_err(|e| self.failed(format!("read failed: {e}")))?;
+        if read == 0 {
+            return Err(self.failed(format!(
+                "the server closed it with {} frames unanswered",
+                wire.in_flight.len()
+            )));
+        }
+        if wire.received.capacity() - wire.received.len() < READ_CHUNK / 2 {
+            wire.received.reserve(READ_CHUNK);
+        }
+        let now = Instant::now();
+        self.tally.bytes_received.fetch_add(read as u64, Relaxed);
+        wire.latencies.clear();
+        let measuring = self.tally.measuring.load(Relaxed);
+        let (mut answered, mut unasked) = (0usize, 0u64);
+        while let Some(len) = self.next_reply_len(&wire.received, wire.in_flight.front())? {
+            if wire.received.len() < len {
+                break;
+            }
+            match wire.in_flight.pop_front() {
+                Some(sent) => {
+                    self.check(&wire.received[..len], &sent);
+                    if measuring {
+                        wire.latencies
+                            .push(now.saturating_duration_since(sent.due).as_micros() as u64);
+                    }
+                    answered += 1;
+                }
+                // A frame the server sent of its own accord.
+                None => unasked += 1,
+            }
+            wire.received.advance(len);
+        }
+        if let Pacing::Closed { .. } = self.plan.pacing {
+            wire.credit += answered;
+        }
+        if answered as u64 + unasked > 0 {
+            self.tally
+                .frames_received
+                .fetch_add(answered as u64 + unasked, Relaxed);
+            self.latency.record(&wire.latencies);
+        }
+        Ok(())
     }
 
     /// Whether frame `seq`'s bytes are kept until its reply: to compare
@@ -209,75 +286,6 @@ impl Connection<'_> {
             Verify::All => true,
             Verify::Sample => seq.is_multiple_of(SAMPLE_EVERY),
             Verify::None | Verify::Length => false,
-        }
-    }
-
-    /// Reads replies until `done`, completing the frames in flight.
-    async fn read_loop(
-        &self,
-        in_half: &mut tokio::net::tcp::OwnedReadHalf,
-        shared: &RefCell<Shared>,
-        wake: &Notify,
-        done: &CancellationToken,
-    ) -> Result<(), ConnectionFailed> {
-        let mut received = BytesMut::with_capacity(READ_CHUNK);
-        let mut latencies = Vec::new();
-        loop {
-            if received.capacity() - received.len() < READ_CHUNK / 2 {
-                received.reserve(READ_CHUNK);
-            }
-            let read = tokio::select! {
-                _ = done.cancelled() => return Ok(()),
-                read = in_half.read_buf(&mut received) => read,
-            };
-            let read = read.map_err(|e| {
-                ConnectionFailed(format!("connection {}: read failed: {e}", self.index))
-            })?;
-            if read == 0 {
-                let waiting = shared.borrow().in_flight.len();
-                return Err(ConnectionFailed(format!(
-                    "connection {}: the server closed it with {waiting} frames unanswered",
-                    self.index
-                )));
-            }
-            let now = Instant::now();
-            self.tally.bytes_received.fetch_add(read as u64, Relaxed);
-            latencies.clear();
-            let measuring = self.tally.measuring.load(Relaxed);
-            let (answered, unasked) = {
-                let mut shared = shared.borrow_mut();
-                let (mut answered, mut unasked) = (0usize, 0u64);
-                while let Some(len) = self.next_reply_len(&received, shared.in_flight.front())? {
-                    if received.len() < len {
-                        break;
-                    }
-                    match shared.in_flight.pop_front() {
-                        Some(sent) => {
-                            self.check(&received[..len], &sent);
-                            if measuring {
-                                latencies.push(
-                                    now.saturating_duration_since(sent.due).as_micros() as u64
-                                );
-                            }
-                            answered += 1;
-                        }
-                        // A frame the server sent of its own accord.
-                        None => unasked += 1,
-                    }
-                    received.advance(len);
-                }
-                if let Pacing::Closed { .. } = self.plan.pacing {
-                    shared.credit += answered;
-                }
-                (answered, unasked)
-            };
-            if answered as u64 + unasked > 0 {
-                self.tally
-                    .frames_received
-                    .fetch_add(answered as u64 + unasked, Relaxed);
-                self.latency.record(&latencies);
-                wake.notify_one();
-            }
         }
     }
 
@@ -403,14 +411,6 @@ impl Schedule {
         }
         let due = ((now - self.first).as_secs_f64() / self.interval.as_secs_f64()) as u64 + 1;
         due.saturating_sub(sent)
-    }
-}
-
-/// Sleeps until `at`, or forever without one.
-async fn sleep_until(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
     }
 }
 

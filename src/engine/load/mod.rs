@@ -34,6 +34,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::stats::latency_histogram;
 use super::target::{Target, TargetError};
+use super::thread_cpu::ThreadCpu;
 use connection::{Connection, Plan};
 use tally::{Tally, ThreadLatency};
 
@@ -365,6 +366,19 @@ struct Run {
     connect_rate: Option<f64>,
     /// Connections that have opened or failed to.
     connects_done: AtomicU64,
+    /// The workers' threads, to read their CPU time (where measured).
+    worker_cpu: Mutex<Vec<ThreadCpu>>,
+}
+
+impl Run {
+    /// The workers' CPU time so far, all together, where measured.
+    fn workers_cpu_time(&self) -> Option<Duration> {
+        let workers = self.worker_cpu.lock();
+        if workers.is_empty() {
+            return None;
+        }
+        workers.iter().map(ThreadCpu::time).sum()
+    }
 }
 
 /// The controller: resolve, start the workers, keep time, publish
@@ -396,6 +410,7 @@ fn control(
         stop: stop.clone(),
         connect_rate: spec.connect_rate,
         connects_done: AtomicU64::new(0),
+        worker_cpu: Mutex::new(Vec::new()),
     });
     let latencies: Vec<Arc<ThreadLatency>> = (0..threads).map(|_| Arc::default()).collect();
     let began = Instant::now();
@@ -425,6 +440,7 @@ fn control(
     let mut next_progress = began + PROGRESS_EVERY;
     let mut recent = latency_histogram();
     let mut no_connection = None;
+    let mut window_cpu = None;
     loop {
         let now = Instant::now();
         if window_start.is_none() && now >= measure_from {
@@ -434,6 +450,7 @@ fn control(
             recent.reset();
             run.tally.measuring.store(true, Relaxed);
             window_start = Some((now, run.tally.totals()));
+            window_cpu = run.workers_cpu_time();
         }
         let all_failed = run.connects_done.load(Relaxed) == spec.connections as u64
             && run.tally.open.load(Relaxed) == 0;
@@ -492,6 +509,9 @@ fn control(
     run.tally.measuring.store(false, Relaxed);
     let finished_at = Instant::now();
     let window_totals = run.tally.totals();
+    let cpu_used = window_cpu
+        .zip(run.workers_cpu_time())
+        .map(|(start, end)| end.saturating_sub(start));
     stop.cancel();
     let deadline = std::time::Instant::now() + STOP_GRACE;
     for worker in workers {
@@ -515,7 +535,8 @@ fn control(
     let (window_began, window_first) = window_start.unwrap_or((finished_at, window_totals));
     let seconds = (finished_at - window_began).as_secs_f64();
     let window = window_totals.since(&window_first);
-    let report = summarize(&run, settings, &histogram, window, seconds, stopped_early);
+    let mut report = summarize(&run, settings, &histogram, window, seconds, stopped_early);
+    report.load_busy = cpu_used.map(|cpu| cpu.as_secs_f64() / (seconds * threads as f64).max(1e-9));
     let done = LoadProgress {
         phase: LoadPhase::Finished,
         elapsed: finished_at - began,
@@ -563,6 +584,7 @@ fn summarize(
         latency_us: Percentiles::of(histogram),
         latency_histogram: report::encode_histogram(histogram),
         first_errors: run.tally.first_errors(),
+        load_busy: None,
     }
 }
 
@@ -577,6 +599,9 @@ fn work(
 ) {
     if let Some(id) = core {
         core_affinity::set_for_current(core_affinity::CoreId { id });
+    }
+    if let Some(cpu) = ThreadCpu::current() {
+        run.worker_cpu.lock().push(cpu);
     }
     let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -106,6 +106,10 @@ pub struct LoadReport {
     pub latency_histogram: String,
     /// The first errors, in words.
     pub first_errors: Vec<String>,
+    /// The share of their cores the load's workers used in the window,
+    /// where measured (Linux); `None` when merged.
+    #[serde(default)]
+    pub load_busy: Option<f64>,
 }
 
 impl LoadReport {
@@ -133,6 +137,7 @@ impl LoadReport {
         let mut histogram = latency_histogram();
         let mut merged = first.clone();
         merged.first_errors.clear();
+        merged.load_busy = None;
         for (i, report) in reports.iter().enumerate() {
             histogram
                 .add(report.histogram()?)

@@ -19,12 +19,6 @@
 //! frame of the protocol (2-byte big-endian header length, a JSON header
 //! whose `content-length` gives the content's length, the content); a reply
 //! is never compared with what was sent.
-//!
-//! A benchmark includes it with
-//! `#[path = "support/batch_load.rs"] mod batch_load;`.
-
-// Each benchmark that includes this file uses the part it needs.
-#![allow(dead_code, reason = "a support module shared by several benchmarks")]
 
 use std::cell::Cell;
 use std::io;
@@ -382,18 +376,7 @@ impl Connection {
     }
 }
 
-/// The calling thread's CPU time so far (user and system), read from the
-/// scheduler's per-thread statistics on Linux: one small file read, with no
-/// extra dependency.
-#[cfg(target_os = "linux")]
+/// The calling thread's CPU time so far (user and system), where measured.
 pub fn thread_cpu_time() -> Option<Duration> {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let nanos = text.split_whitespace().next()?.parse().ok()?;
-    Some(Duration::from_nanos(nanos))
-}
-
-/// Not measured off Linux.
-#[cfg(not(target_os = "linux"))]
-pub fn thread_cpu_time() -> Option<Duration> {
-    None
+    super::super::thread_cpu::current_thread_time()
 }

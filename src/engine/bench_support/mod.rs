@@ -10,7 +10,8 @@ use super::server::{ServerError, ServerHandle, ServerMode, start};
 use super::shared::Shared;
 use super::vocabulary::Capture;
 
-pub use super::loadgen::run as run_load;
+pub mod batch_load;
+
 pub use super::tutorial_app::respond as tutorial_respond;
 
 /// The embedded server, with a journal of its own, on the current runtime.
