@@ -168,7 +168,7 @@ impl ClientPanel {
             {
                 self.error = None;
                 let outcome = engine.command(Command::Connect {
-                    target: addr,
+                    target: addr.into(),
                     count: settings.client.count,
                     mode: settings.client.mode,
                 });

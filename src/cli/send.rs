@@ -67,7 +67,7 @@ pub fn run(args: SendArgs) -> Result<(), CliError> {
     } else {
         ClientMode::Framed
     };
-    let report = connect(&engine, args.to, args.connections, mode)?;
+    let report = connect(&engine, args.to.into(), args.connections, mode)?;
     if report.opened == 0 {
         let reason = engine
             .fresh_view()
