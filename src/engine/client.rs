@@ -544,3 +544,45 @@ async fn read_until_closed(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Error, ErrorKind};
+
+    use super::*;
+
+    fn failed_everywhere(kinds: &[ErrorKind]) -> TargetError {
+        TargetError::Connect {
+            name: "localhost:9".to_owned(),
+            attempts: kinds
+                .iter()
+                .enumerate()
+                .map(|(i, &kind)| {
+                    (
+                        SocketAddr::from(([127, 0, 0, 1 + i as u8], 9)),
+                        Error::from(kind),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn addresses_that_fail_alike_give_that_reason() {
+        let refused = failed_everywhere(&[ErrorKind::ConnectionRefused; 2]);
+        assert_eq!(close_reason(&refused), CloseReason::Refused);
+        let timed_out = failed_everywhere(&[ErrorKind::TimedOut]);
+        assert_eq!(close_reason(&timed_out), CloseReason::TimedOut);
+    }
+
+    #[test]
+    fn addresses_that_fail_differently_are_each_named() {
+        let error = failed_everywhere(&[ErrorKind::AddrNotAvailable, ErrorKind::ConnectionRefused]);
+        let reason = close_reason(&error);
+        assert!(
+            matches!(&reason, CloseReason::Io { kind: ErrorKind::ConnectionRefused, message }
+                if message.contains("127.0.0.1:9") && message.contains("127.0.0.2:9")),
+            "{reason}"
+        );
+    }
+}
