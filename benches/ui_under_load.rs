@@ -213,7 +213,7 @@ fn many_connections(frame: &Bytes) -> (usize, FrameTimes) {
     let (child, addr) = serve(&["--capture", "off", "--max-connections", "10000"]);
     let mut h = app(Engine::new().expect("engine"));
     h.state().engine().command(Command::Connect {
-        target: addr,
+        target: addr.into(),
         count: MANY_CONNECTIONS,
         mode: ClientMode::Framed,
     });

@@ -4,6 +4,7 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::process::Command as Process;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -11,7 +12,8 @@ use common::{connect, eventually, frames_echoed, records, start_server, wait_eve
 use framescope::engine::tutorial_app::{binary_request, search_request};
 use framescope::engine::{
     ClientMode, CloseReason, Command, ConnState, DecodeReason, Direction, Engine, Event,
-    FrameBuilder, JournalLimits, Limits, RecordKind, SendTarget, ServerError, ServerMode, Side,
+    FrameBuilder, JournalLimits, Limits, PoolError, RecordKind, SendTarget, ServerError,
+    ServerMode, Side, Target, TargetError,
 };
 
 #[test]
@@ -253,5 +255,122 @@ fn a_frame_that_stalls_past_the_read_timeout_closes_with_an_error() {
     assert!(
         matches!(error.reason, DecodeReason::Timeout { received: 5, .. }),
         "{error}"
+    );
+}
+
+/// `localhost:PORT` for a port on loopback.
+fn localhost(port: u16) -> Target {
+    format!("localhost:{port}").parse().unwrap()
+}
+
+#[test]
+fn a_host_name_is_looked_up_and_its_connections_open() {
+    let engine = Engine::new().unwrap();
+    let addr = start_server(&engine, ServerMode::FrameEcho);
+    let report = connect(&engine, localhost(addr.port()), 3, ClientMode::Framed);
+    assert_eq!((report.opened, report.failed), (3, 0));
+    // Whatever localhost resolves to first, the connections reached the
+    // listener, and each shows the address that accepted.
+    assert!(
+        engine
+            .fresh_view()
+            .connections
+            .iter()
+            .all(|c| c.target == addr && c.state == ConnState::Open)
+    );
+    engine.command(Command::Send {
+        target: SendTarget::All,
+        bytes: search_request("ring").build().unwrap(),
+    });
+    assert!(eventually(|| frames_echoed(&engine) == 3));
+}
+
+#[test]
+fn a_name_that_does_not_resolve_fails_the_connect_and_names_the_host() {
+    let engine = Engine::new().unwrap();
+    engine.command(Command::Connect {
+        target: "nosuchhost.invalid:80".parse().unwrap(),
+        count: 2,
+        mode: ClientMode::Framed,
+    });
+    let error = wait_event(&engine, |event| match event {
+        Event::ConnectFailed(error) => Some(error),
+        Event::ConnectFinished { .. } => panic!("a name under .invalid resolved"),
+        _ => None,
+    });
+    assert!(
+        matches!(
+            &error,
+            PoolError::Lookup(TargetError::Resolve { name, .. }) if name == "nosuchhost.invalid"
+        ),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .starts_with("cannot resolve nosuchhost.invalid: "),
+        "{error}"
+    );
+    assert!(
+        engine.fresh_view().connections.is_empty(),
+        "no connection is attempted"
+    );
+}
+
+/// Runs `framescope send` with `args`; its exit status, stdout and stderr.
+fn framescope_send(args: &[&str]) -> (bool, String, String) {
+    let output = Process::new(env!("CARGO_BIN_EXE_framescope"))
+        .arg("send")
+        .args(args)
+        .args(["--timeout", "5"])
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn send_on_the_command_line_connects_by_host_name() {
+    let engine = Engine::new().unwrap();
+    let addr = start_server(&engine, ServerMode::FrameEcho);
+    let to = format!("localhost:{}", addr.port());
+    let (ok, stdout, stderr) = framescope_send(&["--to", &to, "--count", "2"]);
+    assert!(ok, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("1 connections (0 failed); sent 2 frames"),
+        "{stdout}"
+    );
+    assert!(eventually(|| engine
+        .fresh_view()
+        .server_counters
+        .frames_received
+        == 2));
+}
+
+#[test]
+fn send_to_a_name_that_does_not_resolve_or_refuses_is_one_line_and_a_failure() {
+    let (ok, _, stderr) = framescope_send(&["--to", "nosuchhost.invalid:80"]);
+    assert!(!ok);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: cannot resolve nosuchhost.invalid: "),
+        "{stderr}"
+    );
+
+    let free = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let to = format!("localhost:{free}");
+    let (ok, _, stderr) = framescope_send(&["--to", &to]);
+    assert!(!ok);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!("no connection to {to} opened")) && stderr.contains("refused"),
+        "{stderr}"
     );
 }

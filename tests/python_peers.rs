@@ -74,7 +74,7 @@ fn the_client_pool_talks_to_the_tutorial_server() {
         .read_line(&mut line)
         .unwrap();
     let port: u16 = line.trim().rsplit(' ').next().unwrap().parse().unwrap();
-    let addr = format!("127.0.0.1:{port}").parse().unwrap();
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
 
     let engine = Engine::new().unwrap();
     connect(&engine, addr, 1, ClientMode::Framed);

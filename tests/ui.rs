@@ -727,6 +727,45 @@ fn the_client_panel_stays_put_when_the_server_starts() {
     assert_eq!(client_top(&h), stopped, "the client panel moved");
 }
 
+#[test]
+fn the_client_target_takes_a_host_name_and_says_how_to_fix_a_bad_one() {
+    let mut h = app();
+    let addr = start_server(&mut h);
+    h.get_by_label("Use the server's address").click();
+    h.step();
+    h.get_by_label("Target")
+        .set_text_value_accesskit("localhost");
+    h.step();
+    h.step();
+    assert!(shows(
+        &h,
+        "\"localhost\" has no port: write it as host:port"
+    ));
+    assert!(is_disabled(&h, "Connect"));
+
+    // Any name is taken as typed: it is looked up only when connecting.
+    h.get_by_label("Target")
+        .set_text_value_accesskit("example.com:443");
+    h.step();
+    h.step();
+    assert!(!shows(&h, "not an IP address"));
+    assert!(!is_disabled(&h, "Connect"));
+
+    let by_name = format!("localhost:{}", addr.port());
+    h.get_by_label("Target").set_text_value_accesskit(&by_name);
+    h.step();
+    h.step();
+    assert!(!shows(&h, "has no port"));
+    assert!(!is_disabled(&h, "Connect"));
+    connect(&mut h, 2);
+    wait_to_see(&mut h, &format!("Opened 2 connections to {by_name}"));
+    // The name was looked up in the engine; the list shows the peer's address.
+    let summaries = h.state().engine().fresh_view().connections.clone();
+    assert!(summaries.iter().all(|s| s.target == addr), "{summaries:?}");
+    assert_eq!(h.state().settings().client.target, by_name);
+    h.check_accessibility();
+}
+
 /// 2026-04-14 13:04:59.123456 UTC.
 const APRIL_14: u64 = 1_776_171_899_123_456;
 /// A day and an hour later.

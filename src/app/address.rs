@@ -1,6 +1,7 @@
-//! Reading a socket address from what a person typed, with an error that
-//! says how to fix it. No name lookup happens here (that would be I/O on the
-//! UI thread), so only IP addresses and `localhost` are accepted.
+//! Reading the server's listening address from what a person typed, with an
+//! error that says how to fix it. No name lookup happens here (that would be
+//! I/O on the UI thread), so only IP addresses and `localhost` are accepted.
+//! (The client's target takes names too: see [`crate::engine::Target`].)
 
 use std::net::{Ipv4Addr, SocketAddr};
 
@@ -34,7 +35,7 @@ pub fn parse(text: &str) -> Result<SocketAddr, String> {
         ));
     }
     Err(format!(
-        "\"{host}\" is not an IP address (host names are not looked up; use e.g. 127.0.0.1)"
+        "\"{host}\" is not an IP address: the server listens on one, e.g. 127.0.0.1 or 0.0.0.0"
     ))
 }
 

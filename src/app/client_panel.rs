@@ -10,7 +10,7 @@ use egui_extras::{Column, TableBuilder};
 
 use crate::engine::{
     ClientMode, CloseReason, Command, CommandOutcome, ConnState, ConnectionSummary, Engine,
-    EngineView, Event, SendTarget, ServerStatus,
+    EngineView, Event, SendTarget, ServerStatus, Target,
 };
 
 use super::address;
@@ -32,11 +32,17 @@ pub struct ClientPanel {
     error: Option<String>,
 }
 
-/// Where Connect goes: the form's address, or the server's (its real port
-/// once it listens; loopback when it listens on every interface).
-pub fn connect_target(settings: &Settings, server: &ServerStatus) -> Result<SocketAddr, String> {
+/// Where Connect goes: the form's target (an address, or a name the engine
+/// looks up when connecting; none is looked up here), or the server's
+/// address (its real port once it listens; loopback when it listens on
+/// every interface).
+pub fn connect_target(settings: &Settings, server: &ServerStatus) -> Result<Target, String> {
     if !settings.client.use_server_addr {
-        return address::parse(&settings.client.target);
+        return settings
+            .client
+            .target
+            .parse::<Target>()
+            .map_err(|error| error.to_string());
     }
     let addr = match server.listening {
         Some(addr) => addr,
@@ -46,7 +52,7 @@ pub fn connect_target(settings: &Settings, server: &ServerStatus) -> Result<Sock
     if addr.port() == 0 {
         return Err("start the server first: its port is chosen when it starts".to_owned());
     }
-    Ok(match addr {
+    let addr = match addr {
         SocketAddr::V4(v4) if v4.ip().is_unspecified() => {
             SocketAddr::from((Ipv4Addr::LOCALHOST, v4.port()))
         }
@@ -54,7 +60,8 @@ pub fn connect_target(settings: &Settings, server: &ServerStatus) -> Result<Sock
             SocketAddr::from((Ipv6Addr::LOCALHOST, v6.port()))
         }
         other => other,
-    })
+    };
+    Ok(addr.into())
 }
 
 impl ClientPanel {
@@ -94,9 +101,9 @@ impl ClientPanel {
         ui.heading("Client");
         let target = connect_target(settings, &view.server);
         if settings.client.use_server_addr
-            && let Ok(addr) = &target
+            && let Ok(target) = &target
         {
-            settings.client.target = addr.to_string();
+            settings.client.target = target.to_string();
         }
         egui::Grid::new("client_form")
             .num_columns(2)
@@ -109,10 +116,14 @@ impl ClientPanel {
                         egui::TextEdit::singleline(&mut settings.client.target)
                             .id_salt("client_target")
                             .desired_width(180.0)
-                            .hint_text("127.0.0.1:8800"),
+                            .hint_text("localhost:8800"),
                     )
                     .labelled_by(label.id)
-                    .on_hover_text("The address Connect opens connections to")
+                    .on_hover_text(
+                        "Where Connect opens connections: host:port, an address or a name \
+                         (a name is looked up when connecting, and every address it \
+                         resolves to is tried in turn)",
+                    )
                     .on_disabled_hover_text(
                         "Following the server's address; untick below to type another",
                     );
@@ -156,7 +167,7 @@ impl ClientPanel {
         let (counts, summaries) = (view.pool, &view.connections);
         ui.horizontal_wrapped(|ui| {
             let reason = match &target {
-                Err(_) => Some("Fix the target address first"),
+                Err(_) => Some("Fix the target first"),
                 Ok(_) => None,
             };
             let connect = ui
@@ -164,11 +175,11 @@ impl ClientPanel {
                 .on_hover_text("Open the connections above")
                 .on_disabled_hover_text(reason.unwrap_or_default());
             if connect.clicked()
-                && let Ok(addr) = target
+                && let Ok(target) = target
             {
                 self.error = None;
                 let outcome = engine.command(Command::Connect {
-                    target: addr,
+                    target,
                     count: settings.client.count,
                     mode: settings.client.mode,
                 });

@@ -77,7 +77,8 @@ impl Default for Settings {
 pub struct ClientSettings {
     /// Connect to the embedded server's address instead of `target`.
     pub use_server_addr: bool,
-    /// The address to connect to when not using the server's.
+    /// Where to connect when not using the server's address, as typed: an
+    /// address or a host name and port.
     pub target: String,
     /// How many connections one Connect opens.
     pub count: usize,

@@ -28,7 +28,7 @@ pub fn run() -> Result<(), CliError> {
         ServerMode::FrameEcho,
     )?;
     println!("frame-echo server listening on {addr}");
-    let report = connect(&engine, addr, CONNECTIONS, ClientMode::Framed)?;
+    let report = connect(&engine, addr.into(), CONNECTIONS, ClientMode::Framed)?;
     println!("{} client connections open", report.opened);
     for (index, connection) in engine.fresh_view().connections.iter().enumerate() {
         let frame = search_request(&format!("client {}", index + 1)).field("client", index + 1);

@@ -20,7 +20,7 @@ use clap::{Parser, Subcommand};
 use crate::engine::{
     CONNECT_TIMEOUT, CONNECTS_IN_FLIGHT, Capture, ClientMode, Command, CommandOutcome,
     ConnectReport, Engine, EngineError, Event, JournalLimits, Limits, SendReport, SendTarget,
-    ServerMode,
+    ServerMode, Target,
 };
 
 /// framescope: see what really crosses the wire of a TCP service.
@@ -212,10 +212,11 @@ fn start_server(
     .unwrap_or_else(|| Err(CliError::Server("the server did not start in time".into())))
 }
 
-/// Opens `count` client connections and waits until each is open or failed.
+/// Opens `count` client connections (the engine looks a name up first) and
+/// waits until each is open or failed.
 fn connect(
     engine: &Engine,
-    target: SocketAddr,
+    target: Target,
     count: usize,
     mode: ClientMode,
 ) -> Result<ConnectReport, CliError> {
@@ -224,11 +225,12 @@ fn connect(
         count,
         mode,
     });
-    // Connects go a few hundred at a time, each allowed the connect timeout.
+    // The lookup, then connects a few hundred at a time, each allowed the
+    // connect timeout.
     let rounds = count.div_ceil(CONNECTS_IN_FLIGHT).max(1) as u32;
     wait_for_within(
         engine,
-        CONNECT_TIMEOUT * rounds + ENGINE_ANSWER,
+        CONNECT_TIMEOUT * (rounds + 1) + ENGINE_ANSWER,
         |event| match event {
             Event::ConnectFinished { report, .. } => Some(Ok(report)),
             Event::ConnectFailed(error) => Some(Err(CliError::Connect(error.to_string()))),

@@ -1,6 +1,5 @@
 //! `framescope send`: open connections, send frames, print the replies.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -9,7 +8,7 @@ use clap::Args;
 use super::message::MessageArgs;
 use super::printer::{Printer, zone};
 use super::{CliError, JournalArgs, connect, save_log, send_to};
-use crate::engine::{ClientMode, Command, ConnState, CounterSnapshot, Limits, SendTarget};
+use crate::engine::{ClientMode, Command, ConnState, CounterSnapshot, Limits, SendTarget, Target};
 
 /// How often progress is checked and output brought up to date.
 const POLL: Duration = Duration::from_millis(20);
@@ -17,9 +16,10 @@ const POLL: Duration = Duration::from_millis(20);
 /// Options of `send`.
 #[derive(Debug, Clone, Args)]
 pub struct SendArgs {
-    /// Address to connect to.
-    #[arg(long)]
-    pub to: SocketAddr,
+    /// Where to connect: HOST:PORT, an address (127.0.0.1:8800, [::1]:8800)
+    /// or a name (localhost:8800), looked up when connecting.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub to: Target,
     /// How many connections to open at once (1 to 10,000).
     #[arg(long, default_value_t = 1)]
     pub connections: usize,
@@ -67,7 +67,7 @@ pub fn run(args: SendArgs) -> Result<(), CliError> {
     } else {
         ClientMode::Framed
     };
-    let report = connect(&engine, args.to, args.connections, mode)?;
+    let report = connect(&engine, args.to.clone(), args.connections, mode)?;
     if report.opened == 0 {
         let reason = engine
             .fresh_view()

@@ -1,5 +1,8 @@
-//! The client pool: N connections to any address, each with its own state
+//! The client pool: N connections to any target, each with its own state
 //! and counters, to which frames (or raw bytes) are sent one or all at once.
+//!
+//! A connect request looks its target's name up once; each of its
+//! connections then tries every address found, in turn.
 //!
 //! Each connection has a reader task and a writer task, so a peer that
 //! echoes slowly can never deadlock a large send. The writer stamps each
@@ -15,7 +18,6 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use parking_lot::Mutex;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::time::Instant;
@@ -26,9 +28,11 @@ use super::reader::FrameReader;
 use super::recorder::Recorder;
 use super::shared::Shared;
 use super::stats::{CounterSnapshot, Counters};
+use super::target::{Target, TargetError};
 use super::vocabulary::{CloseReason, ConnState, Direction, RecordKind, Side};
 
-/// How long a connect may take before it counts as timed out.
+/// How long a name lookup, or a connect to one address, may take before it
+/// counts as timed out.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Connects in flight at once, so thousands queue instead of flooding the backlog.
 pub const CONNECTS_IN_FLIGHT: usize = 256;
@@ -50,6 +54,8 @@ pub enum ClientMode {
 #[derive(Debug)]
 struct ConnInner {
     state: ConnState,
+    /// The address that accepted; until then, the first one to be tried.
+    peer: SocketAddr,
     local: Option<SocketAddr>,
     sender: Option<mpsc::Sender<Bytes>>,
 }
@@ -58,7 +64,6 @@ struct ConnInner {
 #[derive(Debug)]
 struct ClientConn {
     id: u32,
-    target: SocketAddr,
     mode: ClientMode,
     inner: Mutex<ConnInner>,
     counters: Arc<Counters>,
@@ -76,11 +81,12 @@ impl ClientConn {
         self.inner.lock().state.is_closed()
     }
 
-    /// Marks it open, connected from `local`, sending through `sender`.
-    fn set_open(&self, local: Option<SocketAddr>, sender: mpsc::Sender<Bytes>) {
+    /// Marks it open, connected from `local` to `peer`, sending through `sender`.
+    fn set_open(&self, local: Option<SocketAddr>, peer: SocketAddr, sender: mpsc::Sender<Bytes>) {
         let mut inner = self.inner.lock();
         if !inner.state.is_closed() {
             inner.state = ConnState::Open;
+            inner.peer = peer;
             inner.local = local;
             inner.sender = Some(sender);
             self.pool_version.fetch_add(1, Relaxed);
@@ -103,7 +109,7 @@ impl ClientConn {
         let inner = self.inner.lock();
         ConnectionSummary {
             id: self.id,
-            target: self.target,
+            target: inner.peer,
             local: inner.local,
             mode: self.mode,
             state: inner.state.clone(),
@@ -117,7 +123,8 @@ impl ClientConn {
 pub struct ConnectionSummary {
     /// Connection id (as in the journal).
     pub id: u32,
-    /// The address connected to.
+    /// The address connected to: the one that accepted, or (while
+    /// connecting, or when every address failed) the first one tried.
     pub target: SocketAddr,
     /// The local address, once connected.
     pub local: Option<SocketAddr>,
@@ -190,7 +197,7 @@ pub struct ConnectReport {
 }
 
 /// Why connections could not even be attempted.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum PoolError {
     /// Asked for zero connections or more than the cap.
     #[error("connection count must be between 1 and {max}, not {asked}")]
@@ -210,6 +217,18 @@ pub enum PoolError {
         /// The cap.
         max: usize,
     },
+    /// The target's host name could not be looked up (the error names it,
+    /// and says why).
+    #[error(transparent)]
+    Lookup(TargetError),
+}
+
+/// A connect request's target and every address its name resolved to,
+/// shared by the request's connections.
+#[derive(Debug)]
+struct Resolved {
+    target: Target,
+    addrs: Vec<SocketAddr>,
 }
 
 /// The pool of client connections.
@@ -242,10 +261,11 @@ impl ClientPool {
     }
 
     /// Opens `count` connections to `target`, at most a few hundred connects
-    /// in flight at once; returns when every one is open or has failed.
+    /// in flight at once; returns when every one is open or has failed. The
+    /// name is looked up once, whatever the count.
     pub(crate) async fn connect(
         &self,
-        target: SocketAddr,
+        target: Target,
         count: usize,
         mode: ClientMode,
         limits: Limits,
@@ -255,6 +275,17 @@ impl ClientPool {
         if count == 0 || count > max {
             return Err(PoolError::BadCount { asked: count, max });
         }
+        let addrs = target
+            .resolve_within(CONNECT_TIMEOUT)
+            .await
+            .map_err(PoolError::Lookup)?;
+        // `resolve` never answers an empty list; were it to, say so.
+        let Some(&first) = addrs.first() else {
+            return Err(PoolError::Lookup(TargetError::NoAddress(
+                target.host().to_owned(),
+            )));
+        };
+        let resolved = Arc::new(Resolved { target, addrs });
         let new: Vec<Arc<ClientConn>> = {
             // The cap is checked and the new connections listed under one
             // lock, so two connect requests at once cannot both pass it.
@@ -271,10 +302,10 @@ impl ClientPool {
                 .map(|_| {
                     Arc::new(ClientConn {
                         id: shared.next_connection_id(),
-                        target,
                         mode,
                         inner: Mutex::new(ConnInner {
                             state: ConnState::Connecting,
+                            peer: first,
                             local: None,
                             sender: None,
                         }),
@@ -293,10 +324,10 @@ impl ClientPool {
         let attempts: Vec<_> = new
             .into_iter()
             .map(|conn| {
-                let (gate, shared) = (gate.clone(), shared.clone());
+                let (gate, shared, resolved) = (gate.clone(), shared.clone(), resolved.clone());
                 tokio::spawn(async move {
                     let _permit = gate.acquire_owned().await;
-                    open_connection(conn, limits, shared).await
+                    open_connection(conn, &resolved, limits, shared).await
                 })
             })
             .collect();
@@ -347,29 +378,36 @@ impl ClientPool {
     }
 }
 
-/// Connects one connection and starts its tasks; false if the connect failed.
-async fn open_connection(conn: Arc<ClientConn>, limits: Limits, shared: Arc<Shared>) -> bool {
-    let connect = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(conn.target));
-    let failure = match connect.await {
-        Ok(Ok(stream)) => Ok(stream),
-        Ok(Err(error)) => Err(CloseReason::from_io(&error)),
-        Err(_) => Err(CloseReason::TimedOut),
-    };
-    let stream = match failure {
+/// Connects one connection (to the first of the resolved addresses that
+/// accepts) and starts its tasks; false if the connect failed.
+async fn open_connection(
+    conn: Arc<ClientConn>,
+    resolved: &Resolved,
+    limits: Limits,
+    shared: Arc<Shared>,
+) -> bool {
+    let connect = resolved
+        .target
+        .connect_any(&resolved.addrs, CONNECT_TIMEOUT)
+        .await;
+    let stream = match connect {
         Ok(stream) => stream,
-        Err(reason) => {
-            conn.close(reason);
+        Err(error) => {
+            conn.close(close_reason(&error));
             shared.stats.client.count_error();
             shared.mark_changed();
             return false;
         }
     };
     let _ = stream.set_nodelay(true);
+    let peer = stream
+        .peer_addr()
+        .unwrap_or_else(|_| conn.inner.lock().peer);
     let recorder = Recorder::new(
         shared.clone(),
         conn.id,
         Side::Client,
-        conn.target,
+        peer,
         conn.counters.clone(),
     );
     // Disconnected while connecting: the connection never counts as opened.
@@ -378,7 +416,7 @@ async fn open_connection(conn: Arc<ClientConn>, limits: Limits, shared: Arc<Shar
     }
     recorder.opened();
     let (tx, rx) = mpsc::channel(SEND_QUEUE);
-    conn.set_open(stream.local_addr().ok(), tx);
+    conn.set_open(stream.local_addr().ok(), peer, tx);
     shared.mark_changed();
     let (read_half, write_half) = stream.into_split();
     let stamps = Arc::new(Mutex::new(VecDeque::new()));
@@ -391,6 +429,28 @@ async fn open_connection(conn: Arc<ClientConn>, limits: Limits, shared: Arc<Shar
     ));
     tokio::spawn(read_loop(conn, read_half, limits, recorder, stamps));
     true
+}
+
+/// Why a connection that reached none of its addresses is closed: the
+/// reason every address gave, or, when they differ, each one's in words.
+fn close_reason(error: &TargetError) -> CloseReason {
+    let attempts = match error {
+        TargetError::Connect { attempts, .. } => attempts.as_slice(),
+        _ => &[],
+    };
+    match attempts {
+        [.., (_, last)] if attempts.iter().all(|(_, e)| e.kind() == last.kind()) => {
+            CloseReason::from_io(last)
+        }
+        [.., (_, last)] => CloseReason::Io {
+            kind: last.kind(),
+            message: error.to_string(),
+        },
+        [] => CloseReason::Io {
+            kind: std::io::ErrorKind::Other,
+            message: error.to_string(),
+        },
+    }
 }
 
 type Stamps = Arc<Mutex<VecDeque<Instant>>>;
@@ -482,5 +542,47 @@ async fn read_until_closed(
             Ok(None) => return CloseReason::ClosedByPeer,
             Err(failure) => return recorder.failure(*failure),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Error, ErrorKind};
+
+    use super::*;
+
+    fn failed_everywhere(kinds: &[ErrorKind]) -> TargetError {
+        TargetError::Connect {
+            name: "localhost:9".to_owned(),
+            attempts: kinds
+                .iter()
+                .enumerate()
+                .map(|(i, &kind)| {
+                    (
+                        SocketAddr::from(([127, 0, 0, 1 + i as u8], 9)),
+                        Error::from(kind),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn addresses_that_fail_alike_give_that_reason() {
+        let refused = failed_everywhere(&[ErrorKind::ConnectionRefused; 2]);
+        assert_eq!(close_reason(&refused), CloseReason::Refused);
+        let timed_out = failed_everywhere(&[ErrorKind::TimedOut]);
+        assert_eq!(close_reason(&timed_out), CloseReason::TimedOut);
+    }
+
+    #[test]
+    fn addresses_that_fail_differently_are_each_named() {
+        let error = failed_everywhere(&[ErrorKind::AddrNotAvailable, ErrorKind::ConnectionRefused]);
+        let reason = close_reason(&error);
+        assert!(
+            matches!(&reason, CloseReason::Io { kind: ErrorKind::ConnectionRefused, message }
+                if message.contains("127.0.0.1:9") && message.contains("127.0.0.2:9")),
+            "{reason}"
+        );
     }
 }

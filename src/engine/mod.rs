@@ -95,10 +95,11 @@ pub enum Command {
     },
     /// Stop the embedded server.
     StopServer,
-    /// Open `count` client connections to `target`.
+    /// Open `count` client connections to `target`, looking its name up
+    /// once; each connection tries every address found, in turn.
     Connect {
-        /// Where to connect.
-        target: SocketAddr,
+        /// Where to connect: an address, or a name and a port.
+        target: Target,
         /// How many connections.
         count: usize,
         /// Framed or raw.
@@ -163,12 +164,13 @@ pub enum Event {
     ServerStopped,
     /// A connect request finished (every connection opened or failed).
     ConnectFinished {
-        /// The address connected to.
-        target: SocketAddr,
+        /// The target as asked for.
+        target: Target,
         /// How many opened and failed.
         report: ConnectReport,
     },
-    /// A connect request was refused before any attempt.
+    /// A connect request was refused before any attempt (a bad count, the
+    /// cap, or a name that could not be looked up).
     ConnectFailed(PoolError),
     /// Saving made progress.
     SaveProgress {
@@ -401,7 +403,13 @@ impl Actor {
                 tokio::spawn(async move {
                     let event = match this
                         .pool
-                        .connect(target, count, mode, this.limits, this.shared.clone())
+                        .connect(
+                            target.clone(),
+                            count,
+                            mode,
+                            this.limits,
+                            this.shared.clone(),
+                        )
                         .await
                     {
                         Ok(report) => Event::ConnectFinished { target, report },

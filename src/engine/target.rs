@@ -93,6 +93,21 @@ impl Target {
         Ok(found)
     }
 
+    /// [`Target::resolve`], given up after `timeout` (a resolver that does
+    /// not answer must not hold a connect forever).
+    pub async fn resolve_within(&self, timeout: Duration) -> Result<Vec<SocketAddr>, TargetError> {
+        match tokio::time::timeout(timeout, self.resolve()).await {
+            Ok(result) => result,
+            Err(_) => Err(TargetError::Resolve {
+                name: self.host.clone(),
+                source: io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("no answer in {} s", timeout.as_secs_f64()),
+                ),
+            }),
+        }
+    }
+
     /// Connects to the first of `addrs` that accepts within `timeout` each,
     /// trying them in turn.
     pub async fn connect_any(
@@ -137,6 +152,10 @@ impl FromStr for Target {
         }
         if let Ok(addr) = text.parse::<SocketAddr>() {
             return Ok(addr.into());
+        }
+        // `[::1]` alone: the colons are the address's, not a port's.
+        if text.starts_with('[') && text.ends_with(']') {
+            return Err(TargetError::NoPort(text.to_owned()));
         }
         let Some((host, port)) = text.rsplit_once(':') else {
             return Err(TargetError::NoPort(text.to_owned()));
@@ -221,6 +240,7 @@ mod tests {
         let error = |text: &str| text.parse::<Target>().unwrap_err().to_string();
         assert!(error("").contains("enter a target"));
         assert!(error("localhost").contains("has no port"));
+        assert!(error("[::1]").contains("has no port"));
         assert!(error("localhost:99999").contains("not a port"));
         assert!(error("::1:80").contains("brackets"));
         assert!(error("[nope]:80").contains("not a host"));
@@ -239,6 +259,25 @@ mod tests {
             .await
             .expect("connects");
         assert_eq!(stream.peer_addr().unwrap().port(), port);
+    }
+
+    #[tokio::test]
+    async fn a_name_that_does_not_resolve_is_named_in_the_error() {
+        let target: Target = "nosuchhost.invalid:80".parse().unwrap();
+        let error = target
+            .resolve_within(Duration::from_secs(10))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, TargetError::Resolve { name, .. } if name == "nosuchhost.invalid"),
+            "{error}"
+        );
+        assert!(
+            error
+                .to_string()
+                .starts_with("cannot resolve nosuchhost.invalid: "),
+            "{error}"
+        );
     }
 
     #[tokio::test]

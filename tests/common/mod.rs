@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use framescope::engine::{
-    ClientMode, Command, ConnectReport, Engine, Event, RecordView, ServerMode,
+    ClientMode, Command, ConnectReport, Engine, Event, RecordView, ServerMode, Target,
 };
 
 /// Longest any wait in the tests may take.
@@ -49,15 +49,16 @@ pub fn start_server(engine: &Engine, mode: ServerMode) -> SocketAddr {
     })
 }
 
-/// Opens `count` client connections and waits for the report.
+/// Opens `count` client connections to an address or a name, and waits
+/// for the report.
 pub fn connect(
     engine: &Engine,
-    target: SocketAddr,
+    target: impl Into<Target>,
     count: usize,
     mode: ClientMode,
 ) -> ConnectReport {
     engine.command(Command::Connect {
-        target,
+        target: target.into(),
         count,
         mode,
     });

@@ -88,7 +88,7 @@ fn measure(
     let memory = ResidentMemory::open();
     let rss_before = memory.bytes().unwrap_or(0);
     let started = Instant::now();
-    let report = connect(&engine, addr, connections, ClientMode::Framed)?;
+    let report = connect(&engine, addr.into(), connections, ClientMode::Framed)?;
     let open_seconds = started.elapsed().as_secs_f64();
     for summary in engine.fresh_view().connections.iter() {
         let frame = FrameBuilder::new()
