@@ -176,7 +176,6 @@ fn a_server_that_flips_a_byte_is_reported_with_the_connection_and_frame_and_fail
         "all",
         "--text",
         "hello",
-        "--quiet",
     ]);
     assert!(!output.status.success());
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -364,4 +363,65 @@ fn bad_input_is_one_clear_line_and_a_failing_exit() {
         assert!(text.contains(says), "{args:?}: {text}");
         assert!(text.trim().lines().count() <= 3, "{args:?}: {text}");
     }
+}
+
+#[test]
+fn json_to_standard_output_is_the_result_alone() {
+    let (_engine, addr) = echo_server();
+    let to = addr.to_string();
+    let output = framescope(&[
+        "load",
+        "--to",
+        &to,
+        "--duration",
+        "0.3",
+        "--warmup",
+        "0",
+        "--quiet",
+        "--json",
+        "-",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report = LoadReport::from_json(&String::from_utf8_lossy(&output.stdout)).unwrap();
+    assert!(report.window.frames_received > 0);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_ends_the_run_early_with_its_result_written() {
+    let (_engine, addr) = echo_server();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("stopped.json");
+    let child = Process::new(env!("CARGO_BIN_EXE_framescope"))
+        .args([
+            "load",
+            "--to",
+            &addr.to_string(),
+            "--duration",
+            "30",
+            "--warmup",
+            "0.2",
+        ])
+        .args(["--json", json.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let status = Process::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let started = std::time::Instant::now();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "it stopped promptly"
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("(stopped early)"));
+    let report = LoadReport::from_json(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert!(report.stopped_early);
+    assert!(report.seconds < 5.0 && report.window.frames_received > 0);
 }

@@ -76,7 +76,8 @@ pub struct LoadArgs {
     #[arg(long, default_value = "none")]
     pub verify: Verify,
     /// Write the result (settings, totals, rates, latency and its whole
-    /// histogram) to this JSON file.
+    /// histogram) to this JSON file; `-` writes it to standard output
+    /// instead of the summary (which then goes to standard error).
     #[arg(long = "json", value_name = "FILE")]
     pub json_out: Option<PathBuf>,
     /// Errors allowed before the exit code says the run failed.
@@ -88,7 +89,9 @@ pub struct LoadArgs {
     /// Pin the worker threads to these cores, in turn (e.g. 1 or 2,3).
     #[arg(long, value_delimiter = ',', value_name = "CORES")]
     pub cores: Vec<usize>,
-    /// No progress line.
+    /// No progress line, and no summary (errors are still reported): with
+    /// `--json -`, standard output is the result alone, as an agent's log
+    /// in a container.
     #[arg(long)]
     pub quiet: bool,
 }
@@ -164,12 +167,19 @@ pub fn run(args: LoadArgs) -> Result<(), CliError> {
     .map_err(|e| CliError::Load(e.to_string()))?;
     let _signals = stop_on_signal(&run);
     let report = run.wait().map_err(|e| CliError::Load(e.to_string()))?;
+    let json_to_stdout = args.json_out.as_deref() == Some(std::path::Path::new("-"));
     if !quiet {
         eprintln!();
+        if json_to_stdout {
+            eprint!("{}", summary(&report));
+        } else {
+            print!("{}", summary(&report));
+        }
     }
-    print!("{}", summary(&report));
-    if let Some(path) = &args.json_out {
-        write_report(path, &report)?;
+    match &args.json_out {
+        Some(_) if json_to_stdout => println!("{}", report.to_json()),
+        Some(path) => write_report(path, &report)?,
+        None => {}
     }
     if report.errors > args.max_errors {
         return Err(CliError::Incomplete(format!(

@@ -394,7 +394,7 @@ fn control(
         .build()
         .map_err(LoadError::Threads)?;
     let settings = spec.settings();
-    let addrs = clock.block_on(spec.target.resolve())?;
+    let addrs = clock.block_on(spec.target.resolve_within(LOAD_CONNECT_TIMEOUT))?;
     let threads = spec.worker_threads();
     let run = Arc::new(Run {
         plan: Plan {
