@@ -85,6 +85,11 @@ impl ChildServer {
         }
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The seed's Python server, run with `python3`.
     pub fn python_seed() -> Result<Self, String> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;

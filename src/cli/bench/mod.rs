@@ -5,7 +5,9 @@
 mod baseline;
 mod journal_cost;
 mod matrix;
+mod open_loop;
 mod scale;
+mod serve_memory;
 
 use std::path::PathBuf;
 
@@ -34,6 +36,9 @@ pub struct BenchArgs {
     /// Leave out the Python seed server rows.
     #[arg(long)]
     pub no_python: bool,
+    /// Leave out the open-loop accuracy and serve's memory.
+    #[arg(long)]
+    pub no_open_loop: bool,
     /// Connections for the scale test (0 skips it).
     #[arg(long, default_value_t = 10_000)]
     pub scale_connections: usize,
@@ -50,6 +55,10 @@ pub struct BenchArgs {
 pub struct BenchResults {
     /// Echo throughput rows, and framescope load beside the reference load.
     pub echo: Vec<matrix::EchoRow>,
+    /// The open loop's achieved rate at shares of the closed loop's maximum.
+    pub open_loop: Option<open_loop::OpenLoopResult>,
+    /// `serve --capture off`'s resident memory under load.
+    pub serve_memory: Option<serve_memory::ServeMemory>,
     /// Many connections at once.
     pub scale: Option<Vec<scale::ScaleResult>>,
     /// The journal's cost per record and its saving speed.
@@ -67,6 +76,18 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
     crate::engine::raise_fd_limit();
     let echo = matrix::run(&args, seconds)?;
     matrix::print(&echo);
+    let open_loop = (!args.no_open_loop)
+        .then(|| open_loop::run(seconds))
+        .transpose()?;
+    if let Some(open_loop) = &open_loop {
+        open_loop::print(open_loop);
+    }
+    let serve_memory = (!args.no_open_loop)
+        .then(|| serve_memory::run(seconds))
+        .transpose()?;
+    if let Some(serve_memory) = &serve_memory {
+        serve_memory::print(serve_memory);
+    }
     let scale = (args.scale_connections > 0)
         .then(|| scale::run(args.scale_connections))
         .transpose()?;
@@ -81,6 +102,8 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
     }
     let results = BenchResults {
         echo,
+        open_loop,
+        serve_memory,
         scale,
         journal,
     };
@@ -145,6 +168,20 @@ impl ResidentMemory {
     #[cfg(not(target_os = "linux"))]
     fn open() -> Self {
         Self {}
+    }
+
+    /// Another process's resident memory, where it can be read (Linux).
+    #[cfg(target_os = "linux")]
+    fn of_process(pid: u32) -> Option<Self> {
+        Some(Self {
+            status: Some(std::fs::File::open(format!("/proc/{pid}/status")).ok()?),
+        })
+    }
+
+    /// Not read off Linux.
+    #[cfg(not(target_os = "linux"))]
+    fn of_process(_pid: u32) -> Option<Self> {
+        None
     }
 
     /// Resident bytes now (the `VmRSS` line), if known.
