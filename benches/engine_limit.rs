@@ -13,6 +13,9 @@
 //!
 //! Set `FRAMESCOPE_COMPARE` to another build of `framescope` (an older one,
 //! say) to measure its `serve` in the same rounds, rows marked `compare`.
+//! Name rows to run only those, by a part of their name (`cargo bench
+//! --bench engine_limit -- full`; the reference always runs), and set
+//! `ENGINE_LIMIT_SECONDS` to measure longer (to profile a server, say).
 
 #[path = "support/batch_load.rs"]
 mod batch_load;
@@ -36,6 +39,7 @@ const CONNECTIONS: usize = 50;
 const DEPTH: usize = 16;
 const CONTENT_LEN: usize = 64;
 const WARMUP: Duration = Duration::from_millis(500);
+/// How long each round counts, unless `ENGINE_LIMIT_SECONDS` says.
 const MEASURED: Duration = Duration::from_secs(2);
 /// Rounds of every server, interleaved.
 const ROUNDS: usize = 3;
@@ -63,13 +67,29 @@ fn load(addr: SocketAddr, frame: &Bytes) -> BatchLoadReport {
         connections: CONNECTIONS,
         depth: DEPTH,
         frame: frame.clone(),
-        duration: MEASURED,
+        duration: measured(),
         warmup: WARMUP,
         core: Some(LOAD_CORE),
     })
     .expect("the load runs");
     assert_eq!(report.errors, 0, "the load saw errors");
     report
+}
+
+fn measured() -> Duration {
+    std::env::var("ENGINE_LIMIT_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .map_or(MEASURED, Duration::from_secs_f64)
+}
+
+/// Whether the command line asks for the row `name` (no names: every row).
+fn wanted(name: &str) -> bool {
+    let names: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    names.is_empty() || names.iter().any(|n| name.contains(n.as_str()))
 }
 
 /// A child process that is killed when dropped, even on a panic.
@@ -129,10 +149,10 @@ fn servers() -> Vec<(String, Option<(String, &'static str)>)> {
     }
     for (label, exe) in binaries {
         for capture in CAPTURES {
-            servers.push((
-                format!("{label} --capture {capture}"),
-                Some((exe.clone(), capture)),
-            ));
+            let name = format!("{label} --capture {capture}");
+            if wanted(&name) {
+                servers.push((name, Some((exe.clone(), capture))));
+            }
         }
     }
     servers
