@@ -22,7 +22,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::limits::Limits;
-use super::reader::FrameReader;
+use super::reader::{FrameReader, READ_BUFFER};
 use super::recorder::Recorder;
 use super::shared::Shared;
 use super::stats::{CounterSnapshot, Counters};
@@ -455,9 +455,9 @@ async fn read_until_closed(
     stamps: &Stamps,
 ) -> CloseReason {
     if conn.mode == ClientMode::Raw {
-        let mut buf = BytesMut::with_capacity(16 * 1024);
+        let mut buf = BytesMut::with_capacity(READ_BUFFER);
         loop {
-            buf.reserve(16 * 1024);
+            buf.reserve(READ_BUFFER);
             match socket.read_buf(&mut buf).await {
                 Ok(0) => return CloseReason::ClosedByPeer,
                 Ok(_) => recorder.bytes(

@@ -110,6 +110,35 @@ impl Recorder {
         self.bytes(direction, RecordKind::Frame, frame.raw());
     }
 
+    /// Frames read together and echoed: each recorded as received, then
+    /// as sent, in order, with one time and one lock for the whole batch,
+    /// and one update of each counter.
+    pub(crate) fn echoed(&self, frames: &[Frame]) {
+        let count = frames.len() as u64;
+        let bytes: u64 = frames.iter().map(|frame| frame.raw().len() as u64).sum();
+        for direction in [Direction::Received, Direction::Sent] {
+            self.counters.count_many(direction, count, bytes);
+            self.side_counters().count_many(direction, count, bytes);
+        }
+        let entries = frames.iter().flat_map(|frame| {
+            [Direction::Received, Direction::Sent].map(|direction| self.entry(direction, frame))
+        });
+        self.shared.journal.append_all(entries);
+        self.shared.mark_changed();
+    }
+
+    fn entry<'a>(&self, direction: Direction, frame: &'a Frame) -> Entry<'a> {
+        Entry {
+            conn: self.conn,
+            peer: Some(self.peer),
+            side: self.side,
+            direction,
+            kind: RecordKind::Frame,
+            bytes: frame.raw(),
+            error: None,
+        }
+    }
+
     /// Bytes went `direction` as one frame (`kind` Frame) or raw chunk.
     pub(crate) fn bytes(&self, direction: Direction, kind: RecordKind, bytes: &Bytes) {
         self.counters.count(direction, bytes.len());

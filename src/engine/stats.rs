@@ -49,6 +49,17 @@ impl Counters {
         total.fetch_add(bytes as u64, Relaxed);
     }
 
+    /// Counts `frames` frames (or chunks) of `bytes` bytes in all going
+    /// `direction`, as one update per counter.
+    pub fn count_many(&self, direction: Direction, frames: u64, bytes: u64) {
+        let (frame_total, byte_total) = match direction {
+            Direction::Sent => (&self.frames_sent, &self.bytes_sent),
+            Direction::Received => (&self.frames_received, &self.bytes_received),
+        };
+        frame_total.fetch_add(frames, Relaxed);
+        byte_total.fetch_add(bytes, Relaxed);
+    }
+
     /// Counts bytes that arrived without completing a frame.
     pub fn count_bytes(&self, direction: Direction, bytes: usize) {
         let total = match direction {

@@ -27,6 +27,8 @@ use super::vocabulary::{Direction, RecordKind, Side};
 use segment::{ByteRef, Segment};
 
 pub(crate) use live::LiveJournal;
+#[cfg(test)]
+use live::RECORDS_PER_LOCK;
 pub use segment::{Record, RecordRef, RecordView};
 pub use snapshot::JournalSnapshot;
 
