@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use parking_lot::Mutex;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::{Semaphore, mpsc};
@@ -27,6 +27,7 @@ use super::recorder::Recorder;
 use super::shared::Shared;
 use super::stats::{CounterSnapshot, Counters};
 use super::vocabulary::{CloseReason, ConnState, Direction, RecordKind, Side};
+use super::writer::write_all_vectored;
 
 /// How long a connect may take before it counts as timed out.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -34,6 +35,8 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const CONNECTS_IN_FLIGHT: usize = 256;
 /// Messages that may wait in one connection's send queue.
 const SEND_QUEUE: usize = 1024;
+/// Most queued messages sent with one write: every one waiting, up to this.
+const WRITE_BATCH: usize = 256;
 
 /// Whether a connection speaks the frame protocol or raw bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -406,20 +409,25 @@ async fn write_loop(
         ClientMode::Framed => RecordKind::Frame,
         ClientMode::Raw => RecordKind::Chunk,
     };
+    let mut batch = Vec::with_capacity(WRITE_BATCH);
     loop {
-        let message = tokio::select! {
+        batch.clear();
+        let received = tokio::select! {
             _ = conn.cancel.cancelled() => return,
-            message = rx.recv() => message,
+            received = rx.recv_many(&mut batch, WRITE_BATCH) => received,
         };
-        let Some(bytes) = message else { return };
+        if received == 0 {
+            return;
+        }
         if conn.mode == ClientMode::Framed {
-            stamps.lock().push_back(Instant::now());
+            let now = Instant::now();
+            stamps.lock().extend(std::iter::repeat_n(now, batch.len()));
         }
         // Recorded as the write starts, so the journal never shows an echo
         // before the frame it answers; a failed write closes the connection
         // with the reason.
-        recorder.bytes(Direction::Sent, kind, &bytes);
-        if let Err(error) = socket.write_all(&bytes).await {
+        recorder.sent_all(kind, &batch);
+        if let Err(error) = write_all_vectored(&mut socket, &batch).await {
             conn.close(CloseReason::from_io(&error));
             recorder.mark_changed();
             return;

@@ -33,6 +33,7 @@ mod target;
 pub mod tutorial_app;
 mod view;
 mod vocabulary;
+mod writer;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

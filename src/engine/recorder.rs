@@ -121,20 +121,37 @@ impl Recorder {
             self.side_counters().count_many(direction, count, bytes);
         }
         let entries = frames.iter().flat_map(|frame| {
-            [Direction::Received, Direction::Sent].map(|direction| self.entry(direction, frame))
+            [Direction::Received, Direction::Sent]
+                .map(|direction| self.entry(direction, RecordKind::Frame, frame.raw()))
         });
         self.shared.journal.append_all(entries);
         self.shared.mark_changed();
     }
 
-    fn entry<'a>(&self, direction: Direction, frame: &'a Frame) -> Entry<'a> {
+    /// Messages sent with one write, each one frame (`kind` Frame) or raw
+    /// chunk: recorded in order at one time, under one take of the lock,
+    /// with one update of each counter.
+    pub(crate) fn sent_all(&self, kind: RecordKind, messages: &[Bytes]) {
+        let bytes: u64 = messages.iter().map(|m| m.len() as u64).sum();
+        let count = messages.len() as u64;
+        self.counters.count_many(Direction::Sent, count, bytes);
+        self.side_counters()
+            .count_many(Direction::Sent, count, bytes);
+        let entries = messages
+            .iter()
+            .map(|message| self.entry(Direction::Sent, kind, message));
+        self.shared.journal.append_all(entries);
+        self.shared.mark_changed();
+    }
+
+    fn entry<'a>(&self, direction: Direction, kind: RecordKind, bytes: &'a Bytes) -> Entry<'a> {
         Entry {
             conn: self.conn,
             peer: Some(self.peer),
             side: self.side,
             direction,
-            kind: RecordKind::Frame,
-            bytes: frame.raw(),
+            kind,
+            bytes,
             error: None,
         }
     }

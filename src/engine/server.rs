@@ -7,14 +7,13 @@
 //! connections, and shutdown is a cancellation plus a tracker that says
 //! when every task has finished.
 
-use std::io::{self, IoSlice};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -28,6 +27,7 @@ use super::shared::Shared;
 use super::stats::Counters;
 use super::tutorial_app;
 use super::vocabulary::{CloseReason, Direction, RecordKind, Side};
+use super::writer::write_all_vectored;
 
 /// The default address: the seed's port, on loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8800";
@@ -319,7 +319,8 @@ async fn frame_echo(stream: TcpStream, limits: &Limits, recorder: &Recorder) -> 
         // as a bad one are echoed before the connection closes.
         if !frames.is_empty() {
             recorder.echoed(&frames);
-            if let Err(error) = write_frames(&mut write_half, &frames).await {
+            let raw: Vec<&Bytes> = frames.iter().map(Frame::raw).collect();
+            if let Err(error) = write_all_vectored(&mut write_half, &raw).await {
                 return CloseReason::from_io(&error);
             }
         }
@@ -329,21 +330,6 @@ async fn frame_echo(stream: TcpStream, limits: &Limits, recorder: &Recorder) -> 
             BatchEnd::Failed(failure) => return recorder.failure(*failure),
         }
     }
-}
-
-/// Writes `frames` back to back, in as few system calls as the socket takes
-/// (one, unless it is full): a vectored write of the frames' own bytes, no copy.
-async fn write_frames<W: AsyncWrite + Unpin>(writer: &mut W, frames: &[Frame]) -> io::Result<()> {
-    let mut slices: Vec<IoSlice<'_>> = frames.iter().map(|f| IoSlice::new(f.raw())).collect();
-    let mut unsent = &mut slices[..];
-    while !unsent.is_empty() {
-        let written = writer.write_vectored(unsent).await?;
-        if written == 0 {
-            return Err(io::ErrorKind::WriteZero.into());
-        }
-        IoSlice::advance_slices(&mut unsent, written);
-    }
-    Ok(())
 }
 
 /// Answers one request as the tutorial's server does, then closes.
