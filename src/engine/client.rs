@@ -22,7 +22,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::limits::Limits;
-use super::reader::{FrameReader, READ_BUFFER};
+use super::reader::{BatchEnd, FrameReader, READ_BUFFER};
 use super::recorder::Recorder;
 use super::shared::Shared;
 use super::stats::{CounterSnapshot, Counters};
@@ -478,17 +478,34 @@ async fn read_until_closed(
         }
     }
     let mut reader = FrameReader::new(limits.max_content_length, limits.read_timeout);
+    let mut frames = Vec::new();
     loop {
-        match reader.next(socket).await {
-            Ok(Some(frame)) => {
-                recorder.frame(Direction::Received, &frame);
-                let sent = stamps.lock().pop_front();
-                if let Some(sent) = sent {
-                    recorder.round_trip(sent.elapsed());
-                }
-            }
-            Ok(None) => return CloseReason::ClosedByPeer,
-            Err(failure) => return recorder.failure(*failure),
+        frames.clear();
+        let end = reader.next_batch(socket, &mut frames).await;
+        if !frames.is_empty() {
+            recorder.received_all(&frames);
+            record_round_trips(recorder, stamps, frames.len());
+        }
+        match end {
+            BatchEnd::More => {}
+            BatchEnd::Closed => return CloseReason::ClosedByPeer,
+            BatchEnd::Failed(failure) => return recorder.failure(*failure),
         }
     }
+}
+
+/// The round trips of `echoes` frames that one read completed: each
+/// matched, in order, with the stamp of a frame sent, and all timed at one
+/// reading of the clock, since they arrived together.
+fn record_round_trips(recorder: &Recorder, stamps: &Stamps, echoes: usize) {
+    let now = Instant::now();
+    let sent: Vec<Instant> = {
+        let mut stamps = stamps.lock();
+        let matched = echoes.min(stamps.len());
+        stamps.drain(..matched).collect()
+    };
+    recorder.round_trips(
+        sent.into_iter()
+            .map(|sent| now.saturating_duration_since(sent)),
+    );
 }

@@ -128,6 +128,21 @@ impl Recorder {
         self.shared.mark_changed();
     }
 
+    /// Frames one read completed: recorded as received, in order, at one
+    /// time, under one take of the lock, with one update of each counter.
+    pub(crate) fn received_all(&self, frames: &[Frame]) {
+        let bytes: u64 = frames.iter().map(|frame| frame.raw().len() as u64).sum();
+        let count = frames.len() as u64;
+        self.counters.count_many(Direction::Received, count, bytes);
+        self.side_counters()
+            .count_many(Direction::Received, count, bytes);
+        let entries = frames
+            .iter()
+            .map(|frame| self.entry(Direction::Received, RecordKind::Frame, frame.raw()));
+        self.shared.journal.append_all(entries);
+        self.shared.mark_changed();
+    }
+
     /// Messages sent with one write, each one frame (`kind` Frame) or raw
     /// chunk: recorded in order at one time, under one take of the lock,
     /// with one update of each counter.
@@ -174,8 +189,8 @@ impl Recorder {
         self.append(Direction::Received, RecordKind::Error, partial, Some(error));
     }
 
-    /// A round trip this connection measured.
-    pub(crate) fn round_trip(&self, rtt: Duration) {
-        self.shared.stats.latency.record(self.conn, rtt);
+    /// Round trips this connection measured together (one lock).
+    pub(crate) fn round_trips(&self, rtts: impl IntoIterator<Item = Duration>) {
+        self.shared.stats.latency.record_all(self.conn, rtts);
     }
 }

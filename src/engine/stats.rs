@@ -130,11 +130,15 @@ impl Default for Latency {
 }
 
 impl Latency {
-    /// Records one round trip measured by connection `conn`.
-    pub fn record(&self, conn: u32, rtt: Duration) {
-        let micros = (rtt.as_micros() as u64).clamp(1, MAX_LATENCY_US);
+    /// Records many round trips of connection `conn` under one take of its
+    /// shard's lock.
+    pub fn record_all(&self, conn: u32, rtts: impl IntoIterator<Item = Duration>) {
         let shard = &self.shards[conn as usize % LATENCY_SHARDS];
-        let _ = shard.lock().record(micros);
+        let mut shard = shard.lock();
+        for rtt in rtts {
+            let micros = (rtt.as_micros() as u64).clamp(1, MAX_LATENCY_US);
+            let _ = shard.record(micros);
+        }
     }
 
     /// Moves every sample recorded since the last call into `into`; whether
@@ -255,7 +259,7 @@ mod tests {
 
         let latency = Latency::default();
         for micros in 1..=100 {
-            latency.record(micros as u32, Duration::from_micros(micros));
+            latency.record_all(micros as u32, [Duration::from_micros(micros)]);
         }
         let mut all = latency_histogram();
         assert!(latency.drain_into(&mut all));
