@@ -17,19 +17,20 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use parking_lot::Mutex;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::limits::Limits;
-use super::reader::FrameReader;
+use super::reader::{BatchEnd, FrameReader, READ_BUFFER};
 use super::recorder::Recorder;
 use super::shared::Shared;
 use super::stats::{CounterSnapshot, Counters};
 use super::target::{Target, TargetError};
 use super::vocabulary::{CloseReason, ConnState, Direction, RecordKind, Side};
+use super::writer::write_all_vectored;
 
 /// How long a name lookup, or a connect to one address, may take before it
 /// counts as timed out.
@@ -38,6 +39,8 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const CONNECTS_IN_FLIGHT: usize = 256;
 /// Messages that may wait in one connection's send queue.
 const SEND_QUEUE: usize = 1024;
+/// Most queued messages sent with one write: every one waiting, up to this.
+const WRITE_BATCH: usize = 256;
 
 /// Whether a connection speaks the frame protocol or raw bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -466,20 +469,25 @@ async fn write_loop(
         ClientMode::Framed => RecordKind::Frame,
         ClientMode::Raw => RecordKind::Chunk,
     };
+    let mut batch = Vec::with_capacity(WRITE_BATCH);
     loop {
-        let message = tokio::select! {
+        batch.clear();
+        let received = tokio::select! {
             _ = conn.cancel.cancelled() => return,
-            message = rx.recv() => message,
+            received = rx.recv_many(&mut batch, WRITE_BATCH) => received,
         };
-        let Some(bytes) = message else { return };
+        if received == 0 {
+            return;
+        }
         if conn.mode == ClientMode::Framed {
-            stamps.lock().push_back(Instant::now());
+            let now = Instant::now();
+            stamps.lock().extend(std::iter::repeat_n(now, batch.len()));
         }
         // Recorded as the write starts, so the journal never shows an echo
         // before the frame it answers; a failed write closes the connection
         // with the reason.
-        recorder.bytes(Direction::Sent, kind, &bytes);
-        if let Err(error) = socket.write_all(&bytes).await {
+        recorder.sent_all(kind, &batch);
+        if let Err(error) = write_all_vectored(&mut socket, &batch).await {
             conn.close(CloseReason::from_io(&error));
             recorder.mark_changed();
             return;
@@ -515,9 +523,9 @@ async fn read_until_closed(
     stamps: &Stamps,
 ) -> CloseReason {
     if conn.mode == ClientMode::Raw {
-        let mut buf = BytesMut::with_capacity(16 * 1024);
+        let mut buf = BytesMut::with_capacity(READ_BUFFER);
         loop {
-            buf.reserve(16 * 1024);
+            buf.reserve(READ_BUFFER);
             match socket.read_buf(&mut buf).await {
                 Ok(0) => return CloseReason::ClosedByPeer,
                 Ok(_) => recorder.bytes(
@@ -530,19 +538,36 @@ async fn read_until_closed(
         }
     }
     let mut reader = FrameReader::new(limits.max_content_length, limits.read_timeout);
+    let mut frames = Vec::new();
     loop {
-        match reader.next(socket).await {
-            Ok(Some(frame)) => {
-                recorder.frame(Direction::Received, &frame);
-                let sent = stamps.lock().pop_front();
-                if let Some(sent) = sent {
-                    recorder.round_trip(sent.elapsed());
-                }
-            }
-            Ok(None) => return CloseReason::ClosedByPeer,
-            Err(failure) => return recorder.failure(*failure),
+        frames.clear();
+        let end = reader.next_batch(socket, &mut frames).await;
+        if !frames.is_empty() {
+            recorder.received_all(&frames);
+            record_round_trips(recorder, stamps, frames.len());
+        }
+        match end {
+            BatchEnd::More => {}
+            BatchEnd::Closed => return CloseReason::ClosedByPeer,
+            BatchEnd::Failed(failure) => return recorder.failure(*failure),
         }
     }
+}
+
+/// The round trips of `echoes` frames that one read completed: each
+/// matched, in order, with the stamp of a frame sent, and all timed at one
+/// reading of the clock, since they arrived together.
+fn record_round_trips(recorder: &Recorder, stamps: &Stamps, echoes: usize) {
+    let now = Instant::now();
+    let sent: Vec<Instant> = {
+        let mut stamps = stamps.lock();
+        let matched = echoes.min(stamps.len());
+        stamps.drain(..matched).collect()
+    };
+    recorder.round_trips(
+        sent.into_iter()
+            .map(|sent| now.saturating_duration_since(sent)),
+    );
 }
 
 #[cfg(test)]

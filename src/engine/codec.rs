@@ -279,7 +279,35 @@ fn present<'de, D: serde::Deserializer<'de>>(
 }
 
 /// Checks a header's text and returns its `content-length`.
+///
+/// A well-formed header is read once: [`read_well_formed`] decodes every
+/// value and picks out the required keys in the same pass. Only a header it
+/// does not accept is read again, by [`explain_rejection`], which finds the
+/// exact reason (and accepts nothing the single pass would reject).
 pub fn validate_header(text: &str, max_content_length: u64) -> Result<usize, DecodeReason> {
+    match read_well_formed(text) {
+        Some(length) if length <= max_content_length => match usize::try_from(length) {
+            Ok(length) => Ok(length),
+            Err(_) => explain_rejection(text, max_content_length),
+        },
+        _ => explain_rejection(text, max_content_length),
+    }
+}
+
+/// The `content-length` of a header that is one JSON object, read to the
+/// end as a full parse reads it, with each required key exactly once, the
+/// three string keys strings and `content-length` a non-negative integer;
+/// `None` for anything else (which [`explain_rejection`] then explains).
+fn read_well_formed(text: &str) -> Option<u64> {
+    serde_json::from_str::<WellFormed>(text).ok()?.0
+}
+
+/// Checks a header's text the long way, in two passes: the required keys
+/// first (for the reason a key is missing or mistyped), then every value
+/// (for what the first pass skips). It gives the reason for each rejected
+/// header; [`validate_header`] calls it only for headers the single pass
+/// did not accept.
+fn explain_rejection(text: &str, max_content_length: u64) -> Result<usize, DecodeReason> {
     // serde would read a JSON array into the struct too: only an object will do.
     if !text.trim_start().starts_with('{') {
         return Err(describe_non_object(text));
@@ -318,63 +346,175 @@ pub fn validate_header(text: &str, max_content_length: u64) -> Result<usize, Dec
     // nesting deeper than 128. Such a frame was echoed and logged as valid
     // with an empty header. This second pass reads every value the way the
     // full parse does, keeping nothing.
-    serde_json::from_str::<Readable>(text).map_err(|error| DecodeReason::NotJson {
+    serde_json::from_str::<ValueKind>(text).map_err(|error| DecodeReason::NotJson {
         detail: error.to_string(),
     })?;
     Ok(length)
 }
 
-/// A JSON value read to the end as a full parse reads it (escapes decoded,
-/// numbers in range, nesting bounded), and then forgotten.
-struct Readable;
+/// A header read in one pass: its `content-length` if it is well formed
+/// (see [`read_well_formed`]), `None` if it is JSON but not well formed.
+struct WellFormed(Option<u64>);
 
-impl<'de> Deserialize<'de> for Readable {
+impl<'de> Deserialize<'de> for WellFormed {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ReadableVisitor)
+        deserializer.deserialize_map(WellFormedVisitor)
     }
 }
 
-struct ReadableVisitor;
+/// The required keys as the single pass finds them.
+#[derive(Default)]
+struct Found {
+    byteorder: Option<ValueKind>,
+    content_type: Option<ValueKind>,
+    content_encoding: Option<ValueKind>,
+    content_length: Option<ValueKind>,
+}
 
-impl<'de> serde::de::Visitor<'de> for ReadableVisitor {
-    type Value = Readable;
+impl Found {
+    /// Keeps the value of a required key; false if the key came before.
+    fn keep(slot: &mut Option<ValueKind>, value: ValueKind) -> bool {
+        slot.replace(value).is_none()
+    }
+
+    /// The `content-length`, when every required key has the right type.
+    fn length(&self) -> Option<u64> {
+        let strings = [&self.byteorder, &self.content_type, &self.content_encoding];
+        if !strings
+            .iter()
+            .all(|kind| matches!(kind, Some(ValueKind::String)))
+        {
+            return None;
+        }
+        match self.content_length {
+            Some(ValueKind::Unsigned(length)) => Some(length),
+            _ => None,
+        }
+    }
+}
+
+struct WellFormedVisitor;
+
+impl<'de> serde::de::Visitor<'de> for WellFormedVisitor {
+    type Value = WellFormed;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<WellFormed, A::Error> {
+        let mut found = Found::default();
+        let mut once = true;
+        while let Some(key) = map.next_key::<HeaderKey>()? {
+            let value = map.next_value::<ValueKind>()?;
+            let slot = match key {
+                HeaderKey::Byteorder => &mut found.byteorder,
+                HeaderKey::ContentType => &mut found.content_type,
+                HeaderKey::ContentEncoding => &mut found.content_encoding,
+                HeaderKey::ContentLength => &mut found.content_length,
+                HeaderKey::Other => continue,
+            };
+            once &= Found::keep(slot, value);
+        }
+        Ok(WellFormed(found.length().filter(|_| once)))
+    }
+}
+
+/// A header key: one of the required ones, or another.
+enum HeaderKey {
+    Byteorder,
+    ContentType,
+    ContentEncoding,
+    ContentLength,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for HeaderKey {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_identifier(HeaderKeyVisitor)
+    }
+}
+
+struct HeaderKeyVisitor;
+
+impl<'de> serde::de::Visitor<'de> for HeaderKeyVisitor {
+    type Value = HeaderKey;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a header key")
+    }
+
+    fn visit_str<E>(self, key: &str) -> Result<HeaderKey, E> {
+        Ok(match key {
+            "byteorder" => HeaderKey::Byteorder,
+            "content-type" => HeaderKey::ContentType,
+            "content-encoding" => HeaderKey::ContentEncoding,
+            "content-length" => HeaderKey::ContentLength,
+            _ => HeaderKey::Other,
+        })
+    }
+}
+
+/// A JSON value read to the end as a full parse reads it (escapes decoded,
+/// numbers in range, nesting bounded), of which only its kind is kept
+/// (and a non-negative integer's value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ValueKind {
+    /// A string.
+    String,
+    /// A non-negative integer that fits a `u64`.
+    Unsigned(u64),
+    /// Anything else.
+    Other,
+}
+
+impl<'de> Deserialize<'de> for ValueKind {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ValueKindVisitor)
+    }
+}
+
+struct ValueKindVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ValueKindVisitor {
+    type Value = ValueKind;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("any JSON value")
     }
 
-    fn visit_bool<E>(self, _: bool) -> Result<Readable, E> {
-        Ok(Readable)
+    fn visit_bool<E>(self, _: bool) -> Result<ValueKind, E> {
+        Ok(ValueKind::Other)
     }
 
-    fn visit_i64<E>(self, _: i64) -> Result<Readable, E> {
-        Ok(Readable)
+    fn visit_i64<E>(self, _: i64) -> Result<ValueKind, E> {
+        Ok(ValueKind::Other)
     }
 
-    fn visit_u64<E>(self, _: u64) -> Result<Readable, E> {
-        Ok(Readable)
+    fn visit_u64<E>(self, value: u64) -> Result<ValueKind, E> {
+        Ok(ValueKind::Unsigned(value))
     }
 
-    fn visit_f64<E>(self, _: f64) -> Result<Readable, E> {
-        Ok(Readable)
+    fn visit_f64<E>(self, _: f64) -> Result<ValueKind, E> {
+        Ok(ValueKind::Other)
     }
 
-    fn visit_str<E>(self, _: &str) -> Result<Readable, E> {
-        Ok(Readable)
+    fn visit_str<E>(self, _: &str) -> Result<ValueKind, E> {
+        Ok(ValueKind::String)
     }
 
-    fn visit_unit<E>(self) -> Result<Readable, E> {
-        Ok(Readable)
+    fn visit_unit<E>(self) -> Result<ValueKind, E> {
+        Ok(ValueKind::Other)
     }
 
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Readable, A::Error> {
-        while seq.next_element::<Readable>()?.is_some() {}
-        Ok(Readable)
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<ValueKind, A::Error> {
+        while seq.next_element::<ValueKind>()?.is_some() {}
+        Ok(ValueKind::Other)
     }
 
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Readable, A::Error> {
-        while map.next_entry::<Readable, Readable>()?.is_some() {}
-        Ok(Readable)
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<ValueKind, A::Error> {
+        while map.next_entry::<ValueKind, ValueKind>()?.is_some() {}
+        Ok(ValueKind::Other)
     }
 }
 
@@ -508,6 +648,78 @@ impl From<std::io::Error> for DecodeError {
             reason: DecodeReason::Io {
                 detail: error.to_string(),
             },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"{"byteorder": "little", "content-type": "text/json", "content-encoding": "utf-8", "content-length": 37}"#;
+
+    /// The single pass accepts a header only if the two-pass check accepts
+    /// it with the same length.
+    fn agrees(text: &str) {
+        if let Some(length) = read_well_formed(text) {
+            assert_eq!(
+                explain_rejection(text, u64::MAX),
+                usize::try_from(length).map_err(|_| DecodeReason::ContentTooLong {
+                    length,
+                    limit: u64::MAX
+                }),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_plain_header_is_read_in_one_pass() {
+        assert_eq!(read_well_formed(GOOD), Some(37));
+        assert_eq!(validate_header(GOOD, 1024), Ok(37));
+        let escaped = r#"{"byte\u006frder": "\u00e9", "content-type": "", "content-encoding": "x", "content-length": 0, "extra": [1, {"a": null}]}"#;
+        assert_eq!(read_well_formed(escaped), Some(0));
+    }
+
+    #[test]
+    fn what_the_single_pass_refuses_goes_the_long_way() {
+        let refused = [
+            r#"[1]"#,
+            r#"{"byteorder": "little", "byteorder": "big", "content-type": "a", "content-encoding": "b", "content-length": 1}"#,
+            r#"{"byteorder": 1, "content-type": "a", "content-encoding": "b", "content-length": 1}"#,
+            r#"{"byteorder": "l", "content-type": "a", "content-encoding": "b", "content-length": -1}"#,
+            r#"{"byteorder": "l", "content-type": "a", "content-encoding": "b", "content-length": 1.0}"#,
+            r#"{"byteorder": "l", "content-type": "a", "content-encoding": "b", "content-length": -0}"#,
+            r#"{"byteorder": "l", "content-type": "a", "content-encoding": "b", "content-length": 1e400}"#,
+            r#"{"byteorder": "\ud83d", "content-type": "a", "content-encoding": "b", "content-length": 1}"#,
+            r#"{"byteorder": "l", "content-type": "a", "content-encoding": "b", "content-length": 1} x"#,
+            r#"{"byteorder": "l", "content-type": "a", "content-encoding": "b"}"#,
+        ];
+        for text in refused {
+            assert_eq!(read_well_formed(text), None, "{text:?}");
+            assert!(validate_header(text, u64::MAX).is_err(), "{text:?}");
+        }
+        assert!(matches!(
+            validate_header(GOOD, 36),
+            Err(DecodeReason::ContentTooLong {
+                length: 37,
+                limit: 36
+            })
+        ));
+    }
+
+    #[test]
+    fn the_single_pass_never_accepts_more_than_the_long_way() {
+        let bytes = GOOD.as_bytes();
+        let replacements = b" \"\\{}[],:0-1e.xu\t";
+        for at in 0..bytes.len() {
+            for &byte in replacements {
+                let mut changed = bytes.to_vec();
+                changed[at] = byte;
+                agrees(std::str::from_utf8(&changed).expect("ASCII"));
+                changed.remove(at);
+                agrees(std::str::from_utf8(&changed).expect("ASCII"));
+            }
         }
     }
 }

@@ -34,6 +34,7 @@ mod thread_cpu;
 pub mod tutorial_app;
 mod view;
 mod vocabulary;
+mod writer;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

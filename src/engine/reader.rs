@@ -15,8 +15,9 @@ use tokio_util::codec::Decoder;
 use super::codec::{DecodeError, FrameCodec};
 use super::frame::Frame;
 
-/// Initial read buffer size.
-const READ_BUFFER: usize = 16 * 1024;
+/// Room made for each read (framed or raw): a batching peer's whole burst
+/// in one system call.
+pub(crate) const READ_BUFFER: usize = 64 * 1024;
 
 /// A frame that could not be read, and what of it arrived.
 #[derive(Debug, Clone)]
@@ -31,6 +32,17 @@ pub struct ReadFailure {
 
 /// A frame, a clean close (`None`), or a failure.
 pub type ReadResult = Result<Option<Frame>, Box<ReadFailure>>;
+
+/// How a [`FrameReader::next_batch`] ended.
+#[derive(Debug)]
+pub enum BatchEnd {
+    /// The stream goes on: the batch holds every whole frame buffered.
+    More,
+    /// The peer closed cleanly at a frame boundary; the batch is empty.
+    Closed,
+    /// A frame could not be read: after the batch's frames, if any.
+    Failed(Box<ReadFailure>),
+}
 
 /// Reads frames from a byte stream.
 #[derive(Debug)]
@@ -110,6 +122,34 @@ impl FrameReader {
                 }
             }
         }
+    }
+
+    /// Reads until at least one whole frame is buffered, then appends to
+    /// `frames` every whole frame buffered: all the frames one read (or a
+    /// few, for a frame split across reads) completed, to be handled
+    /// together. Cancel-safe as [`FrameReader::next`] is until the first
+    /// frame arrives; the rest takes no await.
+    pub async fn next_batch<R: AsyncRead + Unpin>(
+        &mut self,
+        socket: &mut R,
+        frames: &mut Vec<Frame>,
+    ) -> BatchEnd {
+        match self.next(socket).await {
+            Ok(Some(frame)) => frames.push(frame),
+            Ok(None) => return BatchEnd::Closed,
+            Err(failure) => return BatchEnd::Failed(failure),
+        }
+        loop {
+            match self.codec.decode(&mut self.buf) {
+                Ok(Some(frame)) => frames.push(frame),
+                Ok(None) => break,
+                Err(error) => return BatchEnd::Failed(self.fail(error)),
+            }
+        }
+        // The rest of the buffer is the start of the next frame: its read
+        // timeout runs from now, as after a single frame.
+        self.frame_started = (!self.buf.is_empty()).then(Instant::now);
+        BatchEnd::More
     }
 
     fn fail(&mut self, error: DecodeError) -> Box<ReadFailure> {

@@ -110,6 +110,67 @@ impl Recorder {
         self.bytes(direction, RecordKind::Frame, frame.raw());
     }
 
+    /// Frames read together and echoed: each recorded as received, then
+    /// as sent, in order, with one time and one lock for the whole batch,
+    /// and one update of each counter.
+    pub(crate) fn echoed(&self, frames: &[Frame]) {
+        let count = frames.len() as u64;
+        let bytes: u64 = frames.iter().map(|frame| frame.raw().len() as u64).sum();
+        for direction in [Direction::Received, Direction::Sent] {
+            self.counters.count_many(direction, count, bytes);
+            self.side_counters().count_many(direction, count, bytes);
+        }
+        let entries = frames.iter().flat_map(|frame| {
+            [Direction::Received, Direction::Sent]
+                .map(|direction| self.entry(direction, RecordKind::Frame, frame.raw()))
+        });
+        self.shared.journal.append_all(entries);
+        self.shared.mark_changed();
+    }
+
+    /// Frames one read completed: recorded as received, in order, at one
+    /// time, under one take of the lock, with one update of each counter.
+    pub(crate) fn received_all(&self, frames: &[Frame]) {
+        let bytes: u64 = frames.iter().map(|frame| frame.raw().len() as u64).sum();
+        let count = frames.len() as u64;
+        self.counters.count_many(Direction::Received, count, bytes);
+        self.side_counters()
+            .count_many(Direction::Received, count, bytes);
+        let entries = frames
+            .iter()
+            .map(|frame| self.entry(Direction::Received, RecordKind::Frame, frame.raw()));
+        self.shared.journal.append_all(entries);
+        self.shared.mark_changed();
+    }
+
+    /// Messages sent with one write, each one frame (`kind` Frame) or raw
+    /// chunk: recorded in order at one time, under one take of the lock,
+    /// with one update of each counter.
+    pub(crate) fn sent_all(&self, kind: RecordKind, messages: &[Bytes]) {
+        let bytes: u64 = messages.iter().map(|m| m.len() as u64).sum();
+        let count = messages.len() as u64;
+        self.counters.count_many(Direction::Sent, count, bytes);
+        self.side_counters()
+            .count_many(Direction::Sent, count, bytes);
+        let entries = messages
+            .iter()
+            .map(|message| self.entry(Direction::Sent, kind, message));
+        self.shared.journal.append_all(entries);
+        self.shared.mark_changed();
+    }
+
+    fn entry<'a>(&self, direction: Direction, kind: RecordKind, bytes: &'a Bytes) -> Entry<'a> {
+        Entry {
+            conn: self.conn,
+            peer: Some(self.peer),
+            side: self.side,
+            direction,
+            kind,
+            bytes,
+            error: None,
+        }
+    }
+
     /// Bytes went `direction` as one frame (`kind` Frame) or raw chunk.
     pub(crate) fn bytes(&self, direction: Direction, kind: RecordKind, bytes: &Bytes) {
         self.counters.count(direction, bytes.len());
@@ -128,8 +189,8 @@ impl Recorder {
         self.append(Direction::Received, RecordKind::Error, partial, Some(error));
     }
 
-    /// A round trip this connection measured.
-    pub(crate) fn round_trip(&self, rtt: Duration) {
-        self.shared.stats.latency.record(self.conn, rtt);
+    /// Round trips this connection measured together (one lock).
+    pub(crate) fn round_trips(&self, rtts: impl IntoIterator<Item = Duration>) {
+        self.shared.stats.latency.record_all(self.conn, rtts);
     }
 }

@@ -13,19 +13,21 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::codec::{DecodeError, DecodeReason, FramePart};
+use super::frame::Frame;
 use super::limits::Limits;
-use super::reader::FrameReader;
+use super::reader::{BatchEnd, FrameReader, READ_BUFFER};
 use super::recorder::Recorder;
 use super::shared::Shared;
 use super::stats::Counters;
 use super::tutorial_app;
 use super::vocabulary::{CloseReason, Direction, RecordKind, Side};
+use super::writer::write_all_vectored;
 
 /// The default address: the seed's port, on loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8800";
@@ -283,9 +285,9 @@ async fn serve(stream: TcpStream, context: &ConnectionContext, recorder: &Record
 
 /// Echoes every read back as it came; each read and write is one chunk.
 async fn raw_echo(mut stream: TcpStream, recorder: &Recorder) -> CloseReason {
-    let mut buf = BytesMut::with_capacity(16 * 1024);
+    let mut buf = BytesMut::with_capacity(READ_BUFFER);
     loop {
-        buf.reserve(16 * 1024);
+        buf.reserve(READ_BUFFER);
         match stream.read_buf(&mut buf).await {
             Ok(0) => return CloseReason::ClosedByPeer,
             Err(error) => return CloseReason::from_io(&error),
@@ -302,36 +304,30 @@ async fn raw_echo(mut stream: TcpStream, recorder: &Recorder) -> CloseReason {
 }
 
 /// Echoes each valid frame byte for byte; a bad frame closes this connection.
-/// Frames that arrive together are answered with one write.
+/// The frames that one read completes are recorded together (one time, one
+/// take of the journal's lock) and answered with one write.
 async fn frame_echo(stream: TcpStream, limits: &Limits, recorder: &Recorder) -> CloseReason {
-    let (mut read_half, write_half) = stream.into_split();
-    let mut writer = BufWriter::with_capacity(64 * 1024, write_half);
+    let (mut read_half, mut write_half) = stream.into_split();
     let mut reader = FrameReader::new(limits.max_content_length, limits.read_timeout);
+    let mut frames = Vec::new();
     loop {
-        let mut next = reader.next(&mut read_half).await;
-        let ended = loop {
-            let frame = match next {
-                Ok(Some(frame)) => frame,
-                Ok(None) => break Some(CloseReason::ClosedByPeer),
-                Err(failure) => break Some(recorder.failure(*failure)),
-            };
-            recorder.frame(Direction::Received, &frame);
-            if let Err(error) = writer.write_all(frame.raw()).await {
+        // Dropped before reading, so the read buffer they share is reused.
+        frames.clear();
+        let end = reader.next_batch(&mut read_half, &mut frames).await;
+        // Recorded before the write, so a peer that has its echo finds the
+        // frames in the journal; good frames that arrived in the same read
+        // as a bad one are echoed before the connection closes.
+        if !frames.is_empty() {
+            recorder.echoed(&frames);
+            let raw: Vec<&Bytes> = frames.iter().map(Frame::raw).collect();
+            if let Err(error) = write_all_vectored(&mut write_half, &raw).await {
                 return CloseReason::from_io(&error);
             }
-            recorder.frame(Direction::Sent, &frame);
-            next = reader.buffered();
-            if matches!(next, Ok(None)) {
-                break None;
-            }
-        };
-        // Flush before leaving too: good frames that arrived in the same read
-        // as a bad one were recorded as echoed and must really be sent.
-        let flushed = writer.flush().await;
-        match (ended, flushed) {
-            (Some(reason), _) => return reason,
-            (None, Err(error)) => return CloseReason::from_io(&error),
-            (None, Ok(())) => {}
+        }
+        match end {
+            BatchEnd::More => {}
+            BatchEnd::Closed => return CloseReason::ClosedByPeer,
+            BatchEnd::Failed(failure) => return recorder.failure(*failure),
         }
     }
 }

@@ -49,6 +49,17 @@ impl Counters {
         total.fetch_add(bytes as u64, Relaxed);
     }
 
+    /// Counts `frames` frames (or chunks) of `bytes` bytes in all going
+    /// `direction`, as one update per counter.
+    pub fn count_many(&self, direction: Direction, frames: u64, bytes: u64) {
+        let (frame_total, byte_total) = match direction {
+            Direction::Sent => (&self.frames_sent, &self.bytes_sent),
+            Direction::Received => (&self.frames_received, &self.bytes_received),
+        };
+        frame_total.fetch_add(frames, Relaxed);
+        byte_total.fetch_add(bytes, Relaxed);
+    }
+
     /// Counts bytes that arrived without completing a frame.
     pub fn count_bytes(&self, direction: Direction, bytes: usize) {
         let total = match direction {
@@ -119,11 +130,15 @@ impl Default for Latency {
 }
 
 impl Latency {
-    /// Records one round trip measured by connection `conn`.
-    pub fn record(&self, conn: u32, rtt: Duration) {
-        let micros = (rtt.as_micros() as u64).clamp(1, MAX_LATENCY_US);
+    /// Records many round trips of connection `conn` under one take of its
+    /// shard's lock.
+    pub fn record_all(&self, conn: u32, rtts: impl IntoIterator<Item = Duration>) {
         let shard = &self.shards[conn as usize % LATENCY_SHARDS];
-        let _ = shard.lock().record(micros);
+        let mut shard = shard.lock();
+        for rtt in rtts {
+            let micros = (rtt.as_micros() as u64).clamp(1, MAX_LATENCY_US);
+            let _ = shard.record(micros);
+        }
     }
 
     /// Moves every sample recorded since the last call into `into`; whether
@@ -244,7 +259,7 @@ mod tests {
 
         let latency = Latency::default();
         for micros in 1..=100 {
-            latency.record(micros as u32, Duration::from_micros(micros));
+            latency.record_all(micros as u32, [Duration::from_micros(micros)]);
         }
         let mut all = latency_histogram();
         assert!(latency.drain_into(&mut all));

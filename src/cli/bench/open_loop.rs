@@ -58,9 +58,12 @@ pub fn run(seconds: Duration) -> Result<OpenLoopResult, CliError> {
         .map_err(|e| CliError::Message(e.to_string()))?;
     let run = |pacing: Pacing| -> Result<LoadReport, CliError> {
         eprintln!("open loop · {pacing:?} · {CONNECTIONS} conns · {CONTENT} B");
-        LoadRun::start(spec(reference.into(), pacing, frame.clone(), seconds), |_| {})
-            .and_then(LoadRun::wait)
-            .map_err(|e| CliError::Load(e.to_string()))
+        LoadRun::start(
+            spec(reference.into(), pacing, frame.clone(), seconds),
+            |_| {},
+        )
+        .and_then(LoadRun::wait)
+        .map_err(|e| CliError::Load(e.to_string()))
     };
     let closed_loop_max = run(Pacing::Closed { depth: DEPTH })?.frames_per_s;
     let mut rows = Vec::new();
@@ -111,7 +114,9 @@ pub fn print(result: &OpenLoopResult) {
          the closed loop (depth {DEPTH}) reaches {:.0} frames/s\n",
         result.closed_loop_max
     );
-    println!("| share of max | asked frames/s | sent | achieved | achieved / asked | p50 µs | p99 µs |");
+    println!(
+        "| share of max | asked frames/s | sent | achieved | achieved / asked | p50 µs | p99 µs |"
+    );
     println!("|---:|---:|---:|---:|---:|---:|---:|");
     for row in &result.rows {
         println!(

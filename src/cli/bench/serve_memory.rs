@@ -35,7 +35,14 @@ pub fn run(seconds: Duration) -> Result<ServeMemory, CliError> {
     let server = std::thread::spawn(move || {
         pin_to(SERVER_CORE);
         let mut command = Command::new(exe);
-        command.args(["serve", "--mode", "frame-echo", "--capture", "off", "--quiet"]);
+        command.args([
+            "serve",
+            "--mode",
+            "frame-echo",
+            "--capture",
+            "off",
+            "--quiet",
+        ]);
         command.args(["--listen", "127.0.0.1:0"]);
         ChildServer::spawn(command, "framescope serve", None)
     })

@@ -1,18 +1,23 @@
 //! The engine's live journal: one journal behind a short lock, and the
 //! capture mode beside it in an atomic.
 //!
-//! Connection tasks append under the lock (one record's copy, nothing
-//! more); readers take a snapshot under it (a list of `Arc`s and the open
+//! Connection tasks append under the lock (the records' copies, nothing
+//! more; a batch lets waiters in every few dozen records); readers take a snapshot under it (a list of `Arc`s and the open
 //! tail's records) and do everything else with the lock released. With
 //! capture off, appends never touch the lock. The lock is parking_lot's:
 //! no poisoning, and it is only ever held for microseconds.
 
 use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
 
-use parking_lot::Mutex;
+use parking_lot::{Mutex, MutexGuard};
 
 use super::super::vocabulary::Capture;
 use super::{Entry, Journal, JournalLimits, JournalSnapshot, now_us};
+
+/// Records a batch appends before letting a waiting reader (a snapshot)
+/// or another connection's append have the lock, so a large batch holds it
+/// no longer than a few microseconds at a time.
+pub(super) const RECORDS_PER_LOCK: usize = 64;
 
 /// The live journal shared by every connection task and its readers.
 #[derive(Debug)]
@@ -42,14 +47,28 @@ impl LiveJournal {
 
     /// Records `entry` now, keeping what the capture mode says.
     pub(crate) fn append(&self, entry: Entry<'_>) {
+        self.append_all(std::iter::once(entry));
+    }
+
+    /// Records `entries` in order, keeping what the capture mode says, all
+    /// at one time (taken once, as the batch is recorded) and under one
+    /// take of the lock. With capture off it takes neither the time nor the
+    /// lock. Each record's copy is all that is done under the lock.
+    pub(crate) fn append_all<'a>(&self, entries: impl IntoIterator<Item = Entry<'a>>) {
         let capture = self.capture();
         if capture == Capture::Off {
             return;
         }
-        let keep = capture.keep(entry.kind, entry.bytes);
-        let wire_len = u32::try_from(entry.bytes.len()).unwrap_or(u32::MAX);
         let time_us = now_us();
-        self.journal.lock().push(time_us, wire_len, entry, keep);
+        let mut journal = self.journal.lock();
+        for (index, entry) in entries.into_iter().enumerate() {
+            if index > 0 && index % RECORDS_PER_LOCK == 0 {
+                MutexGuard::bump(&mut journal);
+            }
+            let keep = capture.keep(entry.kind, entry.bytes);
+            let wire_len = u32::try_from(entry.bytes.len()).unwrap_or(u32::MAX);
+            journal.push(time_us, wire_len, entry, keep);
+        }
     }
 
     /// Everything held now; the lock is held only to copy the segment list.

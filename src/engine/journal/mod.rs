@@ -27,6 +27,8 @@ use super::vocabulary::{Direction, RecordKind, Side};
 use segment::{ByteRef, Segment};
 
 pub(crate) use live::LiveJournal;
+#[cfg(test)]
+use live::RECORDS_PER_LOCK;
 pub use segment::{Record, RecordRef, RecordView};
 pub use snapshot::JournalSnapshot;
 
@@ -93,6 +95,9 @@ struct Tail {
     /// Where small frames are copied; it becomes piece number `pieces.len()`.
     arena: BytesMut,
     peers: HashMap<u32, SocketAddr>,
+    /// The connection whose peer was noted last: a batch of one
+    /// connection's records looks its peer up once, not once a record.
+    last_peer_conn: Option<u32>,
     /// Captured bytes in this segment.
     bytes: usize,
 }
@@ -135,6 +140,14 @@ impl Tail {
             piece: self.pieces.len() as u32,
             offset,
             len,
+        }
+    }
+
+    /// Notes the peer of `conn`, unless its record just before did.
+    fn note_peer(&mut self, conn: u32, peer: SocketAddr) {
+        if self.last_peer_conn != Some(conn) {
+            self.peers.entry(conn).or_insert(peer);
+            self.last_peer_conn = Some(conn);
         }
     }
 
@@ -288,7 +301,7 @@ impl Journal {
         let keep = keep.min(entry.bytes.len());
         let bytes = self.tail.store(entry.bytes, keep);
         if let Some(peer) = entry.peer {
-            self.tail.peers.entry(entry.conn).or_insert(peer);
+            self.tail.note_peer(entry.conn, peer);
         }
         self.tail.records.push(Record {
             time_us,

@@ -172,3 +172,22 @@ fn live_journal_keeps_what_the_capture_mode_says() {
     live.append(entry(&frame));
     assert_eq!(live.snapshot().view(1).unwrap().bytes, frame);
 }
+
+#[test]
+fn a_batch_keeps_its_order_and_one_time() {
+    let live = LiveJournal::new(JournalLimits::default());
+    let count = 3 * RECORDS_PER_LOCK as u32 + 5;
+    let bytes: Vec<Bytes> = (0..count).map(numbered).collect();
+    live.append_all(bytes.iter().map(entry));
+    let snapshot = live.snapshot();
+    assert_eq!(snapshot.len(), count as usize);
+    let first = snapshot.view(0).unwrap();
+    for (seq, expected) in bytes.iter().enumerate() {
+        let view = snapshot.view(seq as u64).unwrap();
+        assert_eq!(&view.bytes, expected);
+        assert_eq!(view.time_us, first.time_us);
+    }
+    live.set_capture(Capture::Off);
+    live.append_all(bytes.iter().map(entry));
+    assert_eq!(live.snapshot().len(), count as usize);
+}
