@@ -147,6 +147,7 @@ impl LoadArgs {
             verify: self.verify,
             threads: self.threads,
             cores: self.cores.clone(),
+            recorder: None,
         })
     }
 }

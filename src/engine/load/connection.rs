@@ -27,6 +27,8 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::super::frame::PROTO_HEADER_LEN;
+use super::super::vocabulary::{Direction, RecordKind};
+use super::recording::ConnectionRecording;
 use super::tally::{Tally, ThreadLatency};
 use super::template::Expansion;
 use super::{Pacing, Payload, Verify};
@@ -92,6 +94,9 @@ pub struct Connection<'a> {
     pub latency: &'a ThreadLatency,
     /// Cancelled when the run ends.
     pub stop: &'a CancellationToken,
+    /// Where what it sends and reads is recorded, if anywhere (the window
+    /// records a run; the command line does not).
+    pub recording: Option<&'a ConnectionRecording<'a>>,
 }
 
 impl Connection<'_> {
@@ -138,6 +143,8 @@ impl Connection<'_> {
         let mut scratch = Vec::new();
         let mut rng = fastrand::Rng::new();
         let mut seq = 0u64;
+        // Where each frame of a batch starts, kept only to record them.
+        let mut starts = Vec::new();
         let schedule = Schedule::new(self.plan, self.index, started);
         loop {
             let (count, due) = match &schedule {
@@ -163,9 +170,13 @@ impl Connection<'_> {
             let now = Instant::now();
             {
                 let mut shared = shared.borrow_mut();
+                starts.clear();
                 for _ in 0..count {
                     seq += 1;
                     let start = out.len();
+                    if self.recording.is_some() {
+                        starts.push(start);
+                    }
                     self.plan.payload.write(
                         &mut out,
                         &mut scratch,
@@ -189,12 +200,24 @@ impl Connection<'_> {
             }
             self.tally.frames_sent.fetch_add(count as u64, Relaxed);
             self.tally.bytes_sent.fetch_add(out.len() as u64, Relaxed);
+            if let Some(recording) = self.recording {
+                recording.record(Direction::Sent, self.record_kind(), &split(&out, &starts));
+            }
             tokio::select! {
                 _ = done.cancelled() => return Ok(()),
                 written = out_half.write_all(&out) => written.map_err(|e| {
                     ConnectionFailed(format!("connection {}: write failed: {e}", self.index))
                 })?,
             }
+        }
+    }
+
+    /// What the journal calls one frame of this run.
+    fn record_kind(&self) -> RecordKind {
+        if self.plan.framed {
+            RecordKind::Frame
+        } else {
+            RecordKind::Chunk
         }
     }
 
@@ -222,6 +245,8 @@ impl Connection<'_> {
     ) -> Result<(), ConnectionFailed> {
         let mut received = BytesMut::with_capacity(READ_CHUNK);
         let mut latencies = Vec::new();
+        // The replies of one read, kept only to record them.
+        let mut replies = Vec::new();
         loop {
             if received.capacity() - received.len() < READ_CHUNK / 2 {
                 received.reserve(READ_CHUNK);
@@ -264,7 +289,11 @@ impl Connection<'_> {
                         // A frame the server sent of its own accord.
                         None => unasked += 1,
                     }
-                    received.advance(len);
+                    if self.recording.is_some() {
+                        replies.push(received.split_to(len).freeze());
+                    } else {
+                        received.advance(len);
+                    }
                 }
                 if let Pacing::Closed { .. } = self.plan.pacing {
                     shared.credit += answered;
@@ -277,6 +306,10 @@ impl Connection<'_> {
                     .fetch_add(answered as u64 + unasked, Relaxed);
                 self.latency.record(&latencies);
                 wake.notify_one();
+            }
+            if let Some(recording) = self.recording {
+                recording.record(Direction::Received, self.record_kind(), &replies);
+                replies.clear();
             }
         }
     }
@@ -404,6 +437,20 @@ impl Schedule {
         let due = ((now - self.first).as_secs_f64() / self.interval.as_secs_f64()) as u64 + 1;
         due.saturating_sub(sent)
     }
+}
+
+/// The frames of a batch as shared pieces of one copy of it; `starts` are
+/// where each begins.
+fn split(batch: &[u8], starts: &[usize]) -> Vec<Bytes> {
+    let batch = Bytes::copy_from_slice(batch);
+    starts
+        .iter()
+        .enumerate()
+        .map(|(i, &start)| {
+            let end = starts.get(i + 1).copied().unwrap_or(batch.len());
+            batch.slice(start..end)
+        })
+        .collect()
 }
 
 /// Sleeps until `at`, or forever without one.
