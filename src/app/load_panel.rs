@@ -25,7 +25,7 @@ use super::settings::{LoadForm, Settings};
 use super::style;
 
 /// Height of each plot.
-const PLOT_HEIGHT: f32 = 110.0;
+const PLOT_HEIGHT: f32 = 120.0;
 /// First errors shown under the summary.
 const ERRORS_SHOWN: usize = 5;
 
@@ -427,7 +427,14 @@ fn progress_ui(ui: &mut Ui, load: &LoadView) {
             "measuring · {elapsed:.0} of {total:.0} s · {:.0} s left",
             total - elapsed
         ),
-        (_, false) => format!("done · {:.1} s", progress.elapsed.as_secs_f64()),
+        (_, false) => match &load.outcome {
+            Some(Ok(report)) if report.stopped_early => format!(
+                "stopped at {:.1} of {total:.0} s",
+                progress.elapsed.as_secs_f64()
+            ),
+            Some(Err(_)) => "failed".to_owned(),
+            _ => format!("done · {:.1} s", progress.elapsed.as_secs_f64()),
+        },
     };
     let fraction = if load.running {
         progress.fraction()
@@ -474,12 +481,29 @@ fn plots_ui(ui: &mut Ui, load: &LoadView) {
             .include_y(0.0)
             .include_y(1.0)
     };
-    ui.strong("Frames per second");
+    let newest = history.last().copied().unwrap_or_default();
+    let peak = history.iter().map(|s| s.frames_per_s).fold(0.0, f64::max);
+    ui.horizontal(|ui| {
+        ui.strong("Frames per second");
+        ui.weak(format!(
+            "last {}/s · peak {}/s",
+            thousands(newest.frames_per_s.round() as u64),
+            thousands(peak.round() as u64)
+        ));
+    });
     let rates: PlotPoints = history.iter().map(|s| [s.second, s.frames_per_s]).collect();
     plot("load_rate_plot").show(ui, |plot| {
         plot.line(Line::new("frames/s", rates).color(color).fill(0.0));
     });
-    ui.strong("p99 latency (ms)");
+    let worst = history.iter().map(|s| s.p99_us).max().unwrap_or(0);
+    ui.horizontal(|ui| {
+        ui.strong("p99 latency (ms)");
+        ui.weak(format!(
+            "last {} · worst {}",
+            micros(newest.p99_us),
+            micros(worst)
+        ));
+    });
     let p99: PlotPoints = history
         .iter()
         .filter(|s| s.p99_us > 0)
@@ -515,20 +539,20 @@ fn summary_ui(ui: &mut Ui, report: &LoadReport, saving: bool) -> bool {
             row(
                 "Replies",
                 format!(
-                    "{} frames/s · {:.1} MB/s",
+                    "{} frames/s · {:.1} MB/s · {} in all",
                     thousands(report.frames_per_s.round() as u64),
-                    report.megabytes_per_s
+                    report.megabytes_per_s,
+                    thousands(report.window.frames_received)
                 ),
-                "Replies a second and megabytes (10^6 bytes) received a second, in the measured window",
+                "Replies a second, megabytes (10^6 bytes) received a second, and replies counted, in the measured window",
             );
             row(
                 "Sent",
                 format!(
-                    "{} frames/s · {} replies in all",
-                    thousands(report.sent_per_s.round() as u64),
-                    thousands(report.window.frames_received)
+                    "{} frames/s",
+                    thousands(report.sent_per_s.round() as u64)
                 ),
-                "Frames sent a second, and replies counted in the measured window",
+                "Frames sent a second in the measured window",
             );
             row(
                 "Latency",
