@@ -46,6 +46,7 @@ fn spec(addr: SocketAddr, payload: Payload) -> LoadSpec {
         verify: Verify::All,
         threads: 1,
         cores: Vec::new(),
+        recorder: None,
     }
 }
 

@@ -877,3 +877,66 @@ fn a_seven_digit_sequence_number_is_shown_whole() {
         );
     }
 }
+
+/// Opens the Load test tab, sets the duration, and clicks Start load.
+fn start_load(h: &mut App, seconds: f64) {
+    h.get_by_label("Load test").click();
+    wait_to_see(h, "Start load");
+    h.get_by_label("Duration").set_value_accesskit(seconds);
+    h.step();
+    assert_eq!(h.state().settings().load.duration_s, seconds);
+    button(h, "Start load").click();
+    h.step();
+}
+
+#[test]
+fn a_load_run_from_the_window_shows_progress_then_the_summary() {
+    let mut h = app();
+    start_server(&mut h);
+    button(&h, "Search request").click();
+    h.step();
+    start_load(&mut h, 2.0);
+    wait_for(&mut h, "Start disabled while the run is under way", |h| {
+        is_disabled(h, "Start load") && !is_disabled(h, "Stop load")
+    });
+    // The last second's numbers show while it runs, the summary after.
+    wait_to_see(&mut h, " frames/s · ");
+    wait_to_see(&mut h, "Run summary");
+    assert!(shows(&h, "p99.9"));
+    assert!(shows(&h, "0 (0 replies differed)"), "an echo verifies");
+    assert!(!shows(&h, "stopped early"));
+    assert!(shows(&h, "Save report…"));
+    assert!(!is_disabled(&h, "Start load"));
+    let journal = h.state().engine().snapshot();
+    assert!(
+        journal
+            .views()
+            .filter(|v| v.side == Side::Client)
+            .all(|v| !v.is_complete()),
+        "the run's own frames are kept headers only by default"
+    );
+}
+
+#[test]
+fn a_load_run_stopped_early_says_so() {
+    let mut h = app();
+    start_server(&mut h);
+    start_load(&mut h, 60.0);
+    wait_to_see(&mut h, " frames/s · ");
+    button(&h, "Stop load").click();
+    wait_to_see(&mut h, "stopped early");
+    assert!(shows(&h, "Run summary"));
+}
+
+#[test]
+fn a_load_target_that_cannot_be_read_says_why() {
+    let mut h = app();
+    h.get_by_label("Load test").click();
+    wait_to_see(&mut h, "Start load");
+    h.get_by_label("Same as the client's target").click();
+    h.step();
+    h.get_by_label("Load target")
+        .set_text_value_accesskit("localhost");
+    wait_to_see(&mut h, "has no port");
+    assert!(is_disabled(&h, "Start load"));
+}

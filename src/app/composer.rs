@@ -10,6 +10,7 @@ use egui::{RichText, Ui};
 
 use crate::engine::DEFAULT_MAX_CONTENT_LENGTH;
 use crate::engine::hexdump::FrameLayout;
+use crate::engine::load::Payload;
 use crate::engine::{ConnState, ConnectionSummary, EngineView, SendReport, SendTarget};
 
 use super::draft::{CONTENT_ENCODINGS, CONTENT_TYPES, ContentKind, CustomField, Draft, Message};
@@ -160,6 +161,28 @@ impl Composer {
             });
         }
         Ok(bytes.clone())
+    }
+
+    /// What a load run sends: the composed frame (in raw mode its content
+    /// alone), with payload variables such as `{{seq}}` filled in for each
+    /// frame; or why it cannot go.
+    pub fn load_payload(&mut self, draft: &Draft, raw: bool) -> Result<Payload, String> {
+        let message = self.message(draft, raw);
+        if message.bytes.is_none() || !message.sendable(draft.send_malformed) {
+            return Err(message
+                .problems
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "the message cannot be built".to_owned()));
+        }
+        let content = draft.content(self.file.bytes())?;
+        let payload = if raw {
+            let typed = matches!(draft.kind, ContentKind::Text | ContentKind::Json);
+            Payload::raw(content, typed)
+        } else {
+            Payload::frame(&draft.builder(content))
+        };
+        payload.map_err(|e| e.to_string())
     }
 
     /// Shows the composer; returns what the app should do.

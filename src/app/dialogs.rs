@@ -14,6 +14,8 @@ pub enum Purpose {
     OpenLog,
     /// Which file to send as content.
     ContentFile,
+    /// Where to save a load run's report.
+    SaveReport,
 }
 
 /// At most one open dialog, and the path it comes back with.
@@ -98,5 +100,10 @@ fn run(purpose: Purpose) -> Option<PathBuf> {
             .add_filter("All files", &["*"])
             .pick_file(),
         Purpose::ContentFile => dialog.set_title("Content file").pick_file(),
+        Purpose::SaveReport => dialog
+            .set_title("Save load report")
+            .add_filter("JSON", &["json"])
+            .set_file_name("framescope-load.json")
+            .save_file(),
     }
 }

@@ -208,16 +208,6 @@ impl Draft {
             return message;
         }
         message.problems.extend(self.header_problems());
-        let mut builder = FrameBuilder::new()
-            .field("byteorder", self.byteorder.as_str())
-            .field("content-type", self.content_type.as_str())
-            .field("content-encoding", self.content_encoding.as_str())
-            .content(content.clone());
-        for field in &self.custom {
-            if !field.key.is_empty() && !REQUIRED_KEYS.contains(&field.key.as_str()) {
-                builder = builder.field(&field.key, header_value_from_text(&field.value));
-            }
-        }
         if self.override_length {
             let value = header_value_from_text(&self.length_value);
             if value != content.len() {
@@ -226,13 +216,33 @@ impl Draft {
                     content.len()
                 ));
             }
-            builder = builder.content_length(ContentLength::Override(value));
         }
-        match builder.build() {
+        match self.builder(content).build() {
             Ok(bytes) => message.bytes = Some(bytes),
             Err(error) => message.problems.push(error.to_string()),
         }
         message
+    }
+
+    /// The frame these fields describe around `content` (what
+    /// [`Draft::message`] builds; a load run builds it again per frame to
+    /// fill in payload variables).
+    pub fn builder(&self, content: Bytes) -> FrameBuilder {
+        let mut builder = FrameBuilder::new()
+            .field("byteorder", self.byteorder.as_str())
+            .field("content-type", self.content_type.as_str())
+            .field("content-encoding", self.content_encoding.as_str())
+            .content(content);
+        for field in &self.custom {
+            if !field.key.is_empty() && !REQUIRED_KEYS.contains(&field.key.as_str()) {
+                builder = builder.field(&field.key, header_value_from_text(&field.value));
+            }
+        }
+        if self.override_length {
+            let value = header_value_from_text(&self.length_value);
+            builder = builder.content_length(ContentLength::Override(value));
+        }
+        builder
     }
 
     /// Mistakes in the header fields.

@@ -18,6 +18,7 @@ pub mod frame_index;
 pub mod frames_view;
 pub mod hex_view;
 pub mod journal_panel;
+pub mod load_panel;
 pub mod log_files;
 pub mod path_prompt;
 pub mod record_detail;
@@ -43,6 +44,7 @@ use self::composer::{Composer, ComposerAction, SendContext};
 use self::dialogs::{Dialogs, Purpose};
 use self::frame_index::SourceKey;
 use self::frames_view::{FramesAction, FramesView, Source};
+use self::load_panel::{LoadAction, LoadPanel};
 use self::log_files::LogFiles;
 use self::path_prompt::{PathPrompt, PromptOutcome};
 use self::server_panel::ServerPanel;
@@ -66,6 +68,16 @@ pub enum ViewSource {
     File,
 }
 
+/// What the right-hand panel shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ComposerTab {
+    /// The composer and Send.
+    #[default]
+    Send,
+    /// The load test, which sends the composer's frame.
+    Load,
+}
+
 /// The framescope window.
 pub struct FramescopeApp {
     engine: Engine,
@@ -73,6 +85,8 @@ pub struct FramescopeApp {
     server: ServerPanel,
     client: ClientPanel,
     composer: Composer,
+    composer_tab: ComposerTab,
+    load: LoadPanel,
     frames: FramesView,
     logs: LogFiles,
     dialogs: Dialogs,
@@ -125,6 +139,8 @@ impl FramescopeApp {
             server: ServerPanel::default(),
             client: ClientPanel::default(),
             composer: Composer::default(),
+            composer_tab: ComposerTab::default(),
+            load: LoadPanel::default(),
             frames: FramesView::default(),
             logs: LogFiles::default(),
             dialogs: Dialogs::default(),
@@ -252,6 +268,7 @@ impl FramescopeApp {
         for event in self.engine.poll_events() {
             self.server.on_event(&event);
             self.client.on_event(&event);
+            self.load.on_event(&event);
             if self.logs.on_event(event) {
                 self.view_source = ViewSource::File;
             }
@@ -288,6 +305,16 @@ impl FramescopeApp {
                 self.open_log(path);
             }
             Purpose::ContentFile => self.load_content_file(path, ctx),
+            Purpose::SaveReport => {
+                self.settings.last_report_path = shown;
+                let report = self.view.load.as_ref().and_then(|l| match &l.outcome {
+                    Some(Ok(report)) => Some(report.clone()),
+                    _ => None,
+                });
+                if let Some(report) = report {
+                    self.load.save_report(path, report, ctx);
+                }
+            }
         }
     }
 
@@ -298,6 +325,7 @@ impl FramescopeApp {
         }
         let suggested = match purpose {
             Purpose::SaveLog | Purpose::OpenLog => self.settings.last_log_path.clone(),
+            Purpose::SaveReport => self.settings.last_report_path.clone(),
             Purpose::ContentFile => self
                 .settings
                 .draft
@@ -400,6 +428,18 @@ impl FramescopeApp {
     }
 
     fn composer_panel(&mut self, ui: &mut Ui) {
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut self.composer_tab, ComposerTab::Send, "Compose & send")
+                .on_hover_text("Edit a message and send it to the client connections");
+            ui.selectable_value(&mut self.composer_tab, ComposerTab::Load, "Load test")
+                .on_hover_text(
+                    "Send the composed frame over many connections for a while and measure",
+                );
+        });
+        ui.separator();
+        if self.composer_tab == ComposerTab::Load {
+            return self.load_tab(ui);
+        }
         let raw = self.target_is_raw();
         let action = egui::ScrollArea::vertical()
             .id_salt("composer_panel")
@@ -419,6 +459,71 @@ impl FramescopeApp {
             Some(ComposerAction::Send(_)) => self.send(),
             Some(ComposerAction::ChooseFile) => self.ask_path(Purpose::ContentFile),
             None => {}
+        }
+    }
+
+    /// Whether a load run sends raw bytes: as the client form's mode says.
+    fn load_is_raw(&self) -> bool {
+        self.settings.client.mode == ClientMode::Raw
+    }
+
+    /// What a load run would send, in words, or why nothing can go.
+    fn load_frame_text(&mut self) -> Result<String, String> {
+        let raw = self.load_is_raw();
+        let draft = &self.settings.draft;
+        let message = self.composer.message(draft, raw);
+        match &message.bytes {
+            Some(bytes) if message.sendable(draft.send_malformed) => Ok(format!(
+                "{} bytes{}",
+                bytes.len(),
+                if raw {
+                    " of raw content (the client mode is raw)"
+                } else {
+                    ", the composed frame"
+                }
+            )),
+            _ => Err(message
+                .problems
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "the message cannot be built".to_owned())),
+        }
+    }
+
+    fn load_tab(&mut self, ui: &mut Ui) {
+        let frame = self.load_frame_text();
+        let action = egui::ScrollArea::vertical()
+            .id_salt("load_panel")
+            .show(ui, |ui| {
+                self.load.ui(ui, &mut self.settings, &self.view, frame)
+            })
+            .inner;
+        match action {
+            Some(LoadAction::Start(target)) => self.start_load(target),
+            Some(LoadAction::Stop) => {
+                self.engine.command(Command::StopLoad);
+            }
+            Some(LoadAction::SaveReport) => self.ask_path(Purpose::SaveReport),
+            None => {}
+        }
+    }
+
+    /// Starts a load run of the composed frame to `target`.
+    fn start_load(&mut self, target: crate::engine::Target) {
+        let raw = self.load_is_raw();
+        let payload = match self.composer.load_payload(&self.settings.draft, raw) {
+            Ok(payload) => payload,
+            Err(why) => return self.load.refuse(why),
+        };
+        let spec = LoadPanel::spec(&self.settings.load, target, payload, !raw);
+        self.load.on_start();
+        let outcome = self.engine.command(Command::StartLoad {
+            spec: Box::new(spec),
+            capture: self.settings.load.capture,
+        });
+        if outcome == CommandOutcome::Busy {
+            self.load
+                .refuse("the engine is busy: try Start again in a moment".to_owned());
         }
     }
 

@@ -58,6 +58,11 @@ impl PathPrompt {
                 "Use file",
                 "The file's bytes become the content (at most the content limit)",
             ),
+            Purpose::SaveReport => (
+                "Save load report",
+                "Save",
+                "The run's report as JSON, as framescope load --json-out writes it",
+            ),
         };
         let mut outcome = None;
         let mut keep_open = true;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::Zone;
 use crate::engine::DEFAULT_LISTEN;
+use crate::engine::load::Verify;
 use crate::engine::{Capture, ClientMode, Direction, JournalLimits, ServerMode, Side};
 
 use super::draft::Draft;
@@ -40,6 +41,10 @@ pub struct Settings {
     pub journal_records: usize,
     /// Most captured bytes the journal holds, in MiB.
     pub journal_mib: usize,
+    /// The load test form.
+    pub load: LoadForm,
+    /// The load report last saved, suggested next time.
+    pub last_report_path: String,
 }
 
 impl Settings {
@@ -67,6 +72,52 @@ impl Default for Settings {
             journal_records: JournalLimits::default().max_records,
             journal_mib: JournalLimits::default().max_bytes >> 20,
             time_zone: Zone::Local,
+            load: LoadForm::default(),
+            last_report_path: "framescope-load.json".to_owned(),
+        }
+    }
+}
+
+/// The load test form: where, how many connections, how hard, how long,
+/// how replies are checked and how much of the run the journal keeps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LoadForm {
+    /// Load the client panel's target instead of `target`.
+    pub use_client_target: bool,
+    /// The target when not the client panel's, as typed.
+    pub target: String,
+    /// Connections to open.
+    pub connections: usize,
+    /// An open loop at `rate` (true) or a closed loop of `depth`.
+    pub open_loop: bool,
+    /// Frames in flight per connection, closed loop.
+    pub depth: usize,
+    /// Frames a second in all, open loop.
+    pub rate: f64,
+    /// Seconds measured.
+    pub duration_s: f64,
+    /// Seconds run before measuring.
+    pub warmup_s: f64,
+    /// How replies are checked.
+    pub verify: Verify,
+    /// How much of each frame of the run the journal keeps.
+    pub capture: Capture,
+}
+
+impl Default for LoadForm {
+    fn default() -> Self {
+        Self {
+            use_client_target: true,
+            target: DEFAULT_LISTEN.to_owned(),
+            connections: 10,
+            open_loop: false,
+            depth: 1,
+            rate: 1000.0,
+            duration_s: 10.0,
+            warmup_s: 0.0,
+            verify: Verify::Length,
+            capture: Capture::HeadersOnly,
         }
     }
 }

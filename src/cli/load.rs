@@ -150,6 +150,7 @@ impl LoadArgs {
             verify: self.verify,
             threads: self.threads,
             cores: self.cores.clone(),
+            recorder: None,
         })
     }
 }
@@ -316,7 +317,7 @@ pub fn summary(report: &LoadReport) -> String {
 }
 
 /// A latency in the unit that reads best ("-" before there is one).
-fn micros(us: u64) -> String {
+pub fn micros(us: u64) -> String {
     match us {
         0 => "-".to_owned(),
         1..1_000 => format!("{us} µs"),
@@ -326,7 +327,7 @@ fn micros(us: u64) -> String {
 }
 
 /// 1234567 as "1,234,567".
-fn thousands(n: u64) -> String {
+pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {

@@ -23,6 +23,7 @@ mod journal;
 mod journal_file;
 mod limits;
 pub mod load;
+mod load_control;
 mod pyjson;
 mod reader;
 mod recorder;
@@ -67,6 +68,7 @@ pub use journal_file::{
 pub use limits::{
     DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONTENT_LENGTH, DEFAULT_READ_TIMEOUT, Limits,
 };
+pub use load_control::{LOAD_HISTORY, LoadOutcome, LoadRefused, LoadSample, LoadView};
 pub use server::{DEFAULT_LISTEN, ServerError, ServerMode, is_all_interfaces};
 pub use stats::{CounterSnapshot, LatencySummary, RATE_WINDOW};
 pub use target::{Target, TargetError};
@@ -136,6 +138,18 @@ pub enum Command {
     SetCapture(Capture),
     /// Change the journal's bounds; records beyond them fall out at once.
     SetJournalLimits(JournalLimits),
+    /// Start a load run (one at a time: a second is refused with
+    /// [`Event::LoadRefused`]); progress shows in [`EngineView::load`], the
+    /// end arrives as [`Event::LoadFinished`].
+    StartLoad {
+        /// The run (its recorder is the engine's to set).
+        spec: Box<load::LoadSpec>,
+        /// How much of each frame the run's records keep in the journal;
+        /// the journal's own capture mode is left as it is.
+        capture: Capture,
+    },
+    /// Stop the load run under way; what it measured so far is its result.
+    StopLoad,
 }
 
 /// What became of a command.
@@ -194,6 +208,10 @@ pub enum Event {
         /// The log, or why it could not be read.
         result: Result<LoadedLog, JournalFileError>,
     },
+    /// A load run was not started.
+    LoadRefused(LoadRefused),
+    /// A load run ended (once per run started): its report, or why it failed.
+    LoadFinished(LoadOutcome),
 }
 
 /// A function the engine calls when something a viewer shows has changed.
@@ -260,6 +278,7 @@ impl Engine {
             events: event_tx,
             limits,
             notifier: Arc::new(Mutex::new(None)),
+            load: Arc::default(),
         };
         runtime.spawn(actor.clone().run(command_rx));
         runtime.spawn(actor.clone().notify_loop());
@@ -350,6 +369,7 @@ impl Engine {
 impl Drop for Engine {
     fn drop(&mut self) {
         self.pool.disconnect_all();
+        self.actor.load.stop();
     }
 }
 
@@ -363,6 +383,7 @@ struct Actor {
     events: std_mpsc::SyncSender<Event>,
     limits: Limits,
     notifier: Arc<Mutex<Option<Notifier>>>,
+    load: Arc<load_control::LoadSlot>,
 }
 
 impl Actor {
@@ -453,6 +474,26 @@ impl Actor {
                 self.shared.journal.set_limits(limits);
                 self.shared.mark_changed();
             }
+            Command::StartLoad { spec, capture } => self.start_load(*spec, capture),
+            Command::StopLoad => {
+                self.load.stop();
+                self.shared.mark_changed();
+            }
+        }
+    }
+
+    /// Starts a load run and waits for its end on a blocking thread, then
+    /// reports it.
+    fn start_load(&self, spec: load::LoadSpec, capture: Capture) {
+        match self.load.start(spec, capture, &self.shared) {
+            Ok(run) => {
+                let this = self.clone();
+                tokio::task::spawn_blocking(move || {
+                    let outcome = this.load.finish(run.wait());
+                    this.emit(Event::LoadFinished(outcome));
+                });
+            }
+            Err(refused) => self.emit(Event::LoadRefused(refused)),
         }
     }
 
@@ -502,6 +543,7 @@ impl Actor {
                 pool: &self.pool,
                 server: server.as_deref(),
                 limits: self.limits,
+                load: self.load.view(),
             },
             force,
         )

@@ -19,6 +19,7 @@ use parking_lot::Mutex;
 use super::client::{ClientPool, ConnectionSummary, PoolCounts};
 use super::journal::JournalLimits;
 use super::limits::Limits;
+use super::load_control::LoadView;
 use super::server::{ServerHandle, ServerMode};
 use super::shared::Shared;
 use super::stats::{
@@ -100,6 +101,8 @@ pub struct EngineView {
     pub journal_limits: JournalLimits,
     /// The limits servers and connections start with.
     pub limits: Limits,
+    /// The load run under way, or the last one (none before the first).
+    pub load: Option<Arc<LoadView>>,
 }
 
 impl EngineView {
@@ -139,6 +142,7 @@ pub(crate) struct Sources<'a> {
     pub(crate) pool: &'a ClientPool,
     pub(crate) server: Option<&'a ServerHandle>,
     pub(crate) limits: Limits,
+    pub(crate) load: Option<Arc<LoadView>>,
 }
 
 impl Publisher {
@@ -222,6 +226,7 @@ impl Publisher {
             capture: sources.shared.journal.capture(),
             journal_limits: sources.shared.journal.limits(),
             limits: sources.limits,
+            load: sources.load.clone(),
         });
         self.latest.store(view.clone());
         view

@@ -251,6 +251,7 @@ impl Cell {
             verify: Verify::Length,
             threads: 1,
             cores: vec![LOAD_CORE],
+            recorder: None,
         };
         let report = LoadRun::start(spec, |_| {})
             .and_then(LoadRun::wait)

@@ -104,6 +104,7 @@ fn spec(
         verify: Verify::Length,
         threads: 1,
         cores: vec![LOAD_CORE],
+        recorder: None,
     }
 }
 

@@ -71,6 +71,25 @@ impl LiveJournal {
         }
     }
 
+    /// Records `entries` now under one lock, keeping what `capture` says:
+    /// a load run's own capture mode, not the journal's.
+    pub(crate) fn append_all_with<'a>(
+        &self,
+        capture: Capture,
+        entries: impl IntoIterator<Item = Entry<'a>>,
+    ) {
+        if capture == Capture::Off {
+            return;
+        }
+        let time_us = now_us();
+        let mut journal = self.journal.lock();
+        for entry in entries {
+            let keep = capture.keep(entry.kind, entry.bytes);
+            let wire_len = u32::try_from(entry.bytes.len()).unwrap_or(u32::MAX);
+            journal.push(time_us, wire_len, entry, keep);
+        }
+    }
+
     /// Everything held now; the lock is held only to copy the segment list.
     pub(crate) fn snapshot(&self) -> JournalSnapshot {
         self.journal.lock().snapshot()

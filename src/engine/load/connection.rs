@@ -30,6 +30,8 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::super::frame::PROTO_HEADER_LEN;
+use super::super::vocabulary::{Direction, RecordKind};
+use super::recording::ConnectionRecording;
 use super::tally::{Tally, ThreadLatency};
 use super::template::Expansion;
 use super::{Pacing, Payload, Verify};
@@ -89,6 +91,9 @@ pub struct Connection<'a> {
     pub latency: &'a ThreadLatency,
     /// Cancelled when the run ends.
     pub stop: &'a CancellationToken,
+    /// Where what it sends and reads is recorded, if anywhere (the window
+    /// records a run; the command line does not).
+    pub recording: Option<&'a ConnectionRecording<'a>>,
 }
 
 /// What a connection keeps between two turns of its loop.
@@ -107,6 +112,10 @@ struct Wire {
     scratch: Vec<u8>,
     rng: fastrand::Rng,
     latencies: Vec<u64>,
+    /// Where each frame of the last batch starts, and the replies of the
+    /// last read: kept only to record them.
+    starts: Vec<usize>,
+    replies: Vec<Bytes>,
 }
 
 impl Connection<'_> {
@@ -128,6 +137,8 @@ impl Connection<'_> {
             scratch: Vec::new(),
             rng: fastrand::Rng::new(),
             latencies: Vec::new(),
+            starts: Vec::new(),
+            replies: Vec::new(),
         };
         // One cancellation future and one timer for the connection's life:
         // making them anew for every wait would register them every time.
@@ -192,11 +203,15 @@ impl Connection<'_> {
         }
         wire.out.clear();
         wire.written = 0;
+        wire.starts.clear();
         let now = Instant::now();
         for _ in 0..count {
             wire.seq += 1;
             let seq = wire.seq;
             let start = wire.out.len();
+            if self.recording.is_some() {
+                wire.starts.push(start);
+            }
             self.plan.payload.write(
                 &mut wire.out,
                 &mut wire.scratch,
@@ -221,6 +236,19 @@ impl Connection<'_> {
         self.tally
             .bytes_sent
             .fetch_add(wire.out.len() as u64, Relaxed);
+        if let Some(recording) = self.recording {
+            let frames = split(&wire.out, &wire.starts);
+            recording.record(Direction::Sent, self.record_kind(), &frames);
+        }
+    }
+
+    /// What the journal calls one frame of this run.
+    fn record_kind(&self) -> RecordKind {
+        if self.plan.framed {
+            RecordKind::Frame
+        } else {
+            RecordKind::Chunk
+        }
     }
 
     /// Takes what one read brought: completes the replies in it, records
@@ -261,7 +289,15 @@ impl Connection<'_> {
                 // A frame the server sent of its own accord.
                 None => unasked += 1,
             }
-            wire.received.advance(len);
+            if self.recording.is_some() {
+                wire.replies.push(wire.received.split_to(len).freeze());
+            } else {
+                wire.received.advance(len);
+            }
+        }
+        if let Some(recording) = self.recording {
+            recording.record(Direction::Received, self.record_kind(), &wire.replies);
+            wire.replies.clear();
         }
         if let Pacing::Closed { .. } = self.plan.pacing {
             wire.credit += answered;
@@ -412,6 +448,20 @@ impl Schedule {
         let due = ((now - self.first).as_secs_f64() / self.interval.as_secs_f64()) as u64 + 1;
         due.saturating_sub(sent)
     }
+}
+
+/// The frames of a batch as shared pieces of one copy of it; `starts` are
+/// where each begins.
+fn split(batch: &[u8], starts: &[usize]) -> Vec<Bytes> {
+    let batch = Bytes::copy_from_slice(batch);
+    starts
+        .iter()
+        .enumerate()
+        .map(|(i, &start)| {
+            let end = starts.get(i + 1).copied().unwrap_or(batch.len());
+            batch.slice(start..end)
+        })
+        .collect()
 }
 
 /// The content-length a reply's header declares.

@@ -13,6 +13,7 @@
 
 mod connection;
 mod payload;
+mod recording;
 mod report;
 mod tally;
 mod template;
@@ -40,6 +41,7 @@ use tally::{Tally, ThreadLatency};
 
 pub use connection::SAMPLE_EVERY;
 pub use payload::{Payload, PayloadError};
+pub use recording::LoadRecorder;
 pub use report::{ConnectionCounts, LoadReport, Percentiles, ReportError};
 pub use tally::Totals;
 pub use template::{TemplateError, VARIABLE_NAMES};
@@ -130,6 +132,9 @@ pub struct LoadSpec {
     pub threads: usize,
     /// Cores the workers are pinned to, in turn; empty leaves them free.
     pub cores: Vec<usize>,
+    /// Where each connection records what it sends and reads; `None` (the
+    /// command line) records nothing and costs nothing.
+    pub recorder: Option<LoadRecorder>,
 }
 
 /// A run's settings as a result file records them.
@@ -364,6 +369,7 @@ struct Run {
     target: Target,
     stop: CancellationToken,
     connect_rate: Option<f64>,
+    recorder: Option<LoadRecorder>,
     /// Connections that have opened or failed to.
     connects_done: AtomicU64,
     /// The workers' threads, to read their CPU time (where measured).
@@ -409,6 +415,7 @@ fn control(
         target: spec.target.clone(),
         stop: stop.clone(),
         connect_rate: spec.connect_rate,
+        recorder: spec.recorder.clone(),
         connects_done: AtomicU64::new(0),
         worker_cpu: Mutex::new(Vec::new()),
     });
@@ -662,12 +669,17 @@ async fn open_and_drive(
     };
     run.tally.opened.fetch_add(1, Relaxed);
     run.tally.open.fetch_add(1, Relaxed);
+    let recording = run
+        .recorder
+        .as_ref()
+        .map(|recorder| recorder.connection(stream.peer_addr().ok()));
     let connection = Connection {
         index,
         plan: &run.plan,
         tally: &run.tally,
         latency,
         stop: &run.stop,
+        recording: recording.as_ref(),
     };
     if let Err(failed) = connection.drive(stream).await {
         run.tally.error(|| failed.0);
