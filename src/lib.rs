@@ -4,10 +4,11 @@
 //!
 //! [`engine`] is the async engine (tokio, no egui); [`app`] is the egui
 //! window over it (feature `gui`); [`cli`] runs the same engine headless.
-//! [`clock`] shows times, local or UTC, for both.
+//! [`clock`] shows times, local or UTC, and [`units`] numbers, for both.
 
 #[cfg(feature = "gui")]
 pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod engine;
+pub mod units;

@@ -14,11 +14,11 @@ use std::time::Duration;
 use egui::{RichText, Ui};
 use egui_plot::{Line, Plot, PlotPoints};
 
-use crate::cli::{micros, thousands, write_report};
 use crate::engine::load::{
     LoadPhase, LoadProgress, LoadReport, LoadSpec, MAX_LOAD_CONNECTIONS, Pacing, Payload, Verify,
 };
 use crate::engine::{Capture, EngineView, Event, LoadView, ServerStatus, Target};
+use crate::units::{micros, thousands};
 
 use super::client_panel::connect_target;
 use super::settings::{LoadForm, Settings};
@@ -139,9 +139,10 @@ impl LoadPanel {
         let spawned = std::thread::Builder::new()
             .name("framescope-report".into())
             .spawn(move || {
-                let result = write_report(&path, &report)
-                    .map(|()| path)
-                    .map_err(|e| e.to_string());
+                let result = report
+                    .write_file(&path)
+                    .map(|()| path.clone())
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()));
                 let _ = tx.send(result);
                 ctx.request_repaint();
             });

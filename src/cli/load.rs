@@ -17,6 +17,7 @@ use crate::engine::load::{
     Verify,
 };
 use crate::engine::tutorial_app::CLIENT_BINARY_TYPE;
+use crate::units::{micros, thousands};
 
 /// Options of `load`.
 #[derive(Debug, Clone, Args)]
@@ -207,20 +208,11 @@ fn stop_on_signal(run: &LoadRun) -> Option<tokio::runtime::Runtime> {
     Some(runtime)
 }
 
-/// Writes the result file, all or nothing.
+/// Writes the result file, all or nothing, or says why not.
 pub fn write_report(path: &std::path::Path, report: &LoadReport) -> Result<(), CliError> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let write = || -> std::io::Result<()> {
-        let mut file = tempfile::NamedTempFile::new_in(dir)?;
-        file.write_all(report.to_json().as_bytes())?;
-        file.write_all(b"\n")?;
-        file.persist(path).map_err(|e| e.error)?;
-        Ok(())
-    };
-    write().map_err(|e| CliError::Log(format!("cannot write {}: {e}", path.display())))
+    report
+        .write_file(path)
+        .map_err(|e| CliError::Log(format!("cannot write {}: {e}", path.display())))
 }
 
 /// The progress line, on standard error, rewritten in place.
@@ -314,42 +306,4 @@ pub fn summary(report: &LoadReport) -> String {
         );
     }
     out
-}
-
-/// A latency in the unit that reads best ("-" before there is one).
-pub fn micros(us: u64) -> String {
-    match us {
-        0 => "-".to_owned(),
-        1..1_000 => format!("{us} µs"),
-        1_000..1_000_000 => format!("{:.2} ms", us as f64 / 1e3),
-        _ => format!("{:.2} s", us as f64 / 1e6),
-    }
-}
-
-/// 1234567 as "1,234,567".
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_read_with_their_units() {
-        assert_eq!(thousands(1_234_567), "1,234,567");
-        assert_eq!(thousands(12), "12");
-        assert_eq!(micros(312), "312 µs");
-        assert_eq!(micros(0), "-");
-        assert_eq!(micros(1_200), "1.20 ms");
-        assert_eq!(micros(2_500_000), "2.50 s");
-    }
 }

@@ -10,10 +10,6 @@ mod printer;
 mod send;
 mod serve;
 
-/// How a load run's numbers read and how its report is written, shared
-/// with the window's load panel so both say the same.
-pub use load::{micros, thousands, write_report};
-
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -125,6 +125,21 @@ impl LoadReport {
         Ok(report)
     }
 
+    /// Writes the result to `path` as JSON, all or nothing: a temporary
+    /// file beside it is renamed into place once complete.
+    pub fn write_file(&self, path: &std::path::Path) -> std::io::Result<()> {
+        use std::io::Write as _;
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        let mut file = tempfile::NamedTempFile::new_in(dir)?;
+        file.write_all(self.to_json().as_bytes())?;
+        file.write_all(b"\n")?;
+        file.persist(path).map_err(|e| e.error)?;
+        Ok(())
+    }
+
     /// The result as pretty JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a load report serialises")
