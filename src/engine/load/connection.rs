@@ -59,6 +59,20 @@ pub struct Plan {
     pub framed: bool,
     /// Connections in the run (to spread an open-loop rate).
     pub connections: usize,
+    /// A fixed payload repeated, shared by every connection: owed fixed
+    /// frames are written as a slice of it, never copied (see
+    /// [`repeated_frame`]).
+    pub repeated: Option<Bytes>,
+}
+
+/// Bytes of repeated frames a connection writes at most in one call.
+const REPEATED_BYTES: usize = 256 * 1024;
+
+/// `frame` repeated enough times that any run of owed frames up to
+/// [`REPEATED_BYTES`], starting anywhere inside a frame, is one slice of it.
+pub fn repeated_frame(frame: &[u8]) -> Bytes {
+    let copies = (REPEATED_BYTES / frame.len().max(1)).max(1) + 1;
+    Bytes::from(frame.repeat(copies))
 }
 
 /// A frame sent and not yet answered.
@@ -103,8 +117,14 @@ struct Wire {
     /// Bytes owed to the socket; `out[written..]` is still to go.
     out: Vec<u8>,
     written: usize,
+    /// Bytes of fixed frames owed after `out` (the first perhaps partly
+    /// written), sent as slices of the plan's repeated frame.
+    fixed_unsent: usize,
     /// Bytes read and not yet taken as replies.
     received: BytesMut,
+    /// Bytes still to come of a reply whose length is known and whose
+    /// bytes are not kept.
+    skipping: Option<usize>,
     /// Frames sent so far.
     seq: u64,
     /// Frames the closed loop owes the server.
@@ -128,7 +148,9 @@ impl Connection<'_> {
             in_flight: VecDeque::new(),
             out: Vec::with_capacity(READ_CHUNK),
             written: 0,
+            fixed_unsent: 0,
             received: BytesMut::with_capacity(READ_CHUNK),
+            skipping: None,
             seq: 0,
             credit: match self.plan.pacing {
                 Pacing::Closed { depth } => depth.max(1),
@@ -155,16 +177,25 @@ impl Connection<'_> {
                     timer.as_mut().reset(next);
                 }
             }
-            if wire.written < wire.out.len() {
+            let (owed, from_out) = if wire.written < wire.out.len() {
+                (&wire.out[wire.written..], true)
+            } else {
+                (self.fixed_owed(wire.fixed_unsent), false)
+            };
+            if !owed.is_empty() {
                 tokio::select! {
                     biased;
                     _ = &mut cancelled => return Ok(()),
-                    written = writer.write(&wire.out[wire.written..]) => {
+                    written = writer.write(owed) => {
                         let written = written.map_err(|e| self.failed(format!("write failed: {e}")))?;
                         if written == 0 {
                             return Err(self.failed("the socket took no bytes".into()));
                         }
-                        wire.written += written;
+                        if from_out {
+                            wire.written += written;
+                        } else {
+                            wire.fixed_unsent -= written;
+                        }
                         continue;
                     }
                     read = reader.read_buf(&mut wire.received) => {
@@ -189,7 +220,22 @@ impl Connection<'_> {
         ConnectionFailed(format!("connection {}: {what}", self.index))
     }
 
-    /// Builds every frame owed now into `wire.out`, in one batch.
+    /// The next slice of fixed frames to write, `unsent` bytes of them
+    /// owed (empty when none are).
+    fn fixed_owed(&self, unsent: usize) -> &[u8] {
+        let (Some(repeated), Some(frame)) = (&self.plan.repeated, self.plan.payload.fixed()) else {
+            return &[];
+        };
+        if unsent == 0 {
+            return &[];
+        }
+        let start = (frame.len() - unsent % frame.len()) % frame.len();
+        &repeated[start..start + unsent.min(repeated.len() - start)]
+    }
+
+    /// Queues every frame owed now: fixed frames as a count of bytes owed
+    /// (when nothing records them), others built into `wire.out`, in one
+    /// batch.
     fn queue_owed(&self, wire: &mut Wire, schedule: Option<&Schedule>) {
         let count = match schedule {
             None => std::mem::take(&mut wire.credit),
@@ -199,6 +245,27 @@ impl Connection<'_> {
             }
         };
         if count == 0 {
+            return;
+        }
+        if self.recording.is_none()
+            && self.plan.repeated.is_some()
+            && let Some(frame) = self.plan.payload.fixed()
+        {
+            let now = Instant::now();
+            for _ in 0..count {
+                wire.seq += 1;
+                wire.in_flight.push_back(InFlight {
+                    due: schedule.map_or(now, |s| s.due(wire.seq)),
+                    seq: wire.seq,
+                    len: frame.len(),
+                    kept: None,
+                });
+            }
+            wire.fixed_unsent += count * frame.len();
+            self.tally.frames_sent.fetch_add(count as u64, Relaxed);
+            self.tally
+                .bytes_sent
+                .fetch_add((count * frame.len()) as u64, Relaxed);
             return;
         }
         wire.out.clear();
@@ -273,27 +340,43 @@ impl Connection<'_> {
         wire.latencies.clear();
         let measuring = self.tally.measuring.load(Relaxed);
         let (mut answered, mut unasked) = (0usize, 0u64);
-        while let Some(len) = self.next_reply_len(&wire.received, wire.in_flight.front())? {
+        loop {
+            // The rest of a reply whose length is known and whose bytes
+            // nobody needs goes by without being kept.
+            if let Some(rest) = wire.skipping {
+                let take = rest.min(wire.received.len());
+                wire.received.advance(take);
+                if take < rest {
+                    wire.skipping = Some(rest - take);
+                    break;
+                }
+                wire.skipping = None;
+                self.complete(wire, now, measuring, &mut answered, &mut unasked);
+                continue;
+            }
+            let Some(len) = self.next_reply_len(&wire.received, wire.in_flight.front())? else {
+                break;
+            };
+            let front = wire.in_flight.front();
             if wire.received.len() < len {
+                if self.may_skip(front) {
+                    if let Some(sent) = front {
+                        self.check(len, None, sent);
+                    }
+                    wire.skipping = Some(len - wire.received.len());
+                    wire.received.clear();
+                }
                 break;
             }
-            match wire.in_flight.pop_front() {
-                Some(sent) => {
-                    self.check(&wire.received[..len], &sent);
-                    if measuring {
-                        wire.latencies
-                            .push(now.saturating_duration_since(sent.due).as_micros() as u64);
-                    }
-                    answered += 1;
-                }
-                // A frame the server sent of its own accord.
-                None => unasked += 1,
+            if let Some(sent) = front {
+                self.check(len, Some(&wire.received[..len]), sent);
             }
             if self.recording.is_some() {
                 wire.replies.push(wire.received.split_to(len).freeze());
             } else {
                 wire.received.advance(len);
             }
+            self.complete(wire, now, measuring, &mut answered, &mut unasked);
         }
         if let Some(recording) = self.recording {
             recording.record(Direction::Received, self.record_kind(), &wire.replies);
@@ -309,6 +392,39 @@ impl Connection<'_> {
             self.latency.record(&wire.latencies);
         }
         Ok(())
+    }
+
+    /// Takes the reply to the oldest frame in flight (or one the server
+    /// sent of its own accord) as complete.
+    fn complete(
+        &self,
+        wire: &mut Wire,
+        now: Instant,
+        measuring: bool,
+        answered: &mut usize,
+        unasked: &mut u64,
+    ) {
+        match wire.in_flight.pop_front() {
+            Some(sent) => {
+                if measuring {
+                    wire.latencies
+                        .push(now.saturating_duration_since(sent.due).as_micros() as u64);
+                }
+                *answered += 1;
+            }
+            None => *unasked += 1,
+        }
+    }
+
+    /// Whether the reply to `front` may go by unkept once its length is
+    /// known: nothing records it and nothing compares its bytes.
+    fn may_skip(&self, front: Option<&InFlight>) -> bool {
+        self.recording.is_none()
+            && match self.plan.verify {
+                Verify::None | Verify::Length => true,
+                Verify::Sample => front.is_none_or(|f| !f.seq.is_multiple_of(SAMPLE_EVERY)),
+                Verify::All => front.is_none(),
+            }
     }
 
     /// Whether frame `seq`'s bytes are kept until its reply: to compare
@@ -371,8 +487,9 @@ impl Connection<'_> {
         Ok(Some(header_end + content_len))
     }
 
-    /// Compares a reply with the frame it answers, as `--verify` asks.
-    fn check(&self, reply: &[u8], sent: &InFlight) {
+    /// Compares a reply of `len` bytes (its bytes, when kept) with the
+    /// frame it answers, as `--verify` asks.
+    fn check(&self, len: usize, reply: Option<&[u8]>, sent: &InFlight) {
         let compare = match self.plan.verify {
             Verify::None => return,
             Verify::Length => false,
@@ -380,13 +497,9 @@ impl Connection<'_> {
             Verify::All => true,
         };
         let expected = sent.kept.as_ref().or(self.plan.payload.fixed());
-        let differs = if reply.len() != sent.len {
-            Some(format!(
-                "is {} bytes, the frame sent {}",
-                reply.len(),
-                sent.len
-            ))
-        } else if compare && let Some(expected) = expected {
+        let differs = if len != sent.len {
+            Some(format!("is {len} bytes, the frame sent {}", sent.len))
+        } else if compare && let (Some(reply), Some(expected)) = (reply, expected) {
             reply
                 .iter()
                 .zip(expected.iter())

@@ -36,7 +36,7 @@ use tokio_util::sync::CancellationToken;
 use super::stats::latency_histogram;
 use super::target::{Target, TargetError};
 use super::thread_cpu::ThreadCpu;
-use connection::{Connection, Plan};
+use connection::{Connection, Plan, repeated_frame};
 use tally::{Tally, ThreadLatency};
 
 pub use connection::SAMPLE_EVERY;
@@ -409,6 +409,7 @@ fn control(
             verify: spec.verify,
             framed: spec.framed,
             connections: spec.connections,
+            repeated: spec.payload.fixed().map(|frame| repeated_frame(frame)),
         },
         tally: Tally::default(),
         addrs,
