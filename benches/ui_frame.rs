@@ -22,6 +22,7 @@ fn fill(engine: &Engine, count: u32, bytes: &Bytes) {
         engine.record(Entry {
             conn: i % 7,
             peer: None,
+            local: None,
             side: Side::Client,
             direction: Direction::Sent,
             kind: RecordKind::Frame,

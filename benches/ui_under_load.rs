@@ -254,6 +254,7 @@ fn bench_entry(bytes: &Bytes) -> Entry<'_> {
     Entry {
         conn: 1,
         peer: Some(([127, 0, 0, 1], 9).into()),
+        local: None,
         side: Side::Server,
         direction: Direction::Received,
         kind: RecordKind::Frame,

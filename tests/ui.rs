@@ -421,6 +421,7 @@ fn fill(engine: &Engine, count: u32, bytes: &bytes::Bytes) {
         engine.record(Entry {
             conn: i % 7,
             peer: None,
+            local: None,
             side: Side::Client,
             direction: framescope::engine::Direction::Sent,
             kind: RecordKind::Frame,

@@ -193,6 +193,7 @@ mod tests {
         journal.append(Entry {
             conn,
             peer: None,
+            local: None,
             side,
             direction: Direction::Sent,
             kind: RecordKind::Frame,

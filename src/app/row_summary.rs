@@ -89,6 +89,7 @@ mod tests {
         journal.append(Entry {
             conn: 3,
             peer: None,
+            local: None,
             side: Side::Client,
             direction: Direction::Sent,
             kind: RecordKind::Frame,

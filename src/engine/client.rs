@@ -410,7 +410,7 @@ async fn open_connection(
         shared.clone(),
         conn.id,
         Side::Client,
-        peer,
+        (stream.local_addr().ok(), peer),
         conn.counters.clone(),
     );
     // Disconnected while connecting: the connection never counts as opened.

@@ -100,6 +100,8 @@ struct LineOut<'a> {
     conn: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     peer: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    local: Option<SocketAddr>,
     direction: Direction,
     kind: RecordKind,
     wire_len: u32,
@@ -125,6 +127,8 @@ struct LineIn {
     conn: u32,
     #[serde(default)]
     peer: Option<SocketAddr>,
+    #[serde(default)]
+    local: Option<SocketAddr>,
     direction: Direction,
     kind: RecordKind,
     #[serde(default)]
@@ -225,6 +229,7 @@ fn write_json_line(out: &mut impl Write, view: &RecordView) -> std::io::Result<(
         side: view.side,
         conn: view.conn,
         peer: view.peer,
+        local: view.local,
         direction: view.direction,
         kind: view.kind,
         wire_len: view.wire_len,
@@ -303,6 +308,7 @@ pub fn load(path: &Path) -> Result<LoadedLog, JournalFileError> {
                 let entry = Entry {
                     conn: parsed.conn,
                     peer: parsed.peer,
+                    local: parsed.local,
                     side: parsed.side,
                     direction: parsed.direction,
                     kind: parsed.kind,

@@ -24,15 +24,17 @@ pub(crate) struct Recorder {
     side: Side,
     counters: Arc<Counters>,
     peer: SocketAddr,
+    local: Option<SocketAddr>,
 }
 
 impl Recorder {
-    /// A recorder for connection `conn` on `side`, whose peer is `peer`.
+    /// A recorder for connection `conn` on `side`, between `local` (when
+    /// known) and `peer`.
     pub(crate) fn new(
         shared: Arc<Shared>,
         conn: u32,
         side: Side,
-        peer: SocketAddr,
+        (local, peer): (Option<SocketAddr>, SocketAddr),
         counters: Arc<Counters>,
     ) -> Self {
         Self {
@@ -41,6 +43,7 @@ impl Recorder {
             side,
             counters,
             peer,
+            local,
         }
     }
 
@@ -96,6 +99,7 @@ impl Recorder {
         self.shared.journal.append(Entry {
             conn: self.conn,
             peer: Some(self.peer),
+            local: self.local,
             side: self.side,
             direction,
             kind,
@@ -163,6 +167,7 @@ impl Recorder {
         Entry {
             conn: self.conn,
             peer: Some(self.peer),
+            local: self.local,
             side: self.side,
             direction,
             kind,

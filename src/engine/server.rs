@@ -247,10 +247,17 @@ async fn accept_loop(listener: TcpListener, context: ConnectionContext, tracker:
 /// then says who was refused and when, not only a counter. It counts once
 /// in the server's error counter and in `refused_at_cap`.
 fn refuse(stream: TcpStream, peer: SocketAddr, context: &ConnectionContext) {
+    let local = stream.local_addr().ok();
     drop(stream);
     let conn = context.shared.next_connection_id();
     let counters = Arc::new(Counters::default());
-    let recorder = Recorder::new(context.shared.clone(), conn, Side::Server, peer, counters);
+    let recorder = Recorder::new(
+        context.shared.clone(),
+        conn,
+        Side::Server,
+        (local, peer),
+        counters,
+    );
     let error = DecodeError {
         offset: 0,
         part: FramePart::ProtoHeader,
@@ -265,7 +272,14 @@ async fn run_connection(stream: TcpStream, peer: SocketAddr, context: Connection
     let _ = stream.set_nodelay(true);
     let conn = context.shared.next_connection_id();
     let counters = Arc::new(Counters::default());
-    let recorder = Recorder::new(context.shared.clone(), conn, Side::Server, peer, counters);
+    let local = stream.local_addr().ok();
+    let recorder = Recorder::new(
+        context.shared.clone(),
+        conn,
+        Side::Server,
+        (local, peer),
+        counters,
+    );
     recorder.opened();
     let reason = tokio::select! {
         _ = context.cancel.cancelled() => CloseReason::ServerStopped,

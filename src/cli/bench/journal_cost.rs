@@ -74,6 +74,7 @@ pub fn run(records: usize) -> Result<JournalResult, CliError> {
         journal.append(Entry {
             conn: 1 + (index % 64) as u32,
             peer: Some(PEER),
+            local: None,
             side: Side::Server,
             direction: Direction::Received,
             kind: RecordKind::Frame,
@@ -98,6 +99,7 @@ pub fn run(records: usize) -> Result<JournalResult, CliError> {
     journal.append(Entry {
         conn: 1,
         peer: Some(PEER),
+        local: None,
         side: Side::Server,
         direction: Direction::Sent,
         kind: RecordKind::Frame,

@@ -67,6 +67,15 @@ impl JournalLimits {
     };
 }
 
+/// The two ends of a connection, as the journal keeps them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Endpoints {
+    /// The other end.
+    pub(crate) peer: SocketAddr,
+    /// This end, when known.
+    pub(crate) local: Option<SocketAddr>,
+}
+
 /// What a connection task hands the journal.
 #[derive(Debug, Clone)]
 pub struct Entry<'a> {
@@ -74,6 +83,8 @@ pub struct Entry<'a> {
     pub conn: u32,
     /// The connection's peer, when known.
     pub peer: Option<SocketAddr>,
+    /// This end's address, when known.
+    pub local: Option<SocketAddr>,
     /// Server or client.
     pub side: Side,
     /// Sent or received.
@@ -94,7 +105,7 @@ struct Tail {
     pieces: Vec<Bytes>,
     /// Where small frames are copied; it becomes piece number `pieces.len()`.
     arena: BytesMut,
-    peers: HashMap<u32, SocketAddr>,
+    peers: HashMap<u32, Endpoints>,
     /// The connection whose peer was noted last: a batch of one
     /// connection's records looks its peer up once, not once a record.
     last_peer_conn: Option<u32>,
@@ -144,9 +155,9 @@ impl Tail {
     }
 
     /// Notes the peer of `conn`, unless its record just before did.
-    fn note_peer(&mut self, conn: u32, peer: SocketAddr) {
+    fn note_peer(&mut self, conn: u32, peer: SocketAddr, local: Option<SocketAddr>) {
         if self.last_peer_conn != Some(conn) {
-            self.peers.entry(conn).or_insert(peer);
+            self.peers.entry(conn).or_insert(Endpoints { peer, local });
             self.last_peer_conn = Some(conn);
         }
     }
@@ -183,7 +194,7 @@ impl Tail {
     }
 }
 
-fn sorted_peers(peers: &HashMap<u32, SocketAddr>) -> Vec<(u32, SocketAddr)> {
+fn sorted_peers(peers: &HashMap<u32, Endpoints>) -> Vec<(u32, Endpoints)> {
     let mut sorted: Vec<_> = peers.iter().map(|(c, p)| (*c, *p)).collect();
     sorted.sort_unstable_by_key(|(conn, _)| *conn);
     sorted
@@ -301,7 +312,7 @@ impl Journal {
         let keep = keep.min(entry.bytes.len());
         let bytes = self.tail.store(entry.bytes, keep);
         if let Some(peer) = entry.peer {
-            self.tail.note_peer(entry.conn, peer);
+            self.tail.note_peer(entry.conn, peer, entry.local);
         }
         self.tail.records.push(Record {
             time_us,

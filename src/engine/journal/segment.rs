@@ -8,6 +8,7 @@ use bytes::Bytes;
 
 use super::super::codec::DecodeError;
 use super::super::vocabulary::{Direction, RecordKind, Side};
+use super::Endpoints;
 
 /// Where a record's bytes lie: one of its segment's pieces, and a range in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +54,7 @@ pub(super) struct Segment {
     /// Frozen stretches of arena, and large frames kept whole.
     pub(super) pieces: Vec<Bytes>,
     /// The peer of every connection with a record here, sorted by connection.
-    pub(super) peers: Vec<(u32, SocketAddr)>,
+    pub(super) peers: Vec<(u32, Endpoints)>,
 }
 
 impl Segment {
@@ -79,12 +80,22 @@ impl Segment {
             .unwrap_or_default()
     }
 
-    /// The peer of connection `conn`, if one of its records is here.
-    pub(super) fn peer(&self, conn: u32) -> Option<SocketAddr> {
+    /// The ends of connection `conn`, if one of its records is here.
+    fn endpoints(&self, conn: u32) -> Option<Endpoints> {
         self.peers
             .binary_search_by_key(&conn, |(id, _)| *id)
             .ok()
             .map(|index| self.peers[index].1)
+    }
+
+    /// The peer of connection `conn`, if one of its records is here.
+    pub(super) fn peer(&self, conn: u32) -> Option<SocketAddr> {
+        self.endpoints(conn).map(|ends| ends.peer)
+    }
+
+    /// The own address of connection `conn`, if known here.
+    pub(super) fn local(&self, conn: u32) -> Option<SocketAddr> {
+        self.endpoints(conn).and_then(|ends| ends.local)
     }
 }
 
@@ -99,6 +110,8 @@ pub struct RecordView {
     pub conn: u32,
     /// The connection's peer, when known.
     pub peer: Option<SocketAddr>,
+    /// This end's address, when known.
+    pub local: Option<SocketAddr>,
     /// Server or client.
     pub side: Side,
     /// Sent or received.
@@ -163,6 +176,11 @@ impl<'a> RecordRef<'a> {
         self.segment.peer(self.record.conn)
     }
 
+    /// Its connection's own address, when known.
+    pub fn local(&self) -> Option<SocketAddr> {
+        self.segment.local(self.record.conn)
+    }
+
     /// Everything a viewer needs, owned.
     pub fn view(&self) -> RecordView {
         let record = self.record;
@@ -171,6 +189,7 @@ impl<'a> RecordRef<'a> {
             time_us: record.time_us,
             conn: record.conn,
             peer: self.peer(),
+            local: self.local(),
             side: record.side,
             direction: record.direction,
             kind: record.kind,

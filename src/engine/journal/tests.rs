@@ -9,6 +9,7 @@ fn entry(bytes: &Bytes) -> Entry<'_> {
     Entry {
         conn: 1,
         peer: None,
+        local: None,
         side: Side::Server,
         direction: Direction::Received,
         kind: RecordKind::Chunk,
@@ -49,6 +50,7 @@ fn snapshot_sees_every_record_before_it_and_none_after() {
     let peer: SocketAddr = "127.0.0.1:9".parse().unwrap();
     journal.append(Entry {
         peer: Some(peer),
+        local: None,
         ..entry(&Bytes::from("a"))
     });
     let first = journal.snapshot();

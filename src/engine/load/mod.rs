@@ -673,7 +673,7 @@ async fn open_and_drive(
     let recording = run
         .recorder
         .as_ref()
-        .map(|recorder| recorder.connection(stream.peer_addr().ok()));
+        .map(|recorder| recorder.connection((stream.local_addr().ok(), stream.peer_addr().ok())));
     let connection = Connection {
         index,
         plan: &run.plan,

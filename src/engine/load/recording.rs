@@ -42,11 +42,15 @@ impl LoadRecorder {
     /// The recorder of one connection of the run, with an id of its own
     /// (from the engine's one sequence, so it never meets a pool's or the
     /// server's).
-    pub(crate) fn connection(&self, peer: Option<SocketAddr>) -> ConnectionRecording<'_> {
+    pub(crate) fn connection(
+        &self,
+        (local, peer): (Option<SocketAddr>, Option<SocketAddr>),
+    ) -> ConnectionRecording<'_> {
         ConnectionRecording {
             recorder: self,
             conn: self.shared.next_connection_id(),
             peer,
+            local,
         }
     }
 }
@@ -57,6 +61,7 @@ pub(crate) struct ConnectionRecording<'a> {
     recorder: &'a LoadRecorder,
     conn: u32,
     peer: Option<SocketAddr>,
+    local: Option<SocketAddr>,
 }
 
 impl ConnectionRecording<'_> {
@@ -72,6 +77,7 @@ impl ConnectionRecording<'_> {
             pieces.iter().map(|bytes| Entry {
                 conn: self.conn,
                 peer: self.peer,
+                local: self.local,
                 side: Side::Client,
                 direction,
                 kind,
