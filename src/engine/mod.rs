@@ -24,6 +24,7 @@ mod journal_file;
 mod limits;
 pub mod load;
 mod load_control;
+mod pcapng;
 mod pyjson;
 mod reader;
 mod recorder;
@@ -69,6 +70,7 @@ pub use limits::{
     DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONTENT_LENGTH, DEFAULT_READ_TIMEOUT, Limits,
 };
 pub use load_control::{LOAD_HISTORY, LoadOutcome, LoadRefused, LoadSample, LoadView};
+pub use pcapng::{PcapError, PcapSummary, write_pcapng};
 pub use server::{DEFAULT_LISTEN, ServerError, ServerMode, is_all_interfaces};
 pub use stats::{CounterSnapshot, LatencySummary, RATE_WINDOW};
 pub use target::{Target, TargetError};
