@@ -30,6 +30,7 @@ mod server;
 mod shared;
 mod stats;
 mod target;
+pub mod template;
 mod thread_cpu;
 pub mod tutorial_app;
 mod view;

@@ -31,7 +31,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::super::frame::PROTO_HEADER_LEN;
 use super::tally::{Tally, ThreadLatency};
-use super::template::Expansion;
+use super::super::template::Expansion;
 use super::{Pacing, Payload, Verify};
 
 /// Bytes asked for in each read.
@@ -205,6 +205,7 @@ impl Connection<'_> {
                     seq,
                     content_len: 0,
                     rng: &mut wire.rng,
+                    named: &[],
                 },
             );
             let kept = self

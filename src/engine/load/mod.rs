@@ -15,7 +15,6 @@ mod connection;
 mod payload;
 mod report;
 mod tally;
-mod template;
 
 use std::net::SocketAddr;
 use std::rc::Rc;
@@ -42,7 +41,7 @@ pub use connection::SAMPLE_EVERY;
 pub use payload::{Payload, PayloadError};
 pub use report::{ConnectionCounts, LoadReport, Percentiles, ReportError};
 pub use tally::Totals;
-pub use template::{TemplateError, VARIABLE_NAMES};
+pub use super::template::{TemplateError, VARIABLE_NAMES};
 
 /// Most connections one run opens.
 pub const MAX_LOAD_CONNECTIONS: usize = 10_000;
