@@ -26,6 +26,7 @@ pub mod load;
 mod pyjson;
 mod reader;
 mod recorder;
+pub mod scenario;
 mod server;
 mod shared;
 mod stats;
