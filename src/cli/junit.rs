@@ -85,7 +85,11 @@ fn write_case(
     };
     let message = format!("line {}: {message}", step.location.line);
     let mut body = String::new();
-    let _ = writeln!(body, "step at line {}: {}", step.location.line, step.description);
+    let _ = writeln!(
+        body,
+        "step at line {}: {}",
+        step.location.line, step.description
+    );
     if !step.context.is_empty() {
         let _ = writeln!(body, "in {}", step.context);
     }

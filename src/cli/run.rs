@@ -92,7 +92,10 @@ pub fn main(args: RunArgs) -> ExitCode {
         count(ScenarioOutcome::Failed),
         count(ScenarioOutcome::Error),
     );
-    println!("{} scenarios: {passed} passed, {failed} failed, {errors} errors", passed + failed + errors);
+    println!(
+        "{} scenarios: {passed} passed, {failed} failed, {errors} errors",
+        passed + failed + errors
+    );
     let mut code = if errors > 0 {
         INVALID
     } else if failed > 0 {

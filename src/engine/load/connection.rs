@@ -30,8 +30,8 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::super::frame::PROTO_HEADER_LEN;
-use super::tally::{Tally, ThreadLatency};
 use super::super::template::Expansion;
+use super::tally::{Tally, ThreadLatency};
 use super::{Pacing, Payload, Verify};
 
 /// Bytes asked for in each read.

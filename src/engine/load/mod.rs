@@ -37,11 +37,11 @@ use super::thread_cpu::ThreadCpu;
 use connection::{Connection, Plan};
 use tally::{Tally, ThreadLatency};
 
+pub use super::template::{TemplateError, VARIABLE_NAMES};
 pub use connection::SAMPLE_EVERY;
 pub use payload::{Payload, PayloadError};
 pub use report::{ConnectionCounts, LoadReport, Percentiles, ReportError};
 pub use tally::Totals;
-pub use super::template::{TemplateError, VARIABLE_NAMES};
 
 /// Most connections one run opens.
 pub const MAX_LOAD_CONNECTIONS: usize = 10_000;

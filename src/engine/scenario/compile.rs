@@ -252,7 +252,7 @@ impl Compiler<'_> {
             } else {
                 Expectation::Frame(
                     predicate
-                        .compile()
+                        .compile(&|name| scope.lookup(name))
                         .map_err(|error| self.error(error.span, error.problem.into()))?,
                 )
             };
@@ -390,8 +390,7 @@ impl Compiler<'_> {
                 Ok(CaptureSource::Json(pointer.clone()))
             }
             (None, None, Some(pattern)) => {
-                let regex = Regex::new(pattern)
-                    .map_err(PredicateProblem::BadRegex)?;
+                let regex = Regex::new(pattern).map_err(PredicateProblem::BadRegex)?;
                 let group = match &spec.group {
                     Some(GroupSpec::Number(n)) if *n < regex.captures_len() => {
                         RegexGroup::Number(*n)
@@ -399,7 +398,9 @@ impl Compiler<'_> {
                     Some(GroupSpec::Number(n)) => {
                         return Err(FileProblem::NoSuchGroup(n.to_string()));
                     }
-                    Some(GroupSpec::Name(name)) if regex.capture_names().any(|n| n == Some(name)) => {
+                    Some(GroupSpec::Name(name))
+                        if regex.capture_names().any(|n| n == Some(name)) =>
+                    {
                         RegexGroup::Name(name.clone())
                     }
                     Some(GroupSpec::Name(name)) => {
@@ -441,7 +442,10 @@ fn json_template(value: &Value, scope: &Scope) -> Result<JsonTemplate, FileProbl
                 .iter()
                 .map(|(key, item)| Ok((key.clone(), json_template(item, scope)?)))
                 .collect::<Result<Vec<_>, FileProblem>>()?;
-            if fields.iter().all(|(_, i)| matches!(i, JsonTemplate::Fixed(_))) {
+            if fields
+                .iter()
+                .all(|(_, i)| matches!(i, JsonTemplate::Fixed(_)))
+            {
                 JsonTemplate::Fixed(value.clone())
             } else {
                 JsonTemplate::Object(fields)

@@ -11,6 +11,9 @@
 //! A value matcher is a plain value (the value must equal it) or a table of
 //! operations that must all hold: `equals`, `contains`, `matches` (a regular
 //! expression), `starts-with` and `exists` (false: the value is missing).
+//! A string operand of `equals`, `contains` or `starts-with` may hold the
+//! caller's named variables (`{{token}}`), resolved at compile time to
+//! slots and expanded from the values given to [`FramePredicate::evaluate`].
 
 use std::collections::BTreeMap;
 
@@ -22,6 +25,7 @@ use toml::Spanned;
 use crate::engine::codec::{DecodeError, FramePart};
 use crate::engine::frame::Frame;
 use crate::engine::hexdump::parse_hex;
+use crate::engine::template::{Expansion, Template, TemplateError};
 
 /// A value matcher as written, with where it was written.
 pub type MatcherSpec = Spanned<Value>;
@@ -96,6 +100,9 @@ pub enum PredicateProblem {
     /// A decode-error reason that does not exist.
     #[error("unknown decode error reason \"{0}\" (there are {REASON_NAMES})")]
     UnknownReason(String),
+    /// An operand with a malformed or unknown variable.
+    #[error("{0}")]
+    Template(#[from] TemplateError),
     /// `decode-error` beside predicates on a frame's parts.
     #[error("decode-error cannot be combined with header, json, text or bytes")]
     DecodeErrorAndFrame,
@@ -108,11 +115,54 @@ wrong-type, content-too-long, truncated, timeout, io, over-connection-cap";
 /// One operation on a value.
 #[derive(Debug, Clone)]
 enum Operation {
-    Equals(Value),
-    Contains(String),
+    Equals(Operand),
+    Contains(Operand),
     Matches(Regex),
-    StartsWith(String),
+    StartsWith(Operand),
     Exists(bool),
+}
+
+/// An operation's value: fixed, or a string with variables.
+#[derive(Debug, Clone)]
+enum Operand {
+    Fixed(Value),
+    Template(Template),
+}
+
+/// Names a predicate may use as variables: a name's index, or `None`.
+pub type VariableNames<'a> = &'a dyn Fn(&str) -> Option<usize>;
+
+impl Operand {
+    fn compile(value: &Value, names: VariableNames<'_>) -> Result<Self, PredicateProblem> {
+        match value {
+            Value::String(text) if text.contains("{{") => {
+                let template = Template::parse_with_names(text.as_bytes(), names)?;
+                Ok(Self::Template(template))
+            }
+            other => Ok(Self::Fixed(other.clone())),
+        }
+    }
+
+    fn resolve(&self, variables: &[String]) -> Value {
+        match self {
+            Self::Fixed(value) => value.clone(),
+            Self::Template(template) => {
+                let mut rng = fastrand::Rng::with_seed(0);
+                let mut out = Vec::new();
+                template.expand_into(
+                    &mut out,
+                    &mut Expansion {
+                        conn: 0,
+                        seq: 0,
+                        content_len: 0,
+                        rng: &mut rng,
+                        named: variables,
+                    },
+                );
+                Value::from(String::from_utf8_lossy(&out).into_owned())
+            }
+        }
+    }
 }
 
 /// A compiled value matcher: every operation must hold.
@@ -186,11 +236,12 @@ impl FramePredicateSpec {
             && self.decode_error.is_none()
     }
 
-    /// Compiles the predicate: every regex built, pointer and hex checked.
-    pub fn compile(&self) -> Result<FramePredicate, PredicateError> {
+    /// Compiles the predicate: every regex built, pointer and hex checked,
+    /// variables in operands resolved through `names`.
+    pub fn compile(&self, names: VariableNames<'_>) -> Result<FramePredicate, PredicateError> {
         let mut header = Vec::new();
         for (key, spec) in &self.header {
-            header.push((key.clone(), ValueMatcher::compile(spec)?));
+            header.push((key.clone(), ValueMatcher::compile(spec, names)?));
         }
         let mut json = Vec::new();
         for (pointer, spec) in &self.json {
@@ -198,9 +249,13 @@ impl FramePredicateSpec {
                 span: spec.span(),
                 problem,
             })?;
-            json.push((pointer.clone(), ValueMatcher::compile(spec)?));
+            json.push((pointer.clone(), ValueMatcher::compile(spec, names)?));
         }
-        let text = self.text.as_ref().map(ValueMatcher::compile).transpose()?;
+        let text = self
+            .text
+            .as_ref()
+            .map(|spec| ValueMatcher::compile(spec, names))
+            .transpose()?;
         let bytes = match &self.bytes {
             Some(spec) => compile_bytes(spec)?,
             None => Vec::new(),
@@ -234,8 +289,9 @@ impl FramePredicate {
     }
 
     /// Judges one observation: `Ok` when every part holds, else the first
-    /// part that does not.
-    pub fn evaluate(&self, observed: Observed<'_>) -> Result<(), Mismatch> {
+    /// part that does not. `variables` are the values of the names the
+    /// predicate was compiled with.
+    pub fn evaluate(&self, observed: Observed<'_>, variables: &[String]) -> Result<(), Mismatch> {
         match (observed, &self.decode_error) {
             (Observed::DecodeError(error), Some(matcher)) => matcher.evaluate(error),
             (Observed::DecodeError(error), None) => Err(Mismatch::new(
@@ -246,39 +302,53 @@ impl FramePredicate {
                 matcher.describe(),
                 "a well-formed frame (no decode error)",
             )),
-            (Observed::Frame(frame), None) => self.evaluate_frame(frame),
+            (Observed::Frame(frame), None) => self.evaluate_frame(frame, variables),
             (Observed::Raw(bytes), None) if self.needs_frames() => Err(Mismatch::new(
                 "a frame with a header",
                 format!("raw bytes (the connection is raw): {}", show_bytes(bytes)),
             )),
-            (Observed::Raw(bytes), None) => self.evaluate_content(bytes, "the bytes received"),
+            (Observed::Raw(bytes), None) => {
+                self.evaluate_content(bytes, "the bytes received", variables)
+            }
         }
     }
 
-    fn evaluate_frame(&self, frame: &Frame) -> Result<(), Mismatch> {
+    fn evaluate_frame(&self, frame: &Frame, variables: &[String]) -> Result<(), Mismatch> {
         let header = frame.header();
         for (key, matcher) in &self.header {
-            matcher.evaluate(&format!("header \"{key}\""), header.get(key))?;
+            matcher.evaluate(&format!("header \"{key}\""), header.get(key), variables)?;
         }
         let content = frame.content();
         if !self.json.is_empty() {
             let document: Value = serde_json::from_slice(&content).map_err(|error| {
                 Mismatch::new(
                     "JSON content",
-                    format!("content that is not JSON ({error}): {}", show_bytes(&content)),
+                    format!(
+                        "content that is not JSON ({error}): {}",
+                        show_bytes(&content)
+                    ),
                 )
             })?;
             for (pointer, matcher) in &self.json {
-                matcher.evaluate(&format!("json \"{pointer}\""), document.pointer(pointer))?;
+                matcher.evaluate(
+                    &format!("json \"{pointer}\""),
+                    document.pointer(pointer),
+                    variables,
+                )?;
             }
         }
-        self.evaluate_content(&content, "content")
+        self.evaluate_content(&content, "content", variables)
     }
 
-    fn evaluate_content(&self, content: &[u8], what: &str) -> Result<(), Mismatch> {
+    fn evaluate_content(
+        &self,
+        content: &[u8],
+        what: &str,
+        variables: &[String],
+    ) -> Result<(), Mismatch> {
         if let Some(matcher) = &self.text {
             let text = Value::from(String::from_utf8_lossy(content).into_owned());
-            matcher.evaluate(&format!("{what} as text"), Some(&text))?;
+            matcher.evaluate(&format!("{what} as text"), Some(&text), variables)?;
         }
         for operation in &self.bytes {
             let (holds, expected) = match operation {
@@ -307,7 +377,7 @@ impl FramePredicate {
 
 impl ValueMatcher {
     /// Compiles a plain value (equals) or a table of operations.
-    pub fn compile(spec: &MatcherSpec) -> Result<Self, PredicateError> {
+    pub fn compile(spec: &MatcherSpec, names: VariableNames<'_>) -> Result<Self, PredicateError> {
         let fail = |problem| PredicateError {
             span: spec.span(),
             problem,
@@ -316,7 +386,9 @@ impl ValueMatcher {
             Value::Object(table) => table,
             plain => {
                 return Ok(Self {
-                    operations: vec![Operation::Equals(plain.clone())],
+                    operations: vec![Operation::Equals(
+                        Operand::compile(plain, names).map_err(fail)?,
+                    )],
                 });
             }
         };
@@ -334,10 +406,11 @@ impl ValueMatcher {
                         wanted: "a string",
                     })
             };
+            let text_operand = || text().and_then(|t| Operand::compile(&Value::from(t), names));
             let operation = match name.as_str() {
-                "equals" => Operation::Equals(operand.clone()),
-                "contains" => Operation::Contains(text().map_err(fail)?),
-                "starts-with" => Operation::StartsWith(text().map_err(fail)?),
+                "equals" => Operation::Equals(Operand::compile(operand, names).map_err(fail)?),
+                "contains" => Operation::Contains(text_operand().map_err(fail)?),
+                "starts-with" => Operation::StartsWith(text_operand().map_err(fail)?),
                 "matches" => Operation::Matches(
                     Regex::new(&text().map_err(fail)?)
                         .map_err(|error| fail(PredicateProblem::BadRegex(error)))?,
@@ -355,16 +428,24 @@ impl ValueMatcher {
         Ok(Self { operations })
     }
 
-    /// Judges `value` (`None`: absent), called `what` in a mismatch.
-    pub fn evaluate(&self, what: &str, value: Option<&Value>) -> Result<(), Mismatch> {
+    /// Judges `value` (`None`: absent), called `what` in a mismatch;
+    /// `variables` hold the values of the operands' variables.
+    pub fn evaluate(
+        &self,
+        what: &str,
+        value: Option<&Value>,
+        variables: &[String],
+    ) -> Result<(), Mismatch> {
         for operation in &self.operations {
             let holds = match (operation, value) {
                 (Operation::Exists(wanted), found) => *wanted == found.is_some(),
                 (_, None) => false,
-                (Operation::Equals(want), Some(found)) => want == found,
-                (Operation::Contains(part), Some(found)) => as_text(found).contains(part.as_str()),
+                (Operation::Equals(want), Some(found)) => want.resolve(variables) == *found,
+                (Operation::Contains(part), Some(found)) => {
+                    as_text(found).contains(as_text(&part.resolve(variables)).as_str())
+                }
                 (Operation::StartsWith(part), Some(found)) => {
-                    as_text(found).starts_with(part.as_str())
+                    as_text(found).starts_with(as_text(&part.resolve(variables)).as_str())
                 }
                 (Operation::Matches(regex), Some(found)) => regex.is_match(&as_text(found)),
             };
@@ -374,7 +455,7 @@ impl ValueMatcher {
                     None => format!("{what} is missing"),
                 };
                 return Err(Mismatch::new(
-                    format!("{what} {}", describe(operation)),
+                    format!("{what} {}", describe(operation, variables)),
                     actual,
                 ));
             }
@@ -504,12 +585,12 @@ fn as_text(value: &Value) -> String {
     }
 }
 
-fn describe(operation: &Operation) -> String {
+fn describe(operation: &Operation, variables: &[String]) -> String {
     match operation {
-        Operation::Equals(value) => format!("equal to {}", show_value(value)),
-        Operation::Contains(part) => format!("containing {}", show_value(&Value::from(part.as_str()))),
+        Operation::Equals(value) => format!("equal to {}", show_value(&value.resolve(variables))),
+        Operation::Contains(part) => format!("containing {}", show_value(&part.resolve(variables))),
         Operation::StartsWith(part) => {
-            format!("starting with {}", show_value(&Value::from(part.as_str())))
+            format!("starting with {}", show_value(&part.resolve(variables)))
         }
         Operation::Matches(regex) => format!("matching /{}/", regex.as_str()),
         Operation::Exists(true) => "present".to_owned(),
@@ -522,9 +603,12 @@ fn show_value(value: &Value) -> String {
     shorten(&value.to_string(), 200)
 }
 
-/// Bytes as text when they are UTF-8, else as hex.
+/// Bytes as text when they are printable UTF-8 (quoted with escapes when
+/// they hold control characters), else as hex.
 pub fn show_bytes(bytes: &[u8]) -> String {
     match std::str::from_utf8(bytes) {
+        Ok("") => "(none)".to_owned(),
+        Ok(text) if !text.chars().any(char::is_control) => shorten(text, 400),
         Ok(text) => shorten(&format!("{text:?}"), 400),
         Err(_) => hex(bytes),
     }
@@ -554,15 +638,15 @@ fn shorten(text: &str, chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::frame::FrameBuilder;
     use crate::engine::codec::FrameCodec;
+    use crate::engine::frame::FrameBuilder;
     use bytes::BytesMut;
     use tokio_util::codec::Decoder;
 
     fn predicate(toml_text: &str) -> Result<FramePredicate, PredicateError> {
         toml::from_str::<FramePredicateSpec>(toml_text)
             .unwrap()
-            .compile()
+            .compile(&|_| None)
     }
 
     fn frame(builder: FrameBuilder) -> Frame {
@@ -588,9 +672,9 @@ mod tests {
             "#,
         )
         .unwrap();
-        assert_eq!(pass.evaluate(Observed::Frame(&reply)), Ok(()));
+        assert_eq!(pass.evaluate(Observed::Frame(&reply), &[]), Ok(()));
         let fail = predicate(r#"json."/result" = "No match""#).unwrap();
-        let mismatch = fail.evaluate(Observed::Frame(&reply)).unwrap_err();
+        let mismatch = fail.evaluate(Observed::Frame(&reply), &[]).unwrap_err();
         assert_eq!(mismatch.expected, r#"json "/result" equal to "No match""#);
         assert_eq!(
             mismatch.actual,

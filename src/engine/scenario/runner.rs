@@ -173,7 +173,9 @@ impl Session<'_> {
 
     async fn act(&mut self, step: &Step) -> Result<(), StepError> {
         match &step.action {
-            Action::Connect { target, count, raw } => self.connect(target.as_ref(), *count, *raw).await,
+            Action::Connect { target, count, raw } => {
+                self.connect(target.as_ref(), *count, *raw).await
+            }
             Action::Close => {
                 self.connection(step.conn)?.close();
                 Ok(())
@@ -203,19 +205,7 @@ impl Session<'_> {
     }
 
     fn connection(&mut self, number: Option<usize>) -> Result<&mut Connection, StepError> {
-        let opened = self.connections.len();
-        let index = match number {
-            Some(number) => number - 1,
-            None => opened.checked_sub(1).ok_or_else(|| {
-                failure("no connection is open yet: add a connect step before this one")
-            })?,
-        };
-        self.connections.get_mut(index).ok_or_else(|| {
-            failure(format!(
-                "there is no connection {}: the scenario opened {opened}",
-                index + 1
-            ))
-        })
+        pick(&mut self.connections, number)
     }
 
     async fn connect(
@@ -292,10 +282,10 @@ impl Session<'_> {
         within: Duration,
     ) -> Result<(), StepError> {
         let wanted = &step.description;
-        let connection = self.connection(step.conn)?;
+        let connection = pick(&mut self.connections, step.conn)?;
         match expectation {
             Expectation::Frame(predicate) if connection.raw => {
-                expect_raw(connection, predicate, within, wanted).await
+                expect_raw(connection, predicate, within, wanted, &self.values).await
             }
             Expectation::Frame(predicate) => {
                 let arrival = connection.next(within).await;
@@ -304,7 +294,7 @@ impl Session<'_> {
                     Arrival::DecodeFailed(failure) => Observed::DecodeError(&failure.error),
                     other => return Err(unexpected(wanted, other, within)),
                 };
-                match predicate.evaluate(observed) {
+                match predicate.evaluate(observed, &self.values) {
                     Ok(()) => {
                         if let Arrival::Frame(frame) = arrival {
                             connection.last = Some(LastReceived::Frame(frame));
@@ -357,17 +347,38 @@ impl Session<'_> {
     }
 }
 
+/// Connection `number` (from 1), or the last opened.
+fn pick(
+    connections: &mut [Connection],
+    number: Option<usize>,
+) -> Result<&mut Connection, StepError> {
+    let opened = connections.len();
+    let index = match number {
+        Some(number) => number - 1,
+        None => opened.checked_sub(1).ok_or_else(|| {
+            failure("no connection is open yet: add a connect step before this one")
+        })?,
+    };
+    connections.get_mut(index).ok_or_else(|| {
+        failure(format!(
+            "there is no connection {}: the scenario opened {opened}",
+            index + 1
+        ))
+    })
+}
+
 /// Matches raw bytes as they accumulate, until the predicate holds or time is up.
 async fn expect_raw(
     connection: &mut Connection,
     predicate: &FramePredicate,
     within: Duration,
     wanted: &str,
+    variables: &[String],
 ) -> Result<(), StepError> {
     let deadline = tokio::time::Instant::now() + within;
     loop {
         let pending = connection.raw_pending();
-        let verdict = predicate.evaluate(Observed::Raw(pending));
+        let verdict = predicate.evaluate(Observed::Raw(pending), variables);
         if !pending.is_empty() && verdict.is_ok() {
             connection.take_raw();
             return Ok(());
@@ -379,7 +390,7 @@ async fn expect_raw(
                 return Err(unexpected(wanted, &end, within));
             }
             let mismatch = predicate
-                .evaluate(Observed::Raw(pending))
+                .evaluate(Observed::Raw(pending), variables)
                 .err()
                 .unwrap_or_else(|| Mismatch::new(wanted, end.summary(within)));
             let mut mismatch = mismatch;
@@ -503,7 +514,10 @@ fn captured(last: &LastReceived, source: &CaptureSource) -> Result<String, Misma
             let document: Value = serde_json::from_slice(&content).map_err(|error| {
                 Mismatch::new(
                     "JSON content",
-                    format!("content that is not JSON ({error}): {}", show_bytes(&content)),
+                    format!(
+                        "content that is not JSON ({error}): {}",
+                        show_bytes(&content)
+                    ),
                 )
             })?;
             document.pointer(pointer).map(as_text).ok_or_else(|| {

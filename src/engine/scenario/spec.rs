@@ -224,9 +224,7 @@ impl<'de> Deserialize<'de> for DurationSpec {
             Text(String),
         }
         let bad = |text: &str| {
-            serde::de::Error::custom(format!(
-                "\"{text}\" is not a time: write 250ms, 2s or 1.5s"
-            ))
+            serde::de::Error::custom(format!("\"{text}\" is not a time: write 250ms, 2s or 1.5s"))
         };
         match Written::deserialize(deserializer)? {
             Written::Millis(ms) => Ok(Self(Duration::from_millis(ms))),
