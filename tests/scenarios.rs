@@ -3,7 +3,6 @@
 //! captures, repeat and CSV rows, invalid files, exit codes, the JUnit and
 //! JSON reports, and `examples/tutorial.toml` against both tutorial servers.
 
-#[allow(dead_code)]
 mod common;
 
 use std::io::{BufRead, BufReader};
@@ -672,7 +671,11 @@ fn junit_counts(xml: &str) -> (Vec<(String, String, String)>, usize, usize) {
                     element
                         .try_get_attribute(name)
                         .unwrap()
-                        .map(|a| a.unescape_value().unwrap().into_owned())
+                        .map(|a| {
+                            a.normalized_value(quick_xml::XmlVersion::Explicit1_0)
+                                .unwrap()
+                                .into_owned()
+                        })
                         .unwrap_or_default()
                 };
                 match element.name().as_ref() {
