@@ -1,12 +1,14 @@
 //! The command line: no subcommand opens the window; `serve`, `send`,
-//! `demo` and `bench` run the same engine headless.
+//! `demo` and `bench` run the same engine headless; `run` runs scenario files.
 
 mod bench;
 mod demo;
+mod junit;
 mod load;
 mod merge;
 mod message;
 mod printer;
+mod run;
 mod send;
 mod serve;
 
@@ -53,6 +55,10 @@ pub enum CliCommand {
     /// Merge the JSON results of load agents that ran side by side into one
     /// (histograms merged, not percentiles averaged).
     Merge(merge::MergeArgs),
+    /// Run scenario files: each step's result, and what was expected beside
+    /// what came on a failure. Exits 0 when all pass, 1 when one fails, 2
+    /// when a file is invalid or a connection cannot be made.
+    Run(run::RunArgs),
     /// Measure framescope's server and client pool against a minimal tokio
     /// echo server and the seed's Python server, side by side.
     Bench(bench::BenchArgs),
@@ -104,6 +110,8 @@ pub fn main() -> ExitCode {
         Some(CliCommand::Merge(args)) => merge::run(args),
         Some(CliCommand::Demo) => demo::run(),
         Some(CliCommand::Bench(args)) => bench::run(args),
+        // Its exit code says more than pass or fail.
+        Some(CliCommand::Run(args)) => return run::main(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

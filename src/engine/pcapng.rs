@@ -139,7 +139,10 @@ impl<W: Write> Capture<W> {
             (Side::Client, Direction::Received) | (Side::Server, Direction::Sent) => false,
         };
         let time_us = record.time_us;
-        let stream = self.streams.get_mut(&key).expect("the stream was just made");
+        let stream = self
+            .streams
+            .get_mut(&key)
+            .expect("the stream was just made");
         let (seq, ack) = if from_client {
             (stream.client_seq, stream.server_seq)
         } else {
@@ -156,7 +159,10 @@ impl<W: Write> Capture<W> {
         let mut packets = Vec::new();
         while offset < wire_len {
             let end = (offset + mss).min(wire_len);
-            let kept = record.bytes.get(offset..end.min(record.bytes.len())).unwrap_or(&[]);
+            let kept = record
+                .bytes
+                .get(offset..end.min(record.bytes.len()))
+                .unwrap_or(&[]);
             let header = Segment {
                 src,
                 dst,
@@ -297,10 +303,20 @@ impl<W: Write> Capture<W> {
                     ..Flags::default()
                 },
             };
-            self.write(last_us + 1, &fin(key.client, key.server, client_seq, server_seq), &[], 0)?;
+            self.write(
+                last_us + 1,
+                &fin(key.client, key.server, client_seq, server_seq),
+                &[],
+                0,
+            )?;
             self.write(
                 last_us + 2,
-                &fin(key.server, key.client, server_seq, client_seq.wrapping_add(1)),
+                &fin(
+                    key.server,
+                    key.client,
+                    server_seq,
+                    client_seq.wrapping_add(1),
+                ),
                 &[],
                 0,
             )?;
@@ -317,7 +333,13 @@ impl<W: Write> Capture<W> {
     }
 
     /// Writes one packet carrying `kept` of its `len` payload bytes.
-    fn write(&mut self, time_us: u64, segment: &Segment, kept: &[u8], len: usize) -> Result<(), PcapError> {
+    fn write(
+        &mut self,
+        time_us: u64,
+        segment: &Segment,
+        kept: &[u8],
+        len: usize,
+    ) -> Result<(), PcapError> {
         let packet = segment.build(kept)?;
         let original_len = packet.len() + (len - kept.len());
         let block = EnhancedPacketBlock {
@@ -409,13 +431,23 @@ fn endpoints(record: &RecordView) -> (SocketAddr, SocketAddr) {
         SocketAddr::new(ip, port)
     };
     let ephemeral = 40_000 + (record.conn % 20_000) as u16;
-    let peer = record.peer.unwrap_or_else(|| made_up(record.local, match record.side {
-        Side::Client => 8800,
-        Side::Server => ephemeral,
-    }));
-    let local = record.local.unwrap_or_else(|| made_up(Some(peer), match record.side {
-        Side::Client => ephemeral,
-        Side::Server => 8800,
-    }));
+    let peer = record.peer.unwrap_or_else(|| {
+        made_up(
+            record.local,
+            match record.side {
+                Side::Client => 8800,
+                Side::Server => ephemeral,
+            },
+        )
+    });
+    let local = record.local.unwrap_or_else(|| {
+        made_up(
+            Some(peer),
+            match record.side {
+                Side::Client => ephemeral,
+                Side::Server => 8800,
+            },
+        )
+    });
     (local, peer)
 }

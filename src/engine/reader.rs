@@ -64,6 +64,11 @@ impl FrameReader {
         }
     }
 
+    /// Bytes buffered of a frame not yet whole.
+    pub fn buffered_len(&self) -> usize {
+        self.buf.len()
+    }
+
     /// The next frame already buffered, without reading.
     pub fn buffered(&mut self) -> ReadResult {
         match self.codec.decode(&mut self.buf) {

@@ -30,10 +30,10 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::super::frame::PROTO_HEADER_LEN;
+use super::super::template::Expansion;
 use super::super::vocabulary::{Direction, RecordKind};
 use super::recording::ConnectionRecording;
 use super::tally::{Tally, ThreadLatency};
-use super::template::Expansion;
 use super::{Pacing, Payload, Verify};
 
 /// Bytes asked for in each read.
@@ -287,6 +287,7 @@ impl Connection<'_> {
                     seq,
                     content_len: 0,
                     rng: &mut wire.rng,
+                    named: &[],
                 },
             );
             let kept = self

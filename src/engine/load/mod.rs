@@ -16,7 +16,6 @@ mod payload;
 mod recording;
 mod report;
 mod tally;
-mod template;
 
 use std::net::SocketAddr;
 use std::rc::Rc;
@@ -39,12 +38,12 @@ use super::thread_cpu::ThreadCpu;
 use connection::{Connection, Plan, repeated_frame};
 use tally::{Tally, ThreadLatency};
 
+pub use super::template::{TemplateError, VARIABLE_NAMES};
 pub use connection::SAMPLE_EVERY;
 pub use payload::{Payload, PayloadError};
 pub use recording::LoadRecorder;
 pub use report::{ConnectionCounts, LoadReport, Percentiles, ReportError};
 pub use tally::Totals;
-pub use template::{TemplateError, VARIABLE_NAMES};
 
 /// Most connections one run opens.
 pub const MAX_LOAD_CONNECTIONS: usize = 10_000;

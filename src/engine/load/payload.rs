@@ -10,8 +10,8 @@ use serde_json::Value;
 
 use super::super::frame::{ContentLength, FrameBuilder, PROTO_HEADER_LEN};
 use super::super::journal_file::{self, JournalFileError};
+use super::super::template::{Expansion, Template, TemplateError, Variable};
 use super::super::vocabulary::{Direction, RecordKind, Side};
-use super::template::{Expansion, Template, TemplateError, Variable};
 
 /// A marker the header's content-length holds while its template is made;
 /// no header a person writes contains it.
@@ -231,6 +231,7 @@ mod tests {
                 seq,
                 content_len: 0,
                 rng: &mut rng,
+                named: &[],
             },
         );
         out

@@ -1,12 +1,15 @@
 //! Payload variables: `{{seq}}`, `{{conn}}`, `{{uuid}}`, `{{now}}`,
 //! `{{now_us}}` and `{{random:A:B}}` in header values and text content,
-//! expanded for every frame a load sends.
+//! expanded for every frame a load or a scenario sends; a scenario adds
+//! named variables of its own (captured values, CSV columns, a repeat's
+//! counter), resolved to slots when the template is parsed.
 //!
 //! A template is parsed once into literal pieces and variable slots, so
 //! expanding it is a copy of each piece and a few formatted numbers; a
 //! frame with no variables is built once and never expanded at all. Every
 //! value a variable expands to is made of digits, letters, `-`, `:`, `.`
-//! and `+`, so it needs no escaping inside a JSON string.
+//! and `+`, so it needs no escaping inside a JSON string (a named variable
+//! expands to whatever it holds).
 
 use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -28,6 +31,8 @@ pub enum Variable {
     Random(i64, i64),
     /// The frame's content length (used inside frame headers only).
     ContentLength,
+    /// A named variable of the caller's: its index in [`Expansion::named`].
+    Named(usize),
 }
 
 /// The names a person may write, for error messages.
@@ -72,11 +77,24 @@ pub struct Expansion<'a> {
     pub content_len: usize,
     /// The connection's random numbers.
     pub rng: &'a mut fastrand::Rng,
+    /// The values of the named variables, by the index
+    /// [`Template::parse_with_names`] gave them.
+    pub named: &'a [String],
 }
 
 impl Template {
     /// Parses `bytes`, finding every `{{name}}`.
     pub fn parse(bytes: &[u8]) -> Result<Self, TemplateError> {
+        Self::parse_with_names(bytes, &|_| None)
+    }
+
+    /// Parses `bytes` where, beside the payload variables, a name that
+    /// `named` gives an index for is a named variable (expanded from
+    /// [`Expansion::named`]); any other name is an error.
+    pub fn parse_with_names(
+        bytes: &[u8],
+        named: &dyn Fn(&str) -> Option<usize>,
+    ) -> Result<Self, TemplateError> {
         let mut pieces = Vec::new();
         let mut literal = Vec::new();
         let mut at = 0;
@@ -87,7 +105,12 @@ impl Template {
                 if !literal.is_empty() {
                     pieces.push(Piece::Literal(std::mem::take(&mut literal)));
                 }
-                pieces.push(Piece::Slot(variable(name.trim())?));
+                let name = name.trim();
+                let slot = match named(name) {
+                    Some(index) => Variable::Named(index),
+                    None => variable(name)?,
+                };
+                pieces.push(Piece::Slot(slot));
                 at += close + 4;
             } else {
                 literal.push(bytes[at]);
@@ -146,6 +169,11 @@ impl Template {
 fn expand_variable(variable: Variable, out: &mut Vec<u8>, values: &mut Expansion<'_>) {
     let mut text = itoa::Buffer::new();
     match variable {
+        Variable::Named(index) => {
+            if let Some(value) = values.named.get(index) {
+                out.extend_from_slice(value.as_bytes());
+            }
+        }
         Variable::Seq => out.extend_from_slice(text.format(values.seq).as_bytes()),
         Variable::Conn => out.extend_from_slice(text.format(values.conn).as_bytes()),
         Variable::ContentLength => {
@@ -223,6 +251,7 @@ mod tests {
                 seq,
                 content_len: 0,
                 rng: &mut rng,
+                named: &[],
             },
         );
         String::from_utf8(out).unwrap()
@@ -284,6 +313,7 @@ mod tests {
                 seq: 9,
                 content_len: 42,
                 rng: &mut rng,
+                named: &[],
             },
         );
         assert_eq!(out, br#"{"content-length": 42, "id": "9"}"#);

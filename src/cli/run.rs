@@ -1,0 +1,204 @@
+//! `framescope run`: runs scenario files, prints each step as it ends, and
+//! exits 0 when every scenario passes, 1 when one fails, 2 when a file is
+//! invalid or a connection cannot be made. Every file is checked before
+//! anything is sent.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use serde::Serialize;
+
+use super::junit;
+use crate::engine::Target;
+use crate::engine::scenario::{
+    RunSettings, ScenarioFile, ScenarioOutcome, ScenarioReport, StepOutcome, StepReport, load,
+    run_scenario,
+};
+
+/// Options of `run`.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// Scenario files (TOML).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Where to connect, overriding the files' targets.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub target: Option<Target>,
+    /// Write a JUnit XML report here (a test suite per file, a test case per scenario).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write every step's result as JSON here.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
+/// Exit code: every scenario passed.
+const PASSED: u8 = 0;
+/// Exit code: a scenario failed.
+const FAILED: u8 = 1;
+/// Exit code: a file is invalid, a connection could not be made, or a
+/// report could not be written.
+const INVALID: u8 = 2;
+
+/// One file's results.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    /// The file.
+    pub path: PathBuf,
+    /// Each scenario's result, in order.
+    pub scenarios: Vec<ScenarioReport>,
+}
+
+/// Runs the files; the process's exit code.
+pub fn main(args: RunArgs) -> ExitCode {
+    let mut files = Vec::new();
+    let mut invalid = false;
+    for path in &args.files {
+        match load(path) {
+            Ok(file) => files.push(file),
+            Err(error) => {
+                eprintln!("error: {error}");
+                invalid = true;
+            }
+        }
+    }
+    if invalid {
+        return ExitCode::from(INVALID);
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the runtime: {error}");
+            return ExitCode::from(INVALID);
+        }
+    };
+    let settings = RunSettings {
+        target: args.target.clone(),
+        ..RunSettings::default()
+    };
+    let reports: Vec<FileReport> = files
+        .iter()
+        .map(|file| runtime.block_on(run_file(file, &settings)))
+        .collect();
+    let scenarios = || reports.iter().flat_map(|file| &file.scenarios);
+    let count = |outcome| scenarios().filter(|s| s.outcome == outcome).count();
+    let (passed, failed, errors) = (
+        count(ScenarioOutcome::Passed),
+        count(ScenarioOutcome::Failed),
+        count(ScenarioOutcome::Error),
+    );
+    println!(
+        "{} scenarios: {passed} passed, {failed} failed, {errors} errors",
+        passed + failed + errors
+    );
+    let mut code = if errors > 0 {
+        INVALID
+    } else if failed > 0 {
+        FAILED
+    } else {
+        PASSED
+    };
+    if let Some(path) = &args.junit
+        && let Err(error) = junit::write(path, &reports)
+    {
+        eprintln!("error: cannot write {}: {error}", path.display());
+        code = INVALID;
+    }
+    if let Some(path) = &args.json
+        && let Err(error) = write_json(path, &reports)
+    {
+        eprintln!("error: cannot write {}: {error}", path.display());
+        code = INVALID;
+    }
+    ExitCode::from(code)
+}
+
+/// Runs a file's scenarios in order, printing as they go.
+async fn run_file(file: &ScenarioFile, settings: &RunSettings) -> FileReport {
+    println!("{}", file.path.display());
+    let mut scenarios = Vec::new();
+    for scenario in &file.scenarios {
+        println!("  {}", scenario.name);
+        let mut print_step = |step: &StepReport| {
+            let mut out = std::io::stdout().lock();
+            let _ = write_step(&mut out, step);
+            let _ = out.flush();
+        };
+        let report = run_scenario(scenario, settings, &mut print_step).await;
+        let verdict = match report.outcome {
+            ScenarioOutcome::Passed => "PASS",
+            ScenarioOutcome::Failed => "FAIL",
+            ScenarioOutcome::Error => "ERROR",
+        };
+        println!(
+            "  {verdict} {} ({} steps, {:.1} ms)",
+            report.name,
+            report.steps.len(),
+            report.duration_ms
+        );
+        scenarios.push(report);
+    }
+    FileReport {
+        path: file.path.clone(),
+        scenarios,
+    }
+}
+
+/// One step's line, and on a failure what was expected beside what came.
+fn write_step(out: &mut impl Write, step: &StepReport) -> std::io::Result<()> {
+    let verdict = match step.outcome {
+        StepOutcome::Passed => "ok",
+        StepOutcome::Failed(_) => "FAIL",
+        StepOutcome::Error { .. } => "ERROR",
+    };
+    let context = if step.context.is_empty() {
+        String::new()
+    } else {
+        format!("[{}] ", step.context)
+    };
+    writeln!(
+        out,
+        "    {verdict:<5} {:>4}  {context}{}  ({:.1} ms)",
+        step.location.line, step.description, step.duration_ms
+    )?;
+    for line in failure_text(step).lines() {
+        writeln!(out, "          {line}")?;
+    }
+    Ok(())
+}
+
+/// A failed step's message, expected beside actual, and the frames seen;
+/// empty for a step that passed.
+pub fn failure_text(step: &StepReport) -> String {
+    match &step.outcome {
+        StepOutcome::Passed => String::new(),
+        StepOutcome::Error { message } => message.clone(),
+        StepOutcome::Failed(failure) => {
+            let mut text = failure.message.clone();
+            if !failure.expected.is_empty() {
+                text.push_str(&format!("\nexpected: {}", failure.expected));
+                text.push_str(&format!("\nactual:   {}", failure.actual));
+            }
+            for frame in &failure.frames {
+                let mut lines = frame.lines();
+                if let Some(first) = lines.next() {
+                    text.push_str(&format!("\nreceived: {first}"));
+                }
+                for line in lines {
+                    text.push_str(&format!("\n          {line}"));
+                }
+            }
+            text
+        }
+    }
+}
+
+fn write_json(path: &PathBuf, reports: &[FileReport]) -> std::io::Result<()> {
+    let text = serde_json::to_string_pretty(reports).map_err(std::io::Error::other)?;
+    std::fs::write(path, text + "\n")
+}

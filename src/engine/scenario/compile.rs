@@ -1,0 +1,486 @@
+//! From TOML to a [`ScenarioFile`]: the text parsed, each step checked and
+//! compiled, variables resolved in the order the steps define them, and
+//! every error given its line and column.
+
+use std::collections::HashSet;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use bytes::Bytes;
+use regex::Regex;
+use serde_json::Value;
+use toml::Spanned;
+
+use super::error::{FileProblem, Location, ScenarioFileError};
+use super::plan::{
+    Action, Capture, CaptureSource, ContentPlan, Expectation, JsonTemplate, RegexGroup, Scenario,
+    ScenarioFile, SendPlan, Step,
+};
+use super::predicate::{PredicateProblem, check_pointer};
+use super::spec::{CaptureSpec, FileSpec, GroupSpec, SendSpec, StepSpec};
+use crate::engine::hexdump::parse_hex;
+use crate::engine::target::Target;
+use crate::engine::template::Template;
+
+/// How long an `expect` waits when neither it nor the file says.
+pub const DEFAULT_EXPECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Reads and compiles the scenario file at `path`.
+pub fn load(path: &Path) -> Result<ScenarioFile, ScenarioFileError> {
+    let source = std::fs::read_to_string(path).map_err(|error| ScenarioFileError {
+        path: path.to_owned(),
+        location: None,
+        problem: FileProblem::Read(error),
+    })?;
+    compile(path, &source)
+}
+
+/// Compiles `source`, the text of the scenario file at `path` (files it
+/// names are read relative to `path`'s folder).
+pub fn compile(path: &Path, source: &str) -> Result<ScenarioFile, ScenarioFileError> {
+    let compiler = Compiler {
+        path,
+        source,
+        folder: path.parent().unwrap_or(Path::new(".")).to_owned(),
+    };
+    compiler.file()
+}
+
+/// What every step's compilation needs to know.
+struct Compiler<'a> {
+    path: &'a Path,
+    source: &'a str,
+    folder: PathBuf,
+}
+
+/// A scenario's variables: every name's index, and which are defined so far.
+#[derive(Default, Clone)]
+struct Scope {
+    names: Vec<String>,
+    visible: HashSet<String>,
+}
+
+impl Scope {
+    /// Defines `name` from here on, giving its index.
+    fn define(&mut self, name: &str) -> Result<usize, FileProblem> {
+        let reserved = ["seq", "conn", "uuid", "now", "now_us", "random"];
+        let well_formed = !name.is_empty()
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+            && name
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+        if !well_formed || reserved.contains(&name) {
+            return Err(FileProblem::BadVariableName(name.to_owned()));
+        }
+        self.visible.insert(name.to_owned());
+        Ok(match self.names.iter().position(|known| known == name) {
+            Some(index) => index,
+            None => {
+                self.names.push(name.to_owned());
+                self.names.len() - 1
+            }
+        })
+    }
+
+    /// The index of a name defined so far.
+    fn lookup(&self, name: &str) -> Option<usize> {
+        if !self.visible.contains(name) {
+            return None;
+        }
+        self.names.iter().position(|known| known == name)
+    }
+
+    /// Parses a template over the names defined so far.
+    fn template(&self, text: &str) -> Result<Template, FileProblem> {
+        Ok(Template::parse_with_names(text.as_bytes(), &|name| {
+            self.lookup(name)
+        })?)
+    }
+}
+
+impl Compiler<'_> {
+    fn error(&self, span: Range<usize>, problem: FileProblem) -> ScenarioFileError {
+        ScenarioFileError {
+            path: self.path.to_owned(),
+            location: Some(Location::of_offset(self.source, span.start)),
+            problem,
+        }
+    }
+
+    fn file(&self) -> Result<ScenarioFile, ScenarioFileError> {
+        let spec: FileSpec = toml::from_str(self.source).map_err(|error| {
+            self.error(
+                error.span().unwrap_or(0..0),
+                FileProblem::Syntax(error.message().trim().to_owned()),
+            )
+        })?;
+        if spec.scenarios.is_empty() {
+            return Err(self.error(0..0, FileProblem::NoScenarios));
+        }
+        let timeout = spec.timeout.map_or(DEFAULT_EXPECT_TIMEOUT, |t| t.0);
+        let file_target = self.target(spec.target.as_ref())?;
+        let mut scenarios = Vec::new();
+        for scenario in &spec.scenarios {
+            let mut scope = Scope::default();
+            let steps = self.steps(&scenario.get_ref().steps, &mut scope, timeout)?;
+            scenarios.push(Scenario {
+                name: scenario.get_ref().name.clone(),
+                location: Location::of_offset(self.source, scenario.span().start),
+                target: self
+                    .target(scenario.get_ref().target.as_ref())?
+                    .or_else(|| file_target.clone()),
+                steps,
+                variables: scope.names,
+            });
+        }
+        Ok(ScenarioFile {
+            path: self.path.to_owned(),
+            scenarios,
+        })
+    }
+
+    /// A step's own lines in one line: from where it starts to the next
+    /// table header (a block's steps are reported on their own), comments
+    /// and its own `[[...]]` header left out.
+    fn describe(&self, span: Range<usize>) -> String {
+        let text = self.source.get(span.start..).unwrap_or_default();
+        let mut lines = Vec::new();
+        for (index, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.starts_with('[') {
+                if index == 0 {
+                    continue;
+                }
+                break;
+            }
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            lines.push(line);
+        }
+        let mut description = lines.join("; ");
+        if description.chars().count() > 160 {
+            description = description.chars().take(159).collect();
+            description.push('…');
+        }
+        description
+    }
+
+    fn target(&self, text: Option<&Spanned<String>>) -> Result<Option<Target>, ScenarioFileError> {
+        text.map(|text| {
+            text.get_ref()
+                .parse::<Target>()
+                .map_err(|error| self.error(text.span(), error.into()))
+        })
+        .transpose()
+    }
+
+    fn steps(
+        &self,
+        specs: &[Spanned<StepSpec>],
+        scope: &mut Scope,
+        timeout: Duration,
+    ) -> Result<Vec<Step>, ScenarioFileError> {
+        specs
+            .iter()
+            .map(|spec| self.step(spec, scope, timeout))
+            .collect()
+    }
+
+    fn step(
+        &self,
+        spec: &Spanned<StepSpec>,
+        scope: &mut Scope,
+        timeout: Duration,
+    ) -> Result<Step, ScenarioFileError> {
+        let at = |problem| self.error(spec.span(), problem);
+        let step = spec.get_ref();
+        let kinds: Vec<&str> = [
+            ("connect", step.connect.is_some()),
+            ("close", step.close.is_some()),
+            ("half-close", step.half_close.is_some()),
+            ("sleep", step.sleep.is_some()),
+            ("send", step.send.is_some()),
+            ("expect", step.expect.is_some()),
+            ("capture", step.capture.is_some()),
+            ("repeat", step.repeat.is_some()),
+            ("for-each", step.for_each.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, present)| present.then_some(name))
+        .collect();
+        match kinds.len() {
+            0 => return Err(at(FileProblem::NoStepKind)),
+            1 => {}
+            _ => return Err(at(FileProblem::TwoStepKinds(kinds.join(" and ")))),
+        }
+        if step.conn == Some(0) {
+            return Err(at(FileProblem::ConnZero));
+        }
+        let action = if let Some(connect) = &step.connect {
+            Action::Connect {
+                target: self.target(connect.target.as_ref())?,
+                count: connect.count.unwrap_or(1).max(1),
+                raw: connect.raw,
+            }
+        } else if step.close.is_some() {
+            Action::Close
+        } else if step.half_close.is_some() {
+            Action::HalfClose
+        } else if let Some(sleep) = step.sleep {
+            Action::Sleep(sleep.0)
+        } else if let Some(send) = &step.send {
+            Action::Send(Box::new(self.send(send, scope, spec.span())?))
+        } else if let Some(expect) = &step.expect {
+            let predicate = expect.frame_predicate();
+            let parts = [
+                !predicate.is_empty(),
+                expect.closed == Some(true),
+                expect.reset == Some(true),
+                expect.nothing_for.is_some(),
+            ];
+            if parts.iter().filter(|p| **p).count() > 1 {
+                return Err(at(FileProblem::MixedExpect));
+            }
+            let expectation = if expect.closed == Some(true) {
+                Expectation::Closed
+            } else if expect.reset == Some(true) {
+                Expectation::Reset
+            } else if let Some(quiet) = expect.nothing_for {
+                Expectation::Nothing(quiet.0)
+            } else {
+                Expectation::Frame(
+                    predicate
+                        .compile(&|name| scope.lookup(name))
+                        .map_err(|error| self.error(error.span, error.problem.into()))?,
+                )
+            };
+            Action::Expect {
+                expectation: Box::new(expectation),
+                within: expect.within.map_or(timeout, |w| w.0),
+            }
+        } else if let Some(captures) = &step.capture {
+            let mut compiled = Vec::new();
+            for (name, capture) in captures {
+                let source = self
+                    .capture(capture.get_ref())
+                    .map_err(|problem| self.error(capture.span(), problem))?;
+                let variable = scope
+                    .define(name)
+                    .map_err(|problem| self.error(capture.span(), problem))?;
+                compiled.push(Capture {
+                    variable,
+                    name: name.clone(),
+                    source,
+                });
+            }
+            Action::Capture(compiled)
+        } else if let Some(repeat) = &step.repeat {
+            let mut inner = scope.clone();
+            let counter = repeat
+                .counter
+                .as_deref()
+                .map(|name| inner.define(name))
+                .transpose()
+                .map_err(at)?;
+            let steps = self.steps(&repeat.steps, &mut inner, timeout)?;
+            scope.names = inner.names;
+            Action::Repeat {
+                times: repeat.times,
+                counter,
+                steps,
+            }
+        } else if let Some(for_each) = &step.for_each {
+            let path = self.folder.join(for_each.csv.get_ref());
+            let (header, rows) =
+                read_csv(&path).map_err(|problem| self.error(for_each.csv.span(), problem))?;
+            let mut inner = scope.clone();
+            let columns = header
+                .iter()
+                .map(|name| inner.define(name))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|problem| self.error(for_each.csv.span(), problem))?;
+            let steps = self.steps(&for_each.steps, &mut inner, timeout)?;
+            scope.names = inner.names;
+            Action::ForEach {
+                path,
+                columns,
+                rows,
+                steps,
+            }
+        } else {
+            return Err(at(FileProblem::NoStepKind));
+        };
+        Ok(Step {
+            location: Location::of_offset(self.source, spec.span().start),
+            description: self.describe(spec.span()),
+            conn: step.conn,
+            action,
+        })
+    }
+
+    fn send(
+        &self,
+        spec: &SendSpec,
+        scope: &Scope,
+        step_span: Range<usize>,
+    ) -> Result<SendPlan, ScenarioFileError> {
+        let given = [
+            spec.json.is_some(),
+            spec.text.is_some(),
+            spec.hex.is_some(),
+            spec.file.is_some(),
+        ];
+        if given.iter().filter(|g| **g).count() > 1 {
+            return Err(self.error(step_span, FileProblem::TwoContents));
+        }
+        let content = if let Some(json) = &spec.json {
+            let fail = |problem| self.error(json.span(), problem);
+            match json.get_ref() {
+                Value::String(text) => {
+                    let template = scope.template(text).map_err(fail)?;
+                    if !template.has_variables() {
+                        serde_json::from_str::<Value>(text)
+                            .map_err(|error| fail(FileProblem::Json(error.to_string())))?;
+                    }
+                    ContentPlan::JsonText(template)
+                }
+                value => ContentPlan::Json(json_template(value, scope).map_err(fail)?),
+            }
+        } else if let Some(text) = &spec.text {
+            ContentPlan::Text(
+                scope
+                    .template(text.get_ref())
+                    .map_err(|problem| self.error(text.span(), problem))?,
+            )
+        } else if let Some(hex) = &spec.hex {
+            ContentPlan::Binary(Bytes::from(
+                parse_hex(hex.get_ref()).map_err(|error| self.error(hex.span(), error.into()))?,
+            ))
+        } else if let Some(file) = &spec.file {
+            let path = self.folder.join(file.get_ref());
+            let bytes = std::fs::read(&path).map_err(|source| {
+                self.error(file.span(), FileProblem::DataFile { path, source })
+            })?;
+            ContentPlan::Binary(Bytes::from(bytes))
+        } else {
+            ContentPlan::Empty
+        };
+        let mut header = Vec::new();
+        for (key, value) in &spec.header {
+            let template = json_template(value.get_ref(), scope)
+                .map_err(|problem| self.error(value.span(), problem))?;
+            header.push((key.clone(), template));
+        }
+        Ok(SendPlan {
+            content,
+            header,
+            omit: spec.omit.clone(),
+            proto_header: spec.proto_header,
+            truncate: spec.truncate,
+        })
+    }
+
+    fn capture(&self, spec: &CaptureSpec) -> Result<CaptureSource, FileProblem> {
+        match (&spec.header, &spec.json, &spec.regex) {
+            (Some(key), None, None) => Ok(CaptureSource::Header(key.clone())),
+            (None, Some(pointer), None) => {
+                check_pointer(pointer)?;
+                Ok(CaptureSource::Json(pointer.clone()))
+            }
+            (None, None, Some(pattern)) => {
+                let regex = Regex::new(pattern).map_err(PredicateProblem::BadRegex)?;
+                let group = match &spec.group {
+                    Some(GroupSpec::Number(n)) if *n < regex.captures_len() => {
+                        RegexGroup::Number(*n)
+                    }
+                    Some(GroupSpec::Number(n)) => {
+                        return Err(FileProblem::NoSuchGroup(n.to_string()));
+                    }
+                    Some(GroupSpec::Name(name))
+                        if regex.capture_names().any(|n| n == Some(name)) =>
+                    {
+                        RegexGroup::Name(name.clone())
+                    }
+                    Some(GroupSpec::Name(name)) => {
+                        return Err(FileProblem::NoSuchGroup(name.clone()));
+                    }
+                    None => RegexGroup::Number(usize::from(regex.captures_len() > 1)),
+                };
+                Ok(CaptureSource::Regex { regex, group })
+            }
+            _ => Err(FileProblem::CaptureSource),
+        }
+    }
+}
+
+/// A JSON value with the variables in its strings parsed.
+fn json_template(value: &Value, scope: &Scope) -> Result<JsonTemplate, FileProblem> {
+    Ok(match value {
+        Value::String(text) => {
+            let template = scope.template(text)?;
+            if template.has_variables() {
+                JsonTemplate::Text(template)
+            } else {
+                JsonTemplate::Fixed(value.clone())
+            }
+        }
+        Value::Array(items) => {
+            let items = items
+                .iter()
+                .map(|item| json_template(item, scope))
+                .collect::<Result<Vec<_>, _>>()?;
+            if items.iter().all(|i| matches!(i, JsonTemplate::Fixed(_))) {
+                JsonTemplate::Fixed(value.clone())
+            } else {
+                JsonTemplate::Array(items)
+            }
+        }
+        Value::Object(fields) => {
+            let fields = fields
+                .iter()
+                .map(|(key, item)| Ok((key.clone(), json_template(item, scope)?)))
+                .collect::<Result<Vec<_>, FileProblem>>()?;
+            if fields
+                .iter()
+                .all(|(_, i)| matches!(i, JsonTemplate::Fixed(_)))
+            {
+                JsonTemplate::Fixed(value.clone())
+            } else {
+                JsonTemplate::Object(fields)
+            }
+        }
+        other => JsonTemplate::Fixed(other.clone()),
+    })
+}
+
+/// A CSV file's column names and rows.
+fn read_csv(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>), FileProblem> {
+    let csv_problem = |error: csv::Error| FileProblem::Csv {
+        path: path.to_owned(),
+        detail: error.to_string(),
+    };
+    let mut reader = csv::Reader::from_path(path).map_err(|error| match error.kind() {
+        csv::ErrorKind::Io(_) => FileProblem::DataFile {
+            path: path.to_owned(),
+            source: match error.into_kind() {
+                csv::ErrorKind::Io(source) => source,
+                _ => std::io::Error::other("unreadable"),
+            },
+        },
+        _ => csv_problem(error),
+    })?;
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(csv_problem)?
+        .iter()
+        .map(|name| name.trim().to_owned())
+        .collect();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(csv_problem)?;
+        rows.push(record.iter().map(str::to_owned).collect());
+    }
+    Ok((header, rows))
+}

@@ -1,0 +1,252 @@
+//! One connection of a running scenario: its socket, its reader, what it
+//! last received and how it ended. Every wait has a deadline.
+
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpStream;
+
+use super::predicate::show_bytes;
+use crate::engine::frame::Frame;
+use crate::engine::reader::{FrameReader, ReadFailure};
+
+/// What an `expect` found on a connection.
+#[derive(Debug)]
+pub enum Arrival {
+    /// A whole frame.
+    Frame(Frame),
+    /// Bytes on a raw connection.
+    Raw(Bytes),
+    /// A frame that could not be decoded.
+    DecodeFailed(Box<ReadFailure>),
+    /// The peer closed at a frame boundary.
+    Closed,
+    /// The socket failed: reset, aborted, ...
+    Broken {
+        /// The system's words.
+        detail: String,
+        /// Whether it was a reset.
+        reset: bool,
+    },
+    /// Nothing (whole) arrived in time.
+    TimedOut {
+        /// Bytes of an unfinished frame that did arrive.
+        pending: usize,
+    },
+    /// The scenario itself closed the connection.
+    ClosedHere,
+}
+
+/// How a connection's reading ended, kept so that later steps see it too.
+#[derive(Debug, Clone)]
+enum Ended {
+    Closed,
+    DecodeFailed(Box<ReadFailure>),
+    Broken { detail: String, reset: bool },
+    ClosedHere,
+}
+
+/// What a connection last received: what `capture` reads.
+#[derive(Debug, Clone)]
+pub enum LastReceived {
+    /// A frame.
+    Frame(Frame),
+    /// Raw bytes.
+    Raw(Bytes),
+}
+
+/// One connection a scenario opened.
+#[derive(Debug)]
+pub struct Connection {
+    /// Its number in the scenario, from 1.
+    pub number: usize,
+    /// The socket, until the scenario closes it.
+    pub stream: Option<TcpStream>,
+    /// Raw bytes rather than frames.
+    pub raw: bool,
+    /// Frames sent so far.
+    pub sent: u64,
+    /// What the last successful `expect` matched.
+    pub last: Option<LastReceived>,
+    reader: FrameReader,
+    raw_buffer: BytesMut,
+    ended: Option<Ended>,
+}
+
+impl Connection {
+    /// A connection over `stream`.
+    pub fn new(number: usize, stream: TcpStream, raw: bool, max_content_length: u64) -> Self {
+        Self {
+            number,
+            stream: Some(stream),
+            raw,
+            sent: 0,
+            last: None,
+            // The expect step's own deadline bounds each wait; the reader's
+            // timeout only has to be longer than any of them.
+            reader: FrameReader::new(max_content_length, Duration::from_secs(24 * 3600)),
+            raw_buffer: BytesMut::new(),
+            ended: None,
+        }
+    }
+
+    /// Closes the socket (both ways); later expects see it closed here.
+    pub fn close(&mut self) {
+        self.stream = None;
+        self.ended.get_or_insert(Ended::ClosedHere);
+    }
+
+    /// The next thing to arrive, waiting at most `within`. A connection
+    /// that ended gives its end again.
+    pub async fn next(&mut self, within: Duration) -> Arrival {
+        if let Some(ended) = &self.ended {
+            return ended.arrival();
+        }
+        let Some(stream) = self.stream.as_mut() else {
+            return Arrival::ClosedHere;
+        };
+        if self.raw {
+            return self.next_raw(within).await;
+        }
+        let arrival = match tokio::time::timeout(within, self.reader.next(stream)).await {
+            Err(_) => {
+                return Arrival::TimedOut {
+                    pending: self.reader.buffered_len(),
+                };
+            }
+            Ok(Ok(Some(frame))) => return Arrival::Frame(frame),
+            Ok(Ok(None)) => Ended::Closed,
+            Ok(Err(failure)) => match failure.io_kind {
+                Some(kind) => Ended::Broken {
+                    detail: failure.error.reason.to_string(),
+                    reset: kind == std::io::ErrorKind::ConnectionReset,
+                },
+                None => Ended::DecodeFailed(failure),
+            },
+        };
+        self.ended = Some(arrival.clone());
+        arrival.arrival()
+    }
+
+    /// Bytes received on a raw connection and not yet matched.
+    pub fn raw_pending(&self) -> &[u8] {
+        &self.raw_buffer
+    }
+
+    /// Forgets the raw bytes an expect matched, keeping them as the last received.
+    pub fn take_raw(&mut self) -> Bytes {
+        let taken = self.raw_buffer.split().freeze();
+        self.last = Some(LastReceived::Raw(taken.clone()));
+        taken
+    }
+
+    /// Reads more raw bytes into the pending buffer, waiting at most
+    /// `within`; an end is kept and given as the arrival.
+    pub async fn read_raw(&mut self, within: Duration) -> Option<Arrival> {
+        if let Some(ended) = &self.ended {
+            return Some(ended.arrival());
+        }
+        let stream = self.stream.as_mut()?;
+        if self.raw_buffer.capacity() - self.raw_buffer.len() < 4096 {
+            self.raw_buffer.reserve(64 * 1024);
+        }
+        let ended = match tokio::time::timeout(within, stream.read_buf(&mut self.raw_buffer)).await
+        {
+            Err(_) => {
+                return Some(Arrival::TimedOut {
+                    pending: self.raw_buffer.len(),
+                });
+            }
+            Ok(Ok(0)) => Ended::Closed,
+            Ok(Ok(_)) => return None,
+            Ok(Err(error)) => Ended::Broken {
+                reset: error.kind() == std::io::ErrorKind::ConnectionReset,
+                detail: error.to_string(),
+            },
+        };
+        self.ended = Some(ended.clone());
+        Some(ended.arrival())
+    }
+
+    async fn next_raw(&mut self, within: Duration) -> Arrival {
+        if !self.raw_buffer.is_empty() {
+            return Arrival::Raw(self.take_raw());
+        }
+        match self.read_raw(within).await {
+            Some(arrival) => arrival,
+            None => Arrival::Raw(self.take_raw()),
+        }
+    }
+}
+
+impl Ended {
+    fn arrival(&self) -> Arrival {
+        match self {
+            Ended::Closed => Arrival::Closed,
+            Ended::DecodeFailed(failure) => Arrival::DecodeFailed(failure.clone()),
+            Ended::Broken { detail, reset } => Arrival::Broken {
+                detail: detail.clone(),
+                reset: *reset,
+            },
+            Ended::ClosedHere => Arrival::ClosedHere,
+        }
+    }
+}
+
+impl Arrival {
+    /// What arrived, in a line (for a mismatch's "actual").
+    pub fn summary(&self, within: Duration) -> String {
+        match self {
+            Arrival::Frame(_) => "a frame".to_owned(),
+            Arrival::Raw(bytes) => format!("{} bytes", bytes.len()),
+            Arrival::DecodeFailed(failure) => format!(
+                "a decode error in the {}: {}",
+                failure.error.part, failure.error.reason
+            ),
+            Arrival::Closed => "the peer closed the connection".to_owned(),
+            Arrival::Broken { detail, .. } => format!("the connection failed: {detail}"),
+            Arrival::TimedOut { pending: 0 } => {
+                format!("nothing within {}", show_duration(within))
+            }
+            Arrival::TimedOut { pending } => format!(
+                "no whole frame within {}: {pending} bytes of one arrived",
+                show_duration(within)
+            ),
+            Arrival::ClosedHere => "the connection was closed by this scenario".to_owned(),
+        }
+    }
+
+    /// What arrived, in full: a frame's header and content, the bytes, or
+    /// the decode error and the bytes that came with it.
+    pub fn render(&self) -> Option<String> {
+        match self {
+            Arrival::Frame(frame) => Some(render_frame(frame)),
+            Arrival::Raw(bytes) => Some(format!("bytes {}", show_bytes(bytes))),
+            Arrival::DecodeFailed(failure) => Some(format!(
+                "decode error: {}\nbytes received {}",
+                failure.error,
+                show_bytes(&failure.partial)
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// A frame as text: its header as received, and its content.
+pub fn render_frame(frame: &Frame) -> String {
+    format!(
+        "header {}\ncontent {}",
+        String::from_utf8_lossy(frame.header_bytes()),
+        show_bytes(&frame.content())
+    )
+}
+
+/// A duration as a person reads it: `250 ms`, `2 s`.
+pub fn show_duration(duration: Duration) -> String {
+    if duration < Duration::from_secs(1) {
+        format!("{} ms", duration.as_millis())
+    } else {
+        format!("{} s", duration.as_secs_f64())
+    }
+}

@@ -1,0 +1,27 @@
+//! Scenarios: steps written in TOML (connect, send, expect, capture, ...)
+//! that run over connections of their own and pass or fail.
+//!
+//! The parts, in the order a file goes through them: [`spec`] is the TOML
+//! shape; [`compile()`] checks and compiles it into a [`ScenarioFile`]
+//! (every error with its file, line and column, before anything is sent);
+//! [`run_scenario`] runs one scenario and reports each step as it ends.
+//! [`predicate`] judges one frame, and is meant for anything else that
+//! judges frames too.
+
+mod compile;
+mod connection;
+mod error;
+mod plan;
+pub mod predicate;
+mod report;
+mod runner;
+pub mod spec;
+
+pub use compile::{DEFAULT_EXPECT_TIMEOUT, compile, load};
+pub use error::{FileProblem, Location, STEP_KINDS, ScenarioFileError};
+pub use plan::{
+    Action, Capture, CaptureSource, ContentPlan, Expectation, JsonTemplate, RegexGroup, Scenario,
+    ScenarioFile, SendPlan, Step,
+};
+pub use report::{ScenarioOutcome, ScenarioReport, StepFailure, StepOutcome, StepReport};
+pub use runner::{RunSettings, run_scenario};

@@ -1,0 +1,195 @@
+//! A scenario ready to run: every regex built, every template parsed,
+//! every file named in it read. [`super::compile`] makes it from the TOML.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bytes::Bytes;
+use regex::Regex;
+use serde_json::Value;
+
+use super::error::Location;
+use super::predicate::FramePredicate;
+use crate::engine::target::Target;
+use crate::engine::template::Template;
+
+/// A file's scenarios.
+#[derive(Debug, Clone)]
+pub struct ScenarioFile {
+    /// The file they came from.
+    pub path: PathBuf,
+    /// The scenarios, in order.
+    pub scenarios: Vec<Scenario>,
+}
+
+/// One scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Its name.
+    pub name: String,
+    /// Where it starts in the file.
+    pub location: Location,
+    /// Where `connect` steps connect unless they say.
+    pub target: Option<Target>,
+    /// The steps.
+    pub steps: Vec<Step>,
+    /// The names of its variables (captures, CSV columns, repeat
+    /// counters), by the index templates and captures use.
+    pub variables: Vec<String>,
+}
+
+/// One step.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// Where it is in the file.
+    pub location: Location,
+    /// The step as written, in a line.
+    pub description: String,
+    /// Which connection it acts on (`None`: the last opened).
+    pub conn: Option<usize>,
+    /// What it does.
+    pub action: Action,
+}
+
+/// What a step does.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// Open `count` connections.
+    Connect {
+        /// Where (`None`: the scenario's target).
+        target: Option<Target>,
+        /// How many.
+        count: usize,
+        /// Raw bytes rather than frames.
+        raw: bool,
+    },
+    /// Close the connection.
+    Close,
+    /// Close its sending side.
+    HalfClose,
+    /// Wait.
+    Sleep(Duration),
+    /// Send a frame.
+    Send(Box<SendPlan>),
+    /// Wait for something to arrive (or not).
+    Expect {
+        /// What should arrive.
+        expectation: Box<Expectation>,
+        /// How long to wait for it.
+        within: Duration,
+    },
+    /// Keep values of the last frame an `expect` matched.
+    Capture(Vec<Capture>),
+    /// Run a block several times.
+    Repeat {
+        /// How many times.
+        times: usize,
+        /// The variable that holds the round's number.
+        counter: Option<usize>,
+        /// The block.
+        steps: Vec<Step>,
+    },
+    /// Run a block for each row of a CSV file.
+    ForEach {
+        /// The file.
+        path: PathBuf,
+        /// The variable of each column.
+        columns: Vec<usize>,
+        /// The rows.
+        rows: Vec<Vec<String>>,
+        /// The block.
+        steps: Vec<Step>,
+    },
+}
+
+/// What an `expect` waits for.
+#[derive(Debug, Clone)]
+pub enum Expectation {
+    /// A frame (or a decode error, or raw bytes) the predicate accepts.
+    Frame(FramePredicate),
+    /// The peer closes at a frame boundary.
+    Closed,
+    /// The peer resets the connection.
+    Reset,
+    /// Nothing arrives for this long.
+    Nothing(Duration),
+}
+
+/// A frame to build and send.
+#[derive(Debug, Clone)]
+pub struct SendPlan {
+    /// The content.
+    pub content: ContentPlan,
+    /// Header fields to set, in order.
+    pub header: Vec<(String, JsonTemplate)>,
+    /// Header keys to leave out.
+    pub omit: Vec<String>,
+    /// A proto-header to write instead of the true one.
+    pub proto_header: Option<u16>,
+    /// Send only this many bytes of the frame.
+    pub truncate: Option<usize>,
+}
+
+/// A send's content.
+#[derive(Debug, Clone)]
+pub enum ContentPlan {
+    /// No content.
+    Empty,
+    /// JSON given as TOML, with variables in its strings.
+    Json(JsonTemplate),
+    /// JSON given as text, with variables in it.
+    JsonText(Template),
+    /// Text.
+    Text(Template),
+    /// Bytes (hex, or a file).
+    Binary(Bytes),
+}
+
+/// A JSON value whose strings may hold variables.
+#[derive(Debug, Clone)]
+pub enum JsonTemplate {
+    /// A value with no variables.
+    Fixed(Value),
+    /// A string with variables.
+    Text(Template),
+    /// An array with variables somewhere inside.
+    Array(Vec<JsonTemplate>),
+    /// An object with variables somewhere inside.
+    Object(Vec<(String, JsonTemplate)>),
+}
+
+/// One value to capture.
+#[derive(Debug, Clone)]
+pub struct Capture {
+    /// The variable's index.
+    pub variable: usize,
+    /// The variable's name.
+    pub name: String,
+    /// Where the value comes from.
+    pub source: CaptureSource,
+}
+
+/// Where a captured value comes from.
+#[derive(Debug, Clone)]
+pub enum CaptureSource {
+    /// A header field.
+    Header(String),
+    /// A JSON pointer into the content.
+    Json(String),
+    /// A regex group over the content as text.
+    Regex {
+        /// The expression.
+        regex: Regex,
+        /// The group: by number or by name.
+        group: RegexGroup,
+    },
+}
+
+/// A regex group.
+#[derive(Debug, Clone)]
+pub enum RegexGroup {
+    /// By number.
+    Number(usize),
+    /// By name.
+    Name(String),
+}

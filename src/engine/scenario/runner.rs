@@ -1,0 +1,544 @@
+//! Runs a scenario over connections of its own, step by step, reporting
+//! each step as it ends through a callback (a window can show them live).
+//! Every wait has a deadline: a timeout is a failure that says what did
+//! arrive, never a hang. The first step that fails ends the scenario.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use serde_json::Value;
+use tokio::io::AsyncWriteExt;
+
+use super::connection::{Arrival, Connection, LastReceived, render_frame, show_duration};
+use super::plan::{
+    Action, Capture, CaptureSource, ContentPlan, Expectation, JsonTemplate, RegexGroup, Scenario,
+    SendPlan, Step,
+};
+use super::predicate::{FramePredicate, Mismatch, Observed, show_bytes};
+use super::report::{
+    ScenarioOutcome, ScenarioReport, StepFailure, StepOutcome, StepReport, millis,
+};
+use crate::engine::frame::FrameBuilder;
+use crate::engine::limits::DEFAULT_MAX_CONTENT_LENGTH;
+use crate::engine::target::Target;
+use crate::engine::template::{Expansion, Template};
+use crate::engine::tutorial_app::CLIENT_BINARY_TYPE;
+
+/// How a run connects and how long it waits for what the file does not time.
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    /// Where to connect, overriding the file's targets (not a step's own).
+    pub target: Option<Target>,
+    /// How long a connection may take to open.
+    pub connect_timeout: Duration,
+    /// How long a send may wait for the socket.
+    pub write_timeout: Duration,
+    /// The largest content a received frame may announce.
+    pub max_content_length: u64,
+}
+
+impl Default for RunSettings {
+    fn default() -> Self {
+        Self {
+            target: None,
+            connect_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(10),
+            max_content_length: DEFAULT_MAX_CONTENT_LENGTH,
+        }
+    }
+}
+
+/// Runs `scenario`, calling `on_step` as each step ends.
+pub async fn run_scenario(
+    scenario: &Scenario,
+    settings: &RunSettings,
+    on_step: &mut (dyn FnMut(&StepReport) + Send),
+) -> ScenarioReport {
+    let started = Instant::now();
+    let mut session = Session {
+        scenario,
+        settings,
+        connections: Vec::new(),
+        values: vec![String::new(); scenario.variables.len()],
+        rng: fastrand::Rng::new(),
+        reports: Vec::new(),
+        on_step,
+    };
+    let outcome = match session.block(&scenario.steps, String::new()).await {
+        Ok(()) => ScenarioOutcome::Passed,
+        Err(Stop::Failed) => ScenarioOutcome::Failed,
+        Err(Stop::Error) => ScenarioOutcome::Error,
+    };
+    ScenarioReport {
+        name: scenario.name.clone(),
+        location: scenario.location,
+        outcome,
+        duration_ms: millis(started.elapsed()),
+        steps: session.reports,
+    }
+}
+
+/// Why a block stopped early.
+#[derive(Debug, Clone, Copy)]
+enum Stop {
+    Failed,
+    Error,
+}
+
+/// How a single step went wrong.
+enum StepError {
+    Failed(StepFailure),
+    Error(String),
+}
+
+impl StepError {
+    fn mismatch(message: impl Into<String>, mismatch: Mismatch, frames: Vec<String>) -> Self {
+        StepError::Failed(StepFailure {
+            message: message.into(),
+            expected: mismatch.expected,
+            actual: mismatch.actual,
+            frames,
+        })
+    }
+}
+
+/// A running scenario.
+struct Session<'a> {
+    scenario: &'a Scenario,
+    settings: &'a RunSettings,
+    connections: Vec<Connection>,
+    values: Vec<String>,
+    rng: fastrand::Rng,
+    reports: Vec<StepReport>,
+    on_step: &'a mut (dyn FnMut(&StepReport) + Send),
+}
+
+impl Session<'_> {
+    async fn block(&mut self, steps: &[Step], context: String) -> Result<(), Stop> {
+        for step in steps {
+            match &step.action {
+                Action::Repeat {
+                    times,
+                    counter,
+                    steps,
+                } => {
+                    for round in 1..=*times {
+                        if let Some(counter) = counter {
+                            self.values[*counter] = round.to_string();
+                        }
+                        let inner = format!("{context}repeat {round}/{times} › ");
+                        Box::pin(self.block(steps, inner)).await?;
+                    }
+                }
+                Action::ForEach {
+                    path,
+                    columns,
+                    rows,
+                    steps,
+                } => {
+                    let name = path.file_name().unwrap_or_default().to_string_lossy();
+                    for (index, row) in rows.iter().enumerate() {
+                        for (column, variable) in columns.iter().enumerate() {
+                            self.values[*variable] = row.get(column).cloned().unwrap_or_default();
+                        }
+                        let inner = format!("{context}{name} row {} › ", index + 1);
+                        Box::pin(self.block(steps, inner)).await?;
+                    }
+                }
+                _ => self.leaf(step, &context).await?,
+            }
+        }
+        Ok(())
+    }
+
+    async fn leaf(&mut self, step: &Step, context: &str) -> Result<(), Stop> {
+        let started = Instant::now();
+        let result = self.act(step).await;
+        let (outcome, stop) = match result {
+            Ok(()) => (StepOutcome::Passed, None),
+            Err(StepError::Failed(failure)) => (StepOutcome::Failed(failure), Some(Stop::Failed)),
+            Err(StepError::Error(message)) => (StepOutcome::Error { message }, Some(Stop::Error)),
+        };
+        let report = StepReport {
+            location: step.location,
+            description: step.description.clone(),
+            context: context.trim_end_matches(" › ").to_owned(),
+            duration_ms: millis(started.elapsed()),
+            outcome,
+        };
+        (self.on_step)(&report);
+        self.reports.push(report);
+        stop.map_or(Ok(()), Err)
+    }
+
+    async fn act(&mut self, step: &Step) -> Result<(), StepError> {
+        match &step.action {
+            Action::Connect { target, count, raw } => {
+                self.connect(target.as_ref(), *count, *raw).await
+            }
+            Action::Close => {
+                self.connection(step.conn)?.close();
+                Ok(())
+            }
+            Action::HalfClose => {
+                let connection = self.connection(step.conn)?;
+                let Some(stream) = connection.stream.as_mut() else {
+                    return Err(closed_here());
+                };
+                stream
+                    .shutdown()
+                    .await
+                    .map_err(|error| failure(format!("half-close failed: {error}")))
+            }
+            Action::Sleep(duration) => {
+                tokio::time::sleep(*duration).await;
+                Ok(())
+            }
+            Action::Send(plan) => self.send(step.conn, plan).await,
+            Action::Expect {
+                expectation,
+                within,
+            } => self.expect(step, expectation, *within).await,
+            Action::Capture(captures) => self.capture(step.conn, captures),
+            Action::Repeat { .. } | Action::ForEach { .. } => Ok(()),
+        }
+    }
+
+    fn connection(&mut self, number: Option<usize>) -> Result<&mut Connection, StepError> {
+        pick(&mut self.connections, number)
+    }
+
+    async fn connect(
+        &mut self,
+        target: Option<&Target>,
+        count: usize,
+        raw: bool,
+    ) -> Result<(), StepError> {
+        let target = target
+            .or(self.settings.target.as_ref())
+            .or(self.scenario.target.as_ref())
+            .ok_or_else(|| {
+                StepError::Error(
+                    "no target: give --target, or target = \"HOST:PORT\" in the file".into(),
+                )
+            })?;
+        let addrs = target
+            .resolve_within(self.settings.connect_timeout)
+            .await
+            .map_err(|error| StepError::Error(error.to_string()))?;
+        for _ in 0..count {
+            let stream = target
+                .connect_any(&addrs, self.settings.connect_timeout)
+                .await
+                .map_err(|error| StepError::Error(error.to_string()))?;
+            let _ = stream.set_nodelay(true);
+            let number = self.connections.len() + 1;
+            self.connections.push(Connection::new(
+                number,
+                stream,
+                raw,
+                self.settings.max_content_length,
+            ));
+        }
+        Ok(())
+    }
+
+    async fn send(&mut self, conn: Option<usize>, plan: &SendPlan) -> Result<(), StepError> {
+        let write_timeout = self.settings.write_timeout;
+        let values = std::mem::take(&mut self.values);
+        let mut rng = self.rng.fork();
+        let connection = self.connection(conn)?;
+        let mut expansion = Expansion {
+            conn: connection.number as u32,
+            seq: connection.sent + 1,
+            content_len: 0,
+            rng: &mut rng,
+            named: &values,
+        };
+        let bytes = build(plan, connection.raw, &mut expansion);
+        let Some(stream) = connection.stream.as_mut() else {
+            self.values = values;
+            return Err(closed_here());
+        };
+        let written = tokio::time::timeout(write_timeout, stream.write_all(&bytes?)).await;
+        self.values = values;
+        match written {
+            Ok(Ok(())) => {
+                self.connection(conn)?.sent += 1;
+                Ok(())
+            }
+            Ok(Err(error)) => Err(failure(format!("the send failed: {error}"))),
+            Err(_) => Err(failure(format!(
+                "the peer took nothing for {}",
+                show_duration(write_timeout)
+            ))),
+        }
+    }
+
+    async fn expect(
+        &mut self,
+        step: &Step,
+        expectation: &Expectation,
+        within: Duration,
+    ) -> Result<(), StepError> {
+        let wanted = &step.description;
+        let connection = pick(&mut self.connections, step.conn)?;
+        match expectation {
+            Expectation::Frame(predicate) if connection.raw => {
+                expect_raw(connection, predicate, within, wanted, &self.values).await
+            }
+            Expectation::Frame(predicate) => {
+                let arrival = connection.next(within).await;
+                let observed = match &arrival {
+                    Arrival::Frame(frame) => Observed::Frame(frame),
+                    Arrival::DecodeFailed(failure) => Observed::DecodeError(&failure.error),
+                    other => return Err(unexpected(wanted, other, within)),
+                };
+                match predicate.evaluate(observed, &self.values) {
+                    Ok(()) => {
+                        if let Arrival::Frame(frame) = arrival {
+                            connection.last = Some(LastReceived::Frame(frame));
+                        }
+                        Ok(())
+                    }
+                    Err(mismatch) => Err(StepError::mismatch(
+                        "what arrived is not what was expected",
+                        mismatch,
+                        arrival.render().into_iter().collect(),
+                    )),
+                }
+            }
+            Expectation::Closed => match connection.next(within).await {
+                Arrival::Closed => Ok(()),
+                other => Err(unexpected(wanted, &other, within)),
+            },
+            Expectation::Reset => match connection.next(within).await {
+                Arrival::Broken { reset: true, .. } => Ok(()),
+                other => Err(unexpected(wanted, &other, within)),
+            },
+            Expectation::Nothing(quiet) => match connection.next(*quiet).await {
+                Arrival::TimedOut { .. } | Arrival::Closed => Ok(()),
+                other => Err(unexpected(wanted, &other, *quiet)),
+            },
+        }
+    }
+
+    fn capture(&mut self, conn: Option<usize>, captures: &[Capture]) -> Result<(), StepError> {
+        let connection = self.connection(conn)?;
+        let Some(last) = connection.last.clone() else {
+            return Err(failure(
+                "nothing to capture from: no expect has matched on this connection yet",
+            ));
+        };
+        for capture in captures {
+            let value = captured(&last, &capture.source).map_err(|mismatch| {
+                StepError::mismatch(
+                    format!("cannot capture {}", capture.name),
+                    mismatch,
+                    match &last {
+                        LastReceived::Frame(frame) => vec![render_frame(frame)],
+                        LastReceived::Raw(bytes) => vec![format!("bytes {}", show_bytes(bytes))],
+                    },
+                )
+            })?;
+            self.values[capture.variable] = value;
+        }
+        Ok(())
+    }
+}
+
+/// Connection `number` (from 1), or the last opened.
+fn pick(
+    connections: &mut [Connection],
+    number: Option<usize>,
+) -> Result<&mut Connection, StepError> {
+    let opened = connections.len();
+    let index = match number {
+        Some(number) => number - 1,
+        None => opened.checked_sub(1).ok_or_else(|| {
+            failure("no connection is open yet: add a connect step before this one")
+        })?,
+    };
+    connections.get_mut(index).ok_or_else(|| {
+        failure(format!(
+            "there is no connection {}: the scenario opened {opened}",
+            index + 1
+        ))
+    })
+}
+
+/// Matches raw bytes as they accumulate, until the predicate holds or time is up.
+async fn expect_raw(
+    connection: &mut Connection,
+    predicate: &FramePredicate,
+    within: Duration,
+    wanted: &str,
+    variables: &[String],
+) -> Result<(), StepError> {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let pending = connection.raw_pending();
+        let verdict = predicate.evaluate(Observed::Raw(pending), variables);
+        if !pending.is_empty() && verdict.is_ok() {
+            connection.take_raw();
+            return Ok(());
+        }
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if let Some(end) = connection.read_raw(left).await {
+            let pending = connection.raw_pending();
+            if pending.is_empty() {
+                return Err(unexpected(wanted, &end, within));
+            }
+            let mismatch = predicate
+                .evaluate(Observed::Raw(pending), variables)
+                .err()
+                .unwrap_or_else(|| Mismatch::new(wanted, end.summary(within)));
+            let mut mismatch = mismatch;
+            mismatch.actual = format!("{} (then: {})", mismatch.actual, end.summary(within));
+            return Err(StepError::mismatch(
+                "the bytes received are not what was expected",
+                mismatch,
+                vec![format!("bytes {}", show_bytes(pending))],
+            ));
+        }
+    }
+}
+
+/// A failure for something other than what the step waits for.
+fn unexpected(wanted: &str, arrival: &Arrival, within: Duration) -> StepError {
+    let message = match arrival {
+        Arrival::TimedOut { .. } => format!("timed out after {}", show_duration(within)),
+        _ => "something else arrived".to_owned(),
+    };
+    StepError::mismatch(
+        message,
+        Mismatch::new(wanted, arrival.summary(within)),
+        arrival.render().into_iter().collect(),
+    )
+}
+
+fn failure(message: impl Into<String>) -> StepError {
+    let message = message.into();
+    StepError::Failed(StepFailure {
+        expected: String::new(),
+        actual: message.clone(),
+        message,
+        frames: Vec::new(),
+    })
+}
+
+fn closed_here() -> StepError {
+    failure("the connection was closed by an earlier step")
+}
+
+/// The bytes a send puts on the wire.
+fn build(plan: &SendPlan, raw: bool, values: &mut Expansion<'_>) -> Result<Bytes, StepError> {
+    let mut builder = match &plan.content {
+        ContentPlan::Empty => FrameBuilder::new(),
+        ContentPlan::Json(template) => FrameBuilder::json(&expand_json(template, values)),
+        ContentPlan::JsonText(template) => FrameBuilder::new().content(expand(template, values)),
+        ContentPlan::Text(template) => FrameBuilder::new()
+            .field("content-type", "text/plain")
+            .content(expand(template, values)),
+        ContentPlan::Binary(bytes) => FrameBuilder::binary(CLIENT_BINARY_TYPE, bytes.clone()),
+    };
+    if raw {
+        let mut content = builder.content_bytes();
+        if let Some(len) = plan.truncate {
+            content.truncate(len);
+        }
+        return Ok(content);
+    }
+    for (key, template) in &plan.header {
+        builder = builder.field(key, expand_json(template, values));
+    }
+    for key in &plan.omit {
+        builder = builder.without_field(key);
+    }
+    if let Some(value) = plan.proto_header {
+        builder = builder.proto_header(value);
+    }
+    if let Some(len) = plan.truncate {
+        builder = builder.truncate_to(len);
+    }
+    builder
+        .build()
+        .map_err(|error| failure(format!("cannot build the frame: {error}")))
+}
+
+fn expand(template: &Template, values: &mut Expansion<'_>) -> Vec<u8> {
+    let mut out = Vec::new();
+    template.expand_into(&mut out, values);
+    out
+}
+
+fn expand_json(template: &JsonTemplate, values: &mut Expansion<'_>) -> Value {
+    match template {
+        JsonTemplate::Fixed(value) => value.clone(),
+        JsonTemplate::Text(text) => {
+            Value::from(String::from_utf8_lossy(&expand(text, values)).into_owned())
+        }
+        JsonTemplate::Array(items) => items.iter().map(|i| expand_json(i, values)).collect(),
+        JsonTemplate::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(key, item)| (key.clone(), expand_json(item, values)))
+                .collect(),
+        ),
+    }
+}
+
+/// The text a capture takes from what was last received.
+fn captured(last: &LastReceived, source: &CaptureSource) -> Result<String, Mismatch> {
+    let (header, content) = match last {
+        LastReceived::Frame(frame) => (Some(frame.header()), frame.content()),
+        LastReceived::Raw(bytes) => (None, bytes.clone()),
+    };
+    let as_text = |value: &Value| match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    match source {
+        CaptureSource::Header(key) => {
+            let header = header.ok_or_else(|| {
+                Mismatch::new(format!("header \"{key}\""), "raw bytes, with no header")
+            })?;
+            header.get(key).map(as_text).ok_or_else(|| {
+                Mismatch::new(
+                    format!("header \"{key}\""),
+                    format!("a header without it: {}", Value::Object(header.clone())),
+                )
+            })
+        }
+        CaptureSource::Json(pointer) => {
+            let document: Value = serde_json::from_slice(&content).map_err(|error| {
+                Mismatch::new(
+                    "JSON content",
+                    format!(
+                        "content that is not JSON ({error}): {}",
+                        show_bytes(&content)
+                    ),
+                )
+            })?;
+            document.pointer(pointer).map(as_text).ok_or_else(|| {
+                Mismatch::new(
+                    format!("a value at json \"{pointer}\""),
+                    format!("nothing there in {document}"),
+                )
+            })
+        }
+        CaptureSource::Regex { regex, group } => {
+            let text = String::from_utf8_lossy(&content);
+            let found = regex.captures(&text).and_then(|captures| match group {
+                RegexGroup::Number(n) => captures.get(*n),
+                RegexGroup::Name(name) => captures.name(name),
+            });
+            found.map(|m| m.as_str().to_owned()).ok_or_else(|| {
+                Mismatch::new(
+                    format!("content matching /{}/", regex.as_str()),
+                    format!("content {}", show_bytes(&content)),
+                )
+            })
+        }
+    }
+}

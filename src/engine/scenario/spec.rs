@@ -1,0 +1,247 @@
+//! A scenario file as written: the TOML shape, read with serde, every step
+//! with its place in the source. [`super::compile`] turns it into what runs.
+//!
+//! ```toml
+//! target = "127.0.0.1:8800"   # optional; `framescope run --target` overrides
+//! timeout = "5s"              # optional; how long an expect waits by default
+//!
+//! [[scenario]]
+//! name = "search for morpheus"
+//!
+//! [[scenario.step]]
+//! connect = {}
+//!
+//! [[scenario.step]]
+//! send.json = { action = "search", value = "morpheus" }
+//!
+//! [[scenario.step]]
+//! expect.json."/result" = "Follow the white rabbit. 🐰"
+//!
+//! [[scenario.step]]
+//! expect.closed = true
+//! ```
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::Value;
+use toml::Spanned;
+
+use super::predicate::{DecodeErrorSpec, FramePredicateSpec, MatcherSpec};
+
+/// A whole file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FileSpec {
+    /// Where `connect` steps connect unless they or the command line say.
+    pub target: Option<Spanned<String>>,
+    /// How long an `expect` waits unless it says (default 5 s).
+    pub timeout: Option<DurationSpec>,
+    /// The scenarios, in order.
+    #[serde(default, rename = "scenario")]
+    pub scenarios: Vec<Spanned<ScenarioSpec>>,
+}
+
+/// One scenario: a name and its steps.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ScenarioSpec {
+    /// What it checks, in a sentence.
+    pub name: String,
+    /// Where its `connect` steps connect, overriding the file's target.
+    pub target: Option<Spanned<String>>,
+    /// The steps.
+    #[serde(default, rename = "step")]
+    pub steps: Vec<Spanned<StepSpec>>,
+}
+
+/// One step: exactly one of the step kinds, and on which connection.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct StepSpec {
+    /// The connection the step acts on: its number in the order the
+    /// scenario opened them, from 1. Default: the last one opened.
+    pub conn: Option<usize>,
+    /// Open connections.
+    pub connect: Option<ConnectSpec>,
+    /// Close the connection.
+    pub close: Option<bool>,
+    /// Close the connection's sending side (the peer reads an end of stream).
+    pub half_close: Option<bool>,
+    /// Wait.
+    pub sleep: Option<DurationSpec>,
+    /// Send a frame (or raw bytes on a raw connection).
+    pub send: Option<SendSpec>,
+    /// Wait for what the connection should receive next.
+    pub expect: Option<ExpectSpec>,
+    /// Keep values of the frame the last `expect` matched, by variable name.
+    pub capture: Option<BTreeMap<String, Spanned<CaptureSpec>>>,
+    /// Run a block of steps N times.
+    pub repeat: Option<RepeatSpec>,
+    /// Run a block of steps once for each row of a CSV file.
+    pub for_each: Option<ForEachSpec>,
+}
+
+/// `connect`: where, how many, framed or raw.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ConnectSpec {
+    /// Where (default: the scenario's, the file's or the command line's).
+    pub target: Option<Spanned<String>>,
+    /// How many connections (default 1).
+    pub count: Option<usize>,
+    /// Raw bytes, no framing (default false).
+    #[serde(default)]
+    pub raw: bool,
+}
+
+/// `send`: content, header fields and the switches that break a frame.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SendSpec {
+    /// JSON content (text/json): a TOML table or array, or JSON text.
+    pub json: Option<Spanned<Value>>,
+    /// Text content (text/plain).
+    pub text: Option<Spanned<String>>,
+    /// Binary content as hex (binary/custom-client-binary-type).
+    pub hex: Option<Spanned<String>>,
+    /// Content read from a file, relative to the scenario file.
+    pub file: Option<Spanned<String>>,
+    /// Header fields set on top of the defaults (`content-length` too: a
+    /// wrong value, or a value of the wrong type, on purpose).
+    #[serde(default)]
+    pub header: BTreeMap<String, Spanned<Value>>,
+    /// Header keys to leave out (required ones too).
+    #[serde(default)]
+    pub omit: Vec<String>,
+    /// The proto-header to write instead of the header's length.
+    pub proto_header: Option<u16>,
+    /// Send only the frame's first N bytes.
+    pub truncate: Option<usize>,
+}
+
+/// `expect`: a frame predicate, or the connection closed or reset, or
+/// silence; within a time.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ExpectSpec {
+    /// Header fields by key.
+    #[serde(default)]
+    pub header: BTreeMap<String, MatcherSpec>,
+    /// Values inside the JSON content, by JSON pointer.
+    #[serde(default)]
+    pub json: BTreeMap<String, MatcherSpec>,
+    /// The content as text.
+    pub text: Option<MatcherSpec>,
+    /// The content's bytes as hex.
+    pub bytes: Option<MatcherSpec>,
+    /// A frame that could not be decoded.
+    pub decode_error: Option<Spanned<DecodeErrorSpec>>,
+    /// The peer closed the connection (an end of stream at a frame boundary).
+    pub closed: Option<bool>,
+    /// The peer reset the connection.
+    pub reset: Option<bool>,
+    /// No frame at all for this long.
+    pub nothing_for: Option<DurationSpec>,
+    /// How long to wait (default: the file's timeout).
+    pub within: Option<DurationSpec>,
+}
+
+impl ExpectSpec {
+    /// The frame predicate part.
+    pub fn frame_predicate(&self) -> FramePredicateSpec {
+        FramePredicateSpec {
+            header: self.header.clone(),
+            json: self.json.clone(),
+            text: self.text.clone(),
+            bytes: self.bytes.clone(),
+            decode_error: self.decode_error.clone(),
+        }
+    }
+}
+
+/// `capture`: where a variable's value comes from.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CaptureSpec {
+    /// A header field.
+    pub header: Option<String>,
+    /// A JSON pointer into the content.
+    pub json: Option<String>,
+    /// A regular expression on the content as text.
+    pub regex: Option<String>,
+    /// The regex's group: a number or a name (default: 1 if it has groups, else the whole match).
+    pub group: Option<GroupSpec>,
+}
+
+/// A regex group, by number or name.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum GroupSpec {
+    /// By number (0: the whole match).
+    Number(usize),
+    /// By name.
+    Name(String),
+}
+
+/// `repeat`: a block run N times.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RepeatSpec {
+    /// How many times.
+    pub times: usize,
+    /// A variable holding the round's number, from 1.
+    #[serde(rename = "as")]
+    pub counter: Option<String>,
+    /// The block.
+    #[serde(default, rename = "step")]
+    pub steps: Vec<Spanned<StepSpec>>,
+}
+
+/// `for-each`: a block run for each row of a CSV file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ForEachSpec {
+    /// The CSV file (its first line names the columns), relative to the
+    /// scenario file. Each column is a variable.
+    pub csv: Spanned<String>,
+    /// The block.
+    #[serde(default, rename = "step")]
+    pub steps: Vec<Spanned<StepSpec>>,
+}
+
+/// A time written as `250ms`, `2s`, `1.5s` or a number of milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DurationSpec(pub Duration);
+
+impl<'de> Deserialize<'de> for DurationSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Millis(u64),
+            Text(String),
+        }
+        let bad = |text: &str| {
+            serde::de::Error::custom(format!("\"{text}\" is not a time: write 250ms, 2s or 1.5s"))
+        };
+        match Written::deserialize(deserializer)? {
+            Written::Millis(ms) => Ok(Self(Duration::from_millis(ms))),
+            Written::Text(text) => {
+                let trimmed = text.trim();
+                let (number, scale) = if let Some(ms) = trimmed.strip_suffix("ms") {
+                    (ms, 0.001)
+                } else if let Some(s) = trimmed.strip_suffix('s') {
+                    (s, 1.0)
+                } else {
+                    return Err(bad(&text));
+                };
+                let value: f64 = number.trim().parse().map_err(|_| bad(&text))?;
+                Duration::try_from_secs_f64(value * scale)
+                    .map(Self)
+                    .map_err(|_| bad(&text))
+            }
+        }
+    }
+}
