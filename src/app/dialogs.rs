@@ -92,6 +92,7 @@ fn run(purpose: Purpose) -> Option<PathBuf> {
             .set_title("Save log")
             .add_filter("JSON Lines (can be opened again)", &["jsonl"])
             .add_filter("Text with hex dumps", &["txt", "log"])
+            .add_filter("pcapng for Wireshark", &["pcapng"])
             .set_file_name("framescope-log.jsonl")
             .save_file(),
         Purpose::OpenLog => dialog

@@ -1,8 +1,10 @@
 //! The command line: no subcommand opens the window; `serve`, `send`,
-//! `demo` and `bench` run the same engine headless; `run` runs scenario files.
+//! `load`, `merge`, `export`, `demo` and `bench` run the same engine
+//! headless; `run` runs scenario files.
 
 mod bench;
 mod demo;
+mod export;
 mod junit;
 mod load;
 mod merge;
@@ -55,6 +57,10 @@ pub enum CliCommand {
     /// Merge the JSON results of load agents that ran side by side into one
     /// (histograms merged, not percentiles averaged).
     Merge(merge::MergeArgs),
+    /// Write a saved log as a pcapng capture for Wireshark (synthetic TCP
+    /// per connection; Follow TCP Stream shows the journal's bytes), or as
+    /// text with hex dumps.
+    Export(export::ExportArgs),
     /// Run scenario files: each step's result, and what was expected beside
     /// what came on a failure. Exits 0 when all pass, 1 when one fails, 2
     /// when a file is invalid or a connection cannot be made.
@@ -108,6 +114,7 @@ pub fn main() -> ExitCode {
         Some(CliCommand::Send(args)) => send::run(args),
         Some(CliCommand::Load(args)) => load::run(args),
         Some(CliCommand::Merge(args)) => merge::run(args),
+        Some(CliCommand::Export(args)) => export::run(args),
         Some(CliCommand::Demo) => demo::run(),
         Some(CliCommand::Bench(args)) => bench::run(args),
         // Its exit code says more than pass or fail.

@@ -22,22 +22,26 @@ use super::codec::DecodeError;
 use super::frame::PROTO_HEADER_LEN;
 use super::hexdump;
 use super::journal::{Entry, Journal, JournalLimits, JournalSnapshot, RecordView};
+use super::pcapng::write_pcapng;
 use super::vocabulary::{Direction, RecordKind, Side};
 
 /// How often (in records) saving reports progress.
 const PROGRESS_EVERY: usize = 16 * 1024;
 
-/// The two file formats.
+/// The file formats a journal is saved in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum LogFormat {
     /// One JSON object a line; can be opened again.
     JsonLines,
     /// Readable text with hex dumps.
     Text,
+    /// A pcapng capture for Wireshark (synthetic TCP per connection).
+    Pcapng,
 }
 
 impl LogFormat {
-    /// The format a path's extension asks for: `.txt`/`.log` text, else JSON Lines.
+    /// The format a path's extension asks for: `.txt`/`.log` text,
+    /// `.pcapng` a capture, else JSON Lines.
     pub fn from_path(path: &Path) -> Self {
         match path
             .extension()
@@ -46,6 +50,7 @@ impl LogFormat {
             .as_deref()
         {
             Some("txt" | "log") => LogFormat::Text,
+            Some("pcapng") => LogFormat::Pcapng,
             _ => LogFormat::JsonLines,
         }
     }
@@ -61,6 +66,14 @@ pub enum JournalFileError {
         path: PathBuf,
         /// The operating system's error.
         source: std::io::Error,
+    },
+    /// The file is not a log framescope can open.
+    #[error("{path}: {why}")]
+    NotALog {
+        /// The file.
+        path: PathBuf,
+        /// Why not.
+        why: String,
     },
 }
 
@@ -160,13 +173,21 @@ pub fn save(
     let result = (|| {
         let mut out = BufWriter::with_capacity(1 << 20, File::create(&temp)?);
         let total = snapshot.len();
-        for (done, view) in snapshot.views().enumerate() {
-            match format {
-                LogFormat::JsonLines => write_json_line(&mut out, &view)?,
-                LogFormat::Text => write_text_record(&mut out, &view)?,
-            }
+        let mut counted = snapshot.views().enumerate().inspect(|(done, _)| {
             if done % PROGRESS_EVERY == 0 {
-                progress(done, total);
+                progress(*done, total);
+            }
+        });
+        match format {
+            LogFormat::Pcapng => {
+                write_pcapng(counted.map(|(_, view)| view), &mut out)
+                    .map_err(std::io::Error::other)?;
+            }
+            LogFormat::JsonLines => {
+                counted.try_for_each(|(_, view)| write_json_line(&mut out, &view))?;
+            }
+            LogFormat::Text => {
+                counted.try_for_each(|(_, view)| write_text_record(&mut out, &view))?;
             }
         }
         let file = out.into_inner().map_err(|e| e.into_error())?;
@@ -291,6 +312,12 @@ pub fn load(path: &Path) -> Result<LoadedLog, JournalFileError> {
         path: path.to_owned(),
         source,
     };
+    if LogFormat::from_path(path) == LogFormat::Pcapng {
+        return Err(JournalFileError::NotALog {
+            path: path.to_owned(),
+            why: "a pcapng capture is for Wireshark; open the log saved as .jsonl".into(),
+        });
+    }
     let reader = BufReader::with_capacity(1 << 20, File::open(path).map_err(io_error)?);
     let mut journal = Journal::new(JournalLimits::UNBOUNDED);
     let mut bad_lines = Vec::new();
