@@ -247,17 +247,8 @@ async fn accept_loop(listener: TcpListener, context: ConnectionContext, tracker:
 /// then says who was refused and when, not only a counter. It counts once
 /// in the server's error counter and in `refused_at_cap`.
 fn refuse(stream: TcpStream, peer: SocketAddr, context: &ConnectionContext) {
-    let local = stream.local_addr().ok();
+    let recorder = recorder_for(&stream, peer, context);
     drop(stream);
-    let conn = context.shared.next_connection_id();
-    let counters = Arc::new(Counters::default());
-    let recorder = Recorder::new(
-        context.shared.clone(),
-        conn,
-        Side::Server,
-        (local, peer),
-        counters,
-    );
     let error = DecodeError {
         offset: 0,
         part: FramePart::ProtoHeader,
@@ -268,18 +259,20 @@ fn refuse(stream: TcpStream, peer: SocketAddr, context: &ConnectionContext) {
     recorder.error(error, &Bytes::new());
 }
 
+/// The recorder of an accepted connection, with a connection id of its own.
+fn recorder_for(stream: &TcpStream, peer: SocketAddr, context: &ConnectionContext) -> Recorder {
+    Recorder::new(
+        context.shared.clone(),
+        context.shared.next_connection_id(),
+        Side::Server,
+        (stream.local_addr().ok(), peer),
+        Arc::new(Counters::default()),
+    )
+}
+
 async fn run_connection(stream: TcpStream, peer: SocketAddr, context: ConnectionContext) {
     let _ = stream.set_nodelay(true);
-    let conn = context.shared.next_connection_id();
-    let counters = Arc::new(Counters::default());
-    let local = stream.local_addr().ok();
-    let recorder = Recorder::new(
-        context.shared.clone(),
-        conn,
-        Side::Server,
-        (local, peer),
-        counters,
-    );
+    let recorder = recorder_for(&stream, peer, &context);
     recorder.opened();
     let reason = tokio::select! {
         _ = context.cancel.cancelled() => CloseReason::ServerStopped,
