@@ -268,3 +268,45 @@ fn export_turns_a_saved_log_into_a_capture_and_leaves_nothing_on_failure() {
         .collect();
     assert!(leftovers.is_empty(), "no half-written file");
 }
+
+#[test]
+fn a_load_run_can_be_logged_as_a_capture() {
+    let engine = Engine::new().unwrap();
+    let addr = start_server(&engine, ServerMode::FrameEcho);
+    let dir = tempfile::tempdir().unwrap();
+    let capture = dir.path().join("load.pcapng");
+    let output = Process::new(env!("CARGO_BIN_EXE_framescope"))
+        .args(["load", "--to", &addr.to_string(), "--connections", "2"])
+        .args([
+            "--duration",
+            "0.3",
+            "--warmup",
+            "0",
+            "--quiet",
+            "--text",
+            "n={{seq}}",
+        ])
+        .args(["--log", capture.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let packets = read_packets(&std::fs::read(&capture).unwrap());
+    assert_eq!(packets.iter().filter(|p| p.syn && !p.ack).count(), 2);
+    let streams = reassemble(&packets);
+    let to_server: Vec<&Vec<u8>> = streams
+        .iter()
+        .filter(|((_, dst), _)| *dst == addr)
+        .map(|(_, bytes)| bytes)
+        .collect();
+    assert_eq!(to_server.len(), 2);
+    let first = FrameBuilder::new()
+        .field("content-type", "text/plain")
+        .content("n=1")
+        .build()
+        .unwrap();
+    assert!(to_server.iter().all(|bytes| bytes.starts_with(&first)));
+}

@@ -10,13 +10,13 @@ use clap::Args;
 
 use super::CliError;
 use super::message::MessageArgs;
-use crate::engine::FrameBuilder;
 use crate::engine::Target;
 use crate::engine::load::{
     LoadPhase, LoadProgress, LoadReport, LoadRun, LoadSpec, MAX_LOAD_CONNECTIONS, Pacing, Payload,
     Verify,
 };
 use crate::engine::tutorial_app::CLIENT_BINARY_TYPE;
+use crate::engine::{Capture, Engine, FrameBuilder};
 use crate::units::{micros, thousands};
 
 /// Options of `load`.
@@ -81,6 +81,13 @@ pub struct LoadArgs {
     /// instead of the summary (which then goes to standard error).
     #[arg(long = "json", value_name = "FILE")]
     pub json_out: Option<PathBuf>,
+    /// Save the log of every frame sent and received (.jsonl, .txt, or
+    /// .pcapng for Wireshark); `--capture` says how much of each is kept.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// With --log: how much of each frame is kept (full, headers or off).
+    #[arg(long, default_value = "full", requires = "log")]
+    pub capture: Capture,
     /// Errors allowed before the exit code says the run failed.
     #[arg(long, default_value_t = 0)]
     pub max_errors: u64,
@@ -158,7 +165,17 @@ impl LoadArgs {
 
 /// Runs the load, printing progress, the summary, and writing the result.
 pub fn run(args: LoadArgs) -> Result<(), CliError> {
-    let spec = args.spec()?;
+    let mut spec = args.spec()?;
+    // With --log the run records into an engine's journal, bounded as the
+    // journal always is (the oldest records fall out, counted).
+    let journal = match &args.log {
+        Some(_) => {
+            let engine = Engine::new().map_err(|e| CliError::Load(e.to_string()))?;
+            spec.recorder = Some(engine.load_recorder(args.capture));
+            Some(engine)
+        }
+        None => None,
+    };
     crate::engine::raise_fd_limit();
     let quiet = args.quiet;
     let run = LoadRun::start(spec, move |progress| {
@@ -182,6 +199,13 @@ pub fn run(args: LoadArgs) -> Result<(), CliError> {
         Some(_) if json_to_stdout => println!("{}", report.to_json()),
         Some(path) => write_report(path, &report)?,
         None => {}
+    }
+    if let (Some(engine), Some(path)) = (&journal, &args.log) {
+        let format = crate::engine::LogFormat::from_path(path);
+        let saved = crate::engine::save_log(&engine.snapshot(), path, format, |_, _| {})
+            .map_err(|e| CliError::Log(e.to_string()))?;
+        // On standard error: standard output may be the result alone.
+        eprintln!("saved {} records to {}", saved.records, path.display());
     }
     if report.errors > args.max_errors {
         return Err(CliError::Incomplete(format!(

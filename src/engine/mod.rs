@@ -347,6 +347,13 @@ impl Engine {
         self.shared.journal.snapshot()
     }
 
+    /// A recorder that puts a load run's frames (the command line's own run,
+    /// with `--log`) into this engine's journal, keeping what `capture`
+    /// says, on connection ids from the engine's one sequence.
+    pub fn load_recorder(&self, capture: Capture) -> load::LoadRecorder {
+        load::LoadRecorder::new(self.shared.clone(), capture)
+    }
+
     /// Listens to connections opening and closing from now on.
     pub fn subscribe_connections(&self) -> broadcast::Receiver<ConnectionEvent> {
         self.shared.subscribe_connections()
