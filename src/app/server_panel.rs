@@ -27,6 +27,7 @@ pub fn mode_label(mode: ServerMode) -> &'static str {
         ServerMode::RawEcho => "raw echo",
         ServerMode::FrameEcho => "frame echo",
         ServerMode::App => "app (tutorial)",
+        ServerMode::Rules => "rules",
     }
 }
 
@@ -36,6 +37,9 @@ fn mode_help(mode: ServerMode) -> &'static str {
         ServerMode::FrameEcho => "Decode each frame and echo it back byte for byte",
         ServerMode::App => {
             "The tutorial's request/response server: one reply per connection, then close"
+        }
+        ServerMode::Rules => {
+            "Answer each frame with the first rule that matches it (load a rules file, or add rules below)"
         }
     }
 }
