@@ -11,6 +11,7 @@
 //! `rules` mode serves each connection with the set in force.
 
 mod compile;
+pub mod edit;
 mod error;
 mod serve;
 mod set;
