@@ -428,3 +428,15 @@ fn serve_prints_the_hit_counts_when_it_stops() {
     );
     assert!(rest.contains("0  default"), "{rest}");
 }
+
+#[test]
+fn the_readme_rules_example_compiles() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = &readme[readme.find("### Server rules").expect("the rules section")..];
+    let start = section.find("```toml\n").unwrap() + "```toml\n".len();
+    let block = &section[start..start + section[start..].find("```").unwrap()];
+    let set = rule_set(block);
+    assert_eq!(set.rules().len(), 2);
+    assert!(set.default_rule().is_some());
+}
