@@ -57,9 +57,11 @@ where
             Ok(Some(frame)) => {
                 recorder.frame(Direction::Received, &frame);
                 let Some(set) = set else { continue };
-                let Some(decision) = set.decide(Observed::Frame(&frame), number) else {
-                    continue;
-                };
+                let decision = set.decide(Observed::Frame(&frame), number);
+                // The hit is counted after the frame was recorded: say so,
+                // so a rule that sends nothing shows its hit too.
+                recorder.mark_changed();
+                let Some(decision) = decision else { continue };
                 let mut out = Output {
                     write,
                     recorder,
