@@ -867,3 +867,30 @@ fn the_tutorial_example_passes_against_the_python_tutorial_server() {
     );
     assert!(stdout.contains("6 scenarios: 6 passed"), "{stdout}");
 }
+
+#[test]
+fn the_tutorial_example_passes_against_the_rules_that_play_the_app_server() {
+    let rules = format!("{}/examples/rules.toml", env!("CARGO_MANIFEST_DIR"));
+    let mut serve = Process::new(env!("CARGO_BIN_EXE_framescope"));
+    serve.args([
+        "serve",
+        "--mode",
+        "rules",
+        "--rules",
+        &rules,
+        "--listen",
+        "127.0.0.1:0",
+        "--quiet",
+    ]);
+    let (server, target) = spawn_server(serve);
+    let output = framescope(&["run", &example(), "--target", &target]);
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        text(&output.stderr)
+    );
+    assert!(stdout.contains("6 scenarios: 6 passed"), "{stdout}");
+    drop(server);
+}

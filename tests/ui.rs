@@ -941,3 +941,80 @@ fn a_load_target_that_cannot_be_read_says_why() {
     wait_to_see(&mut h, "has no port");
     assert!(is_disabled(&h, "Start load"));
 }
+
+#[test]
+fn a_rule_added_in_the_table_answers_and_its_hits_rise() {
+    let mut h = app();
+    pick(&mut h, "Mode", "rules");
+    wait_to_see(&mut h, "no rules: load a file or add a rule");
+    h.get_by_label("When header")
+        .set_text_value_accesskit("content-type");
+    h.get_by_label("equals")
+        .set_text_value_accesskit("text/json");
+    h.get_by_label("Reply text")
+        .set_text_value_accesskit("pong");
+    h.step();
+    button(&h, "Add rule").click();
+    wait_to_see(&mut h, "header content-type = \"text/json\"");
+    wait_to_see(&mut h, "reply text \"pong\"");
+    assert!(shows(&h, "0 hits"));
+
+    start_server(&mut h);
+    connect(&mut h, 1);
+    button(&h, "Search request").click();
+    h.step();
+    click_send(&mut h);
+    wait_to_see(&mut h, "1 hit");
+    wait_to_see(&mut h, "Client: 1 sent · 1 received");
+    let replies: Vec<_> = h
+        .state()
+        .engine()
+        .snapshot()
+        .views()
+        .filter(|v| v.side == Side::Client && v.kind == RecordKind::Frame)
+        .filter(|v| v.bytes.ends_with(b"pong"))
+        .map(|v| v.conn)
+        .collect();
+    assert_eq!(replies.len(), 1, "the client read the rule's reply");
+
+    // A second frame: the count goes on rising, live.
+    click_send(&mut h);
+    wait_to_see(&mut h, "2 hits");
+    h.check_accessibility();
+
+    h.get_all_by_role(Role::Button)
+        .find(|b| b.accesskit_node().label().as_deref() == Some("Remove"))
+        .expect("a Remove button")
+        .click();
+    wait_to_see(&mut h, "no rules: load a file or add a rule");
+}
+
+#[test]
+fn a_rules_file_loads_into_the_table_and_a_bad_one_says_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("rules.toml");
+    std::fs::write(
+        &good,
+        "[[rule]]\nname = \"ping\"\nwhen.text = \"ping\"\nthen.reply.text = \"pong\"\n\n[default]\nthen.close = true\n",
+    )
+    .unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[[rule]]\nwhen.frame = 0\nthen.echo = true\n").unwrap();
+    let mut h = app();
+    pick(&mut h, "Mode", "rules");
+    h.get_by_label("Rules file")
+        .set_text_value_accesskit(good.to_str().unwrap());
+    h.step();
+    button(&h, "Load").click();
+    wait_to_see(&mut h, "text = \"ping\"");
+    wait_to_see(&mut h, "default");
+    assert_eq!(h.state().settings().rules_path, good.to_str().unwrap());
+
+    h.get_by_label("Rules file")
+        .set_text_value_accesskit(bad.to_str().unwrap());
+    h.step();
+    button(&h, "Load").click();
+    wait_to_see(&mut h, "bad.toml:2:14: frames are numbered from 1");
+    // The rules in force are still the good file's.
+    assert!(shows(&h, "text = \"ping\""));
+}

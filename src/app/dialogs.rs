@@ -16,6 +16,8 @@ pub enum Purpose {
     ContentFile,
     /// Where to save a load run's report.
     SaveReport,
+    /// Which server rules file to load.
+    RulesFile,
 }
 
 /// At most one open dialog, and the path it comes back with.
@@ -106,5 +108,10 @@ fn run(purpose: Purpose) -> Option<PathBuf> {
             .add_filter("JSON", &["json"])
             .set_file_name("framescope-load.json")
             .save_file(),
+        Purpose::RulesFile => dialog
+            .set_title("Rules file")
+            .add_filter("TOML", &["toml"])
+            .add_filter("All files", &["*"])
+            .pick_file(),
     }
 }

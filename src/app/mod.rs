@@ -23,6 +23,7 @@ pub mod log_files;
 pub mod path_prompt;
 pub mod record_detail;
 pub mod row_summary;
+pub mod rules_panel;
 pub mod server_panel;
 pub mod settings;
 pub mod status_bar;
@@ -305,6 +306,9 @@ impl FramescopeApp {
                 self.open_log(path);
             }
             Purpose::ContentFile => self.load_content_file(path, ctx),
+            Purpose::RulesFile => self
+                .server
+                .load_rules(&path, &mut self.settings, &self.engine),
             Purpose::SaveReport => {
                 self.settings.last_report_path = shown;
                 let report = self.view.load.as_ref().and_then(|l| match &l.outcome {
@@ -326,6 +330,7 @@ impl FramescopeApp {
         let suggested = match purpose {
             Purpose::SaveLog | Purpose::OpenLog => self.settings.last_log_path.clone(),
             Purpose::SaveReport => self.settings.last_report_path.clone(),
+            Purpose::RulesFile => self.settings.rules_path.clone(),
             Purpose::ContentFile => self
                 .settings
                 .draft
@@ -397,8 +402,11 @@ impl FramescopeApp {
             .show(ui, |ui| {
                 style::section(ui, "server_section", |ui| {
                     self.server
-                        .ui(ui, &mut self.settings, &self.view.server, &self.engine);
+                        .ui(ui, &mut self.settings, &self.view, &self.engine);
                 });
+                if self.server.take_browse_request() {
+                    self.dialogs.open(Purpose::RulesFile, ui.ctx());
+                }
                 ui.separator();
                 style::section(ui, "client_section", |ui| {
                     self.client.ui(

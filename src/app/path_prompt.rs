@@ -63,6 +63,11 @@ impl PathPrompt {
                 "Save",
                 "The run's report as JSON, as framescope load --json-out writes it",
             ),
+            Purpose::RulesFile => (
+                "Rules file",
+                "Load",
+                "Server rules: [[rule]] tables with when and then, and a [default]",
+            ),
         };
         let mut outcome = None;
         let mut keep_open = true;

@@ -2,13 +2,15 @@
 //! how it is doing (its address, connections, and why it could not start).
 
 use std::net::SocketAddr;
+use std::path::Path;
 
 use egui::{RichText, Ui};
 
 use crate::engine::is_all_interfaces;
-use crate::engine::{Command, CommandOutcome, Engine, Event, ServerMode, ServerStatus};
+use crate::engine::{Command, CommandOutcome, Engine, EngineView, Event, ServerMode, ServerStatus};
 
 use super::address;
+use super::rules_panel::RulesPanel;
 use super::settings::Settings;
 use super::style;
 
@@ -19,6 +21,8 @@ pub struct ServerPanel {
     pending: bool,
     /// Why the last start failed.
     error: Option<String>,
+    /// The rules, for rules mode.
+    rules: RulesPanel,
 }
 
 /// A mode's name as the picker shows it.
@@ -27,6 +31,7 @@ pub fn mode_label(mode: ServerMode) -> &'static str {
         ServerMode::RawEcho => "raw echo",
         ServerMode::FrameEcho => "frame echo",
         ServerMode::App => "app (tutorial)",
+        ServerMode::Rules => "rules",
     }
 }
 
@@ -36,6 +41,9 @@ fn mode_help(mode: ServerMode) -> &'static str {
         ServerMode::FrameEcho => "Decode each frame and echo it back byte for byte",
         ServerMode::App => {
             "The tutorial's request/response server: one reply per connection, then close"
+        }
+        ServerMode::Rules => {
+            "Answer each frame with the first rule that matches it (load a rules file, or add rules below)"
         }
     }
 }
@@ -56,8 +64,31 @@ impl ServerPanel {
         }
     }
 
+    /// Loads a rules file chosen in a dialog or prompt.
+    pub fn load_rules(&mut self, path: &Path, settings: &mut Settings, engine: &Engine) {
+        self.rules.load(path, settings, engine);
+    }
+
+    /// Whether the rules panel's Browse was clicked since the last call.
+    pub fn take_browse_request(&mut self) -> bool {
+        self.rules.take_browse_request()
+    }
+
     /// Asks the engine to start the server at the address in `settings`.
     pub fn start(&mut self, engine: &Engine, settings: &Settings) {
+        if settings.server_mode == ServerMode::Rules {
+            match self.rules.set() {
+                // Put in force again: the engine may hold other rules by now.
+                Some(set) => {
+                    engine.command(Command::SetRules(Some(set.clone())));
+                }
+                None => {
+                    self.error =
+                        Some("rules mode needs rules: load a rules file or add a rule".into());
+                    return;
+                }
+            }
+        }
         match address::parse(&settings.server_addr) {
             Ok(addr) => {
                 self.error = None;
@@ -71,13 +102,8 @@ impl ServerPanel {
     }
 
     /// Shows the panel.
-    pub fn ui(
-        &mut self,
-        ui: &mut Ui,
-        settings: &mut Settings,
-        status: &ServerStatus,
-        engine: &Engine,
-    ) {
+    pub fn ui(&mut self, ui: &mut Ui, settings: &mut Settings, view: &EngineView, engine: &Engine) {
+        let status = &view.server;
         ui.heading("Server");
         let running = status.listening.is_some();
         let parsed = address::parse(&settings.server_addr);
@@ -165,6 +191,9 @@ impl ServerPanel {
                 ui.visuals().error_fg_color,
                 format!("Could not start: {error}"),
             );
+        }
+        if settings.server_mode == ServerMode::Rules {
+            self.rules.ui(ui, settings, view.rules.as_ref(), engine);
         }
     }
 }

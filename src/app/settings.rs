@@ -45,6 +45,8 @@ pub struct Settings {
     pub load: LoadForm,
     /// The load report last saved, suggested next time.
     pub last_report_path: String,
+    /// The server rules file last loaded (loaded again in rules mode).
+    pub rules_path: String,
 }
 
 impl Settings {
@@ -74,6 +76,7 @@ impl Default for Settings {
             time_zone: Zone::Local,
             load: LoadForm::default(),
             last_report_path: "framescope-load.json".to_owned(),
+            rules_path: String::new(),
         }
     }
 }

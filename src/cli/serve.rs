@@ -1,7 +1,11 @@
 //! `framescope serve`: the embedded server, headless, until Ctrl-C or SIGTERM.
+//! In rules mode the rules file is read and checked before it listens, and
+//! each rule's hit count is printed when it stops.
 
 use std::io::Write;
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -9,7 +13,8 @@ use clap::Args;
 
 use super::printer::{Printer, zone};
 use super::{CliError, JournalArgs, start_server, stop_signal, warn_if_all_interfaces};
-use crate::engine::{DEFAULT_LISTEN, Limits, ServerMode};
+use crate::engine::rules::RuleSet;
+use crate::engine::{Command, DEFAULT_LISTEN, Limits, ServerMode};
 
 /// How often the output is brought up to date.
 const PRINT_INTERVAL: Duration = Duration::from_millis(50);
@@ -20,9 +25,12 @@ pub struct ServeArgs {
     /// Address to listen on (0.0.0.0 listens on every interface: asked for only).
     #[arg(long, default_value = DEFAULT_LISTEN)]
     pub listen: SocketAddr,
-    /// raw-echo, frame-echo or app.
+    /// raw-echo, frame-echo, app or rules.
     #[arg(long, default_value = "frame-echo")]
     pub mode: ServerMode,
+    /// The rules file rules mode serves (TOML: [[rule]] when/then, [default]).
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
     /// Print a hex dump of every frame.
     #[arg(long)]
     pub hexdump: bool,
@@ -53,7 +61,11 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
         read_timeout: args.read_timeout,
         max_connections: args.max_connections,
     };
+    let rules = rule_set(&args)?;
     let engine = args.journal.engine(limits)?;
+    if let Some(rules) = &rules {
+        engine.command(Command::SetRules(Some(rules.clone())));
+    }
     let mut printer = Printer::new(&engine, args.hexdump, zone(args.utc));
     let addr = start_server(&engine, args.listen, args.mode)?;
     warn_if_all_interfaces(&addr);
@@ -72,6 +84,45 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
     if !args.quiet {
         let _ = printer.print_new(&engine, &mut out);
     }
+    if let Some(rules) = &rules {
+        let _ = print_hits(rules, &mut out);
+    }
     let _ = writeln!(out, "stopped");
+    Ok(())
+}
+
+/// The rules file, read and checked, when the mode is rules.
+fn rule_set(args: &ServeArgs) -> Result<Option<Arc<RuleSet>>, CliError> {
+    match (args.mode, &args.rules) {
+        (ServerMode::Rules, Some(path)) => crate::engine::rules::load(path)
+            .map(|set| Some(Arc::new(set)))
+            .map_err(|error| CliError::Server(error.to_string())),
+        (ServerMode::Rules, None) => Err(CliError::Server(
+            "--mode rules needs --rules FILE: the rules to serve".into(),
+        )),
+        (mode, Some(_)) => Err(CliError::Server(format!(
+            "--rules is for --mode rules, not {mode}"
+        ))),
+        (_, None) => Ok(None),
+    }
+}
+
+/// Each rule's hits, then the default's.
+fn print_hits(rules: &RuleSet, out: &mut impl Write) -> std::io::Result<()> {
+    let hits = rules.hits();
+    writeln!(out, "rule hits:")?;
+    for (index, rule) in rules.rules().iter().enumerate() {
+        let name = rule.name.as_deref().unwrap_or(&rule.when_text);
+        writeln!(
+            out,
+            "  {:>8}  #{} (line {}) {name}",
+            hits[index],
+            index + 1,
+            rule.location.line
+        )?;
+    }
+    if rules.default_rule().is_some() {
+        writeln!(out, "  {:>8}  default", hits[rules.rules().len()])?;
+    }
     Ok(())
 }

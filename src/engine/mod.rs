@@ -28,6 +28,7 @@ mod pcapng;
 mod pyjson;
 mod reader;
 mod recorder;
+pub mod rules;
 pub mod scenario;
 mod server;
 mod shared;
@@ -76,7 +77,7 @@ pub use pcapng::{PcapError, PcapSummary, write_pcapng};
 pub use server::{DEFAULT_LISTEN, ServerError, ServerMode, is_all_interfaces};
 pub use stats::{CounterSnapshot, LatencySummary, RATE_WINDOW};
 pub use target::{Target, TargetError};
-pub use view::{EngineView, LatencyView, ServerStatus};
+pub use view::{EngineView, LatencyView, RulesStatus, ServerStatus};
 pub use vocabulary::{
     Capture, CloseReason, ConnState, ConnectionEvent, Direction, RecordKind, Side,
 };
@@ -102,6 +103,9 @@ pub enum Command {
     },
     /// Stop the embedded server.
     StopServer,
+    /// Put a rule set in force (`None`: none). The server's rules mode
+    /// answers every frame from then on with it, a running server too.
+    SetRules(Option<Arc<rules::RuleSet>>),
     /// Open `count` client connections to `target`, looking its name up
     /// once; each connection tries every address found, in turn.
     Connect {
@@ -313,6 +317,11 @@ impl Engine {
                 self.shared.mark_changed();
                 CommandOutcome::Sent(report)
             }
+            Command::SetRules(set) => {
+                self.shared.rules.store(set);
+                self.shared.mark_changed();
+                CommandOutcome::Queued
+            }
             command => match self.commands.try_send(command) {
                 Ok(()) => CommandOutcome::Queued,
                 Err(_) => CommandOutcome::Busy,
@@ -421,6 +430,10 @@ impl Actor {
     async fn handle(&self, command: Command) {
         match command {
             Command::StartServer { addr, mode } => self.start_server(addr, mode).await,
+            Command::SetRules(set) => {
+                self.shared.rules.store(set);
+                self.shared.mark_changed();
+            }
             Command::StopServer => {
                 if let Some(handle) = self.take_server() {
                     handle.stop().await;

@@ -47,6 +47,11 @@ impl Recorder {
         }
     }
 
+    /// The connection's id.
+    pub(crate) fn conn(&self) -> u32 {
+        self.conn
+    }
+
     /// Says that something a viewer shows has changed.
     pub(crate) fn mark_changed(&self) {
         self.shared.mark_changed();

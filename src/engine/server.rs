@@ -2,7 +2,8 @@
 //!
 //! Modes: `raw-echo` (the seed's echo server: bytes back as they came),
 //! `frame-echo` (validate each frame and echo it byte for byte) and `app`
-//! (the tutorial's request/response server: one reply, then close). As in
+//! (the tutorial's request/response server: one reply, then close) and
+//! `rules` (the rules in force answer each frame; see [`super::rules`]). As in
 //! mini-redis, accept errors back off instead of spinning, a cap limits
 //! connections, and shutdown is a cancellation plus a tracker that says
 //! when every task has finished.
@@ -23,6 +24,7 @@ use super::frame::Frame;
 use super::limits::Limits;
 use super::reader::{BatchEnd, FrameReader, READ_BUFFER};
 use super::recorder::Recorder;
+use super::rules;
 use super::shared::Shared;
 use super::stats::Counters;
 use super::tutorial_app;
@@ -49,11 +51,18 @@ pub enum ServerMode {
     FrameEcho,
     /// The tutorial's request/response app: one reply, then close.
     App,
+    /// Each frame answered by the first server rule that matches it.
+    Rules,
 }
 
 impl ServerMode {
     /// Every mode, for pickers.
-    pub const ALL: [ServerMode; 3] = [ServerMode::RawEcho, ServerMode::FrameEcho, ServerMode::App];
+    pub const ALL: [ServerMode; 4] = [
+        ServerMode::RawEcho,
+        ServerMode::FrameEcho,
+        ServerMode::App,
+        ServerMode::Rules,
+    ];
 
     /// The mode's name on the command line.
     pub fn name(self) -> &'static str {
@@ -61,6 +70,7 @@ impl ServerMode {
             ServerMode::RawEcho => "raw-echo",
             ServerMode::FrameEcho => "frame-echo",
             ServerMode::App => "app",
+            ServerMode::Rules => "rules",
         }
     }
 }
@@ -78,7 +88,9 @@ impl std::str::FromStr for ServerMode {
         Self::ALL
             .into_iter()
             .find(|mode| mode.name() == text)
-            .ok_or_else(|| format!("unknown mode \"{text}\": use raw-echo, frame-echo or app"))
+            .ok_or_else(|| {
+                format!("unknown mode \"{text}\": use raw-echo, frame-echo, app or rules")
+            })
     }
 }
 
@@ -96,6 +108,9 @@ pub enum ServerError {
     /// A server is already running.
     #[error("the server is already running on {0}")]
     AlreadyRunning(SocketAddr),
+    /// Rules mode with no rules given.
+    #[error("rules mode needs rules: load a rules file first")]
+    NoRules,
 }
 
 /// Whether an address listens on every interface (and deserves a warning).
@@ -143,6 +158,9 @@ pub(crate) async fn start(
     limits: Limits,
     shared: Arc<Shared>,
 ) -> Result<ServerHandle, ServerError> {
+    if mode == ServerMode::Rules && shared.rules.load().is_none() {
+        return Err(ServerError::NoRules);
+    }
     let listener = listen(addr).map_err(|source| ServerError::Bind { addr, source })?;
     let local_addr = listener
         .local_addr()
@@ -287,6 +305,35 @@ async fn serve(stream: TcpStream, context: &ConnectionContext, recorder: &Record
         ServerMode::RawEcho => raw_echo(stream, recorder).await,
         ServerMode::FrameEcho => frame_echo(stream, &context.limits, recorder).await,
         ServerMode::App => app(stream, &context.limits, recorder).await,
+        ServerMode::Rules => by_rules(stream, context, recorder).await,
+    }
+}
+
+/// Answers each frame as the rules in force say.
+async fn by_rules(
+    stream: TcpStream,
+    context: &ConnectionContext,
+    recorder: &Recorder,
+) -> CloseReason {
+    let (mut read_half, mut write_half) = stream.into_split();
+    let end = rules::serve_connection(
+        &mut read_half,
+        &mut write_half,
+        &context.limits,
+        recorder,
+        &context.shared.rules,
+    )
+    .await;
+    match end {
+        rules::RulesEnd::Over(reason) => reason,
+        rules::RulesEnd::Closed => CloseReason::ClosedByRule,
+        rules::RulesEnd::Reset => {
+            // SO_LINGER 0, then close: the peer reads a reset, not an end.
+            if let Ok(stream) = read_half.reunite(write_half) {
+                let _ = stream.set_zero_linger();
+            }
+            CloseReason::ResetByRule
+        }
     }
 }
 

@@ -1,13 +1,15 @@
 //! State every connection task shares: the live journal, the counters, the
-//! connection ids, and the wake-up that tells the engine's publisher that
-//! something a viewer shows has changed.
+//! server rules in force, the connection ids, and the wake-up that tells
+//! the engine's publisher that something a viewer shows has changed.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::Relaxed};
 
+use arc_swap::ArcSwapOption;
 use tokio::sync::{Notify, broadcast};
 
 use super::journal::{JournalLimits, LiveJournal};
+use super::rules::RuleSet;
 use super::stats::Stats;
 use super::vocabulary::ConnectionEvent;
 
@@ -21,6 +23,8 @@ pub(crate) struct Shared {
     pub(crate) journal: LiveJournal,
     /// Every counter and the latency shards.
     pub(crate) stats: Stats,
+    /// The server rules in force (rules mode reads them for every frame).
+    pub(crate) rules: ArcSwapOption<RuleSet>,
     next_conn: AtomicU32,
     /// Wakes the publisher; `dirty` makes a burst of changes one wake-up.
     changed: Notify,
@@ -34,6 +38,7 @@ impl Shared {
         Arc::new(Self {
             journal: LiveJournal::new(limits),
             stats: Stats::default(),
+            rules: ArcSwapOption::empty(),
             next_conn: AtomicU32::new(1),
             changed: Notify::new(),
             dirty: AtomicBool::new(false),

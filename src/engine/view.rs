@@ -6,7 +6,8 @@
 //! The connection list is rebuilt only when the pool changed (a connect, a
 //! close, a clear) or, while traffic flows, at most four times a second for
 //! the per-connection counters; latency is collected from the recording
-//! shards at the same pace, and the frame rate once a second.
+//! shards at the same pace, and the frame rate once a second. Server rules'
+//! hit counts are read from their atomics on every publish.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -65,6 +66,15 @@ impl ServerStatus {
     }
 }
 
+/// The server rules in force, as a viewer sees them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RulesStatus {
+    /// Which set ([`super::rules::RuleSet::id`]).
+    pub set_id: u64,
+    /// Hits so far: one count per rule, in order, then the default's.
+    pub hits: Arc<[u64]>,
+}
+
 /// Latency of the client pool's round trips, as the sampler last computed it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LatencyView {
@@ -103,6 +113,8 @@ pub struct EngineView {
     pub limits: Limits,
     /// The load run under way, or the last one (none before the first).
     pub load: Option<Arc<LoadView>>,
+    /// The server rules in force and their hit counts, if any.
+    pub rules: Option<RulesStatus>,
 }
 
 impl EngineView {
@@ -227,6 +239,10 @@ impl Publisher {
             journal_limits: sources.shared.journal.limits(),
             limits: sources.limits,
             load: sources.load.clone(),
+            rules: sources.shared.rules.load().as_ref().map(|set| RulesStatus {
+                set_id: set.id(),
+                hits: set.hits().into(),
+            }),
         });
         self.latest.store(view.clone());
         view

@@ -179,6 +179,10 @@ pub enum CloseReason {
     Answered,
     /// The embedded server was stopped.
     ServerStopped,
+    /// A server rule closed it.
+    ClosedByRule,
+    /// A server rule reset it.
+    ResetByRule,
     /// Anything else the operating system reported: its kind, and its words.
     Io {
         /// The kind of error.
@@ -199,6 +203,8 @@ impl std::fmt::Display for CloseReason {
             CloseReason::Protocol(reason) => write!(f, "protocol error: {reason}"),
             CloseReason::Answered => f.write_str("reply sent, closed"),
             CloseReason::ServerStopped => f.write_str("server stopped"),
+            CloseReason::ClosedByRule => f.write_str("closed by a rule"),
+            CloseReason::ResetByRule => f.write_str("reset by a rule"),
             CloseReason::Io { message, .. } => write!(f, "failed: {message}"),
         }
     }

@@ -115,7 +115,7 @@ pub enum FileProblem {
         detail: String,
     },
     /// A capture with no source, or with several.
-    #[error("a capture takes one of header, json or regex")]
+    #[error("a capture takes one of header, json, first-bytes or regex")]
     CaptureSource,
     /// A capture's regex group that the regex does not have.
     #[error("the regex has no group {0}")]

@@ -18,6 +18,7 @@ mod runner;
 pub mod spec;
 
 pub use compile::{DEFAULT_EXPECT_TIMEOUT, compile, load};
+pub(crate) use compile::{check_variable_name, compile_capture, compile_send};
 pub use error::{FileProblem, Location, STEP_KINDS, ScenarioFileError};
 pub use plan::{
     Action, Capture, CaptureSource, ContentPlan, Expectation, JsonTemplate, RegexGroup, Scenario,

@@ -9,9 +9,11 @@ use regex::Regex;
 use serde_json::Value;
 
 use super::error::Location;
-use super::predicate::FramePredicate;
+use super::predicate::{FramePredicate, Mismatch, show_bytes};
+use crate::engine::frame::{BuildError, FrameBuilder, Header};
 use crate::engine::target::Target;
-use crate::engine::template::Template;
+use crate::engine::template::{Expansion, Template};
+use crate::engine::tutorial_app::CLIENT_BINARY_TYPE;
 
 /// A file's scenarios.
 #[derive(Debug, Clone)]
@@ -176,6 +178,9 @@ pub enum CaptureSource {
     Header(String),
     /// A JSON pointer into the content.
     Json(String),
+    /// The content's first N bytes (as text; bytes that are not UTF-8
+    /// become U+FFFD).
+    FirstBytes(usize),
     /// A regex group over the content as text.
     Regex {
         /// The expression.
@@ -192,4 +197,125 @@ pub enum RegexGroup {
     Number(usize),
     /// By name.
     Name(String),
+}
+
+impl SendPlan {
+    /// The bytes this send puts on the wire: a frame (broken as the plan
+    /// says), or on a raw connection the content alone. `values` expand
+    /// the templates.
+    pub fn build(&self, raw: bool, values: &mut Expansion<'_>) -> Result<Bytes, BuildError> {
+        let mut builder = match &self.content {
+            ContentPlan::Empty => FrameBuilder::new(),
+            ContentPlan::Json(template) => FrameBuilder::json(&template.expand(values)),
+            ContentPlan::JsonText(template) => {
+                FrameBuilder::new().content(expand(template, values))
+            }
+            ContentPlan::Text(template) => FrameBuilder::new()
+                .field("content-type", "text/plain")
+                .content(expand(template, values)),
+            ContentPlan::Binary(bytes) => FrameBuilder::binary(CLIENT_BINARY_TYPE, bytes.clone()),
+        };
+        if raw {
+            let mut content = builder.content_bytes();
+            if let Some(len) = self.truncate {
+                content.truncate(len);
+            }
+            return Ok(content);
+        }
+        for (key, template) in &self.header {
+            builder = builder.field(key, template.expand(values));
+        }
+        for key in &self.omit {
+            builder = builder.without_field(key);
+        }
+        if let Some(value) = self.proto_header {
+            builder = builder.proto_header(value);
+        }
+        if let Some(len) = self.truncate {
+            builder = builder.truncate_to(len);
+        }
+        builder.build()
+    }
+}
+
+impl JsonTemplate {
+    /// The value with its variables expanded.
+    pub fn expand(&self, values: &mut Expansion<'_>) -> Value {
+        match self {
+            JsonTemplate::Fixed(value) => value.clone(),
+            JsonTemplate::Text(text) => {
+                Value::from(String::from_utf8_lossy(&expand(text, values)).into_owned())
+            }
+            JsonTemplate::Array(items) => items.iter().map(|i| i.expand(values)).collect(),
+            JsonTemplate::Object(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(key, item)| (key.clone(), item.expand(values)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+fn expand(template: &Template, values: &mut Expansion<'_>) -> Vec<u8> {
+    let mut out = Vec::new();
+    template.expand_into(&mut out, values);
+    out
+}
+
+impl CaptureSource {
+    /// The text this source takes from a frame's header (`None`: raw
+    /// bytes, with no header) and content; a mismatch when it is not there.
+    pub fn take(&self, header: Option<&Header>, content: &[u8]) -> Result<String, Mismatch> {
+        let as_text = |value: &Value| match value {
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        match self {
+            CaptureSource::Header(key) => {
+                let header = header.ok_or_else(|| {
+                    Mismatch::new(format!("header \"{key}\""), "raw bytes, with no header")
+                })?;
+                header.get(key).map(as_text).ok_or_else(|| {
+                    Mismatch::new(
+                        format!("header \"{key}\""),
+                        format!("a header without it: {}", Value::Object(header.clone())),
+                    )
+                })
+            }
+            CaptureSource::Json(pointer) => {
+                let document: Value = serde_json::from_slice(content).map_err(|error| {
+                    Mismatch::new(
+                        "JSON content",
+                        format!(
+                            "content that is not JSON ({error}): {}",
+                            show_bytes(content)
+                        ),
+                    )
+                })?;
+                document.pointer(pointer).map(as_text).ok_or_else(|| {
+                    Mismatch::new(
+                        format!("a value at json \"{pointer}\""),
+                        format!("nothing there in {document}"),
+                    )
+                })
+            }
+            CaptureSource::FirstBytes(count) => {
+                Ok(String::from_utf8_lossy(&content[..content.len().min(*count)]).into_owned())
+            }
+            CaptureSource::Regex { regex, group } => {
+                let text = String::from_utf8_lossy(content);
+                let found = regex.captures(&text).and_then(|captures| match group {
+                    RegexGroup::Number(n) => captures.get(*n),
+                    RegexGroup::Name(name) => captures.name(name),
+                });
+                found.map(|m| m.as_str().to_owned()).ok_or_else(|| {
+                    Mismatch::new(
+                        format!("content matching /{}/", regex.as_str()),
+                        format!("content {}", show_bytes(content)),
+                    )
+                })
+            }
+        }
+    }
 }

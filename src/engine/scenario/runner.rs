@@ -5,24 +5,17 @@
 
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 
 use super::connection::{Arrival, Connection, LastReceived, render_frame, show_duration};
-use super::plan::{
-    Action, Capture, CaptureSource, ContentPlan, Expectation, JsonTemplate, RegexGroup, Scenario,
-    SendPlan, Step,
-};
+use super::plan::{Action, Capture, Expectation, Scenario, SendPlan, Step};
 use super::predicate::{FramePredicate, Mismatch, Observed, show_bytes};
 use super::report::{
     ScenarioOutcome, ScenarioReport, StepFailure, StepOutcome, StepReport, millis,
 };
-use crate::engine::frame::FrameBuilder;
 use crate::engine::limits::DEFAULT_MAX_CONTENT_LENGTH;
 use crate::engine::target::Target;
-use crate::engine::template::{Expansion, Template};
-use crate::engine::tutorial_app::CLIENT_BINARY_TYPE;
+use crate::engine::template::Expansion;
 
 /// How a run connects and how long it waits for what the file does not time.
 #[derive(Debug, Clone)]
@@ -255,7 +248,9 @@ impl Session<'_> {
             rng: &mut rng,
             named: &values,
         };
-        let bytes = build(plan, connection.raw, &mut expansion);
+        let bytes = plan
+            .build(connection.raw, &mut expansion)
+            .map_err(|error| failure(format!("cannot build the frame: {error}")));
         let Some(stream) = connection.stream.as_mut() else {
             self.values = values;
             return Err(closed_here());
@@ -331,7 +326,13 @@ impl Session<'_> {
             ));
         };
         for capture in captures {
-            let value = captured(&last, &capture.source).map_err(|mismatch| {
+            let value = match &last {
+                LastReceived::Frame(frame) => {
+                    capture.source.take(Some(&frame.header()), &frame.content())
+                }
+                LastReceived::Raw(bytes) => capture.source.take(None, bytes),
+            };
+            let value = value.map_err(|mismatch| {
                 StepError::mismatch(
                     format!("cannot capture {}", capture.name),
                     mismatch,
@@ -429,116 +430,4 @@ fn failure(message: impl Into<String>) -> StepError {
 
 fn closed_here() -> StepError {
     failure("the connection was closed by an earlier step")
-}
-
-/// The bytes a send puts on the wire.
-fn build(plan: &SendPlan, raw: bool, values: &mut Expansion<'_>) -> Result<Bytes, StepError> {
-    let mut builder = match &plan.content {
-        ContentPlan::Empty => FrameBuilder::new(),
-        ContentPlan::Json(template) => FrameBuilder::json(&expand_json(template, values)),
-        ContentPlan::JsonText(template) => FrameBuilder::new().content(expand(template, values)),
-        ContentPlan::Text(template) => FrameBuilder::new()
-            .field("content-type", "text/plain")
-            .content(expand(template, values)),
-        ContentPlan::Binary(bytes) => FrameBuilder::binary(CLIENT_BINARY_TYPE, bytes.clone()),
-    };
-    if raw {
-        let mut content = builder.content_bytes();
-        if let Some(len) = plan.truncate {
-            content.truncate(len);
-        }
-        return Ok(content);
-    }
-    for (key, template) in &plan.header {
-        builder = builder.field(key, expand_json(template, values));
-    }
-    for key in &plan.omit {
-        builder = builder.without_field(key);
-    }
-    if let Some(value) = plan.proto_header {
-        builder = builder.proto_header(value);
-    }
-    if let Some(len) = plan.truncate {
-        builder = builder.truncate_to(len);
-    }
-    builder
-        .build()
-        .map_err(|error| failure(format!("cannot build the frame: {error}")))
-}
-
-fn expand(template: &Template, values: &mut Expansion<'_>) -> Vec<u8> {
-    let mut out = Vec::new();
-    template.expand_into(&mut out, values);
-    out
-}
-
-fn expand_json(template: &JsonTemplate, values: &mut Expansion<'_>) -> Value {
-    match template {
-        JsonTemplate::Fixed(value) => value.clone(),
-        JsonTemplate::Text(text) => {
-            Value::from(String::from_utf8_lossy(&expand(text, values)).into_owned())
-        }
-        JsonTemplate::Array(items) => items.iter().map(|i| expand_json(i, values)).collect(),
-        JsonTemplate::Object(fields) => Value::Object(
-            fields
-                .iter()
-                .map(|(key, item)| (key.clone(), expand_json(item, values)))
-                .collect(),
-        ),
-    }
-}
-
-/// The text a capture takes from what was last received.
-fn captured(last: &LastReceived, source: &CaptureSource) -> Result<String, Mismatch> {
-    let (header, content) = match last {
-        LastReceived::Frame(frame) => (Some(frame.header()), frame.content()),
-        LastReceived::Raw(bytes) => (None, bytes.clone()),
-    };
-    let as_text = |value: &Value| match value {
-        Value::String(text) => text.clone(),
-        other => other.to_string(),
-    };
-    match source {
-        CaptureSource::Header(key) => {
-            let header = header.ok_or_else(|| {
-                Mismatch::new(format!("header \"{key}\""), "raw bytes, with no header")
-            })?;
-            header.get(key).map(as_text).ok_or_else(|| {
-                Mismatch::new(
-                    format!("header \"{key}\""),
-                    format!("a header without it: {}", Value::Object(header.clone())),
-                )
-            })
-        }
-        CaptureSource::Json(pointer) => {
-            let document: Value = serde_json::from_slice(&content).map_err(|error| {
-                Mismatch::new(
-                    "JSON content",
-                    format!(
-                        "content that is not JSON ({error}): {}",
-                        show_bytes(&content)
-                    ),
-                )
-            })?;
-            document.pointer(pointer).map(as_text).ok_or_else(|| {
-                Mismatch::new(
-                    format!("a value at json \"{pointer}\""),
-                    format!("nothing there in {document}"),
-                )
-            })
-        }
-        CaptureSource::Regex { regex, group } => {
-            let text = String::from_utf8_lossy(&content);
-            let found = regex.captures(&text).and_then(|captures| match group {
-                RegexGroup::Number(n) => captures.get(*n),
-                RegexGroup::Name(name) => captures.name(name),
-            });
-            found.map(|m| m.as_str().to_owned()).ok_or_else(|| {
-                Mismatch::new(
-                    format!("content matching /{}/", regex.as_str()),
-                    format!("content {}", show_bytes(&content)),
-                )
-            })
-        }
-    }
 }

@@ -169,6 +169,8 @@ pub struct CaptureSpec {
     pub header: Option<String>,
     /// A JSON pointer into the content.
     pub json: Option<String>,
+    /// The content's first N bytes.
+    pub first_bytes: Option<usize>,
     /// A regular expression on the content as text.
     pub regex: Option<String>,
     /// The regex's group: a number or a name (default: 1 if it has groups, else the whole match).

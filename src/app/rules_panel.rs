@@ -1,0 +1,332 @@
+//! The server's rules, in the server panel when its mode is Rules: a rules
+//! file loaded (typed or browsed for, remembered), the rules as a table
+//! with each one's hits rising live, a small form to add a rule, and a
+//! button to remove one. Every change is compiled at once and put in
+//! force, so a running server answers the next frame with it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use egui::Ui;
+
+use crate::engine::rules::edit::{self, SimpleAction};
+use crate::engine::rules::{self, RuleSet};
+use crate::engine::{Command, Engine, RulesStatus, header_value_from_text};
+
+use super::server_panel::plural;
+use super::settings::Settings;
+
+/// What the add-a-rule form does with a matching frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum FormAction {
+    /// Reply with text.
+    #[default]
+    Reply,
+    /// Echo the frame.
+    Echo,
+    /// Close the connection.
+    Close,
+}
+
+impl FormAction {
+    const ALL: [FormAction; 3] = [FormAction::Reply, FormAction::Echo, FormAction::Close];
+
+    fn label(self) -> &'static str {
+        match self {
+            FormAction::Reply => "reply text",
+            FormAction::Echo => "echo",
+            FormAction::Close => "close",
+        }
+    }
+}
+
+/// The rules panel's state: the rules' text, their compiled set, the form.
+#[derive(Debug, Default)]
+pub struct RulesPanel {
+    /// The rules file's text, as loaded and edited since.
+    source: String,
+    /// The compiled rules, in force in the engine.
+    set: Option<Arc<RuleSet>>,
+    /// What went wrong last, in words.
+    error: Option<String>,
+    /// What went right last (loaded, saved).
+    note: Option<String>,
+    key: String,
+    value: String,
+    action: FormAction,
+    reply: String,
+    /// The file dialog was asked for; the app opens it.
+    browse_requested: bool,
+    /// The remembered path was loaded (or tried) once.
+    remembered_tried: bool,
+}
+
+impl RulesPanel {
+    /// The rules in force, if any.
+    pub fn set(&self) -> Option<&Arc<RuleSet>> {
+        self.set.as_ref()
+    }
+
+    /// Whether Browse was clicked since the last call.
+    pub fn take_browse_request(&mut self) -> bool {
+        std::mem::take(&mut self.browse_requested)
+    }
+
+    /// Loads the rules file at `path` and puts it in force; remembers the
+    /// path. A file that does not compile leaves the rules as they were.
+    pub fn load(&mut self, path: &Path, settings: &mut Settings, engine: &Engine) {
+        settings.rules_path = path.display().to_string();
+        self.remembered_tried = true;
+        match std::fs::read_to_string(path) {
+            Ok(source) => {
+                if self.apply(source, path, engine) {
+                    self.note = Some(format!("Loaded {}", path.display()));
+                }
+            }
+            Err(error) => {
+                self.error = Some(format!("Cannot read {}: {error}", path.display()));
+            }
+        }
+    }
+
+    /// Compiles `source` and, if it compiles, makes it the rules in force.
+    fn apply(&mut self, source: String, path: &Path, engine: &Engine) -> bool {
+        self.note = None;
+        if source.trim().is_empty() {
+            self.source = source;
+            self.set = None;
+            self.error = None;
+            engine.command(Command::SetRules(None));
+            return true;
+        }
+        match rules::compile(path, &source) {
+            Ok(set) => {
+                let set = Arc::new(set);
+                engine.command(Command::SetRules(Some(set.clone())));
+                self.set = Some(set);
+                self.source = source;
+                self.error = None;
+                true
+            }
+            Err(error) => {
+                self.error = Some(error.to_string());
+                false
+            }
+        }
+    }
+
+    fn path(settings: &Settings) -> PathBuf {
+        if settings.rules_path.trim().is_empty() {
+            PathBuf::from("rules (edited in the window)")
+        } else {
+            PathBuf::from(settings.rules_path.trim())
+        }
+    }
+
+    /// Shows the panel; `status` holds the hit counts of the rules in force.
+    pub fn ui(
+        &mut self,
+        ui: &mut Ui,
+        settings: &mut Settings,
+        status: Option<&RulesStatus>,
+        engine: &Engine,
+    ) {
+        if !self.remembered_tried {
+            self.remembered_tried = true;
+            if !settings.rules_path.trim().is_empty() {
+                let path = PathBuf::from(settings.rules_path.trim());
+                self.load(&path, settings, engine);
+            }
+        }
+        ui.add_space(4.0);
+        ui.strong("Rules");
+        ui.horizontal(|ui| {
+            let label = ui.label("Rules file");
+            ui.add(
+                egui::TextEdit::singleline(&mut settings.rules_path)
+                    .id_salt("rules_path")
+                    .desired_width(150.0)
+                    .hint_text("rules.toml"),
+            )
+            .labelled_by(label.id)
+            .on_hover_text("A TOML file of [[rule]] tables (when / then) and a [default]");
+        });
+        ui.horizontal(|ui| {
+            let has_path = !settings.rules_path.trim().is_empty();
+            if ui
+                .add_enabled(has_path, egui::Button::new("Load"))
+                .on_hover_text("Read the rules file and put its rules in force")
+                .on_disabled_hover_text("Type a path first, or Browse")
+                .clicked()
+            {
+                let path = PathBuf::from(settings.rules_path.trim());
+                self.load(&path, settings, engine);
+            }
+            if ui
+                .button("Browse…")
+                .on_hover_text("Choose the rules file with the system's file dialog")
+                .clicked()
+            {
+                self.browse_requested = true;
+            }
+            if ui
+                .add_enabled(
+                    has_path && !self.source.is_empty(),
+                    egui::Button::new("Save"),
+                )
+                .on_hover_text("Write the rules as edited here to the rules file")
+                .on_disabled_hover_text("Nothing to save, or no path")
+                .clicked()
+            {
+                let path = PathBuf::from(settings.rules_path.trim());
+                match std::fs::write(&path, &self.source) {
+                    Ok(()) => self.note = Some(format!("Saved {}", path.display())),
+                    Err(error) => {
+                        self.error = Some(format!("Cannot write {}: {error}", path.display()))
+                    }
+                }
+            }
+        });
+        self.table(ui, status, engine, settings);
+        self.form(ui, settings, engine);
+        if let Some(error) = &self.error {
+            ui.colored_label(ui.visuals().error_fg_color, error);
+        }
+        if let Some(note) = &self.note {
+            ui.weak(note);
+        }
+    }
+
+    fn table(
+        &mut self,
+        ui: &mut Ui,
+        status: Option<&RulesStatus>,
+        engine: &Engine,
+        settings: &Settings,
+    ) {
+        let Some(set) = self.set.clone() else {
+            ui.weak("no rules: load a file or add a rule");
+            return;
+        };
+        let hits: Vec<u64> = status
+            .filter(|status| status.set_id == set.id())
+            .map(|status| status.hits.to_vec())
+            .unwrap_or_else(|| vec![0; set.rules().len() + 1]);
+        let mut remove = None;
+        egui::Grid::new("rules_table")
+            .num_columns(5)
+            .striped(true)
+            .spacing([8.0, 4.0])
+            .show(ui, |ui| {
+                ui.strong("#");
+                ui.strong("When");
+                ui.strong("Then");
+                ui.strong("Hits");
+                ui.label("");
+                ui.end_row();
+                for (index, rule) in set.rules().iter().enumerate() {
+                    ui.label((index + 1).to_string());
+                    let when = ui.add(egui::Label::new(&rule.when_text).truncate());
+                    if let Some(name) = &rule.name {
+                        when.on_hover_text(format!("{name} (line {})", rule.location.line));
+                    }
+                    ui.add(egui::Label::new(&rule.then_text).truncate());
+                    ui.label(plural(hits[index], "hit", "hits"));
+                    if ui
+                        .small_button("Remove")
+                        .on_hover_text(format!("Remove rule {}", index + 1))
+                        .clicked()
+                    {
+                        remove = Some(index);
+                    }
+                    ui.end_row();
+                }
+                if let Some(default) = set.default_rule() {
+                    ui.label("");
+                    ui.label("default");
+                    ui.add(egui::Label::new(&default.then_text).truncate());
+                    ui.label(plural(hits[set.rules().len()], "hit", "hits"));
+                    ui.label("");
+                    ui.end_row();
+                }
+            });
+        if let Some(index) = remove {
+            match edit::remove_rule(&self.source, &set.rules()[index]) {
+                Ok(source) => {
+                    self.apply(source, &Self::path(settings), engine);
+                }
+                Err(error) => self.error = Some(error.to_string()),
+            }
+        }
+    }
+
+    fn form(&mut self, ui: &mut Ui, settings: &Settings, engine: &Engine) {
+        ui.add_space(4.0);
+        egui::Grid::new("rule_form")
+            .num_columns(2)
+            .spacing([8.0, 4.0])
+            .show(ui, |ui| {
+                let label = ui.label("When header");
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.key)
+                        .id_salt("rule_key")
+                        .desired_width(120.0)
+                        .hint_text("content-type"),
+                )
+                .labelled_by(label.id)
+                .on_hover_text("The header field to match (empty: any frame)");
+                ui.end_row();
+                let label = ui.label("equals");
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.value)
+                        .id_salt("rule_value")
+                        .desired_width(120.0)
+                        .hint_text("text/json"),
+                )
+                .labelled_by(label.id)
+                .on_hover_text(
+                    "The value it must equal: JSON if it reads as JSON (7, true), else text",
+                );
+                ui.end_row();
+                let label = ui.label("Rule action");
+                egui::ComboBox::from_id_salt("rule_action")
+                    .selected_text(self.action.label())
+                    .show_ui(ui, |ui| {
+                        for action in FormAction::ALL {
+                            ui.selectable_value(&mut self.action, action, action.label());
+                        }
+                    })
+                    .response
+                    .labelled_by(label.id);
+                ui.end_row();
+                if self.action == FormAction::Reply {
+                    let label = ui.label("Reply text");
+                    ui.add(
+                        egui::TextEdit::singleline(&mut self.reply)
+                            .id_salt("rule_reply")
+                            .desired_width(120.0)
+                            .hint_text("pong {{seq}}"),
+                    )
+                    .labelled_by(label.id)
+                    .on_hover_text("The reply's text content; payload variables allowed");
+                    ui.end_row();
+                }
+            });
+        if ui
+            .button("Add rule")
+            .on_hover_text("Add this rule after the others; it is in force at once")
+            .clicked()
+        {
+            let value = header_value_from_text(self.value.trim());
+            let key = self.key.trim();
+            let header = (!key.is_empty()).then_some((key, &value));
+            let action = match self.action {
+                FormAction::Reply => SimpleAction::ReplyText(self.reply.clone()),
+                FormAction::Echo => SimpleAction::Echo,
+                FormAction::Close => SimpleAction::Close,
+            };
+            let source = edit::append_rule(&self.source, header, &action);
+            self.apply(source, &Self::path(settings), engine);
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! One connection served by rules: each frame read, recorded, matched
+//! against the rule set in force at that moment, and the chosen rule's
+//! actions done in order.
+
+use arc_swap::ArcSwapOption;
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio_util::codec::Decoder;
+
+use super::set::RuleAction;
+use crate::engine::codec::FrameCodec;
+use crate::engine::frame::Frame;
+use crate::engine::limits::Limits;
+use crate::engine::reader::FrameReader;
+use crate::engine::recorder::Recorder;
+use crate::engine::scenario::predicate::Observed;
+use crate::engine::template::Expansion;
+use crate::engine::vocabulary::{CloseReason, Direction, RecordKind};
+
+/// How a connection served by rules ended.
+#[derive(Debug)]
+pub(crate) enum RulesEnd {
+    /// The peer closed, the socket failed, or a frame could not be read.
+    Over(CloseReason),
+    /// A rule closed it (the sending side is already shut down).
+    Closed,
+    /// A rule asked for a reset: the caller sets SO_LINGER 0 and drops it.
+    Reset,
+}
+
+/// What the actions for one frame came to.
+enum Next {
+    Read,
+    End(RulesEnd),
+}
+
+/// Serves one connection until the peer closes or a rule ends it.
+pub(crate) async fn serve_connection<R, W>(
+    read: &mut R,
+    write: &mut W,
+    limits: &Limits,
+    recorder: &Recorder,
+    rules: &ArcSwapOption<super::RuleSet>,
+) -> RulesEnd
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let mut reader = FrameReader::new(limits.max_content_length, limits.read_timeout);
+    let mut rng = fastrand::Rng::new();
+    let mut number = 0u64;
+    loop {
+        number += 1;
+        let read_result = reader.next(read).await;
+        let set = rules.load_full();
+        match read_result {
+            Ok(Some(frame)) => {
+                recorder.frame(Direction::Received, &frame);
+                let Some(set) = set else { continue };
+                let decision = set.decide(Observed::Frame(&frame), number);
+                // The hit is counted after the frame was recorded: say so,
+                // so a rule that sends nothing shows its hit too.
+                recorder.mark_changed();
+                let Some(decision) = decision else { continue };
+                let mut out = Output {
+                    write,
+                    recorder,
+                    conn: recorder.conn(),
+                    number,
+                    rng: &mut rng,
+                    values: &decision.values,
+                    max_content_length: limits.max_content_length,
+                };
+                if let Next::End(end) = out.run(decision.actions, Some(&frame)).await {
+                    return end;
+                }
+            }
+            Ok(None) => return RulesEnd::Over(CloseReason::ClosedByPeer),
+            Err(failure) => {
+                let error = failure.error.clone();
+                let reason = recorder.failure(*failure);
+                if let Some(set) = set
+                    && let Some(decision) = set.decide(Observed::DecodeError(&error), number)
+                {
+                    let mut out = Output {
+                        write,
+                        recorder,
+                        conn: recorder.conn(),
+                        number,
+                        rng: &mut rng,
+                        values: &decision.values,
+                        max_content_length: limits.max_content_length,
+                    };
+                    if let Next::End(end) = out.run(decision.actions, None).await {
+                        return end;
+                    }
+                }
+                return RulesEnd::Over(reason);
+            }
+        }
+    }
+}
+
+/// Where a rule's actions write, and what their templates expand to.
+struct Output<'a, W> {
+    write: &'a mut W,
+    recorder: &'a Recorder,
+    conn: u32,
+    number: u64,
+    rng: &'a mut fastrand::Rng,
+    values: &'a [String],
+    max_content_length: u64,
+}
+
+impl<W: AsyncWrite + Unpin> Output<'_, W> {
+    async fn run(&mut self, actions: &[RuleAction], frame: Option<&Frame>) -> Next {
+        for action in actions {
+            match action {
+                RuleAction::Reply(plan) => {
+                    let mut expansion = Expansion {
+                        conn: self.conn,
+                        seq: self.number,
+                        content_len: 0,
+                        rng: self.rng,
+                        named: self.values,
+                    };
+                    let bytes = match plan.build(false, &mut expansion) {
+                        Ok(bytes) => bytes,
+                        Err(error) => {
+                            tracing::warn!(%error, "a rule's reply cannot be built; not sent");
+                            continue;
+                        }
+                    };
+                    let kind = if is_whole_frame(&bytes, self.max_content_length) {
+                        RecordKind::Frame
+                    } else {
+                        RecordKind::Chunk
+                    };
+                    if let Err(error) = self.write.write_all(&bytes).await {
+                        return Next::End(RulesEnd::Over(CloseReason::from_io(&error)));
+                    }
+                    self.recorder.bytes(Direction::Sent, kind, &bytes);
+                }
+                RuleAction::Echo => {
+                    let Some(frame) = frame else { continue };
+                    if let Err(error) = self.write.write_all(frame.raw()).await {
+                        return Next::End(RulesEnd::Over(CloseReason::from_io(&error)));
+                    }
+                    self.recorder.frame(Direction::Sent, frame);
+                }
+                RuleAction::Wait(pause) => tokio::time::sleep(*pause).await,
+                RuleAction::Close => {
+                    let _ = self.write.shutdown().await;
+                    return Next::End(RulesEnd::Closed);
+                }
+                RuleAction::Reset => return Next::End(RulesEnd::Reset),
+                RuleAction::Drop => {}
+            }
+        }
+        Next::Read
+    }
+}
+
+/// Whether `bytes` are exactly one well-formed frame (a broken reply is
+/// recorded as a raw chunk, so the journal does not call it a frame).
+fn is_whole_frame(bytes: &Bytes, max_content_length: u64) -> bool {
+    let mut buf = BytesMut::from(&bytes[..]);
+    matches!(
+        FrameCodec::new(max_content_length).decode(&mut buf),
+        Ok(Some(_))
+    ) && buf.is_empty()
+}
