@@ -20,6 +20,10 @@ pub struct StepReport {
     pub duration_ms: f64,
     /// Passed, failed or could not run.
     pub outcome: StepOutcome,
+    /// The journal id of the connection it acted on, when the run was
+    /// recorded (in the window); a window shows the step's frames by it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub journal_conn: Option<u32>,
 }
 
 /// How a step ended.
