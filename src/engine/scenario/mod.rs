@@ -12,6 +12,8 @@ mod compile;
 mod connection;
 mod error;
 mod plan;
+pub mod record;
+mod recording;
 pub mod predicate;
 mod report;
 mod runner;
@@ -24,4 +26,5 @@ pub use plan::{
     ScenarioFile, SendPlan, Step,
 };
 pub use report::{ScenarioOutcome, ScenarioReport, StepFailure, StepOutcome, StepReport};
+pub use recording::ScenarioRecorder;
 pub use runner::{RunSettings, run_scenario};
