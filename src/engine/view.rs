@@ -20,6 +20,7 @@ use super::client::{ClientPool, ConnectionSummary, PoolCounts};
 use super::journal::JournalLimits;
 use super::limits::Limits;
 use super::load_control::LoadView;
+use super::scenario_control::ScenarioRunView;
 use super::server::{ServerHandle, ServerMode};
 use super::shared::Shared;
 use super::stats::{
@@ -103,6 +104,8 @@ pub struct EngineView {
     pub limits: Limits,
     /// The load run under way, or the last one (none before the first).
     pub load: Option<Arc<LoadView>>,
+    /// The scenario run under way, or the last one (none before the first).
+    pub scenario: Option<Arc<ScenarioRunView>>,
 }
 
 impl EngineView {
@@ -143,6 +146,7 @@ pub(crate) struct Sources<'a> {
     pub(crate) server: Option<&'a ServerHandle>,
     pub(crate) limits: Limits,
     pub(crate) load: Option<Arc<LoadView>>,
+    pub(crate) scenario: Option<Arc<ScenarioRunView>>,
 }
 
 impl Publisher {
@@ -227,6 +231,7 @@ impl Publisher {
             journal_limits: sources.shared.journal.limits(),
             limits: sources.limits,
             load: sources.load.clone(),
+            scenario: sources.scenario.clone(),
         });
         self.latest.store(view.clone());
         view
