@@ -25,6 +25,8 @@ pub use plan::{
     Action, Capture, CaptureSource, ContentPlan, Expectation, JsonTemplate, RegexGroup, Scenario,
     ScenarioFile, SendPlan, Step,
 };
-pub use report::{ScenarioOutcome, ScenarioReport, StepFailure, StepOutcome, StepReport};
+pub use report::{
+    ScenarioOutcome, ScenarioReport, StepFailure, StepOutcome, StepReport, failure_text,
+};
 pub use recording::ScenarioRecorder;
 pub use runner::{RunSettings, run_scenario};

@@ -90,6 +90,32 @@ impl ScenarioReport {
     }
 }
 
+/// A failed step's message, expected beside actual, and the frames seen;
+/// empty for a step that passed.
+pub fn failure_text(step: &StepReport) -> String {
+    match &step.outcome {
+        StepOutcome::Passed => String::new(),
+        StepOutcome::Error { message } => message.clone(),
+        StepOutcome::Failed(failure) => {
+            let mut text = failure.message.clone();
+            if !failure.expected.is_empty() {
+                text.push_str(&format!("\nexpected: {}", failure.expected));
+                text.push_str(&format!("\nactual:   {}", failure.actual));
+            }
+            for frame in &failure.frames {
+                let mut lines = frame.lines();
+                if let Some(first) = lines.next() {
+                    text.push_str(&format!("\nreceived: {first}"));
+                }
+                for line in lines {
+                    text.push_str(&format!("\n          {line}"));
+                }
+            }
+            text
+        }
+    }
+}
+
 /// A duration in milliseconds, as reports give it.
 pub fn millis(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
