@@ -16,6 +16,10 @@ pub enum Purpose {
     ContentFile,
     /// Where to save a load run's report.
     SaveReport,
+    /// Which scenario file to open.
+    OpenScenario,
+    /// Where to save the scenario being edited.
+    SaveScenario,
 }
 
 /// At most one open dialog, and the path it comes back with.
@@ -104,6 +108,16 @@ fn run(purpose: Purpose) -> Option<PathBuf> {
             .set_title("Save load report")
             .add_filter("JSON", &["json"])
             .set_file_name("framescope-load.json")
+            .save_file(),
+        Purpose::OpenScenario => dialog
+            .set_title("Open scenario")
+            .add_filter("Scenario files (TOML)", &["toml"])
+            .add_filter("All files", &["*"])
+            .pick_file(),
+        Purpose::SaveScenario => dialog
+            .set_title("Save scenario")
+            .add_filter("Scenario files (TOML)", &["toml"])
+            .set_file_name("scenario.toml")
             .save_file(),
     }
 }

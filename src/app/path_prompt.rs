@@ -63,6 +63,16 @@ impl PathPrompt {
                 "Save",
                 "The run's report as JSON, as framescope load --json-out writes it",
             ),
+            Purpose::OpenScenario => (
+                "Open scenario",
+                "Open",
+                "A scenario file (TOML), as framescope run reads it",
+            ),
+            Purpose::SaveScenario => (
+                "Save scenario",
+                "Save",
+                "Where to write the editor's text (a .toml file)",
+            ),
         };
         let mut outcome = None;
         let mut keep_open = true;

@@ -45,6 +45,10 @@ pub struct Settings {
     pub load: LoadForm,
     /// The load report last saved, suggested next time.
     pub last_report_path: String,
+    /// Where scenario runs connect.
+    pub scenario: ScenarioForm,
+    /// The scenario file last opened or saved, suggested next time.
+    pub last_scenario_path: String,
 }
 
 impl Settings {
@@ -74,6 +78,8 @@ impl Default for Settings {
             time_zone: Zone::Local,
             load: LoadForm::default(),
             last_report_path: "framescope-load.json".to_owned(),
+            scenario: ScenarioForm::default(),
+            last_scenario_path: "scenario.toml".to_owned(),
         }
     }
 }
@@ -118,6 +124,26 @@ impl Default for LoadForm {
             warmup_s: 0.0,
             verify: Verify::Length,
             capture: Capture::HeadersOnly,
+        }
+    }
+}
+
+/// Where the Scenarios tab runs a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ScenarioForm {
+    /// Run against the client panel's target instead of `target`.
+    pub use_client_target: bool,
+    /// The target when not the client panel's, as typed; empty for the
+    /// target the file names.
+    pub target: String,
+}
+
+impl Default for ScenarioForm {
+    fn default() -> Self {
+        Self {
+            use_client_target: true,
+            target: String::new(),
         }
     }
 }
