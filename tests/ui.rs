@@ -1003,7 +1003,10 @@ fn the_tutorial_scenarios_pass_in_the_window_and_a_broken_expectation_fails() {
     h.get_by_label(&step).click();
     h.step();
     let conn = h.state().settings().filters.connection.clone();
-    assert!(!conn.is_empty(), "the table is filtered to the step's connection");
+    assert!(
+        !conn.is_empty(),
+        "the table is filtered to the step's connection"
+    );
     wait_to_see(&mut h, "2 of ");
     let records: Vec<_> = h
         .state()
@@ -1015,7 +1018,10 @@ fn the_tutorial_scenarios_pass_in_the_window_and_a_broken_expectation_fails() {
     assert_eq!(records.len(), 2, "the search sent and its reply");
 
     // Break one expectation: that step fails, with the difference shown.
-    let text = h.state().scenario_text().replace("white rabbit", "black rabbit");
+    let text = h
+        .state()
+        .scenario_text()
+        .replace("white rabbit", "black rabbit");
     scenario_editor(&h).set_text_value_accesskit(&text);
     h.step();
     wait_to_see(&mut h, "(edited)");
@@ -1063,7 +1069,10 @@ fn record_turns_a_sent_frame_and_its_echo_into_a_scenario() {
         text.contains(r#"send.json = "{\"action\": \"search\", \"value\": \"morpheus\"}""#),
         "{text}"
     );
-    assert!(text.contains("expect.header.content-type = \"text/json\""), "{text}");
+    assert!(
+        text.contains("expect.header.content-type = \"text/json\""),
+        "{text}"
+    );
     assert!(
         text.contains(r#"expect.text = "{\"action\": \"search\", \"value\": \"morpheus\"}""#),
         "{text}"

@@ -38,13 +38,13 @@ pub fn ui(ui: &mut Ui, id: &str, text: &mut String, marked: Option<usize>, rows:
         ui.vertical(|ui| {
             ui.add_space(f32::from(MARGIN));
             ui.add(
-            egui::Label::new(
-                egui::RichText::new(numbers.trim_end())
-                    .monospace()
-                    .color(ui.visuals().weak_text_color()),
-            )
-            .selectable(false),
-        );
+                egui::Label::new(
+                    egui::RichText::new(numbers.trim_end())
+                        .monospace()
+                        .color(ui.visuals().weak_text_color()),
+                )
+                .selectable(false),
+            );
         });
         changed = ui
             .add(

@@ -468,7 +468,9 @@ impl FramescopeApp {
                     "Send the composed frame over many connections for a while and measure",
                 );
             ui.selectable_value(&mut self.composer_tab, ComposerTab::Scenarios, "Scenarios")
-                .on_hover_text("Open, edit, run and record scenario files: steps that pass or fail");
+                .on_hover_text(
+                    "Open, edit, run and record scenario files: steps that pass or fail",
+                );
         });
         ui.separator();
         match self.composer_tab {

@@ -111,7 +111,10 @@ impl ScenarioPanel {
 
     /// The text compiled (again only when it changed).
     fn compiled(&mut self) -> &Result<ScenarioFile, ScenarioFileError> {
-        let stale = self.compiled.as_ref().is_none_or(|(text, _)| *text != self.text);
+        let stale = self
+            .compiled
+            .as_ref()
+            .is_none_or(|(text, _)| *text != self.text);
         if stale {
             let path = self.path.clone().unwrap_or_else(|| PathBuf::from(UNTITLED));
             let result = compile(&path, &self.text);
@@ -150,10 +153,10 @@ impl ScenarioPanel {
             });
         ui.add_space(4.0);
         self.run_bar(ui, run, target, &mut action);
-        if let Some(run) = run {
-            if let Some(link) = results_ui(ui, run) {
-                action = Some(link);
-            }
+        if let Some(run) = run
+            && let Some(link) = results_ui(ui, run)
+        {
+            action = Some(link);
         }
         action
     }
@@ -191,7 +194,11 @@ impl ScenarioPanel {
                 .path
                 .as_deref()
                 .map_or_else(|| "not saved yet".to_owned(), file_name);
-            let edited = if self.text != self.saved { " (edited)" } else { "" };
+            let edited = if self.text != self.saved {
+                " (edited)"
+            } else {
+                ""
+            };
             ui.weak(format!("{name}{edited}")).on_hover_text(
                 self.path
                     .as_deref()
@@ -230,10 +237,7 @@ impl ScenarioPanel {
                     .on_hover_text("Write what was sent and received since Record into the editor")
                     .clicked()
                 {
-                    let target = view
-                        .connections
-                        .first()
-                        .map(|c| c.target.to_string());
+                    let target = view.connections.first().map(|c| c.target.to_string());
                     let recorded = scenario_from_records(
                         client_records(view, live, from),
                         "recorded in the window",

@@ -39,9 +39,7 @@ impl TextFile {
     pub fn write(&mut self, path: PathBuf, text: String, ctx: &egui::Context) {
         self.spawn(ctx, move || match std::fs::write(&path, text) {
             Ok(()) => TextFileDone::Written(path),
-            Err(error) => {
-                TextFileDone::Failed(format!("cannot write {}: {error}", path.display()))
-            }
+            Err(error) => TextFileDone::Failed(format!("cannot write {}: {error}", path.display())),
         });
     }
 

@@ -138,7 +138,12 @@ impl Connection {
                 },
                 None => {
                     let error = Some(failure.error.clone());
-                    self.record(Direction::Received, RecordKind::Error, &failure.partial, error);
+                    self.record(
+                        Direction::Received,
+                        RecordKind::Error,
+                        &failure.partial,
+                        error,
+                    );
                     Ended::DecodeFailed(failure)
                 }
             },

@@ -12,9 +12,9 @@ mod compile;
 mod connection;
 mod error;
 mod plan;
+pub mod predicate;
 pub mod record;
 mod recording;
-pub mod predicate;
 mod report;
 mod runner;
 pub mod spec;
@@ -25,8 +25,8 @@ pub use plan::{
     Action, Capture, CaptureSource, ContentPlan, Expectation, JsonTemplate, RegexGroup, Scenario,
     ScenarioFile, SendPlan, Step,
 };
+pub use recording::ScenarioRecorder;
 pub use report::{
     ScenarioOutcome, ScenarioReport, StepFailure, StepOutcome, StepReport, failure_text,
 };
-pub use recording::ScenarioRecorder;
 pub use runner::{RunSettings, run_scenario};

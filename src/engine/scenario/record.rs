@@ -33,7 +33,9 @@ pub fn scenario_from_records(
     name: &str,
     target: Option<&str>,
 ) -> Recorded {
-    let mut out = String::from("# Recorded by framescope: each frame sent is a send step, each reply\n# an expect step. Edit, then save and run.\n\n");
+    let mut out = String::from(
+        "# Recorded by framescope: each frame sent is a send step, each reply\n# an expect step. Edit, then save and run.\n\n",
+    );
     if let Some(target) = target {
         let _ = writeln!(out, "target = {}\n", quote(target));
     }
@@ -116,9 +118,12 @@ fn connect_step(raw: bool) -> String {
 /// A whole frame's header (as an object) and content; none for bytes
 /// that are not one (a record captured headers only, say).
 fn frame_parts(bytes: &Bytes) -> Option<(Map<String, Value>, Bytes)> {
-    let len = usize::from(u16::from_be_bytes(bytes.get(..PROTO_HEADER_LEN)?.try_into().ok()?));
+    let len = usize::from(u16::from_be_bytes(
+        bytes.get(..PROTO_HEADER_LEN)?.try_into().ok()?,
+    ));
     let header_end = PROTO_HEADER_LEN + len;
-    let header: Map<String, Value> = serde_json::from_slice(bytes.get(PROTO_HEADER_LEN..header_end)?).ok()?;
+    let header: Map<String, Value> =
+        serde_json::from_slice(bytes.get(PROTO_HEADER_LEN..header_end)?).ok()?;
     let declared = header.get("content-length").and_then(Value::as_u64);
     let content = bytes.slice(header_end..);
     (declared == Some(content.len() as u64)).then_some((header, content))
@@ -153,7 +158,12 @@ fn send_frame((header, content): (Map<String, Value>, Bytes)) -> String {
 fn expect_frame((header, content): (Map<String, Value>, Bytes)) -> String {
     let mut out = String::new();
     for (key, value) in &header {
-        let _ = writeln!(out, "expect.header.{} = {}", key_text(key), toml_value(value));
+        let _ = writeln!(
+            out,
+            "expect.header.{} = {}",
+            key_text(key),
+            toml_value(value)
+        );
     }
     match std::str::from_utf8(&content) {
         Ok(text) => {
