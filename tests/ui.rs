@@ -1018,3 +1018,144 @@ fn a_rules_file_loads_into_the_table_and_a_bad_one_says_where() {
     // The rules in force are still the good file's.
     assert!(shows(&h, "text = \"ping\""));
 }
+
+/// The app with the server in `mode`; the tutorial's emoji (🐰, 🐶) have
+/// no glyph in the window's fonts and show as boxes, on purpose here.
+fn app_serving(mode: framescope::engine::ServerMode) -> App {
+    let engine = Engine::new().expect("engine");
+    let settings = Settings {
+        server_mode: mode,
+        ..Settings::default()
+    };
+    Harness::builder()
+        .with_size([1600.0, 1000.0])
+        .allow_missing_glyphs()
+        .build_eframe(move |_cc| FramescopeApp::with_engine(engine, settings))
+}
+
+/// Opens the Scenarios tab and the file at `path` through its path prompt.
+fn open_scenario(h: &mut App, path: &std::path::Path) {
+    h.get_by_label("Scenarios").click();
+    wait_to_see(h, "Open scenario…");
+    button(h, "Open scenario…").click();
+    wait_to_see(h, "Browse…");
+    h.get_by_label("Path")
+        .set_text_value_accesskit(&path.display().to_string());
+    h.step();
+    h.step();
+    button(h, "Open").click();
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    wait_to_see(h, &format!("Opened {name}"));
+}
+
+/// The scenario editor.
+fn scenario_editor<'h>(h: &'h App) -> egui_kittest::Node<'h> {
+    h.get_by_role(Role::MultilineTextInput)
+}
+
+#[test]
+fn the_tutorial_scenarios_pass_in_the_window_and_a_broken_expectation_fails() {
+    let mut h = app_serving(framescope::engine::ServerMode::App);
+    start_server(&mut h);
+    let tutorial = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/tutorial.toml");
+    open_scenario(&mut h, &tutorial);
+    wait_to_see(&mut h, "6 scenarios, 24 steps: ready to run");
+    button(&h, "Run").click();
+    wait_to_see(&mut h, "6 passed, 0 failed, 0 errors");
+    assert!(shows(&h, "PASS search for morpheus (line 13)"));
+    assert_eq!(
+        h.query_all_by_label_contains("ok    line ").count(),
+        24,
+        "every step is listed as passed"
+    );
+
+    // A step links to its connection's frames in the table.
+    let step = h
+        .get_all_by_label_contains("ok    line 19 ")
+        .next()
+        .expect("the step sending the morpheus search")
+        .accesskit_node()
+        .label()
+        .unwrap();
+    h.get_by_label(&step).click();
+    h.step();
+    let conn = h.state().settings().filters.connection.clone();
+    assert!(
+        !conn.is_empty(),
+        "the table is filtered to the step's connection"
+    );
+    wait_to_see(&mut h, "2 of ");
+    let records: Vec<_> = h
+        .state()
+        .engine()
+        .snapshot()
+        .views()
+        .filter(|v| v.side == Side::Client && v.conn.to_string() == conn)
+        .collect();
+    assert_eq!(records.len(), 2, "the search sent and its reply");
+
+    // Break one expectation: that step fails, with the difference shown.
+    let text = h
+        .state()
+        .scenario_text()
+        .replace("white rabbit", "black rabbit");
+    scenario_editor(&h).set_text_value_accesskit(&text);
+    h.step();
+    wait_to_see(&mut h, "(edited)");
+    button(&h, "Run").click();
+    wait_to_see(&mut h, "5 passed, 1 failed, 0 errors");
+    assert!(shows(&h, "FAIL search for morpheus"));
+    assert!(shows(&h, "FAIL  line 22"));
+    assert!(shows(&h, "black rabbit"));
+    assert!(shows(
+        &h,
+        "expected: json \"/result\" equal to \"Follow the black rabbit. 🐰\"\n\
+         actual:   json \"/result\" is \"Follow the white rabbit. 🐰\""
+    ));
+
+    // A problem in the text shows at its line, and Run waits for a fix.
+    let text = text.replace("expect.closed = true", "expect.shut = true");
+    scenario_editor(&h).set_text_value_accesskit(&text);
+    h.step();
+    wait_to_see(&mut h, "line 28:8: ");
+    assert!(is_disabled(&h, "Run"));
+}
+
+#[test]
+fn record_turns_a_sent_frame_and_its_echo_into_a_scenario() {
+    let mut h = app();
+    start_server(&mut h);
+    connect(&mut h, 1);
+    h.get_by_label("Scenarios").click();
+    wait_to_see(&mut h, "Record");
+    button(&h, "Record").click();
+    wait_to_see(&mut h, "Recording: 0 frames so far");
+    h.get_by_label("Compose & send").click();
+    h.step();
+    button(&h, "Search request").click();
+    h.step();
+    click_send(&mut h);
+    wait_to_see(&mut h, "Client: 1 sent · 1 received");
+    h.get_by_label("Scenarios").click();
+    wait_to_see(&mut h, "Recording: 2 frames so far");
+    button(&h, "Stop recording").click();
+    wait_to_see(&mut h, "Recorded 1 sends and 1 expects");
+    let text = h.state().scenario_text().to_owned();
+    assert!(text.contains("connect = {}"), "{text}");
+    assert!(
+        text.contains(r#"send.json = "{\"action\": \"search\", \"value\": \"morpheus\"}""#),
+        "{text}"
+    );
+    assert!(
+        text.contains("expect.header.content-type = \"text/json\""),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"expect.text = "{\"action\": \"search\", \"value\": \"morpheus\"}""#),
+        "{text}"
+    );
+    // What was recorded runs, and passes against the same echo server.
+    wait_to_see(&mut h, "1 scenarios, 3 steps: ready to run");
+    button(&h, "Run").click();
+    wait_to_see(&mut h, "1 passed, 0 failed, 0 errors");
+}

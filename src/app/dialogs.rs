@@ -18,6 +18,10 @@ pub enum Purpose {
     SaveReport,
     /// Which server rules file to load.
     RulesFile,
+    /// Which scenario file to open.
+    OpenScenario,
+    /// Where to save the scenario being edited.
+    SaveScenario,
 }
 
 /// At most one open dialog, and the path it comes back with.
@@ -113,5 +117,15 @@ fn run(purpose: Purpose) -> Option<PathBuf> {
             .add_filter("TOML", &["toml"])
             .add_filter("All files", &["*"])
             .pick_file(),
+        Purpose::OpenScenario => dialog
+            .set_title("Open scenario")
+            .add_filter("Scenario files (TOML)", &["toml"])
+            .add_filter("All files", &["*"])
+            .pick_file(),
+        Purpose::SaveScenario => dialog
+            .set_title("Save scenario")
+            .add_filter("Scenario files (TOML)", &["toml"])
+            .set_file_name("scenario.toml")
+            .save_file(),
     }
 }

@@ -10,6 +10,7 @@
 pub mod address;
 pub mod charts;
 pub mod client_panel;
+pub mod code_editor;
 pub mod composer;
 pub mod dialogs;
 pub mod draft;
@@ -24,10 +25,12 @@ pub mod path_prompt;
 pub mod record_detail;
 pub mod row_summary;
 pub mod rules_panel;
+pub mod scenario_panel;
 pub mod server_panel;
 pub mod settings;
 pub mod status_bar;
 pub mod style;
+pub mod text_file;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -48,6 +51,7 @@ use self::frames_view::{FramesAction, FramesView, Source};
 use self::load_panel::{LoadAction, LoadPanel};
 use self::log_files::LogFiles;
 use self::path_prompt::{PathPrompt, PromptOutcome};
+use self::scenario_panel::{ScenarioAction, ScenarioPanel};
 use self::server_panel::ServerPanel;
 pub use self::settings::Settings;
 use self::settings::ThemeChoice;
@@ -77,6 +81,8 @@ pub enum ComposerTab {
     Send,
     /// The load test, which sends the composer's frame.
     Load,
+    /// Scenario files: edit, run, record.
+    Scenarios,
 }
 
 /// The framescope window.
@@ -88,6 +94,7 @@ pub struct FramescopeApp {
     composer: Composer,
     composer_tab: ComposerTab,
     load: LoadPanel,
+    scenarios: ScenarioPanel,
     frames: FramesView,
     logs: LogFiles,
     dialogs: Dialogs,
@@ -142,6 +149,7 @@ impl FramescopeApp {
             composer: Composer::default(),
             composer_tab: ComposerTab::default(),
             load: LoadPanel::default(),
+            scenarios: ScenarioPanel::default(),
             frames: FramesView::default(),
             logs: LogFiles::default(),
             dialogs: Dialogs::default(),
@@ -187,6 +195,18 @@ impl FramescopeApp {
     pub fn load_content_file(&mut self, path: impl Into<PathBuf>, ctx: &egui::Context) {
         self.composer
             .load_file(path.into(), &mut self.settings.draft, ctx);
+    }
+
+    /// Opens the scenario file at `path` in the Scenarios tab, as its
+    /// Open dialog would.
+    pub fn open_scenario(&mut self, path: impl Into<PathBuf>, ctx: &egui::Context) {
+        self.composer_tab = ComposerTab::Scenarios;
+        self.scenarios.open(path.into(), ctx);
+    }
+
+    /// The text in the Scenarios tab's editor.
+    pub fn scenario_text(&self) -> &str {
+        self.scenarios.text()
     }
 
     /// How many records the frames table lists now.
@@ -270,6 +290,7 @@ impl FramescopeApp {
             self.server.on_event(&event);
             self.client.on_event(&event);
             self.load.on_event(&event);
+            self.scenarios.on_event(&event);
             if self.logs.on_event(event) {
                 self.view_source = ViewSource::File;
             }
@@ -319,6 +340,14 @@ impl FramescopeApp {
                     self.load.save_report(path, report, ctx);
                 }
             }
+            Purpose::OpenScenario => {
+                self.settings.last_scenario_path = shown;
+                self.open_scenario(path, ctx);
+            }
+            Purpose::SaveScenario => {
+                self.settings.last_scenario_path = shown;
+                self.scenarios.save_as(path, ctx);
+            }
         }
     }
 
@@ -331,6 +360,9 @@ impl FramescopeApp {
             Purpose::SaveLog | Purpose::OpenLog => self.settings.last_log_path.clone(),
             Purpose::SaveReport => self.settings.last_report_path.clone(),
             Purpose::RulesFile => self.settings.rules_path.clone(),
+            Purpose::OpenScenario | Purpose::SaveScenario => {
+                self.settings.last_scenario_path.clone()
+            }
             Purpose::ContentFile => self
                 .settings
                 .draft
@@ -443,10 +475,16 @@ impl FramescopeApp {
                 .on_hover_text(
                     "Send the composed frame over many connections for a while and measure",
                 );
+            ui.selectable_value(&mut self.composer_tab, ComposerTab::Scenarios, "Scenarios")
+                .on_hover_text(
+                    "Open, edit, run and record scenario files: steps that pass or fail",
+                );
         });
         ui.separator();
-        if self.composer_tab == ComposerTab::Load {
-            return self.load_tab(ui);
+        match self.composer_tab {
+            ComposerTab::Load => return self.load_tab(ui),
+            ComposerTab::Scenarios => return self.scenario_tab(ui),
+            ComposerTab::Send => {}
         }
         let raw = self.target_is_raw();
         let action = egui::ScrollArea::vertical()
@@ -512,6 +550,35 @@ impl FramescopeApp {
                 self.engine.command(Command::StopLoad);
             }
             Some(LoadAction::SaveReport) => self.ask_path(Purpose::SaveReport),
+            None => {}
+        }
+    }
+
+    fn scenario_tab(&mut self, ui: &mut Ui) {
+        let action = self
+            .scenarios
+            .ui(ui, &mut self.settings, &self.view, &self.live);
+        match action {
+            Some(ScenarioAction::Open) => self.ask_path(Purpose::OpenScenario),
+            Some(ScenarioAction::SaveAs) => self.ask_path(Purpose::SaveScenario),
+            Some(ScenarioAction::Run(file, target)) => {
+                let outcome = self.engine.command(Command::RunScenario { file, target });
+                if outcome == CommandOutcome::Busy {
+                    self.scenarios
+                        .refuse("the engine is busy: try Run again in a moment".to_owned());
+                }
+            }
+            Some(ScenarioAction::Stop) => {
+                self.engine.command(Command::StopScenario);
+            }
+            Some(ScenarioAction::ShowConnection(conn)) => {
+                self.view_source = ViewSource::Live;
+                let filters = &mut self.settings.filters;
+                *filters = settings::Filters {
+                    connection: conn.to_string(),
+                    ..settings::Filters::default()
+                };
+            }
             None => {}
         }
     }

@@ -61,12 +61,22 @@ impl PathPrompt {
             Purpose::SaveReport => (
                 "Save load report",
                 "Save",
-                "The run's report as JSON, as framescope load --json-out writes it",
+                "The run's report as JSON, as framescope load --json writes it",
             ),
             Purpose::RulesFile => (
                 "Rules file",
                 "Load",
                 "Server rules: [[rule]] tables with when and then, and a [default]",
+            ),
+            Purpose::OpenScenario => (
+                "Open scenario",
+                "Open",
+                "A scenario file (TOML), as framescope run reads it",
+            ),
+            Purpose::SaveScenario => (
+                "Save scenario",
+                "Save",
+                "Where to write the editor's text (a .toml file)",
             ),
         };
         let mut outcome = None;

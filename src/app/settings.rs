@@ -47,6 +47,10 @@ pub struct Settings {
     pub last_report_path: String,
     /// The server rules file last loaded (loaded again in rules mode).
     pub rules_path: String,
+    /// Where scenario runs connect.
+    pub scenario: ScenarioForm,
+    /// The scenario file last opened or saved, suggested next time.
+    pub last_scenario_path: String,
 }
 
 impl Settings {
@@ -77,6 +81,8 @@ impl Default for Settings {
             load: LoadForm::default(),
             last_report_path: "framescope-load.json".to_owned(),
             rules_path: String::new(),
+            scenario: ScenarioForm::default(),
+            last_scenario_path: "scenario.toml".to_owned(),
         }
     }
 }
@@ -121,6 +127,26 @@ impl Default for LoadForm {
             warmup_s: 0.0,
             verify: Verify::Length,
             capture: Capture::HeadersOnly,
+        }
+    }
+}
+
+/// Where the Scenarios tab runs a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ScenarioForm {
+    /// Run against the client panel's target instead of `target`.
+    pub use_client_target: bool,
+    /// The target when not the client panel's, as typed; empty for the
+    /// target the file names.
+    pub target: String,
+}
+
+impl Default for ScenarioForm {
+    fn default() -> Self {
+        Self {
+            use_client_target: true,
+            target: String::new(),
         }
     }
 }

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::junit;
 use crate::engine::Target;
+pub use crate::engine::scenario::failure_text;
 use crate::engine::scenario::{
     RunSettings, ScenarioFile, ScenarioOutcome, ScenarioReport, StepOutcome, StepReport, load,
     run_scenario,
@@ -170,32 +171,6 @@ fn write_step(out: &mut impl Write, step: &StepReport) -> std::io::Result<()> {
         writeln!(out, "          {line}")?;
     }
     Ok(())
-}
-
-/// A failed step's message, expected beside actual, and the frames seen;
-/// empty for a step that passed.
-pub fn failure_text(step: &StepReport) -> String {
-    match &step.outcome {
-        StepOutcome::Passed => String::new(),
-        StepOutcome::Error { message } => message.clone(),
-        StepOutcome::Failed(failure) => {
-            let mut text = failure.message.clone();
-            if !failure.expected.is_empty() {
-                text.push_str(&format!("\nexpected: {}", failure.expected));
-                text.push_str(&format!("\nactual:   {}", failure.actual));
-            }
-            for frame in &failure.frames {
-                let mut lines = frame.lines();
-                if let Some(first) = lines.next() {
-                    text.push_str(&format!("\nreceived: {first}"));
-                }
-                for line in lines {
-                    text.push_str(&format!("\n          {line}"));
-                }
-            }
-            text
-        }
-    }
 }
 
 fn write_json(path: &PathBuf, reports: &[FileReport]) -> std::io::Result<()> {

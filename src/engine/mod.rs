@@ -30,6 +30,7 @@ mod reader;
 mod recorder;
 pub mod rules;
 pub mod scenario;
+mod scenario_control;
 mod server;
 mod shared;
 mod stats;
@@ -74,6 +75,9 @@ pub use limits::{
 };
 pub use load_control::{LOAD_HISTORY, LoadOutcome, LoadRefused, LoadSample, LoadView};
 pub use pcapng::{PcapError, PcapSummary, write_pcapng};
+pub use scenario_control::{
+    ScenarioCounts, ScenarioProgress, ScenarioRefused, ScenarioRunEnd, ScenarioRunView,
+};
 pub use server::{DEFAULT_LISTEN, ServerError, ServerMode, is_all_interfaces};
 pub use stats::{CounterSnapshot, LatencySummary, RATE_WINDOW};
 pub use target::{Target, TargetError};
@@ -158,6 +162,19 @@ pub enum Command {
     },
     /// Stop the load run under way; what it measured so far is its result.
     StopLoad,
+    /// Run a scenario file's scenarios in order (one run at a time: a
+    /// second is refused with [`Event::ScenarioRefused`]); each step shows
+    /// in [`EngineView::scenario`] as it ends and its traffic in the
+    /// journal under connection ids of its own; the end arrives as
+    /// [`Event::ScenarioFinished`].
+    RunScenario {
+        /// The compiled file.
+        file: Box<scenario::ScenarioFile>,
+        /// Where to connect, overriding the file's targets.
+        target: Option<Target>,
+    },
+    /// Stop the scenario run under way at once.
+    StopScenario,
 }
 
 /// What became of a command.
@@ -220,6 +237,10 @@ pub enum Event {
     LoadRefused(LoadRefused),
     /// A load run ended (once per run started): its report, or why it failed.
     LoadFinished(LoadOutcome),
+    /// A scenario run was not started.
+    ScenarioRefused(ScenarioRefused),
+    /// A scenario run ended (once per run started).
+    ScenarioFinished(ScenarioRunEnd),
 }
 
 /// A function the engine calls when something a viewer shows has changed.
@@ -287,6 +308,7 @@ impl Engine {
             limits,
             notifier: Arc::new(Mutex::new(None)),
             load: Arc::default(),
+            scenario: Arc::default(),
         };
         runtime.spawn(actor.clone().run(command_rx));
         runtime.spawn(actor.clone().notify_loop());
@@ -390,6 +412,7 @@ impl Drop for Engine {
     fn drop(&mut self) {
         self.pool.disconnect_all();
         self.actor.load.stop();
+        self.actor.scenario.stop();
     }
 }
 
@@ -404,6 +427,7 @@ struct Actor {
     limits: Limits,
     notifier: Arc<Mutex<Option<Notifier>>>,
     load: Arc<load_control::LoadSlot>,
+    scenario: Arc<scenario_control::ScenarioSlot>,
 }
 
 impl Actor {
@@ -503,6 +527,22 @@ impl Actor {
                 self.load.stop();
                 self.shared.mark_changed();
             }
+            Command::RunScenario { file, target } => {
+                match self.scenario.start(*file, target, &self.shared) {
+                    Ok(run) => {
+                        let this = self.clone();
+                        tokio::spawn(async move {
+                            let end = run.await;
+                            this.emit(Event::ScenarioFinished(end));
+                        });
+                    }
+                    Err(refused) => self.emit(Event::ScenarioRefused(refused)),
+                }
+            }
+            Command::StopScenario => {
+                self.scenario.stop();
+                self.shared.mark_changed();
+            }
         }
     }
 
@@ -568,6 +608,7 @@ impl Actor {
                 server: server.as_deref(),
                 limits: self.limits,
                 load: self.load.view(),
+                scenario: self.scenario.view(),
             },
             force,
         )

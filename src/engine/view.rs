@@ -21,6 +21,7 @@ use super::client::{ClientPool, ConnectionSummary, PoolCounts};
 use super::journal::JournalLimits;
 use super::limits::Limits;
 use super::load_control::LoadView;
+use super::scenario_control::ScenarioRunView;
 use super::server::{ServerHandle, ServerMode};
 use super::shared::Shared;
 use super::stats::{
@@ -115,6 +116,8 @@ pub struct EngineView {
     pub load: Option<Arc<LoadView>>,
     /// The server rules in force and their hit counts, if any.
     pub rules: Option<RulesStatus>,
+    /// The scenario run under way, or the last one (none before the first).
+    pub scenario: Option<Arc<ScenarioRunView>>,
 }
 
 impl EngineView {
@@ -155,6 +158,7 @@ pub(crate) struct Sources<'a> {
     pub(crate) server: Option<&'a ServerHandle>,
     pub(crate) limits: Limits,
     pub(crate) load: Option<Arc<LoadView>>,
+    pub(crate) scenario: Option<Arc<ScenarioRunView>>,
 }
 
 impl Publisher {
@@ -243,6 +247,7 @@ impl Publisher {
                 set_id: set.id(),
                 hits: set.hits().into(),
             }),
+            scenario: sources.scenario.clone(),
         });
         self.latest.store(view.clone());
         view

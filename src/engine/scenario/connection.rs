@@ -8,8 +8,10 @@ use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 
 use super::predicate::show_bytes;
+use super::recording::Recording;
 use crate::engine::frame::Frame;
 use crate::engine::reader::{FrameReader, ReadFailure};
+use crate::engine::vocabulary::{Direction, RecordKind};
 
 /// What an `expect` found on a connection.
 #[derive(Debug)]
@@ -69,20 +71,29 @@ pub struct Connection {
     pub sent: u64,
     /// What the last successful `expect` matched.
     pub last: Option<LastReceived>,
+    /// Where its traffic is recorded, if anywhere.
+    pub(crate) recording: Option<Recording>,
     reader: FrameReader,
     raw_buffer: BytesMut,
     ended: Option<Ended>,
 }
 
 impl Connection {
-    /// A connection over `stream`.
-    pub fn new(number: usize, stream: TcpStream, raw: bool, max_content_length: u64) -> Self {
+    /// A connection over `stream`, its traffic recorded into `recording`.
+    pub(crate) fn new(
+        number: usize,
+        stream: TcpStream,
+        raw: bool,
+        max_content_length: u64,
+        recording: Option<Recording>,
+    ) -> Self {
         Self {
             number,
             stream: Some(stream),
             raw,
             sent: 0,
             last: None,
+            recording,
             // The expect step's own deadline bounds each wait; the reader's
             // timeout only has to be longer than any of them.
             reader: FrameReader::new(max_content_length, Duration::from_secs(24 * 3600)),
@@ -115,14 +126,26 @@ impl Connection {
                     pending: self.reader.buffered_len(),
                 };
             }
-            Ok(Ok(Some(frame))) => return Arrival::Frame(frame),
+            Ok(Ok(Some(frame))) => {
+                self.record(Direction::Received, RecordKind::Frame, frame.raw(), None);
+                return Arrival::Frame(frame);
+            }
             Ok(Ok(None)) => Ended::Closed,
             Ok(Err(failure)) => match failure.io_kind {
                 Some(kind) => Ended::Broken {
                     detail: failure.error.reason.to_string(),
                     reset: kind == std::io::ErrorKind::ConnectionReset,
                 },
-                None => Ended::DecodeFailed(failure),
+                None => {
+                    let error = Some(failure.error.clone());
+                    self.record(
+                        Direction::Received,
+                        RecordKind::Error,
+                        &failure.partial,
+                        error,
+                    );
+                    Ended::DecodeFailed(failure)
+                }
             },
         };
         self.ended = Some(arrival.clone());
@@ -151,6 +174,7 @@ impl Connection {
         if self.raw_buffer.capacity() - self.raw_buffer.len() < 4096 {
             self.raw_buffer.reserve(64 * 1024);
         }
+        let before = self.raw_buffer.len();
         let ended = match tokio::time::timeout(within, stream.read_buf(&mut self.raw_buffer)).await
         {
             Err(_) => {
@@ -159,7 +183,11 @@ impl Connection {
                 });
             }
             Ok(Ok(0)) => Ended::Closed,
-            Ok(Ok(_)) => return None,
+            Ok(Ok(_)) => {
+                let chunk = Bytes::copy_from_slice(&self.raw_buffer[before..]);
+                self.record(Direction::Received, RecordKind::Chunk, &chunk, None);
+                return None;
+            }
             Ok(Err(error)) => Ended::Broken {
                 reset: error.kind() == std::io::ErrorKind::ConnectionReset,
                 detail: error.to_string(),
@@ -167,6 +195,24 @@ impl Connection {
         };
         self.ended = Some(ended.clone());
         Some(ended.arrival())
+    }
+
+    /// Records what crossed this connection, if it is recorded.
+    pub(crate) fn record(
+        &self,
+        direction: Direction,
+        kind: RecordKind,
+        bytes: &Bytes,
+        error: Option<crate::engine::codec::DecodeError>,
+    ) {
+        if let Some(recording) = &self.recording {
+            recording.record(direction, kind, bytes, error);
+        }
+    }
+
+    /// The connection's id in the journal, when recorded.
+    pub fn journal_id(&self) -> Option<u32> {
+        self.recording.as_ref().map(|r| r.conn)
     }
 
     async fn next_raw(&mut self, within: Duration) -> Arrival {

@@ -13,6 +13,8 @@ mod connection;
 mod error;
 mod plan;
 pub mod predicate;
+pub mod record;
+mod recording;
 mod report;
 mod runner;
 pub mod spec;
@@ -24,5 +26,8 @@ pub use plan::{
     Action, Capture, CaptureSource, ContentPlan, Expectation, JsonTemplate, RegexGroup, Scenario,
     ScenarioFile, SendPlan, Step,
 };
-pub use report::{ScenarioOutcome, ScenarioReport, StepFailure, StepOutcome, StepReport};
+pub use recording::ScenarioRecorder;
+pub use report::{
+    ScenarioOutcome, ScenarioReport, StepFailure, StepOutcome, StepReport, failure_text,
+};
 pub use runner::{RunSettings, run_scenario};

@@ -20,6 +20,10 @@ pub struct StepReport {
     pub duration_ms: f64,
     /// Passed, failed or could not run.
     pub outcome: StepOutcome,
+    /// The journal id of the connection it acted on, when the run was
+    /// recorded (in the window); a window shows the step's frames by it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub journal_conn: Option<u32>,
 }
 
 /// How a step ended.
@@ -83,6 +87,32 @@ impl ScenarioReport {
         self.steps
             .iter()
             .find(|step| !matches!(step.outcome, StepOutcome::Passed))
+    }
+}
+
+/// A failed step's message, expected beside actual, and the frames seen;
+/// empty for a step that passed.
+pub fn failure_text(step: &StepReport) -> String {
+    match &step.outcome {
+        StepOutcome::Passed => String::new(),
+        StepOutcome::Error { message } => message.clone(),
+        StepOutcome::Failed(failure) => {
+            let mut text = failure.message.clone();
+            if !failure.expected.is_empty() {
+                text.push_str(&format!("\nexpected: {}", failure.expected));
+                text.push_str(&format!("\nactual:   {}", failure.actual));
+            }
+            for frame in &failure.frames {
+                let mut lines = frame.lines();
+                if let Some(first) = lines.next() {
+                    text.push_str(&format!("\nreceived: {first}"));
+                }
+                for line in lines {
+                    text.push_str(&format!("\n          {line}"));
+                }
+            }
+            text
+        }
     }
 }
 

@@ -10,12 +10,14 @@ use tokio::io::AsyncWriteExt;
 use super::connection::{Arrival, Connection, LastReceived, render_frame, show_duration};
 use super::plan::{Action, Capture, Expectation, Scenario, SendPlan, Step};
 use super::predicate::{FramePredicate, Mismatch, Observed, show_bytes};
+use super::recording::ScenarioRecorder;
 use super::report::{
     ScenarioOutcome, ScenarioReport, StepFailure, StepOutcome, StepReport, millis,
 };
 use crate::engine::limits::DEFAULT_MAX_CONTENT_LENGTH;
 use crate::engine::target::Target;
 use crate::engine::template::Expansion;
+use crate::engine::vocabulary::{Direction, RecordKind};
 
 /// How a run connects and how long it waits for what the file does not time.
 #[derive(Debug, Clone)]
@@ -28,6 +30,9 @@ pub struct RunSettings {
     pub write_timeout: Duration,
     /// The largest content a received frame may announce.
     pub max_content_length: u64,
+    /// Where the run's traffic is recorded (the window's journal); none on
+    /// the command line.
+    pub recorder: Option<ScenarioRecorder>,
 }
 
 impl Default for RunSettings {
@@ -37,6 +42,7 @@ impl Default for RunSettings {
             connect_timeout: Duration::from_secs(10),
             write_timeout: Duration::from_secs(10),
             max_content_length: DEFAULT_MAX_CONTENT_LENGTH,
+            recorder: None,
         }
     }
 }
@@ -152,12 +158,18 @@ impl Session<'_> {
             Err(StepError::Failed(failure)) => (StepOutcome::Failed(failure), Some(Stop::Failed)),
             Err(StepError::Error(message)) => (StepOutcome::Error { message }, Some(Stop::Error)),
         };
+        let journal_conn = step
+            .conn
+            .map_or(self.connections.len().checked_sub(1), |n| n.checked_sub(1))
+            .and_then(|index| self.connections.get(index))
+            .and_then(Connection::journal_id);
         let report = StepReport {
             location: step.location,
             description: step.description.clone(),
             context: context.trim_end_matches(" › ").to_owned(),
             duration_ms: millis(started.elapsed()),
             outcome,
+            journal_conn,
         };
         (self.on_step)(&report);
         self.reports.push(report);
@@ -226,11 +238,17 @@ impl Session<'_> {
                 .map_err(|error| StepError::Error(error.to_string()))?;
             let _ = stream.set_nodelay(true);
             let number = self.connections.len() + 1;
+            let recording = self
+                .settings
+                .recorder
+                .as_ref()
+                .map(|r| r.connection(stream.local_addr().ok(), stream.peer_addr().ok()));
             self.connections.push(Connection::new(
                 number,
                 stream,
                 raw,
                 self.settings.max_content_length,
+                recording,
             ));
         }
         Ok(())
@@ -255,11 +273,19 @@ impl Session<'_> {
             self.values = values;
             return Err(closed_here());
         };
-        let written = tokio::time::timeout(write_timeout, stream.write_all(&bytes?)).await;
+        let bytes = bytes?;
+        let written = tokio::time::timeout(write_timeout, stream.write_all(&bytes)).await;
         self.values = values;
         match written {
             Ok(Ok(())) => {
-                self.connection(conn)?.sent += 1;
+                let connection = self.connection(conn)?;
+                let kind = if connection.raw {
+                    RecordKind::Chunk
+                } else {
+                    RecordKind::Frame
+                };
+                connection.record(Direction::Sent, kind, &bytes, None);
+                connection.sent += 1;
                 Ok(())
             }
             Ok(Err(error)) => Err(failure(format!("the send failed: {error}"))),

@@ -1,0 +1,529 @@
+//! The Scenarios tab: a scenario file opened, edited (the compiler's
+//! problem shown at its line), saved, and run through the engine against a
+//! target, each step's result showing as it ends; a step links to its
+//! frames in the table. Record turns what the client connections sent and
+//! received since it was pressed into a scenario in the editor.
+//! The run is the engine's: this panel reads the published view and asks
+//! the app for commands, and never waits.
+
+use std::path::{Path, PathBuf};
+
+use egui::{RichText, Ui};
+
+use crate::engine::scenario::record::scenario_from_records;
+use crate::engine::scenario::{
+    ScenarioFile, ScenarioFileError, ScenarioOutcome, StepOutcome, StepReport, compile,
+    failure_text,
+};
+use crate::engine::{EngineView, Event, JournalSnapshot, ScenarioRunView, Side, Target};
+
+use super::client_panel::connect_target;
+use super::code_editor;
+use super::settings::Settings;
+use super::style;
+use super::text_file::{TextFile, TextFileDone};
+
+/// The name a file not yet saved compiles under (files it names are read
+/// from the working folder).
+const UNTITLED: &str = "untitled.toml";
+/// Lines the editor shows at least.
+const EDITOR_ROWS: usize = 18;
+
+/// What the scenario panel asks the app to do.
+#[derive(Debug)]
+pub enum ScenarioAction {
+    /// Ask which file to open.
+    Open,
+    /// Ask where to save the text.
+    SaveAs,
+    /// Run this file against this target (`None`: the file's own).
+    Run(Box<ScenarioFile>, Option<Target>),
+    /// Stop the run under way.
+    Stop,
+    /// Show this journal connection's frames in the table.
+    ShowConnection(u32),
+}
+
+/// The panel's state: the file, its text and what compiling it found.
+#[derive(Debug, Default)]
+pub struct ScenarioPanel {
+    path: Option<PathBuf>,
+    text: String,
+    /// The text as last opened or saved (to tell unsaved edits).
+    saved: String,
+    /// The text last compiled, and what compiling it gave.
+    compiled: Option<(String, Result<ScenarioFile, ScenarioFileError>)>,
+    file: TextFile,
+    /// What the last open or save did.
+    status: Option<Result<String, String>>,
+    /// Why the last Run was refused.
+    refused: Option<String>,
+    /// Where Record started: the journal's next sequence number then.
+    recording_from: Option<u64>,
+}
+
+impl ScenarioPanel {
+    /// Takes the events that concern scenario runs.
+    pub fn on_event(&mut self, event: &Event) {
+        if let Event::ScenarioRefused(refused) = event {
+            self.refused = Some(refused.to_string());
+        }
+    }
+
+    /// The text in the editor.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Reads the file at `path` into the editor (on a helper thread).
+    pub fn open(&mut self, path: PathBuf, ctx: &egui::Context) {
+        self.file.read(path, ctx);
+    }
+
+    /// Writes the editor's text to `path` (on a helper thread); it becomes
+    /// the file's path once written.
+    pub fn save_as(&mut self, path: PathBuf, ctx: &egui::Context) {
+        self.file.write(path, self.text.clone(), ctx);
+    }
+
+    /// Notes that Run was refused before the engine saw it.
+    pub fn refuse(&mut self, why: String) {
+        self.refused = Some(why);
+    }
+
+    fn poll_file(&mut self) {
+        match self.file.poll() {
+            Some(TextFileDone::Read(path, text)) => {
+                self.status = Some(Ok(format!("Opened {}", file_name(&path))));
+                self.text = text.clone();
+                self.saved = text;
+                self.path = Some(path);
+            }
+            Some(TextFileDone::Written(path)) => {
+                self.status = Some(Ok(format!("Saved {}", file_name(&path))));
+                self.path = Some(path);
+                self.saved = self.text.clone();
+            }
+            Some(TextFileDone::Failed(why)) => self.status = Some(Err(why)),
+            None => {}
+        }
+    }
+
+    /// The text compiled (again only when it changed).
+    fn compiled(&mut self) -> &Result<ScenarioFile, ScenarioFileError> {
+        let stale = self
+            .compiled
+            .as_ref()
+            .is_none_or(|(text, _)| *text != self.text);
+        if stale {
+            let path = self.path.clone().unwrap_or_else(|| PathBuf::from(UNTITLED));
+            let result = compile(&path, &self.text);
+            self.compiled = Some((self.text.clone(), result));
+        }
+        &self.compiled.as_ref().expect("compiled just now").1
+    }
+
+    /// Shows the panel. Returns what the app should do.
+    pub fn ui(
+        &mut self,
+        ui: &mut Ui,
+        settings: &mut Settings,
+        view: &EngineView,
+        live: &JournalSnapshot,
+    ) -> Option<ScenarioAction> {
+        self.poll_file();
+        let mut action = None;
+        let run = view.scenario.as_deref();
+        let running = run.is_some_and(|r| r.running);
+        ui.heading("Scenarios");
+        ui.weak("Steps that send and expect frames, as framescope run checks them.");
+        ui.add_space(4.0);
+        self.file_bar(ui, &mut action);
+        self.record_bar(ui, view, live);
+        let target = style::section(ui, "scenario_target", |ui| {
+            ui.add_enabled_ui(!running, |ui| target_ui(ui, settings, view))
+                .inner
+        });
+        let marked = self.problem_ui(ui);
+        egui::ScrollArea::both()
+            .id_salt("scenario_editor")
+            .max_height((ui.available_height() * 0.55).max(200.0))
+            .show(ui, |ui| {
+                code_editor::ui(ui, "scenario_text", &mut self.text, marked, EDITOR_ROWS);
+            });
+        ui.add_space(4.0);
+        self.run_bar(ui, run, target, &mut action);
+        if let Some(run) = run
+            && let Some(link) = results_ui(ui, run)
+        {
+            action = Some(link);
+        }
+        action
+    }
+
+    fn file_bar(&mut self, ui: &mut Ui, action: &mut Option<ScenarioAction>) {
+        ui.horizontal_wrapped(|ui| {
+            let busy = self.file.is_busy();
+            if ui
+                .add_enabled(!busy, egui::Button::new("Open scenario…"))
+                .on_hover_text("Open a scenario file (TOML) into the editor")
+                .clicked()
+            {
+                *action = Some(ScenarioAction::Open);
+            }
+            let save = ui
+                .add_enabled(
+                    !busy && self.path.is_some(),
+                    egui::Button::new("Save scenario"),
+                )
+                .on_hover_text("Write the editor's text back to its file")
+                .on_disabled_hover_text("Not saved yet: use Save as…");
+            if save.clicked()
+                && let Some(path) = self.path.clone()
+            {
+                self.save_as(path, ui.ctx());
+            }
+            if ui
+                .add_enabled(!busy, egui::Button::new("Save as…"))
+                .on_hover_text("Write the editor's text to a file of your choice")
+                .clicked()
+            {
+                *action = Some(ScenarioAction::SaveAs);
+            }
+            let name = self
+                .path
+                .as_deref()
+                .map_or_else(|| "not saved yet".to_owned(), file_name);
+            let edited = if self.text != self.saved {
+                " (edited)"
+            } else {
+                ""
+            };
+            ui.weak(format!("{name}{edited}")).on_hover_text(
+                self.path
+                    .as_deref()
+                    .map_or_else(|| "No file yet".to_owned(), |p| p.display().to_string()),
+            );
+        });
+        match &self.status {
+            Some(Ok(done)) => {
+                ui.colored_label(style::ok_color(ui.visuals()), done);
+            }
+            Some(Err(why)) => {
+                ui.colored_label(ui.visuals().error_fg_color, why);
+            }
+            None => {}
+        }
+    }
+
+    fn record_bar(&mut self, ui: &mut Ui, view: &EngineView, live: &JournalSnapshot) {
+        ui.horizontal_wrapped(|ui| match self.recording_from {
+            None => {
+                if ui
+                    .button("Record")
+                    .on_hover_text(
+                        "From now on, what the client connections send and receive becomes a \
+                         scenario when you press Stop recording (it replaces the editor's text)",
+                    )
+                    .clicked()
+                {
+                    self.recording_from = Some(live.next_seq());
+                }
+            }
+            Some(from) => {
+                let records = client_records(view, live, from).count();
+                if ui
+                    .button("Stop recording")
+                    .on_hover_text("Write what was sent and received since Record into the editor")
+                    .clicked()
+                {
+                    let target = view.connections.first().map(|c| c.target.to_string());
+                    let recorded = scenario_from_records(
+                        client_records(view, live, from),
+                        "recorded in the window",
+                        target.as_deref(),
+                    );
+                    self.text = recorded.text;
+                    self.status = Some(Ok(format!(
+                        "Recorded {} sends and {} expects: edit, then save",
+                        recorded.sends, recorded.expects
+                    )));
+                    self.recording_from = None;
+                }
+                ui.spinner();
+                ui.label(format!("Recording: {records} frames so far"));
+            }
+        });
+    }
+
+    /// The compiler's problem, if any, under the buttons; returns its line.
+    fn problem_ui(&mut self, ui: &mut Ui) -> Option<usize> {
+        if self.text.trim().is_empty() {
+            ui.weak("Open a scenario file, Record one, or type one below.");
+            return None;
+        }
+        match self.compiled() {
+            Ok(file) => {
+                let steps: usize = file.scenarios.iter().map(|s| s.steps.len()).sum();
+                ui.colored_label(
+                    style::ok_color(ui.visuals()),
+                    format!(
+                        "{} scenarios, {steps} steps: ready to run",
+                        file.scenarios.len()
+                    ),
+                );
+                None
+            }
+            Err(error) => {
+                let text = match error.location {
+                    Some(at) => format!("line {at}: {}", error.problem),
+                    None => error.problem.to_string(),
+                };
+                let line = error.location.map(|at| at.line);
+                ui.colored_label(ui.visuals().error_fg_color, text);
+                line
+            }
+        }
+    }
+
+    fn run_bar(
+        &mut self,
+        ui: &mut Ui,
+        run: Option<&ScenarioRunView>,
+        target: Result<Option<Target>, String>,
+        action: &mut Option<ScenarioAction>,
+    ) {
+        let running = run.is_some_and(|r| r.running);
+        let ready = match (self.compiled(), target) {
+            (Ok(file), Ok(target)) => Ok((file.clone(), target)),
+            (Err(_), _) => Err("the scenario has a problem: see above".to_owned()),
+            (_, Err(why)) => Err(why),
+        };
+        ui.horizontal(|ui| {
+            let start = ui
+                .add_enabled(
+                    !running && ready.is_ok(),
+                    egui::Button::new(RichText::new("Run").strong())
+                        .min_size(egui::vec2(90.0, 26.0)),
+                )
+                .on_hover_text("Run every scenario in the editor, in order, against the target");
+            let start = match (&ready, running) {
+                (_, true) => start.on_disabled_hover_text("A run is under way: stop it first"),
+                (Err(why), _) => start.on_disabled_hover_text(why.as_str()),
+                _ => start,
+            };
+            if start.clicked()
+                && let Ok((file, target)) = &ready
+            {
+                self.refused = None;
+                *action = Some(ScenarioAction::Run(Box::new(file.clone()), target.clone()));
+            }
+            let stopping = run.is_some_and(|r| r.stopping);
+            if ui
+                .add_enabled(running && !stopping, egui::Button::new("Stop run"))
+                .on_hover_text("End the run now")
+                .on_disabled_hover_text(if stopping {
+                    "Stopping…"
+                } else {
+                    "No run is under way"
+                })
+                .clicked()
+            {
+                *action = Some(ScenarioAction::Stop);
+            }
+            if running {
+                ui.spinner();
+            }
+        });
+        if !running
+            && let Err(why) = &ready
+            && !self.text.trim().is_empty()
+        {
+            ui.colored_label(ui.visuals().warn_fg_color, format!("Cannot run: {why}"));
+        }
+        if let Some(refused) = &self.refused {
+            ui.colored_label(ui.visuals().error_fg_color, refused);
+        }
+    }
+}
+
+/// The target form; returns where Run connects (`None`: the file's own
+/// target), or why it cannot.
+fn target_ui(
+    ui: &mut Ui,
+    settings: &mut Settings,
+    view: &EngineView,
+) -> Result<Option<Target>, String> {
+    let client_target = connect_target(settings, &view.server);
+    let form = &mut settings.scenario;
+    let mut target = Ok(None);
+    egui::Grid::new("scenario_target_grid")
+        .num_columns(2)
+        .spacing([8.0, 6.0])
+        .show(ui, |ui| {
+            let label = ui.label("Run against");
+            ui.vertical(|ui| {
+                if form.use_client_target
+                    && let Ok(addr) = &client_target
+                {
+                    form.target = addr.to_string();
+                }
+                ui.add_enabled(
+                    !form.use_client_target,
+                    egui::TextEdit::singleline(&mut form.target)
+                        .id_salt("scenario_target")
+                        .desired_width(180.0)
+                        .hint_text("the file's target"),
+                )
+                .labelled_by(label.id)
+                .on_hover_text(
+                    "Where connect steps connect (host:port); empty: the target the file names",
+                )
+                .on_disabled_hover_text(
+                    "Following the client panel's target; untick below to type another",
+                );
+                ui.checkbox(&mut form.use_client_target, "Same as the client's target")
+                    .on_hover_text(
+                        "Run against where the client panel connects (the embedded server by default)",
+                    );
+            });
+            target = if form.use_client_target {
+                client_target.map(Some)
+            } else if form.target.trim().is_empty() {
+                Ok(None)
+            } else {
+                form.target
+                    .trim()
+                    .parse::<Target>()
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            };
+            ui.end_row();
+        });
+    target
+}
+
+/// The run's results: a line per scenario, a row per step (click: its
+/// frames), and a failed step's expected beside actual. Returns a link
+/// clicked.
+fn results_ui(ui: &mut Ui, run: &ScenarioRunView) -> Option<ScenarioAction> {
+    let mut action = None;
+    ui.separator();
+    let counts = run.counts();
+    let verdict = format!(
+        "{} passed, {} failed, {} errors{}",
+        counts.passed,
+        counts.failed,
+        counts.errors,
+        if run.stopped {
+            " (stopped early)"
+        } else if run.running {
+            " so far"
+        } else {
+            ""
+        }
+    );
+    let color = if counts.failed + counts.errors > 0 {
+        ui.visuals().error_fg_color
+    } else {
+        style::ok_color(ui.visuals())
+    };
+    ui.label(RichText::new(verdict).strong().color(color));
+    egui::ScrollArea::vertical()
+        .id_salt("scenario_results")
+        .auto_shrink([false, true])
+        .show(ui, |ui| {
+            for scenario in &run.scenarios {
+                let (mark, color) = match scenario.outcome {
+                    Some(ScenarioOutcome::Passed) => ("PASS", style::ok_color(ui.visuals())),
+                    Some(ScenarioOutcome::Failed) => ("FAIL", ui.visuals().error_fg_color),
+                    Some(ScenarioOutcome::Error) => ("ERROR", ui.visuals().error_fg_color),
+                    None if run.running && !scenario.steps.is_empty() => {
+                        ("running", ui.visuals().text_color())
+                    }
+                    None => ("not run", ui.visuals().weak_text_color()),
+                };
+                ui.label(
+                    RichText::new(format!(
+                        "{mark} {} (line {})",
+                        scenario.name, scenario.location.line
+                    ))
+                    .strong()
+                    .color(color),
+                );
+                for step in &scenario.steps {
+                    if let Some(link) = step_ui(ui, step) {
+                        action = Some(link);
+                    }
+                }
+            }
+        });
+    action
+}
+
+/// One step's row; clicking it shows its connection's frames.
+fn step_ui(ui: &mut Ui, step: &StepReport) -> Option<ScenarioAction> {
+    let (mark, color) = match step.outcome {
+        StepOutcome::Passed => ("ok", style::ok_color(ui.visuals())),
+        StepOutcome::Failed(_) => ("FAIL", ui.visuals().error_fg_color),
+        StepOutcome::Error { .. } => ("ERROR", ui.visuals().error_fg_color),
+    };
+    let context = if step.context.is_empty() {
+        String::new()
+    } else {
+        format!("[{}] ", step.context)
+    };
+    let text = format!(
+        "{mark:<5} line {:<4} {context}{}  ({:.1} ms)",
+        step.location.line, step.description, step.duration_ms
+    );
+    let mut action = None;
+    ui.indent(("step", step.location.line, step.location.column), |ui| {
+        let row = ui.add(
+            egui::Button::selectable(false, RichText::new(text).monospace().color(color))
+                .truncate(),
+        );
+        let row = match step.journal_conn {
+            Some(conn) => row.on_hover_text(format!(
+                "Show this step's connection (#{conn}) in the frames table"
+            )),
+            None => row,
+        };
+        if row.clicked()
+            && let Some(conn) = step.journal_conn
+        {
+            action = Some(ScenarioAction::ShowConnection(conn));
+        }
+        let failure = failure_text(step);
+        if !failure.is_empty() {
+            ui.label(
+                RichText::new(failure)
+                    .monospace()
+                    .color(ui.visuals().error_fg_color),
+            );
+        }
+    });
+    action
+}
+
+/// The client pool's records from `from` on (not a load run's or a
+/// scenario's, which have connection ids the pool does not list).
+fn client_records<'a>(
+    view: &'a EngineView,
+    live: &'a JournalSnapshot,
+    from: u64,
+) -> impl Iterator<Item = crate::engine::RecordView> + 'a {
+    live.range_from(from)
+        .filter(move |r| {
+            let record = r.record();
+            record.side == Side::Client && view.connection(record.conn).is_some()
+        })
+        .map(|r| r.view())
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
