@@ -16,6 +16,8 @@ pub enum Purpose {
     ContentFile,
     /// Where to save a load run's report.
     SaveReport,
+    /// Where to save a followed conversation.
+    SaveConversation,
 }
 
 /// At most one open dialog, and the path it comes back with.
@@ -105,6 +107,11 @@ fn run(purpose: Purpose) -> Option<PathBuf> {
             .set_title("Save load report")
             .add_filter("JSON", &["json"])
             .set_file_name("framescope-load.json")
+            .save_file(),
+        Purpose::SaveConversation => dialog
+            .set_title("Save conversation")
+            .add_filter("Text", &["txt"])
+            .set_file_name("framescope-conversation.txt")
             .save_file(),
     }
 }

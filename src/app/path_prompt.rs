@@ -63,6 +63,11 @@ impl PathPrompt {
                 "Save",
                 "The run's report as JSON, as framescope load --json-out writes it",
             ),
+            Purpose::SaveConversation => (
+                "Save conversation",
+                "Save",
+                "The followed conversation as plain text, as the Follow stream window shows it",
+            ),
         };
         let mut outcome = None;
         let mut keep_open = true;

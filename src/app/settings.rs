@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::Zone;
 use crate::engine::DEFAULT_LISTEN;
+use crate::engine::follow::FollowMode;
 use crate::engine::load::Verify;
 use crate::engine::{Capture, ClientMode, Direction, JournalLimits, ServerMode, Side};
 
@@ -45,6 +46,10 @@ pub struct Settings {
     pub load: LoadForm,
     /// The load report last saved, suggested next time.
     pub last_report_path: String,
+    /// How Follow stream shows a conversation.
+    pub follow_mode: FollowMode,
+    /// The conversation last saved from Follow stream, suggested next time.
+    pub last_conversation_path: String,
 }
 
 impl Settings {
@@ -74,6 +79,8 @@ impl Default for Settings {
             time_zone: Zone::Local,
             load: LoadForm::default(),
             last_report_path: "framescope-load.json".to_owned(),
+            follow_mode: FollowMode::default(),
+            last_conversation_path: "framescope-conversation.txt".to_owned(),
         }
     }
 }
