@@ -1024,4 +1024,17 @@ fn follow_stream_shows_a_connection_both_ways_as_text_and_hex_and_copies_it() {
     assert!(copied.contains(&dump), "{copied}");
     assert!(copied.contains(&hexdump::dump(&turns[0].bytes)), "{copied}");
     h.check_accessibility();
+
+    // Save… asks for a path and writes the same text there.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("conversation.txt");
+    button(&h, "Save…").click();
+    wait_to_see(&mut h, "Browse…");
+    h.get_by_label("Path")
+        .set_text_value_accesskit(&path.display().to_string());
+    h.step();
+    h.step();
+    button(&h, "Save").click();
+    wait_to_see(&mut h, "Saved to conversation.txt");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), copied);
 }

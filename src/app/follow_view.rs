@@ -5,10 +5,11 @@
 //! renders only the turns it has not rendered yet.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
 use egui::text::{LayoutJob, TextFormat};
-use egui::{Color32, FontId, RichText, Ui, Visuals};
+use egui::{Color32, FontId, Galley, RichText, Ui, Visuals};
 
 use crate::clock::{Style, Zone};
 use crate::engine::follow::{self, Conversation, FollowMode, Leg, Turn};
@@ -54,6 +55,8 @@ struct Followed {
     rendered: Vec<RenderedTurn>,
     /// The text on screen, for this many rendered turns and this theme.
     job: Option<(usize, bool, LayoutJob)>,
+    /// The text laid out, for this job and wrap width.
+    galley: Option<(f32, Arc<Galley>)>,
     /// How many of the oldest turns are left off screen.
     left_off: usize,
 }
@@ -75,6 +78,7 @@ impl FollowWindow {
             rendered_as: (FollowMode::default(), Zone::default()),
             rendered: Vec::new(),
             job: None,
+            galley: None,
             left_off: 0,
         });
         self.saved = None;
@@ -122,6 +126,8 @@ impl FollowWindow {
             .id(egui::Id::unique("follow_stream"))
             .open(&mut keep_open)
             .default_size([760.0, 560.0])
+            .pivot(egui::Align2::CENTER_TOP)
+            .default_pos(ctx.content_rect().center_top() + egui::vec2(0.0, 90.0))
             .min_size([420.0, 240.0])
             .resizable(true)
             .collapsible(false)
@@ -205,6 +211,7 @@ impl Followed {
             let (left_off, job) = layout(&self.rendered, ui.visuals());
             self.left_off = left_off;
             self.job = Some((self.rendered.len(), dark, job));
+            self.galley = None;
         }
         if self.left_off > 0 {
             ui.weak(format!(
@@ -213,6 +220,7 @@ impl Followed {
             ));
         }
         let Some((_, _, job)) = &self.job else { return };
+        let galley_cache = &mut self.galley;
         let scroll = if mode == FollowMode::Hex {
             egui::ScrollArea::both()
         } else {
@@ -223,12 +231,23 @@ impl Followed {
             .auto_shrink(false)
             .stick_to_bottom(true)
             .show(ui, |ui| {
-                let label = egui::Label::new(job.clone());
-                ui.add(if mode == FollowMode::Hex {
-                    label.extend()
+                // Hex rows keep their shape and scroll sideways; text wraps.
+                let width = if mode == FollowMode::Hex {
+                    f32::INFINITY
                 } else {
-                    label.wrap()
-                });
+                    ui.available_width()
+                };
+                let galley = match galley_cache {
+                    Some((laid_for, galley)) if *laid_for == width => galley.clone(),
+                    _ => {
+                        let mut job = job.clone();
+                        job.wrap.max_width = width;
+                        let galley = ui.fonts_mut(|fonts| fonts.layout_job(job));
+                        *galley_cache = Some((width, galley.clone()));
+                        galley
+                    }
+                };
+                ui.add(egui::Label::new(galley));
             });
     }
 }
@@ -285,29 +304,31 @@ fn toolbar(
     action
 }
 
-/// Which colour is which end, and what each way carried.
+/// Which colour is which end, and what each way carried: a line each way.
 fn legend(ui: &mut Ui, conversation: &Conversation) {
     let ends = conversation.ends(0);
-    ui.horizontal_wrapped(|ui| {
-        for direction in [Direction::Sent, Direction::Received] {
-            let (turns, bytes) = conversation.totals(direction);
-            let color = direction_color(ui.visuals(), direction);
-            let word = match direction {
-                Direction::Sent => "sent",
-                Direction::Received => "received",
-            };
+    for direction in [Direction::Sent, Direction::Received] {
+        let (turns, bytes) = conversation.totals(direction);
+        let color = direction_color(ui.visuals(), direction);
+        let word = match direction {
+            Direction::Sent => "sent",
+            Direction::Received => "received",
+        };
+        ui.horizontal(|ui| {
             let (swatch, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
             ui.painter().rect_filled(swatch, 2.0, color);
-            ui.label(RichText::new(word).color(color).strong());
+            ui.add_sized(
+                [64.0, ui.spacing().interact_size.y],
+                egui::Label::new(RichText::new(word).color(color).strong()),
+            );
             ui.label(
                 RichText::new(ends.arrow(direction))
                     .monospace()
                     .color(color),
             );
             ui.weak(format!("{turns} turns, {}", human_bytes(bytes)));
-            ui.add_space(12.0);
-        }
-    });
+        });
+    }
 }
 
 /// The colour of one direction's text, for the theme (Wireshark's reds and blues).
