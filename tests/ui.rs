@@ -1159,3 +1159,100 @@ fn record_turns_a_sent_frame_and_its_echo_into_a_scenario() {
     button(&h, "Run").click();
     wait_to_see(&mut h, "1 passed, 0 failed, 0 errors");
 }
+
+/// The text of the followed conversation (its headings name the ends).
+fn conversation_text(h: &App) -> Option<String> {
+    h.query_all_by_label_contains(" sent 127.0.0.1:")
+        .filter_map(|n| n.accesskit_node().value())
+        .find(|text| text.contains(" received 127.0.0.1:"))
+}
+
+#[test]
+fn follow_stream_shows_a_connection_both_ways_as_text_and_hex_and_copies_it() {
+    let mut h = app();
+    start_server(&mut h);
+    connect(&mut h, 1);
+    button(&h, "Search request").click();
+    h.step();
+    click_send(&mut h);
+    wait_to_see(&mut h, "4 of 4 records shown");
+    let composer_hex: Vec<_> = h
+        .get_all_by_label("Hex")
+        .map(|n| n.accesskit_node().id())
+        .collect();
+
+    // A row's menu opens it.
+    let content = r#"{"action": "search", "value": "morpheus"}"#;
+    h.get_all_by_label(content)
+        .next()
+        .expect("a row")
+        .click_secondary();
+    wait_to_see(&mut h, "Follow stream");
+    h.get_all_by_role(Role::Button)
+        .find(|b| {
+            b.accesskit_node()
+                .label()
+                .is_some_and(|l| l.starts_with("Follow stream"))
+        })
+        .expect("Follow stream in the row's menu")
+        .click();
+    wait_for(&mut h, "the conversation both ways", |h| {
+        conversation_text(h).is_some()
+    });
+    let leg = h.state().followed().expect("a followed connection");
+    let journal = h.state().engine().snapshot();
+    let turns: Vec<_> = journal
+        .views()
+        .filter(|v| v.side == leg.side && v.conn == leg.conn)
+        .collect();
+    assert_eq!(turns.len(), 2, "one frame each way");
+    let text = conversation_text(&h).unwrap();
+    assert_eq!(text.matches(content).count(), 2, "{text}");
+    // The proto-header's zero byte is escaped.
+    assert!(text.contains(r#"\x00"#), "{text}");
+    assert!(shows(&h, "Follow stream: "));
+
+    // Hex.
+    h.get_all_by_label("Hex")
+        .find(|n| !composer_hex.contains(&n.accesskit_node().id()))
+        .expect("the window's Hex switch")
+        .click();
+    let dump = hexdump::dump(&turns[1].bytes);
+    wait_for(&mut h, "the hex dump", |h| {
+        conversation_text(h).is_some_and(|t| t.contains(&dump))
+    });
+
+    // Copy puts the whole conversation, as shown, on the clipboard.
+    button(&h, "Copy").click();
+    h.step();
+    let copied = h
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .find_map(|c| match c {
+            egui::OutputCommand::CopyText(text) => Some(text.clone()),
+            _ => None,
+        })
+        .expect("a copy");
+    assert!(
+        copied.starts_with(&format!("Follow stream: {}", leg.name())),
+        "{copied}"
+    );
+    assert!(copied.contains(&dump), "{copied}");
+    assert!(copied.contains(&hexdump::dump(&turns[0].bytes)), "{copied}");
+    h.check_accessibility();
+
+    // Save… asks for a path and writes the same text there.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("conversation.txt");
+    button(&h, "Save…").click();
+    wait_to_see(&mut h, "Browse…");
+    h.get_by_label("Path")
+        .set_text_value_accesskit(&path.display().to_string());
+    h.step();
+    h.step();
+    button(&h, "Save").click();
+    wait_to_see(&mut h, "Saved to conversation.txt");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), copied);
+}

@@ -22,6 +22,8 @@ pub enum Purpose {
     OpenScenario,
     /// Where to save the scenario being edited.
     SaveScenario,
+    /// Where to save a followed conversation.
+    SaveConversation,
 }
 
 /// At most one open dialog, and the path it comes back with.
@@ -126,6 +128,11 @@ fn run(purpose: Purpose) -> Option<PathBuf> {
             .set_title("Save scenario")
             .add_filter("Scenario files (TOML)", &["toml"])
             .set_file_name("scenario.toml")
+            .save_file(),
+        Purpose::SaveConversation => dialog
+            .set_title("Save conversation")
+            .add_filter("Text", &["txt"])
+            .set_file_name("framescope-conversation.txt")
             .save_file(),
     }
 }

@@ -5,10 +5,11 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use egui::{Color32, RichText, Ui};
+use egui::{Color32, KeyboardShortcut, Modifiers, RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
 use crate::clock::{Style, Zone};
+use crate::engine::follow::Leg;
 use crate::engine::{Direction, JournalSnapshot, RecordKind, Side};
 
 use super::file_content::human_bytes;
@@ -39,7 +40,13 @@ pub struct Source<'a> {
 pub enum FramesAction {
     /// Forget every live record.
     ClearLog,
+    /// Open Follow stream on this connection.
+    Follow(Leg),
 }
+
+/// Ctrl+Shift+F (Cmd+Shift+F on a Mac): follow the selected record's connection.
+pub const FOLLOW: KeyboardShortcut =
+    KeyboardShortcut::new(Modifiers::COMMAND.plus(Modifiers::SHIFT), egui::Key::F);
 
 /// The journal's size, for the counts line.
 #[derive(Debug, Clone, Copy, Default)]
@@ -122,6 +129,11 @@ impl FramesView {
             action = Some(FramesAction::ClearLog);
         }
         self.keyboard(ui, source);
+        if let Some(detail) = &self.detail
+            && ui.input_mut(|i| i.consume_shortcut(&FOLLOW))
+        {
+            action = Some(FramesAction::Follow(detail.leg()));
+        }
         if *follow && self.index.len() != self.followed_len {
             self.followed_len = self.index.len();
             if !self.index.is_empty() {
@@ -135,7 +147,9 @@ impl FramesView {
                 .default_size(ui.available_height() * 0.55)
                 .size_range(160.0..=(ui.available_height() - 80.0).max(160.0))
                 .show(ui, |ui| {
-                    style::section(ui, "record_detail", |ui| detail.ui(ui, zone))
+                    if style::section(ui, "record_detail", |ui| detail.ui(ui, zone)) {
+                        action = Some(FramesAction::Follow(detail.leg()));
+                    }
                 });
         }
         if self.index.is_empty() && self.complete {
@@ -151,7 +165,9 @@ impl FramesView {
                 })
             });
         } else {
-            style::section(ui, "frames_table", |ui| self.table(ui, source));
+            if let Some(leg) = style::section(ui, "frames_table", |ui| self.table(ui, source)) {
+                action = Some(FramesAction::Follow(leg));
+            }
         }
         action
     }
@@ -234,9 +250,11 @@ impl FramesView {
         self.scroll_to = Some(row);
     }
 
-    fn table(&mut self, ui: &mut Ui, source: &Source<'_>) {
+    /// The table; returns the connection to follow, when a row's menu asked.
+    fn table(&mut self, ui: &mut Ui, source: &Source<'_>) -> Option<Leg> {
         let error_color = ui.visuals().error_fg_color;
         let mut clicked = None;
+        let mut follow = None;
         if self.rows.len() > ROW_CACHE {
             self.rows.clear();
         }
@@ -308,15 +326,34 @@ impl FramesView {
                         };
                         let color = (summary.kind == RecordKind::Error).then_some(error_color);
                         row_cells(&mut row, summary, color, &columns, times);
-                        if row.response().clicked() {
+                        let leg = Leg {
+                            side: summary.side,
+                            conn: summary.conn,
+                        };
+                        let response = row.response();
+                        if response.clicked() {
                             clicked = Some(seq);
                         }
+                        response.context_menu(|ui| {
+                            if ui
+                                .add(
+                                    egui::Button::new("Follow stream")
+                                        .shortcut_text("Ctrl+Shift+F"),
+                                )
+                                .on_hover_text("Show this connection's two directions in order")
+                                .clicked()
+                            {
+                                clicked = Some(seq);
+                                follow = Some(leg);
+                            }
+                        });
                     });
                 });
         });
         if let Some(seq) = clicked {
             self.select(Some(seq), source);
         }
+        follow
     }
 
     /// The last record listed: the largest sequence number shown.

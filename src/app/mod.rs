@@ -15,6 +15,7 @@ pub mod composer;
 pub mod dialogs;
 pub mod draft;
 pub mod file_content;
+pub mod follow_view;
 pub mod frame_index;
 pub mod frames_view;
 pub mod hex_view;
@@ -46,6 +47,7 @@ use crate::engine::{
 use self::client_panel::ClientPanel;
 use self::composer::{Composer, ComposerAction, SendContext};
 use self::dialogs::{Dialogs, Purpose};
+use self::follow_view::{FollowAction, FollowWindow};
 use self::frame_index::SourceKey;
 use self::frames_view::{FramesAction, FramesView, Source};
 use self::load_panel::{LoadAction, LoadPanel};
@@ -99,6 +101,7 @@ pub struct FramescopeApp {
     logs: LogFiles,
     dialogs: Dialogs,
     prompt: PathPrompt,
+    follow: FollowWindow,
     send_target: SendTarget,
     view_source: ViewSource,
     /// The engine's published view, as of this frame.
@@ -154,6 +157,7 @@ impl FramescopeApp {
             logs: LogFiles::default(),
             dialogs: Dialogs::default(),
             prompt: PathPrompt::default(),
+            follow: FollowWindow::default(),
             send_target: SendTarget::All,
             view_source: ViewSource::Live,
             view: Arc::default(),
@@ -223,6 +227,11 @@ impl FramescopeApp {
     /// part under the pointer).
     pub fn highlighted_bytes(&self) -> Option<std::ops::Range<usize>> {
         self.frames.highlighted_bytes()
+    }
+
+    /// The connection the Follow stream window shows, while it is open.
+    pub fn followed(&self) -> Option<crate::engine::follow::Leg> {
+        self.follow.followed()
     }
 
     /// Which records the frames table shows.
@@ -348,6 +357,11 @@ impl FramescopeApp {
                 self.settings.last_scenario_path = shown;
                 self.scenarios.save_as(path, ctx);
             }
+            Purpose::SaveConversation => {
+                self.settings.last_conversation_path = shown;
+                let (mode, zone) = (self.settings.follow_mode, self.settings.time_zone);
+                self.follow.save(path, mode, zone, ctx);
+            }
         }
     }
 
@@ -363,6 +377,7 @@ impl FramescopeApp {
             Purpose::OpenScenario | Purpose::SaveScenario => {
                 self.settings.last_scenario_path.clone()
             }
+            Purpose::SaveConversation => self.settings.last_conversation_path.clone(),
             Purpose::ContentFile => self
                 .settings
                 .draft
@@ -638,8 +653,30 @@ impl FramescopeApp {
             &mut self.settings.filters,
             &mut self.settings.follow_newest,
         );
-        if action == Some(FramesAction::ClearLog) {
-            self.engine.command(Command::ClearLog);
+        match action {
+            Some(FramesAction::ClearLog) => {
+                self.engine.command(Command::ClearLog);
+            }
+            Some(FramesAction::Follow(leg)) => self.follow.open(source.key, source.journal, leg),
+            None => {}
+        }
+    }
+
+    /// The Follow stream window, over the journal it was opened on.
+    fn follow_window(&mut self, ctx: &egui::Context) {
+        let journal = match self.follow.source() {
+            None => return,
+            Some(SourceKey::Live) => Some(&self.live),
+            Some(SourceKey::File(key)) => self
+                .logs
+                .opened
+                .as_ref()
+                .filter(|opened| opened.key == key)
+                .map(|opened| &opened.journal),
+        };
+        let (mode, zone) = (&mut self.settings.follow_mode, self.settings.time_zone);
+        if self.follow.show(ctx, journal, mode, zone) == Some(FollowAction::Save) {
+            self.ask_path(Purpose::SaveConversation);
         }
     }
 }
@@ -668,6 +705,7 @@ impl eframe::App for FramescopeApp {
             .size_range(340.0..=(width * 0.38).max(360.0))
             .show(ui, |ui| self.composer_panel(ui));
         egui::CentralPanel::default().show(ui, |ui| self.frames_panel(ui));
+        self.follow_window(ui.ctx());
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

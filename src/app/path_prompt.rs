@@ -78,6 +78,11 @@ impl PathPrompt {
                 "Save",
                 "Where to write the editor's text (a .toml file)",
             ),
+            Purpose::SaveConversation => (
+                "Save conversation",
+                "Save",
+                "The followed conversation as plain text, as the Follow stream window shows it",
+            ),
         };
         let mut outcome = None;
         let mut keep_open = true;

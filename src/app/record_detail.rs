@@ -5,6 +5,7 @@
 
 use egui::{RichText, Ui};
 
+use crate::engine::follow::Leg;
 use crate::engine::hexdump::{self, FrameLayout, Region};
 use crate::engine::{RecordKind, RecordView};
 
@@ -96,9 +97,18 @@ impl RecordDetail {
             .and_then(|region| hex_view::region_range(&self.layout, region))
     }
 
-    /// Shows the record, its time in `zone`.
-    pub fn ui(&mut self, ui: &mut Ui, zone: Zone) {
-        self.summary_ui(ui, zone);
+    /// The connection the record belongs to, to follow.
+    pub fn leg(&self) -> Leg {
+        Leg {
+            side: self.view.side,
+            conn: self.view.conn,
+        }
+    }
+
+    /// Shows the record, its time in `zone`; returns whether Follow stream
+    /// was clicked.
+    pub fn ui(&mut self, ui: &mut Ui, zone: Zone) -> bool {
+        let follow = self.summary_ui(ui, zone);
         let top_height = (ui.available_height() * 0.42).clamp(90.0, 280.0);
         let mut hovered = None;
         if ui.available_width() >= SIDE_BY_SIDE_WIDTH {
@@ -126,13 +136,23 @@ impl RecordDetail {
             self.hovered = hovered;
             ui.ctx().request_repaint();
         }
+        follow
     }
 
-    fn summary_ui(&self, ui: &mut Ui, zone: Zone) {
+    /// The record's line and buttons; returns whether Follow stream was clicked.
+    fn summary_ui(&self, ui: &mut Ui, zone: Zone) -> bool {
         let view = &self.view;
+        let mut follow = false;
         ui.horizontal(|ui| {
             ui.strong(format!("Record #{}", view.seq));
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                follow = ui
+                    .button("Follow stream")
+                    .on_hover_text(
+                        "Show this connection's two directions in order, as text, hex or \
+                         frames (Ctrl+Shift+F)",
+                    )
+                    .clicked();
                 if ui
                     .button("Copy as text")
                     .on_hover_text(
@@ -182,6 +202,7 @@ impl RecordDetail {
                 ),
             );
         }
+        follow
     }
 
     /// The header table; returns the region of the row under the pointer.

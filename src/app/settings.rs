@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::Zone;
 use crate::engine::DEFAULT_LISTEN;
+use crate::engine::follow::FollowMode;
 use crate::engine::load::Verify;
 use crate::engine::{Capture, ClientMode, Direction, JournalLimits, ServerMode, Side};
 
@@ -51,6 +52,10 @@ pub struct Settings {
     pub scenario: ScenarioForm,
     /// The scenario file last opened or saved, suggested next time.
     pub last_scenario_path: String,
+    /// How Follow stream shows a conversation.
+    pub follow_mode: FollowMode,
+    /// The conversation last saved from Follow stream, suggested next time.
+    pub last_conversation_path: String,
 }
 
 impl Settings {
@@ -83,6 +88,8 @@ impl Default for Settings {
             rules_path: String::new(),
             scenario: ScenarioForm::default(),
             last_scenario_path: "scenario.toml".to_owned(),
+            follow_mode: FollowMode::default(),
+            last_conversation_path: "framescope-conversation.txt".to_owned(),
         }
     }
 }

@@ -9,14 +9,16 @@
 //! `frame`/`codec` → `vocabulary` → `journal`/`stats` → `shared`/`recorder`
 //! → `client`/`server` → `view` → [`Engine`]. Stateful modules are
 //! private and this file re-exports their surface once, so every type has
-//! one path; the pure helpers over bytes (`hexdump`, `describe`) and the
-//! tutorial's protocol (`tutorial_app`) are public namespaces of their own.
+//! one path; the pure helpers over bytes and records (`hexdump`,
+//! `describe`, `follow`) and the tutorial's protocol (`tutorial_app`) are
+//! public namespaces of their own.
 
 pub mod bench_support;
 mod client;
 mod codec;
 pub mod describe;
 mod fdlimit;
+pub mod follow;
 mod frame;
 pub mod hexdump;
 mod journal;

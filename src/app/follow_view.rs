@@ -1,0 +1,438 @@
+//! The Follow stream window: one connection's two directions in order, as
+//! escaped text, hex or decoded frames, each direction in its own colour
+//! (as Wireshark shows them), with Copy and Save…. It follows new records
+//! while open, reading the snapshot the app takes each frame anyway, and
+//! renders only the turns it has not rendered yet.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, TryRecvError, channel};
+
+use egui::text::{LayoutJob, TextFormat};
+use egui::{Color32, FontId, Galley, RichText, Ui, Visuals};
+
+use crate::clock::{Style, Zone};
+use crate::engine::follow::{self, Conversation, FollowMode, Leg, Turn};
+use crate::engine::{Direction, JournalSnapshot};
+
+use super::file_content::{file_name, human_bytes};
+use super::frame_index::SourceKey;
+
+/// Most bytes of one turn shown (Copy and Save take them all).
+const TURN_BYTES: usize = 16 * 1024;
+/// Most characters shown at once: the newest turns that fit.
+const SHOWN_CHARS: usize = 512 * 1024;
+/// Size of the conversation's text.
+const FONT_SIZE: f32 = 12.5;
+/// Times in headings: the date is in the journal; micros order close turns.
+const TIME_STYLE: Style = Style {
+    date: false,
+    micros: true,
+};
+
+/// What the window asks the app to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FollowAction {
+    /// Ask where to save the conversation.
+    Save,
+}
+
+/// One turn, rendered once.
+#[derive(Debug, Clone)]
+struct RenderedTurn {
+    direction: Direction,
+    heading: String,
+    body: String,
+}
+
+/// The conversation followed, and its turns rendered so far.
+#[derive(Debug)]
+struct Followed {
+    source: SourceKey,
+    conversation: Conversation,
+    /// How `rendered` was made; other choices render again.
+    rendered_as: (FollowMode, Zone),
+    rendered: Vec<RenderedTurn>,
+    /// The text on screen, for this many rendered turns and this theme.
+    job: Option<(usize, bool, LayoutJob)>,
+    /// The text laid out, for this job and wrap width.
+    galley: Option<(f32, Arc<Galley>)>,
+    /// How many of the oldest turns are left off screen.
+    left_off: usize,
+}
+
+/// The Follow stream window: closed, or open on one conversation.
+#[derive(Debug, Default)]
+pub struct FollowWindow {
+    open: Option<Followed>,
+    saving: Option<Receiver<Result<PathBuf, String>>>,
+    saved: Option<Result<String, String>>,
+}
+
+impl FollowWindow {
+    /// Opens the window on `leg` of the journal `source`, read from `journal`.
+    pub fn open(&mut self, source: SourceKey, journal: &JournalSnapshot, leg: Leg) {
+        self.open = Some(Followed {
+            source,
+            conversation: Conversation::of(journal, vec![leg]),
+            rendered_as: (FollowMode::default(), Zone::default()),
+            rendered: Vec::new(),
+            job: None,
+            galley: None,
+            left_off: 0,
+        });
+        self.saved = None;
+    }
+
+    /// The connection followed, while the window is open.
+    pub fn followed(&self) -> Option<Leg> {
+        self.open
+            .as_ref()
+            .and_then(|f| f.conversation.legs().first().copied())
+    }
+
+    /// Which journal it reads, while open.
+    pub fn source(&self) -> Option<SourceKey> {
+        self.open.as_ref().map(|f| f.source)
+    }
+
+    /// Shows the window, if open, with the turns `journal` adds; it closes
+    /// when its journal is gone (`None`: another log was opened).
+    pub fn show(
+        &mut self,
+        ctx: &egui::Context,
+        journal: Option<&JournalSnapshot>,
+        mode: &mut FollowMode,
+        zone: Zone,
+    ) -> Option<FollowAction> {
+        self.poll_save();
+        let followed = self.open.as_mut()?;
+        let Some(journal) = journal else {
+            self.open = None;
+            return None;
+        };
+        followed.conversation.update(journal);
+        followed.render(*mode, zone);
+        let title = followed
+            .conversation
+            .legs()
+            .first()
+            .map_or_else(String::new, Leg::name);
+        let mut keep_open = true;
+        let mut action = None;
+        let saving = self.saving.is_some();
+        let saved = &self.saved;
+        egui::Window::new(format!("Follow stream: {title}"))
+            .id(egui::Id::unique("follow_stream"))
+            .open(&mut keep_open)
+            .default_size([760.0, 560.0])
+            .pivot(egui::Align2::CENTER_TOP)
+            .default_pos(ctx.content_rect().center_top() + egui::vec2(0.0, 90.0))
+            .min_size([420.0, 240.0])
+            .resizable(true)
+            .collapsible(false)
+            .show(ctx, |ui| {
+                action = toolbar(ui, followed, mode, zone, (saving, saved));
+                legend(ui, &followed.conversation);
+                ui.separator();
+                followed.body_ui(ui, *mode);
+            });
+        if !keep_open {
+            self.open = None;
+        }
+        action
+    }
+
+    /// Writes the conversation to `path` as plain text in `mode`, on a
+    /// thread of its own; the outcome shows in the window.
+    pub fn save(&mut self, path: PathBuf, mode: FollowMode, zone: Zone, ctx: &egui::Context) {
+        let Some(followed) = &self.open else { return };
+        let conversation = followed.conversation.clone();
+        let (tx, rx) = channel();
+        let ctx = ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("framescope-follow-save".into())
+            .spawn(move || {
+                let text = follow::export(&conversation, mode, &|us| zone.text(us, TIME_STYLE));
+                let result = write_whole(&path, text.as_bytes())
+                    .map(|()| path.clone())
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()));
+                let _ = tx.send(result);
+                ctx.request_repaint();
+            });
+        match spawned {
+            Ok(_) => self.saving = Some(rx),
+            Err(error) => self.saved = Some(Err(format!("cannot start saving: {error}"))),
+        }
+    }
+
+    fn poll_save(&mut self) {
+        let Some(rx) = &self.saving else { return };
+        let result = match rx.try_recv() {
+            Ok(result) => result,
+            Err(TryRecvError::Empty) => return,
+            Err(TryRecvError::Disconnected) => Err("the save stopped unexpectedly".to_owned()),
+        };
+        self.saving = None;
+        self.saved = Some(result.map(|path| format!("Saved to {}", file_name(&path))));
+    }
+}
+
+impl Followed {
+    /// Renders the turns not rendered yet (all of them after a new choice).
+    fn render(&mut self, mode: FollowMode, zone: Zone) {
+        if self.rendered_as != (mode, zone) {
+            self.rendered_as = (mode, zone);
+            self.rendered.clear();
+            self.job = None;
+        }
+        let time = |us| zone.text(us, TIME_STYLE);
+        let conversation = &self.conversation;
+        let new = &conversation.turns()[self.rendered.len()..];
+        self.rendered.extend(new.iter().map(|turn| RenderedTurn {
+            direction: turn.direction,
+            heading: follow::turn_heading(conversation, turn, &time),
+            body: shortened_body(turn, mode),
+        }));
+    }
+
+    /// The conversation's text, laid out again only when it grew or the theme changed.
+    fn body_ui(&mut self, ui: &mut Ui, mode: FollowMode) {
+        if self.rendered.is_empty() {
+            ui.weak("No records of this connection yet: they show here as they arrive.");
+            return;
+        }
+        let dark = ui.visuals().dark_mode;
+        let stale = self
+            .job
+            .as_ref()
+            .is_none_or(|(turns, was_dark, _)| *turns != self.rendered.len() || *was_dark != dark);
+        if stale {
+            let (left_off, job) = layout(&self.rendered, ui.visuals());
+            self.left_off = left_off;
+            self.job = Some((self.rendered.len(), dark, job));
+            self.galley = None;
+        }
+        if self.left_off > 0 {
+            ui.weak(format!(
+                "The {} oldest turns are left off to keep the window quick: Copy and Save take them all.",
+                self.left_off
+            ));
+        }
+        let Some((_, _, job)) = &self.job else { return };
+        let galley_cache = &mut self.galley;
+        let scroll = if mode == FollowMode::Hex {
+            egui::ScrollArea::both()
+        } else {
+            egui::ScrollArea::vertical()
+        };
+        scroll
+            .id_salt("follow_stream_text")
+            .auto_shrink(false)
+            .stick_to_bottom(true)
+            .show(ui, |ui| {
+                // Hex rows keep their shape and scroll sideways; text wraps.
+                let width = if mode == FollowMode::Hex {
+                    f32::INFINITY
+                } else {
+                    ui.available_width()
+                };
+                let galley = match galley_cache {
+                    Some((laid_for, galley)) if *laid_for == width => galley.clone(),
+                    _ => {
+                        let mut job = job.clone();
+                        job.wrap.max_width = width;
+                        let galley = ui.fonts_mut(|fonts| fonts.layout_job(job));
+                        *galley_cache = Some((width, galley.clone()));
+                        galley
+                    }
+                };
+                ui.add(egui::Label::new(galley));
+            });
+    }
+}
+
+/// The mode switch, Copy and Save…; returns Save when it was clicked.
+fn toolbar(
+    ui: &mut Ui,
+    followed: &Followed,
+    mode: &mut FollowMode,
+    zone: Zone,
+    (saving, saved): (bool, &Option<Result<String, String>>),
+) -> Option<FollowAction> {
+    let mut action = None;
+    ui.horizontal(|ui| {
+        ui.label("Show as");
+        for choice in FollowMode::ALL {
+            ui.selectable_value(mode, choice, choice.name())
+                .on_hover_text(choice.help());
+        }
+        ui.separator();
+        let empty = followed.conversation.turns().is_empty();
+        if ui
+            .add_enabled(!empty, egui::Button::new("Copy"))
+            .on_hover_text("Copy the whole conversation, as shown, to the clipboard")
+            .on_disabled_hover_text("Nothing to copy yet")
+            .clicked()
+        {
+            let text = follow::export(&followed.conversation, *mode, &|us| {
+                zone.text(us, TIME_STYLE)
+            });
+            ui.ctx().copy_text(text);
+        }
+        if ui
+            .add_enabled(!empty && !saving, egui::Button::new("Save…"))
+            .on_hover_text("Save the whole conversation, as shown, to a text file")
+            .on_disabled_hover_text("Nothing to save yet, or a save is under way")
+            .clicked()
+        {
+            action = Some(FollowAction::Save);
+        }
+        if saving {
+            ui.spinner();
+        }
+        match saved {
+            Some(Ok(done)) => {
+                ui.weak(done);
+            }
+            Some(Err(error)) => {
+                ui.colored_label(ui.visuals().error_fg_color, error);
+            }
+            None => {}
+        }
+    });
+    action
+}
+
+/// Which colour is which end, and what each way carried: a line each way.
+fn legend(ui: &mut Ui, conversation: &Conversation) {
+    let ends = conversation.ends(0);
+    for direction in [Direction::Sent, Direction::Received] {
+        let (turns, bytes) = conversation.totals(direction);
+        let color = direction_color(ui.visuals(), direction);
+        let word = match direction {
+            Direction::Sent => "sent",
+            Direction::Received => "received",
+        };
+        ui.horizontal(|ui| {
+            let (swatch, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+            ui.painter().rect_filled(swatch, 2.0, color);
+            ui.add_sized(
+                [64.0, ui.spacing().interact_size.y],
+                egui::Label::new(RichText::new(word).color(color).strong()),
+            );
+            ui.label(
+                RichText::new(ends.arrow(direction))
+                    .monospace()
+                    .color(color),
+            );
+            ui.weak(format!("{turns} turns, {}", human_bytes(bytes)));
+        });
+    }
+}
+
+/// The colour of one direction's text, for the theme (Wireshark's reds and blues).
+pub fn direction_color(visuals: &Visuals, direction: Direction) -> Color32 {
+    match (direction, visuals.dark_mode) {
+        (Direction::Sent, true) => Color32::from_rgb(255, 135, 135),
+        (Direction::Sent, false) => Color32::from_rgb(175, 30, 30),
+        (Direction::Received, true) => Color32::from_rgb(130, 175, 255),
+        (Direction::Received, false) => Color32::from_rgb(25, 65, 175),
+    }
+}
+
+/// One turn's body in `mode`, of its first [`TURN_BYTES`] bytes at most.
+fn shortened_body(turn: &Turn, mode: FollowMode) -> String {
+    if turn.bytes.len() <= TURN_BYTES {
+        return follow::render_turn(turn, mode);
+    }
+    let head = Turn {
+        bytes: turn.bytes.slice(..TURN_BYTES),
+        wire_len: TURN_BYTES as u32,
+        ..turn.clone()
+    };
+    let mut body = follow::render_turn(&head, mode);
+    body.push_str(&format!(
+        "… {} more bytes: Copy or Save has them all\n",
+        turn.bytes.len() - TURN_BYTES
+    ));
+    body
+}
+
+/// The newest turns that fit [`SHOWN_CHARS`], each under its heading, in
+/// its direction's colour; and how many older turns were left off.
+fn layout(turns: &[RenderedTurn], visuals: &Visuals) -> (usize, LayoutJob) {
+    let mut total = 0;
+    let first = turns
+        .iter()
+        .rposition(|turn| {
+            total += turn.heading.len() + turn.body.len();
+            total > SHOWN_CHARS
+        })
+        .map_or(0, |over| (over + 1).min(turns.len() - 1));
+    let font = FontId::monospace(FONT_SIZE);
+    let mut job = LayoutJob::default();
+    for turn in &turns[first..] {
+        let color = direction_color(visuals, turn.direction);
+        job.append(
+            &format!("{}\n", turn.heading),
+            0.0,
+            TextFormat {
+                font_id: FontId::monospace(FONT_SIZE - 1.5),
+                color: color.gamma_multiply(0.7),
+                ..Default::default()
+            },
+        );
+        job.append(
+            &turn.body,
+            0.0,
+            TextFormat {
+                font_id: font.clone(),
+                color,
+                ..Default::default()
+            },
+        );
+        job.append("\n", 0.0, TextFormat::simple(font.clone(), color));
+    }
+    (first, job)
+}
+
+/// Writes `bytes` to `path` through a temporary file beside it, so a failed
+/// save leaves nothing half-written.
+fn write_whole(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".part");
+    let temporary = PathBuf::from(temporary);
+    std::fs::write(&temporary, bytes)
+        .and_then(|()| std::fs::rename(&temporary, path))
+        .inspect_err(|_| {
+            let _ = std::fs::remove_file(&temporary);
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn turn(body_len: usize) -> RenderedTurn {
+        RenderedTurn {
+            direction: Direction::Sent,
+            heading: "h".to_owned(),
+            body: "x".repeat(body_len),
+        }
+    }
+
+    #[test]
+    fn only_the_newest_turns_that_fit_are_laid_out() {
+        let visuals = Visuals::dark();
+        let (left_off, _) = layout(&[turn(10), turn(10)], &visuals);
+        assert_eq!(left_off, 0);
+        let turns = [turn(SHOWN_CHARS), turn(10), turn(10)];
+        let (left_off, job) = layout(&turns, &visuals);
+        assert_eq!(left_off, 1);
+        assert_eq!(job.text, "h\nxxxxxxxxxx\nh\nxxxxxxxxxx\n");
+        // The newest turn shows even when it alone is too long.
+        let (left_off, _) = layout(&[turn(10), turn(SHOWN_CHARS + 1)], &visuals);
+        assert_eq!(left_off, 1);
+    }
+}
