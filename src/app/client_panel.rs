@@ -182,6 +182,7 @@ impl ClientPanel {
                     target,
                     count: settings.client.count,
                     mode: settings.client.mode,
+                    tls: None,
                 });
                 if outcome == CommandOutcome::Queued {
                     self.connecting += 1;

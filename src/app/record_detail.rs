@@ -351,6 +351,7 @@ pub fn kind_text(kind: RecordKind) -> &'static str {
         RecordKind::Frame => "frame",
         RecordKind::Chunk => "chunk",
         RecordKind::Error => "decode error",
+        RecordKind::Handshake => "TLS handshake",
     }
 }
 

@@ -64,6 +64,7 @@ impl ServerPanel {
                 self.pending = engine.command(Command::StartServer {
                     addr,
                     mode: settings.server_mode,
+                    tls: None,
                 }) == CommandOutcome::Queued;
             }
             Err(error) => self.error = Some(error),

@@ -116,6 +116,9 @@ pub enum DecodeReason {
         /// The cap.
         limit: usize,
     },
+    /// The TLS handshake failed, before any frame.
+    #[error("TLS handshake failed: {0}")]
+    Handshake(super::tls::HandshakeFailure),
 }
 
 /// A rejected frame: where it began, which part failed, and why.

@@ -32,6 +32,7 @@ mod shared;
 mod stats;
 mod target;
 mod thread_cpu;
+pub mod tls;
 pub mod tutorial_app;
 mod view;
 mod vocabulary;
@@ -95,6 +96,8 @@ pub enum Command {
         addr: SocketAddr,
         /// What to serve.
         mode: ServerMode,
+        /// TLS settings; `None` serves plain TCP.
+        tls: Option<tls::ServerTls>,
     },
     /// Stop the embedded server.
     StopServer,
@@ -107,6 +110,8 @@ pub enum Command {
         count: usize,
         /// Framed or raw.
         mode: ClientMode,
+        /// TLS settings; `None` connects plain TCP.
+        tls: Option<tls::ClientTls>,
     },
     /// Close every client connection.
     DisconnectAll,
@@ -409,7 +414,9 @@ impl Actor {
 
     async fn handle(&self, command: Command) {
         match command {
-            Command::StartServer { addr, mode } => self.start_server(addr, mode).await,
+            Command::StartServer { addr, mode, tls } => {
+                self.start_server(addr, mode, tls.as_ref()).await
+            }
             Command::StopServer => {
                 if let Some(handle) = self.take_server() {
                     handle.stop().await;
@@ -420,6 +427,7 @@ impl Actor {
                 target,
                 count,
                 mode,
+                tls,
             } => {
                 let this = self.clone();
                 tokio::spawn(async move {
@@ -429,6 +437,7 @@ impl Actor {
                             target.clone(),
                             count,
                             mode,
+                            tls.as_ref(),
                             this.limits,
                             this.shared.clone(),
                         )
@@ -497,12 +506,12 @@ impl Actor {
         }
     }
 
-    async fn start_server(&self, addr: SocketAddr, mode: ServerMode) {
+    async fn start_server(&self, addr: SocketAddr, mode: ServerMode, tls: Option<&tls::ServerTls>) {
         let running = self.server.lock().as_ref().map(|h| h.local_addr());
         if let Some(running) = running {
             return self.emit(Event::ServerFailed(ServerError::AlreadyRunning(running)));
         }
-        match server::start(addr, mode, self.limits, self.shared.clone()).await {
+        match server::start(addr, mode, tls, self.limits, self.shared.clone()).await {
             Ok(handle) => {
                 let addr = handle.local_addr();
                 *self.server.lock() = Some(Arc::new(handle));

@@ -36,6 +36,7 @@ use tokio_util::sync::CancellationToken;
 use super::stats::latency_histogram;
 use super::target::{Target, TargetError};
 use super::thread_cpu::ThreadCpu;
+use super::tls::{self, ClientTls, ClientTlsContext, Stream, TlsError};
 use connection::{Connection, Plan};
 use tally::{Tally, ThreadLatency};
 
@@ -135,6 +136,8 @@ pub struct LoadSpec {
     /// Where each connection records what it sends and reads; `None` (the
     /// command line) records nothing and costs nothing.
     pub recorder: Option<LoadRecorder>,
+    /// TLS settings; `None` connects plain TCP.
+    pub tls: Option<ClientTls>,
 }
 
 /// A run's settings as a result file records them.
@@ -160,6 +163,9 @@ pub struct LoadSettings {
     pub payload: String,
     /// Worker threads.
     pub threads: usize,
+    /// Whether the connections spoke TLS.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tls: bool,
 }
 
 /// Why a run cannot start or finish.
@@ -171,6 +177,9 @@ pub enum LoadError {
     /// The target cannot be resolved.
     #[error(transparent)]
     Target(#[from] TargetError),
+    /// The TLS settings cannot be used (a bad CA, certificate or key file).
+    #[error(transparent)]
+    Tls(#[from] TlsError),
     /// No connection could be opened.
     #[error("no connection to {target} opened: {first_error}")]
     NoConnection {
@@ -347,6 +356,7 @@ impl LoadSpec {
                 Payload::Sequence(frames) => format!("{} frames replayed from a log", frames.len()),
             },
             threads: self.worker_threads(),
+            tls: self.tls.is_some(),
         }
     }
 
@@ -367,6 +377,7 @@ struct Run {
     tally: Tally,
     addrs: Vec<SocketAddr>,
     target: Target,
+    tls: Option<ClientTlsContext>,
     stop: CancellationToken,
     connect_rate: Option<f64>,
     recorder: Option<LoadRecorder>,
@@ -400,6 +411,7 @@ fn control(
         .build()
         .map_err(LoadError::Threads)?;
     let settings = spec.settings();
+    let tls = spec.tls.as_ref().map(ClientTls::build).transpose()?;
     let addrs = clock.block_on(spec.target.resolve_within(LOAD_CONNECT_TIMEOUT))?;
     let threads = spec.worker_threads();
     let run = Arc::new(Run {
@@ -413,6 +425,7 @@ fn control(
         tally: Tally::default(),
         addrs,
         target: spec.target.clone(),
+        tls,
         stop: stop.clone(),
         connect_rate: spec.connect_rate,
         recorder: spec.recorder.clone(),
@@ -667,12 +680,30 @@ async fn open_and_drive(
             return;
         }
     };
+    let peer = stream.peer_addr().ok();
+    let stream = match &run.tls {
+        None => Stream::Plain(stream),
+        Some(context) => {
+            let handshake = tokio::select! {
+                _ = run.stop.cancelled() => return,
+                handshake = tls::connect(context, stream, run.target.host()) => handshake,
+            };
+            match handshake {
+                Ok((stream, _)) => stream,
+                Err(failure) => {
+                    run.tally
+                        .error(|| format!("connection {index}: TLS handshake failed: {failure}"));
+                    return;
+                }
+            }
+        }
+    };
     run.tally.opened.fetch_add(1, Relaxed);
     run.tally.open.fetch_add(1, Relaxed);
     let recording = run
         .recorder
         .as_ref()
-        .map(|recorder| recorder.connection(stream.peer_addr().ok()));
+        .map(|recorder| recorder.connection(peer));
     let connection = Connection {
         index,
         plan: &run.plan,
