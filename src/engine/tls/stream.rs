@@ -68,13 +68,29 @@ macro_rules! each {
     };
 }
 
+/// A TLS peer that closes without a close_notify (as Python's ssl and many
+/// servers do) reads as a plain end of stream: the frame codec still tells
+/// a close at a frame boundary from one in the middle of a frame.
+fn eof_without_close_notify(polled: Poll<io::Result<()>>) -> Poll<io::Result<()>> {
+    match polled {
+        Poll::Ready(Err(error)) if error.kind() == io::ErrorKind::UnexpectedEof => {
+            Poll::Ready(Ok(()))
+        }
+        other => other,
+    }
+}
+
 impl AsyncRead for Stream {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        each!(self, s => Pin::new(s).poll_read(cx, buf))
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Client(s) => eof_without_close_notify(Pin::new(s).poll_read(cx, buf)),
+            Stream::Server(s) => eof_without_close_notify(Pin::new(s).poll_read(cx, buf)),
+        }
     }
 }
 
