@@ -27,6 +27,7 @@ pub mod server_panel;
 pub mod settings;
 pub mod status_bar;
 pub mod style;
+pub mod tls_form;
 
 use std::path::PathBuf;
 use std::sync::Arc;

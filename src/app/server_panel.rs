@@ -11,6 +11,7 @@ use crate::engine::{Command, CommandOutcome, Engine, Event, ServerMode, ServerSt
 use super::address;
 use super::settings::Settings;
 use super::style;
+use super::tls_form;
 
 /// The server panel's transient state.
 #[derive(Debug, Default)]
@@ -58,16 +59,17 @@ impl ServerPanel {
 
     /// Asks the engine to start the server at the address in `settings`.
     pub fn start(&mut self, engine: &Engine, settings: &Settings) {
-        match address::parse(&settings.server_addr) {
-            Ok(addr) => {
+        let tls = settings.server_tls.settings();
+        match (address::parse(&settings.server_addr), tls) {
+            (Ok(addr), Ok(tls)) => {
                 self.error = None;
                 self.pending = engine.command(Command::StartServer {
                     addr,
                     mode: settings.server_mode,
-                    tls: None,
+                    tls,
                 }) == CommandOutcome::Queued;
             }
-            Err(error) => self.error = Some(error),
+            (Err(error), _) | (_, Err(error)) => self.error = Some(error),
         }
     }
 
@@ -120,6 +122,7 @@ impl ServerPanel {
                 });
                 ui.end_row();
             });
+        settings.server_tls.ui(ui, running);
 
         if let Err(error) = &parsed {
             ui.colored_label(ui.visuals().error_fg_color, error);
@@ -185,6 +188,9 @@ fn status_lines(ui: &mut Ui, status: &ServerStatus) {
             ui.weak(format!("({})", mode_label(mode)));
         }
     });
+    if let Some(fingerprint) = status.tls {
+        tls_form::fingerprint_ui(ui, fingerprint);
+    }
     ui.label(format!(
         "{} open · {} accepted",
         plural(status.open_connections as u64, "connection", "connections"),
