@@ -232,6 +232,10 @@ fn a_ca_file_verifies_and_a_wrong_name_an_unknown_issuer_and_an_expiry_each_fail
             .issuer
             .contains("good test CA")
     );
+    // Under TLS 1.3 the client is done a moment before the server.
+    assert!(eventually(|| handshakes(&records(&engine), Side::Server)
+        .len()
+        == 1));
     let server = handshakes(&records(&engine), Side::Server);
     assert_eq!(server[0].sni.as_deref(), Some("localhost"));
 
@@ -464,4 +468,89 @@ fn a_bad_certificate_file_fails_the_start_before_listening() {
         "{error}"
     );
     assert!(engine.fresh_view().server.listening.is_none());
+}
+
+#[test]
+fn a_load_run_speaks_tls_with_replies_checked_and_a_bad_pin_fails_every_connection() {
+    use framescope::engine::load::{LoadRun, LoadSpec, Pacing, Payload, Verify};
+
+    let engine = Engine::new().unwrap();
+    let addr = start_tls_server(&engine, ServerMode::FrameEcho, ServerTls::default());
+    let fingerprint = engine.fresh_view().server.tls.unwrap();
+    let spec = |pin| LoadSpec {
+        target: addr.into(),
+        connections: 4,
+        connect_rate: None,
+        duration: std::time::Duration::from_millis(400),
+        warmup: std::time::Duration::from_millis(100),
+        pacing: Pacing::Closed { depth: 4 },
+        payload: Payload::frame(&search_request("morpheus")).unwrap(),
+        framed: true,
+        verify: Verify::All,
+        threads: 1,
+        cores: Vec::new(),
+        recorder: None,
+        tls: Some(verified_by(Verification::Pin(pin))),
+    };
+    let report = LoadRun::start(spec(fingerprint), |_| {})
+        .unwrap()
+        .wait()
+        .unwrap();
+    assert_eq!(report.errors, 0, "{:?}", report.first_errors);
+    assert!(report.run.frames_received > 0);
+    assert!(report.settings.tls);
+    assert_eq!(
+        handshakes(&records(&engine), Side::Server).len(),
+        4,
+        "one handshake per connection"
+    );
+
+    let wrong = framescope::engine::tls::Fingerprint([7; 32]);
+    let error = LoadRun::start(spec(wrong), |_| {})
+        .unwrap()
+        .wait()
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("pinned fingerprint mismatch"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_client_that_stops_halfway_through_the_handshake_costs_one_connection_and_one_error() {
+    use std::io::Write;
+
+    let engine = Engine::new().unwrap();
+    let addr = start_tls_server(
+        &engine,
+        ServerMode::FrameEcho,
+        ServerTls {
+            handshake_timeout: std::time::Duration::from_millis(300),
+            ..ServerTls::default()
+        },
+    );
+    // The start of a TLS record announcing a ClientHello, then nothing.
+    let mut stalled = std::net::TcpStream::connect(addr).unwrap();
+    stalled
+        .write_all(&[0x16, 0x03, 0x01, 0x02, 0x00, 0x01])
+        .unwrap();
+    // Garbage after a TLS-looking first byte.
+    let mut garbage = std::net::TcpStream::connect(addr).unwrap();
+    garbage.write_all(&[0x16; 64]).unwrap();
+    assert!(eventually(|| failures(&engine, Side::Server).len() == 2));
+    let found = failures(&engine, Side::Server);
+    assert!(
+        found.contains(&HandshakeFailure::TimedOut(300)),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| matches!(f, HandshakeFailure::Garbage(_))),
+        "{found:?}"
+    );
+    assert!(eventually(
+        || engine.fresh_view().server.open_connections == 0
+    ));
+    assert_eq!(engine.fresh_view().server_counters.errors, 2);
 }

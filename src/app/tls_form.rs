@@ -111,6 +111,7 @@ impl ServerTlsForm {
             client_ca: path(&self.client_ca),
             alpn: protocols(&self.alpn),
             min_version: self.min_version,
+            ..ServerTls::default()
         }))
     }
 

@@ -33,6 +33,9 @@ pub struct ServerTlsArgs {
     /// The oldest TLS version accepted: 1.2 or 1.3.
     #[arg(long, value_name = "VERSION", default_value = "1.2", requires = "tls")]
     pub min_tls: MinVersion,
+    /// Seconds a client may take over the TLS handshake.
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = super::parse_seconds)]
+    pub handshake_timeout: Duration,
 }
 
 impl ServerTlsArgs {
@@ -49,6 +52,7 @@ impl ServerTlsArgs {
             client_ca: self.client_ca.clone(),
             alpn: self.alpn.clone(),
             min_version: self.min_tls,
+            handshake_timeout: self.handshake_timeout,
         })
     }
 }

@@ -161,7 +161,11 @@ impl ServerTls {
             acceptor: TlsAcceptor::from(Arc::new(config)),
             fingerprint,
             generated,
-            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
+            handshake_timeout: if self.handshake_timeout.is_zero() {
+                DEFAULT_HANDSHAKE_TIMEOUT
+            } else {
+                self.handshake_timeout
+            },
         })
     }
 }

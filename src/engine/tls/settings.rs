@@ -66,7 +66,7 @@ pub enum ServerCertificate {
 }
 
 /// The embedded server's TLS settings.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct ServerTls {
     /// Its certificate.
@@ -78,6 +78,22 @@ pub struct ServerTls {
     pub alpn: Vec<String>,
     /// The oldest version accepted.
     pub min_version: MinVersion,
+    /// How long a client may take over the handshake (one that stops
+    /// halfway costs its connection, not a task forever).
+    #[serde(with = "seconds")]
+    pub handshake_timeout: Duration,
+}
+
+impl Default for ServerTls {
+    fn default() -> Self {
+        Self {
+            certificate: ServerCertificate::default(),
+            client_ca: None,
+            alpn: Vec::new(),
+            min_version: MinVersion::default(),
+            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
+        }
+    }
 }
 
 /// How a client decides to trust the server's certificate.
