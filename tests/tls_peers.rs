@@ -330,3 +330,54 @@ fn bad_certificate_and_key_files_are_one_clear_message_before_listening_or_conne
         "{stderr}"
     );
 }
+
+#[test]
+fn a_server_that_wants_tls_1_3_refuses_a_python_client_capped_at_1_2_by_name() {
+    use framescope::engine::tls::{
+        HandshakeFailure, Identity, MinVersion, ServerCertificate, ServerTls,
+    };
+    use framescope::engine::{DecodeReason, ServerMode};
+
+    let dir = tempfile::tempdir().unwrap();
+    let files = pki(dir.path());
+    let engine = Engine::new().unwrap();
+    engine.command(Command::StartServer {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        mode: ServerMode::App,
+        tls: Some(ServerTls {
+            certificate: ServerCertificate::Files(Identity {
+                cert: files.cert.clone(),
+                key: files.key.clone(),
+            }),
+            min_version: MinVersion::Tls13,
+            ..ServerTls::default()
+        }),
+    });
+    let addr = common::wait_event(&engine, |event| match event {
+        Event::ServerStarted { addr, .. } => Some(addr),
+        Event::ServerFailed(error) => panic!("{error}"),
+        _ => None,
+    });
+    let output = python("tls_tutorial_client.py")
+        .args(["127.0.0.1", &addr.port().to_string()])
+        .arg(&files.ca)
+        .args(["localhost", "search", "x", "1.2"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(eventually(|| records(&engine)
+        .iter()
+        .any(|r| r.error.is_some())));
+    let reason = records(&engine)
+        .into_iter()
+        .find_map(|r| r.error)
+        .map(|e| e.reason)
+        .unwrap();
+    assert!(
+        matches!(
+            reason,
+            DecodeReason::Handshake(HandshakeFailure::NoSharedCipher(_))
+        ),
+        "{reason}"
+    );
+}
