@@ -649,6 +649,27 @@ fn work(
     });
 }
 
+/// Connects to the run's target and, when the run speaks TLS, shakes hands;
+/// the stream and its peer, or why not, in words.
+async fn open_stream(run: &Run) -> Result<(Stream, Option<SocketAddr>), String> {
+    let stream = run
+        .target
+        .connect_any(&run.addrs, LOAD_CONNECT_TIMEOUT)
+        .await
+        .map_err(|error| error.to_string())?;
+    let peer = stream.peer_addr().ok();
+    let stream = match &run.tls {
+        None => Stream::Plain(stream),
+        Some(context) => {
+            tls::connect(context, stream, run.target.host())
+                .await
+                .map_err(|failure| format!("TLS handshake failed: {failure}"))?
+                .0
+        }
+    };
+    Ok((stream, peer))
+}
+
 /// Opens connection `index` (at its time, when a connect rate is asked)
 /// and drives it until the run stops or it fails.
 async fn open_and_drive(
@@ -665,41 +686,28 @@ async fn open_and_drive(
             _ = tokio::time::sleep_until(at) => {}
         }
     }
+    // The connect and, over TLS, the handshake, within one of the gate's
+    // permits: a connection counts as done (opened or failed) only after
+    // both, and its error is kept before it counts, so the controller never
+    // sees every connect done with none open while handshakes are under way.
     let opened = {
         let _permit = gate.acquire().await;
         tokio::select! {
             _ = run.stop.cancelled() => return,
-            opened = run.target.connect_any(&run.addrs, LOAD_CONNECT_TIMEOUT) => opened,
+            opened = open_stream(run) => opened,
         }
     };
-    run.connects_done.fetch_add(1, Relaxed);
-    let stream = match opened {
-        Ok(stream) => stream,
+    let (stream, peer) = match opened {
+        Ok(opened) => opened,
         Err(error) => {
             run.tally.error(|| format!("connection {index}: {error}"));
+            run.connects_done.fetch_add(1, Relaxed);
             return;
-        }
-    };
-    let peer = stream.peer_addr().ok();
-    let stream = match &run.tls {
-        None => Stream::Plain(stream),
-        Some(context) => {
-            let handshake = tokio::select! {
-                _ = run.stop.cancelled() => return,
-                handshake = tls::connect(context, stream, run.target.host()) => handshake,
-            };
-            match handshake {
-                Ok((stream, _)) => stream,
-                Err(failure) => {
-                    run.tally
-                        .error(|| format!("connection {index}: TLS handshake failed: {failure}"));
-                    return;
-                }
-            }
         }
     };
     run.tally.opened.fetch_add(1, Relaxed);
     run.tally.open.fetch_add(1, Relaxed);
+    run.connects_done.fetch_add(1, Relaxed);
     let recording = run
         .recorder
         .as_ref()
