@@ -184,6 +184,7 @@ fn window_under_load(frame: &Bytes) -> (BatchLoadReport, FrameTimes) {
     h.state().engine().command(Command::StartServer {
         addr: ([127, 0, 0, 1], 0).into(),
         mode: ServerMode::FrameEcho,
+        tls: None,
     });
     settle(&mut h, Duration::from_secs(5), |app| {
         app.engine().view().server.listening.is_some()
@@ -216,6 +217,7 @@ fn many_connections(frame: &Bytes) -> (usize, FrameTimes) {
         target: addr.into(),
         count: MANY_CONNECTIONS,
         mode: ClientMode::Framed,
+        tls: None,
     });
     settle(&mut h, Duration::from_secs(60), |app| {
         let pool = app.engine().view().pool;

@@ -32,6 +32,7 @@ fn spec(addr: SocketAddr, seconds: u64) -> Box<LoadSpec> {
         threads: 1,
         cores: Vec::new(),
         recorder: None,
+        tls: None,
     })
 }
 

@@ -1183,6 +1183,7 @@ fn the_client_pool_refuses_connections_over_its_cap_cleanly() {
         target: addr.into(),
         count: 1,
         mode: ClientMode::Framed,
+        tls: None,
     });
     let error = wait_event(&engine, |event| match event {
         Event::ConnectFailed(error) => Some(error),

@@ -47,6 +47,7 @@ fn spec(addr: SocketAddr, payload: Payload) -> LoadSpec {
         threads: 1,
         cores: Vec::new(),
         recorder: None,
+        tls: None,
     }
 }
 

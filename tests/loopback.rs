@@ -199,6 +199,7 @@ fn a_second_server_on_a_used_port_fails_with_a_clear_error() {
     engine.command(Command::StartServer {
         addr: holder.local_addr().unwrap(),
         mode: ServerMode::FrameEcho,
+        tls: None,
     });
     let error = wait_event(&engine, |event| match event {
         Event::ServerFailed(error) => Some(error),
@@ -292,6 +293,7 @@ fn a_name_that_does_not_resolve_fails_the_connect_and_names_the_host() {
         target: "nosuchhost.invalid:80".parse().unwrap(),
         count: 2,
         mode: ClientMode::Framed,
+        tls: None,
     });
     let error = wait_event(&engine, |event| match event {
         Event::ConnectFailed(error) => Some(error),

@@ -271,6 +271,7 @@ fn rules_mode_without_rules_does_not_start() {
     engine.command(Command::StartServer {
         addr: "127.0.0.1:0".parse().unwrap(),
         mode: ServerMode::Rules,
+        tls: None,
     });
     let error = common::wait_event(&engine, |event| match event {
         framescope::engine::Event::ServerFailed(error) => Some(error.to_string()),

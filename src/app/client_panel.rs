@@ -160,28 +160,32 @@ impl ClientPanel {
                 });
                 ui.end_row();
             });
+        settings.client.tls.ui(ui);
         if let Err(error) = &target {
             ui.colored_label(ui.visuals().error_fg_color, error);
         }
 
         let (counts, summaries) = (view.pool, &view.connections);
         ui.horizontal_wrapped(|ui| {
-            let reason = match &target {
-                Err(_) => Some("Fix the target first"),
-                Ok(_) => None,
+            let tls = settings.client.tls.settings();
+            let reason = match (&target, &tls) {
+                (Err(_), _) => Some("Fix the target first"),
+                (_, Err(_)) => Some("Fix the TLS options first"),
+                _ => None,
             };
             let connect = ui
                 .add_enabled(reason.is_none(), egui::Button::new("Connect"))
                 .on_hover_text("Open the connections above")
                 .on_disabled_hover_text(reason.unwrap_or_default());
             if connect.clicked()
-                && let Ok(target) = target
+                && let (Ok(target), Ok(tls)) = (target, tls)
             {
                 self.error = None;
                 let outcome = engine.command(Command::Connect {
                     target,
                     count: settings.client.count,
                     mode: settings.client.mode,
+                    tls,
                 });
                 if outcome == CommandOutcome::Queued {
                     self.connecting += 1;
@@ -252,7 +256,7 @@ fn connection_table(ui: &mut Ui, summaries: &[ConnectionSummary], send_target: &
             .striped(true)
             .sense(egui::Sense::click())
             .max_scroll_height(LIST_HEIGHT)
-            .column(Column::exact(30.0))
+            .column(Column::exact(58.0))
             .column(Column::remainder().at_least(70.0).clip(true))
             .column(Column::initial(40.0).at_least(30.0).clip(true))
             .column(Column::initial(56.0).at_least(36.0).clip(true))
@@ -278,7 +282,12 @@ fn connection_table(ui: &mut Ui, summaries: &[ConnectionSummary], send_target: &
                     row.set_selected(*send_target == SendTarget::One(summary.id));
                     let c = &summary.counters;
                     row.col(|ui| {
-                        ui.label(format!("#{}", summary.id));
+                        if summary.tls {
+                            ui.label(format!("#{} TLS", summary.id))
+                                .on_hover_text("TLS (its handshake record is in the journal)");
+                        } else {
+                            ui.label(format!("#{}", summary.id));
+                        }
                     });
                     row.col(|ui| {
                         ui.label(

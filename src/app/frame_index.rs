@@ -89,7 +89,7 @@ impl FilterSpec {
         }
         let head = entry.prefix(PROTO_HEADER_LEN);
         let header_len = match (record.kind, &head[..]) {
-            (RecordKind::Chunk, _) => 0,
+            (RecordKind::Chunk | RecordKind::Handshake, _) => 0,
             (_, [a, b]) => usize::from(u16::from_be_bytes([*a, *b])),
             _ => 0,
         };

@@ -122,6 +122,7 @@ impl LoadPanel {
             threads: 0,
             cores: Vec::new(),
             recorder: None,
+            tls: None,
         }
     }
 

@@ -32,6 +32,7 @@ pub mod settings;
 pub mod status_bar;
 pub mod style;
 pub mod text_file;
+pub mod tls_form;
 
 use std::path::PathBuf;
 use std::sync::Arc;

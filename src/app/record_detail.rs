@@ -7,6 +7,7 @@ use egui::{RichText, Ui};
 
 use crate::engine::follow::Leg;
 use crate::engine::hexdump::{self, FrameLayout, Region};
+use crate::engine::tls::HandshakeInfo;
 use crate::engine::{RecordKind, RecordView};
 
 use super::file_content::human_bytes;
@@ -64,16 +65,16 @@ pub struct RecordDetail {
 impl RecordDetail {
     /// Lays out a record once, when it is selected.
     pub fn new(view: RecordView) -> Self {
-        let framed = view.kind != RecordKind::Chunk;
+        let framed = matches!(view.kind, RecordKind::Frame | RecordKind::Error);
         let layout = if framed {
             FrameLayout::of(&view.bytes)
         } else {
             hex_view::raw_layout(view.bytes.len())
         };
-        let (rows, header_error) = if framed {
-            header_rows(&view.bytes, &layout)
-        } else {
-            (Vec::new(), None)
+        let (rows, header_error) = match view.kind {
+            _ if framed => header_rows(&view.bytes, &layout),
+            RecordKind::Handshake => (handshake_rows(&view.bytes), None),
+            _ => (Vec::new(), None),
         };
         let content = content_text(&view.bytes[layout.content.clone()]);
         Self {
@@ -207,7 +208,11 @@ impl RecordDetail {
 
     /// The header table; returns the region of the row under the pointer.
     fn header_ui(&self, ui: &mut Ui, height: f32) -> Option<Region> {
-        ui.strong("Header");
+        ui.strong(if self.view.kind == RecordKind::Handshake {
+            "TLS handshake"
+        } else {
+            "Header"
+        });
         if self.view.kind == RecordKind::Chunk {
             ui.weak("A raw chunk has no header.");
             return None;
@@ -315,6 +320,39 @@ fn header_rows(bytes: &[u8], layout: &FrameLayout) -> (Vec<HeaderRow>, Option<St
     (rows, header_error)
 }
 
+/// What a handshake agreed, and the peer's certificate, as table rows (the
+/// record's bytes are its JSON, shown whole beside them).
+fn handshake_rows(bytes: &[u8]) -> Vec<HeaderRow> {
+    let Some(info) = HandshakeInfo::from_bytes(bytes) else {
+        return Vec::new();
+    };
+    let none = || "(none)".to_owned();
+    let mut rows = vec![
+        ("version", info.version),
+        ("cipher suite", info.cipher_suite),
+        ("ALPN", info.alpn.unwrap_or_else(none)),
+        ("SNI", info.sni.unwrap_or_else(none)),
+    ];
+    match info.peer_certificate {
+        Some(cert) => rows.extend([
+            ("peer subject", cert.subject),
+            ("peer issuer", cert.issuer),
+            ("valid from", cert.not_before),
+            ("valid until", cert.not_after),
+            ("names", cert.names.join(", ")),
+            ("SHA-256", cert.sha256.to_string()),
+        ]),
+        None => rows.push(("peer certificate", none())),
+    }
+    rows.into_iter()
+        .map(|(key, value)| HeaderRow {
+            key: key.to_owned(),
+            value: shorten(&value, VALUE_LIMIT),
+            region: Region::Content,
+        })
+        .collect()
+}
+
 /// How content reads: pretty JSON when it is JSON, else text, else binary.
 fn content_text(content: &[u8]) -> ContentText {
     if content.is_empty() {
@@ -372,6 +410,7 @@ pub fn kind_text(kind: RecordKind) -> &'static str {
         RecordKind::Frame => "frame",
         RecordKind::Chunk => "chunk",
         RecordKind::Error => "decode error",
+        RecordKind::Handshake => "TLS handshake",
     }
 }
 

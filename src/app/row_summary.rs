@@ -3,6 +3,7 @@
 //! record, so a 16 MiB frame costs no more than a small one.
 
 use crate::engine::describe::{self, one_line};
+use crate::engine::tls::HandshakeInfo;
 use crate::engine::{Direction, JournalSnapshot, PROTO_HEADER_LEN, RecordKind, RecordRef, Side};
 
 /// Characters of content shown in the summary.
@@ -39,8 +40,17 @@ impl RowSummary {
         let entry = journal.get(seq)?;
         let record = entry.record();
         let (content_type, content) = peek(&entry);
-        let summary = match &record.error {
+        let summary = match record.error.as_deref() {
+            // A handshake failure is no frame part's fault: the reason alone.
+            Some(crate::engine::DecodeError {
+                reason: reason @ crate::engine::DecodeReason::Handshake(_),
+                ..
+            }) => reason.to_string(),
             Some(error) => format!("{}: {}", error.part, error.reason),
+            None if record.kind == RecordKind::Handshake => {
+                HandshakeInfo::from_bytes(&entry.prefix(usize::MAX))
+                    .map_or_else(|| "TLS handshake".to_owned(), |info| info.summary())
+            }
             None => one_line(&content, SUMMARY_CHARS),
         };
         Some(Self {
@@ -59,8 +69,10 @@ impl RowSummary {
 
 /// The content-type and the first content bytes of a record.
 fn peek(entry: &RecordRef<'_>) -> (String, Vec<u8>) {
-    if entry.record().kind == RecordKind::Chunk {
-        return ("raw".to_owned(), entry.prefix(SUMMARY_BYTES).to_vec());
+    match entry.record().kind {
+        RecordKind::Chunk => return ("raw".to_owned(), entry.prefix(SUMMARY_BYTES).to_vec()),
+        RecordKind::Handshake => return ("tls".to_owned(), Vec::new()),
+        RecordKind::Frame | RecordKind::Error => {}
     }
     let head = entry.prefix(PROTO_HEADER_LEN);
     let [a, b] = head[..] else {

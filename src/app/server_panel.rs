@@ -13,6 +13,7 @@ use super::address;
 use super::rules_panel::RulesPanel;
 use super::settings::Settings;
 use super::style;
+use super::tls_form;
 
 /// The server panel's transient state.
 #[derive(Debug, Default)]
@@ -89,15 +90,17 @@ impl ServerPanel {
                 }
             }
         }
-        match address::parse(&settings.server_addr) {
-            Ok(addr) => {
+        let tls = settings.server_tls.settings();
+        match (address::parse(&settings.server_addr), tls) {
+            (Ok(addr), Ok(tls)) => {
                 self.error = None;
                 self.pending = engine.command(Command::StartServer {
                     addr,
                     mode: settings.server_mode,
+                    tls,
                 }) == CommandOutcome::Queued;
             }
-            Err(error) => self.error = Some(error),
+            (Err(error), _) | (_, Err(error)) => self.error = Some(error),
         }
     }
 
@@ -145,6 +148,7 @@ impl ServerPanel {
                 });
                 ui.end_row();
             });
+        settings.server_tls.ui(ui, running);
 
         if let Err(error) = &parsed {
             ui.colored_label(ui.visuals().error_fg_color, error);
@@ -213,6 +217,9 @@ fn status_lines(ui: &mut Ui, status: &ServerStatus) {
             ui.weak(format!("({})", mode_label(mode)));
         }
     });
+    if let Some(fingerprint) = status.tls {
+        tls_form::fingerprint_ui(ui, fingerprint);
+    }
     ui.label(format!(
         "{} open · {} accepted",
         plural(status.open_connections as u64, "connection", "connections"),

@@ -12,6 +12,7 @@ use crate::engine::load::Verify;
 use crate::engine::{Capture, ClientMode, Direction, JournalLimits, ServerMode, Side};
 
 use super::draft::Draft;
+use super::tls_form::{ClientTlsForm, ServerTlsForm};
 
 /// The settings persisted through eframe's storage.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -21,6 +22,8 @@ pub struct Settings {
     pub server_addr: String,
     /// What the embedded server does.
     pub server_mode: ServerMode,
+    /// The embedded server's TLS.
+    pub server_tls: ServerTlsForm,
     /// The client form.
     pub client: ClientSettings,
     /// The message being composed.
@@ -73,6 +76,7 @@ impl Default for Settings {
         Self {
             server_addr: DEFAULT_LISTEN.to_owned(),
             server_mode: ServerMode::default(),
+            server_tls: ServerTlsForm::default(),
             client: ClientSettings::default(),
             draft: Draft::default(),
             theme: ThemeChoice::Dark,
@@ -171,6 +175,8 @@ pub struct ClientSettings {
     pub count: usize,
     /// Framed or raw.
     pub mode: ClientMode,
+    /// TLS.
+    pub tls: ClientTlsForm,
 }
 
 impl Default for ClientSettings {
@@ -180,6 +186,7 @@ impl Default for ClientSettings {
             target: DEFAULT_LISTEN.to_owned(),
             count: 1,
             mode: ClientMode::default(),
+            tls: ClientTlsForm::default(),
         }
     }
 }

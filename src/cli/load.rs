@@ -1,6 +1,7 @@
 //! `framescope load`: many connections against any server, a closed or an
 //! open loop, a progress line a second, a summary and a result file.
 
+use super::tls_args::ClientTlsArgs;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -102,6 +103,9 @@ pub struct LoadArgs {
     /// in a container.
     #[arg(long)]
     pub quiet: bool,
+    /// TLS.
+    #[command(flatten)]
+    pub tls: ClientTlsArgs,
 }
 
 impl LoadArgs {
@@ -159,6 +163,7 @@ impl LoadArgs {
             threads: self.threads,
             cores: self.cores.clone(),
             recorder: None,
+            tls: self.tls.settings(),
         })
     }
 }

@@ -13,6 +13,7 @@ mod printer;
 mod run;
 mod send;
 mod serve;
+mod tls_args;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -21,6 +22,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
+use crate::engine::tls::{ClientTls, ServerTls};
 use crate::engine::{
     CONNECT_TIMEOUT, CONNECTS_IN_FLIGHT, Capture, ClientMode, Command, CommandOutcome,
     ConnectReport, Engine, EngineError, Event, JournalLimits, Limits, SendReport, SendTarget,
@@ -218,7 +220,18 @@ fn start_server(
     addr: SocketAddr,
     mode: ServerMode,
 ) -> Result<SocketAddr, CliError> {
-    engine.command(crate::engine::Command::StartServer { addr, mode });
+    start_server_with(engine, addr, mode, None)
+}
+
+/// Starts the embedded server, over TLS when `tls` is given, and waits
+/// until it listens (a bad certificate or key file fails it first).
+fn start_server_with(
+    engine: &Engine,
+    addr: SocketAddr,
+    mode: ServerMode,
+    tls: Option<ServerTls>,
+) -> Result<SocketAddr, CliError> {
+    engine.command(crate::engine::Command::StartServer { addr, mode, tls });
     wait_for(engine, |event| match event {
         Event::ServerStarted { addr, .. } => Some(Ok(addr)),
         Event::ServerFailed(error) => Some(Err(CliError::Server(error.to_string()))),
@@ -235,10 +248,23 @@ fn connect(
     count: usize,
     mode: ClientMode,
 ) -> Result<ConnectReport, CliError> {
+    connect_with(engine, target, count, mode, None)
+}
+
+/// [`connect`], over TLS when `tls` is given (a bad CA, certificate or
+/// key file fails it before any connect).
+fn connect_with(
+    engine: &Engine,
+    target: Target,
+    count: usize,
+    mode: ClientMode,
+    tls: Option<ClientTls>,
+) -> Result<ConnectReport, CliError> {
     engine.command(crate::engine::Command::Connect {
         target,
         count,
         mode,
+        tls,
     });
     // The lookup, then connects a few hundred at a time, each allowed the
     // connect timeout.

@@ -7,7 +7,8 @@ use clap::Args;
 
 use super::message::MessageArgs;
 use super::printer::{Printer, zone};
-use super::{CliError, JournalArgs, connect, save_log, send_to};
+use super::tls_args::ClientTlsArgs;
+use super::{CliError, JournalArgs, connect_with, save_log, send_to};
 use crate::engine::{ClientMode, Command, ConnState, CounterSnapshot, Limits, SendTarget, Target};
 
 /// How often progress is checked and output brought up to date.
@@ -47,6 +48,9 @@ pub struct SendArgs {
     /// What the journal keeps.
     #[command(flatten)]
     pub journal: JournalArgs,
+    /// TLS.
+    #[command(flatten)]
+    pub tls: ClientTlsArgs,
 }
 
 /// Sends and waits for the replies.
@@ -67,7 +71,13 @@ pub fn run(args: SendArgs) -> Result<(), CliError> {
     } else {
         ClientMode::Framed
     };
-    let report = connect(&engine, args.to.clone(), args.connections, mode)?;
+    let report = connect_with(
+        &engine,
+        args.to.clone(),
+        args.connections,
+        mode,
+        args.tls.settings(),
+    )?;
     if report.opened == 0 {
         let reason = engine
             .fresh_view()

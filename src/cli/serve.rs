@@ -12,7 +12,8 @@ use std::time::Duration;
 use clap::Args;
 
 use super::printer::{Printer, zone};
-use super::{CliError, JournalArgs, start_server, stop_signal, warn_if_all_interfaces};
+use super::tls_args::ServerTlsArgs;
+use super::{CliError, JournalArgs, start_server_with, stop_signal, warn_if_all_interfaces};
 use crate::engine::rules::RuleSet;
 use crate::engine::{Command, DEFAULT_LISTEN, Limits, ServerMode};
 
@@ -52,6 +53,9 @@ pub struct ServeArgs {
     /// What the journal keeps.
     #[command(flatten)]
     pub journal: JournalArgs,
+    /// TLS.
+    #[command(flatten)]
+    pub tls: ServerTlsArgs,
 }
 
 /// Runs the server until Ctrl-C.
@@ -67,9 +71,15 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
         engine.command(Command::SetRules(Some(rules.clone())));
     }
     let mut printer = Printer::new(&engine, args.hexdump, zone(args.utc));
-    let addr = start_server(&engine, args.listen, args.mode)?;
+    let addr = start_server_with(&engine, args.listen, args.mode, args.tls.settings())?;
     warn_if_all_interfaces(&addr);
-    println!("listening on {addr} ({}); Ctrl-C stops", args.mode);
+    match engine.fresh_view().server.tls {
+        Some(fingerprint) => {
+            println!("listening on {addr} ({}, TLS); Ctrl-C stops", args.mode);
+            println!("certificate SHA-256 {fingerprint}");
+        }
+        None => println!("listening on {addr} ({}); Ctrl-C stops", args.mode),
+    }
     // The listening line must reach a reader waiting for it, even in a pipe.
     let _ = std::io::stdout().flush();
     let stop = stop_signal(&engine);

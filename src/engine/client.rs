@@ -18,7 +18,6 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use parking_lot::Mutex;
 use tokio::io::AsyncReadExt;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -29,6 +28,7 @@ use super::recorder::Recorder;
 use super::shared::Shared;
 use super::stats::{CounterSnapshot, Counters};
 use super::target::{Target, TargetError};
+use super::tls::{self, ClientTls, ClientTlsContext, ReadHalf, Stream, TlsError, WriteHalf};
 use super::vocabulary::{CloseReason, ConnState, Direction, RecordKind, Side};
 use super::writer::write_all_vectored;
 
@@ -68,6 +68,7 @@ struct ConnInner {
 struct ClientConn {
     id: u32,
     mode: ClientMode,
+    tls: bool,
     inner: Mutex<ConnInner>,
     counters: Arc<Counters>,
     cancel: CancellationToken,
@@ -115,6 +116,7 @@ impl ClientConn {
             target: inner.peer,
             local: inner.local,
             mode: self.mode,
+            tls: self.tls,
             state: inner.state.clone(),
             counters: self.counters.snapshot(),
         }
@@ -133,6 +135,8 @@ pub struct ConnectionSummary {
     pub local: Option<SocketAddr>,
     /// Framed or raw.
     pub mode: ClientMode,
+    /// Whether it speaks TLS.
+    pub tls: bool,
     /// Where it is in its life.
     pub state: ConnState,
     /// Its counters.
@@ -224,6 +228,9 @@ pub enum PoolError {
     /// and says why).
     #[error(transparent)]
     Lookup(TargetError),
+    /// The TLS settings cannot be used (a bad CA, certificate or key file).
+    #[error(transparent)]
+    Tls(#[from] TlsError),
 }
 
 /// A connect request's target and every address its name resolved to,
@@ -232,6 +239,7 @@ pub enum PoolError {
 struct Resolved {
     target: Target,
     addrs: Vec<SocketAddr>,
+    tls: Option<ClientTlsContext>,
 }
 
 /// The pool of client connections.
@@ -271,12 +279,18 @@ impl ClientPool {
         target: Target,
         count: usize,
         mode: ClientMode,
+        tls: Option<&ClientTls>,
         limits: Limits,
         shared: Arc<Shared>,
     ) -> Result<ConnectReport, PoolError> {
         let max = limits.max_connections;
         if count == 0 || count > max {
             return Err(PoolError::BadCount { asked: count, max });
+        }
+        // Every file is read before the first connect.
+        let tls = tls.map(ClientTls::build).transpose()?;
+        if tls.as_ref().is_some_and(ClientTlsContext::is_insecure) {
+            tracing::warn!(%target, "TLS with any certificate accepted: encrypted, not authenticated");
         }
         let addrs = target
             .resolve_within(CONNECT_TIMEOUT)
@@ -288,7 +302,7 @@ impl ClientPool {
                 target.host().to_owned(),
             )));
         };
-        let resolved = Arc::new(Resolved { target, addrs });
+        let resolved = Arc::new(Resolved { target, addrs, tls });
         let new: Vec<Arc<ClientConn>> = {
             // The cap is checked and the new connections listed under one
             // lock, so two connect requests at once cannot both pass it.
@@ -306,6 +320,7 @@ impl ClientPool {
                     Arc::new(ClientConn {
                         id: shared.next_connection_id(),
                         mode,
+                        tls: resolved.tls.is_some(),
                         inner: Mutex::new(ConnInner {
                             state: ConnState::Connecting,
                             peer: first,
@@ -418,8 +433,30 @@ async fn open_connection(
         return false;
     }
     recorder.opened();
+    let local = stream.local_addr().ok();
+    let stream = match &resolved.tls {
+        None => Stream::Plain(stream),
+        Some(context) => {
+            let handshake = tokio::select! {
+                _ = conn.cancel.cancelled() => return false,
+                handshake = tls::connect(context, stream, resolved.target.host()) => handshake,
+            };
+            match handshake {
+                Ok((stream, info)) => {
+                    recorder.handshake(&info);
+                    stream
+                }
+                Err(failure) => {
+                    let reason = recorder.handshake_failed(failure, &Bytes::new());
+                    recorder.closed(&reason);
+                    conn.close(reason);
+                    return false;
+                }
+            }
+        }
+    };
     let (tx, rx) = mpsc::channel(SEND_QUEUE);
-    conn.set_open(stream.local_addr().ok(), peer, tx);
+    conn.set_open(local, peer, tx);
     shared.mark_changed();
     let (read_half, write_half) = stream.into_split();
     let stamps = Arc::new(Mutex::new(VecDeque::new()));
@@ -460,7 +497,7 @@ type Stamps = Arc<Mutex<VecDeque<Instant>>>;
 
 async fn write_loop(
     conn: Arc<ClientConn>,
-    mut socket: OwnedWriteHalf,
+    mut socket: WriteHalf,
     mut rx: mpsc::Receiver<Bytes>,
     recorder: Recorder,
     stamps: Stamps,
@@ -497,7 +534,7 @@ async fn write_loop(
 
 async fn read_loop(
     conn: Arc<ClientConn>,
-    mut socket: OwnedReadHalf,
+    mut socket: ReadHalf,
     limits: Limits,
     recorder: Recorder,
     stamps: Stamps,
@@ -517,7 +554,7 @@ async fn read_loop(
 
 async fn read_until_closed(
     conn: &ClientConn,
-    socket: &mut OwnedReadHalf,
+    socket: &mut ReadHalf,
     limits: Limits,
     recorder: &Recorder,
     stamps: &Stamps,

@@ -116,11 +116,13 @@ pub enum DecodeReason {
         /// The cap.
         limit: usize,
     },
+    /// The TLS handshake failed, before any frame.
+    #[error("TLS handshake failed: {0}")]
+    Handshake(super::tls::HandshakeFailure),
 }
 
 /// A rejected frame: where it began, which part failed, and why.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
-#[error("frame at stream offset {offset}: {part}: {reason}")]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DecodeError {
     /// Offset in the connection's byte stream where the frame started.
     pub offset: u64,
@@ -129,6 +131,23 @@ pub struct DecodeError {
     /// The reason.
     pub reason: DecodeReason,
 }
+
+/// Where the frame began and which part failed, then why; a failed TLS
+/// handshake came before any frame, so it is its reason alone.
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.reason {
+            DecodeReason::Handshake(_) => write!(f, "{}", self.reason),
+            reason => write!(
+                f,
+                "frame at stream offset {}: {}: {reason}",
+                self.offset, self.part
+            ),
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}
 
 /// The most the decoder reserves ahead of the bytes that have arrived. A
 /// frame's buffer grows with what its peer really sends, never with what its

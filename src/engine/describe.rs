@@ -76,6 +76,8 @@ pub fn summary(view: &RecordView) -> String {
                 one_line(content(&view.bytes), SUMMARY_CONTENT_CHARS)
             )
         }
+        (RecordKind::Handshake, None) => super::tls::HandshakeInfo::from_bytes(&view.bytes)
+            .map_or_else(|| "TLS handshake".to_owned(), |info| info.summary()),
         _ => one_line(&view.bytes, SUMMARY_CONTENT_CHARS),
     }
 }

@@ -282,6 +282,9 @@ fn decoded(turn: &Turn) -> String {
         RecordKind::Chunk => {
             let _ = writeln!(out, "raw chunk: {}", escape_text(&turn.bytes));
         }
+        RecordKind::Handshake => {
+            let _ = writeln!(out, "TLS handshake: {}", escape_text(&turn.bytes));
+        }
         RecordKind::Error => {
             let why = turn.error.as_ref().map_or_else(
                 || "a frame that did not decode".to_owned(),

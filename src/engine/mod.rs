@@ -39,6 +39,7 @@ mod stats;
 mod target;
 pub mod template;
 mod thread_cpu;
+pub mod tls;
 pub mod tutorial_app;
 mod view;
 mod vocabulary;
@@ -106,6 +107,8 @@ pub enum Command {
         addr: SocketAddr,
         /// What to serve.
         mode: ServerMode,
+        /// TLS settings; `None` serves plain TCP.
+        tls: Option<tls::ServerTls>,
     },
     /// Stop the embedded server.
     StopServer,
@@ -121,6 +124,8 @@ pub enum Command {
         count: usize,
         /// Framed or raw.
         mode: ClientMode,
+        /// TLS settings; `None` connects plain TCP.
+        tls: Option<tls::ClientTls>,
     },
     /// Close every client connection.
     DisconnectAll,
@@ -455,7 +460,9 @@ impl Actor {
 
     async fn handle(&self, command: Command) {
         match command {
-            Command::StartServer { addr, mode } => self.start_server(addr, mode).await,
+            Command::StartServer { addr, mode, tls } => {
+                self.start_server(addr, mode, tls.as_ref()).await
+            }
             Command::SetRules(set) => {
                 self.shared.rules.store(set);
                 self.shared.mark_changed();
@@ -470,6 +477,7 @@ impl Actor {
                 target,
                 count,
                 mode,
+                tls,
             } => {
                 let this = self.clone();
                 tokio::spawn(async move {
@@ -479,6 +487,7 @@ impl Actor {
                             target.clone(),
                             count,
                             mode,
+                            tls.as_ref(),
                             this.limits,
                             this.shared.clone(),
                         )
@@ -563,12 +572,12 @@ impl Actor {
         }
     }
 
-    async fn start_server(&self, addr: SocketAddr, mode: ServerMode) {
+    async fn start_server(&self, addr: SocketAddr, mode: ServerMode, tls: Option<&tls::ServerTls>) {
         let running = self.server.lock().as_ref().map(|h| h.local_addr());
         if let Some(running) = running {
             return self.emit(Event::ServerFailed(ServerError::AlreadyRunning(running)));
         }
-        match server::start(addr, mode, self.limits, self.shared.clone()).await {
+        match server::start(addr, mode, tls, self.limits, self.shared.clone()).await {
             Ok(handle) => {
                 let addr = handle.local_addr();
                 *self.server.lock() = Some(Arc::new(handle));

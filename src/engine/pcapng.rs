@@ -126,7 +126,11 @@ impl<W: Write> Capture<W> {
     /// Adds one record: the stream's handshake first if it is new, then
     /// its bytes as segments and the other end's acknowledgement.
     fn record(&mut self, record: &RecordView) -> Result<(), PcapError> {
-        if record.kind == RecordKind::Error && record.bytes.is_empty() {
+        // A TLS handshake record describes the handshake (its bytes never
+        // crossed the wire as such); an error with no bytes carried none.
+        if record.kind == RecordKind::Handshake
+            || (record.kind == RecordKind::Error && record.bytes.is_empty())
+        {
             self.summary.skipped_records += 1;
             return Ok(());
         }

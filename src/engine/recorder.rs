@@ -8,12 +8,13 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::codec::DecodeError;
+use super::codec::{DecodeError, DecodeReason, FramePart};
 use super::frame::Frame;
 use super::journal::Entry;
 use super::reader::ReadFailure;
 use super::shared::Shared;
 use super::stats::Counters;
+use super::tls::{HandshakeFailure, HandshakeInfo};
 use super::vocabulary::{CloseReason, ConnectionEvent, Direction, RecordKind, Side};
 
 /// Records what one connection sends and receives: counters, journal, wake-up.
@@ -197,6 +198,30 @@ impl Recorder {
         self.counters.count_error();
         self.side_counters().count_error();
         self.append(Direction::Received, RecordKind::Error, partial, Some(error));
+    }
+
+    /// A TLS handshake succeeded: one handshake record of what it agreed
+    /// (not counted as bytes or frames: those are the application's).
+    pub(crate) fn handshake(&self, info: &HandshakeInfo) {
+        self.append(
+            Direction::Received,
+            RecordKind::Handshake,
+            &info.to_bytes(),
+            None,
+        );
+    }
+
+    /// A TLS handshake failed: an error row with the reason (and, for a
+    /// plaintext peer, its first bytes); returns why the connection ends.
+    pub(crate) fn handshake_failed(&self, failure: HandshakeFailure, seen: &Bytes) -> CloseReason {
+        let reason = DecodeReason::Handshake(failure);
+        let error = DecodeError {
+            offset: 0,
+            part: FramePart::ProtoHeader,
+            reason: reason.clone(),
+        };
+        self.error(error, seen);
+        CloseReason::Protocol(reason)
     }
 
     /// Round trips this connection measured together (one lock).

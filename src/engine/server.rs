@@ -27,6 +27,7 @@ use super::recorder::Recorder;
 use super::rules;
 use super::shared::Shared;
 use super::stats::Counters;
+use super::tls::{self, Fingerprint, ServerTls, ServerTlsContext, Stream, TlsError};
 use super::tutorial_app;
 use super::vocabulary::{CloseReason, Direction, RecordKind, Side};
 use super::writer::write_all_vectored;
@@ -111,6 +112,9 @@ pub enum ServerError {
     /// Rules mode with no rules given.
     #[error("rules mode needs rules: load a rules file first")]
     NoRules,
+    /// The TLS settings cannot be used (a bad certificate or key file, say).
+    #[error(transparent)]
+    Tls(#[from] TlsError),
 }
 
 /// Whether an address listens on every interface (and deserves a warning).
@@ -136,6 +140,8 @@ pub struct ServerCounters {
 pub(crate) struct ServerHandle {
     local_addr: SocketAddr,
     mode: ServerMode,
+    /// The certificate's fingerprint, when it serves TLS.
+    tls: Option<Fingerprint>,
     cancel: CancellationToken,
     tracker: TaskTracker,
     counters: Arc<ServerCounters>,
@@ -145,22 +151,28 @@ pub(crate) struct ServerHandle {
 #[derive(Debug, Clone)]
 struct ConnectionContext {
     mode: ServerMode,
+    tls: Option<ServerTlsContext>,
     limits: Limits,
     shared: Arc<Shared>,
     counters: Arc<ServerCounters>,
     cancel: CancellationToken,
 }
 
-/// Binds `addr` and starts serving in `mode` on the current tokio runtime.
+/// Binds `addr` and starts serving in `mode`, over TLS when `tls` is
+/// given, on the current tokio runtime. TLS files are read (or the
+/// certificate generated) before the port is bound.
 pub(crate) async fn start(
     addr: SocketAddr,
     mode: ServerMode,
+    tls: Option<&ServerTls>,
     limits: Limits,
     shared: Arc<Shared>,
 ) -> Result<ServerHandle, ServerError> {
     if mode == ServerMode::Rules && shared.rules.load().is_none() {
         return Err(ServerError::NoRules);
     }
+    let tls = tls.map(|settings| settings.build(addr)).transpose()?;
+    let fingerprint = tls.as_ref().map(ServerTlsContext::fingerprint);
     let listener = listen(addr).map_err(|source| ServerError::Bind { addr, source })?;
     let local_addr = listener
         .local_addr()
@@ -170,16 +182,18 @@ pub(crate) async fn start(
     let counters = Arc::new(ServerCounters::default());
     let context = ConnectionContext {
         mode,
+        tls,
         limits,
         shared,
         counters: counters.clone(),
         cancel: cancel.clone(),
     };
-    tracing::info!(%local_addr, %mode, "server listening");
+    tracing::info!(%local_addr, %mode, tls = fingerprint.is_some(), "server listening");
     tracker.spawn(accept_loop(listener, context, tracker.clone()));
     Ok(ServerHandle {
         local_addr,
         mode,
+        tls: fingerprint,
         cancel,
         tracker,
         counters,
@@ -206,6 +220,11 @@ impl ServerHandle {
     /// The mode it serves.
     pub fn mode(&self) -> ServerMode {
         self.mode
+    }
+
+    /// The certificate's fingerprint, when it serves TLS.
+    pub fn tls(&self) -> Option<Fingerprint> {
+        self.tls
     }
 
     /// Its own counters.
@@ -294,13 +313,33 @@ async fn run_connection(stream: TcpStream, peer: SocketAddr, context: Connection
     recorder.opened();
     let reason = tokio::select! {
         _ = context.cancel.cancelled() => CloseReason::ServerStopped,
-        reason = serve(stream, &context, &recorder) => reason,
+        reason = handshake_and_serve(stream, &context, &recorder) => reason,
     };
     context.counters.open.fetch_sub(1, Relaxed);
     recorder.closed(&reason);
 }
 
-async fn serve(stream: TcpStream, context: &ConnectionContext, recorder: &Recorder) -> CloseReason {
+/// Runs the TLS handshake first when the server speaks TLS (a failure is
+/// an error row and the end of this connection), then the mode.
+async fn handshake_and_serve(
+    stream: TcpStream,
+    context: &ConnectionContext,
+    recorder: &Recorder,
+) -> CloseReason {
+    let stream = match &context.tls {
+        None => Stream::Plain(stream),
+        Some(tls) => match tls::accept(tls, stream).await {
+            Ok((stream, info)) => {
+                recorder.handshake(&info);
+                stream
+            }
+            Err((failure, seen)) => return recorder.handshake_failed(failure, &seen),
+        },
+    };
+    serve(stream, context, recorder).await
+}
+
+async fn serve(stream: Stream, context: &ConnectionContext, recorder: &Recorder) -> CloseReason {
     match context.mode {
         ServerMode::RawEcho => raw_echo(stream, recorder).await,
         ServerMode::FrameEcho => frame_echo(stream, &context.limits, recorder).await,
@@ -310,12 +349,9 @@ async fn serve(stream: TcpStream, context: &ConnectionContext, recorder: &Record
 }
 
 /// Answers each frame as the rules in force say.
-async fn by_rules(
-    stream: TcpStream,
-    context: &ConnectionContext,
-    recorder: &Recorder,
-) -> CloseReason {
-    let (mut read_half, mut write_half) = stream.into_split();
+async fn by_rules(stream: Stream, context: &ConnectionContext, recorder: &Recorder) -> CloseReason {
+    // Halves that can be put back together, for a reset over TLS too.
+    let (mut read_half, mut write_half) = tokio::io::split(stream);
     let end = rules::serve_connection(
         &mut read_half,
         &mut write_half,
@@ -329,16 +365,15 @@ async fn by_rules(
         rules::RulesEnd::Closed => CloseReason::ClosedByRule,
         rules::RulesEnd::Reset => {
             // SO_LINGER 0, then close: the peer reads a reset, not an end.
-            if let Ok(stream) = read_half.reunite(write_half) {
-                let _ = stream.set_zero_linger();
-            }
+            let stream = read_half.unsplit(write_half);
+            let _ = stream.tcp().set_zero_linger();
             CloseReason::ResetByRule
         }
     }
 }
 
 /// Echoes every read back as it came; each read and write is one chunk.
-async fn raw_echo(mut stream: TcpStream, recorder: &Recorder) -> CloseReason {
+async fn raw_echo(mut stream: Stream, recorder: &Recorder) -> CloseReason {
     let mut buf = BytesMut::with_capacity(READ_BUFFER);
     loop {
         buf.reserve(READ_BUFFER);
@@ -360,7 +395,7 @@ async fn raw_echo(mut stream: TcpStream, recorder: &Recorder) -> CloseReason {
 /// Echoes each valid frame byte for byte; a bad frame closes this connection.
 /// The frames that one read completes are recorded together (one time, one
 /// take of the journal's lock) and answered with one write.
-async fn frame_echo(stream: TcpStream, limits: &Limits, recorder: &Recorder) -> CloseReason {
+async fn frame_echo(stream: Stream, limits: &Limits, recorder: &Recorder) -> CloseReason {
     let (mut read_half, mut write_half) = stream.into_split();
     let mut reader = FrameReader::new(limits.max_content_length, limits.read_timeout);
     let mut frames = Vec::new();
@@ -387,7 +422,7 @@ async fn frame_echo(stream: TcpStream, limits: &Limits, recorder: &Recorder) -> 
 }
 
 /// Answers one request as the tutorial's server does, then closes.
-async fn app(stream: TcpStream, limits: &Limits, recorder: &Recorder) -> CloseReason {
+async fn app(stream: Stream, limits: &Limits, recorder: &Recorder) -> CloseReason {
     let (mut read_half, mut write_half) = stream.into_split();
     let mut reader = FrameReader::new(limits.max_content_length, limits.read_timeout);
     let request = match reader.next(&mut read_half).await {

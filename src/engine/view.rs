@@ -27,6 +27,7 @@ use super::shared::Shared;
 use super::stats::{
     CounterSnapshot, LatencySummary, RateHistory, latency_buckets, latency_histogram, summarize,
 };
+use super::tls::Fingerprint;
 use super::vocabulary::Capture;
 
 /// How often, at most, counters that change with every frame are refreshed.
@@ -41,6 +42,8 @@ pub struct ServerStatus {
     pub listening: Option<SocketAddr>,
     /// Its mode, if running.
     pub mode: Option<ServerMode>,
+    /// The SHA-256 fingerprint of its certificate, when it serves TLS.
+    pub tls: Option<Fingerprint>,
     /// Connections open now.
     pub open_connections: usize,
     /// Connections accepted since it started.
@@ -59,6 +62,7 @@ impl ServerStatus {
         Self {
             listening: Some(handle.local_addr()),
             mode: Some(handle.mode()),
+            tls: handle.tls(),
             open_connections: counters.open.load(Relaxed),
             accepted: counters.accepted.load(Relaxed),
             refused_at_cap: counters.refused_at_cap.load(Relaxed),

@@ -42,6 +42,9 @@ pub enum RecordKind {
     Chunk,
     /// A rejected frame: the bytes that arrived, and the decode error.
     Error,
+    /// A TLS handshake that succeeded: what it agreed, as JSON
+    /// ([`super::tls::HandshakeInfo`]).
+    Handshake,
 }
 
 impl Side {
@@ -71,6 +74,7 @@ impl RecordKind {
             RecordKind::Frame => "frame",
             RecordKind::Chunk => "chunk",
             RecordKind::Error => "error",
+            RecordKind::Handshake => "handshake",
         }
     }
 }
@@ -108,6 +112,9 @@ impl Capture {
     pub fn keep(self, kind: RecordKind, bytes: &[u8]) -> usize {
         match (self, kind) {
             (Capture::Off, _) => 0,
+            // A few hundred bytes per connection, and what a user opens
+            // one to see: kept whole.
+            (_, RecordKind::Handshake) => bytes.len(),
             (Capture::Full, _) => bytes.len(),
             (Capture::HeadersOnly, RecordKind::Frame) => headers_len(bytes),
             (Capture::HeadersOnly, _) => bytes.len().min(HEADERS_ONLY_PREFIX),

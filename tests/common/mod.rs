@@ -41,6 +41,7 @@ pub fn start_server(engine: &Engine, mode: ServerMode) -> SocketAddr {
     engine.command(Command::StartServer {
         addr: "127.0.0.1:0".parse().unwrap(),
         mode,
+        tls: None,
     });
     wait_event(engine, |event| match event {
         Event::ServerStarted { addr, .. } => Some(addr),
@@ -61,6 +62,7 @@ pub fn connect(
         target: target.into(),
         count,
         mode,
+        tls: None,
     });
     wait_event(engine, |event| match event {
         Event::ConnectFinished { report, .. } => Some(report),

@@ -252,6 +252,7 @@ impl Cell {
             threads: 1,
             cores: vec![LOAD_CORE],
             recorder: None,
+            tls: None,
         };
         let report = LoadRun::start(spec, |_| {})
             .and_then(LoadRun::wait)

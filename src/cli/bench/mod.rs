@@ -8,6 +8,7 @@ mod matrix;
 mod open_loop;
 mod scale;
 mod serve_memory;
+mod tls;
 
 use std::path::PathBuf;
 
@@ -42,6 +43,13 @@ pub struct BenchArgs {
     /// Connections for the scale test (0 skips it).
     #[arg(long, default_value_t = 10_000)]
     pub scale_connections: usize,
+    /// TLS connections whose memory `serve --tls` is measured with (0
+    /// skips it); the TLS throughput rows run unless --no-tls.
+    #[arg(long, default_value_t = 10_000)]
+    pub tls_connections: usize,
+    /// Leave out TLS: its throughput rows and its memory.
+    #[arg(long)]
+    pub no_tls: bool,
     /// Records for the journal test (0 skips it).
     #[arg(long, default_value_t = 1_000_000)]
     pub journal_records: usize,
@@ -63,6 +71,8 @@ pub struct BenchResults {
     pub scale: Option<Vec<scale::ScaleResult>>,
     /// The journal's cost per record and its saving speed.
     pub journal: Option<journal_cost::JournalResult>,
+    /// Frame-echo over TLS beside plain, and TLS connections' memory.
+    pub tls: Option<tls::TlsResult>,
 }
 
 /// Runs the benchmark, printing progress to stderr and the tables to stdout.
@@ -100,12 +110,19 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
     if let Some(journal) = &journal {
         journal_cost::print(journal);
     }
+    let tls = (!args.no_tls)
+        .then(|| tls::run(seconds, args.tls_connections))
+        .transpose()?;
+    if let Some(tls) = &tls {
+        tls::print(tls);
+    }
     let results = BenchResults {
         echo,
         open_loop,
         serve_memory,
         scale,
         journal,
+        tls,
     };
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&results)

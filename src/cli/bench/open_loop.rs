@@ -105,6 +105,7 @@ fn spec(
         threads: 1,
         cores: vec![LOAD_CORE],
         recorder: None,
+        tls: None,
     }
 }
 

@@ -25,12 +25,12 @@ use std::time::Duration;
 
 use bytes::{Buf, Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::super::frame::PROTO_HEADER_LEN;
 use super::super::template::Expansion;
+use super::super::tls::Stream;
 use super::super::vocabulary::{Direction, RecordKind};
 use super::recording::ConnectionRecording;
 use super::tally::{Tally, ThreadLatency};
@@ -140,9 +140,9 @@ struct Wire {
 
 impl Connection<'_> {
     /// Sends and reads until the run ends or the connection fails.
-    pub async fn drive(&self, mut stream: TcpStream) -> Result<(), ConnectionFailed> {
-        let _ = stream.set_nodelay(true);
-        let (mut reader, mut writer) = stream.split();
+    pub async fn drive(&self, stream: Stream) -> Result<(), ConnectionFailed> {
+        let _ = stream.tcp().set_nodelay(true);
+        let (mut reader, mut writer) = stream.into_split();
         let schedule = Schedule::new(self.plan, self.index, Instant::now());
         let mut wire = Wire {
             in_flight: VecDeque::new(),

@@ -35,6 +35,7 @@ use tokio_util::sync::CancellationToken;
 use super::stats::latency_histogram;
 use super::target::{Target, TargetError};
 use super::thread_cpu::ThreadCpu;
+use super::tls::{self, ClientTls, ClientTlsContext, Stream, TlsError};
 use connection::{Connection, Plan, repeated_frame};
 use tally::{Tally, ThreadLatency};
 
@@ -134,6 +135,8 @@ pub struct LoadSpec {
     /// Where each connection records what it sends and reads; `None` (the
     /// command line) records nothing and costs nothing.
     pub recorder: Option<LoadRecorder>,
+    /// TLS settings; `None` connects plain TCP.
+    pub tls: Option<ClientTls>,
 }
 
 /// A run's settings as a result file records them.
@@ -159,6 +162,9 @@ pub struct LoadSettings {
     pub payload: String,
     /// Worker threads.
     pub threads: usize,
+    /// Whether the connections spoke TLS.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tls: bool,
 }
 
 /// Why a run cannot start or finish.
@@ -170,6 +176,9 @@ pub enum LoadError {
     /// The target cannot be resolved.
     #[error(transparent)]
     Target(#[from] TargetError),
+    /// The TLS settings cannot be used (a bad CA, certificate or key file).
+    #[error(transparent)]
+    Tls(#[from] TlsError),
     /// No connection could be opened.
     #[error("no connection to {target} opened: {first_error}")]
     NoConnection {
@@ -346,6 +355,7 @@ impl LoadSpec {
                 Payload::Sequence(frames) => format!("{} frames replayed from a log", frames.len()),
             },
             threads: self.worker_threads(),
+            tls: self.tls.is_some(),
         }
     }
 
@@ -366,6 +376,7 @@ struct Run {
     tally: Tally,
     addrs: Vec<SocketAddr>,
     target: Target,
+    tls: Option<ClientTlsContext>,
     stop: CancellationToken,
     connect_rate: Option<f64>,
     recorder: Option<LoadRecorder>,
@@ -399,6 +410,7 @@ fn control(
         .build()
         .map_err(LoadError::Threads)?;
     let settings = spec.settings();
+    let tls = spec.tls.as_ref().map(ClientTls::build).transpose()?;
     let addrs = clock.block_on(spec.target.resolve_within(LOAD_CONNECT_TIMEOUT))?;
     let threads = spec.worker_threads();
     let run = Arc::new(Run {
@@ -413,6 +425,7 @@ fn control(
         tally: Tally::default(),
         addrs,
         target: spec.target.clone(),
+        tls,
         stop: stop.clone(),
         connect_rate: spec.connect_rate,
         recorder: spec.recorder.clone(),
@@ -636,6 +649,30 @@ fn work(
     });
 }
 
+/// Connects to the run's target and, when the run speaks TLS, shakes hands;
+/// the stream and its peer, or why not, in words.
+async fn open_stream(run: &Run) -> Result<(Stream, Ends), String> {
+    let stream = run
+        .target
+        .connect_any(&run.addrs, LOAD_CONNECT_TIMEOUT)
+        .await
+        .map_err(|error| error.to_string())?;
+    let ends = (stream.local_addr().ok(), stream.peer_addr().ok());
+    let stream = match &run.tls {
+        None => Stream::Plain(stream),
+        Some(context) => {
+            tls::connect(context, stream, run.target.host())
+                .await
+                .map_err(|failure| format!("TLS handshake failed: {failure}"))?
+                .0
+        }
+    };
+    Ok((stream, ends))
+}
+
+/// A connection's own address and its peer's, when known.
+type Ends = (Option<SocketAddr>, Option<SocketAddr>);
+
 /// Opens connection `index` (at its time, when a connect rate is asked)
 /// and drives it until the run stops or it fails.
 async fn open_and_drive(
@@ -652,27 +689,32 @@ async fn open_and_drive(
             _ = tokio::time::sleep_until(at) => {}
         }
     }
+    // The connect and, over TLS, the handshake, within one of the gate's
+    // permits: a connection counts as done (opened or failed) only after
+    // both, and its error is kept before it counts, so the controller never
+    // sees every connect done with none open while handshakes are under way.
     let opened = {
         let _permit = gate.acquire().await;
         tokio::select! {
             _ = run.stop.cancelled() => return,
-            opened = run.target.connect_any(&run.addrs, LOAD_CONNECT_TIMEOUT) => opened,
+            opened = open_stream(run) => opened,
         }
     };
-    run.connects_done.fetch_add(1, Relaxed);
-    let stream = match opened {
-        Ok(stream) => stream,
+    let (stream, ends) = match opened {
+        Ok(opened) => opened,
         Err(error) => {
             run.tally.error(|| format!("connection {index}: {error}"));
+            run.connects_done.fetch_add(1, Relaxed);
             return;
         }
     };
     run.tally.opened.fetch_add(1, Relaxed);
     run.tally.open.fetch_add(1, Relaxed);
+    run.connects_done.fetch_add(1, Relaxed);
     let recording = run
         .recorder
         .as_ref()
-        .map(|recorder| recorder.connection((stream.local_addr().ok(), stream.peer_addr().ok())));
+        .map(|recorder| recorder.connection(ends));
     let connection = Connection {
         index,
         plan: &run.plan,

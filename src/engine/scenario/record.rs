@@ -64,6 +64,8 @@ pub fn scenario_from_records(
                 "expect.bytes = {}\n",
                 quote(&hex_string(&record.bytes))
             )),
+            // A TLS handshake is the connection's, not a step.
+            (_, RecordKind::Handshake) => None,
             (_, RecordKind::Error) => {
                 let why = record
                     .error

@@ -1,0 +1,351 @@
+//! The TLS options of the server and client panels: a checkbox, and its
+//! options in a collapsible, remembered with the settings as typed and
+//! turned into the engine's settings when the server starts or Connect is
+//! pressed.
+
+use std::path::PathBuf;
+
+use egui::Ui;
+use serde::{Deserialize, Serialize};
+
+use crate::engine::tls::{
+    ClientTls, Fingerprint, Identity, MinVersion, ServerCertificate, ServerTls, Verification,
+};
+
+/// The server's TLS form, as typed.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServerTlsForm {
+    /// Serve TLS.
+    pub enabled: bool,
+    /// Use the certificate and key files below instead of generating one.
+    pub use_files: bool,
+    /// The certificate chain file (PEM).
+    pub cert: String,
+    /// The key file (PEM).
+    pub key: String,
+    /// A CA file that client certificates must chain to; empty asks for none.
+    pub client_ca: String,
+    /// ALPN protocols, comma-separated.
+    pub alpn: String,
+    /// The oldest version accepted.
+    pub min_version: MinVersion,
+}
+
+/// How the client checks the server, as picked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum VerifyChoice {
+    /// The system's roots.
+    #[default]
+    System,
+    /// A CA file.
+    CaFile,
+    /// A pinned fingerprint.
+    Pin,
+    /// Any certificate.
+    Insecure,
+}
+
+/// The client's TLS form, as typed.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ClientTlsForm {
+    /// Connect with TLS.
+    pub enabled: bool,
+    /// How the server's certificate is checked.
+    pub verify: VerifyChoice,
+    /// The CA file, for [`VerifyChoice::CaFile`].
+    pub ca: String,
+    /// The SHA-256 fingerprint, for [`VerifyChoice::Pin`].
+    pub pin: String,
+    /// The server name to send (SNI); empty uses the target's host.
+    pub sni: String,
+    /// A client certificate file (PEM); empty sends none.
+    pub cert: String,
+    /// The client certificate's key file (PEM).
+    pub key: String,
+    /// ALPN protocols, comma-separated.
+    pub alpn: String,
+}
+
+fn protocols(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn path(text: &str) -> Option<PathBuf> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| PathBuf::from(text))
+}
+
+/// Both files, or neither; one alone is a mistake worth a message.
+fn identity(cert: &str, key: &str, whose: &str) -> Result<Option<Identity>, String> {
+    match (path(cert), path(key)) {
+        (Some(cert), Some(key)) => Ok(Some(Identity { cert, key })),
+        (None, None) => Ok(None),
+        _ => Err(format!(
+            "give both the {whose} certificate file and its key file"
+        )),
+    }
+}
+
+impl ServerTlsForm {
+    /// The engine's settings; `None` when TLS is off.
+    pub fn settings(&self) -> Result<Option<ServerTls>, String> {
+        if !self.enabled {
+            return Ok(None);
+        }
+        let certificate = if self.use_files {
+            match identity(&self.cert, &self.key, "server")? {
+                Some(files) => ServerCertificate::Files(files),
+                None => return Err("give the server's certificate and key files".into()),
+            }
+        } else {
+            ServerCertificate::Generated
+        };
+        Ok(Some(ServerTls {
+            certificate,
+            client_ca: path(&self.client_ca),
+            alpn: protocols(&self.alpn),
+            min_version: self.min_version,
+            ..ServerTls::default()
+        }))
+    }
+
+    /// The checkbox and, when ticked, its options; disabled while running.
+    pub fn ui(&mut self, ui: &mut Ui, running: bool) {
+        ui.add_enabled_ui(!running, |ui| {
+            ui.checkbox(&mut self.enabled, "Serve TLS")
+                .on_hover_text("Serve TLS (every mode works over it)")
+                .on_disabled_hover_text("Stop the server to change TLS");
+            if !self.enabled {
+                return;
+            }
+            egui::CollapsingHeader::new("Server TLS options")
+                .id_salt("server_tls_options")
+                .show(ui, |ui| {
+                    ui.radio_value(
+                        &mut self.use_files,
+                        false,
+                        "Generate a self-signed certificate",
+                    )
+                    .on_hover_text(
+                        "Made at start for the listen address and localhost; its SHA-256 \
+                             is shown once the server runs, for clients to pin",
+                    );
+                    ui.radio_value(&mut self.use_files, true, "Certificate and key files (PEM)");
+                    egui::Grid::new("server_tls_grid")
+                        .num_columns(2)
+                        .show(ui, |ui| {
+                            if self.use_files {
+                                text_row(
+                                    ui,
+                                    "Certificate",
+                                    &mut self.cert,
+                                    "cert.pem",
+                                    "server_tls_cert",
+                                );
+                                text_row(ui, "Key", &mut self.key, "key.pem", "server_tls_key");
+                            }
+                            text_row(
+                                ui,
+                                "Client CA",
+                                &mut self.client_ca,
+                                "optional: ca.pem (mutual TLS)",
+                                "server_tls_client_ca",
+                            );
+                            text_row(
+                                ui,
+                                "ALPN",
+                                &mut self.alpn,
+                                "optional: h2, myproto",
+                                "server_tls_alpn",
+                            );
+                            ui.label("Min version");
+                            ui.horizontal(|ui| {
+                                for version in MinVersion::ALL {
+                                    ui.radio_value(
+                                        &mut self.min_version,
+                                        version,
+                                        format!("TLS {}", version.name()),
+                                    );
+                                }
+                            });
+                            ui.end_row();
+                        });
+                });
+        });
+    }
+}
+
+impl ClientTlsForm {
+    /// The engine's settings; `None` when TLS is off.
+    pub fn settings(&self) -> Result<Option<ClientTls>, String> {
+        if !self.enabled {
+            return Ok(None);
+        }
+        let verification = match self.verify {
+            VerifyChoice::System => Verification::System,
+            VerifyChoice::CaFile => {
+                Verification::CaFile(path(&self.ca).ok_or("give the CA file to verify against")?)
+            }
+            VerifyChoice::Pin => Verification::Pin(self.pin.parse::<Fingerprint>()?),
+            VerifyChoice::Insecure => Verification::Insecure,
+        };
+        let sni = self.sni.trim();
+        Ok(Some(ClientTls {
+            verification,
+            sni: (!sni.is_empty()).then(|| sni.to_owned()),
+            identity: identity(&self.cert, &self.key, "client")?,
+            alpn: protocols(&self.alpn),
+            ..ClientTls::default()
+        }))
+    }
+
+    /// The checkbox and, when ticked, its options; the warning for
+    /// "accept any certificate" stays visible while it is picked.
+    pub fn ui(&mut self, ui: &mut Ui) {
+        ui.checkbox(&mut self.enabled, "Connect with TLS")
+            .on_hover_text("Speak TLS to the target");
+        if !self.enabled {
+            return;
+        }
+        egui::CollapsingHeader::new("Client TLS options")
+            .id_salt("client_tls_options")
+            .show(ui, |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label("Trust");
+                    ui.radio_value(&mut self.verify, VerifyChoice::System, "System roots");
+                    ui.radio_value(&mut self.verify, VerifyChoice::CaFile, "CA file");
+                    ui.radio_value(&mut self.verify, VerifyChoice::Pin, "Pinned SHA-256");
+                    ui.radio_value(&mut self.verify, VerifyChoice::Insecure, "Any certificate");
+                });
+                egui::Grid::new("client_tls_grid")
+                    .num_columns(2)
+                    .show(ui, |ui| {
+                        match self.verify {
+                            VerifyChoice::CaFile => {
+                                text_row(ui, "CA file", &mut self.ca, "ca.pem", "client_tls_ca")
+                            }
+                            VerifyChoice::Pin => text_row(
+                                ui,
+                                "Pin SHA-256",
+                                &mut self.pin,
+                                "AB:CD:… (the server's fingerprint)",
+                                "client_tls_pin",
+                            ),
+                            _ => {}
+                        }
+                        text_row(
+                            ui,
+                            "SNI",
+                            &mut self.sni,
+                            "default: the target's host",
+                            "client_tls_sni",
+                        );
+                        text_row(
+                            ui,
+                            "Certificate",
+                            &mut self.cert,
+                            "optional: client.pem",
+                            "client_tls_cert",
+                        );
+                        text_row(
+                            ui,
+                            "Key",
+                            &mut self.key,
+                            "optional: client.key",
+                            "client_tls_key",
+                        );
+                        text_row(
+                            ui,
+                            "ALPN",
+                            &mut self.alpn,
+                            "optional: h2, myproto",
+                            "client_tls_alpn",
+                        );
+                    });
+            });
+        if self.verify == VerifyChoice::Insecure {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                "Warning: any certificate is accepted: encrypted, but the server is not authenticated.",
+            );
+        }
+        if let Err(error) = self.settings() {
+            ui.colored_label(ui.visuals().error_fg_color, error);
+        }
+    }
+}
+
+fn text_row(ui: &mut Ui, label: &str, text: &mut String, hint: &str, id: &str) {
+    let label = ui.label(label);
+    ui.add(
+        egui::TextEdit::singleline(text)
+            .id_salt(id)
+            .desired_width(220.0)
+            .hint_text(hint),
+    )
+    .labelled_by(label.id);
+    ui.end_row();
+}
+
+/// The server's fingerprint, with a button that copies it.
+pub fn fingerprint_ui(ui: &mut Ui, fingerprint: Fingerprint) {
+    let text = fingerprint.to_string();
+    ui.horizontal_wrapped(|ui| {
+        ui.label("TLS · SHA-256");
+        ui.add(egui::Label::new(egui::RichText::new(&text).monospace().small()).wrap())
+            .on_hover_text("The certificate's fingerprint: a client can pin it");
+        if ui
+            .small_button("Copy")
+            .on_hover_text("Copy the fingerprint")
+            .clicked()
+        {
+            ui.ctx().copy_text(text.clone());
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms_become_settings_or_say_what_is_missing() {
+        assert_eq!(ServerTlsForm::default().settings(), Ok(None));
+        let server = ServerTlsForm {
+            enabled: true,
+            alpn: " h2, ,x ".into(),
+            ..ServerTlsForm::default()
+        };
+        let settings = server.settings().unwrap().unwrap();
+        assert_eq!(settings.certificate, ServerCertificate::Generated);
+        assert_eq!(settings.alpn, ["h2", "x"]);
+        let files = ServerTlsForm {
+            use_files: true,
+            cert: "c.pem".into(),
+            ..server
+        };
+        assert!(files.settings().unwrap_err().contains("key"));
+
+        let client = ClientTlsForm {
+            enabled: true,
+            verify: VerifyChoice::Pin,
+            pin: "nope".into(),
+            ..ClientTlsForm::default()
+        };
+        assert!(client.settings().unwrap_err().contains("fingerprint"));
+        let pin = Fingerprint::of(b"x");
+        let client = ClientTlsForm {
+            pin: pin.to_string(),
+            ..client
+        };
+        let settings = client.settings().unwrap().unwrap();
+        assert_eq!(settings.verification, Verification::Pin(pin));
+        assert_eq!(settings.sni, None);
+    }
+}

@@ -1,0 +1,144 @@
+//! The window's TLS, driven as a person would: serve TLS, see the
+//! certificate's fingerprint (and copy it), pin it in the client panel,
+//! connect 5 TLS clients, send, and open a handshake record.
+
+use std::time::{Duration, Instant};
+
+use egui::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+
+use framescope::app::{FramescopeApp, Settings};
+use framescope::engine::{Engine, RecordKind, Side};
+
+const DEADLINE: Duration = Duration::from_secs(8);
+
+type App = Harness<'static, FramescopeApp>;
+
+fn app() -> App {
+    let engine = Engine::new().expect("engine");
+    Harness::builder()
+        .with_size([1600.0, 1000.0])
+        .build_eframe(move |_cc| FramescopeApp::with_engine(engine, Settings::default()))
+}
+
+fn wait_for(h: &mut App, what: &str, mut done: impl FnMut(&mut App) -> bool) {
+    let start = Instant::now();
+    loop {
+        h.step();
+        if done(h) {
+            return;
+        }
+        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn shows(h: &App, text: &str) -> bool {
+    h.query_all_by_label_contains(text).next().is_some()
+}
+
+fn wait_to_see(h: &mut App, text: &str) {
+    wait_for(h, &format!("\"{text}\" on screen"), |h| shows(h, text));
+}
+
+fn click(h: &mut App, role: Role, label: &str) {
+    h.get_by_role_and_label(role, label).click();
+    h.step();
+    h.step();
+}
+
+#[test]
+fn serve_tls_shows_the_fingerprint_and_pinned_clients_show_the_handshake() {
+    let mut h = app();
+    assert!(!shows(&h, "Server TLS options"));
+    click(&mut h, Role::CheckBox, "Serve TLS");
+    assert!(shows(&h, "Server TLS options"));
+    h.get_by_label("Address")
+        .set_text_value_accesskit("127.0.0.1:0");
+    h.step();
+    click(&mut h, Role::Button, "Start Server");
+    wait_to_see(&mut h, "listening on 127.0.0.1:");
+    wait_to_see(&mut h, "TLS · SHA-256");
+    let fingerprint = h
+        .state()
+        .engine()
+        .fresh_view()
+        .server
+        .tls
+        .expect("a TLS server")
+        .to_string();
+    assert!(shows(&h, &fingerprint));
+    h.get_by_role_and_label(Role::Button, "Copy").click();
+    h.step();
+    let copied = h.output().platform_output.commands.iter().any(
+        |command| matches!(command, egui::OutputCommand::CopyText(text) if *text == fingerprint),
+    );
+    assert!(copied, "the Copy button copies the fingerprint");
+    h.check_accessibility();
+
+    // Pin it in the client panel, and connect five.
+    click(&mut h, Role::CheckBox, "Connect with TLS");
+    h.get_by_label("Client TLS options").click();
+    h.step();
+    h.step();
+    click(&mut h, Role::RadioButton, "Pinned SHA-256");
+    h.get_by_label("Pin SHA-256")
+        .set_text_value_accesskit(&fingerprint);
+    h.step();
+    h.get_by_label("Connections").set_value_accesskit(5.0);
+    h.step();
+    click(&mut h, Role::Button, "Connect");
+    wait_to_see(&mut h, "5 open");
+    assert!(
+        h.state()
+            .engine()
+            .fresh_view()
+            .connections
+            .iter()
+            .all(|c| c.tls)
+    );
+    click(&mut h, Role::Button, "Search request");
+    let send = h
+        .get_all_by_role(Role::Button)
+        .find(|b| {
+            b.accesskit_node()
+                .label()
+                .is_some_and(|l| l.starts_with("Send"))
+        })
+        .expect("a Send button");
+    send.click();
+    h.step();
+    wait_to_see(&mut h, "Client: 5 sent · 5 received");
+
+    // Open a client's handshake record: the certificate's details.
+    let handshake = h
+        .state()
+        .engine()
+        .snapshot()
+        .views()
+        .find(|r| r.side == Side::Client && r.kind == RecordKind::Handshake)
+        .expect("a client handshake record");
+    h.get_all_by_label_contains(&format!("SHA-256 {fingerprint})"))
+        .next()
+        .expect("a handshake row in the table")
+        .click();
+    wait_for(&mut h, "a selected handshake record", |h| {
+        h.state().selected_record().is_some()
+    });
+    let selected = h.state().selected_record().unwrap();
+    let view = h.state().engine().snapshot().view(selected).unwrap();
+    assert_eq!(view.kind, RecordKind::Handshake, "{}", handshake.seq);
+    wait_to_see(&mut h, "TLS handshake");
+    for row in [
+        "cipher suite",
+        "peer subject",
+        "peer issuer",
+        "valid until",
+        "names",
+    ] {
+        assert!(shows(&h, row), "{row}");
+    }
+    assert!(shows(&h, "rcgen self signed cert"));
+    h.check_accessibility();
+}
