@@ -6,7 +6,6 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
 use egui::text::{LayoutJob, TextFormat};
 use egui::{Color32, FontId, Galley, RichText, Ui, Visuals};
@@ -15,7 +14,8 @@ use crate::clock::{Style, Zone};
 use crate::engine::follow::{self, Conversation, FollowMode, Leg, Turn};
 use crate::engine::{Direction, JournalSnapshot};
 
-use super::file_content::{file_name, human_bytes};
+use super::background_save::BackgroundSave;
+use super::file_content::human_bytes;
 use super::frame_index::SourceKey;
 
 /// Most bytes of one turn shown (Copy and Save take them all).
@@ -65,8 +65,8 @@ struct Followed {
 #[derive(Debug, Default)]
 pub struct FollowWindow {
     open: Option<Followed>,
-    saving: Option<Receiver<Result<PathBuf, String>>>,
-    saved: Option<Result<String, String>>,
+    /// The conversation being saved, or what its last save did.
+    save: BackgroundSave,
 }
 
 impl FollowWindow {
@@ -81,7 +81,7 @@ impl FollowWindow {
             galley: None,
             left_off: 0,
         });
-        self.saved = None;
+        self.save.clear();
     }
 
     /// The connection followed, while the window is open.
@@ -105,7 +105,7 @@ impl FollowWindow {
         mode: &mut FollowMode,
         zone: Zone,
     ) -> Option<FollowAction> {
-        self.poll_save();
+        self.save.poll();
         let followed = self.open.as_mut()?;
         let Some(journal) = journal else {
             self.open = None;
@@ -120,8 +120,8 @@ impl FollowWindow {
             .map_or_else(String::new, Leg::name);
         let mut keep_open = true;
         let mut action = None;
-        let saving = self.saving.is_some();
-        let saved = &self.saved;
+        let saving = self.save.is_saving();
+        let saved = self.save.outcome();
         egui::Window::new(format!("Follow stream: {title}"))
             .id(egui::Id::unique("follow_stream"))
             .open(&mut keep_open)
@@ -148,33 +148,10 @@ impl FollowWindow {
     pub fn save(&mut self, path: PathBuf, mode: FollowMode, zone: Zone, ctx: &egui::Context) {
         let Some(followed) = &self.open else { return };
         let conversation = followed.conversation.clone();
-        let (tx, rx) = channel();
-        let ctx = ctx.clone();
-        let spawned = std::thread::Builder::new()
-            .name("framescope-follow-save".into())
-            .spawn(move || {
-                let text = follow::export(&conversation, mode, &|us| zone.text(us, TIME_STYLE));
-                let result = write_whole(&path, text.as_bytes())
-                    .map(|()| path.clone())
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()));
-                let _ = tx.send(result);
-                ctx.request_repaint();
-            });
-        match spawned {
-            Ok(_) => self.saving = Some(rx),
-            Err(error) => self.saved = Some(Err(format!("cannot start saving: {error}"))),
-        }
-    }
-
-    fn poll_save(&mut self) {
-        let Some(rx) = &self.saving else { return };
-        let result = match rx.try_recv() {
-            Ok(result) => result,
-            Err(TryRecvError::Empty) => return,
-            Err(TryRecvError::Disconnected) => Err("the save stopped unexpectedly".to_owned()),
-        };
-        self.saving = None;
-        self.saved = Some(result.map(|path| format!("Saved to {}", file_name(&path))));
+        self.save.start(path, "Saved to", ctx, move |path| {
+            let text = follow::export(&conversation, mode, &|us| zone.text(us, TIME_STYLE));
+            write_whole(path, text.as_bytes())
+        });
     }
 }
 
@@ -258,7 +235,7 @@ fn toolbar(
     followed: &Followed,
     mode: &mut FollowMode,
     zone: Zone,
-    (saving, saved): (bool, &Option<Result<String, String>>),
+    (saving, saved): (bool, Option<&Result<String, String>>),
 ) -> Option<FollowAction> {
     let mut action = None;
     ui.horizontal(|ui| {

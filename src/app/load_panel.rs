@@ -8,7 +8,6 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, TryRecvError, channel};
 use std::time::Duration;
 
 use egui::{RichText, Ui};
@@ -20,6 +19,7 @@ use crate::engine::load::{
 use crate::engine::{Capture, EngineView, Event, LoadView, ServerStatus, Target};
 use crate::units::{micros, thousands};
 
+use super::background_save::BackgroundSave;
 use super::client_panel::connect_target;
 use super::settings::{LoadForm, Settings};
 use super::style;
@@ -84,10 +84,8 @@ pub enum LoadAction {
 pub struct LoadPanel {
     /// Why the last Start was refused or failed before the run began.
     refused: Option<String>,
-    /// A report being written on a helper thread.
-    saving: Option<Receiver<Result<PathBuf, String>>>,
-    /// What the last save did.
-    saved: Option<Result<String, String>>,
+    /// The report being written, or what its last save did.
+    save: BackgroundSave,
 }
 
 impl LoadPanel {
@@ -129,45 +127,16 @@ impl LoadPanel {
     /// Notes that a run was asked for (clearing the last refusal and save).
     pub fn on_start(&mut self) {
         self.refused = None;
-        self.saved = None;
+        self.save.clear();
     }
 
     /// Writes `report` to `path` on a helper thread; the outcome shows
     /// under the summary.
     pub fn save_report(&mut self, path: PathBuf, report: Arc<LoadReport>, ctx: &egui::Context) {
-        let (tx, rx) = channel();
-        let ctx = ctx.clone();
-        let spawned = std::thread::Builder::new()
-            .name("framescope-report".into())
-            .spawn(move || {
-                let result = report
-                    .write_file(&path)
-                    .map(|()| path.clone())
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()));
-                let _ = tx.send(result);
-                ctx.request_repaint();
+        self.save
+            .start(path, "Saved the report to", ctx, move |path| {
+                report.write_file(path)
             });
-        match spawned {
-            Ok(_) => self.saving = Some(rx),
-            Err(error) => self.saved = Some(Err(format!("cannot start saving: {error}"))),
-        }
-    }
-
-    fn poll_save(&mut self) {
-        let Some(rx) = &self.saving else { return };
-        let result = match rx.try_recv() {
-            Ok(result) => result,
-            Err(TryRecvError::Empty) => return,
-            Err(TryRecvError::Disconnected) => Err("the save stopped unexpectedly".to_owned()),
-        };
-        self.saving = None;
-        self.saved = Some(result.map(|path| {
-            let name = path.file_name().map_or_else(
-                || path.display().to_string(),
-                |n| n.to_string_lossy().into(),
-            );
-            format!("Saved the report to {name}")
-        }));
     }
 
     /// Shows the panel; `frame` says what Start sends (or why nothing can
@@ -179,7 +148,7 @@ impl LoadPanel {
         view: &EngineView,
         frame: Result<String, String>,
     ) -> Option<LoadAction> {
-        self.poll_save();
+        self.save.poll();
         let mut action = None;
         let load = view.load.as_deref();
         let running = load.is_some_and(|l| l.running);
@@ -251,10 +220,10 @@ impl LoadPanel {
         match &load.outcome {
             Some(Ok(report)) => {
                 ui.separator();
-                if summary_ui(ui, report, self.saving.is_some()) {
+                if summary_ui(ui, report, self.save.is_saving()) {
                     action = Some(LoadAction::SaveReport);
                 }
-                match &self.saved {
+                match self.save.outcome() {
                     Some(Ok(done)) => {
                         ui.colored_label(style::ok_color(ui.visuals()), done);
                     }

@@ -8,6 +8,7 @@
 //! and persists [`Settings`] through eframe's storage.
 
 pub mod address;
+pub mod background_save;
 pub mod charts;
 pub mod client_panel;
 pub mod code_editor;
