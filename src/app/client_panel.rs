@@ -340,3 +340,35 @@ fn connection_table(ui: &mut Ui, summaries: &[ConnectionSummary], send_target: &
             });
     });
 }
+
+/// A target field that can follow the client panel's target: the text
+/// (kept in step with the client's target while followed) and the "Same
+/// as the client's target" switch below it. `what` says what the target is
+/// for, in its tooltip.
+pub fn following_target_field(
+    ui: &mut Ui,
+    label: egui::Id,
+    (text, follow): (&mut String, &mut bool),
+    client_target: &Result<Target, String>,
+    (id_salt, hint, what): (&str, &str, &str),
+) {
+    ui.vertical(|ui| {
+        if *follow && let Ok(addr) = client_target {
+            *text = addr.to_string();
+        }
+        ui.add_enabled(
+            !*follow,
+            egui::TextEdit::singleline(text)
+                .id_salt(id_salt)
+                .desired_width(180.0)
+                .hint_text(hint),
+        )
+        .labelled_by(label)
+        .on_hover_text(what)
+        .on_disabled_hover_text(
+            "Following the client panel's target; untick below to type another",
+        );
+        ui.checkbox(follow, "Same as the client's target")
+            .on_hover_text("Use where the client panel connects (the embedded server by default)");
+    });
+}

@@ -20,7 +20,7 @@ use crate::engine::{Capture, EngineView, Event, LoadView, ServerStatus, Target};
 use crate::units::{micros, thousands};
 
 use super::background_save::BackgroundSave;
-use super::client_panel::connect_target;
+use super::client_panel::{connect_target, following_target_field};
 use super::settings::{LoadForm, Settings};
 use super::style;
 
@@ -256,25 +256,17 @@ fn form_ui(ui: &mut Ui, settings: &mut Settings, server: &ServerStatus) -> Resul
         .spacing([8.0, 6.0])
         .show(ui, |ui| {
             let label = ui.label("Load target");
-            ui.vertical(|ui| {
-                if form.use_client_target
-                    && let Ok(addr) = &client_target
-                {
-                    form.target = addr.to_string();
-                }
-                ui.add_enabled(
-                    !form.use_client_target,
-                    egui::TextEdit::singleline(&mut form.target)
-                        .id_salt("load_target")
-                        .desired_width(180.0)
-                        .hint_text("localhost:8800"),
-                )
-                .labelled_by(label.id)
-                .on_hover_text("Where the run connects: host:port (a host name is looked up when the run starts)")
-                .on_disabled_hover_text("Following the client panel's target; untick below to type another");
-                ui.checkbox(&mut form.use_client_target, "Same as the client's target")
-                    .on_hover_text("Load where the client panel connects (the embedded server by default)");
-            });
+            following_target_field(
+                ui,
+                label.id,
+                (&mut form.target, &mut form.use_client_target),
+                &client_target,
+                (
+                    "load_target",
+                    "localhost:8800",
+                    "Where the run connects: host:port (a host name is looked up when the run starts)",
+                ),
+            );
             target = if form.use_client_target {
                 client_target
             } else {

@@ -17,7 +17,7 @@ use crate::engine::scenario::{
 };
 use crate::engine::{EngineView, Event, JournalSnapshot, ScenarioRunView, Side, Target};
 
-use super::client_panel::connect_target;
+use super::client_panel::{connect_target, following_target_field};
 use super::code_editor;
 use super::settings::Settings;
 use super::style;
@@ -362,31 +362,17 @@ fn target_ui(
         .spacing([8.0, 6.0])
         .show(ui, |ui| {
             let label = ui.label("Run against");
-            ui.vertical(|ui| {
-                if form.use_client_target
-                    && let Ok(addr) = &client_target
-                {
-                    form.target = addr.to_string();
-                }
-                ui.add_enabled(
-                    !form.use_client_target,
-                    egui::TextEdit::singleline(&mut form.target)
-                        .id_salt("scenario_target")
-                        .desired_width(180.0)
-                        .hint_text("the file's target"),
-                )
-                .labelled_by(label.id)
-                .on_hover_text(
+            following_target_field(
+                ui,
+                label.id,
+                (&mut form.target, &mut form.use_client_target),
+                &client_target,
+                (
+                    "scenario_target",
+                    "the file's target",
                     "Where connect steps connect (host:port); empty: the target the file names",
-                )
-                .on_disabled_hover_text(
-                    "Following the client panel's target; untick below to type another",
-                );
-                ui.checkbox(&mut form.use_client_target, "Same as the client's target")
-                    .on_hover_text(
-                        "Run against where the client panel connects (the embedded server by default)",
-                    );
-            });
+                ),
+            );
             target = if form.use_client_target {
                 client_target.map(Some)
             } else if form.target.trim().is_empty() {
