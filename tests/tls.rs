@@ -561,3 +561,54 @@ fn a_client_that_stops_halfway_through_the_handshake_costs_one_connection_and_on
     ));
     assert_eq!(engine.fresh_view().server_counters.errors, 2);
 }
+
+#[test]
+fn a_scenario_connects_over_tls_with_a_pin_and_a_wrong_pin_fails() {
+    let engine = Engine::new().unwrap();
+    let addr = start_tls_server(&engine, ServerMode::FrameEcho, ServerTls::default());
+    let fingerprint = engine.fresh_view().server.tls.expect("a fingerprint");
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = |pin: &str| {
+        format!(
+            r#"
+[[scenario]]
+name = "echo over TLS"
+[[scenario.step]]
+connect = {{ tls = {{ pin = "{pin}" }} }}
+[[scenario.step]]
+send.text = "over tls"
+[[scenario.step]]
+expect.text = "over tls"
+"#
+        )
+    };
+    let run = |name: &str, text: String| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        std::process::Command::new(env!("CARGO_BIN_EXE_framescope"))
+            .args(["run", path.to_str().unwrap(), "--target", &addr.to_string()])
+            .output()
+            .unwrap()
+    };
+    let pinned = run("pinned.toml", scenario(&fingerprint.to_string()));
+    assert_eq!(
+        pinned.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&pinned.stdout),
+        String::from_utf8_lossy(&pinned.stderr)
+    );
+    let wrong = "00:".repeat(31) + "00";
+    let refused = run("wrong.toml", scenario(&wrong));
+    assert_ne!(refused.status.code(), Some(0));
+    let said = String::from_utf8_lossy(&refused.stdout).into_owned()
+        + &String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("TLS handshake failed"), "{said}");
+    let bad = run("bad.toml", scenario("not a fingerprint"));
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("bad.toml:5:"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}

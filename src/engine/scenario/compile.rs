@@ -2,6 +2,7 @@
 //! compiled, variables resolved in the order the steps define them, and
 //! every error given its line and column.
 
+use crate::engine::tls::{ClientTls, ClientTlsContext, Fingerprint, Verification};
 use std::collections::HashSet;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -18,7 +19,7 @@ use super::plan::{
     ScenarioFile, SendPlan, Step,
 };
 use super::predicate::{PredicateProblem, VariableNames, check_pointer};
-use super::spec::{CaptureSpec, FileSpec, GroupSpec, SendSpec, StepSpec};
+use super::spec::{CaptureSpec, FileSpec, GroupSpec, SendSpec, StepSpec, TlsOptions, TlsSpec};
 use crate::engine::hexdump::parse_hex;
 use crate::engine::target::Target;
 use crate::engine::template::Template;
@@ -184,6 +185,33 @@ impl Compiler<'_> {
         .transpose()
     }
 
+    /// A connect step's TLS, checked and built now (a CA file read, a pin
+    /// parsed), so a mistake shows before anything connects.
+    fn tls(&self, spec: &Spanned<TlsSpec>) -> Result<Option<ClientTlsContext>, ScenarioFileError> {
+        let options = match spec.get_ref() {
+            TlsSpec::On(false) => return Ok(None),
+            TlsSpec::On(true) => TlsOptions::default(),
+            TlsSpec::With(options) => options.clone(),
+        };
+        let bad = |why: String| self.error(spec.span(), FileProblem::Tls(why));
+        let verification = match (options.insecure, &options.pin, &options.ca) {
+            (false, None, None) => Verification::System,
+            (true, None, None) => Verification::Insecure,
+            (false, Some(pin), None) => {
+                Verification::Pin(pin.parse::<Fingerprint>().map_err(|e| bad(e.to_string()))?)
+            }
+            (false, None, Some(ca)) => Verification::CaFile(self.folder.join(ca)),
+            _ => return Err(bad("give one of insecure, pin and ca".into())),
+        };
+        let settings = ClientTls {
+            verification,
+            sni: options.sni,
+            alpn: options.alpn,
+            ..ClientTls::default()
+        };
+        settings.build().map(Some).map_err(|e| bad(e.to_string()))
+    }
+
     fn steps(
         &self,
         specs: &[Spanned<StepSpec>],
@@ -231,6 +259,12 @@ impl Compiler<'_> {
                 target: self.target(connect.target.as_ref())?,
                 count: connect.count.unwrap_or(1).max(1),
                 raw: connect.raw,
+                tls: connect
+                    .tls
+                    .as_ref()
+                    .map(|tls| self.tls(tls))
+                    .transpose()?
+                    .flatten(),
             }
         } else if step.close.is_some() {
             Action::Close

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
+use crate::engine::tls::Stream;
 use bytes::{Bytes, BytesMut};
 use tokio::io::AsyncReadExt;
-use tokio::net::TcpStream;
 
 use super::predicate::show_bytes;
 use super::recording::Recording;
@@ -64,7 +64,7 @@ pub struct Connection {
     /// Its number in the scenario, from 1.
     pub number: usize,
     /// The socket, until the scenario closes it.
-    pub stream: Option<TcpStream>,
+    pub stream: Option<Stream>,
     /// Raw bytes rather than frames.
     pub raw: bool,
     /// Frames sent so far.
@@ -82,7 +82,7 @@ impl Connection {
     /// A connection over `stream`, its traffic recorded into `recording`.
     pub(crate) fn new(
         number: usize,
-        stream: TcpStream,
+        stream: Stream,
         raw: bool,
         max_content_length: u64,
         recording: Option<Recording>,

@@ -90,6 +90,9 @@ pub enum FileProblem {
     #[error("{0}")]
     Target(#[from] TargetError),
     /// Hex content that is not hex.
+    #[error("tls: {0}")]
+    Tls(String),
+    /// Bytes written as hex that are not.
     #[error("bad hex: {0}")]
     Hex(#[from] HexError),
     /// JSON text that is not JSON.

@@ -1,6 +1,7 @@
 //! A scenario ready to run: every regex built, every template parsed,
 //! every file named in it read. [`super::compile`] makes it from the TOML.
 
+use crate::engine::tls::ClientTlsContext;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -64,6 +65,8 @@ pub enum Action {
         count: usize,
         /// Raw bytes rather than frames.
         raw: bool,
+        /// TLS over the connection, ready to connect; `None`: plain TCP.
+        tls: Option<ClientTlsContext>,
     },
     /// Close the connection.
     Close,

@@ -3,6 +3,7 @@
 //! Every wait has a deadline: a timeout is a failure that says what did
 //! arrive, never a hang. The first step that fails ends the scenario.
 
+use crate::engine::tls::{ClientTlsContext, Stream};
 use std::time::{Duration, Instant};
 
 use tokio::io::AsyncWriteExt;
@@ -178,8 +179,14 @@ impl Session<'_> {
 
     async fn act(&mut self, step: &Step) -> Result<(), StepError> {
         match &step.action {
-            Action::Connect { target, count, raw } => {
-                self.connect(target.as_ref(), *count, *raw).await
+            Action::Connect {
+                target,
+                count,
+                raw,
+                tls,
+            } => {
+                self.connect(target.as_ref(), *count, *raw, tls.as_ref())
+                    .await
             }
             Action::Close => {
                 self.connection(step.conn)?.close();
@@ -218,6 +225,7 @@ impl Session<'_> {
         target: Option<&Target>,
         count: usize,
         raw: bool,
+        tls: Option<&ClientTlsContext>,
     ) -> Result<(), StepError> {
         let target = target
             .or(self.settings.target.as_ref())
@@ -243,6 +251,17 @@ impl Session<'_> {
                 .recorder
                 .as_ref()
                 .map(|r| r.connection(stream.local_addr().ok(), stream.peer_addr().ok()));
+            let stream = match tls {
+                None => Stream::Plain(stream),
+                Some(context) => {
+                    crate::engine::tls::connect(context, stream, target.host())
+                        .await
+                        .map_err(|failure| {
+                            StepError::Error(format!("TLS handshake failed: {failure}"))
+                        })?
+                        .0
+                }
+            };
             self.connections.push(Connection::new(
                 number,
                 stream,

@@ -94,6 +94,36 @@ pub struct ConnectSpec {
     /// Raw bytes, no framing (default false).
     #[serde(default)]
     pub raw: bool,
+    /// TLS: `tls = true` (the system's roots), or a table of options.
+    pub tls: Option<Spanned<TlsSpec>>,
+}
+
+/// `tls` on a `connect` step.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum TlsSpec {
+    /// On (checked against the system's roots) or off.
+    On(bool),
+    /// On, with options.
+    With(TlsOptions),
+}
+
+/// How a scenario's TLS connection checks the server, and what it offers.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TlsOptions {
+    /// Accept any certificate (encrypted, not authenticated).
+    #[serde(default)]
+    pub insecure: bool,
+    /// Accept exactly the certificate with this SHA-256 fingerprint.
+    pub pin: Option<String>,
+    /// Check against the CAs in this PEM file (relative to the scenario).
+    pub ca: Option<String>,
+    /// The server name sent and checked (default: the target's host).
+    pub sni: Option<String>,
+    /// ALPN protocols offered.
+    #[serde(default)]
+    pub alpn: Vec<String>,
 }
 
 /// `send`: content, header fields and the switches that break a frame.
