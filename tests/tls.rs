@@ -604,6 +604,29 @@ expect.text = "over tls"
     let said = String::from_utf8_lossy(&refused.stdout).into_owned()
         + &String::from_utf8_lossy(&refused.stderr);
     assert!(said.contains("TLS handshake failed"), "{said}");
+    // `run --tls --pin` for a file that does not say tls.
+    let plain = dir.path().join("plain.toml");
+    std::fs::write(
+        &plain,
+        scenario("x").replace("connect = { tls = { pin = \"x\" } }", "connect = {}"),
+    )
+    .unwrap();
+    let flagged = std::process::Command::new(env!("CARGO_BIN_EXE_framescope"))
+        .args([
+            "run",
+            plain.to_str().unwrap(),
+            "--target",
+            &addr.to_string(),
+        ])
+        .args(["--tls", "--pin", &fingerprint.to_string()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        flagged.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&flagged.stdout)
+    );
     let bad = run("bad.toml", scenario("not a fingerprint"));
     assert_eq!(bad.status.code(), Some(2));
     assert!(

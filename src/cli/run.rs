@@ -3,6 +3,7 @@
 //! invalid or a connection cannot be made. Every file is checked before
 //! anything is sent.
 
+use super::tls_args::ClientTlsArgs;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,6 +34,9 @@ pub struct RunArgs {
     /// Write every step's result as JSON here.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// TLS for every connect step that does not say otherwise.
+    #[command(flatten)]
+    pub tls: ClientTlsArgs,
 }
 
 /// Exit code: every scenario passed.
@@ -78,8 +82,16 @@ pub fn main(args: RunArgs) -> ExitCode {
             return ExitCode::from(INVALID);
         }
     };
+    let tls = match args.tls.settings().map(|tls| tls.build()).transpose() {
+        Ok(tls) => tls,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(INVALID);
+        }
+    };
     let settings = RunSettings {
         target: args.target.clone(),
+        tls,
         ..RunSettings::default()
     };
     let reports: Vec<FileReport> = files

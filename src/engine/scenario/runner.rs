@@ -34,6 +34,9 @@ pub struct RunSettings {
     /// Where the run's traffic is recorded (the window's journal); none on
     /// the command line.
     pub recorder: Option<ScenarioRecorder>,
+    /// TLS for every connect step that does not say (`run --tls`);
+    /// `None`: plain TCP unless a step asks for TLS.
+    pub tls: Option<ClientTlsContext>,
 }
 
 impl Default for RunSettings {
@@ -44,6 +47,7 @@ impl Default for RunSettings {
             write_timeout: Duration::from_secs(10),
             max_content_length: DEFAULT_MAX_CONTENT_LENGTH,
             recorder: None,
+            tls: None,
         }
     }
 }
@@ -185,8 +189,9 @@ impl Session<'_> {
                 raw,
                 tls,
             } => {
-                self.connect(target.as_ref(), *count, *raw, tls.as_ref())
-                    .await
+                // A step's own TLS, else the run's (`run --tls`).
+                let tls = tls.as_ref().or(self.settings.tls.as_ref());
+                self.connect(target.as_ref(), *count, *raw, tls).await
             }
             Action::Close => {
                 self.connection(step.conn)?.close();
