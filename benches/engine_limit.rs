@@ -17,17 +17,18 @@
 //! --bench engine_limit -- full`; the reference always runs), and set
 //! `ENGINE_LIMIT_SECONDS` to measure longer (to profile a server, say).
 
+#[path = "support/bench_process.rs"]
+mod bench_process;
 #[path = "support/reference_echo.rs"]
 mod reference_echo;
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Command as Process, Stdio};
 use std::time::Duration;
 
 use bytes::Bytes;
 use framescope::engine::FrameBuilder;
 
+use bench_process::{pin_to, serve};
 use framescope::engine::bench_support::batch_load::{self, BatchLoadReport, BatchLoadSpec};
 use reference_echo::ReferenceEcho;
 
@@ -43,14 +44,6 @@ const MEASURED: Duration = Duration::from_secs(2);
 const ROUNDS: usize = 3;
 /// The capture modes measured.
 const CAPTURES: [&str; 3] = ["off", "headers", "full"];
-
-/// Pins the calling thread to `core`.
-fn pin_to(core: usize) {
-    assert!(
-        core_affinity::set_for_current(core_affinity::CoreId { id: core }),
-        "cannot pin to core {core}"
-    );
-}
 
 fn frame() -> Bytes {
     FrameBuilder::new()
@@ -88,37 +81,6 @@ fn wanted(name: &str) -> bool {
         .filter(|a| !a.starts_with("--"))
         .collect();
     names.is_empty() || names.iter().any(|n| name.contains(n.as_str()))
-}
-
-/// A child process that is killed when dropped, even on a panic.
-struct ChildServer(Child);
-
-impl Drop for ChildServer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `serve` of the binary `exe` as a child process, on the server's core.
-fn serve(exe: &str, capture: &str) -> (ChildServer, SocketAddr) {
-    let mut child = Process::new(exe)
-        .args(["serve", "--quiet", "--listen", "127.0.0.1:0"])
-        .args(["--mode", "frame-echo", "--capture", capture])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("framescope serve starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("the listening line");
-    let child = ChildServer(child);
-    let addr = line
-        .split_whitespace()
-        .nth(2)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| panic!("no address in {line:?}"));
-    (child, addr)
 }
 
 /// One row of the table: a server and its frames/s in every round.
@@ -175,7 +137,8 @@ fn main() {
                     load(echo.addr(), &frame)
                 }
                 Some((exe, capture)) => {
-                    let (_child, addr) = serve(exe, capture);
+                    let (_child, addr) =
+                        serve(exe, &["--mode", "frame-echo", "--capture", capture]);
                     load(addr, &frame)
                 }
             };

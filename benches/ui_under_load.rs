@@ -23,12 +23,13 @@
 //! Name parts to run only those: `cargo bench --bench ui_under_load -- many
 //! save` (the parts are `load`, `many` and `save`).
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Command as Process, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::time::{Duration, Instant};
+
+#[path = "support/bench_process.rs"]
+mod bench_process;
 
 use bytes::Bytes;
 use egui_kittest::Harness;
@@ -38,6 +39,7 @@ use framescope::engine::{
     SendTarget, ServerMode, Side,
 };
 
+use bench_process::pin_to;
 use framescope::engine::bench_support::batch_load::{self, BatchLoadReport, BatchLoadSpec};
 
 const SERVER_CORE: usize = 0;
@@ -58,15 +60,6 @@ const SAVED_RECORDS: u32 = 2_000_000;
 
 type App = Harness<'static, FramescopeApp>;
 
-/// Pins the calling thread to `core` (named directly: a thread pinned to one
-/// core may still move itself to another).
-fn pin_to(core: usize) {
-    assert!(
-        core_affinity::set_for_current(core_affinity::CoreId { id: core }),
-        "cannot pin to core {core}"
-    );
-}
-
 fn frame() -> Bytes {
     FrameBuilder::new()
         .content(vec![b'x'; CONTENT_LEN])
@@ -85,39 +78,6 @@ fn load(addr: SocketAddr, frame: &Bytes) -> BatchLoadReport {
         core: Some(LOAD_CORE),
     })
     .expect("the load runs")
-}
-
-/// A child process that is killed when dropped, even when the benchmark
-/// panics, so no server outlives it.
-struct ChildServer(Child);
-
-impl Drop for ChildServer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `framescope serve` as a child process (on the cores this process may
-/// use when it starts: the server's), and the address it listens on.
-fn serve(args: &[&str]) -> (ChildServer, SocketAddr) {
-    let mut child = Process::new(env!("CARGO_BIN_EXE_framescope"))
-        .args(["serve", "--quiet", "--listen", "127.0.0.1:0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("framescope serve starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("the listening line");
-    let child = ChildServer(child);
-    let addr = line
-        .split_whitespace()
-        .nth(2)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| panic!("no address in {line:?}"));
-    (child, addr)
 }
 
 fn app(engine: Engine) -> App {
@@ -205,13 +165,17 @@ fn window_under_load(frame: &Bytes) -> (BatchLoadReport, FrameTimes) {
 
 /// The same server headless, under the same load.
 fn headless_under_load(frame: &Bytes) -> BatchLoadReport {
-    let (_child, addr) = serve(&["--mode", "frame-echo"]);
+    let (_child, addr) =
+        bench_process::serve(env!("CARGO_BIN_EXE_framescope"), &["--mode", "frame-echo"]);
     load(addr, frame)
 }
 
 /// Frame times with 10,000 client connections listed (and one send to all).
 fn many_connections(frame: &Bytes) -> (usize, FrameTimes) {
-    let (child, addr) = serve(&["--capture", "off", "--max-connections", "10000"]);
+    let (child, addr) = bench_process::serve(
+        env!("CARGO_BIN_EXE_framescope"),
+        &["--capture", "off", "--max-connections", "10000"],
+    );
     let mut h = app(Engine::new().expect("engine"));
     h.state().engine().command(Command::Connect {
         target: addr.into(),
