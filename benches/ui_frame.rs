@@ -23,6 +23,7 @@ fn fill(engine: &Engine, count: u32, bytes: &Bytes) {
             conn: i % 7,
             peer: None,
             local: None,
+            link: None,
             side: Side::Client,
             direction: Direction::Sent,
             kind: RecordKind::Frame,

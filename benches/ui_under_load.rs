@@ -145,6 +145,7 @@ fn window_under_load(frame: &Bytes) -> (BatchLoadReport, FrameTimes) {
         addr: ([127, 0, 0, 1], 0).into(),
         mode: ServerMode::FrameEcho,
         tls: None,
+        upstream: None,
     });
     settle(&mut h, Duration::from_secs(5), |app| {
         app.engine().view().server.listening.is_some()
@@ -221,6 +222,7 @@ fn bench_entry(bytes: &Bytes) -> Entry<'_> {
         conn: 1,
         peer: Some(([127, 0, 0, 1], 9).into()),
         local: None,
+        link: None,
         side: Side::Server,
         direction: Direction::Received,
         kind: RecordKind::Frame,

@@ -46,6 +46,7 @@ fn sample_journal() -> Journal {
         journal.append(Entry {
             conn: 1,
             peer: Some("127.0.0.1:8800".parse().unwrap()),
+            link: None,
             local: None,
             side: Side::Client,
             direction: Direction::Received,
@@ -169,6 +170,7 @@ fn big_journal(count: usize, tag: &str) -> Journal {
         journal.append(Entry {
             conn: 1,
             peer: None,
+            link: None,
             local: None,
             side: Side::Server,
             direction: Direction::Received,
@@ -362,6 +364,7 @@ fn a_header_with_surrounding_whitespace_round_trips_exactly() {
     journal.append(Entry {
         conn: 1,
         peer: None,
+        link: None,
         local: None,
         side: Side::Server,
         direction: Direction::Received,

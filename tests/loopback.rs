@@ -200,6 +200,7 @@ fn a_second_server_on_a_used_port_fails_with_a_clear_error() {
         addr: holder.local_addr().unwrap(),
         mode: ServerMode::FrameEcho,
         tls: None,
+        upstream: None,
     });
     let error = wait_event(&engine, |event| match event {
         Event::ServerFailed(error) => Some(error),

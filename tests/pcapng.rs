@@ -84,6 +84,7 @@ fn record(
         conn,
         peer: Some(peer.parse().unwrap()),
         local: Some(local.parse().unwrap()),
+        link: None,
         side: Side::Client,
         direction,
         kind: RecordKind::Frame,

@@ -352,6 +352,7 @@ fn a_server_that_wants_tls_1_3_refuses_a_python_client_capped_at_1_2_by_name() {
             min_version: MinVersion::Tls13,
             ..ServerTls::default()
         }),
+        upstream: None,
     });
     let addr = common::wait_event(&engine, |event| match event {
         Event::ServerStarted { addr, .. } => Some(addr),

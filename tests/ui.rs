@@ -422,6 +422,7 @@ fn fill(engine: &Engine, count: u32, bytes: &bytes::Bytes) {
             conn: i % 7,
             peer: None,
             local: None,
+            link: None,
             side: Side::Client,
             direction: framescope::engine::Direction::Sent,
             kind: RecordKind::Frame,

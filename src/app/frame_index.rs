@@ -89,7 +89,7 @@ impl FilterSpec {
         }
         let head = entry.prefix(PROTO_HEADER_LEN);
         let header_len = match (record.kind, &head[..]) {
-            (RecordKind::Chunk | RecordKind::Handshake, _) => 0,
+            (RecordKind::Chunk | RecordKind::Handshake | RecordKind::Note, _) => 0,
             (_, [a, b]) => usize::from(u16::from_be_bytes([*a, *b])),
             _ => 0,
         };
@@ -194,6 +194,7 @@ mod tests {
             conn,
             peer: None,
             local: None,
+            link: None,
             side,
             direction: Direction::Sent,
             kind: RecordKind::Frame,

@@ -411,6 +411,7 @@ pub fn kind_text(kind: RecordKind) -> &'static str {
         RecordKind::Chunk => "chunk",
         RecordKind::Error => "decode error",
         RecordKind::Handshake => "TLS handshake",
+        RecordKind::Note => "note",
     }
 }
 

@@ -72,6 +72,7 @@ fn peek(entry: &RecordRef<'_>) -> (String, Vec<u8>) {
     match entry.record().kind {
         RecordKind::Chunk => return ("raw".to_owned(), entry.prefix(SUMMARY_BYTES).to_vec()),
         RecordKind::Handshake => return ("tls".to_owned(), Vec::new()),
+        RecordKind::Note => return ("note".to_owned(), entry.prefix(SUMMARY_BYTES).to_vec()),
         RecordKind::Frame | RecordKind::Error => {}
     }
     let head = entry.prefix(PROTO_HEADER_LEN);
@@ -102,6 +103,7 @@ mod tests {
             conn: 3,
             peer: None,
             local: None,
+            link: None,
             side: Side::Client,
             direction: Direction::Sent,
             kind: RecordKind::Frame,

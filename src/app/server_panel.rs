@@ -33,6 +33,8 @@ pub fn mode_label(mode: ServerMode) -> &'static str {
         ServerMode::FrameEcho => "frame echo",
         ServerMode::App => "app (tutorial)",
         ServerMode::Rules => "rules",
+        ServerMode::Relay => "relay (framed)",
+        ServerMode::RawRelay => "relay (raw)",
     }
 }
 
@@ -45,6 +47,12 @@ fn mode_help(mode: ServerMode) -> &'static str {
         }
         ServerMode::Rules => {
             "Answer each frame with the first rule that matches it (load a rules file, or add rules below)"
+        }
+        ServerMode::Relay => {
+            "Forward every connection to the target, frame by frame: both legs recorded and each frame checked"
+        }
+        ServerMode::RawRelay => {
+            "Forward every connection to the target, bytes as they come: both legs recorded"
         }
     }
 }
@@ -98,6 +106,7 @@ impl ServerPanel {
                     addr,
                     mode: settings.server_mode,
                     tls,
+                    upstream: None,
                 }) == CommandOutcome::Queued;
             }
             (Err(error), _) | (_, Err(error)) => self.error = Some(error),

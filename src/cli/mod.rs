@@ -207,7 +207,9 @@ fn send_to(engine: &Engine, target: SendTarget, bytes: &bytes::Bytes) -> SendRep
         bytes: bytes.clone(),
     }) {
         CommandOutcome::Sent(report) => report,
-        CommandOutcome::Queued | CommandOutcome::Busy => SendReport::default(),
+        CommandOutcome::Queued | CommandOutcome::Busy | CommandOutcome::Refused(_) => {
+            SendReport::default()
+        }
     }
 }
 
@@ -220,18 +222,25 @@ fn start_server(
     addr: SocketAddr,
     mode: ServerMode,
 ) -> Result<SocketAddr, CliError> {
-    start_server_with(engine, addr, mode, None)
+    start_server_with(engine, addr, mode, None, None)
 }
 
-/// Starts the embedded server, over TLS when `tls` is given, and waits
-/// until it listens (a bad certificate or key file fails it first).
+/// Starts the embedded server, over TLS when `tls` is given and relaying
+/// to `upstream` in a relay mode, and waits until it listens (a bad
+/// certificate or key file fails it first).
 fn start_server_with(
     engine: &Engine,
     addr: SocketAddr,
     mode: ServerMode,
     tls: Option<ServerTls>,
+    upstream: Option<Target>,
 ) -> Result<SocketAddr, CliError> {
-    engine.command(crate::engine::Command::StartServer { addr, mode, tls });
+    engine.command(crate::engine::Command::StartServer {
+        addr,
+        mode,
+        tls,
+        upstream,
+    });
     wait_for(engine, |event| match event {
         Event::ServerStarted { addr, .. } => Some(Ok(addr)),
         Event::ServerFailed(error) => Some(Err(CliError::Server(error.to_string()))),

@@ -71,7 +71,7 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
         engine.command(Command::SetRules(Some(rules.clone())));
     }
     let mut printer = Printer::new(&engine, args.hexdump, zone(args.utc));
-    let addr = start_server_with(&engine, args.listen, args.mode, args.tls.settings())?;
+    let addr = start_server_with(&engine, args.listen, args.mode, args.tls.settings(), None)?;
     warn_if_all_interfaces(&addr);
     match engine.fresh_view().server.tls {
         Some(fingerprint) => {

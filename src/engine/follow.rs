@@ -285,6 +285,9 @@ fn decoded(turn: &Turn) -> String {
         RecordKind::Handshake => {
             let _ = writeln!(out, "TLS handshake: {}", escape_text(&turn.bytes));
         }
+        RecordKind::Note => {
+            let _ = writeln!(out, "note: {}", escape_text(&turn.bytes));
+        }
         RecordKind::Error => {
             let why = turn.error.as_ref().map_or_else(
                 || "a frame that did not decode".to_owned(),
@@ -402,6 +405,7 @@ mod tests {
             conn,
             peer: Some(addr(9000)),
             local: Some(addr(5000 + conn as u16)),
+            link: None,
             side,
             direction,
             kind: RecordKind::Chunk,

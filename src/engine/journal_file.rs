@@ -115,6 +115,8 @@ struct LineOut<'a> {
     peer: Option<SocketAddr>,
     #[serde(skip_serializing_if = "Option::is_none")]
     local: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    link: Option<u32>,
     direction: Direction,
     kind: RecordKind,
     wire_len: u32,
@@ -142,6 +144,8 @@ struct LineIn {
     peer: Option<SocketAddr>,
     #[serde(default)]
     local: Option<SocketAddr>,
+    #[serde(default)]
+    link: Option<u32>,
     direction: Direction,
     kind: RecordKind,
     #[serde(default)]
@@ -251,6 +255,7 @@ fn write_json_line(out: &mut impl Write, view: &RecordView) -> std::io::Result<(
         conn: view.conn,
         peer: view.peer,
         local: view.local,
+        link: view.link,
         direction: view.direction,
         kind: view.kind,
         wire_len: view.wire_len,
@@ -336,6 +341,7 @@ pub fn load(path: &Path) -> Result<LoadedLog, JournalFileError> {
                     conn: parsed.conn,
                     peer: parsed.peer,
                     local: parsed.local,
+                    link: parsed.link,
                     side: parsed.side,
                     direction: parsed.direction,
                     kind: parsed.kind,

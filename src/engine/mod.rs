@@ -30,6 +30,7 @@ mod pcapng;
 mod pyjson;
 mod reader;
 mod recorder;
+pub mod relay;
 pub mod rules;
 pub mod scenario;
 mod scenario_control;
@@ -95,6 +96,8 @@ const NOTIFY_INTERVAL: Duration = Duration::from_millis(16);
 const COMMAND_QUEUE: usize = 1024;
 /// Events that may wait for the viewer before new ones are dropped.
 const EVENT_QUEUE: usize = 4096;
+/// How often held frames are checked for a time-out.
+const HOLD_CHECK: Duration = Duration::from_millis(250);
 /// A save slower than this is worth a line in the diagnostics.
 const SLOW_SAVE: Duration = Duration::from_secs(1);
 
@@ -109,6 +112,9 @@ pub enum Command {
         mode: ServerMode,
         /// TLS settings; `None` serves plain TCP.
         tls: Option<tls::ServerTls>,
+        /// Where a relay mode forwards every connection (ignored by the
+        /// other modes).
+        upstream: Option<Target>,
     },
     /// Stop the embedded server.
     StopServer,
@@ -182,10 +188,32 @@ pub enum Command {
     },
     /// Stop the scenario run under way at once.
     StopScenario,
+    /// Which directions the relay holds, for how long, and what a time-out
+    /// does. Done at once; a direction no longer held lets its frames go.
+    SetHold(relay::HoldSettings),
+    /// Forward, edit or drop one held frame. Done at once:
+    /// [`Engine::command`] returns [`CommandOutcome::Refused`] when it
+    /// cannot be done.
+    Release {
+        /// The held frame ([`relay::HeldView::id`]).
+        id: u64,
+        /// What to do with it.
+        release: relay::Release,
+    },
+    /// Send bytes into one direction of a relayed conversation, after what
+    /// is queued that way. Done at once, as `Release` is.
+    Inject {
+        /// The conversation ([`relay::ConversationView::id`]).
+        conversation: u32,
+        /// Which way.
+        toward: relay::Toward,
+        /// What to send.
+        bytes: Bytes,
+    },
 }
 
 /// What became of a command.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CommandOutcome {
     /// Queued for the engine; what it did arrives as events and in the view.
     Queued,
@@ -193,6 +221,8 @@ pub enum CommandOutcome {
     Sent(SendReport),
     /// The command queue is full; nothing was done.
     Busy,
+    /// An intercept command that could not be done, and why.
+    Refused(relay::InterceptError),
 }
 
 /// What the engine reports back.
@@ -320,6 +350,7 @@ impl Engine {
         runtime.spawn(actor.clone().run(command_rx));
         runtime.spawn(actor.clone().notify_loop());
         runtime.spawn(actor.clone().sample_rates());
+        runtime.spawn(actor.clone().expire_held());
         Ok(Self {
             runtime,
             shared,
@@ -351,10 +382,31 @@ impl Engine {
                 self.shared.mark_changed();
                 CommandOutcome::Queued
             }
+            Command::SetHold(hold) => {
+                self.shared.relay.set_hold(hold);
+                self.shared.mark_changed();
+                CommandOutcome::Queued
+            }
+            Command::Release { id, release } => {
+                self.intercept_outcome(self.shared.relay.release(id, release))
+            }
+            Command::Inject {
+                conversation,
+                toward,
+                bytes,
+            } => self.intercept_outcome(self.shared.relay.inject(conversation, toward, bytes)),
             command => match self.commands.try_send(command) {
                 Ok(()) => CommandOutcome::Queued,
                 Err(_) => CommandOutcome::Busy,
             },
+        }
+    }
+
+    fn intercept_outcome(&self, result: Result<(), relay::InterceptError>) -> CommandOutcome {
+        self.shared.mark_changed();
+        match result {
+            Ok(()) => CommandOutcome::Queued,
+            Err(error) => CommandOutcome::Refused(error),
         }
     }
 
@@ -460,9 +512,12 @@ impl Actor {
 
     async fn handle(&self, command: Command) {
         match command {
-            Command::StartServer { addr, mode, tls } => {
-                self.start_server(addr, mode, tls.as_ref()).await
-            }
+            Command::StartServer {
+                addr,
+                mode,
+                tls,
+                upstream,
+            } => self.start_server(addr, mode, tls.as_ref(), upstream).await,
             Command::SetRules(set) => {
                 self.shared.rules.store(set);
                 self.shared.mark_changed();
@@ -554,6 +609,19 @@ impl Actor {
                 self.scenario.stop();
                 self.shared.mark_changed();
             }
+            // Done at once by `Engine::command`; here only when queued by
+            // hand, with nobody to tell of a refusal.
+            Command::SetHold(hold) => self.shared.relay.set_hold(hold),
+            Command::Release { id, release } => {
+                let _ = self.shared.relay.release(id, release);
+            }
+            Command::Inject {
+                conversation,
+                toward,
+                bytes,
+            } => {
+                let _ = self.shared.relay.inject(conversation, toward, bytes);
+            }
         }
     }
 
@@ -572,12 +640,18 @@ impl Actor {
         }
     }
 
-    async fn start_server(&self, addr: SocketAddr, mode: ServerMode, tls: Option<&tls::ServerTls>) {
+    async fn start_server(
+        &self,
+        addr: SocketAddr,
+        mode: ServerMode,
+        tls: Option<&tls::ServerTls>,
+        upstream: Option<Target>,
+    ) {
         let running = self.server.lock().as_ref().map(|h| h.local_addr());
         if let Some(running) = running {
             return self.emit(Event::ServerFailed(ServerError::AlreadyRunning(running)));
         }
-        match server::start(addr, mode, tls, self.limits, self.shared.clone()).await {
+        match server::start(addr, mode, tls, upstream, self.limits, self.shared.clone()).await {
             Ok(handle) => {
                 let addr = handle.local_addr();
                 *self.server.lock() = Some(Arc::new(handle));
@@ -636,6 +710,17 @@ impl Actor {
                 notifier();
             }
             tokio::time::sleep(NOTIFY_INTERVAL).await;
+        }
+    }
+
+    /// Decides the fate of held frames whose time is up, four times a second.
+    async fn expire_held(self) {
+        let mut ticker = tokio::time::interval(HOLD_CHECK);
+        loop {
+            ticker.tick().await;
+            if self.shared.relay.expire(Instant::now()) > 0 {
+                self.shared.mark_changed();
+            }
         }
     }
 

@@ -127,8 +127,9 @@ impl<W: Write> Capture<W> {
     /// its bytes as segments and the other end's acknowledgement.
     fn record(&mut self, record: &RecordView) -> Result<(), PcapError> {
         // A TLS handshake record describes the handshake (its bytes never
-        // crossed the wire as such); an error with no bytes carried none.
-        if record.kind == RecordKind::Handshake
+        // crossed the wire as such), a note is framescope's own remark, and
+        // an error with no bytes carried none.
+        if matches!(record.kind, RecordKind::Handshake | RecordKind::Note)
             || (record.kind == RecordKind::Error && record.bytes.is_empty())
         {
             self.summary.skipped_records += 1;

@@ -26,6 +26,8 @@ pub(crate) struct Recorder {
     counters: Arc<Counters>,
     peer: SocketAddr,
     local: Option<SocketAddr>,
+    /// The other leg, when this connection is one leg of a relay.
+    link: Option<u32>,
 }
 
 impl Recorder {
@@ -45,7 +47,15 @@ impl Recorder {
             counters,
             peer,
             local,
+            link: None,
         }
+    }
+
+    /// The same recorder, naming `other` as the other leg of its relayed
+    /// conversation in every record.
+    pub(crate) fn linked_to(mut self, other: u32) -> Self {
+        self.link = Some(other);
+        self
     }
 
     /// The connection's id.
@@ -106,6 +116,7 @@ impl Recorder {
             conn: self.conn,
             peer: Some(self.peer),
             local: self.local,
+            link: self.link,
             side: self.side,
             direction,
             kind,
@@ -174,12 +185,38 @@ impl Recorder {
             conn: self.conn,
             peer: Some(self.peer),
             local: self.local,
+            link: self.link,
             side: self.side,
             direction,
             kind,
             bytes,
             error: None,
         }
+    }
+
+    /// A frame (`kind` Frame) or raw chunk was read: counted and recorded;
+    /// returns its record's sequence number (`None` with capture off).
+    pub(crate) fn received_numbered(&self, kind: RecordKind, bytes: &Bytes) -> Option<u64> {
+        self.counters.count(Direction::Received, bytes.len());
+        self.side_counters().count(Direction::Received, bytes.len());
+        let seq = self
+            .shared
+            .journal
+            .append_numbered(self.entry(Direction::Received, kind, bytes));
+        self.shared.mark_changed();
+        seq
+    }
+
+    /// framescope's own remark on this connection (a note record: no
+    /// counter moves, no byte crossed the wire).
+    pub(crate) fn note(&self, direction: Direction, text: &str) {
+        let bytes = Bytes::copy_from_slice(text.as_bytes());
+        self.append(direction, RecordKind::Note, &bytes, None);
+    }
+
+    /// Its peer.
+    pub(crate) fn peer(&self) -> SocketAddr {
+        self.peer
     }
 
     /// Bytes went `direction` as one frame (`kind` Frame) or raw chunk.

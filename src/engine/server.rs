@@ -24,9 +24,11 @@ use super::frame::Frame;
 use super::limits::Limits;
 use super::reader::{BatchEnd, FrameReader, READ_BUFFER};
 use super::recorder::Recorder;
+use super::relay::{RelayContext, relay_connection};
 use super::rules;
 use super::shared::Shared;
 use super::stats::Counters;
+use super::target::Target;
 use super::tls::{self, Fingerprint, ServerTls, ServerTlsContext, Stream, TlsError};
 use super::tutorial_app;
 use super::vocabulary::{CloseReason, Direction, RecordKind, Side};
@@ -54,15 +56,22 @@ pub enum ServerMode {
     App,
     /// Each frame answered by the first server rule that matches it.
     Rules,
+    /// Each connection forwarded to a target, frame by frame (each frame
+    /// decoded and checked on the way), both legs recorded.
+    Relay,
+    /// Each connection forwarded to a target, bytes as they come.
+    RawRelay,
 }
 
 impl ServerMode {
     /// Every mode, for pickers.
-    pub const ALL: [ServerMode; 4] = [
+    pub const ALL: [ServerMode; 6] = [
         ServerMode::RawEcho,
         ServerMode::FrameEcho,
         ServerMode::App,
         ServerMode::Rules,
+        ServerMode::Relay,
+        ServerMode::RawRelay,
     ];
 
     /// The mode's name on the command line.
@@ -72,6 +81,22 @@ impl ServerMode {
             ServerMode::FrameEcho => "frame-echo",
             ServerMode::App => "app",
             ServerMode::Rules => "rules",
+            ServerMode::Relay => "relay",
+            ServerMode::RawRelay => "raw-relay",
+        }
+    }
+
+    /// Whether it forwards to a target (and needs one).
+    pub fn is_relay(self) -> bool {
+        self.relayed_kind().is_some()
+    }
+
+    /// What a relay mode records each message as: frames or raw chunks.
+    fn relayed_kind(self) -> Option<RecordKind> {
+        match self {
+            ServerMode::Relay => Some(RecordKind::Frame),
+            ServerMode::RawRelay => Some(RecordKind::Chunk),
+            _ => None,
         }
     }
 }
@@ -90,7 +115,9 @@ impl std::str::FromStr for ServerMode {
             .into_iter()
             .find(|mode| mode.name() == text)
             .ok_or_else(|| {
-                format!("unknown mode \"{text}\": use raw-echo, frame-echo, app or rules")
+                format!(
+                    "unknown mode \"{text}\": use raw-echo, frame-echo, app, rules, relay or raw-relay"
+                )
             })
     }
 }
@@ -112,6 +139,9 @@ pub enum ServerError {
     /// Rules mode with no rules given.
     #[error("rules mode needs rules: load a rules file first")]
     NoRules,
+    /// A relay mode with no target to forward to.
+    #[error("relay mode needs a target to forward to")]
+    NoRelayTarget,
     /// The TLS settings cannot be used (a bad certificate or key file, say).
     #[error(transparent)]
     Tls(#[from] TlsError),
@@ -142,6 +172,8 @@ pub(crate) struct ServerHandle {
     mode: ServerMode,
     /// The certificate's fingerprint, when it serves TLS.
     tls: Option<Fingerprint>,
+    /// Where a relay forwards to.
+    upstream: Option<Target>,
     cancel: CancellationToken,
     tracker: TaskTracker,
     counters: Arc<ServerCounters>,
@@ -156,21 +188,35 @@ struct ConnectionContext {
     shared: Arc<Shared>,
     counters: Arc<ServerCounters>,
     cancel: CancellationToken,
+    /// What a relay mode forwards to, and how.
+    relay: Option<RelayContext>,
 }
 
 /// Binds `addr` and starts serving in `mode`, over TLS when `tls` is
-/// given, on the current tokio runtime. TLS files are read (or the
-/// certificate generated) before the port is bound.
+/// given, on the current tokio runtime; a relay mode forwards to
+/// `upstream`. TLS files are read (or the certificate generated) before
+/// the port is bound.
 pub(crate) async fn start(
     addr: SocketAddr,
     mode: ServerMode,
     tls: Option<&ServerTls>,
+    upstream: Option<Target>,
     limits: Limits,
     shared: Arc<Shared>,
 ) -> Result<ServerHandle, ServerError> {
     if mode == ServerMode::Rules && shared.rules.load().is_none() {
         return Err(ServerError::NoRules);
     }
+    let relay = match (mode.relayed_kind(), &upstream) {
+        (Some(kind), Some(upstream)) => Some(RelayContext {
+            upstream: upstream.clone(),
+            kind,
+            limits,
+            shared: shared.clone(),
+        }),
+        (Some(_), None) => return Err(ServerError::NoRelayTarget),
+        (None, _) => None,
+    };
     let tls = tls.map(|settings| settings.build(addr)).transpose()?;
     let fingerprint = tls.as_ref().map(ServerTlsContext::fingerprint);
     let listener = listen(addr).map_err(|source| ServerError::Bind { addr, source })?;
@@ -187,6 +233,7 @@ pub(crate) async fn start(
         shared,
         counters: counters.clone(),
         cancel: cancel.clone(),
+        relay,
     };
     tracing::info!(%local_addr, %mode, tls = fingerprint.is_some(), "server listening");
     tracker.spawn(accept_loop(listener, context, tracker.clone()));
@@ -194,6 +241,7 @@ pub(crate) async fn start(
         local_addr,
         mode,
         tls: fingerprint,
+        upstream: upstream.filter(|_| mode.is_relay()),
         cancel,
         tracker,
         counters,
@@ -225,6 +273,11 @@ impl ServerHandle {
     /// The certificate's fingerprint, when it serves TLS.
     pub fn tls(&self) -> Option<Fingerprint> {
         self.tls
+    }
+
+    /// Where it forwards to, in a relay mode.
+    pub fn upstream(&self) -> Option<&Target> {
+        self.upstream.as_ref()
     }
 
     /// Its own counters.
@@ -309,11 +362,18 @@ fn recorder_for(stream: &TcpStream, peer: SocketAddr, context: &ConnectionContex
 
 async fn run_connection(stream: TcpStream, peer: SocketAddr, context: ConnectionContext) {
     let _ = stream.set_nodelay(true);
-    let recorder = recorder_for(&stream, peer, &context);
+    let mut recorder = recorder_for(&stream, peer, &context);
+    // A relayed connection's other leg gets its id now, so every record
+    // of this leg can name it.
+    let upstream_conn = context.relay.as_ref().map(|_| {
+        let upstream_conn = context.shared.next_connection_id();
+        recorder = recorder.clone().linked_to(upstream_conn);
+        upstream_conn
+    });
     recorder.opened();
     let reason = tokio::select! {
         _ = context.cancel.cancelled() => CloseReason::ServerStopped,
-        reason = handshake_and_serve(stream, &context, &recorder) => reason,
+        reason = handshake_and_serve(stream, &context, &recorder, upstream_conn) => reason,
     };
     context.counters.open.fetch_sub(1, Relaxed);
     recorder.closed(&reason);
@@ -325,6 +385,7 @@ async fn handshake_and_serve(
     stream: TcpStream,
     context: &ConnectionContext,
     recorder: &Recorder,
+    upstream_conn: Option<u32>,
 ) -> CloseReason {
     let stream = match &context.tls {
         None => Stream::Plain(stream),
@@ -336,6 +397,9 @@ async fn handshake_and_serve(
             Err((failure, seen)) => return recorder.handshake_failed(failure, &seen),
         },
     };
+    if let (Some(relay), Some(upstream_conn)) = (&context.relay, upstream_conn) {
+        return relay_connection(stream, recorder, upstream_conn, relay).await;
+    }
     serve(stream, context, recorder).await
 }
 
@@ -345,6 +409,11 @@ async fn serve(stream: Stream, context: &ConnectionContext, recorder: &Recorder)
         ServerMode::FrameEcho => frame_echo(stream, &context.limits, recorder).await,
         ServerMode::App => app(stream, &context.limits, recorder).await,
         ServerMode::Rules => by_rules(stream, context, recorder).await,
+        ServerMode::Relay | ServerMode::RawRelay => {
+            unreachable!(
+                "`start` gives a relay mode its relay context, and `handshake_and_serve` relays"
+            )
+        }
     }
 }
 

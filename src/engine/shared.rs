@@ -9,6 +9,7 @@ use arc_swap::ArcSwapOption;
 use tokio::sync::{Notify, broadcast};
 
 use super::journal::{JournalLimits, LiveJournal};
+use super::relay::Hub;
 use super::rules::RuleSet;
 use super::stats::Stats;
 use super::vocabulary::ConnectionEvent;
@@ -25,6 +26,8 @@ pub(crate) struct Shared {
     pub(crate) stats: Stats,
     /// The server rules in force (rules mode reads them for every frame).
     pub(crate) rules: ArcSwapOption<RuleSet>,
+    /// The relay's conversations and held frames.
+    pub(crate) relay: Hub,
     next_conn: AtomicU32,
     /// Wakes the publisher; `dirty` makes a burst of changes one wake-up.
     changed: Notify,
@@ -39,6 +42,7 @@ impl Shared {
             journal: LiveJournal::new(limits),
             stats: Stats::default(),
             rules: ArcSwapOption::empty(),
+            relay: Hub::default(),
             next_conn: AtomicU32::new(1),
             changed: Notify::new(),
             dirty: AtomicBool::new(false),

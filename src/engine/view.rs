@@ -21,12 +21,14 @@ use super::client::{ClientPool, ConnectionSummary, PoolCounts};
 use super::journal::JournalLimits;
 use super::limits::Limits;
 use super::load_control::LoadView;
+use super::relay::RelayView;
 use super::scenario_control::ScenarioRunView;
 use super::server::{ServerHandle, ServerMode};
 use super::shared::Shared;
 use super::stats::{
     CounterSnapshot, LatencySummary, RateHistory, latency_buckets, latency_histogram, summarize,
 };
+use super::target::Target;
 use super::tls::Fingerprint;
 use super::vocabulary::Capture;
 
@@ -36,7 +38,7 @@ const SLOW_REFRESH: Duration = Duration::from_millis(250);
 const LATENCY_BUCKETS: usize = 24;
 
 /// The running server, as a viewer sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ServerStatus {
     /// Where it listens, if running.
     pub listening: Option<SocketAddr>,
@@ -44,6 +46,8 @@ pub struct ServerStatus {
     pub mode: Option<ServerMode>,
     /// The SHA-256 fingerprint of its certificate, when it serves TLS.
     pub tls: Option<Fingerprint>,
+    /// Where it forwards to, in a relay mode.
+    pub upstream: Option<Target>,
     /// Connections open now.
     pub open_connections: usize,
     /// Connections accepted since it started.
@@ -63,6 +67,7 @@ impl ServerStatus {
             listening: Some(handle.local_addr()),
             mode: Some(handle.mode()),
             tls: handle.tls(),
+            upstream: handle.upstream().cloned(),
             open_connections: counters.open.load(Relaxed),
             accepted: counters.accepted.load(Relaxed),
             refused_at_cap: counters.refused_at_cap.load(Relaxed),
@@ -122,6 +127,8 @@ pub struct EngineView {
     pub rules: Option<RulesStatus>,
     /// The scenario run under way, or the last one (none before the first).
     pub scenario: Option<Arc<ScenarioRunView>>,
+    /// The relay's conversations and held frames.
+    pub relay: Arc<RelayView>,
 }
 
 impl EngineView {
@@ -252,6 +259,7 @@ impl Publisher {
                 hits: set.hits().into(),
             }),
             scenario: sources.scenario.clone(),
+            relay: sources.shared.relay.view(),
         });
         self.latest.store(view.clone());
         view

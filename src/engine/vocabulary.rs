@@ -45,6 +45,10 @@ pub enum RecordKind {
     /// A TLS handshake that succeeded: what it agreed, as JSON
     /// ([`super::tls::HandshakeInfo`]).
     Handshake,
+    /// framescope's own remark on a connection, as UTF-8 text: what the
+    /// relay did with a held frame, or why it could not reach its target.
+    /// No byte of it crossed the wire.
+    Note,
 }
 
 impl Side {
@@ -75,6 +79,7 @@ impl RecordKind {
             RecordKind::Chunk => "chunk",
             RecordKind::Error => "error",
             RecordKind::Handshake => "handshake",
+            RecordKind::Note => "note",
         }
     }
 }
@@ -114,7 +119,7 @@ impl Capture {
             (Capture::Off, _) => 0,
             // A few hundred bytes per connection, and what a user opens
             // one to see: kept whole.
-            (_, RecordKind::Handshake) => bytes.len(),
+            (_, RecordKind::Handshake | RecordKind::Note) => bytes.len(),
             (Capture::Full, _) => bytes.len(),
             (Capture::HeadersOnly, RecordKind::Frame) => headers_len(bytes),
             (Capture::HeadersOnly, _) => bytes.len().min(HEADERS_ONLY_PREFIX),
@@ -190,6 +195,9 @@ pub enum CloseReason {
     ClosedByRule,
     /// A server rule reset it.
     ResetByRule,
+    /// One leg of a relayed conversation, closed because the other leg
+    /// ended as this says.
+    OtherLeg(Box<CloseReason>),
     /// Anything else the operating system reported: its kind, and its words.
     Io {
         /// The kind of error.
@@ -212,6 +220,7 @@ impl std::fmt::Display for CloseReason {
             CloseReason::ServerStopped => f.write_str("server stopped"),
             CloseReason::ClosedByRule => f.write_str("closed by a rule"),
             CloseReason::ResetByRule => f.write_str("reset by a rule"),
+            CloseReason::OtherLeg(other) => write!(f, "the other leg: {other}"),
             CloseReason::Io { message, .. } => write!(f, "failed: {message}"),
         }
     }
@@ -295,7 +304,12 @@ mod tests {
                 format!("\"{}\"", direction.as_str())
             );
         }
-        for kind in [RecordKind::Frame, RecordKind::Chunk, RecordKind::Error] {
+        for kind in [
+            RecordKind::Frame,
+            RecordKind::Chunk,
+            RecordKind::Error,
+            RecordKind::Note,
+        ] {
             assert_eq!(
                 serde_json::to_string(&kind).unwrap(),
                 format!("\"{}\"", kind.as_str())

@@ -42,6 +42,7 @@ pub fn start_server(engine: &Engine, mode: ServerMode) -> SocketAddr {
         addr: "127.0.0.1:0".parse().unwrap(),
         mode,
         tls: None,
+        upstream: None,
     });
     wait_event(engine, |event| match event {
         Event::ServerStarted { addr, .. } => Some(addr),

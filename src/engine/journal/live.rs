@@ -71,6 +71,22 @@ impl LiveJournal {
         }
     }
 
+    /// Records `entry` now, keeping what the capture mode says, and returns
+    /// its sequence number (`None` with capture off: nothing is recorded).
+    pub(crate) fn append_numbered(&self, entry: Entry<'_>) -> Option<u64> {
+        let capture = self.capture();
+        if capture == Capture::Off {
+            return None;
+        }
+        let time_us = now_us();
+        let keep = capture.keep(entry.kind, entry.bytes);
+        let wire_len = u32::try_from(entry.bytes.len()).unwrap_or(u32::MAX);
+        let mut journal = self.journal.lock();
+        let seq = journal.next_seq();
+        journal.push(time_us, wire_len, entry, keep);
+        Some(seq)
+    }
+
     /// Records `entries` now under one lock, keeping what `capture` says:
     /// a load run's own capture mode, not the journal's.
     pub(crate) fn append_all_with<'a>(

@@ -74,6 +74,8 @@ pub(crate) struct Endpoints {
     pub(crate) peer: SocketAddr,
     /// This end, when known.
     pub(crate) local: Option<SocketAddr>,
+    /// The other leg of a relayed conversation, when it is one.
+    pub(crate) link: Option<u32>,
 }
 
 /// What a connection task hands the journal.
@@ -85,6 +87,9 @@ pub struct Entry<'a> {
     pub peer: Option<SocketAddr>,
     /// This end's address, when known.
     pub local: Option<SocketAddr>,
+    /// The connection id of the other leg, when this connection is one leg
+    /// of a relayed conversation.
+    pub link: Option<u32>,
     /// Server or client.
     pub side: Side,
     /// Sent or received.
@@ -155,9 +160,9 @@ impl Tail {
     }
 
     /// Notes the peer of `conn`, unless its record just before did.
-    fn note_peer(&mut self, conn: u32, peer: SocketAddr, local: Option<SocketAddr>) {
+    fn note_peer(&mut self, conn: u32, ends: Endpoints) {
         if self.last_peer_conn != Some(conn) {
-            self.peers.entry(conn).or_insert(Endpoints { peer, local });
+            self.peers.entry(conn).or_insert(ends);
             self.last_peer_conn = Some(conn);
         }
     }
@@ -312,7 +317,12 @@ impl Journal {
         let keep = keep.min(entry.bytes.len());
         let bytes = self.tail.store(entry.bytes, keep);
         if let Some(peer) = entry.peer {
-            self.tail.note_peer(entry.conn, peer, entry.local);
+            let ends = Endpoints {
+                peer,
+                local: entry.local,
+                link: entry.link,
+            };
+            self.tail.note_peer(entry.conn, ends);
         }
         self.tail.records.push(Record {
             time_us,

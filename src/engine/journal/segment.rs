@@ -97,6 +97,11 @@ impl Segment {
     pub(super) fn local(&self, conn: u32) -> Option<SocketAddr> {
         self.endpoints(conn).and_then(|ends| ends.local)
     }
+
+    /// The other leg of connection `conn`, if it is one leg of a relay.
+    pub(super) fn link(&self, conn: u32) -> Option<u32> {
+        self.endpoints(conn).and_then(|ends| ends.link)
+    }
 }
 
 /// A record with its sequence number, bytes and peer, ready to show or save.
@@ -112,6 +117,8 @@ pub struct RecordView {
     pub peer: Option<SocketAddr>,
     /// This end's address, when known.
     pub local: Option<SocketAddr>,
+    /// The other leg's connection id, when this is one leg of a relay.
+    pub link: Option<u32>,
     /// Server or client.
     pub side: Side,
     /// Sent or received.
@@ -181,6 +188,12 @@ impl<'a> RecordRef<'a> {
         self.segment.local(self.record.conn)
     }
 
+    /// The other leg's connection id, when its connection is one leg of a
+    /// relayed conversation.
+    pub fn link(&self) -> Option<u32> {
+        self.segment.link(self.record.conn)
+    }
+
     /// Everything a viewer needs, owned.
     pub fn view(&self) -> RecordView {
         let record = self.record;
@@ -190,6 +203,7 @@ impl<'a> RecordRef<'a> {
             conn: record.conn,
             peer: self.peer(),
             local: self.local(),
+            link: self.link(),
             side: record.side,
             direction: record.direction,
             kind: record.kind,

@@ -10,6 +10,7 @@ fn entry(bytes: &Bytes) -> Entry<'_> {
         conn: 1,
         peer: None,
         local: None,
+        link: None,
         side: Side::Server,
         direction: Direction::Received,
         kind: RecordKind::Chunk,
@@ -51,6 +52,7 @@ fn snapshot_sees_every_record_before_it_and_none_after() {
     journal.append(Entry {
         peer: Some(peer),
         local: None,
+        link: None,
         ..entry(&Bytes::from("a"))
     });
     let first = journal.snapshot();

@@ -78,6 +78,7 @@ impl ConnectionRecording<'_> {
                 conn: self.conn,
                 peer: self.peer,
                 local: self.local,
+                link: None,
                 side: Side::Client,
                 direction,
                 kind,

@@ -65,7 +65,7 @@ pub fn scenario_from_records(
                 quote(&hex_string(&record.bytes))
             )),
             // A TLS handshake is the connection's, not a step.
-            (_, RecordKind::Handshake) => None,
+            (_, RecordKind::Handshake | RecordKind::Note) => None,
             (_, RecordKind::Error) => {
                 let why = record
                     .error

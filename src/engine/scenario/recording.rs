@@ -72,6 +72,7 @@ impl Recording {
             conn: self.conn,
             peer: self.peer,
             local: self.local,
+            link: None,
             side: Side::Client,
             direction,
             kind,

@@ -26,4 +26,4 @@ pub use settings::{
     ClientTls, DEFAULT_HANDSHAKE_TIMEOUT, Identity, MinVersion, ServerCertificate, ServerTls,
     Verification,
 };
-pub use stream::{ReadHalf, Stream, WriteHalf};
+pub use stream::{ReadHalf, Stream, WriteHalf, unsplit};

@@ -51,6 +51,20 @@ impl Stream {
     }
 }
 
+/// Puts the halves of one stream back together (`None` if they are the
+/// halves of two streams).
+pub fn unsplit(read: ReadHalf, write: WriteHalf) -> Option<Stream> {
+    match (read, write) {
+        (ReadHalf::Plain(read), WriteHalf::Plain(write)) => {
+            read.reunite(write).ok().map(Stream::Plain)
+        }
+        (ReadHalf::Tls(read), WriteHalf::Tls(write)) if read.is_pair_of(&write) => {
+            Some(read.unsplit(write))
+        }
+        _ => None,
+    }
+}
+
 impl From<TcpStream> for Stream {
     fn from(stream: TcpStream) -> Self {
         Stream::Plain(stream)
