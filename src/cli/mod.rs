@@ -10,6 +10,7 @@ mod load;
 mod merge;
 mod message;
 mod printer;
+mod relay;
 mod run;
 mod send;
 mod serve;
@@ -47,6 +48,9 @@ pub struct Cli {
 pub enum CliCommand {
     /// Run the embedded server until Ctrl-C, printing a line per connection and frame.
     Serve(serve::ServeArgs),
+    /// Listen and forward every connection to a target, printing both legs
+    /// of each conversation (frames decoded and checked, or --raw bytes).
+    Relay(relay::RelayArgs),
     /// Open connections, send frames (or raw bytes) and print the replies.
     Send(send::SendArgs),
     /// Start a frame-echo server and 10 clients in one process, send a frame
@@ -113,6 +117,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         None => open_window(),
         Some(CliCommand::Serve(args)) => serve::run(args),
+        Some(CliCommand::Relay(args)) => relay::run(args),
         Some(CliCommand::Send(args)) => send::run(args),
         Some(CliCommand::Load(args)) => load::run(args),
         Some(CliCommand::Merge(args)) => merge::run(args),

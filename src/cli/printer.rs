@@ -99,9 +99,13 @@ pub fn print_record(
         date: false,
         micros: true,
     };
+    // A relayed leg names its other leg.
+    let link = view
+        .link
+        .map_or_else(String::new, |other| format!(" (↔ {other})"));
     writeln!(
         out,
-        "#{} {} {} conn {} {} {} {} B: {}",
+        "#{} {} {} conn {}{link} {} {} {} B: {}",
         view.seq,
         zone.text(view.time_us, micros),
         view.side.as_str(),

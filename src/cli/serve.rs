@@ -1,6 +1,7 @@
 //! `framescope serve`: the embedded server, headless, until Ctrl-C or SIGTERM.
 //! In rules mode the rules file is read and checked before it listens, and
-//! each rule's hit count is printed when it stops.
+//! each rule's hit count is printed when it stops. The listening options and
+//! the loop that prints until a stop are shared with `relay`.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -13,9 +14,11 @@ use clap::Args;
 
 use super::printer::{Printer, zone};
 use super::tls_args::ServerTlsArgs;
-use super::{CliError, JournalArgs, start_server_with, stop_signal, warn_if_all_interfaces};
+use super::{
+    CliError, JournalArgs, save_log, start_server_with, stop_signal, warn_if_all_interfaces,
+};
 use crate::engine::rules::RuleSet;
-use crate::engine::{Command, DEFAULT_LISTEN, Limits, ServerMode};
+use crate::engine::{Command, DEFAULT_LISTEN, Engine, Limits, ServerMode, Target};
 
 /// How often the output is brought up to date.
 const PRINT_INTERVAL: Duration = Duration::from_millis(50);
@@ -23,15 +26,24 @@ const PRINT_INTERVAL: Duration = Duration::from_millis(50);
 /// Options of `serve`.
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
-    /// Address to listen on (0.0.0.0 listens on every interface: asked for only).
-    #[arg(long, default_value = DEFAULT_LISTEN)]
-    pub listen: SocketAddr,
     /// raw-echo, frame-echo, app or rules.
     #[arg(long, default_value = "frame-echo")]
     pub mode: ServerMode,
     /// The rules file rules mode serves (TOML: [[rule]] when/then, [default]).
     #[arg(long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
+    /// Where to listen, what to print, limits, journal and TLS.
+    #[command(flatten)]
+    pub listen: ListenArgs,
+}
+
+/// What `serve` and `relay` share: where to listen, what to print, the
+/// limits, the journal and TLS.
+#[derive(Debug, Clone, Args)]
+pub struct ListenArgs {
+    /// Address to listen on (0.0.0.0 listens on every interface: asked for only).
+    #[arg(long, default_value = DEFAULT_LISTEN)]
+    pub listen: SocketAddr,
     /// Print a hex dump of every frame.
     #[arg(long)]
     pub hexdump: bool,
@@ -50,6 +62,10 @@ pub struct ServeArgs {
     /// Most connections open at once.
     #[arg(long, default_value_t = Limits::default().max_connections)]
     pub max_connections: usize,
+    /// Save the log of everything recorded when it stops (.jsonl, .txt, or
+    /// .pcapng for Wireshark).
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
     /// What the journal keeps.
     #[command(flatten)]
     pub journal: JournalArgs,
@@ -58,47 +74,86 @@ pub struct ServeArgs {
     pub tls: ServerTlsArgs,
 }
 
+impl ListenArgs {
+    /// The limits asked for.
+    fn limits(&self) -> Limits {
+        Limits {
+            max_content_length: self.max_content,
+            read_timeout: self.read_timeout,
+            max_connections: self.max_connections,
+        }
+    }
+
+    /// An engine with the limits and journal asked for.
+    pub(super) fn engine(&self) -> Result<Engine, CliError> {
+        self.journal.engine(self.limits())
+    }
+}
+
 /// Runs the server until Ctrl-C.
 pub fn run(args: ServeArgs) -> Result<(), CliError> {
-    let limits = Limits {
-        max_content_length: args.max_content,
-        read_timeout: args.read_timeout,
-        max_connections: args.max_connections,
-    };
+    if args.mode.is_relay() {
+        return Err(CliError::Server(format!(
+            "--mode {} forwards to a target: run framescope relay --listen ADDR --to ADDR",
+            args.mode
+        )));
+    }
     let rules = rule_set(&args)?;
-    let engine = args.journal.engine(limits)?;
+    let engine = args.listen.engine()?;
     if let Some(rules) = &rules {
         engine.command(Command::SetRules(Some(rules.clone())));
     }
-    let mut printer = Printer::new(&engine, args.hexdump, zone(args.utc));
-    let addr = start_server_with(&engine, args.listen, args.mode, args.tls.settings(), None)?;
+    let what = args.mode.to_string();
+    run_server(&engine, &args.listen, args.mode, None, &what, |out| {
+        if let Some(rules) = &rules {
+            let _ = print_hits(rules, out);
+        }
+    })
+}
+
+/// Starts the server in `mode` (relaying to `upstream`), says where it
+/// listens (`what` it serves), prints what happens until Ctrl-C or
+/// SIGTERM, then calls `at_end` and saves the log if one was asked for.
+pub(super) fn run_server(
+    engine: &Engine,
+    args: &ListenArgs,
+    mode: ServerMode,
+    upstream: Option<Target>,
+    what: &str,
+    at_end: impl FnOnce(&mut dyn Write),
+) -> Result<(), CliError> {
+    let mut printer = Printer::new(engine, args.hexdump, zone(args.utc));
+    let addr = start_server_with(engine, args.listen, mode, args.tls.settings(), upstream)?;
     warn_if_all_interfaces(&addr);
     match engine.fresh_view().server.tls {
         Some(fingerprint) => {
-            println!("listening on {addr} ({}, TLS); Ctrl-C stops", args.mode);
+            println!("listening on {addr} ({what}, TLS); Ctrl-C stops");
             println!("certificate SHA-256 {fingerprint}");
         }
-        None => println!("listening on {addr} ({}); Ctrl-C stops", args.mode),
+        None => println!("listening on {addr} ({what}); Ctrl-C stops"),
     }
     // The listening line must reach a reader waiting for it, even in a pipe.
     let _ = std::io::stdout().flush();
-    let stop = stop_signal(&engine);
+    let stop = stop_signal(engine);
     let mut out = std::io::stdout().lock();
     while !stop.load(Ordering::Relaxed) {
         // Nowhere to report a closed stdout: stop quietly, as a pipe reader would expect.
-        if !args.quiet && printer.print_new(&engine, &mut out).is_err() {
+        if !args.quiet && printer.print_new(engine, &mut out).is_err() {
             return Ok(());
         }
         std::thread::sleep(PRINT_INTERVAL);
     }
+    engine.command(Command::StopServer);
     if !args.quiet {
-        let _ = printer.print_new(&engine, &mut out);
+        let _ = printer.print_new(engine, &mut out);
     }
-    if let Some(rules) = &rules {
-        let _ = print_hits(rules, &mut out);
-    }
+    at_end(&mut out);
     let _ = writeln!(out, "stopped");
-    Ok(())
+    drop(out);
+    match &args.log {
+        Some(path) => save_log(engine, path.clone()),
+        None => Ok(()),
+    }
 }
 
 /// The rules file, read and checked, when the mode is rules.
@@ -118,7 +173,7 @@ fn rule_set(args: &ServeArgs) -> Result<Option<Arc<RuleSet>>, CliError> {
 }
 
 /// Each rule's hits, then the default's.
-fn print_hits(rules: &RuleSet, out: &mut impl Write) -> std::io::Result<()> {
+fn print_hits(rules: &RuleSet, out: &mut dyn Write) -> std::io::Result<()> {
     let hits = rules.hits();
     writeln!(out, "rule hits:")?;
     for (index, rule) in rules.rules().iter().enumerate() {
