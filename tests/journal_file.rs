@@ -378,3 +378,45 @@ fn a_header_with_surrounding_whitespace_round_trips_exactly() {
     let loaded = load(&path).unwrap();
     assert_eq!(loaded.records.view(0).unwrap().bytes, bytes);
 }
+
+#[test]
+fn a_relayed_legs_link_and_notes_survive_a_save() {
+    let mut journal = Journal::default();
+    let frame = FrameBuilder::new().content("relayed").build().unwrap();
+    let note = Bytes::from_static(b"held frame #1 dropped by the user");
+    for (conn, link, side, kind, bytes) in [
+        (5, 6, Side::Server, RecordKind::Frame, &frame),
+        (6, 5, Side::Client, RecordKind::Frame, &frame),
+        (5, 6, Side::Server, RecordKind::Note, &note),
+    ] {
+        journal.append(Entry {
+            conn,
+            peer: Some("127.0.0.1:9000".parse().unwrap()),
+            local: None,
+            link: Some(link),
+            side,
+            direction: Direction::Received,
+            kind,
+            bytes,
+            error: None,
+        });
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("relay.jsonl");
+    save(&journal.snapshot(), &path, LogFormat::JsonLines, |_, _| {}).unwrap();
+    let loaded = load(&path).unwrap();
+    let views: Vec<_> = loaded.records.views().collect();
+    let links: Vec<_> = views.iter().map(|v| (v.conn, v.link)).collect();
+    assert_eq!(links, [(5, Some(6)), (6, Some(5)), (5, Some(6))]);
+    assert_eq!(views[2].kind, RecordKind::Note);
+    assert_eq!(views[2].bytes, note);
+
+    let text = dir.path().join("relay.txt");
+    save(&journal.snapshot(), &text, LogFormat::Text, |_, _| {}).unwrap();
+    let text = std::fs::read_to_string(text).unwrap();
+    assert!(text.contains("conn=5 link=6"), "{text}");
+    assert!(
+        text.contains("received note 33 bytes\nnote: held frame #1 dropped by the user\n"),
+        "{text}"
+    );
+}

@@ -278,9 +278,13 @@ fn write_text_record(out: &mut impl Write, view: &RecordView) -> std::io::Result
         .peer
         .map(|p| p.to_string())
         .unwrap_or_else(|| "-".into());
+    // A relayed leg names its other leg.
+    let link = view
+        .link
+        .map_or_else(String::new, |other| format!(" link={other}"));
     writeln!(
         out,
-        "#{} t={}us {} conn={} peer={} {} {} {} bytes",
+        "#{} t={}us {} conn={}{link} peer={} {} {} {} bytes",
         view.seq,
         view.time_us,
         view.side.as_str(),
@@ -298,6 +302,10 @@ fn write_text_record(out: &mut impl Write, view: &RecordView) -> std::io::Result
     }
     if let Some(error) = &view.error {
         writeln!(out, "error: {error}")?;
+    }
+    // A note is framescope's own words, not bytes off the wire.
+    if view.kind == RecordKind::Note {
+        return writeln!(out, "note: {}\n", String::from_utf8_lossy(&view.bytes));
     }
     if !view.is_complete() {
         writeln!(
