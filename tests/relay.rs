@@ -532,3 +532,62 @@ fn the_python_tutorial_client_gets_its_answers_through_framescope_relay() {
         assert_eq!(twin.link, Some(client_leg.conn));
     }
 }
+
+#[test]
+fn a_relay_can_take_tls_from_its_clients_and_forward_plain_frames() {
+    use framescope::engine::tls::{ClientTls, ServerTls, Verification};
+    use framescope::engine::{ClientMode, SendTarget};
+
+    let target = Engine::new().unwrap();
+    let target_addr = start_server(&target, ServerMode::FrameEcho);
+    let relay = Engine::new().unwrap();
+    relay.command(Command::StartServer {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        mode: ServerMode::Relay,
+        tls: Some(ServerTls::default()),
+        upstream: Some(Target::from(target_addr)),
+    });
+    let addr = wait_event(&relay, |event| match event {
+        Event::ServerStarted { addr, .. } => Some(addr),
+        Event::ServerFailed(error) => panic!("relay failed: {error}"),
+        _ => None,
+    });
+    let fingerprint = relay.fresh_view().server.tls.expect("a TLS relay");
+
+    let clients = Engine::new().unwrap();
+    clients.command(Command::Connect {
+        target: addr.into(),
+        count: 1,
+        mode: ClientMode::Framed,
+        tls: Some(ClientTls {
+            verification: Verification::Pin(fingerprint),
+            ..ClientTls::default()
+        }),
+    });
+    let report = wait_event(&clients, |event| match event {
+        Event::ConnectFinished { report, .. } => Some(report),
+        _ => None,
+    });
+    assert_eq!(report.opened, 1);
+    let request = frame("over tls");
+    clients.command(Command::Send {
+        target: SendTarget::All,
+        bytes: request.clone().into(),
+    });
+    assert!(eventually(|| records(&clients).iter().any(|r| r.direction
+        == Direction::Received
+        && r.bytes[..] == request[..])));
+    // The target saw the frame in plain TCP, as the relay forwarded it.
+    assert!(
+        records(&target)
+            .iter()
+            .any(|r| r.direction == Direction::Received && r.bytes[..] == request[..])
+    );
+    let relayed = records(&relay);
+    assert!(
+        relayed
+            .iter()
+            .any(|r| r.kind == RecordKind::Handshake && r.side == Side::Server)
+    );
+    assert_eq!(traffic(&relayed, Side::Client).len(), 2, "{relayed:#?}");
+}
