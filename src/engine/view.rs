@@ -259,7 +259,7 @@ impl Publisher {
                 hits: set.hits().into(),
             }),
             scenario: sources.scenario.clone(),
-            relay: sources.shared.relay.view(),
+            relay: sources.shared.relay.view(force),
         });
         self.latest.store(view.clone());
         view

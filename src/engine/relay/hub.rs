@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use parking_lot::Mutex;
@@ -25,6 +25,9 @@ use super::{
 
 /// Closed conversations kept for viewers after they end.
 const CLOSED_KEPT: usize = 1000;
+/// How often, at most, the view is rebuilt for counts alone (a frame
+/// forwarded); a conversation or a held frame coming or going shows at once.
+const COUNTS_REFRESH: Duration = Duration::from_millis(250);
 
 /// What a writer task is handed.
 #[derive(Debug)]
@@ -109,8 +112,12 @@ struct State {
     conversations: BTreeMap<u32, Live>,
     held: VecDeque<Held>,
     next_held: u64,
+    /// Closed conversations, oldest first, to forget beyond `CLOSED_KEPT`.
+    closed: VecDeque<u32>,
+    /// Bumped when something other than a count changed.
     version: u64,
-    published: Option<(u64, Arc<RelayView>)>,
+    /// The last view built: the version it showed, and when.
+    published: Option<(u64, Instant, Arc<RelayView>)>,
 }
 
 impl State {
@@ -171,14 +178,10 @@ impl State {
 
     /// Forgets the oldest closed conversations beyond what is kept.
     fn prune_closed(&mut self) {
-        let closed: Vec<u32> = self
-            .conversations
-            .iter()
-            .filter(|(_, live)| !live.view.is_open())
-            .map(|(id, _)| *id)
-            .collect();
-        for id in closed.iter().take(closed.len().saturating_sub(CLOSED_KEPT)) {
-            self.conversations.remove(id);
+        while self.closed.len() > CLOSED_KEPT {
+            if let Some(id) = self.closed.pop_front() {
+                self.conversations.remove(&id);
+            }
         }
     }
 }
@@ -214,7 +217,6 @@ impl Hub {
                 upstream_leg: None,
             },
         );
-        state.prune_closed();
         state.changed();
     }
 
@@ -254,10 +256,11 @@ impl Hub {
                 held_at_us: now_us(),
                 permit,
             });
+            state.changed();
         } else if let Some(live) = state.conversations.get_mut(&id) {
+            // Only a count changes: the view picks it up within its refresh.
             live.send_on(toward, bytes, permit);
         }
-        state.changed();
     }
 
     /// The side sending `toward` closed: its held frames go on first.
@@ -274,9 +277,11 @@ impl Hub {
     pub(super) fn close(&self, id: u32, reason: &CloseReason) {
         let mut state = self.state.lock();
         let discarded = state.take_held(|h| h.conversation == id);
+        let state = &mut *state;
         if let Some(live) = state.conversations.get_mut(&id) {
             live.writers = None;
             live.view.state = ConversationState::Closed(reason.to_string());
+            state.closed.push_back(id);
             for held in discarded {
                 let text = format!(
                     "held frame #{} discarded: the conversation closed ({reason})",
@@ -285,6 +290,7 @@ impl Hub {
                 live.note(held.toward, &text);
             }
         }
+        state.prune_closed();
         state.changed();
     }
 
@@ -376,12 +382,16 @@ impl Hub {
         count
     }
 
-    /// The conversations and held frames as of now (rebuilt only when
-    /// something changed).
-    pub(crate) fn view(&self) -> Arc<RelayView> {
+    /// The conversations and held frames as of now: rebuilt when a
+    /// conversation or a held frame came or went, and for the counts at
+    /// most every quarter second; `force` rebuilds it now.
+    pub(crate) fn view(&self, force: bool) -> Arc<RelayView> {
         let mut state = self.state.lock();
-        if let Some((version, view)) = &state.published
+        let now = Instant::now();
+        if let Some((version, built, view)) = &state.published
             && *version == state.version
+            && !force
+            && now.duration_since(*built) < COUNTS_REFRESH
         {
             return view.clone();
         }
@@ -409,7 +419,7 @@ impl Hub {
                 })
                 .collect(),
         });
-        state.published = Some((state.version, view.clone()));
+        state.published = Some((state.version, now, view.clone()));
         view
     }
 }
