@@ -78,6 +78,8 @@ pub fn summary(view: &RecordView) -> String {
         }
         (RecordKind::Handshake, None) => super::tls::HandshakeInfo::from_bytes(&view.bytes)
             .map_or_else(|| "TLS handshake".to_owned(), |info| info.summary()),
+        // framescope's own words: all of them.
+        (RecordKind::Note, None) => String::from_utf8_lossy(&view.bytes).into_owned(),
         _ => one_line(&view.bytes, SUMMARY_CONTENT_CHARS),
     }
 }
