@@ -963,6 +963,23 @@ fn the_lua_dissector_decodes_frames_sharing_a_segment_and_frames_cut_anywhere() 
         ]
     );
 
+    // A segment that only starts a frame keeps TCP's summary in the Info
+    // column, as the segments after it do: the one cut in a header, and
+    // the long frame's first three.
+    let mut args: Vec<&str> = common.iter().map(String::as_str).collect();
+    args.extend(["-Y", "tcp.len > 0 && !framescope", "-T", "fields"]);
+    args.extend(["-e", "tcp.srcport", "-e", "_ws.col.Info"]);
+    let segments = tshark(dir.path(), &args);
+    let segments: Vec<&str> = segments.lines().collect();
+    assert_eq!(segments.len(), 4, "{segments:#?}");
+    for line in segments {
+        let (port, info) = line.split_once('\t').unwrap();
+        assert!(
+            info.starts_with(port) && info.contains("[TCP segment of a reassembled PDU]"),
+            "TCP's Info: {line}"
+        );
+    }
+
     // A header with no content-length is flagged, and taken alone.
     let mut args: Vec<&str> = common.iter().map(String::as_str).collect();
     args.extend(["-Y", "framescope.bad_header", "-T", "fields"]);
