@@ -181,9 +181,9 @@ impl Flow {
 }
 
 /// Each journal connection's flow, by connection id (an engine's ids are
-/// unique, whichever side they are on). Records
-/// that never carried bytes over the wire (notes, TLS handshakes, errors
-/// with no bytes) are left out, as the export leaves them out.
+/// unique, whichever side they are on). Records that never carried bytes
+/// over the wire (notes, TLS handshakes, errors with no bytes) are left
+/// out, as the export leaves them out.
 fn journal_flows(records: &[RecordView]) -> BTreeMap<u32, Flow> {
     let mut flows: BTreeMap<u32, Flow> = BTreeMap::new();
     for record in records {
