@@ -165,7 +165,6 @@ end
 function proto.dissector(tvb, pinfo, tree)
   local offset = 0
   local total = tvb:len()
-  pinfo.cols.info:set("framescope")
   while offset < total do
     local length = frame_length(tvb, pinfo, offset)
     if length == nil then
@@ -179,6 +178,9 @@ function proto.dissector(tvb, pinfo, tree)
       pinfo.desegment_len = offset + length - total
       return total
     end
+    -- The Info column is ours once a whole frame is here; a segment that
+    -- only starts one keeps TCP's, as the segments after it do.
+    if offset == 0 then pinfo.cols.info:set("framescope") end
     dissect_frame(tvb(offset, length):tvb(), pinfo, tree)
     offset = offset + length
   end
