@@ -171,6 +171,10 @@ fn every_stream_carries_exactly_the_journals_bytes_after_a_handshake() {
 
     let hello = packets.iter().find(|p| p.payload == b"hello").unwrap();
     assert_eq!(hello.time_us, 1_000_000, "the journal's timestamps");
+    assert!(
+        packets.windows(2).all(|w| w[0].time_us <= w[1].time_us),
+        "packets in time order, the FINs written last included"
+    );
 }
 
 #[test]

@@ -105,6 +105,7 @@ pub fn write_pcapng(
         streams: HashMap::new(),
         owners: HashMap::new(),
         summary: PcapSummary::default(),
+        latest_us: 0,
     };
     for record in records {
         capture.record(&record)?;
@@ -120,6 +121,11 @@ struct Capture<W: Write> {
     /// Which stream each journal connection writes to (none: left out).
     owners: HashMap<(Side, u32), Option<StreamKey>>,
     summary: PcapSummary,
+    /// The latest timestamp written: no packet is stamped before it, so
+    /// the file reads in time order (a handshake made up just before a
+    /// stream's first bytes, or the FINs written at the end, never go
+    /// back in time).
+    latest_us: u64,
 }
 
 impl<W: Write> Capture<W> {
@@ -347,6 +353,8 @@ impl<W: Write> Capture<W> {
     ) -> Result<(), PcapError> {
         let packet = segment.build(kept)?;
         let original_len = packet.len() + (len - kept.len());
+        let time_us = time_us.max(self.latest_us);
+        self.latest_us = time_us;
         let block = EnhancedPacketBlock {
             interface_id: 0,
             timestamp: Duration::from_micros(time_us),
