@@ -262,9 +262,16 @@ fn status_lines(ui: &mut Ui, status: &ServerStatus) {
             Some(target) => relaying_text(addr, target),
             None => listening_text(addr),
         };
-        ui.label(RichText::new(text).color(style::ok_color(ui.visuals())));
-        if let Some(mode) = status.mode {
-            ui.weak(format!("({})", mode_label(mode)));
+        let status_line = ui.label(RichText::new(text).color(style::ok_color(ui.visuals())));
+        match status.mode {
+            // "relaying" says it: one line, so what is below stays put.
+            Some(mode) if mode.is_relay() => {
+                status_line.on_hover_text(mode_help(mode));
+            }
+            Some(mode) => {
+                ui.weak(format!("({})", mode_label(mode)));
+            }
+            None => {}
         }
     });
     if let Some(fingerprint) = status.tls {
@@ -303,6 +310,9 @@ pub fn relaying_text(addr: SocketAddr, target: &Target) -> String {
 pub fn relay_target(settings: &Settings, listen: SocketAddr) -> Result<Option<Target>, String> {
     if !settings.server_mode.is_relay() {
         return Ok(None);
+    }
+    if settings.relay_target.trim().is_empty() {
+        return Err("type the address of the server to forward to, e.g. 127.0.0.1:65432".into());
     }
     let target: Target = settings
         .relay_target
@@ -373,9 +383,9 @@ mod tests {
     fn a_bad_target_says_how_to_fix_it() {
         let any = listen("127.0.0.1:0");
         assert!(
-            relay_target(&relay_to(""), any)
+            relay_target(&relay_to(" "), any)
                 .unwrap_err()
-                .contains("enter a target")
+                .contains("the server to forward to")
         );
         assert!(
             relay_target(&relay_to("host"), any)
