@@ -1,7 +1,9 @@
 //! The composer: every header field editable, custom fields, the content as
 //! text, JSON, hex or a file, presets from the tutorial, a live hex preview
 //! of the exact bytes Send will write, and Send itself (disabled, with the
-//! reason, while it cannot go).
+//! reason, while it cannot go). While a held frame is edited, Send is
+//! Forward edited; while the relay has open conversations, Inject sends
+//! the same bytes into one of them.
 
 use std::path::PathBuf;
 
@@ -15,7 +17,9 @@ use crate::engine::{ConnState, ConnectionSummary, EngineView, SendReport, SendTa
 
 use super::draft::{CONTENT_ENCODINGS, CONTENT_TYPES, ContentKind, CustomField, Draft, Message};
 use super::file_content::{FileLoader, FileState, file_name, human_bytes};
+use super::held_edit::{EditAction, HeldEdit};
 use super::hex_view::{self, HexView};
+use super::inject_form::{InjectForm, Injection};
 use super::style;
 
 /// Height of the hex preview.
@@ -30,6 +34,10 @@ pub enum ComposerAction {
     Send(Bytes),
     /// Open a file dialog for the content.
     ChooseFile,
+    /// Forward edited, or Cancel, for the held frame being edited.
+    Edit(EditAction),
+    /// Send these bytes into a relayed conversation.
+    Inject(Injection),
 }
 
 /// What the composer needs to know about the connections.
@@ -41,6 +49,8 @@ pub struct SendContext<'a> {
     pub target: &'a mut SendTarget,
     /// Whether the target speaks raw bytes (Send writes the content only).
     pub raw: bool,
+    /// The held frame being edited, if one is: Send is Forward edited.
+    pub editing: Option<&'a HeldEdit>,
 }
 
 /// The built message for one state of the draft.
@@ -60,6 +70,7 @@ pub struct Composer {
     preview: Option<Preview>,
     last_send: Option<String>,
     hovered_byte: Option<usize>,
+    inject: InjectForm,
 }
 
 impl Composer {
@@ -78,6 +89,17 @@ impl Composer {
             self.file
                 .load(path.clone(), DEFAULT_MAX_CONTENT_LENGTH, ctx);
         }
+    }
+
+    /// Notes what became of an edit forwarded or an injection, for the
+    /// line under the Send button.
+    pub fn note(&mut self, text: String) {
+        self.last_send = Some(text);
+    }
+
+    /// Notes what an injection did, or why it was refused.
+    pub fn on_injected(&mut self, outcome: Result<String, String>) {
+        self.inject.report(outcome);
     }
 
     /// Notes what became of a send, for the line under the Send button.
@@ -125,6 +147,25 @@ impl Composer {
         &preview.message
     }
 
+    /// The previewed bytes when they may go (wherever to), or why not.
+    pub fn built(&mut self, draft: &Draft, raw: bool) -> Result<Bytes, String> {
+        let message = self.message(draft, raw);
+        let Some(bytes) = &message.bytes else {
+            return Err(message
+                .problems
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "the message cannot be built".to_owned()));
+        };
+        if !message.sendable(draft.send_malformed) {
+            return Err(format!(
+                "{} (tick \"Send malformed\" to send it anyway)",
+                message.problems.join("; ")
+            ));
+        }
+        Ok(bytes.clone())
+    }
+
     /// The bytes Send would write now, or why it cannot.
     pub fn ready_to_send(
         &mut self,
@@ -140,27 +181,14 @@ impl Composer {
                 .is_some_and(|s| s.state == ConnState::Open)
                 .into(),
         };
-        let message = self.message(draft, raw);
-        let Some(bytes) = &message.bytes else {
-            return Err(message
-                .problems
-                .first()
-                .cloned()
-                .unwrap_or_else(|| "the message cannot be built".to_owned()));
-        };
-        if !message.sendable(draft.send_malformed) {
-            return Err(format!(
-                "{} (tick \"Send malformed\" to send it anyway)",
-                message.problems.join("; ")
-            ));
-        }
+        let bytes = self.built(draft, raw)?;
         if open == 0 {
             return Err(match target {
                 SendTarget::All => "No open connection: Connect first".to_owned(),
                 SendTarget::One(id) => format!("Connection #{id} is not open"),
             });
         }
-        Ok(bytes.clone())
+        Ok(bytes)
     }
 
     /// What a load run sends: the composed frame (in raw mode its content
@@ -193,6 +221,9 @@ impl Composer {
         send: SendContext<'_>,
     ) -> Option<ComposerAction> {
         let mut action = None;
+        if let Some(edit) = send.editing {
+            edit.banner_ui(ui);
+        }
         ui.horizontal(|ui| {
             ui.heading("Composer");
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -215,7 +246,7 @@ impl Composer {
             });
         });
         let content_len = self.message(draft, send.raw).content_len;
-        if send.raw {
+        if send.raw && send.editing.is_none() {
             ui.colored_label(
                 ui.visuals().warn_fg_color,
                 "Raw connection: Send writes the content bytes only, no header.",
@@ -243,9 +274,9 @@ impl Composer {
         ui.add_space(4.0);
         style::section(ui, "composer_preview", |ui| self.preview_ui(ui, &message));
         ui.add_space(4.0);
-        if let Some(bytes) = style::section(ui, "composer_send", |ui| self.send_ui(ui, draft, send))
+        if let Some(sent) = style::section(ui, "composer_send", |ui| self.send_ui(ui, draft, send))
         {
-            action = Some(ComposerAction::Send(bytes));
+            action = Some(sent);
         }
         action
     }
@@ -271,15 +302,26 @@ impl Composer {
             .show(ui);
     }
 
-    fn send_ui(&mut self, ui: &mut Ui, draft: &mut Draft, send: SendContext<'_>) -> Option<Bytes> {
+    /// Send (or, while a held frame is edited, Forward edited), and
+    /// Inject; returns what was clicked.
+    fn send_ui(
+        &mut self,
+        ui: &mut Ui,
+        draft: &mut Draft,
+        send: SendContext<'_>,
+    ) -> Option<ComposerAction> {
+        if let Some(edit) = send.editing {
+            malformed_switch(ui, draft);
+            let ready = self.built(draft, send.raw);
+            return edit
+                .buttons_ui(ui, send.view, &ready)
+                .map(ComposerAction::Edit);
+        }
         let mut sent = None;
         ui.horizontal_wrapped(|ui| {
             let label = ui.label("Send to");
             target_picker(ui, send.view, send.target).labelled_by(label.id);
-            ui.checkbox(&mut draft.send_malformed, "Send malformed")
-                .on_hover_text(
-                    "Send even when the message has problems (to test how a peer copes)",
-                );
+            malformed_switch(ui, draft);
         });
         let ready = self.ready_to_send(draft, send.view, *send.target, send.raw);
         let button = egui::Button::new(RichText::new("Send").strong())
@@ -295,7 +337,7 @@ impl Composer {
         if response.clicked()
             && let Ok(bytes) = &ready
         {
-            sent = Some(bytes.clone());
+            sent = Some(ComposerAction::Send(bytes.clone()));
         }
         if let Err(reason) = &ready {
             ui.colored_label(ui.visuals().warn_fg_color, format!("Cannot send: {reason}"));
@@ -303,8 +345,18 @@ impl Composer {
         if let Some(last) = &self.last_send {
             ui.weak(last);
         }
+        let built = self.built(draft, send.raw);
+        if let Some(injection) = self.inject.ui(ui, send.view, &built) {
+            sent = Some(ComposerAction::Inject(injection));
+        }
         sent
     }
+}
+
+/// The "Send malformed" switch.
+fn malformed_switch(ui: &mut Ui, draft: &mut Draft) {
+    ui.checkbox(&mut draft.send_malformed, "Send malformed")
+        .on_hover_text("Send even when the message has problems (to test how a peer copes)");
 }
 
 /// The header fields; `content_len` is the true content length.

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::engine::DEFAULT_MAX_CONTENT_LENGTH;
+use crate::engine::describe::{self, value_text};
 use crate::engine::hexdump::parse_hex;
 use crate::engine::tutorial_app::{self, CLIENT_BINARY_TYPE, TEXT_JSON};
 use crate::engine::{ContentLength, FrameBuilder};
@@ -164,6 +165,62 @@ impl Draft {
         }
     }
 
+    /// A draft holding the frame `bytes` (a held frame, say, to edit):
+    /// its header fields, `content-length` overridden only when it is not
+    /// the true length, further fields as custom fields in their order,
+    /// and the content as JSON, text or hex, whichever shows it exactly.
+    /// Values of the three string fields that are not strings are kept as
+    /// their JSON text. Fails when the bytes hold no JSON header object.
+    pub fn of_frame(bytes: &[u8]) -> Result<Self, String> {
+        let header_text =
+            describe::header_text(bytes).ok_or("the frame's header is cut short or not UTF-8")?;
+        let header: serde_json::Map<String, Value> = serde_json::from_str(header_text)
+            .map_err(|error| format!("the frame's header is not a JSON object: {error}"))?;
+        let content = describe::content(bytes);
+        let field = |key: &str| header.get(key).map(value_text).unwrap_or_default();
+        let content_type = field("content-type");
+        let (kind, text) = content_as_text(content, content_type.contains("json"));
+        let (override_length, length_value) = match header.get("content-length") {
+            Some(value) if value.as_u64() == Some(content.len() as u64) => {
+                (false, content.len().to_string())
+            }
+            Some(value) => (true, typed_text(value)),
+            None => (true, String::new()),
+        };
+        let custom = header
+            .iter()
+            .filter(|(key, _)| !REQUIRED_KEYS.contains(&key.as_str()))
+            .map(|(key, value)| CustomField {
+                key: key.clone(),
+                value: typed_text(value),
+            })
+            .collect();
+        Ok(Self {
+            byteorder: field("byteorder"),
+            content_type,
+            content_encoding: field("content-encoding"),
+            override_length,
+            length_value,
+            custom,
+            kind,
+            text,
+            file: None,
+            send_malformed: false,
+        })
+    }
+
+    /// `self` with `bytes` as its content (a held raw chunk, say, to edit),
+    /// as text when they are plain text, else as hex.
+    pub fn with_raw_content(&self, bytes: &[u8]) -> Self {
+        let (kind, text) = content_as_text(bytes, false);
+        Self {
+            kind,
+            text,
+            file: None,
+            ..self.clone()
+        }
+    }
+
     /// The content bytes, or why there are none (bad hex, no file yet).
     /// `file` is the loaded file's bytes for [`ContentKind::File`].
     pub fn content(&self, file: Option<&Bytes>) -> Result<Bytes, String> {
@@ -270,6 +327,37 @@ impl Draft {
     }
 }
 
+/// How content is best written to come back byte for byte: JSON when it
+/// is meant to be (`json`) and parses, text when it is UTF-8 with no
+/// control characters but line breaks and tabs, hex otherwise.
+fn content_as_text(content: &[u8], json: bool) -> (ContentKind, String) {
+    match std::str::from_utf8(content) {
+        Ok(text)
+            if !text
+                .chars()
+                .any(|c| c.is_control() && !matches!(c, '\n' | '\t')) =>
+        {
+            let kind = if json && serde_json::from_str::<Value>(text).is_ok() {
+                ContentKind::Json
+            } else {
+                ContentKind::Text
+            };
+            (kind, text.to_owned())
+        }
+        _ => (ContentKind::Hex, to_hex(content)),
+    }
+}
+
+/// A header value as the composer's fields take it back (see
+/// [`header_value_from_text`]): a string as itself unless it would read as
+/// JSON (then quoted), anything else as JSON.
+fn typed_text(value: &Value) -> String {
+    match value {
+        Value::String(text) if serde_json::from_str::<Value>(text).is_err() => text.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// Bytes as lowercase hex pairs separated by spaces.
 pub fn to_hex(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 3);
@@ -363,5 +451,58 @@ mod tests {
         assert!(draft.message(None, false).problems[0].contains("choose a file"));
         let file = Bytes::from_static(b"abc");
         assert_eq!(&draft.message(Some(&file), true).bytes.unwrap()[..], b"abc");
+    }
+
+    #[test]
+    fn a_frame_loads_back_into_a_draft_that_builds_it_again() {
+        for draft in [Draft::search_request(), Draft::binary_request()] {
+            let bytes = draft.message(None, false).bytes.unwrap();
+            let loaded = Draft::of_frame(&bytes).unwrap();
+            assert_eq!(loaded.kind, draft.kind);
+            assert!(!loaded.override_length);
+            assert_eq!(loaded.message(None, false).bytes.unwrap(), bytes);
+        }
+    }
+
+    #[test]
+    fn odd_fields_and_lengths_survive_loading() {
+        let bytes = FrameBuilder::new()
+            .field("byteorder", "big")
+            .field("n", 42)
+            .field("quoted", "42")
+            .field("who", "neo")
+            .content(&b"line one\nline two"[..])
+            .content_length(ContentLength::Override(Value::from("abc")))
+            .build()
+            .unwrap();
+        let draft = Draft::of_frame(&bytes).unwrap();
+        assert_eq!(draft.byteorder, "big");
+        assert_eq!(draft.kind, ContentKind::Text);
+        assert!(draft.override_length);
+        assert_eq!(draft.length_value, "abc");
+        let custom: Vec<_> = draft
+            .custom
+            .iter()
+            .map(|f| (f.key.as_str(), f.value.as_str()))
+            .collect();
+        assert_eq!(custom, [("n", "42"), ("quoted", "\"42\""), ("who", "neo")]);
+        assert_eq!(draft.message(None, false).bytes.unwrap(), bytes);
+        assert!(Draft::of_frame(b"\x00\x02{x").is_err());
+    }
+
+    #[test]
+    fn raw_content_loads_as_text_or_hex() {
+        let base = Draft::search_request();
+        let text = base.with_raw_content(b"hello\n");
+        assert_eq!(
+            (text.kind, text.text.as_str()),
+            (ContentKind::Text, "hello\n")
+        );
+        let binary = base.with_raw_content(&[0, 1, 0xff]);
+        assert_eq!(
+            (binary.kind, binary.text.as_str()),
+            (ContentKind::Hex, "00 01 ff")
+        );
+        assert_eq!(&binary.message(None, true).bytes.unwrap()[..], [0, 1, 0xff]);
     }
 }

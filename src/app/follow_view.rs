@@ -1,8 +1,9 @@
-//! The Follow stream window: one connection's two directions in order, as
-//! escaped text, hex or decoded frames, each direction in its own colour
-//! (as Wireshark shows them), with Copy and Save…. It follows new records
-//! while open, reading the snapshot the app takes each frame anyway, and
-//! renders only the turns it has not rendered yet.
+//! The Follow stream window: one connection's two directions in order, or
+//! a relayed conversation's two legs, as escaped text, hex or decoded
+//! frames, each direction in its own colour (as Wireshark shows them), with
+//! Copy and Save…. It follows new records while open, reading the snapshot
+//! the app takes each frame anyway, and renders only the turns it has not
+//! rendered yet.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use egui::{Color32, FontId, Galley, RichText, Ui, Visuals};
 
 use crate::clock::{Style, Zone};
 use crate::engine::follow::{self, Conversation, FollowMode, Leg, Turn};
-use crate::engine::{Direction, JournalSnapshot};
+use crate::engine::{Direction, JournalSnapshot, RecordKind, Side};
 
 use super::background_save::BackgroundSave;
 use super::file_content::human_bytes;
@@ -40,7 +41,9 @@ pub enum FollowAction {
 /// One turn, rendered once.
 #[derive(Debug, Clone)]
 struct RenderedTurn {
-    direction: Direction,
+    /// The way it went, for its colour; none for a note (framescope's own
+    /// words, in a colour of their own).
+    direction: Option<Direction>,
     heading: String,
     body: String,
 }
@@ -70,11 +73,13 @@ pub struct FollowWindow {
 }
 
 impl FollowWindow {
-    /// Opens the window on `leg` of the journal `source`, read from `journal`.
-    pub fn open(&mut self, source: SourceKey, journal: &JournalSnapshot, leg: Leg) {
+    /// Opens the window on `legs` (one connection, or a relayed
+    /// conversation's two legs: see [`relayed_legs`]) of the journal
+    /// `source`, read from `journal`.
+    pub fn open(&mut self, source: SourceKey, journal: &JournalSnapshot, legs: Vec<Leg>) {
         self.open = Some(Followed {
             source,
-            conversation: Conversation::of(journal, vec![leg]),
+            conversation: Conversation::of(journal, legs),
             rendered_as: (FollowMode::default(), Zone::default()),
             rendered: Vec::new(),
             job: None,
@@ -84,11 +89,10 @@ impl FollowWindow {
         self.save.clear();
     }
 
-    /// The connection followed, while the window is open.
-    pub fn followed(&self) -> Option<Leg> {
-        self.open
-            .as_ref()
-            .and_then(|f| f.conversation.legs().first().copied())
+    /// The connections followed (one, or a relayed conversation's two
+    /// legs), while the window is open.
+    pub fn legs(&self) -> &[Leg] {
+        self.open.as_ref().map_or(&[], |f| f.conversation.legs())
     }
 
     /// Which journal it reads, while open.
@@ -113,11 +117,7 @@ impl FollowWindow {
         };
         followed.conversation.update(journal);
         followed.render(*mode, zone);
-        let title = followed
-            .conversation
-            .legs()
-            .first()
-            .map_or_else(String::new, Leg::name);
+        let title = title(followed.conversation.legs());
         let mut keep_open = true;
         let mut action = None;
         let saving = self.save.is_saving();
@@ -167,7 +167,8 @@ impl Followed {
         let conversation = &self.conversation;
         let new = &conversation.turns()[self.rendered.len()..];
         self.rendered.extend(new.iter().map(|turn| RenderedTurn {
-            direction: turn.direction,
+            direction:
+                (turn.kind != RecordKind::Note).then(|| colour_direction(conversation, turn)),
             heading: follow::turn_heading(conversation, turn, &time),
             body: shortened_body(turn, mode),
         }));
@@ -281,15 +282,89 @@ fn toolbar(
     action
 }
 
-/// Which colour is which end, and what each way carried: a line each way.
+/// The legs of a relayed conversation, to follow: the client's connection
+/// to framescope (a server-side one) and framescope's to the target.
+pub fn relayed_legs(client_conn: u32, upstream_conn: u32) -> Vec<Leg> {
+    vec![
+        Leg {
+            side: Side::Server,
+            conn: client_conn,
+        },
+        Leg {
+            side: Side::Client,
+            conn: upstream_conn,
+        },
+    ]
+}
+
+/// What "follow" means for a record of connection `conn` on `side`: its
+/// relayed conversation's two legs when it is linked to another leg, else
+/// the connection alone.
+pub fn legs_to_follow(side: Side, conn: u32, link: Option<u32>) -> Vec<Leg> {
+    match (side, link) {
+        (Side::Server, Some(upstream)) => relayed_legs(conn, upstream),
+        (Side::Client, Some(client)) => relayed_legs(client, conn),
+        (side, None) => vec![Leg { side, conn }],
+    }
+}
+
+/// Whether `legs` are a relayed conversation's (as [`relayed_legs`] makes them).
+fn is_relayed(legs: &[Leg]) -> bool {
+    matches!(legs, [client, upstream] if client.side == Side::Server && upstream.side == Side::Client)
+}
+
+/// The window's title: the connection, or the relayed conversation.
+fn title(legs: &[Leg]) -> String {
+    if is_relayed(legs) {
+        let names: Vec<String> = legs.iter().map(Leg::name).collect();
+        format!(
+            "relayed conversation #{} ({})",
+            legs[0].conn,
+            names.join(" + ")
+        )
+    } else {
+        legs.first().map_or_else(String::new, Leg::name)
+    }
+}
+
+/// The colour a turn is shown in. On one connection, sent and received.
+/// In a relayed conversation, by which way the frame goes: toward the
+/// server (received from the client, sent to the target) in the colour of
+/// sent, toward the client in the colour of received; so each frame shows
+/// twice in one colour, once per leg.
+fn colour_direction(conversation: &Conversation, turn: &Turn) -> Direction {
+    if is_relayed(conversation.legs()) && turn.leg == 0 {
+        match turn.direction {
+            Direction::Sent => Direction::Received,
+            Direction::Received => Direction::Sent,
+        }
+    } else {
+        turn.direction
+    }
+}
+
+/// Which colour is which way, and what each way carried (notes aside): a
+/// line each way.
 fn legend(ui: &mut Ui, conversation: &Conversation) {
-    let ends = conversation.ends(0);
+    let relayed = is_relayed(conversation.legs());
     for direction in [Direction::Sent, Direction::Received] {
-        let (turns, bytes) = conversation.totals(direction);
+        let (turns, bytes) = conversation
+            .turns()
+            .iter()
+            .filter(|turn| turn.kind != RecordKind::Note)
+            .filter(|turn| colour_direction(conversation, turn) == direction)
+            .fold((0, 0), |(n, bytes), turn| {
+                (n + 1, bytes + u64::from(turn.wire_len))
+            });
         let color = direction_color(ui.visuals(), direction);
-        let word = match direction {
-            Direction::Sent => "sent",
-            Direction::Received => "received",
+        let (word, arrow) = if relayed {
+            relayed_arrow(conversation, direction)
+        } else {
+            let word = match direction {
+                Direction::Sent => "sent",
+                Direction::Received => "received",
+            };
+            (word, conversation.ends(0).arrow(direction))
         };
         ui.horizontal(|ui| {
             let (swatch, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
@@ -298,13 +373,30 @@ fn legend(ui: &mut Ui, conversation: &Conversation) {
                 [64.0, ui.spacing().interact_size.y],
                 egui::Label::new(RichText::new(word).color(color).strong()),
             );
-            ui.label(
-                RichText::new(ends.arrow(direction))
-                    .monospace()
-                    .color(color),
-            );
+            ui.label(RichText::new(arrow).monospace().color(color));
             ui.weak(format!("{turns} turns, {}", human_bytes(bytes)));
         });
+    }
+}
+
+/// A relayed conversation's way, in the colour of `direction` (see
+/// [`colour_direction`]): its name, and the addresses a frame goes through
+/// (the client, the relay's two ends, the target).
+fn relayed_arrow(conversation: &Conversation, direction: Direction) -> (&'static str, String) {
+    let (client_leg, upstream_leg) = (conversation.ends(0), conversation.ends(1));
+    let name = |addr: Option<std::net::SocketAddr>, unknown: &str| {
+        addr.map_or_else(|| unknown.to_owned(), |a| a.to_string())
+    };
+    let client = name(client_leg.peer, "client");
+    let relay = format!(
+        "{} · {}",
+        name(client_leg.local, "relay"),
+        name(upstream_leg.local, "relay")
+    );
+    let target = name(upstream_leg.peer, "target");
+    match direction {
+        Direction::Sent => ("to server", format!("{client} → {relay} → {target}")),
+        Direction::Received => ("to client", format!("{target} → {relay} → {client}")),
     }
 }
 
@@ -350,7 +442,10 @@ fn layout(turns: &[RenderedTurn], visuals: &Visuals) -> (usize, LayoutJob) {
     let font = FontId::monospace(FONT_SIZE);
     let mut job = LayoutJob::default();
     for turn in &turns[first..] {
-        let color = direction_color(visuals, turn.direction);
+        let color = turn.direction.map_or_else(
+            || visuals.weak_text_color(),
+            |direction| direction_color(visuals, direction),
+        );
         job.append(
             &format!("{}\n", turn.heading),
             0.0,
@@ -393,7 +488,7 @@ mod tests {
 
     fn turn(body_len: usize) -> RenderedTurn {
         RenderedTurn {
-            direction: Direction::Sent,
+            direction: Some(Direction::Sent),
             heading: "h".to_owned(),
             body: "x".repeat(body_len),
         }

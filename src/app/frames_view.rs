@@ -2,7 +2,7 @@
 //! opened log, filtered, with only the rows on screen laid out; below it
 //! the selected record opened up.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use egui::{Color32, KeyboardShortcut, Modifiers, RichText, Ui};
@@ -13,6 +13,7 @@ use crate::engine::follow::Leg;
 use crate::engine::{Direction, JournalSnapshot, RecordKind, Side};
 
 use super::file_content::human_bytes;
+use super::follow_view::legs_to_follow;
 use super::frame_index::{FilterSpec, FrameIndex, SourceKey};
 use super::record_detail::{self, RecordDetail};
 use super::row_summary::RowSummary;
@@ -33,18 +34,22 @@ pub struct Source<'a> {
     pub key: SourceKey,
     /// Its records as of this frame.
     pub journal: &'a JournalSnapshot,
+    /// The records of frames the relay holds now (none for an opened log).
+    pub held: &'a HashSet<u64>,
 }
 
 /// What the frames view asks the app to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FramesAction {
     /// Forget every live record.
     ClearLog,
-    /// Open Follow stream on this connection.
-    Follow(Leg),
+    /// Open Follow stream on these connections (one, or a relayed
+    /// conversation's two legs).
+    Follow(Vec<Leg>),
 }
 
-/// Ctrl+Shift+F (Cmd+Shift+F on a Mac): follow the selected record's connection.
+/// Ctrl+Shift+F (Cmd+Shift+F on a Mac): follow the selected record's
+/// connection, or its relayed conversation.
 pub const FOLLOW: KeyboardShortcut =
     KeyboardShortcut::new(Modifiers::COMMAND.plus(Modifiers::SHIFT), egui::Key::F);
 
@@ -132,7 +137,7 @@ impl FramesView {
         if let Some(detail) = &self.detail
             && ui.input_mut(|i| i.consume_shortcut(&FOLLOW))
         {
-            action = Some(FramesAction::Follow(detail.leg()));
+            action = Some(FramesAction::Follow(detail.legs_to_follow()));
         }
         if *follow && self.index.len() != self.followed_len {
             self.followed_len = self.index.len();
@@ -142,13 +147,16 @@ impl FramesView {
         }
         let zone = self.zone;
         if let Some(detail) = &mut self.detail {
+            let held = source.held.contains(&detail.seq());
             egui::Panel::bottom("record_detail")
                 .resizable(true)
                 .default_size(ui.available_height() * 0.55)
                 .size_range(160.0..=(ui.available_height() - 80.0).max(160.0))
                 .show(ui, |ui| {
-                    if style::section(ui, "record_detail", |ui| detail.ui(ui, zone)) {
-                        action = Some(FramesAction::Follow(detail.leg()));
+                    if let Some(legs) =
+                        style::section(ui, "record_detail", |ui| detail.ui(ui, zone, held))
+                    {
+                        action = Some(FramesAction::Follow(legs));
                     }
                 });
         }
@@ -165,8 +173,8 @@ impl FramesView {
                 })
             });
         } else {
-            if let Some(leg) = style::section(ui, "frames_table", |ui| self.table(ui, source)) {
-                action = Some(FramesAction::Follow(leg));
+            if let Some(legs) = style::section(ui, "frames_table", |ui| self.table(ui, source)) {
+                action = Some(FramesAction::Follow(legs));
             }
         }
         action
@@ -250,9 +258,9 @@ impl FramesView {
         self.scroll_to = Some(row);
     }
 
-    /// The table; returns the connection to follow, when a row's menu asked.
-    fn table(&mut self, ui: &mut Ui, source: &Source<'_>) -> Option<Leg> {
-        let error_color = ui.visuals().error_fg_color;
+    /// The table; returns the connections to follow, when a row's menu asked.
+    fn table(&mut self, ui: &mut Ui, source: &Source<'_>) -> Option<Vec<Leg>> {
+        let colors = RowColors::of(ui.visuals());
         let mut clicked = None;
         let mut follow = None;
         if self.rows.len() > ROW_CACHE {
@@ -324,27 +332,21 @@ impl FramesView {
                                 }
                             }
                         };
-                        let color = (summary.kind == RecordKind::Error).then_some(error_color);
-                        row_cells(&mut row, summary, color, &columns, times);
-                        let leg = Leg {
-                            side: summary.side,
-                            conn: summary.conn,
-                        };
+                        let held = source.held.contains(&seq);
+                        row_cells(&mut row, summary, held, colors, &columns, times);
                         let response = row.response();
                         if response.clicked() {
                             clicked = Some(seq);
                         }
+                        let response = if held {
+                            response.on_hover_text(HELD_HELP)
+                        } else {
+                            response
+                        };
                         response.context_menu(|ui| {
-                            if ui
-                                .add(
-                                    egui::Button::new("Follow stream")
-                                        .shortcut_text("Ctrl+Shift+F"),
-                                )
-                                .on_hover_text("Show this connection's two directions in order")
-                                .clicked()
-                            {
+                            if let Some(legs) = follow_menu(ui, summary) {
                                 clicked = Some(seq);
-                                follow = Some(leg);
+                                follow = Some(legs);
                             }
                         });
                     });
@@ -451,15 +453,84 @@ const COLUMNS: [(&str, &str); 8] = [
     ("Summary", "The start of the content, or the decode error"),
 ];
 
+/// What a held row's tooltip says.
+const HELD_HELP: &str =
+    "Held by intercept: Forward, Edit or Drop it in the Intercept panel under the server";
+
+/// The colours rows are told apart by, for the theme.
+#[derive(Debug, Clone, Copy)]
+struct RowColors {
+    error: Color32,
+    held: Color32,
+    note: Color32,
+}
+
+impl RowColors {
+    fn of(visuals: &egui::Visuals) -> Self {
+        Self {
+            error: visuals.error_fg_color,
+            held: visuals.warn_fg_color,
+            note: visuals.weak_text_color(),
+        }
+    }
+}
+
+/// A row's menu: Follow stream, and for a relayed connection's record
+/// Follow conversation too; returns the connections to follow.
+fn follow_menu(ui: &mut Ui, summary: &RowSummary) -> Option<Vec<Leg>> {
+    let leg = Leg {
+        side: summary.side,
+        conn: summary.conn,
+    };
+    let mut follow = None;
+    if summary.link.is_some() {
+        if ui
+            .add(egui::Button::new("Follow conversation").shortcut_text("Ctrl+Shift+F"))
+            .on_hover_text(
+                "Show the relayed conversation in order: both legs, client to target and back",
+            )
+            .clicked()
+        {
+            follow = Some(legs_to_follow(summary.side, summary.conn, summary.link));
+        }
+        if ui
+            .button("Follow this leg")
+            .on_hover_text("Show only this leg's connection, both directions in order")
+            .clicked()
+        {
+            follow = Some(vec![leg]);
+        }
+    } else if ui
+        .add(egui::Button::new("Follow stream").shortcut_text("Ctrl+Shift+F"))
+        .on_hover_text("Show this connection's two directions in order")
+        .clicked()
+    {
+        follow = Some(vec![leg]);
+    }
+    follow
+}
+
 fn row_cells(
     row: &mut egui_extras::TableRow<'_, '_>,
     summary: &RowSummary,
-    color: Option<Color32>,
+    held: bool,
+    colors: RowColors,
     columns: &[usize],
     times: Times,
 ) {
+    let note = summary.kind == RecordKind::Note;
+    let color = if summary.kind == RecordKind::Error {
+        Some(colors.error)
+    } else if held {
+        Some(colors.held)
+    } else if note {
+        Some(colors.note)
+    } else {
+        None
+    };
     let cell = |text: String| {
         let text = RichText::new(text);
+        let text = if note { text.italics() } else { text };
         match color {
             Some(color) => text.color(color),
             None => text,
@@ -470,14 +541,27 @@ fn row_cells(
         times.zone.text(summary.time_us, times.style),
         record_detail::side_text(summary.side).to_owned(),
         format!("#{}", summary.conn),
-        record_detail::direction_text(summary.direction).to_owned(),
+        // A note is framescope's own words: it went no way, and crossed no wire.
+        if note {
+            String::new()
+        } else {
+            record_detail::direction_text(summary.direction).to_owned()
+        },
         if summary.kind == RecordKind::Error {
             "decode error".to_owned()
         } else {
             summary.content_type.clone()
         },
-        human_bytes(u64::from(summary.wire_len)),
-        summary.summary.clone(),
+        if note {
+            String::new()
+        } else {
+            human_bytes(u64::from(summary.wire_len))
+        },
+        if held {
+            format!("held · {}", summary.summary)
+        } else {
+            summary.summary.clone()
+        },
     ];
     for &c in columns {
         let text = cell(std::mem::take(&mut cells[c]));

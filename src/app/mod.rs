@@ -19,7 +19,10 @@ pub mod file_content;
 pub mod follow_view;
 pub mod frame_index;
 pub mod frames_view;
+pub mod held_edit;
 pub mod hex_view;
+pub mod inject_form;
+pub mod intercept_panel;
 pub mod journal_panel;
 pub mod load_panel;
 pub mod log_files;
@@ -35,12 +38,14 @@ pub mod style;
 pub mod text_file;
 pub mod tls_form;
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use egui::{KeyboardShortcut, Modifiers, Ui};
 
 use crate::clock::Zone;
+use crate::engine::relay::{HeldView, HoldSettings};
 use crate::engine::{
     ClientMode, Command, CommandOutcome, ConnState, ConnectionSummary, Engine, EngineError,
     EngineView, JournalSnapshot, SendTarget,
@@ -52,6 +57,9 @@ use self::dialogs::{Dialogs, Purpose};
 use self::follow_view::{FollowAction, FollowWindow};
 use self::frame_index::SourceKey;
 use self::frames_view::{FramesAction, FramesView, Source};
+use self::held_edit::{EditAction, HeldEdit};
+use self::inject_form::Injection;
+use self::intercept_panel::{InterceptAction, InterceptPanel};
 use self::load_panel::{LoadAction, LoadPanel};
 use self::log_files::LogFiles;
 use self::path_prompt::{PathPrompt, PromptOutcome};
@@ -94,8 +102,11 @@ pub struct FramescopeApp {
     engine: Engine,
     settings: Settings,
     server: ServerPanel,
+    intercept: InterceptPanel,
     client: ClientPanel,
     composer: Composer,
+    /// The held frame being edited in the composer, if one is.
+    editing: Option<HeldEdit>,
     composer_tab: ComposerTab,
     load: LoadPanel,
     scenarios: ScenarioPanel,
@@ -114,7 +125,14 @@ pub struct FramescopeApp {
     /// frames (Some(false)) or disagree; for this connection list version.
     open_modes: (u64, Option<bool>),
     notifier_set: bool,
+    /// Whether the fonts with arrows are installed (see [`style::install_fonts`]).
+    fonts_installed: bool,
     applied_theme: Option<ThemeChoice>,
+    /// The hold settings last sent to the engine.
+    applied_hold: Option<HoldSettings>,
+    /// The journal records of the frames held now, and the list they were
+    /// read from (read again only when the relay publishes a new one).
+    held_seqs: (Arc<[HeldView]>, HashSet<u64>),
 }
 
 impl std::fmt::Debug for FramescopeApp {
@@ -135,7 +153,9 @@ impl FramescopeApp {
             .and_then(|storage| eframe::get_value(storage, eframe::APP_KEY))
             .unwrap_or_default();
         let engine = Engine::with_config(Default::default(), settings.journal_limits())?;
+        style::install_fonts(&cc.egui_ctx);
         let mut app = Self::with_engine(engine, settings);
+        app.fonts_installed = true;
         let ctx = cc.egui_ctx.clone();
         app.engine.set_notifier(move || ctx.request_repaint());
         app.notifier_set = true;
@@ -146,12 +166,16 @@ impl FramescopeApp {
     pub fn with_engine(engine: Engine, settings: Settings) -> Self {
         engine.command(Command::SetCapture(settings.capture));
         engine.command(Command::SetJournalLimits(settings.journal_limits()));
+        engine.command(Command::SetHold(settings.hold));
+        let applied_hold = Some(settings.hold);
         Self {
             engine,
             settings,
             server: ServerPanel::default(),
+            intercept: InterceptPanel::default(),
             client: ClientPanel::default(),
             composer: Composer::default(),
+            editing: None,
             composer_tab: ComposerTab::default(),
             load: LoadPanel::default(),
             scenarios: ScenarioPanel::default(),
@@ -166,7 +190,10 @@ impl FramescopeApp {
             live: JournalSnapshot::default(),
             open_modes: (u64::MAX, None),
             notifier_set: false,
+            fonts_installed: false,
             applied_theme: None,
+            applied_hold,
+            held_seqs: (Arc::new([]), HashSet::new()),
         }
     }
 
@@ -231,9 +258,16 @@ impl FramescopeApp {
         self.frames.highlighted_bytes()
     }
 
-    /// The connection the Follow stream window shows, while it is open.
+    /// The connection the Follow stream window shows, while it is open
+    /// (the client's leg, for a relayed conversation).
     pub fn followed(&self) -> Option<crate::engine::follow::Leg> {
-        self.follow.followed()
+        self.follow.legs().first().copied()
+    }
+
+    /// Every connection the Follow stream window shows, while it is open:
+    /// one, or a relayed conversation's two legs.
+    pub fn followed_legs(&self) -> &[crate::engine::follow::Leg] {
+        self.follow.legs()
     }
 
     /// Which records the frames table shows.
@@ -269,8 +303,32 @@ impl FramescopeApp {
         self.open_modes = (self.view.connections_version, agreed);
     }
 
-    /// Sends the composed message, if it may go.
+    /// The held frame being edited in the composer, if one is.
+    pub fn editing(&self) -> Option<u64> {
+        self.editing.as_ref().map(|edit| edit.id)
+    }
+
+    /// Whether the composer builds raw bytes: the held chunk or frame being
+    /// edited says, else the target of Send.
+    fn composer_is_raw(&self) -> bool {
+        match &self.editing {
+            Some(edit) => edit.raw,
+            None => self.target_is_raw(),
+        }
+    }
+
+    /// Sends the composed message, if it may go (Ctrl+Enter): Forward
+    /// edited while a held frame is edited, else Send.
     fn send(&mut self) {
+        if self.editing.is_some() {
+            if let Ok(bytes) = self
+                .composer
+                .built(&self.settings.draft, self.composer_is_raw())
+            {
+                self.forward_edited(bytes);
+            }
+            return;
+        }
         let raw = self.target_is_raw();
         if let Ok(bytes) =
             self.composer
@@ -286,12 +344,80 @@ impl FramescopeApp {
         }
     }
 
+    /// Loads held frame `id` into the composer to edit it (ending any other
+    /// edit first).
+    fn edit_held(&mut self, id: u64) {
+        let Some(held) = self.view.relay.held.iter().find(|h| h.id == id).cloned() else {
+            self.intercept
+                .report(Err(format!("held frame #{id} is no longer held")));
+            return;
+        };
+        self.end_edit();
+        match HeldEdit::begin(&held, &mut self.settings.draft) {
+            Ok(edit) => {
+                self.editing = Some(edit);
+                self.composer_tab = ComposerTab::Send;
+            }
+            Err(why) => self.intercept.report(Err(why)),
+        }
+    }
+
+    /// Leaves edit mode, the composer's draft as it was before.
+    fn end_edit(&mut self) {
+        if let Some(edit) = self.editing.take() {
+            edit.end(&mut self.settings.draft);
+        }
+    }
+
+    /// Sends `bytes` in place of the held frame being edited.
+    fn forward_edited(&mut self, bytes: bytes::Bytes) {
+        let Some(edit) = &mut self.editing else {
+            return;
+        };
+        let (id, len) = (edit.id, bytes.len());
+        let release = crate::engine::relay::Release::Replace(bytes);
+        match self.engine.command(Command::Release { id, release }) {
+            CommandOutcome::Refused(error) => edit.refused(error.to_string()),
+            _ => {
+                self.end_edit();
+                self.composer
+                    .note(format!("Forwarded held frame #{id}, edited ({len} bytes)"));
+            }
+        }
+    }
+
+    /// Sends bytes into a relayed conversation.
+    fn inject(&mut self, injection: Injection) {
+        let Injection {
+            conversation,
+            toward,
+            bytes,
+        } = injection;
+        let len = bytes.len();
+        let outcome = match self.engine.command(Command::Inject {
+            conversation,
+            toward,
+            bytes,
+        }) {
+            CommandOutcome::Refused(error) => Err(format!("Could not inject: {error}")),
+            _ => Ok(format!(
+                "Injected {len} bytes into conversation #{conversation} {}",
+                intercept_panel::toward_text(toward)
+            )),
+        };
+        self.composer.on_injected(outcome);
+    }
+
     /// Engine events, finished dialogs, the notifier and the theme.
     fn housekeeping(&mut self, ctx: &egui::Context) {
         if !self.notifier_set {
             let ctx = ctx.clone();
             self.engine.set_notifier(move || ctx.request_repaint());
             self.notifier_set = true;
+        }
+        if !self.fonts_installed {
+            style::install_fonts(ctx);
+            self.fonts_installed = true;
         }
         if self.applied_theme != Some(self.settings.theme) {
             style::apply(ctx, self.settings.theme);
@@ -315,9 +441,18 @@ impl FramescopeApp {
             Some(PromptOutcome::Browse(purpose)) => self.dialogs.open(purpose, ctx),
             None => {}
         }
+        if self.applied_hold != Some(self.settings.hold) {
+            self.engine.command(Command::SetHold(self.settings.hold));
+            self.applied_hold = Some(self.settings.hold);
+        }
         self.view = self.engine.view();
         self.live = self.engine.snapshot();
         self.update_open_modes();
+        if !Arc::ptr_eq(&self.held_seqs.0, &self.view.relay.held) {
+            let held = self.view.relay.held.clone();
+            self.held_seqs.1 = held.iter().filter_map(|h| h.seq).collect();
+            self.held_seqs.0 = held;
+        }
         if let SendTarget::One(id) = self.send_target
             && self.view.connection(id).is_none()
         {
@@ -456,6 +591,25 @@ impl FramescopeApp {
                 if self.server.take_browse_request() {
                     self.dialogs.open(Purpose::RulesFile, ui.ctx());
                 }
+                if self.shows_intercept() {
+                    ui.separator();
+                    let editing = self.editing.as_ref().map(|edit| edit.id);
+                    let action = style::section(ui, "intercept_section", |ui| {
+                        self.intercept.ui(
+                            ui,
+                            &mut self.settings.hold,
+                            (&self.view, editing),
+                            &self.engine,
+                        )
+                    });
+                    match action {
+                        Some(InterceptAction::Edit(id)) => self.edit_held(id),
+                        Some(InterceptAction::Follow(legs)) => {
+                            self.follow.open(SourceKey::Live, &self.live, legs)
+                        }
+                        None => {}
+                    }
+                }
                 ui.separator();
                 style::section(ui, "client_section", |ui| {
                     self.client.ui(
@@ -484,6 +638,14 @@ impl FramescopeApp {
             });
     }
 
+    /// Whether the Intercept panel shows: in a relay mode, or while frames
+    /// are held.
+    fn shows_intercept(&self) -> bool {
+        self.settings.server_mode.is_relay()
+            || self.view.server.mode.is_some_and(|mode| mode.is_relay())
+            || !self.view.relay.held.is_empty()
+    }
+
     fn composer_panel(&mut self, ui: &mut Ui) {
         ui.horizontal(|ui| {
             ui.selectable_value(&mut self.composer_tab, ComposerTab::Send, "Compose & send")
@@ -503,7 +665,7 @@ impl FramescopeApp {
             ComposerTab::Scenarios => return self.scenario_tab(ui),
             ComposerTab::Send => {}
         }
-        let raw = self.target_is_raw();
+        let raw = self.composer_is_raw();
         let action = egui::ScrollArea::vertical()
             .id_salt("composer_panel")
             .show(ui, |ui| {
@@ -514,6 +676,7 @@ impl FramescopeApp {
                         view: &self.view,
                         target: &mut self.send_target,
                         raw,
+                        editing: self.editing.as_ref(),
                     },
                 )
             })
@@ -521,6 +684,9 @@ impl FramescopeApp {
         match action {
             Some(ComposerAction::Send(_)) => self.send(),
             Some(ComposerAction::ChooseFile) => self.ask_path(Purpose::ContentFile),
+            Some(ComposerAction::Edit(EditAction::Forward(bytes))) => self.forward_edited(bytes),
+            Some(ComposerAction::Edit(EditAction::Cancel)) => self.end_edit(),
+            Some(ComposerAction::Inject(injection)) => self.inject(injection),
             None => {}
         }
     }
@@ -639,14 +805,17 @@ impl FramescopeApp {
                 .on_hover_text("Show times in UTC");
         });
         self.frames.set_zone(self.settings.time_zone);
+        let none_held = HashSet::new();
         let source = match (&self.logs.opened, self.view_source) {
             (Some(opened), ViewSource::File) => Source {
                 key: SourceKey::File(opened.key),
                 journal: &opened.journal,
+                held: &none_held,
             },
             _ => Source {
                 key: SourceKey::Live,
                 journal: &self.live,
+                held: &self.held_seqs.1,
             },
         };
         let action = self.frames.ui(
@@ -659,7 +828,7 @@ impl FramescopeApp {
             Some(FramesAction::ClearLog) => {
                 self.engine.command(Command::ClearLog);
             }
-            Some(FramesAction::Follow(leg)) => self.follow.open(source.key, source.journal, leg),
+            Some(FramesAction::Follow(legs)) => self.follow.open(source.key, source.journal, legs),
             None => {}
         }
     }
@@ -711,7 +880,17 @@ impl eframe::App for FramescopeApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        eframe::set_value(storage, eframe::APP_KEY, &self.settings);
+        match &self.editing {
+            // The held frame is not the user's draft: keep the one from before.
+            Some(edit) => {
+                let settings = Settings {
+                    draft: edit.previous().clone(),
+                    ..self.settings.clone()
+                };
+                eframe::set_value(storage, eframe::APP_KEY, &settings);
+            }
+            None => eframe::set_value(storage, eframe::APP_KEY, &self.settings),
+        }
     }
 }
 

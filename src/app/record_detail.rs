@@ -8,9 +8,10 @@ use egui::{RichText, Ui};
 use crate::engine::follow::Leg;
 use crate::engine::hexdump::{self, FrameLayout, Region};
 use crate::engine::tls::HandshakeInfo;
-use crate::engine::{RecordKind, RecordView};
+use crate::engine::{RecordKind, RecordView, Side};
 
 use super::file_content::human_bytes;
+use super::follow_view::legs_to_follow;
 use super::hex_view::{self, HexView, Palette};
 use crate::clock::{Style, Zone};
 use crate::engine::describe::value_text;
@@ -106,10 +107,21 @@ impl RecordDetail {
         }
     }
 
-    /// Shows the record, its time in `zone`; returns whether Follow stream
+    /// What Follow stream follows for this record: its relayed
+    /// conversation's two legs, or its connection.
+    pub fn legs_to_follow(&self) -> Vec<Leg> {
+        legs_to_follow(self.view.side, self.view.conn, self.view.link)
+    }
+
+    /// Shows the record, its time in `zone` (`held`: the relay holds its
+    /// frame now); returns the connections to follow when a Follow button
     /// was clicked.
-    pub fn ui(&mut self, ui: &mut Ui, zone: Zone) -> bool {
-        let follow = self.summary_ui(ui, zone);
+    pub fn ui(&mut self, ui: &mut Ui, zone: Zone, held: bool) -> Option<Vec<Leg>> {
+        let follow = self.summary_ui(ui, zone, held);
+        if self.view.kind == RecordKind::Note {
+            note_ui(ui, &self.view.bytes);
+            return follow;
+        }
         let top_height = (ui.available_height() * 0.42).clamp(90.0, 280.0);
         let mut hovered = None;
         if ui.available_width() >= SIDE_BY_SIDE_WIDTH {
@@ -140,20 +152,15 @@ impl RecordDetail {
         follow
     }
 
-    /// The record's line and buttons; returns whether Follow stream was clicked.
-    fn summary_ui(&self, ui: &mut Ui, zone: Zone) -> bool {
+    /// The record's line and buttons; returns the connections to follow
+    /// when a Follow button was clicked.
+    fn summary_ui(&self, ui: &mut Ui, zone: Zone, held: bool) -> Option<Vec<Leg>> {
         let view = &self.view;
-        let mut follow = false;
+        let mut follow = None;
         ui.horizontal(|ui| {
             ui.strong(format!("Record #{}", view.seq));
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                follow = ui
-                    .button("Follow stream")
-                    .on_hover_text(
-                        "Show this connection's two directions in order, as text, hex or \
-                         frames (Ctrl+Shift+F)",
-                    )
-                    .clicked();
+                follow = self.follow_buttons(ui);
                 if ui
                     .button("Copy as text")
                     .on_hover_text(
@@ -177,16 +184,33 @@ impl RecordDetail {
             .peer
             .map(|p| format!(" (peer {p})"))
             .unwrap_or_default();
+        // A note crossed no wire: no direction or size to speak of.
+        let what = if view.kind == RecordKind::Note {
+            "framescope's note".to_owned()
+        } else {
+            format!(
+                "{} · {} · {}",
+                direction_text(view.direction),
+                kind_text(view.kind),
+                human_bytes(u64::from(view.wire_len))
+            )
+        };
         ui.label(format!(
-            "{} · conn #{}{peer} · {} · {} · {} · {} {}",
+            "{} · conn #{}{peer} · {what} · {} {}",
             side_text(view.side),
             view.conn,
-            direction_text(view.direction),
-            kind_text(view.kind),
-            human_bytes(u64::from(view.wire_len)),
             zone.text(view.time_us, FULL_TIME),
             zone.suffix_at(view.time_us),
         ));
+        if let Some(other) = view.link {
+            ui.label(relayed_text(view.side, view.conn, other));
+        }
+        if held {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                "Held by intercept: Forward, Edit or Drop it in the Intercept panel under the server",
+            );
+        }
         if let Some(error) = &view.error {
             ui.colored_label(
                 ui.visuals().error_fg_color,
@@ -202,6 +226,44 @@ impl RecordDetail {
                     view.wire_len
                 ),
             );
+        }
+        follow
+    }
+
+    /// Follow stream, or for a relayed connection's record Follow
+    /// conversation and Follow this leg (laid out right to left: the first
+    /// is at the edge).
+    fn follow_buttons(&self, ui: &mut Ui) -> Option<Vec<Leg>> {
+        let mut follow = None;
+        if self.view.link.is_none() {
+            if ui
+                .button("Follow stream")
+                .on_hover_text(
+                    "Show this connection's two directions in order, as text, hex or \
+                     frames (Ctrl+Shift+F)",
+                )
+                .clicked()
+            {
+                follow = Some(vec![self.leg()]);
+            }
+            return follow;
+        }
+        if ui
+            .button("Follow conversation")
+            .on_hover_text(
+                "Show the relayed conversation in order: both legs, client to target and back, \
+                 as text, hex or frames (Ctrl+Shift+F)",
+            )
+            .clicked()
+        {
+            follow = Some(self.legs_to_follow());
+        }
+        if ui
+            .button("Follow this leg")
+            .on_hover_text("Show only this leg's connection, both directions in order")
+            .clicked()
+        {
+            follow = Some(vec![self.leg()]);
         }
         follow
     }
@@ -282,6 +344,33 @@ impl RecordDetail {
                 }
             });
     }
+}
+
+/// Which leg of which relayed conversation a record of connection `conn`
+/// on `side` is, linked to `other`.
+fn relayed_text(side: Side, conn: u32, other: u32) -> String {
+    match side {
+        Side::Server => format!(
+            "Relayed: the client's leg of conversation #{conn}; the target's leg is client connection #{other}"
+        ),
+        Side::Client => format!(
+            "Relayed: the target's leg of conversation #{other}; the client's leg is server connection #{other}"
+        ),
+    }
+}
+
+/// A note's text, whole: framescope's own words, not bytes from the wire.
+fn note_ui(ui: &mut Ui, bytes: &[u8]) {
+    ui.separator();
+    egui::ScrollArea::vertical()
+        .id_salt("detail_note")
+        .auto_shrink([false, true])
+        .show(ui, |ui| {
+            ui.label(RichText::new(String::from_utf8_lossy(bytes)).italics());
+            ui.weak(
+                "A note is framescope's remark on the connection: no byte of it crossed the wire.",
+            );
+        });
 }
 
 /// The proto-header, each header field, and the content, as table rows.

@@ -24,6 +24,8 @@ pub struct RowSummary {
     pub conn: u32,
     /// Sent or received.
     pub direction: Direction,
+    /// The other leg's connection, for a relayed connection's record.
+    pub link: Option<u32>,
     /// Frame, chunk or error.
     pub kind: RecordKind,
     /// Bytes on the wire.
@@ -59,6 +61,7 @@ impl RowSummary {
             side: record.side,
             conn: record.conn,
             direction: record.direction,
+            link: entry.link(),
             kind: record.kind,
             wire_len: record.wire_len,
             content_type,

@@ -7,7 +7,9 @@ use std::path::Path;
 use egui::{RichText, Ui};
 
 use crate::engine::is_all_interfaces;
-use crate::engine::{Command, CommandOutcome, Engine, EngineView, Event, ServerMode, ServerStatus};
+use crate::engine::{
+    Command, CommandOutcome, Engine, EngineView, Event, ServerMode, ServerStatus, Target,
+};
 
 use super::address;
 use super::rules_panel::RulesPanel;
@@ -99,17 +101,24 @@ impl ServerPanel {
             }
         }
         let tls = settings.server_tls.settings();
-        match (address::parse(&settings.server_addr), tls) {
-            (Ok(addr), Ok(tls)) => {
+        let addr = address::parse(&settings.server_addr);
+        let upstream = addr
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|addr| relay_target(settings, *addr));
+        match (addr, tls, upstream) {
+            (Ok(addr), Ok(tls), Ok(upstream)) => {
                 self.error = None;
                 self.pending = engine.command(Command::StartServer {
                     addr,
                     mode: settings.server_mode,
                     tls,
-                    upstream: None,
+                    upstream,
                 }) == CommandOutcome::Queued;
             }
-            (Err(error), _) | (_, Err(error)) => self.error = Some(error),
+            (Err(error), _, _) | (_, Err(error), _) | (_, _, Err(error)) => {
+                self.error = Some(error)
+            }
         }
     }
 
@@ -156,11 +165,38 @@ impl ServerPanel {
                         .on_hover_text(mode_help(settings.server_mode));
                 });
                 ui.end_row();
+
+                if settings.server_mode.is_relay() {
+                    let label = ui.label("Forward to");
+                    ui.add_enabled(
+                        !running,
+                        egui::TextEdit::singleline(&mut settings.relay_target)
+                            .id_salt("relay_target")
+                            .desired_width(180.0)
+                            .hint_text("127.0.0.1:65432"),
+                    )
+                    .labelled_by(label.id)
+                    .on_hover_text(
+                        "The target server: every connection to the relay is forwarded here \
+                         (host:port; a name is looked up for each connection)",
+                    )
+                    .on_disabled_hover_text("Stop the server to change its target");
+                    ui.end_row();
+                }
             });
         settings.server_tls.ui(ui, running);
 
         if let Err(error) = &parsed {
             ui.colored_label(ui.visuals().error_fg_color, error);
+        }
+        let upstream = match &parsed {
+            Ok(addr) => relay_target(settings, *addr),
+            Err(_) => Ok(None),
+        };
+        if let Err(error) = &upstream
+            && !running
+        {
+            ui.colored_label(ui.visuals().error_fg_color, format!("Forward to: {error}"));
         }
         let shown_addr = status.listening.or(parsed.as_ref().ok().copied());
         if shown_addr.is_some_and(|a| is_all_interfaces(&a)) {
@@ -180,10 +216,11 @@ impl ServerPanel {
                     self.pending = engine.command(Command::StopServer) == CommandOutcome::Queued;
                 }
             } else {
-                let reason = match &parsed {
-                    Err(_) => Some("Fix the address first"),
-                    Ok(_) if self.pending => Some("Starting…"),
-                    Ok(_) => None,
+                let reason = match (&parsed, &upstream) {
+                    (Err(_), _) => Some("Fix the address first"),
+                    (_, Err(_)) => Some("Fix the target to forward to first"),
+                    _ if self.pending => Some("Starting…"),
+                    _ => None,
                 };
                 let start = ui
                     .add_enabled(reason.is_none(), egui::Button::new("Start Server"))
@@ -221,9 +258,20 @@ fn status_lines(ui: &mut Ui, status: &ServerStatus) {
         return;
     };
     ui.horizontal_wrapped(|ui| {
-        ui.label(RichText::new(listening_text(addr)).color(style::ok_color(ui.visuals())));
-        if let Some(mode) = status.mode {
-            ui.weak(format!("({})", mode_label(mode)));
+        let text = match &status.upstream {
+            Some(target) => relaying_text(addr, target),
+            None => listening_text(addr),
+        };
+        let status_line = ui.label(RichText::new(text).color(style::ok_color(ui.visuals())));
+        match status.mode {
+            // "relaying" says it: one line, so what is below stays put.
+            Some(mode) if mode.is_relay() => {
+                status_line.on_hover_text(mode_help(mode));
+            }
+            Some(mode) => {
+                ui.weak(format!("({})", mode_label(mode)));
+            }
+            None => {}
         }
     });
     if let Some(fingerprint) = status.tls {
@@ -251,11 +299,145 @@ pub fn listening_text(addr: SocketAddr) -> String {
     format!("listening on {addr}")
 }
 
+/// "relaying ADDR → TARGET".
+pub fn relaying_text(addr: SocketAddr, target: &Target) -> String {
+    format!("relaying {addr} → {target}")
+}
+
+/// Where a relay mode forwards to, read from the form: `None` for the
+/// other modes; an error that says how to fix a bad target, or one that
+/// would have the relay forward to itself (`listen` is where it listens).
+pub fn relay_target(settings: &Settings, listen: SocketAddr) -> Result<Option<Target>, String> {
+    if !settings.server_mode.is_relay() {
+        return Ok(None);
+    }
+    if settings.relay_target.trim().is_empty() {
+        return Err("type the address of the server to forward to, e.g. 127.0.0.1:65432".into());
+    }
+    let target: Target = settings
+        .relay_target
+        .trim()
+        .parse()
+        .map_err(|error: crate::engine::TargetError| error.to_string())?;
+    if is_the_relay_itself(&target, listen) {
+        return Err(format!(
+            "{target} is the relay's own address: forward to another server"
+        ));
+    }
+    Ok(Some(target))
+}
+
+/// Whether `target` is the address the relay listens on (which would
+/// have every connection forwarded to itself, again and again).
+fn is_the_relay_itself(target: &Target, listen: SocketAddr) -> bool {
+    if listen.port() == 0 || target.port() != listen.port() {
+        return false;
+    }
+    let ip = match target.ip_addr() {
+        Some(addr) => addr.ip(),
+        None if target.host().eq_ignore_ascii_case("localhost") => {
+            std::net::IpAddr::from(std::net::Ipv4Addr::LOCALHOST)
+        }
+        None => return false,
+    };
+    ip == listen.ip() || (listen.ip().is_unspecified() && ip.is_loopback())
+}
+
 /// "1 connection", "5 connections".
 pub fn plural(count: u64, one: &str, many: &str) -> String {
     if count == 1 {
         format!("{count} {one}")
     } else {
         format!("{count} {many}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn relay_to(target: &str) -> Settings {
+        Settings {
+            server_mode: ServerMode::Relay,
+            relay_target: target.to_owned(),
+            ..Settings::default()
+        }
+    }
+
+    fn listen(text: &str) -> SocketAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn only_a_relay_mode_has_a_target() {
+        let settings = Settings {
+            relay_target: "nonsense".to_owned(),
+            ..Settings::default()
+        };
+        assert_eq!(relay_target(&settings, listen("127.0.0.1:0")), Ok(None));
+        let target = relay_target(&relay_to(" localhost:9000 "), listen("127.0.0.1:0")).unwrap();
+        assert_eq!(target.unwrap().to_string(), "localhost:9000");
+    }
+
+    #[test]
+    fn a_bad_target_says_how_to_fix_it() {
+        let any = listen("127.0.0.1:0");
+        assert!(
+            relay_target(&relay_to(" "), any)
+                .unwrap_err()
+                .contains("the server to forward to")
+        );
+        assert!(
+            relay_target(&relay_to("host"), any)
+                .unwrap_err()
+                .contains("no port")
+        );
+        assert!(
+            relay_target(&relay_to("::1:80"), any)
+                .unwrap_err()
+                .contains("brackets")
+        );
+    }
+
+    #[test]
+    fn a_relay_may_not_forward_to_itself() {
+        for (target, listening) in [
+            ("127.0.0.1:8800", "127.0.0.1:8800"),
+            ("localhost:8800", "127.0.0.1:8800"),
+            ("127.0.0.1:8800", "0.0.0.0:8800"),
+            ("[::1]:8800", "[::]:8800"),
+        ] {
+            let error = relay_target(&relay_to(target), listen(listening)).unwrap_err();
+            assert!(
+                error.contains("the relay's own address"),
+                "{target} {listening}"
+            );
+        }
+        for (target, listening) in [
+            ("127.0.0.1:8801", "127.0.0.1:8800"),
+            ("127.0.0.1:0", "127.0.0.1:0"),
+            ("10.0.0.1:8800", "127.0.0.1:8800"),
+            ("example.com:8800", "0.0.0.0:8800"),
+        ] {
+            assert!(
+                relay_target(&relay_to(target), listen(listening)).is_ok(),
+                "{target}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_relay_target_and_hold_settings_are_remembered() {
+        let mut settings = relay_to("127.0.0.1:65432");
+        settings.hold.toward_client = true;
+        settings.hold.timeout = std::time::Duration::from_secs(5);
+        settings.hold.on_timeout = crate::engine::relay::HeldFate::Drop;
+        let saved = serde_json::to_string(&settings).unwrap();
+        let restored: Settings = serde_json::from_str(&saved).unwrap();
+        assert_eq!(restored, settings);
+        // Settings saved before the relay existed read with its defaults.
+        let old: Settings = serde_json::from_str(r#"{"server_addr": "127.0.0.1:1"}"#).unwrap();
+        assert_eq!(old.relay_target, "");
+        assert_eq!(old.hold, crate::engine::relay::HoldSettings::default());
     }
 }

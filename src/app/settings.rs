@@ -9,6 +9,7 @@ use crate::clock::Zone;
 use crate::engine::DEFAULT_LISTEN;
 use crate::engine::follow::FollowMode;
 use crate::engine::load::Verify;
+use crate::engine::relay::HoldSettings;
 use crate::engine::{Capture, ClientMode, Direction, JournalLimits, ServerMode, Side};
 
 use super::draft::Draft;
@@ -24,6 +25,10 @@ pub struct Settings {
     pub server_mode: ServerMode,
     /// The embedded server's TLS.
     pub server_tls: ServerTlsForm,
+    /// Where the server forwards every connection in a relay mode, as typed.
+    pub relay_target: String,
+    /// Which directions the relay holds for intercept, and for how long.
+    pub hold: HoldSettings,
     /// The client form.
     pub client: ClientSettings,
     /// The message being composed.
@@ -77,6 +82,8 @@ impl Default for Settings {
             server_addr: DEFAULT_LISTEN.to_owned(),
             server_mode: ServerMode::default(),
             server_tls: ServerTlsForm::default(),
+            relay_target: String::new(),
+            hold: HoldSettings::default(),
             client: ClientSettings::default(),
             draft: Draft::default(),
             theme: ThemeChoice::Dark,

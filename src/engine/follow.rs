@@ -175,9 +175,18 @@ impl Conversation {
 
     /// Turns and bytes on the wire in `direction`.
     pub fn totals(&self, direction: Direction) -> (usize, u64) {
+        self.totals_where(|t| t.direction == direction)
+    }
+
+    /// Turns and bytes on the wire in `direction` on leg number `leg`.
+    pub fn leg_totals(&self, leg: usize, direction: Direction) -> (usize, u64) {
+        self.totals_where(|t| t.leg == leg && t.direction == direction)
+    }
+
+    fn totals_where(&self, pick: impl Fn(&Turn) -> bool) -> (usize, u64) {
         self.turns
             .iter()
-            .filter(|t| t.direction == direction)
+            .filter(|t| pick(t))
             .fold((0, 0), |(n, bytes), t| {
                 (n + 1, bytes + u64::from(t.wire_len))
             })
@@ -359,10 +368,10 @@ pub fn export(
     let mut out = String::new();
     let legs: Vec<String> = conversation.legs().iter().map(Leg::name).collect();
     let _ = writeln!(out, "Follow stream: {}", legs.join(" + "));
-    for (leg, _) in conversation.legs().iter().enumerate() {
+    for leg in 0..conversation.legs().len() {
         let ends = conversation.ends(leg);
         for direction in [Direction::Sent, Direction::Received] {
-            let (turns, bytes) = conversation.totals(direction);
+            let (turns, bytes) = conversation.leg_totals(leg, direction);
             let _ = writeln!(
                 out,
                 "  {:<9} {} ({turns} turns, {bytes} bytes)",
@@ -577,5 +586,39 @@ ping
 pong\\x00
 ";
         assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn the_export_of_two_legs_counts_each_leg_on_its_own() {
+        let mut journal = Journal::new(JournalLimits::UNBOUNDED);
+        append(&mut journal, Side::Server, 4, Direction::Received, b"ping");
+        append(&mut journal, Side::Client, 5, Direction::Sent, b"ping");
+        append(&mut journal, Side::Client, 5, Direction::Received, b"pong!");
+        append(&mut journal, Side::Server, 4, Direction::Sent, b"pong!");
+        let legs = vec![
+            Leg {
+                side: Side::Server,
+                conn: 4,
+            },
+            Leg {
+                side: Side::Client,
+                conn: 5,
+            },
+        ];
+        let conversation = Conversation::of(&journal.snapshot(), legs);
+        assert_eq!(conversation.leg_totals(1, Direction::Sent), (1, 4));
+        assert_eq!(conversation.totals(Direction::Sent), (2, 9));
+        let text = export(&conversation, FollowMode::Text, &|_| "T".to_owned());
+        let head: Vec<&str> = text.lines().take(5).collect();
+        assert_eq!(
+            head,
+            [
+                "Follow stream: server connection #4 + client connection #5",
+                "  sent:     127.0.0.1:5004 → 127.0.0.1:9000 (1 turns, 5 bytes)",
+                "  received: 127.0.0.1:9000 → 127.0.0.1:5004 (1 turns, 4 bytes)",
+                "  sent:     127.0.0.1:5005 → 127.0.0.1:9000 (1 turns, 4 bytes)",
+                "  received: 127.0.0.1:9000 → 127.0.0.1:5005 (1 turns, 5 bytes)",
+            ]
+        );
     }
 }

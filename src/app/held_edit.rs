@@ -1,0 +1,256 @@
+//! Editing a held frame in the composer: the frame's bytes are loaded into
+//! the draft (every header field, the content, the malformed switches all
+//! apply), the composer's Send becomes Forward edited, and the draft that
+//! was there before comes back when the edit ends, forwarded or cancelled.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use egui::{RichText, Ui};
+
+use crate::engine::relay::{HeldView, HoldSettings, Toward};
+use crate::engine::{EngineView, RecordKind, now_us};
+
+use super::draft::Draft;
+use super::file_content::human_bytes;
+use super::intercept_panel::toward_text;
+
+/// Ctrl+Enter forwards the edit, as it sends otherwise.
+const SHORTCUT_TEXT: &str = "Ctrl+Enter";
+/// The largest held frame loaded into the composer: its content becomes
+/// text (hex for binary, three characters a byte) in a text field.
+pub const EDIT_LIMIT: usize = 256 * 1024;
+
+/// A held frame being edited in the composer.
+#[derive(Debug, Clone)]
+pub struct HeldEdit {
+    /// The held frame's id.
+    pub id: u64,
+    /// Its conversation.
+    pub conversation: u32,
+    /// Which way it was going.
+    pub toward: Toward,
+    /// Whether it is a raw chunk: the composer edits its bytes as content.
+    pub raw: bool,
+    /// The draft that was in the composer, put back when the edit ends.
+    previous: Draft,
+    /// Why the last Forward edited was refused.
+    error: Option<String>,
+}
+
+/// What the edit's buttons ask the app to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditAction {
+    /// Forward these bytes in the held frame's place.
+    Forward(Bytes),
+    /// Leave the frame held, and the composer as it was.
+    Cancel,
+}
+
+/// Where the edited frame stands, as of this frame of the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Standing {
+    /// Still held: its fate is decided by itself in this long.
+    Held(Duration),
+    /// No longer held: released by its time-out, its conversation's end,
+    /// or someone else.
+    Gone,
+}
+
+impl HeldEdit {
+    /// Loads `held` into `draft` for editing, keeping what `draft` held to
+    /// put it back later; fails when a frame's bytes hold no header, or
+    /// are over [`EDIT_LIMIT`].
+    pub fn begin(held: &HeldView, draft: &mut Draft) -> Result<Self, String> {
+        if held.bytes.len() > EDIT_LIMIT {
+            return Err(format!(
+                "held frame #{} is too large to edit in the composer ({}, at most {}): \
+                 forward or drop it",
+                held.id,
+                human_bytes(held.bytes.len() as u64),
+                human_bytes(EDIT_LIMIT as u64)
+            ));
+        }
+        let raw = held.kind != RecordKind::Frame;
+        let edited = if raw {
+            draft.with_raw_content(&held.bytes)
+        } else {
+            Draft::of_frame(&held.bytes)
+                .map_err(|why| format!("held frame #{} cannot be edited: {why}", held.id))?
+        };
+        let previous = std::mem::replace(draft, edited);
+        Ok(Self {
+            id: held.id,
+            conversation: held.conversation,
+            toward: held.toward,
+            raw,
+            previous,
+            error: None,
+        })
+    }
+
+    /// Ends the edit: the draft from before comes back.
+    pub fn end(self, draft: &mut Draft) {
+        *draft = self.previous;
+    }
+
+    /// The draft the composer held before the edit (what settings keep).
+    pub fn previous(&self) -> &Draft {
+        &self.previous
+    }
+
+    /// Notes why Forward edited was refused.
+    pub fn refused(&mut self, why: String) {
+        self.error = Some(why);
+    }
+
+    fn standing(&self, view: &EngineView, hold: &HoldSettings) -> Standing {
+        match view.relay.held.iter().find(|held| held.id == self.id) {
+            Some(held) => {
+                let waited = Duration::from_micros(now_us().saturating_sub(held.held_at_us));
+                Standing::Held(hold.timeout.saturating_sub(waited))
+            }
+            None => Standing::Gone,
+        }
+    }
+
+    /// The line at the composer's top: what is being edited.
+    pub fn banner_ui(&self, ui: &mut Ui) {
+        let frame = egui::Frame::group(ui.style())
+            .stroke(egui::Stroke::new(1.5, ui.visuals().warn_fg_color));
+        frame.show(ui, |ui| {
+            ui.label(
+                RichText::new(format!(
+                    "Editing held frame #{} (conversation #{}, {})",
+                    self.id,
+                    self.conversation,
+                    toward_text(self.toward)
+                ))
+                .strong()
+                .color(ui.visuals().warn_fg_color),
+            );
+            ui.weak(if self.raw {
+                "A raw chunk: the content is its bytes. Forward edited sends them in its place."
+            } else {
+                "Change any header field or the content; Forward edited sends the preview in its place."
+            });
+        });
+    }
+
+    /// Forward edited and Cancel, in place of Send; `ready` is the
+    /// preview's bytes or why they cannot go.
+    pub fn buttons_ui(
+        &self,
+        ui: &mut Ui,
+        view: &EngineView,
+        ready: &Result<Bytes, String>,
+    ) -> Option<EditAction> {
+        // The time left goes down by the second.
+        ui.ctx().request_repaint_after(Duration::from_millis(500));
+        let standing = self.standing(view, &view.relay.hold);
+        let reason = match (standing, ready) {
+            (Standing::Gone, _) => Some(format!(
+                "Held frame #{} is no longer held (its time was up, its conversation \
+                 closed, or it was let go): Cancel to go back",
+                self.id
+            )),
+            (_, Err(why)) => Some(why.clone()),
+            (Standing::Held(_), Ok(_)) => None,
+        };
+        let mut action = None;
+        ui.horizontal(|ui| {
+            let button = egui::Button::new(RichText::new("Forward edited").strong())
+                .shortcut_text(SHORTCUT_TEXT)
+                .min_size(egui::vec2(150.0, 26.0));
+            let response = ui
+                .add_enabled(reason.is_none(), button)
+                .on_hover_text(format!(
+                    "Send the previewed bytes {} in place of held frame #{} ({SHORTCUT_TEXT})",
+                    toward_text(self.toward),
+                    self.id
+                ));
+            let response = match &reason {
+                Some(why) => response.on_disabled_hover_text(why.as_str()),
+                None => response,
+            };
+            if response.clicked()
+                && let Ok(bytes) = ready
+            {
+                action = Some(EditAction::Forward(bytes.clone()));
+            }
+            if ui
+                .button("Cancel")
+                .on_hover_text(
+                    "Stop editing: the frame stays held, and the composer gets back what it had",
+                )
+                .clicked()
+            {
+                action = Some(EditAction::Cancel);
+            }
+        });
+        if let Standing::Held(left) = standing {
+            ui.weak(format!(
+                "It {} by itself in {} s (the hold time-out) unless forwarded first.",
+                match view.relay.hold.on_timeout {
+                    crate::engine::relay::HeldFate::Forward => "goes on unedited",
+                    crate::engine::relay::HeldFate::Drop => "is dropped",
+                },
+                left.as_secs()
+            ));
+        }
+        if let Some(why) = &reason {
+            ui.colored_label(ui.visuals().warn_fg_color, format!("Cannot forward: {why}"));
+        }
+        if let Some(error) = &self.error {
+            ui.colored_label(ui.visuals().error_fg_color, error);
+        }
+        action
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn held(kind: RecordKind, bytes: &[u8]) -> HeldView {
+        HeldView {
+            id: 7,
+            conversation: 3,
+            toward: Toward::Client,
+            seq: Some(11),
+            kind,
+            bytes: Bytes::copy_from_slice(bytes),
+            held_at_us: 0,
+        }
+    }
+
+    #[test]
+    fn a_held_frame_is_edited_in_the_draft_and_the_draft_comes_back() {
+        let mut draft = Draft::binary_request();
+        let before = draft.clone();
+        let frame = Draft::search_request().message(None, false).bytes.unwrap();
+        let edit = HeldEdit::begin(&held(RecordKind::Frame, &frame), &mut draft).unwrap();
+        assert_eq!((edit.id, edit.conversation, edit.raw), (7, 3, false));
+        assert_eq!(draft.message(None, false).bytes.unwrap(), frame);
+        assert_eq!(edit.previous(), &before);
+        edit.end(&mut draft);
+        assert_eq!(draft, before);
+    }
+
+    #[test]
+    fn a_raw_chunk_is_edited_as_content_and_a_huge_frame_not_at_all() {
+        let mut draft = Draft::search_request();
+        let edit = HeldEdit::begin(&held(RecordKind::Chunk, b"\x01\x02"), &mut draft).unwrap();
+        assert!(edit.raw);
+        assert_eq!(draft.text, "01 02");
+        assert_eq!(&draft.message(None, true).bytes.unwrap()[..], b"\x01\x02");
+
+        let mut draft = Draft::search_request();
+        let huge = vec![b'x'; EDIT_LIMIT + 1];
+        let error = HeldEdit::begin(&held(RecordKind::Chunk, &huge), &mut draft).unwrap_err();
+        assert!(error.contains("too large to edit"), "{error}");
+        assert_eq!(draft, Draft::search_request(), "the draft is left alone");
+        let error = HeldEdit::begin(&held(RecordKind::Frame, b"\x00\x01x"), &mut draft);
+        assert!(error.unwrap_err().contains("cannot be edited"));
+    }
+}

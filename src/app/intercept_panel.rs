@@ -1,0 +1,446 @@
+//! The Intercept panel, under the server while it relays: which directions
+//! are held and for how long, the frames held now (each forwarded, edited
+//! in the composer or dropped), and the relayed conversations, each one a
+//! click away from Follow stream.
+
+use std::time::Duration;
+
+use egui::{RichText, Ui};
+
+use crate::engine::describe::{self, one_line};
+use crate::engine::follow::Leg;
+use crate::engine::relay::{
+    ConversationState, ConversationView, HeldFate, HeldView, HoldSettings, Release, Toward,
+};
+use crate::engine::{Command, CommandOutcome, Engine, EngineView, RecordKind, now_us};
+
+use super::file_content::human_bytes;
+use super::follow_view::relayed_legs;
+
+/// Characters of a held frame's content shown in its line.
+const SUMMARY_CHARS: usize = 48;
+/// Bytes of content read to make that line (a 16 MiB frame costs no more).
+const SUMMARY_BYTES: usize = 4 * SUMMARY_CHARS;
+/// Most held frames listed (the rest are counted).
+const HELD_SHOWN: usize = 50;
+/// Most conversations listed, newest first (the rest are counted).
+const CONVERSATIONS_SHOWN: usize = 50;
+/// Height of the held frames' list before it scrolls.
+const HELD_HEIGHT: f32 = 240.0;
+/// Height of the conversations' list before it scrolls.
+const CONVERSATIONS_HEIGHT: f32 = 160.0;
+/// Shortest and longest time-out offered, in seconds.
+const TIMEOUT_RANGE: std::ops::RangeInclusive<f64> = 1.0..=3600.0;
+
+/// What the panel asks the app to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InterceptAction {
+    /// Load held frame `id` into the composer to edit it.
+    Edit(u64),
+    /// Open Follow stream on a relayed conversation's two legs.
+    Follow(Vec<Leg>),
+}
+
+/// The held frames, the settings they are held under, and the one being
+/// edited in the composer.
+#[derive(Debug, Clone, Copy)]
+struct Held<'a> {
+    frames: &'a [HeldView],
+    hold: &'a HoldSettings,
+    editing: Option<u64>,
+}
+
+/// The Intercept panel's transient state.
+#[derive(Debug, Default)]
+pub struct InterceptPanel {
+    /// What the last Forward or Drop did, or why it was refused.
+    outcome: Option<Result<String, String>>,
+}
+
+/// "→ server" or "→ client": where a held frame is going.
+pub fn toward_text(toward: Toward) -> &'static str {
+    match toward {
+        Toward::Server => "→ server",
+        Toward::Client => "→ client",
+    }
+}
+
+/// One line that says what a held frame is: content-type and content for
+/// a frame, the bytes for a raw chunk.
+pub fn held_summary(held: &HeldView) -> String {
+    let head = |bytes: &[u8]| bytes[..bytes.len().min(SUMMARY_BYTES)].to_vec();
+    match held.kind {
+        RecordKind::Frame => {
+            let content_type = describe::content_type(&held.bytes).unwrap_or_else(|| "?".into());
+            let content = one_line(&head(describe::content(&held.bytes)), SUMMARY_CHARS);
+            format!("{content_type} {content}")
+        }
+        _ => one_line(&head(&held.bytes), SUMMARY_CHARS),
+    }
+}
+
+impl InterceptPanel {
+    /// Notes what an intercept command did (or why it was refused).
+    pub fn report(&mut self, outcome: Result<String, String>) {
+        self.outcome = Some(outcome);
+    }
+
+    /// Shows the panel; `hold` is the form (the app sends it to the
+    /// engine when it changes), `editing` the held frame in the composer.
+    /// Forward and Drop are done here; returns what the app should do for
+    /// Edit and Follow.
+    pub fn ui(
+        &mut self,
+        ui: &mut Ui,
+        hold: &mut HoldSettings,
+        (view, editing): (&EngineView, Option<u64>),
+        engine: &Engine,
+    ) -> Option<InterceptAction> {
+        ui.strong("Intercept");
+        hold_form(ui, hold);
+        let relay = &view.relay;
+        let mut action = None;
+        let held = Held {
+            frames: &relay.held,
+            hold,
+            editing,
+        };
+        self.held_list(ui, held, engine, &mut action);
+        match &self.outcome {
+            Some(Ok(done)) => {
+                ui.weak(done);
+            }
+            Some(Err(error)) => {
+                ui.colored_label(ui.visuals().error_fg_color, error);
+            }
+            None => {}
+        }
+        if !relay.conversations.is_empty() {
+            conversations_ui(ui, &relay.conversations, &mut action);
+        }
+        action
+    }
+
+    /// The held frames, each with Forward, Edit and Drop; and the buttons
+    /// for all of them.
+    fn held_list(
+        &mut self,
+        ui: &mut Ui,
+        list: Held<'_>,
+        engine: &Engine,
+        action: &mut Option<InterceptAction>,
+    ) {
+        let held = list.frames;
+        ui.horizontal_wrapped(|ui| {
+            let count = RichText::new(format!("{} held", held.len()));
+            if held.is_empty() {
+                ui.weak(count);
+            } else {
+                ui.label(count.color(ui.visuals().warn_fg_color).strong());
+            }
+            let none = "No frame is held";
+            if ui
+                .add_enabled(!held.is_empty(), egui::Button::new("Forward all"))
+                .on_hover_text("Send every held frame on as it is, oldest first")
+                .on_disabled_hover_text(none)
+                .clicked()
+            {
+                self.release_all(engine, held, Release::Forward, "forwarded");
+            }
+            if ui
+                .add_enabled(!held.is_empty(), egui::Button::new("Drop all"))
+                .on_hover_text("Drop every held frame: none of them is sent")
+                .on_disabled_hover_text(none)
+                .clicked()
+            {
+                self.release_all(engine, held, Release::Drop, "dropped");
+            }
+        });
+        if held.is_empty() {
+            return;
+        }
+        // Ages go up by the second.
+        ui.ctx().request_repaint_after(Duration::from_millis(500));
+        let now = now_us();
+        egui::ScrollArea::vertical()
+            .id_salt("held_frames")
+            .max_height(HELD_HEIGHT)
+            .auto_shrink([false, true])
+            .show(ui, |ui| {
+                for frame in held.iter().take(HELD_SHOWN) {
+                    ui.push_id(frame.id, |ui| {
+                        if let Some(chosen) = self.held_row(ui, frame, &list, engine, now) {
+                            *action = Some(chosen);
+                        }
+                    });
+                    ui.separator();
+                }
+                if held.len() > HELD_SHOWN {
+                    ui.weak(format!(
+                        "and {} more (Forward all and Drop all take them too)",
+                        held.len() - HELD_SHOWN
+                    ));
+                }
+            });
+    }
+
+    /// One held frame: what it is, how long it has waited, its buttons.
+    fn held_row(
+        &mut self,
+        ui: &mut Ui,
+        held: &HeldView,
+        list: &Held<'_>,
+        engine: &Engine,
+        now: u64,
+    ) -> Option<InterceptAction> {
+        let hold = list.hold;
+        let waited = Duration::from_micros(now.saturating_sub(held.held_at_us));
+        let left = hold.timeout.saturating_sub(waited);
+        ui.horizontal_wrapped(|ui| {
+            ui.label(
+                RichText::new(format!("#{} {}", held.id, toward_text(held.toward)))
+                    .strong()
+                    .color(ui.visuals().warn_fg_color),
+            );
+            ui.label(format!(
+                "conv #{} · {} · {} s",
+                held.conversation,
+                human_bytes(held.bytes.len() as u64),
+                waited.as_secs()
+            ))
+            .on_hover_text(format!(
+                "Held {} s; {} by itself in {} s unless you decide first",
+                waited.as_secs(),
+                fate_verb(hold.on_timeout),
+                left.as_secs()
+            ));
+        });
+        ui.add(egui::Label::new(RichText::new(held_summary(held)).monospace()).truncate());
+        let mut action = None;
+        ui.horizontal(|ui| {
+            if ui
+                .button("Forward")
+                .on_hover_text(format!("Send held frame #{} on as it is", held.id))
+                .clicked()
+            {
+                self.release(engine, held.id, Release::Forward, "forwarded");
+            }
+            if list.editing == Some(held.id) {
+                ui.label(RichText::new("in the composer").color(ui.visuals().warn_fg_color))
+                    .on_hover_text(
+                        "Being edited: Forward edited (or Cancel) is under the composer's preview",
+                    );
+            } else if ui
+                .button("Edit")
+                .on_hover_text(format!(
+                    "Load held frame #{} into the composer, change it, then Forward edited",
+                    held.id
+                ))
+                .clicked()
+            {
+                action = Some(InterceptAction::Edit(held.id));
+            }
+            if ui
+                .button("Drop")
+                .on_hover_text(format!("Never send held frame #{}", held.id))
+                .clicked()
+            {
+                self.release(engine, held.id, Release::Drop, "dropped");
+            }
+        });
+        action
+    }
+
+    /// Forwards or drops one held frame, and says what became of it.
+    fn release(&mut self, engine: &Engine, id: u64, release: Release, done: &str) {
+        self.outcome = Some(match engine.command(Command::Release { id, release }) {
+            CommandOutcome::Refused(error) => Err(error.to_string()),
+            _ => Ok(format!("Held frame #{id} {done}")),
+        });
+    }
+
+    /// Forwards or drops every frame listed, oldest first.
+    fn release_all(&mut self, engine: &Engine, held: &[HeldView], release: Release, done: &str) {
+        // A frame released meanwhile (by its time-out) is no matter here.
+        let released = held
+            .iter()
+            .filter(|frame| {
+                let command = Command::Release {
+                    id: frame.id,
+                    release: release.clone(),
+                };
+                !matches!(engine.command(command), CommandOutcome::Refused(_))
+            })
+            .count();
+        self.outcome = Some(Ok(format!(
+            "{} {done}",
+            super::server_panel::plural(released as u64, "held frame", "held frames")
+        )));
+    }
+}
+
+/// The hold switches, the time-out and what it does.
+fn hold_form(ui: &mut Ui, hold: &mut HoldSettings) {
+    ui.horizontal_wrapped(|ui| {
+        ui.checkbox(&mut hold.toward_server, "Hold → server")
+            .on_hover_text(
+                "Hold every frame a client sends before it goes on to the target, \
+                 until you forward, edit or drop it (or its time is up)",
+            );
+        ui.checkbox(&mut hold.toward_client, "Hold → client")
+            .on_hover_text(
+                "Hold every frame the target answers with before it goes back to the client, \
+                 until you forward, edit or drop it (or its time is up)",
+            );
+    });
+    ui.horizontal_wrapped(|ui| {
+        let label = ui.label("Time-out");
+        let mut seconds = hold.timeout.as_secs_f64();
+        let response = ui
+            .add(
+                egui::DragValue::new(&mut seconds)
+                    .range(TIMEOUT_RANGE)
+                    .speed(1.0)
+                    .suffix(" s"),
+            )
+            .labelled_by(label.id)
+            .on_hover_text("How long a frame is held before its fate is decided for it");
+        if response.changed() {
+            hold.timeout = Duration::from_secs_f64(seconds);
+        }
+        let label = ui.label("then");
+        egui::ComboBox::from_id_salt("hold_fate")
+            .selected_text(hold.on_timeout.name())
+            .width(80.0)
+            .show_ui(ui, |ui| {
+                for fate in HeldFate::ALL {
+                    ui.selectable_value(&mut hold.on_timeout, fate, fate.name())
+                        .on_hover_text(fate_help(fate));
+                }
+            })
+            .response
+            .labelled_by(label.id)
+            .on_hover_text(fate_help(hold.on_timeout));
+    });
+}
+
+/// "forwards" or "drops".
+fn fate_verb(fate: HeldFate) -> &'static str {
+    match fate {
+        HeldFate::Forward => "forwards",
+        HeldFate::Drop => "drops",
+    }
+}
+
+fn fate_help(fate: HeldFate) -> &'static str {
+    match fate {
+        HeldFate::Forward => "A frame whose time is up goes on as it is (a note says so)",
+        HeldFate::Drop => "A frame whose time is up is dropped (a note says so)",
+    }
+}
+
+/// The relayed conversations, newest first, each with Follow.
+fn conversations_ui(
+    ui: &mut Ui,
+    conversations: &[ConversationView],
+    action: &mut Option<InterceptAction>,
+) {
+    let open = conversations.iter().filter(|c| c.is_open()).count();
+    let closed = conversations.len() - open;
+    egui::CollapsingHeader::new(format!("Conversations: {open} open · {closed} closed"))
+        .id_salt("relay_conversations")
+        .default_open(true)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .id_salt("relay_conversation_list")
+                .max_height(CONVERSATIONS_HEIGHT)
+                .auto_shrink([false, true])
+                .show(ui, |ui| {
+                    for conversation in conversations.iter().rev().take(CONVERSATIONS_SHOWN) {
+                        ui.push_id(conversation.id, |ui| {
+                            if conversation_row(ui, conversation) {
+                                *action = Some(InterceptAction::Follow(relayed_legs(
+                                    conversation.client_conn,
+                                    conversation.upstream_conn,
+                                )));
+                            }
+                        });
+                    }
+                    if conversations.len() > CONVERSATIONS_SHOWN {
+                        ui.weak(format!(
+                            "and {} older",
+                            conversations.len() - CONVERSATIONS_SHOWN
+                        ));
+                    }
+                });
+        });
+}
+
+/// One conversation's line; returns whether its Follow was clicked.
+fn conversation_row(ui: &mut Ui, conversation: &ConversationView) -> bool {
+    let upstream = conversation
+        .upstream
+        .map_or_else(|| "…".to_owned(), |a| a.to_string());
+    let state = match &conversation.state {
+        ConversationState::Connecting => "connecting".to_owned(),
+        ConversationState::Open => "open".to_owned(),
+        ConversationState::Closed(why) => format!("closed: {why}"),
+    };
+    ui.horizontal(|ui| {
+        let follow = ui
+            .small_button("Follow")
+            .on_hover_text(format!(
+                "Follow stream on conversation #{}: both legs, both ways, in order",
+                conversation.id
+            ))
+            .clicked();
+        let text = format!(
+            "#{} {} → {upstream} · {state} · {} → server · {} → client",
+            conversation.id,
+            conversation.client,
+            conversation.forwarded(Toward::Server),
+            conversation.forwarded(Toward::Client),
+        );
+        let label = RichText::new(text);
+        let label = if conversation.is_open() {
+            label
+        } else {
+            label.weak()
+        };
+        ui.add(egui::Label::new(label).truncate());
+        follow
+    })
+    .inner
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::FrameBuilder;
+    use bytes::Bytes;
+
+    fn held(kind: RecordKind, bytes: Bytes) -> HeldView {
+        HeldView {
+            id: 1,
+            conversation: 2,
+            toward: Toward::Server,
+            seq: None,
+            kind,
+            bytes,
+            held_at_us: 0,
+        }
+    }
+
+    #[test]
+    fn a_held_frame_reads_as_its_content_type_and_content_start() {
+        let frame = FrameBuilder::new()
+            .content("y".repeat(1 << 20))
+            .build()
+            .unwrap();
+        let line = held_summary(&held(RecordKind::Frame, frame));
+        assert_eq!(line, format!("text/json {}…", "y".repeat(SUMMARY_CHARS)));
+        let chunk = held(RecordKind::Chunk, Bytes::from_static(b"\xff\x00"));
+        assert_eq!(held_summary(&chunk), "binary: ff 00");
+        assert_eq!(toward_text(Toward::Client), "→ client");
+    }
+}
