@@ -5,9 +5,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Command as Process, Stdio};
 use std::time::Duration;
 
 use common::{eventually, records, start_server, wait_event};
@@ -426,113 +425,6 @@ fn a_closed_conversation_discards_what_it_held_with_a_note() {
             && String::from_utf8_lossy(&r.bytes).contains("discarded"))));
 }
 
-fn python_peer(script: &str) -> Process {
-    let mut process = Process::new("python3");
-    process.arg(format!("{}/peers/{script}", env!("CARGO_MANIFEST_DIR")));
-    process
-}
-
-/// The first line a child prints, without its newline.
-fn first_line(out: &mut impl BufRead) -> String {
-    let mut line = String::new();
-    out.read_line(&mut line).unwrap();
-    line.trim().to_owned()
-}
-
-#[cfg(unix)]
-#[test]
-fn the_python_tutorial_client_gets_its_answers_through_framescope_relay() {
-    let mut server = python_peer("tutorial_server.py")
-        .args(["127.0.0.1", "0", "2"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let line = first_line(&mut BufReader::new(server.stdout.take().unwrap()));
-    let server_port: u16 = line.rsplit(' ').next().unwrap().parse().unwrap();
-
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("relay.jsonl");
-    let mut relay = Process::new(env!("CARGO_BIN_EXE_framescope"))
-        .args(["relay", "--listen", "127.0.0.1:0", "--to"])
-        .arg(format!("127.0.0.1:{server_port}"))
-        .arg("--log")
-        .arg(&log)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut relay_out = BufReader::new(relay.stdout.take().unwrap());
-    let listening = first_line(&mut relay_out);
-    let relay_addr = listening
-        .strip_prefix("listening on ")
-        .and_then(|rest| rest.split(' ').next())
-        .unwrap_or_else(|| panic!("not a listening line: {listening}"));
-    let relay_port = relay_addr.rsplit(':').next().unwrap();
-    assert!(listening.contains("relay to 127.0.0.1:"), "{listening}");
-
-    for (value, expected) in [
-        ("morpheus", "{\"result\": \"Follow the white rabbit. 🐰\"}"),
-        ("🐶", "{\"result\": \"🐾 Playing ball! 🏐\"}"),
-    ] {
-        let output = python_peer("tutorial_client.py")
-            .args(["127.0.0.1", relay_port, "search", value])
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let reply: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-        assert_eq!(reply["content"], expected);
-        assert_eq!(
-            reply["closed_after_reply"], true,
-            "the server's close passed through"
-        );
-    }
-    assert!(server.wait().unwrap().success());
-
-    let status = Process::new("kill")
-        .args(["-TERM", &relay.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let mut printed = String::new();
-    relay_out.read_to_string(&mut printed).unwrap();
-    assert!(relay.wait().unwrap().success());
-    assert!(
-        printed.contains("(↔ "),
-        "legs are printed with their link:\n{printed}"
-    );
-
-    let loaded = framescope::engine::load_log(&log).unwrap();
-    let records: Vec<RecordView> = loaded.records.views().collect();
-    let frames: Vec<&RecordView> = records
-        .iter()
-        .filter(|r| r.kind == RecordKind::Frame)
-        .collect();
-    assert_eq!(
-        frames.len(),
-        8,
-        "four legs of two conversations: {records:#?}"
-    );
-    for client_leg in frames.iter().filter(|r| r.side == Side::Server) {
-        let other = client_leg.link.expect("a relayed leg names its other leg");
-        // What the client sent went to the server as it was, and what the
-        // server answered went back to the client as it was.
-        let opposite = match client_leg.direction {
-            Direction::Received => Direction::Sent,
-            Direction::Sent => Direction::Received,
-        };
-        let twin = frames
-            .iter()
-            .find(|r| r.conn == other && r.direction == opposite)
-            .expect("the same frame on the other leg");
-        assert_eq!(twin.bytes, client_leg.bytes);
-        assert_eq!(twin.link, Some(client_leg.conn));
-    }
-}
-
 #[test]
 fn a_relay_can_take_tls_from_its_clients_and_forward_plain_frames() {
     use framescope::engine::tls::{ClientTls, ServerTls, Verification};
@@ -590,4 +482,120 @@ fn a_relay_can_take_tls_from_its_clients_and_forward_plain_frames() {
             .any(|r| r.kind == RecordKind::Handshake && r.side == Side::Server)
     );
     assert_eq!(traffic(&relayed, Side::Client).len(), 2, "{relayed:#?}");
+}
+
+/// `framescope relay` between the Python tutorial client and server (its
+/// stop is a SIGTERM, so Unix only).
+#[cfg(unix)]
+mod python_peers {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command as Process, Stdio};
+
+    use framescope::engine::{Direction, RecordKind, RecordView, Side};
+
+    fn python_peer(script: &str) -> Process {
+        let mut process = Process::new("python3");
+        process.arg(format!("{}/peers/{script}", env!("CARGO_MANIFEST_DIR")));
+        process
+    }
+
+    /// The first line a child prints, without its newline.
+    fn first_line(out: &mut impl BufRead) -> String {
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        line.trim().to_owned()
+    }
+
+    #[test]
+    fn the_python_tutorial_client_gets_its_answers_through_framescope_relay() {
+        let mut server = python_peer("tutorial_server.py")
+            .args(["127.0.0.1", "0", "2"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let line = first_line(&mut BufReader::new(server.stdout.take().unwrap()));
+        let server_port: u16 = line.rsplit(' ').next().unwrap().parse().unwrap();
+
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("relay.jsonl");
+        let mut relay = Process::new(env!("CARGO_BIN_EXE_framescope"))
+            .args(["relay", "--listen", "127.0.0.1:0", "--to"])
+            .arg(format!("127.0.0.1:{server_port}"))
+            .arg("--log")
+            .arg(&log)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut relay_out = BufReader::new(relay.stdout.take().unwrap());
+        let listening = first_line(&mut relay_out);
+        let relay_addr = listening
+            .strip_prefix("listening on ")
+            .and_then(|rest| rest.split(' ').next())
+            .unwrap_or_else(|| panic!("not a listening line: {listening}"));
+        let relay_port = relay_addr.rsplit(':').next().unwrap();
+        assert!(listening.contains("relay to 127.0.0.1:"), "{listening}");
+
+        for (value, expected) in [
+            ("morpheus", "{\"result\": \"Follow the white rabbit. 🐰\"}"),
+            ("🐶", "{\"result\": \"🐾 Playing ball! 🏐\"}"),
+        ] {
+            let output = python_peer("tutorial_client.py")
+                .args(["127.0.0.1", relay_port, "search", value])
+                .output()
+                .unwrap();
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            let reply: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+            assert_eq!(reply["content"], expected);
+            assert_eq!(
+                reply["closed_after_reply"], true,
+                "the server's close passed through"
+            );
+        }
+        assert!(server.wait().unwrap().success());
+
+        let status = Process::new("kill")
+            .args(["-TERM", &relay.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let mut printed = String::new();
+        relay_out.read_to_string(&mut printed).unwrap();
+        assert!(relay.wait().unwrap().success());
+        assert!(
+            printed.contains("(↔ "),
+            "legs are printed with their link:\n{printed}"
+        );
+
+        let loaded = framescope::engine::load_log(&log).unwrap();
+        let records: Vec<RecordView> = loaded.records.views().collect();
+        let frames: Vec<&RecordView> = records
+            .iter()
+            .filter(|r| r.kind == RecordKind::Frame)
+            .collect();
+        assert_eq!(
+            frames.len(),
+            8,
+            "four legs of two conversations: {records:#?}"
+        );
+        for client_leg in frames.iter().filter(|r| r.side == Side::Server) {
+            let other = client_leg.link.expect("a relayed leg names its other leg");
+            // What the client sent went to the server as it was, and what the
+            // server answered went back to the client as it was.
+            let opposite = match client_leg.direction {
+                Direction::Received => Direction::Sent,
+                Direction::Sent => Direction::Received,
+            };
+            let twin = frames
+                .iter()
+                .find(|r| r.conn == other && r.direction == opposite)
+                .expect("the same frame on the other leg");
+            assert_eq!(twin.bytes, client_leg.bytes);
+            assert_eq!(twin.link, Some(client_leg.conn));
+        }
+    }
 }
