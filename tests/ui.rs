@@ -4,8 +4,9 @@
 //! never collide, and waits for what it expects with a deadline of a few
 //! seconds instead of sleeping a fixed time.
 
+mod window;
+
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
 
 use egui::Role;
 use egui_kittest::Harness;
@@ -18,43 +19,7 @@ use framescope::engine::Entry;
 use framescope::engine::hexdump;
 use framescope::engine::tutorial_app::search_request;
 use framescope::engine::{ContentLength, Engine, RecordKind, Side};
-
-/// How long a test waits for anything before it fails.
-const DEADLINE: Duration = Duration::from_secs(8);
-
-type App = Harness<'static, FramescopeApp>;
-
-fn app() -> App {
-    app_with(Engine::new().expect("engine"))
-}
-
-fn app_with(engine: Engine) -> App {
-    Harness::builder()
-        .with_size([1600.0, 1000.0])
-        .build_eframe(move |_cc| FramescopeApp::with_engine(engine, Settings::default()))
-}
-
-/// Steps the app until `done` holds, or fails naming `what` after the deadline.
-fn wait_for(h: &mut App, what: &str, mut done: impl FnMut(&mut App) -> bool) {
-    let start = Instant::now();
-    loop {
-        h.step();
-        if done(h) {
-            return;
-        }
-        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-/// Whether some node's label (or a label's text) contains `text`.
-fn shows(h: &App, text: &str) -> bool {
-    h.query_all_by_label_contains(text).next().is_some()
-}
-
-fn wait_to_see(h: &mut App, text: &str) {
-    wait_for(h, &format!("\"{text}\" on screen"), |h| shows(h, text));
-}
+use window::{App, app, app_with, shows, wait_for, wait_to_see};
 
 fn button<'h>(h: &'h App, label: &'h str) -> egui_kittest::Node<'h> {
     h.get_by_role_and_label(Role::Button, label)

@@ -6,37 +6,22 @@
 //! Everything stays on 127.0.0.1 with ports picked by the system, and every
 //! wait has a deadline.
 
+mod window;
+
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use egui::Role;
-use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 
-use framescope::app::{FramescopeApp, Settings};
 use framescope::engine::follow::Leg;
 use framescope::engine::{Command, Direction, Engine, RecordKind, RecordView, ServerMode, Side};
+use window::{App, DEADLINE, app, click, shows, wait_for, wait_to_see};
 
-/// How long a test waits for anything before it fails.
-const DEADLINE: Duration = Duration::from_secs(8);
 /// What the search preset sends.
 const MORPHEUS: &str = r#"{"action": "search", "value": "morpheus"}"#;
 /// What the edited frame carries instead.
 const TRINITY: &str = r#"{"action": "search", "value": "trinity"}"#;
-
-type App = Harness<'static, FramescopeApp>;
-
-/// The window over a new engine, with the fonts the real window has
-/// (its arrows, `→`, come from them).
-fn app() -> App {
-    let engine = Engine::new().expect("engine");
-    Harness::builder()
-        .with_size([1600.0, 1000.0])
-        .build_eframe(move |cc| {
-            framescope::app::style::install_fonts(&cc.egui_ctx);
-            FramescopeApp::with_engine(engine, Settings::default())
-        })
-}
 
 /// A second engine serving `mode` on a free port: the relay's target.
 fn target(mode: ServerMode) -> (Engine, SocketAddr) {
@@ -55,33 +40,6 @@ fn target(mode: ServerMode) -> (Engine, SocketAddr) {
         assert!(start.elapsed() < DEADLINE, "the target did not start");
         std::thread::sleep(Duration::from_millis(10));
     }
-}
-
-/// Steps the app until `done` holds, or fails naming `what` after the deadline.
-fn wait_for(h: &mut App, what: &str, mut done: impl FnMut(&mut App) -> bool) {
-    let start = Instant::now();
-    loop {
-        h.step();
-        if done(h) {
-            return;
-        }
-        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn shows(h: &App, text: &str) -> bool {
-    h.query_all_by_label_contains(text).next().is_some()
-}
-
-fn wait_to_see(h: &mut App, text: &str) {
-    wait_for(h, &format!("\"{text}\" on screen"), |h| shows(h, text));
-}
-
-fn click(h: &mut App, role: Role, label: &str) {
-    h.get_by_role_and_label(role, label).click();
-    h.step();
-    h.step();
 }
 
 /// The button whose label starts with `start` (a label may carry its shortcut).

@@ -2,51 +2,13 @@
 //! certificate's fingerprint (and copy it), pin it in the client panel,
 //! connect 5 TLS clients, send, and open a handshake record.
 
-use std::time::{Duration, Instant};
+mod window;
 
 use egui::Role;
-use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 
-use framescope::app::{FramescopeApp, Settings};
-use framescope::engine::{Engine, RecordKind, Side};
-
-const DEADLINE: Duration = Duration::from_secs(8);
-
-type App = Harness<'static, FramescopeApp>;
-
-fn app() -> App {
-    let engine = Engine::new().expect("engine");
-    Harness::builder()
-        .with_size([1600.0, 1000.0])
-        .build_eframe(move |_cc| FramescopeApp::with_engine(engine, Settings::default()))
-}
-
-fn wait_for(h: &mut App, what: &str, mut done: impl FnMut(&mut App) -> bool) {
-    let start = Instant::now();
-    loop {
-        h.step();
-        if done(h) {
-            return;
-        }
-        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn shows(h: &App, text: &str) -> bool {
-    h.query_all_by_label_contains(text).next().is_some()
-}
-
-fn wait_to_see(h: &mut App, text: &str) {
-    wait_for(h, &format!("\"{text}\" on screen"), |h| shows(h, text));
-}
-
-fn click(h: &mut App, role: Role, label: &str) {
-    h.get_by_role_and_label(role, label).click();
-    h.step();
-    h.step();
-}
+use framescope::engine::{RecordKind, Side};
+use window::{app, click, shows, wait_for, wait_to_see};
 
 #[test]
 fn serve_tls_shows_the_fingerprint_and_pinned_clients_show_the_handshake() {

@@ -1,0 +1,65 @@
+//! Helpers shared by the window's tests: the app over an engine, with the
+//! fonts the real window has, and waits and queries by what is on screen.
+
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+use egui::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+use framescope::app::{FramescopeApp, Settings};
+use framescope::engine::Engine;
+
+/// How long a test waits for anything before it fails.
+pub const DEADLINE: Duration = Duration::from_secs(8);
+
+/// The window under test.
+pub type App = Harness<'static, FramescopeApp>;
+
+/// The window over a new engine, with default settings.
+pub fn app() -> App {
+    app_with(Engine::new().expect("engine"))
+}
+
+/// The window over `engine`, with default settings and the fonts the real
+/// window has (its arrows, `→`, come from them).
+pub fn app_with(engine: Engine) -> App {
+    Harness::builder()
+        .with_size([1600.0, 1000.0])
+        .build_eframe(move |cc| {
+            framescope::app::style::install_fonts(&cc.egui_ctx);
+            FramescopeApp::with_engine(engine, Settings::default())
+        })
+}
+
+/// Steps the app until `done` holds, or fails naming `what` after the deadline.
+pub fn wait_for(h: &mut App, what: &str, mut done: impl FnMut(&mut App) -> bool) {
+    let start = Instant::now();
+    loop {
+        h.step();
+        if done(h) {
+            return;
+        }
+        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Whether some node's label (or a label's text) contains `text`.
+pub fn shows(h: &App, text: &str) -> bool {
+    h.query_all_by_label_contains(text).next().is_some()
+}
+
+/// Steps the app until `text` shows.
+pub fn wait_to_see(h: &mut App, text: &str) {
+    wait_for(h, &format!("\"{text}\" on screen"), |h| shows(h, text));
+}
+
+/// Clicks the widget of `role` labelled `label`, and lets the app answer.
+pub fn click(h: &mut App, role: Role, label: &str) {
+    h.get_by_role_and_label(role, label).click();
+    h.step();
+    h.step();
+}
