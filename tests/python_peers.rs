@@ -4,19 +4,13 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command as Process, Stdio};
+use std::process::Stdio;
 
-use common::{connect, eventually, frames_echoed, records, start_server};
+use common::{connect, eventually, frames_echoed, json_reply, python_peer, records, start_server};
 use framescope::engine::tutorial_app::{binary_request, search_request};
 use framescope::engine::{
     ClientMode, CloseReason, Command, ConnState, Direction, Engine, SendTarget, ServerMode,
 };
-
-fn peer(script: &str) -> Process {
-    let mut process = Process::new("python3");
-    process.arg(format!("{}/peers/{script}", env!("CARGO_MANIFEST_DIR")));
-    process
-}
 
 #[test]
 fn the_tutorial_client_gets_exact_answers_from_the_app_server() {
@@ -35,16 +29,12 @@ fn the_tutorial_client_gets_exact_answers_from_the_app_server() {
             "First 10 bytes of request: 0123456789",
         ),
     ] {
-        let output = peer("tutorial_client.py")
-            .args(["127.0.0.1", &addr.port().to_string(), action, value])
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
+        let reply = json_reply(
+            python_peer("tutorial_client.py")
+                .args(["127.0.0.1", &addr.port().to_string(), action, value])
+                .output()
+                .unwrap(),
         );
-        let reply: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
         assert_eq!(reply["content"], expected);
         assert_eq!(reply["closed_after_reply"], true);
     }
@@ -64,7 +54,7 @@ fn the_tutorial_client_gets_exact_answers_from_the_app_server() {
 
 #[test]
 fn the_client_pool_talks_to_the_tutorial_server() {
-    let mut server = peer("tutorial_server.py")
+    let mut server = python_peer("tutorial_server.py")
         .args(["127.0.0.1", "0", "2"])
         .stdout(Stdio::piped())
         .spawn()

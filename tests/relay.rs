@@ -491,13 +491,8 @@ mod python_peers {
     use std::io::{BufRead, BufReader, Read};
     use std::process::{Command as Process, Stdio};
 
+    use super::common::{json_reply, python_peer};
     use framescope::engine::{Direction, RecordKind, RecordView, Side};
-
-    fn python_peer(script: &str) -> Process {
-        let mut process = Process::new("python3");
-        process.arg(format!("{}/peers/{script}", env!("CARGO_MANIFEST_DIR")));
-        process
-    }
 
     /// The first line a child prints, without its newline.
     fn first_line(out: &mut impl BufRead) -> String {
@@ -540,16 +535,12 @@ mod python_peers {
             ("morpheus", "{\"result\": \"Follow the white rabbit. 🐰\"}"),
             ("🐶", "{\"result\": \"🐾 Playing ball! 🏐\"}"),
         ] {
-            let output = python_peer("tutorial_client.py")
-                .args(["127.0.0.1", relay_port, "search", value])
-                .output()
-                .unwrap();
-            assert!(
-                output.status.success(),
-                "{}",
-                String::from_utf8_lossy(&output.stderr)
+            let reply = json_reply(
+                python_peer("tutorial_client.py")
+                    .args(["127.0.0.1", relay_port, "search", value])
+                    .output()
+                    .unwrap(),
             );
-            let reply: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
             assert_eq!(reply["content"], expected);
             assert_eq!(
                 reply["closed_after_reply"], true,

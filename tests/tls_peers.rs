@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as Process, Stdio};
 
-use common::{eventually, records};
+use common::{eventually, json_reply, python_peer, records};
 use framescope::engine::tls::{ClientTls, HandshakeInfo, Verification};
 use framescope::engine::tutorial_app::search_request;
 use framescope::engine::{
@@ -103,12 +103,6 @@ fn serve_tls(args: &[&str]) -> Serve {
     }
 }
 
-fn python(script: &str) -> Process {
-    let mut process = Process::new("python3");
-    process.arg(format!("{}/peers/{script}", env!("CARGO_MANIFEST_DIR")));
-    process
-}
-
 #[test]
 fn the_exact_interface_serve_tls_and_send_insecure_with_a_key_log() {
     let server = serve_tls(&["--mode", "app"]);
@@ -158,18 +152,14 @@ fn pythons_ssl_client_speaks_the_tutorials_protocol_to_serve_tls_app() {
         "--key",
         files.key.to_str().unwrap(),
     ]);
-    let output = python("tls_tutorial_client.py")
-        .args(["127.0.0.1", &server.addr.port().to_string()])
-        .arg(&files.ca)
-        .args(["localhost", "search", "🐶"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let reply = json_reply(
+        python_peer("tls_tutorial_client.py")
+            .args(["127.0.0.1", &server.addr.port().to_string()])
+            .arg(&files.ca)
+            .args(["localhost", "search", "🐶"])
+            .output()
+            .unwrap(),
     );
-    let reply: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(reply["content"], "{\"result\": \"🐾 Playing ball! 🏐\"}");
     assert_eq!(reply["closed_after_reply"], true);
     assert_eq!(reply["version"], "TLSv1.3");
@@ -179,7 +169,7 @@ fn pythons_ssl_client_speaks_the_tutorials_protocol_to_serve_tls_app() {
 fn the_client_pool_talks_to_a_python_tls_server() {
     let dir = tempfile::tempdir().unwrap();
     let files = pki(dir.path());
-    let mut server = python("tls_tutorial_server.py")
+    let mut server = python_peer("tls_tutorial_server.py")
         .arg("127.0.0.1")
         .arg("0")
         .arg(&files.cert)
@@ -359,7 +349,7 @@ fn a_server_that_wants_tls_1_3_refuses_a_python_client_capped_at_1_2_by_name() {
         Event::ServerFailed(error) => panic!("{error}"),
         _ => None,
     });
-    let output = python("tls_tutorial_client.py")
+    let output = python_peer("tls_tutorial_client.py")
         .args(["127.0.0.1", &addr.port().to_string()])
         .arg(&files.ca)
         .args(["localhost", "search", "x", "1.2"])

@@ -19,7 +19,7 @@ use framescope::engine::Entry;
 use framescope::engine::hexdump;
 use framescope::engine::tutorial_app::search_request;
 use framescope::engine::{ContentLength, Engine, RecordKind, Side};
-use window::{App, app, app_with, shows, wait_for, wait_to_see};
+use window::{App, app, app_with, pick, shows, wait_for, wait_to_see};
 
 fn button<'h>(h: &'h App, label: &'h str) -> egui_kittest::Node<'h> {
     h.get_by_role_and_label(Role::Button, label)
@@ -565,25 +565,6 @@ fn send_can_target_one_connection() {
         .map(|s| s.id)
         .collect();
     assert_eq!(sent, [id]);
-}
-
-/// Opens the drop-down named `combo` and picks `option`.
-fn pick(h: &mut App, combo: &str, option: &str) {
-    h.get_by_role_and_label(Role::ComboBox, combo).click();
-    let is_option = |n: &egui_kittest::Node<'_>| n.accesskit_node().role() != Role::Label;
-    wait_for(h, &format!("the {option} option"), |h| {
-        h.query_all_by_label(option).any(|n| is_option(&n))
-    });
-    h.get_all_by_label(option)
-        .find(|n| is_option(n))
-        .expect("the option")
-        .click();
-    wait_for(h, &format!("{combo} set to {option}"), |h| {
-        h.get_by_role_and_label(Role::ComboBox, combo)
-            .value()
-            .as_deref()
-            == Some(option)
-    });
 }
 
 #[test]

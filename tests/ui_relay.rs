@@ -16,7 +16,7 @@ use egui_kittest::kittest::{NodeT, Queryable};
 
 use framescope::engine::follow::Leg;
 use framescope::engine::{Command, Direction, Engine, RecordKind, RecordView, ServerMode, Side};
-use window::{App, DEADLINE, app, click, shows, wait_for, wait_to_see};
+use window::{App, DEADLINE, app, click, pick, shows, wait_for, wait_to_see};
 
 /// What the search preset sends.
 const MORPHEUS: &str = r#"{"action": "search", "value": "morpheus"}"#;
@@ -55,25 +55,6 @@ fn button_starting<'h>(h: &'h App, start: &str) -> egui_kittest::Node<'h> {
 
 fn is_disabled(h: &App, start: &str) -> bool {
     button_starting(h, start).accesskit_node().is_disabled()
-}
-
-/// Opens the drop-down named `combo` and picks `option`.
-fn pick(h: &mut App, combo: &str, option: &str) {
-    h.get_by_role_and_label(Role::ComboBox, combo).click();
-    let is_option = |n: &egui_kittest::Node<'_>| n.accesskit_node().role() != Role::Label;
-    wait_for(h, &format!("the {option} option"), |h| {
-        h.query_all_by_label(option).any(|n| is_option(&n))
-    });
-    h.get_all_by_label(option)
-        .find(|n| is_option(n))
-        .expect("the option")
-        .click();
-    wait_for(h, &format!("{combo} set to {option}"), |h| {
-        h.get_by_role_and_label(Role::ComboBox, combo)
-            .value()
-            .as_deref()
-            == Some(option)
-    });
 }
 
 /// Picks a relay mode, types its target, starts it on a free port, and

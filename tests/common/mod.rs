@@ -82,3 +82,21 @@ pub fn records(engine: &Engine) -> Vec<RecordView> {
 pub fn frames_echoed(engine: &Engine) -> u64 {
     engine.fresh_view().client_counters.frames_received
 }
+
+/// A Python peer from `peers/`, run with python3 (arguments to add).
+pub fn python_peer(script: &str) -> std::process::Command {
+    let mut process = std::process::Command::new("python3");
+    process.arg(format!("{}/peers/{script}", env!("CARGO_MANIFEST_DIR")));
+    process
+}
+
+/// The one JSON line a peer client printed, after checking it succeeded
+/// (its error output is the failure message).
+pub fn json_reply(output: std::process::Output) -> serde_json::Value {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("one JSON line")
+}

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use egui::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 
 use framescope::app::{FramescopeApp, Settings};
 use framescope::engine::Engine;
@@ -62,4 +62,23 @@ pub fn click(h: &mut App, role: Role, label: &str) {
     h.get_by_role_and_label(role, label).click();
     h.step();
     h.step();
+}
+
+/// Opens the drop-down named `combo` and picks `option`.
+pub fn pick(h: &mut App, combo: &str, option: &str) {
+    h.get_by_role_and_label(Role::ComboBox, combo).click();
+    let is_option = |n: &egui_kittest::Node<'_>| n.accesskit_node().role() != Role::Label;
+    wait_for(h, &format!("the {option} option"), |h| {
+        h.query_all_by_label(option).any(|n| is_option(&n))
+    });
+    h.get_all_by_label(option)
+        .find(|n| is_option(n))
+        .expect("the option")
+        .click();
+    wait_for(h, &format!("{combo} set to {option}"), |h| {
+        h.get_by_role_and_label(Role::ComboBox, combo)
+            .value()
+            .as_deref()
+            == Some(option)
+    });
 }
