@@ -30,7 +30,7 @@ use super::stats::{CounterSnapshot, Counters};
 use super::target::{Target, TargetError};
 use super::tls::{self, ClientTls, ClientTlsContext, ReadHalf, Stream, TlsError, WriteHalf};
 use super::vocabulary::{CloseReason, ConnState, Direction, RecordKind, Side};
-use super::writer::write_all_vectored;
+use super::writer::write_all_batched;
 
 /// How long a name lookup, or a connect to one address, may take before it
 /// counts as timed out.
@@ -507,6 +507,7 @@ async fn write_loop(
         ClientMode::Raw => RecordKind::Chunk,
     };
     let mut batch = Vec::with_capacity(WRITE_BATCH);
+    let mut scratch = Vec::new();
     loop {
         batch.clear();
         let received = tokio::select! {
@@ -524,7 +525,7 @@ async fn write_loop(
         // before the frame it answers; a failed write closes the connection
         // with the reason.
         recorder.sent_all(kind, &batch);
-        if let Err(error) = write_all_vectored(&mut socket, &batch).await {
+        if let Err(error) = write_all_batched(&mut socket, &batch, &mut scratch).await {
             conn.close(CloseReason::from_io(&error));
             recorder.mark_changed();
             return;

@@ -32,7 +32,7 @@ use super::target::Target;
 use super::tls::{self, Fingerprint, ServerTls, ServerTlsContext, Stream, TlsError};
 use super::tutorial_app;
 use super::vocabulary::{CloseReason, Direction, RecordKind, Side};
-use super::writer::write_all_vectored;
+use super::writer::write_all_batched;
 
 /// The default address: the seed's port, on loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8800";
@@ -468,6 +468,8 @@ async fn frame_echo(stream: Stream, limits: &Limits, recorder: &Recorder) -> Clo
     let (mut read_half, mut write_half) = stream.into_split();
     let mut reader = FrameReader::new(limits.max_content_length, limits.read_timeout);
     let mut frames = Vec::new();
+    // Where a batch's frames are copied together for one write.
+    let mut out = Vec::new();
     loop {
         // Dropped before reading, so the read buffer they share is reused.
         frames.clear();
@@ -478,7 +480,7 @@ async fn frame_echo(stream: Stream, limits: &Limits, recorder: &Recorder) -> Clo
         if !frames.is_empty() {
             recorder.echoed(&frames);
             let raw: Vec<&Bytes> = frames.iter().map(Frame::raw).collect();
-            if let Err(error) = write_all_vectored(&mut write_half, &raw).await {
+            if let Err(error) = write_all_batched(&mut write_half, &raw, &mut out).await {
                 return CloseReason::from_io(&error);
             }
         }

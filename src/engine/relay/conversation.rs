@@ -18,7 +18,7 @@ use super::super::stats::Counters;
 use super::super::target::{Target, TargetError};
 use super::super::tls::{self, ReadHalf, Stream, WriteHalf};
 use super::super::vocabulary::{CloseReason, Direction, RecordKind, Side};
-use super::super::writer::write_all_vectored;
+use super::super::writer::write_all_batched;
 use super::Toward;
 use super::hub::{Hub, Outgoing, Writer};
 
@@ -379,6 +379,7 @@ async fn write_queue(
 ) -> WriterEnd {
     let mut batch = Vec::with_capacity(WRITE_BATCH);
     let mut room = Vec::with_capacity(WRITE_BATCH);
+    let mut scratch = Vec::new();
     loop {
         let Some(first) = queue.recv().await else {
             return WriterEnd::ShutDown;
@@ -401,7 +402,7 @@ async fn write_queue(
             }
         }
         if !batch.is_empty() {
-            if let Err(error) = write_all_vectored(write, &batch).await {
+            if let Err(error) = write_all_batched(write, &batch, &mut scratch).await {
                 return WriterEnd::Failed(CloseReason::from_io(&error));
             }
             destination.sent_all(kind, &batch);
