@@ -131,6 +131,14 @@ fn a_relay_started_in_the_window_shows_both_legs_and_a_held_frame_is_edited_and_
         );
     }
     let conversation = h.state().engine().fresh_view().relay.conversations[0].clone();
+    // The table says which leg each row crossed, and names the other leg.
+    assert_eq!(h.get_all_by_label("client leg").count(), 2);
+    assert_eq!(h.get_all_by_label("target leg").count(), 2);
+    let client_conn = format!(
+        "#{} ↔ {}",
+        conversation.client_conn, conversation.upstream_conn
+    );
+    assert_eq!(h.get_all_by_label(&client_conn).count(), 2);
     wait_to_see(&mut h, "Conversations: 1 open · 0 closed");
     h.check_accessibility();
 

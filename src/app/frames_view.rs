@@ -539,8 +539,11 @@ fn row_cells(
     let mut cells = [
         summary.seq.to_string(),
         times.zone.text(summary.time_us, times.style),
-        record_detail::side_text(summary.side).to_owned(),
-        format!("#{}", summary.conn),
+        record_detail::leg_text(summary.side, summary.link).to_owned(),
+        match summary.link {
+            Some(other) => format!("#{} ↔ {other}", summary.conn),
+            None => format!("#{}", summary.conn),
+        },
         // A note is framescope's own words: it went no way, and crossed no wire.
         if note {
             String::new()

@@ -485,6 +485,16 @@ pub fn side_text(side: crate::engine::Side) -> &'static str {
     }
 }
 
+/// The side, or for one leg of a relayed conversation which leg it is:
+/// the client's connection to the relay, or the relay's to its target.
+pub fn leg_text(side: crate::engine::Side, link: Option<u32>) -> &'static str {
+    match (side, link) {
+        (crate::engine::Side::Server, Some(_)) => "client leg",
+        (crate::engine::Side::Client, Some(_)) => "target leg",
+        (side, None) => side_text(side),
+    }
+}
+
 /// "sent" or "received".
 pub fn direction_text(direction: crate::engine::Direction) -> &'static str {
     match direction {
