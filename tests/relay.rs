@@ -139,6 +139,18 @@ fn each_frame_is_recorded_once_per_leg_and_the_legs_name_each_other() {
         let conversation = conversation.expect("the conversation is listed");
         assert_eq!(conversation.upstream_conn, upstream_conn);
         assert_eq!(conversation.forwarded, [1, 1]);
+        // Both legs count as the relay's, not as the server's or a client's.
+        let view = relay.fresh_view();
+        assert_eq!(
+            (
+                view.relay_counters.frames_received,
+                view.relay_counters.frames_sent
+            ),
+            (2, 2),
+            "{mode}"
+        );
+        assert_eq!(view.server_counters.frames_received, 0);
+        assert_eq!(view.client_counters.frames_sent, 0);
     }
 }
 

@@ -23,6 +23,11 @@ pub fn ui(ui: &mut Ui, view: &EngineView, journal: &JournalSnapshot) {
         ui.separator();
         side(ui, "Server", server, "received", "sent");
         ui.separator();
+        let relay = &view.relay_counters;
+        if relay.frames_received + relay.frames_sent + relay.errors > 0 {
+            side(ui, "Relay", relay, "received", "sent");
+            ui.separator();
+        }
         ui.label(format!("{records} records · {}", human_bytes(bytes as u64)))
             .on_hover_text("Records held in the journal, and their bytes");
         let dropped_text = format!("{dropped} dropped");

@@ -98,10 +98,13 @@ impl Recorder {
         reason
     }
 
+    /// The counters of its side: the server's, the client pool's, or
+    /// (for either leg of a relayed conversation) the relay's.
     fn side_counters(&self) -> &Counters {
-        match self.side {
-            Side::Server => &self.shared.stats.server,
-            Side::Client => &self.shared.stats.client,
+        match (self.side, self.link) {
+            (_, Some(_)) => &self.shared.stats.relay,
+            (Side::Server, None) => &self.shared.stats.server,
+            (Side::Client, None) => &self.shared.stats.client,
         }
     }
 

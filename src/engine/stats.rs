@@ -223,6 +223,8 @@ pub struct Stats {
     pub server: Counters,
     /// The client pool's connections, all together.
     pub client: Counters,
+    /// Both legs of every relayed conversation, all together.
+    pub relay: Counters,
     /// Round trips the client pool measured, not yet collected.
     pub latency: Latency,
 }
@@ -230,8 +232,11 @@ pub struct Stats {
 impl Stats {
     /// Frames moved so far, every side and direction.
     pub fn total_frames(&self) -> u64 {
-        let (s, c) = (self.server.snapshot(), self.client.snapshot());
-        s.frames_sent + s.frames_received + c.frames_sent + c.frames_received
+        [&self.server, &self.client, &self.relay]
+            .map(Counters::snapshot)
+            .iter()
+            .map(|side| side.frames_sent + side.frames_received)
+            .sum()
     }
 }
 

@@ -111,6 +111,8 @@ pub struct EngineView {
     pub server_counters: CounterSnapshot,
     /// The client pool's connections, all together.
     pub client_counters: CounterSnapshot,
+    /// Both legs of every relayed conversation, all together.
+    pub relay_counters: CounterSnapshot,
     /// Frames per second over the last minute, both sides together.
     pub rates: Arc<[f64]>,
     /// Round-trip latency.
@@ -248,6 +250,7 @@ impl Publisher {
             connections_version,
             server_counters: sources.shared.stats.server.snapshot(),
             client_counters: sources.shared.stats.client.snapshot(),
+            relay_counters: sources.shared.stats.relay.snapshot(),
             rates: state.rates.rates().into(),
             latency,
             capture: sources.shared.journal.capture(),
