@@ -6,7 +6,9 @@
 //! a time budget, so a million records never cost a million checks in one
 //! frame: a new filter rebuilds the index over a few frames while the table
 //! stays responsive. Records that fall out of the journal's front are
-//! dropped from the index's front.
+//! dropped from the index's front. With no filter at all every record
+//! matches, and the index is the journal's range itself: nothing is
+//! scanned or stored, however fast records arrive.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -109,6 +111,9 @@ fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
 /// The sequence numbers of the records that pass the filters, oldest first.
 #[derive(Debug, Default)]
 pub struct FrameIndex {
+    /// With no filter: every record from the first to before the end.
+    everything: Option<std::ops::Range<u64>>,
+    /// With a filter: the records that pass it.
     seqs: VecDeque<u64>,
     next: u64,
     built_for: Option<(SourceKey, FilterSpec)>,
@@ -126,6 +131,15 @@ impl FrameIndex {
         budget: Duration,
     ) -> bool {
         let key = (source, filter.clone());
+        if filter.is_empty() {
+            self.seqs.clear();
+            self.everything = Some(journal.first_seq()..journal.next_seq());
+            self.next = journal.next_seq();
+            self.started_at = journal.first_seq();
+            self.built_for = Some(key);
+            return true;
+        }
+        self.everything = None;
         if self.built_for.as_ref() != Some(&key) || journal.next_seq() < self.next {
             self.seqs.clear();
             self.next = journal.first_seq();
@@ -154,22 +168,31 @@ impl FrameIndex {
 
     /// How many records match.
     pub fn len(&self) -> usize {
-        self.seqs.len()
+        match &self.everything {
+            Some(range) => (range.end - range.start) as usize,
+            None => self.seqs.len(),
+        }
     }
 
     /// Whether no record matches.
     pub fn is_empty(&self) -> bool {
-        self.seqs.is_empty()
+        self.len() == 0
     }
 
     /// The sequence number at table row `row`.
     pub fn get(&self, row: usize) -> Option<u64> {
-        self.seqs.get(row).copied()
+        match &self.everything {
+            Some(range) => Some(range.start + row as u64).filter(|seq| range.contains(seq)),
+            None => self.seqs.get(row).copied(),
+        }
     }
 
     /// The table row showing `seq`, if it matches.
     pub fn position(&self, seq: u64) -> Option<usize> {
-        self.seqs.binary_search(&seq).ok()
+        match &self.everything {
+            Some(range) => range.contains(&seq).then(|| (seq - range.start) as usize),
+            None => self.seqs.binary_search(&seq).ok(),
+        }
     }
 
     /// How far a rebuild has got, from 0 to 1, given the journal's end.
@@ -299,7 +322,11 @@ mod tests {
             append(&mut journal, 1, Side::Client, &frame);
         }
         let mut index = FrameIndex::default();
-        let all = FilterSpec::default();
+        // A filter every record passes, so the index is built by scanning.
+        let (all, _) = FilterSpec::new(&Filters {
+            side: Some(Side::Client),
+            ..Filters::default()
+        });
         assert!(!index.update(&journal.snapshot(), SourceKey::Live, &all, Duration::ZERO));
         assert!(index.len() >= CLOCK_EVERY as usize);
         assert!(index.progress(journal.next_seq()) > 0.0);
@@ -309,6 +336,41 @@ mod tests {
         }
         assert!(rounds < 10);
         assert_eq!(index.len(), 10_000);
+    }
+
+    #[test]
+    fn with_no_filter_the_index_is_the_journals_range() {
+        let mut journal = Journal::new(JournalLimits {
+            max_records: 5,
+            max_bytes: 1 << 20,
+        });
+        let frame = FrameBuilder::new().build().unwrap();
+        for _ in 0..8 {
+            append(&mut journal, 1, Side::Client, &frame);
+        }
+        let mut index = FrameIndex::default();
+        let all = FilterSpec::default();
+        assert!(index.update(&journal.snapshot(), SourceKey::Live, &all, Duration::ZERO));
+        assert_eq!(index.len(), 5);
+        assert_eq!(
+            (index.get(0), index.get(4), index.get(5)),
+            (Some(3), Some(7), None)
+        );
+        assert_eq!((index.position(3), index.position(2)), (Some(0), None));
+        // A filter then narrows it, and clearing it again gives all back.
+        let (server, _) = FilterSpec::new(&Filters {
+            side: Some(Side::Server),
+            ..Filters::default()
+        });
+        index.update(
+            &journal.snapshot(),
+            SourceKey::Live,
+            &server,
+            Duration::from_secs(1),
+        );
+        assert!(index.is_empty());
+        index.update(&journal.snapshot(), SourceKey::Live, &all, Duration::ZERO);
+        assert_eq!(index.len(), 5);
     }
 
     #[test]

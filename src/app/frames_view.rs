@@ -70,6 +70,8 @@ pub struct FramesView {
     selected: Option<u64>,
     detail: Option<RecordDetail>,
     scroll_to: Option<usize>,
+    /// The table has been laid out once (so it can scroll to a row).
+    table_shown: bool,
     followed_len: usize,
     /// Rows already formatted (a record never changes once recorded).
     rows: HashMap<u64, RowSummary>,
@@ -293,9 +295,14 @@ impl FramesView {
             for &c in &columns {
                 table = table.column(column_width(c, widths));
             }
-            if let Some(row) = self.scroll_to.take() {
+            // A table shown for the first time cannot scroll yet: the row
+            // waits for the next frame.
+            if self.table_shown
+                && let Some(row) = self.scroll_to.take()
+            {
                 table = table.scroll_to_row(row, None);
             }
+            self.table_shown = true;
             table
                 .header(20.0, |mut header| {
                     for &c in &columns {
