@@ -417,6 +417,35 @@ fn a_held_frame_whose_time_is_up_meets_its_fate_with_a_note() {
 }
 
 #[test]
+fn a_pinned_frame_waits_past_the_time_out_until_unpinned() {
+    let (relay, _target, addr) = relay_to_echo(ServerMode::Relay);
+    relay.command(Command::SetHold(HoldSettings {
+        toward_server: true,
+        timeout: Duration::from_millis(300),
+        on_timeout: framescope::engine::relay::HeldFate::Forward,
+        ..HoldSettings::default()
+    }));
+    let mut socket = client(addr);
+    let request = frame("pinned");
+    socket.write_all(&request).unwrap();
+    let id = held(&relay, 1)[0];
+    assert_eq!(
+        relay.command(Command::PinHeld { id, pinned: true }),
+        CommandOutcome::Queued
+    );
+    std::thread::sleep(Duration::from_millis(900));
+    assert_eq!(held(&relay, 1), [id], "kept three time-outs long");
+    relay.command(Command::PinHeld { id, pinned: false });
+    let mut echo = vec![0; request.len()];
+    socket.read_exact(&mut echo).unwrap();
+    assert_eq!(echo, request, "the time-out ran again once unpinned");
+    assert_eq!(
+        relay.command(Command::PinHeld { id, pinned: true }),
+        CommandOutcome::Refused(InterceptError::NotHeld(id))
+    );
+}
+
+#[test]
 fn a_closed_conversation_discards_what_it_held_with_a_note() {
     let (relay, _target, addr) = relay_to_echo(ServerMode::Relay);
     relay.command(Command::SetHold(HoldSettings {

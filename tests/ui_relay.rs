@@ -301,7 +301,7 @@ fn a_dropped_answer_never_arrives_and_an_injected_one_does() {
 }
 
 #[test]
-fn an_edit_whose_frame_timed_out_cannot_be_forwarded_and_cancel_restores_the_draft() {
+fn an_edit_waits_past_the_time_out_and_a_frame_gone_meanwhile_cannot_be_forwarded() {
     let (_echo, echo_addr) = target(ServerMode::FrameEcho);
     let mut h = app();
     start_relay(&mut h, "relay (framed)", echo_addr);
@@ -323,17 +323,46 @@ fn an_edit_whose_frame_timed_out_cannot_be_forwarded_and_cancel_restores_the_dra
     // The binary content comes in as hex.
     assert_eq!(h.state().settings().draft.text, before.text);
 
-    wait_to_see(&mut h, "is no longer held");
-    assert!(is_disabled(&h, "Forward edited"));
+    // Twice the time-out later it still waits for the edit.
+    wait_to_see(&mut h, "It waits while you edit");
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(2) {
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let view = h.state().engine().fresh_view();
     assert!(
-        records(&h).iter().any(|r| r.kind == RecordKind::Note
-            && String::from_utf8_lossy(&r.bytes).starts_with(&format!("held frame #{id} dropped"))),
-        "the time-out dropped it, with a note"
+        view.relay
+            .held
+            .iter()
+            .any(|held| held.id == id && held.pinned),
+        "kept while edited"
     );
+    assert!(!is_disabled(&h, "Forward edited"));
+
+    // Cancel: the draft comes back, and the time-out runs again.
     click(&mut h, Role::Button, "Cancel");
     assert_eq!(h.state().editing(), None);
     assert_eq!(h.state().settings().draft, before);
     assert!(shows(&h, "Send to"));
+    wait_for(&mut h, "the time-out to drop it", |h| {
+        records(h).iter().any(|r| {
+            r.kind == RecordKind::Note
+                && String::from_utf8_lossy(&r.bytes)
+                    .starts_with(&format!("held frame #{id} dropped"))
+        })
+    });
+
+    // A frame whose conversation closes while it is edited cannot go on.
+    button_starting(&h, "Send").click();
+    h.step();
+    wait_to_see(&mut h, "1 held");
+    click(&mut h, Role::Button, "Edit");
+    click(&mut h, Role::Button, "Disconnect all");
+    wait_to_see(&mut h, "is no longer held");
+    assert!(is_disabled(&h, "Forward edited"));
+    click(&mut h, Role::Button, "Cancel");
+    assert_eq!(h.state().settings().draft, before);
 }
 
 #[test]

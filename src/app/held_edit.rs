@@ -52,6 +52,8 @@ pub enum EditAction {
 enum Standing {
     /// Still held: its fate is decided by itself in this long.
     Held(Duration),
+    /// Still held, and kept past the time-out while it is edited.
+    Kept,
     /// No longer held: released by its time-out, its conversation's end,
     /// or someone else.
     Gone,
@@ -106,6 +108,7 @@ impl HeldEdit {
 
     fn standing(&self, view: &EngineView, hold: &HoldSettings) -> Standing {
         match view.relay.held.iter().find(|held| held.id == self.id) {
+            Some(held) if held.pinned => Standing::Kept,
             Some(held) => {
                 let waited = Duration::from_micros(now_us().saturating_sub(held.held_at_us));
                 Standing::Held(hold.timeout.saturating_sub(waited))
@@ -155,7 +158,7 @@ impl HeldEdit {
                 self.id
             )),
             (_, Err(why)) => Some(why.clone()),
-            (Standing::Held(_), Ok(_)) => None,
+            (Standing::Held(_) | Standing::Kept, Ok(_)) => None,
         };
         let mut action = None;
         ui.horizontal(|ui| {
@@ -188,6 +191,12 @@ impl HeldEdit {
                 action = Some(EditAction::Cancel);
             }
         });
+        if standing == Standing::Kept {
+            ui.weak(
+                "It waits while you edit (the hold time-out is paused); Cancel lets the \
+                 time-out run again from the start.",
+            );
+        }
         if let Standing::Held(left) = standing {
             ui.weak(format!(
                 "It {} by itself in {} s (the hold time-out) unless forwarded first.",
@@ -221,6 +230,7 @@ mod tests {
             kind,
             bytes: Bytes::copy_from_slice(bytes),
             held_at_us: 0,
+            pinned: false,
         }
     }
 

@@ -208,12 +208,19 @@ impl InterceptPanel {
                 human_bytes(held.bytes.len() as u64),
                 waited.as_secs()
             ))
-            .on_hover_text(format!(
-                "Held {} s; {} by itself in {} s unless you decide first",
-                waited.as_secs(),
-                fate_verb(hold.on_timeout),
-                left.as_secs()
-            ));
+            .on_hover_text(if held.pinned {
+                format!(
+                    "Held {} s; kept while it is edited in the composer (the time-out is paused)",
+                    waited.as_secs()
+                )
+            } else {
+                format!(
+                    "Held {} s; {} by itself in {} s unless you decide first",
+                    waited.as_secs(),
+                    fate_verb(hold.on_timeout),
+                    left.as_secs()
+                )
+            });
         });
         ui.add(egui::Label::new(RichText::new(held_summary(held)).monospace()).truncate());
         let mut action = None;
@@ -428,6 +435,7 @@ mod tests {
             kind,
             bytes,
             held_at_us: 0,
+            pinned: false,
         }
     }
 

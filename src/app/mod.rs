@@ -355,6 +355,8 @@ impl FramescopeApp {
         self.end_edit();
         match HeldEdit::begin(&held, &mut self.settings.draft) {
             Ok(edit) => {
+                // It waits for the edit, whatever the hold's time-out.
+                self.engine.command(Command::PinHeld { id, pinned: true });
                 self.editing = Some(edit);
                 self.composer_tab = ComposerTab::Send;
             }
@@ -362,9 +364,14 @@ impl FramescopeApp {
         }
     }
 
-    /// Leaves edit mode, the composer's draft as it was before.
+    /// Leaves edit mode, the composer's draft as it was before; a frame
+    /// still held is under the hold's time-out again, counted afresh.
     fn end_edit(&mut self) {
         if let Some(edit) = self.editing.take() {
+            self.engine.command(Command::PinHeld {
+                id: edit.id,
+                pinned: false,
+            });
             edit.end(&mut self.settings.draft);
         }
     }

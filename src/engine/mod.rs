@@ -200,6 +200,15 @@ pub enum Command {
         /// What to do with it.
         release: relay::Release,
     },
+    /// Keep a held frame past the hold's time-out (while it is edited, say),
+    /// or let the time-out apply again, counted afresh. Done at once, as
+    /// `Release` is.
+    PinHeld {
+        /// The held frame.
+        id: u64,
+        /// Kept (true) or under the time-out again (false).
+        pinned: bool,
+    },
     /// Send bytes into one direction of a relayed conversation, after what
     /// is queued that way. Done at once, as `Release` is.
     Inject {
@@ -389,6 +398,9 @@ impl Engine {
             }
             Command::Release { id, release } => {
                 self.intercept_outcome(self.shared.relay.release(id, release))
+            }
+            Command::PinHeld { id, pinned } => {
+                self.intercept_outcome(self.shared.relay.pin(id, pinned))
             }
             Command::Inject {
                 conversation,
@@ -614,6 +626,9 @@ impl Actor {
             Command::SetHold(hold) => self.shared.relay.set_hold(hold),
             Command::Release { id, release } => {
                 let _ = self.shared.relay.release(id, release);
+            }
+            Command::PinHeld { id, pinned } => {
+                let _ = self.shared.relay.pin(id, pinned);
             }
             Command::Inject {
                 conversation,

@@ -51,6 +51,8 @@ struct Held {
     bytes: Bytes,
     held_at: Instant,
     held_at_us: u64,
+    /// Kept past the time-out (while someone edits it).
+    pinned: bool,
     permit: Option<OwnedSemaphorePermit>,
 }
 
@@ -254,6 +256,7 @@ impl Hub {
                 bytes,
                 held_at: Instant::now(),
                 held_at_us: now_us(),
+                pinned: false,
                 permit,
             });
             state.changed();
@@ -329,6 +332,24 @@ impl Hub {
         Ok(())
     }
 
+    /// Keeps held frame `id` past the time-out (`pinned`), or lets the
+    /// time-out apply again, counted afresh from now.
+    pub(crate) fn pin(&self, id: u64, pinned: bool) -> Result<(), InterceptError> {
+        let mut state = self.state.lock();
+        let held = state
+            .held
+            .iter_mut()
+            .find(|h| h.id == id)
+            .ok_or(InterceptError::NotHeld(id))?;
+        if held.pinned && !pinned {
+            held.held_at = Instant::now();
+            held.held_at_us = now_us();
+        }
+        held.pinned = pinned;
+        state.changed();
+        Ok(())
+    }
+
     /// Sends `bytes` into conversation `id`, going `toward`, after what
     /// is already queued that way.
     pub(crate) fn inject(
@@ -367,7 +388,8 @@ impl Hub {
         if state.held.is_empty() {
             return 0;
         }
-        let expired = state.take_held(|h| now.saturating_duration_since(h.held_at) >= timeout);
+        let expired =
+            state.take_held(|h| !h.pinned && now.saturating_duration_since(h.held_at) >= timeout);
         let count = expired.len();
         let why = format!(": held {} s, its time was up", timeout.as_secs_f64());
         for held in expired {
@@ -416,6 +438,7 @@ impl Hub {
                         .map_or(RecordKind::Frame, |live| live.kind),
                     bytes: held.bytes.clone(),
                     held_at_us: held.held_at_us,
+                    pinned: held.pinned,
                 })
                 .collect(),
         });

@@ -182,8 +182,11 @@ pub struct HeldView {
     pub kind: RecordKind,
     /// Its bytes.
     pub bytes: Bytes,
-    /// When it was held, in microseconds since the Unix epoch.
+    /// When it was held (or last unpinned), in microseconds since the
+    /// Unix epoch.
     pub held_at_us: u64,
+    /// Kept past the time-out while someone edits it.
+    pub pinned: bool,
 }
 
 /// Where a relayed conversation is in its life.
