@@ -397,16 +397,22 @@ fn intercept_holds_then_forwards_an_edited_frame_drops_one_and_injects_one() {
     assert_eq!(got, both);
 }
 
-#[test]
-fn a_held_frame_whose_time_is_up_meets_its_fate_with_a_note() {
-    let (relay, _target, addr) = relay_to_echo(ServerMode::Relay);
+/// A relay to a frame-echo server that holds frames toward the server for
+/// 300 ms, then forwards them; and a client connected to it.
+fn relay_holding_briefly() -> (Engine, Engine, TcpStream) {
+    let (relay, target, addr) = relay_to_echo(ServerMode::Relay);
     relay.command(Command::SetHold(HoldSettings {
         toward_server: true,
         timeout: Duration::from_millis(300),
         on_timeout: framescope::engine::relay::HeldFate::Forward,
         ..HoldSettings::default()
     }));
-    let mut socket = client(addr);
+    (relay, target, client(addr))
+}
+
+#[test]
+fn a_held_frame_whose_time_is_up_meets_its_fate_with_a_note() {
+    let (relay, _target, mut socket) = relay_holding_briefly();
     let request = frame("patience");
     socket.write_all(&request).unwrap();
     let mut echo = vec![0; request.len()];
@@ -418,14 +424,7 @@ fn a_held_frame_whose_time_is_up_meets_its_fate_with_a_note() {
 
 #[test]
 fn a_pinned_frame_waits_past_the_time_out_until_unpinned() {
-    let (relay, _target, addr) = relay_to_echo(ServerMode::Relay);
-    relay.command(Command::SetHold(HoldSettings {
-        toward_server: true,
-        timeout: Duration::from_millis(300),
-        on_timeout: framescope::engine::relay::HeldFate::Forward,
-        ..HoldSettings::default()
-    }));
-    let mut socket = client(addr);
+    let (relay, _target, mut socket) = relay_holding_briefly();
     let request = frame("pinned");
     socket.write_all(&request).unwrap();
     let id = held(&relay, 1)[0];
