@@ -343,6 +343,16 @@ fn intercept_holds_then_forwards_an_edited_frame_drops_one_and_injects_one() {
         "its arrival's record is marked held"
     );
 
+    // Nothing in its place is refused, and it stays held.
+    assert_eq!(
+        relay.command(Command::Release {
+            id: ids[0],
+            release: Release::Replace(bytes::Bytes::new()),
+        }),
+        CommandOutcome::Refused(InterceptError::Empty)
+    );
+    assert_eq!(held(&relay, 1), ids);
+
     // Edited: the echo that comes back is of the edited frame.
     let edited = frame("edited");
     let outcome = relay.command(Command::Release {

@@ -473,7 +473,7 @@ async fn open_connection(
 
 /// Why a connection that reached none of its addresses is closed: the
 /// reason every address gave, or, when they differ, each one's in words.
-fn close_reason(error: &TargetError) -> CloseReason {
+pub(crate) fn close_reason(error: &TargetError) -> CloseReason {
     let attempts = match error {
         TargetError::Connect { attempts, .. } => attempts.as_slice(),
         _ => &[],

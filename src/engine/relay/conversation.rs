@@ -9,7 +9,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
-use super::super::client::CONNECT_TIMEOUT;
+use super::super::client::{CONNECT_TIMEOUT, close_reason};
 use super::super::limits::Limits;
 use super::super::reader::{BatchEnd, FrameReader, READ_BUFFER};
 use super::super::recorder::Recorder;
@@ -138,15 +138,7 @@ fn unreachable_target(
         Direction::Sent,
         &format!("relay: cannot reach the target {target}: {error}"),
     );
-    let upstream = match error {
-        TargetError::Connect { attempts, .. } => attempts
-            .last()
-            .map_or(CloseReason::Refused, |(_, e)| CloseReason::from_io(e)),
-        other => CloseReason::Io {
-            kind: std::io::ErrorKind::NotFound,
-            message: other.to_string(),
-        },
-    };
+    let upstream = close_reason(error);
     if matches!(upstream, CloseReason::Refused | CloseReason::Reset) {
         let _ = client.tcp().set_zero_linger();
     }
@@ -258,9 +250,9 @@ fn reset(read: ReadHalf, write: WriteHalf) {
 }
 
 /// Reads one leg until it ends, handing each frame (or chunk) to the hub
-/// going `toward` in conversation `id`. A clean close lets that direction's held frames go and
-/// closes the other leg's sending side; anything else stops the whole
-/// conversation. Returns the reading half and why it ended (`None`:
+/// going `toward` in conversation `id`. A clean close lets that
+/// direction's held frames go and closes the other leg's sending side;
+/// anything else stops the whole conversation. Returns the reading half and why it ended (`None`:
 /// stopped from outside).
 async fn pump(
     mut read: ReadHalf,

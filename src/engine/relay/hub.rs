@@ -316,15 +316,19 @@ impl Hub {
     /// Forwards, replaces or drops held frame `id`.
     pub(crate) fn release(&self, id: u64, release: Release) -> Result<(), InterceptError> {
         let mut state = self.state.lock();
-        let mut taken = state.take_held(|h| h.id == id);
-        let held = taken.pop().ok_or(InterceptError::NotHeld(id))?;
+        let index = state
+            .held
+            .iter()
+            .position(|h| h.id == id)
+            .ok_or(InterceptError::NotHeld(id))?;
+        if matches!(&release, Release::Replace(bytes) if bytes.is_empty()) {
+            return Err(InterceptError::Empty);
+        }
+        let Some(held) = state.held.remove(index) else {
+            return Err(InterceptError::NotHeld(id));
+        };
         match release {
             Release::Forward => state.forward(held, None, ""),
-            Release::Replace(bytes) if bytes.is_empty() => {
-                state.held.push_front(held);
-                state.held.make_contiguous().sort_by_key(|h| h.id);
-                return Err(InterceptError::Empty);
-            }
             Release::Replace(bytes) => state.forward(held, Some(bytes), ""),
             Release::Drop => state.drop_held(held, " by the user"),
         }
