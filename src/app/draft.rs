@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::engine::DEFAULT_MAX_CONTENT_LENGTH;
 use crate::engine::describe::{self, value_text};
-use crate::engine::hexdump::parse_hex;
+use crate::engine::hexdump::{parse_hex, to_hex};
 use crate::engine::tutorial_app::{self, CLIENT_BINARY_TYPE, TEXT_JSON};
 use crate::engine::{ContentLength, FrameBuilder};
 use crate::engine::{PROTO_HEADER_LEN, REQUIRED_KEYS, header_value_from_text};
@@ -356,18 +356,6 @@ fn typed_text(value: &Value) -> String {
         Value::String(text) if serde_json::from_str::<Value>(text).is_err() => text.clone(),
         other => other.to_string(),
     }
-}
-
-/// Bytes as lowercase hex pairs separated by spaces.
-pub fn to_hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 3);
-    for (index, byte) in bytes.iter().enumerate() {
-        if index > 0 {
-            out.push(' ');
-        }
-        out.push_str(&format!("{byte:02x}"));
-    }
-    out
 }
 
 #[cfg(test)]

@@ -50,9 +50,8 @@ pub fn one_line(bytes: &[u8], chars: usize) -> String {
     };
     let Some(text) = text else {
         let shown = bytes.len().min(chars / 3);
-        let hex: Vec<String> = bytes[..shown].iter().map(|b| format!("{b:02x}")).collect();
         let more = if bytes.len() > shown { " …" } else { "" };
-        return format!("binary: {}{more}", hex.join(" "));
+        return format!("binary: {}{more}", super::hexdump::to_hex(&bytes[..shown]));
     };
     let mut line: String = text
         .chars()

@@ -6,6 +6,8 @@
 //! them and map a hovered byte back to its field. Both work on broken frames
 //! too, as far as their bytes allow.
 
+use std::fmt::Write;
+
 use std::ops::Range;
 
 use super::frame::PROTO_HEADER_LEN;
@@ -278,6 +280,19 @@ pub enum HexError {
     /// An odd number of hex digits.
     #[error("odd number of hex digits ({0}): each byte needs two")]
     OddLength(usize),
+}
+
+/// Bytes as lowercase hex pairs separated by spaces (`"00 1a ff"`), as
+/// [`parse_hex`] reads them back.
+pub fn to_hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 3);
+    for (index, byte) in bytes.iter().enumerate() {
+        if index > 0 {
+            out.push(' ');
+        }
+        let _ = write!(out, "{byte:02x}");
+    }
+    out
 }
 
 /// Reads hex text such as `"00 1a ff"`, `"001aff"` or `"0x00, 0x1a"`:

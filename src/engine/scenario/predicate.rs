@@ -24,7 +24,7 @@ use toml::Spanned;
 
 use crate::engine::codec::{DecodeError, FramePart};
 use crate::engine::frame::Frame;
-use crate::engine::hexdump::parse_hex;
+use crate::engine::hexdump::{parse_hex, to_hex};
 use crate::engine::template::{Expansion, Template, TemplateError};
 
 /// A value matcher as written, with where it was written.
@@ -616,8 +616,7 @@ pub fn show_bytes(bytes: &[u8]) -> String {
 
 /// Bytes as spaced hex, shortened past 64 bytes.
 pub fn hex(bytes: &[u8]) -> String {
-    let shown: Vec<String> = bytes.iter().take(64).map(|b| format!("{b:02x}")).collect();
-    let mut text = shown.join(" ");
+    let mut text = to_hex(&bytes[..bytes.len().min(64)]);
     if bytes.len() > 64 {
         text.push_str(&format!(" … ({} bytes)", bytes.len()));
     }

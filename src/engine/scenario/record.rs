@@ -12,6 +12,7 @@ use bytes::Bytes;
 use serde_json::{Map, Value};
 
 use crate::engine::frame::PROTO_HEADER_LEN;
+use crate::engine::hexdump::to_hex;
 use crate::engine::journal::RecordView;
 use crate::engine::vocabulary::{Direction, RecordKind};
 
@@ -53,16 +54,15 @@ pub fn scenario_from_records(
         }
         let step = match (record.direction, record.kind) {
             (Direction::Sent, RecordKind::Frame) => frame_parts(&record.bytes).map(send_frame),
-            (Direction::Sent, RecordKind::Chunk) => Some(format!(
-                "send.hex = {}\n",
-                quote(&hex_string(&record.bytes))
-            )),
+            (Direction::Sent, RecordKind::Chunk) => {
+                Some(format!("send.hex = {}\n", quote(&to_hex(&record.bytes))))
+            }
             (Direction::Received, RecordKind::Frame) => {
                 frame_parts(&record.bytes).map(expect_frame)
             }
             (Direction::Received, RecordKind::Chunk) => Some(format!(
                 "expect.bytes = {}\n",
-                quote(&hex_string(&record.bytes))
+                quote(&to_hex(&record.bytes))
             )),
             // A TLS handshake is the connection's, not a step.
             (_, RecordKind::Handshake | RecordKind::Note) => None,
@@ -144,7 +144,7 @@ fn send_frame((header, content): (Map<String, Value>, Bytes)) -> String {
             let _ = writeln!(out, "send.text = {}", quote(text));
         }
         Err(_) => {
-            let _ = writeln!(out, "send.hex = {}", quote(&hex_string(&content)));
+            let _ = writeln!(out, "send.hex = {}", quote(&to_hex(&content)));
         }
     }
     for (key, value) in &header {
@@ -172,20 +172,8 @@ fn expect_frame((header, content): (Map<String, Value>, Bytes)) -> String {
             let _ = writeln!(out, "expect.text = {}", quote(text));
         }
         Err(_) => {
-            let _ = writeln!(out, "expect.bytes = {}", quote(&hex_string(&content)));
+            let _ = writeln!(out, "expect.bytes = {}", quote(&to_hex(&content)));
         }
-    }
-    out
-}
-
-/// Bytes as hex, a space between bytes.
-fn hex_string(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 3);
-    for (i, byte) in bytes.iter().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        let _ = write!(out, "{byte:02x}");
     }
     out
 }
