@@ -117,6 +117,13 @@ pub struct FrameBuilder {
     truncate_to: Option<usize>,
 }
 
+/// A frame's bytes, exactly as they crossed the wire.
+impl AsRef<[u8]> for Frame {
+    fn as_ref(&self) -> &[u8] {
+        &self.raw
+    }
+}
+
 impl Default for FrameBuilder {
     fn default() -> Self {
         Self::new()

@@ -20,7 +20,6 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::codec::{DecodeError, DecodeReason, FramePart};
-use super::frame::Frame;
 use super::limits::Limits;
 use super::reader::{BatchEnd, FrameReader, READ_BUFFER};
 use super::recorder::Recorder;
@@ -479,8 +478,7 @@ async fn frame_echo(stream: Stream, limits: &Limits, recorder: &Recorder) -> Clo
         // as a bad one are echoed before the connection closes.
         if !frames.is_empty() {
             recorder.echoed(&frames);
-            let raw: Vec<&Bytes> = frames.iter().map(Frame::raw).collect();
-            if let Err(error) = write_all_batched(&mut write_half, &raw, &mut out).await {
+            if let Err(error) = write_all_batched(&mut write_half, &frames, &mut out).await {
                 return CloseReason::from_io(&error);
             }
         }
