@@ -18,6 +18,7 @@ use crate::engine::{Direction, JournalSnapshot, RecordKind, Side};
 use super::background_save::BackgroundSave;
 use super::file_content::human_bytes;
 use super::frame_index::SourceKey;
+use super::style;
 
 /// Most bytes of one turn shown (Copy and Save take them all).
 const TURN_BYTES: usize = 16 * 1024;
@@ -269,15 +270,7 @@ fn toolbar(
         if saving {
             ui.spinner();
         }
-        match saved {
-            Some(Ok(done)) => {
-                ui.weak(done);
-            }
-            Some(Err(error)) => {
-                ui.colored_label(ui.visuals().error_fg_color, error);
-            }
-            None => {}
-        }
+        style::outcome_line(ui, saved, style::Success::Quiet);
     });
     action
 }

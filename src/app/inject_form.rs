@@ -9,6 +9,7 @@ use crate::engine::EngineView;
 use crate::engine::relay::{ConversationView, Toward};
 
 use super::intercept_panel::toward_text;
+use super::style;
 
 /// Most open conversations offered in the picker (the newest).
 const OFFERED: usize = 200;
@@ -133,15 +134,7 @@ impl InjectForm {
                 bytes: bytes.clone(),
             });
         }
-        match &self.outcome {
-            Some(Ok(done)) => {
-                ui.weak(done);
-            }
-            Some(Err(why)) => {
-                ui.colored_label(ui.visuals().error_fg_color, why);
-            }
-            None => {}
-        }
+        style::outcome_line(ui, self.outcome.as_ref(), style::Success::Quiet);
         injection
     }
 }

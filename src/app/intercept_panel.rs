@@ -16,6 +16,7 @@ use crate::engine::{Command, CommandOutcome, Engine, EngineView, RecordKind, now
 
 use super::file_content::human_bytes;
 use super::follow_view::relayed_legs;
+use super::style;
 
 /// Characters of a held frame's content shown in its line.
 const SUMMARY_CHARS: usize = 48;
@@ -106,15 +107,7 @@ impl InterceptPanel {
             editing,
         };
         self.held_list(ui, held, engine, &mut action);
-        match &self.outcome {
-            Some(Ok(done)) => {
-                ui.weak(done);
-            }
-            Some(Err(error)) => {
-                ui.colored_label(ui.visuals().error_fg_color, error);
-            }
-            None => {}
-        }
+        style::outcome_line(ui, self.outcome.as_ref(), style::Success::Quiet);
         if !relay.conversations.is_empty() {
             conversations_ui(ui, &relay.conversations, &mut action);
         }

@@ -223,15 +223,7 @@ impl LoadPanel {
                 if summary_ui(ui, report, self.save.is_saving()) {
                     action = Some(LoadAction::SaveReport);
                 }
-                match self.save.outcome() {
-                    Some(Ok(done)) => {
-                        ui.colored_label(style::ok_color(ui.visuals()), done);
-                    }
-                    Some(Err(why)) => {
-                        ui.colored_label(ui.visuals().error_fg_color, why);
-                    }
-                    None => {}
-                }
+                style::outcome_line(ui, self.save.outcome(), style::Success::Good);
             }
             Some(Err(error)) => {
                 ui.colored_label(

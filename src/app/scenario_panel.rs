@@ -205,15 +205,7 @@ impl ScenarioPanel {
                     .map_or_else(|| "No file yet".to_owned(), |p| p.display().to_string()),
             );
         });
-        match &self.status {
-            Some(Ok(done)) => {
-                ui.colored_label(style::ok_color(ui.visuals()), done);
-            }
-            Some(Err(why)) => {
-                ui.colored_label(ui.visuals().error_fg_color, why);
-            }
-            None => {}
-        }
+        style::outcome_line(ui, self.status.as_ref(), style::Success::Good);
     }
 
     fn record_bar(&mut self, ui: &mut Ui, view: &EngineView, live: &JournalSnapshot) {

@@ -13,6 +13,32 @@ pub fn ok_color(visuals: &Visuals) -> Color32 {
     }
 }
 
+/// How an outcome line shows success.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Success {
+    /// Quietly, in weak text: routine news.
+    Quiet,
+    /// In the colour of good news: what the user waited for.
+    Good,
+}
+
+/// The line under an action saying what it did: success as `success`
+/// says, a failure in the error colour, nothing before the first outcome.
+pub fn outcome_line(ui: &mut egui::Ui, outcome: Option<&Result<String, String>>, success: Success) {
+    match (outcome, success) {
+        (Some(Ok(done)), Success::Quiet) => {
+            ui.weak(done);
+        }
+        (Some(Ok(done)), Success::Good) => {
+            ui.colored_label(ok_color(ui.visuals()), done);
+        }
+        (Some(Err(why)), _) => {
+            ui.colored_label(ui.visuals().error_fg_color, why);
+        }
+        (None, _) => {}
+    }
+}
+
 /// Gives the body text the arrows it lacks (`→`, `←`): the default
 /// proportional font has none, so the monospace one, which has them, is
 /// its fallback. Fonts set during a pass are used from the next one.
