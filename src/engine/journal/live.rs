@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
 use parking_lot::{Mutex, MutexGuard};
 
 use super::super::vocabulary::Capture;
-use super::{Entry, Journal, JournalLimits, JournalSnapshot, now_us};
+use super::{BatchCopy, Entry, Journal, JournalLimits, JournalSnapshot, now_us};
 
 /// Records a batch appends before letting a waiting reader (a snapshot)
 /// or another connection's append have the lock, so a large batch holds it
@@ -60,6 +60,7 @@ impl LiveJournal {
             return;
         }
         let time_us = now_us();
+        let mut batch = BatchCopy::default();
         let mut journal = self.journal.lock();
         for (index, entry) in entries.into_iter().enumerate() {
             if index > 0 && index % RECORDS_PER_LOCK == 0 {
@@ -67,7 +68,7 @@ impl LiveJournal {
             }
             let keep = capture.keep(entry.kind, entry.bytes);
             let wire_len = u32::try_from(entry.bytes.len()).unwrap_or(u32::MAX);
-            journal.push(time_us, wire_len, entry, keep);
+            journal.push_in_batch(time_us, wire_len, entry, keep, &mut batch);
         }
     }
 
@@ -98,11 +99,12 @@ impl LiveJournal {
             return;
         }
         let time_us = now_us();
+        let mut batch = BatchCopy::default();
         let mut journal = self.journal.lock();
         for entry in entries {
             let keep = capture.keep(entry.kind, entry.bytes);
             let wire_len = u32::try_from(entry.bytes.len()).unwrap_or(u32::MAX);
-            journal.push(time_us, wire_len, entry, keep);
+            journal.push_in_batch(time_us, wire_len, entry, keep, &mut batch);
         }
     }
 

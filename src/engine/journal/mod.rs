@@ -119,9 +119,13 @@ struct Tail {
 }
 
 impl Tail {
+    /// An empty tail numbered from `first_seq`, with room for a whole
+    /// segment's records (growing by doubling would copy them, and fault
+    /// in fresh pages, several times a segment).
     fn starting_at(first_seq: u64) -> Self {
         Self {
             first_seq,
+            records: Vec::with_capacity(SEGMENT_RECORDS),
             ..Self::default()
         }
     }
@@ -188,14 +192,61 @@ impl Tail {
         let next = self.first_seq + self.records.len() as u64;
         // The arena's spare room carries over to the next segment.
         let arena = std::mem::take(&mut self.arena);
-        let sealed = std::mem::replace(self, Tail::starting_at(next));
+        let mut sealed = std::mem::replace(self, Tail::starting_at(next));
         self.arena = arena;
+        // Sealed early by its bytes (large frames): give back the room.
+        if sealed.records.len() < sealed.records.capacity() / 2 {
+            sealed.records.shrink_to_fit();
+        }
         Segment {
             first_seq: sealed.first_seq,
             records: sealed.records,
             pieces: sealed.pieces,
             peers: sorted_peers(&sealed.peers),
         }
+    }
+}
+
+/// Where the last record of one batch of appends had its bytes copied.
+///
+/// Every entry of a batch is borrowed for the whole batch, so two of them
+/// whose bytes start at the same address are the same buffer, not one
+/// freed and reused: an echo's received and sent records of one frame.
+/// The second shares the first's copy (half the copying and memory for an
+/// echo). A memo lives for one batch only; across batches an address may
+/// have been freed and reused for other bytes.
+#[derive(Debug, Default)]
+pub(crate) struct BatchCopy {
+    last: Option<LastCopy>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct LastCopy {
+    /// Address of the first byte copied.
+    source: usize,
+    keep: usize,
+    /// The tail it was copied into, by its first sequence number: a seal
+    /// (or a clear) starts a tail with another, and the copy is not in it.
+    tail: u64,
+    at: ByteRef,
+}
+
+impl BatchCopy {
+    /// The copy already made of these very bytes in this tail, if any.
+    fn shared(&self, source: usize, keep: usize, tail: u64) -> Option<ByteRef> {
+        self.last
+            .filter(|last| last.source == source && last.keep == keep && last.tail == tail)
+            .map(|last| last.at)
+    }
+
+    /// Notes where bytes were just copied.
+    fn copied(&mut self, source: usize, keep: usize, tail: u64, at: ByteRef) {
+        self.last = Some(LastCopy {
+            source,
+            keep,
+            tail,
+            at,
+        });
     }
 }
 
@@ -232,7 +283,7 @@ impl Journal {
     pub fn new(limits: JournalLimits) -> Self {
         Self {
             sealed: VecDeque::new(),
-            tail: Tail::default(),
+            tail: Tail::starting_at(0),
             frozen_tail: None,
             first_seq: 0,
             bytes_held: 0,
@@ -314,8 +365,30 @@ impl Journal {
 
     /// Appends a record keeping the first `keep` of its bytes.
     pub(crate) fn push(&mut self, time_us: u64, wire_len: u32, entry: Entry<'_>, keep: usize) {
+        self.push_in_batch(time_us, wire_len, entry, keep, &mut BatchCopy::default());
+    }
+
+    /// Appends a record of a batch (see [`BatchCopy`]), keeping the first
+    /// `keep` of its bytes: copied, or shared with the record before it
+    /// when that one's bytes were the very same buffer.
+    pub(crate) fn push_in_batch(
+        &mut self,
+        time_us: u64,
+        wire_len: u32,
+        entry: Entry<'_>,
+        keep: usize,
+        batch: &mut BatchCopy,
+    ) {
         let keep = keep.min(entry.bytes.len());
-        let bytes = self.tail.store(entry.bytes, keep);
+        let source = entry.bytes.as_ptr() as usize;
+        let bytes = match batch.shared(source, keep, self.tail.first_seq) {
+            Some(bytes) => bytes,
+            None => {
+                let bytes = self.tail.store(entry.bytes, keep);
+                batch.copied(source, keep, self.tail.first_seq, bytes);
+                bytes
+            }
+        };
         if let Some(peer) = entry.peer {
             let ends = Endpoints {
                 peer,

@@ -195,3 +195,50 @@ fn a_batch_keeps_its_order_and_one_time() {
     live.append_all(bytes.iter().map(entry));
     assert_eq!(live.snapshot().len(), count as usize);
 }
+
+#[test]
+fn an_echoed_frame_is_copied_once_for_both_records_even_across_a_seal() {
+    let live = LiveJournal::new(JournalLimits::default());
+    // A batch as an echo records it: each frame as received, then the same
+    // buffer as sent. One record ahead of the pairs makes a pair straddle
+    // each segment's end; at the end, a frame equal in content to
+    // another but in its own buffer.
+    let lead = Bytes::from_static(b"lead");
+    let frames: Vec<Bytes> = (0..SEGMENT_RECORDS as u32 + 10).map(numbered).collect();
+    let twin = numbered(7);
+    let mut entries = vec![entry(&lead)];
+    for frame in &frames {
+        entries.push(entry(frame));
+        entries.push(Entry {
+            direction: Direction::Sent,
+            ..entry(frame)
+        });
+    }
+    entries.push(entry(&twin));
+    live.append_all(entries);
+    let snapshot = live.snapshot();
+    assert_eq!(snapshot.len(), 2 * frames.len() + 2);
+    let seals_before = |seq: u64| seq.is_multiple_of(SEGMENT_RECORDS as u64);
+    for (index, frame) in frames.iter().enumerate() {
+        let received_seq = 1 + 2 * index as u64;
+        let received = snapshot.get(received_seq).unwrap().bytes();
+        let sent = snapshot.get(received_seq + 1).unwrap().bytes();
+        assert_eq!(&received, frame, "record {received_seq}");
+        assert_eq!(&sent, frame, "record {}", received_seq + 1);
+        if !seals_before(received_seq + 1) {
+            assert_eq!(received.as_ptr(), sent.as_ptr(), "pair {index} shares");
+        }
+    }
+    let twin_copy = snapshot.get(snapshot.len() as u64 - 1).unwrap().bytes();
+    assert_eq!(twin_copy, twin);
+    let seven = snapshot.get(15).unwrap().bytes();
+    assert_eq!(seven, twin);
+    assert_ne!(
+        twin_copy.as_ptr(),
+        seven.as_ptr(),
+        "only the same buffer is shared"
+    );
+    // Each record still counts its own captured bytes.
+    let framed: usize = frames.iter().map(Bytes::len).sum();
+    assert_eq!(snapshot.bytes_held, lead.len() + 2 * framed + twin.len());
+}
