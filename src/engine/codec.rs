@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use tokio_util::codec::{Decoder, Encoder};
 
+use super::flat_header;
 use super::frame::{Frame, MAX_HEADER_LEN, PROTO_HEADER_LEN};
 
 /// The three parts of a frame, for error reports and highlighting.
@@ -260,6 +261,14 @@ impl FrameCodec {
     }
 
     fn check_header(&self, bytes: &[u8]) -> Result<usize, DecodeReason> {
+        // The common shape, read straight from the bytes; anything else
+        // (or too long a content) the long way, for its exact reason.
+        if let Some(length) = flat_header::content_length(bytes)
+            .filter(|length| *length <= self.max_content_length)
+            .and_then(|length| usize::try_from(length).ok())
+        {
+            return Ok(length);
+        }
         let text = std::str::from_utf8(bytes).map_err(|e| DecodeReason::NotUtf8 {
             valid_up_to: e.valid_up_to(),
         })?;
@@ -299,12 +308,14 @@ fn present<'de, D: serde::Deserializer<'de>>(
 
 /// Checks a header's text and returns its `content-length`.
 ///
-/// A well-formed header is read once: [`read_well_formed`] decodes every
-/// value and picks out the required keys in the same pass. Only a header it
-/// does not accept is read again, by [`explain_rejection`], which finds the
-/// exact reason (and accepts nothing the single pass would reject).
+/// A header of the common shape (a flat object of plain strings and
+/// integers) is read by a scan of its bytes, [`flat_header`]. Any other is
+/// read once by [`read_well_formed`], which decodes every value and picks
+/// out the required keys in the same pass. Only a header it does not
+/// accept is read again, by [`explain_rejection`], which finds the exact
+/// reason (and accepts nothing the single pass would reject).
 pub fn validate_header(text: &str, max_content_length: u64) -> Result<usize, DecodeReason> {
-    match read_well_formed(text) {
+    match flat_header::content_length(text.as_bytes()).or_else(|| read_well_formed(text)) {
         Some(length) if length <= max_content_length => match usize::try_from(length) {
             Ok(length) => Ok(length),
             Err(_) => explain_rejection(text, max_content_length),
@@ -317,7 +328,7 @@ pub fn validate_header(text: &str, max_content_length: u64) -> Result<usize, Dec
 /// end as a full parse reads it, with each required key exactly once, the
 /// three string keys strings and `content-length` a non-negative integer;
 /// `None` for anything else (which [`explain_rejection`] then explains).
-fn read_well_formed(text: &str) -> Option<u64> {
+pub(super) fn read_well_formed(text: &str) -> Option<u64> {
     serde_json::from_str::<WellFormed>(text).ok()?.0
 }
 

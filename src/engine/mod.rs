@@ -18,6 +18,7 @@ mod client;
 mod codec;
 pub mod describe;
 mod fdlimit;
+mod flat_header;
 pub mod follow;
 mod frame;
 pub mod hexdump;
