@@ -84,7 +84,7 @@ impl FilterSpec {
         if self.text.is_empty() {
             return true;
         }
-        if let Some(error) = &record.error
+        if let Some(error) = entry.error()
             && error.to_string().to_lowercase().contains(&self.text)
         {
             return true;

@@ -42,7 +42,7 @@ impl RowSummary {
         let entry = journal.get(seq)?;
         let record = entry.record();
         let (content_type, content) = peek(&entry);
-        let summary = match record.error.as_deref() {
+        let summary = match entry.error() {
             // A handshake failure is no frame part's fault: the reason alone.
             Some(crate::engine::DecodeError {
                 reason: reason @ crate::engine::DecodeReason::Handshake(_),

@@ -97,7 +97,7 @@ impl Turn {
             kind: fields.kind,
             wire_len: fields.wire_len,
             bytes: record.bytes(),
-            error: fields.error.as_deref().cloned(),
+            error: record.error().cloned(),
         }
     }
 }

@@ -107,6 +107,8 @@ pub struct Entry<'a> {
 struct Tail {
     first_seq: u64,
     records: Vec<Record>,
+    /// Decode errors by record index (see `Segment::errors`).
+    errors: Vec<(u32, DecodeError)>,
     pieces: Vec<Bytes>,
     /// Where small frames are copied; it becomes piece number `pieces.len()`.
     arena: BytesMut,
@@ -181,6 +183,7 @@ impl Tail {
         Segment {
             first_seq: self.first_seq,
             records: self.records.clone(),
+            errors: self.errors.clone(),
             pieces: self.pieces.clone(),
             peers: sorted_peers(&self.peers),
         }
@@ -201,6 +204,7 @@ impl Tail {
         Segment {
             first_seq: sealed.first_seq,
             records: sealed.records,
+            errors: sealed.errors,
             pieces: sealed.pieces,
             peers: sorted_peers(&sealed.peers),
         }
@@ -397,6 +401,10 @@ impl Journal {
             };
             self.tail.note_peer(entry.conn, ends);
         }
+        if let Some(error) = entry.error {
+            let index = self.tail.records.len() as u32;
+            self.tail.errors.push((index, error));
+        }
         self.tail.records.push(Record {
             time_us,
             conn: entry.conn,
@@ -405,7 +413,6 @@ impl Journal {
             direction: entry.direction,
             kind: entry.kind,
             bytes,
-            error: entry.error.map(Box::new),
         });
         self.tail.bytes += keep;
         self.bytes_held += keep;

@@ -18,8 +18,11 @@ pub(super) struct ByteRef {
     pub(super) len: u32,
 }
 
-/// One entry of the journal (its bytes live in its segment's pieces).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One entry of the journal (its bytes live in its segment's pieces, its
+/// decode error, if any, beside them: see [`RecordRef::error`]). It owns
+/// nothing, so a segment of thousands of them is freed at once, without a
+/// look at each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Record {
     /// Microseconds since the Unix epoch.
     pub time_us: u64,
@@ -34,8 +37,6 @@ pub struct Record {
     /// Frame, chunk or error.
     pub kind: RecordKind,
     pub(super) bytes: ByteRef,
-    /// The decode error, for error records.
-    pub error: Option<Box<DecodeError>>,
 }
 
 impl Record {
@@ -53,6 +54,8 @@ pub(super) struct Segment {
     pub(super) records: Vec<Record>,
     /// Frozen stretches of arena, and large frames kept whole.
     pub(super) pieces: Vec<Bytes>,
+    /// The decode errors of its error records, by record index, in order.
+    pub(super) errors: Vec<(u32, DecodeError)>,
     /// The peer of every connection with a record here, sorted by connection.
     pub(super) peers: Vec<(u32, Endpoints)>,
 }
@@ -67,6 +70,14 @@ impl Segment {
     pub(super) fn get(&self, seq: u64) -> Option<&Record> {
         let index = usize::try_from(seq.checked_sub(self.first_seq)?).ok()?;
         self.records.get(index)
+    }
+
+    /// The decode error of the record at `index`, if it is an error record.
+    fn error(&self, index: u32) -> Option<&DecodeError> {
+        self.errors
+            .binary_search_by_key(&index, |(at, _)| *at)
+            .ok()
+            .map(|found| &self.errors[found].1)
     }
 
     /// The first `limit` captured bytes of `record` (shared, never copied).
@@ -178,6 +189,12 @@ impl<'a> RecordRef<'a> {
         self.segment.bytes_of(self.record, limit)
     }
 
+    /// Its decode error, for an error record.
+    pub fn error(&self) -> Option<&'a DecodeError> {
+        let index = u32::try_from(self.seq - self.segment.first_seq).ok()?;
+        self.segment.error(index)
+    }
+
     /// Its connection's peer, when known.
     pub fn peer(&self) -> Option<SocketAddr> {
         self.segment.peer(self.record.conn)
@@ -209,7 +226,7 @@ impl<'a> RecordRef<'a> {
             kind: record.kind,
             wire_len: record.wire_len,
             bytes: self.bytes(),
-            error: record.error.as_deref().cloned(),
+            error: self.error().cloned(),
         }
     }
 }
