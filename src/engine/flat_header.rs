@@ -3,8 +3,8 @@
 //!
 //! Nearly every header on the wire looks like
 //! `{"byteorder": "little", "content-type": "text/json", ...}`. Reading it
-//! through serde costs a fifth of a busy echo server's core, most of it in
-//! machinery this shape never needs. [`content_length`] scans such a header
+//! through serde cost 11 to 17 % of a busy echo server's core, most of it
+//! in machinery this shape never needs. [`content_length`] scans such a header
 //! in one pass over its bytes and answers only when it is sure: anything
 //! outside the shape (an escape, a nested value, a float, a negative
 //! number, `true`, a repeated required key, a control character) is `None`,
