@@ -1203,3 +1203,46 @@ fn follow_stream_shows_a_connection_both_ways_as_text_and_hex_and_copies_it() {
     wait_to_see(&mut h, "Saved to conversation.txt");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), copied);
 }
+
+/// Traffic repaints the window soon, not at once: an engine change asks
+/// for a repaint a little later, so many changes share one frame.
+#[test]
+fn an_engine_change_asks_for_a_repaint_within_a_frame_or_two() {
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    let mut h = app();
+    h.step();
+    // Requests made by other threads than this one: the engine's.
+    let this_thread = std::thread::current().id();
+    let heard: Arc<Mutex<Vec<Duration>>> = Arc::default();
+    let sink = heard.clone();
+    h.ctx.set_repaint_observer(move |info| {
+        if std::thread::current().id() != this_thread {
+            sink.lock().unwrap().push(info.delay);
+        }
+    });
+    let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    h.state()
+        .engine()
+        .command(framescope::engine::Command::StartServer {
+            addr,
+            mode: framescope::engine::ServerMode::FrameEcho,
+            tls: None,
+            upstream: None,
+        });
+    let deadline = Instant::now() + window::DEADLINE;
+    while heard.lock().unwrap().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the engine never asked for a repaint"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    for delay in heard.lock().unwrap().iter() {
+        assert!(
+            *delay > Duration::ZERO && *delay <= Duration::from_millis(50),
+            "a repaint asked for in {delay:?}"
+        );
+    }
+}
