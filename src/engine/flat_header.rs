@@ -28,7 +28,7 @@ pub(super) fn content_length(bytes: &[u8]) -> Option<u64> {
     scan.skip_space();
     if scan.peek()? != b'}' {
         loop {
-            let key = scan.string()?;
+            let key = scan.key()?;
             scan.skip_space();
             scan.expect(b':')?;
             scan.skip_space();
@@ -54,6 +54,24 @@ pub(super) fn content_length(bytes: &[u8]) -> Option<u64> {
     found.content_length()
 }
 
+/// A key: one of the four required ones, or another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Key {
+    Byteorder,
+    ContentType,
+    ContentEncoding,
+    ContentLength,
+    Other,
+}
+
+/// The required keys with their closing quote, as they are on the wire.
+const REQUIRED_KEYS: [(&[u8], Key); 4] = [
+    (b"byteorder\"", Key::Byteorder),
+    (b"content-type\"", Key::ContentType),
+    (b"content-encoding\"", Key::ContentEncoding),
+    (b"content-length\"", Key::ContentLength),
+];
+
 /// A value of the common shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Value {
@@ -72,13 +90,13 @@ struct Required {
 
 impl Required {
     /// Keeps a required key's value; `None` (not decided) if it came before.
-    fn note(&mut self, key: &[u8], value: Value) -> Option<()> {
+    fn note(&mut self, key: Key, value: Value) -> Option<()> {
         let slot = match key {
-            b"byteorder" => &mut self.byteorder,
-            b"content-type" => &mut self.content_type,
-            b"content-encoding" => &mut self.content_encoding,
-            b"content-length" => &mut self.content_length,
-            _ => return Some(()),
+            Key::Byteorder => &mut self.byteorder,
+            Key::ContentType => &mut self.content_type,
+            Key::ContentEncoding => &mut self.content_encoding,
+            Key::ContentLength => &mut self.content_length,
+            Key::Other => return Some(()),
         };
         match slot.replace(value) {
             None => Some(()),
@@ -132,6 +150,23 @@ impl<'a> Scan<'a> {
         while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
             self.at += 1;
         }
+    }
+
+    /// A key: a required one is known by its bytes at once, with no search
+    /// for its end; any other is read as a string.
+    #[inline]
+    fn key(&mut self) -> Option<Key> {
+        if self.peek()? != b'"' {
+            return None;
+        }
+        let text = &self.bytes[self.at + 1..];
+        for (known, key) in REQUIRED_KEYS {
+            if text.starts_with(known) {
+                self.at += 1 + known.len();
+                return Some(key);
+            }
+        }
+        self.string().map(|_| Key::Other)
     }
 
     /// A string with no escape and no control character; its bytes.
@@ -257,6 +292,12 @@ mod tests {
         assert_eq!(read_well_formed(header), Some(37));
         let tight = r#"{"content-length":0,"byteorder":"big","content-type":"binary/custom-client-binary-type","content-encoding":"binary","n":18446744073709551615}"#;
         assert_eq!(content_length(tight.as_bytes()), Some(0));
+        // A key that only begins as a required one is another key.
+        let lookalike = r#"{"byteorder": "big", "content-types": 1, "content-type": "t", "content-encoding": "e", "content-length": 2, "byteorder2": 3}"#;
+        assert_eq!(content_length(lookalike.as_bytes()), Some(2));
+        let missing = r#"{"byteorder": "big", "content-type ": "t", "content-encoding": "e", "content-length": 2}"#;
+        assert_eq!(content_length(missing.as_bytes()), None);
+        assert_eq!(read_well_formed(missing), None);
     }
 
     #[test]
