@@ -72,6 +72,16 @@ where
 mod tests {
     use super::*;
 
+    /// Everything the other end of a duplex pipe is sent, once it closes.
+    fn read_all(mut end: tokio::io::DuplexStream) -> tokio::task::JoinHandle<io::Result<Vec<u8>>> {
+        tokio::spawn(async move {
+            let mut got = Vec::new();
+            tokio::io::AsyncReadExt::read_to_end(&mut end, &mut got)
+                .await
+                .map(|_| got)
+        })
+    }
+
     #[tokio::test]
     async fn writes_every_buffer_in_order_even_empty_ones_and_many() {
         let buffers: Vec<Vec<u8>> = (0..3000u32)
@@ -83,14 +93,9 @@ mod tests {
                 }
             })
             .collect();
-        let (mut client, mut server) = tokio::io::duplex(1024);
+        let (mut client, server) = tokio::io::duplex(1024);
         let expected: Vec<u8> = buffers.concat();
-        let reading = tokio::spawn(async move {
-            let mut got = Vec::new();
-            tokio::io::AsyncReadExt::read_to_end(&mut server, &mut got)
-                .await
-                .map(|_| got)
-        });
+        let reading = read_all(server);
         write_all_vectored(&mut client, &buffers).await.unwrap();
         drop(client);
         assert_eq!(reading.await.unwrap().unwrap(), expected);
@@ -101,14 +106,9 @@ mod tests {
         let small: Vec<Vec<u8>> = (0..100u8).map(|i| vec![i; usize::from(i)]).collect();
         let large = vec![vec![1u8; COALESCE_LIMIT], vec![2u8; 10], Vec::new()];
         for buffers in [small, large, vec![b"one".to_vec()], Vec::new()] {
-            let (mut client, mut server) = tokio::io::duplex(4096);
+            let (mut client, server) = tokio::io::duplex(4096);
             let expected: Vec<u8> = buffers.concat();
-            let reading = tokio::spawn(async move {
-                let mut got = Vec::new();
-                tokio::io::AsyncReadExt::read_to_end(&mut server, &mut got)
-                    .await
-                    .map(|_| got)
-            });
+            let reading = read_all(server);
             let mut scratch = Vec::new();
             write_all_batched(&mut client, &buffers, &mut scratch)
                 .await
