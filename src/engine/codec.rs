@@ -261,18 +261,7 @@ impl FrameCodec {
     }
 
     fn check_header(&self, bytes: &[u8]) -> Result<usize, DecodeReason> {
-        // The common shape, read straight from the bytes; anything else
-        // (or too long a content) the long way, for its exact reason.
-        if let Some(length) = flat_header::content_length(bytes)
-            .filter(|length| *length <= self.max_content_length)
-            .and_then(|length| usize::try_from(length).ok())
-        {
-            return Ok(length);
-        }
-        let text = std::str::from_utf8(bytes).map_err(|e| DecodeReason::NotUtf8 {
-            valid_up_to: e.valid_up_to(),
-        })?;
-        validate_header(text, self.max_content_length)
+        validate_header_bytes(bytes, self.max_content_length)
     }
 }
 
@@ -306,21 +295,44 @@ fn present<'de, D: serde::Deserializer<'de>>(
     <&RawValue>::deserialize(deserializer).map(Some)
 }
 
-/// Checks a header's text and returns its `content-length`.
+/// Checks a header's text and returns its `content-length` (see
+/// [`validate_header_bytes`]).
+pub fn validate_header(text: &str, max_content_length: u64) -> Result<usize, DecodeReason> {
+    validate_header_bytes(text.as_bytes(), max_content_length)
+}
+
+/// Checks a header's bytes and returns its `content-length`.
 ///
 /// A header of the common shape (a flat object of plain strings and
-/// integers) is read by a scan of its bytes, [`flat_header`]. Any other is
-/// read once by [`read_well_formed`], which decodes every value and picks
-/// out the required keys in the same pass. Only a header it does not
-/// accept is read again, by [`explain_rejection`], which finds the exact
-/// reason (and accepts nothing the single pass would reject).
-pub fn validate_header(text: &str, max_content_length: u64) -> Result<usize, DecodeReason> {
-    match flat_header::content_length(text.as_bytes()).or_else(|| read_well_formed(text)) {
-        Some(length) if length <= max_content_length => match usize::try_from(length) {
-            Ok(length) => Ok(length),
-            Err(_) => explain_rejection(text, max_content_length),
-        },
-        _ => explain_rejection(text, max_content_length),
+/// integers) is read by a scan of its bytes, [`flat_header`], with no
+/// separate UTF-8 check. Any other is read once by [`read_well_formed`],
+/// which decodes every value and picks out the required keys in the same
+/// pass. Only a header neither accepts (or whose content is too long) is
+/// read again, by [`explain_rejection`], which finds the exact reason (and
+/// accepts nothing the single pass would reject).
+fn validate_header_bytes(bytes: &[u8], max_content_length: u64) -> Result<usize, DecodeReason> {
+    let flat = flat_header::content_length(bytes);
+    if let Some(length) = flat.and_then(|length| within(length, max_content_length)) {
+        return Ok(length);
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| DecodeReason::NotUtf8 {
+        valid_up_to: e.valid_up_to(),
+    })?;
+    match flat
+        .or_else(|| read_well_formed(text))
+        .and_then(|length| within(length, max_content_length))
+    {
+        Some(length) => Ok(length),
+        None => explain_rejection(text, max_content_length),
+    }
+}
+
+/// A `content-length` as a `usize`, if it is within the limit (and fits).
+fn within(length: u64, max_content_length: u64) -> Option<usize> {
+    if length <= max_content_length {
+        usize::try_from(length).ok()
+    } else {
+        None
     }
 }
 

@@ -26,23 +26,20 @@ pub(super) fn content_length(bytes: &[u8]) -> Option<u64> {
     scan.skip_space();
     scan.expect(b'{')?;
     scan.skip_space();
-    if scan.peek()? != b'}' {
-        loop {
-            let key = scan.key()?;
-            scan.skip_space();
-            scan.expect(b':')?;
-            scan.skip_space();
-            let value = scan.value()?;
-            found.note(key, value)?;
-            scan.skip_space();
-            match scan.next()? {
-                b',' => scan.skip_space(),
-                b'}' => break,
-                _ => return None,
-            }
+    // An empty object lacks the required keys: `key` leaves it undecided.
+    loop {
+        let key = scan.key()?;
+        scan.skip_space();
+        scan.expect(b':')?;
+        scan.skip_space();
+        let value = scan.value()?;
+        found.note(key, value)?;
+        scan.skip_space();
+        match scan.next()? {
+            b',' => scan.skip_space(),
+            b'}' => break,
+            _ => return None,
         }
-    } else {
-        scan.at += 1;
     }
     scan.skip_space();
     if scan.at != scan.bytes.len() {
@@ -166,28 +163,27 @@ impl<'a> Scan<'a> {
                 return Some(key);
             }
         }
-        self.string().map(|_| Key::Other)
+        self.string().map(|()| Key::Other)
     }
 
-    /// A string with no escape and no control character; its bytes.
+    /// Steps over a string with no escape and no control character.
     #[inline]
-    fn string(&mut self) -> Option<&'a [u8]> {
+    fn string(&mut self) -> Option<()> {
         self.expect(b'"')?;
-        let start = self.at;
-        let rest = &self.bytes[start..];
+        let rest = &self.bytes[self.at..];
         let end = string_end(rest, &mut self.seen)?;
         if rest[end] != b'"' {
             return None;
         }
-        self.at = start + end + 1;
-        Some(&rest[..end])
+        self.at += end + 1;
+        Some(())
     }
 
     /// A plain string, or a non-negative integer without leading zeros,
     /// fraction or exponent that fits a `u64`.
     fn value(&mut self) -> Option<Value> {
         match self.peek()? {
-            b'"' => self.string().map(|_| Value::String),
+            b'"' => self.string().map(|()| Value::String),
             b'0'..=b'9' => self.unsigned().map(Value::Unsigned),
             _ => None,
         }
