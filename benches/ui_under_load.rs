@@ -469,17 +469,11 @@ fn under_load(frame: &Bytes) {
     );
     println!("| run | frames/s | load core busy | errors |");
     println!("|---|---:|---:|---:|");
-    let rows = [
-        ("serve --quiet".to_owned(), &headless),
-        (
-            format!("window open, {}", PAINTINGS[0].label()),
-            &windows[0],
-        ),
-        (
-            format!("window open, {}", PAINTINGS[1].label()),
-            &windows[1],
-        ),
-    ];
+    let window_rows = PAINTINGS
+        .iter()
+        .zip(&windows)
+        .map(|(painting, reports)| (format!("window open, {}", painting.label()), reports));
+    let rows = std::iter::once(("serve --quiet".to_owned(), &headless)).chain(window_rows);
     for (name, reports) in rows {
         for report in reports {
             println!(
