@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use egui_kittest::Harness;
 use framescope::app::{FramescopeApp, Settings};
-use framescope::engine::Entry;
 use framescope::engine::tutorial_app::search_request;
 use framescope::engine::{Direction, Engine, RecordKind, Side};
+use framescope::engine::{Entry, Origin};
 
 /// Frames timed per measurement.
 const FRAMES: u32 = 60;
@@ -20,11 +20,13 @@ const FRAMES: u32 = 60;
 fn fill(engine: &Engine, count: u32, bytes: &Bytes) {
     for i in 0..count {
         engine.record(Entry {
-            conn: i % 7,
-            peer: None,
-            local: None,
-            link: None,
-            side: Side::Client,
+            origin: &Origin {
+                conn: i % 7,
+                side: Side::Client,
+                peer: None,
+                local: None,
+                link: None,
+            },
             direction: Direction::Sent,
             kind: RecordKind::Frame,
             bytes,

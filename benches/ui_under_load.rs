@@ -41,8 +41,8 @@ use bytes::Bytes;
 use eframe::App as _;
 use framescope::app::{FramescopeApp, Settings};
 use framescope::engine::{
-    ClientMode, Command, Direction, Engine, Entry, Event, FrameBuilder, LogFormat, RecordKind,
-    SendTarget, ServerMode, Side,
+    ClientMode, Command, Direction, Engine, Entry, Event, FrameBuilder, LogFormat, Origin,
+    RecordKind, SendTarget, ServerMode, Side,
 };
 
 use bench_process::pin_to;
@@ -346,14 +346,22 @@ struct SaveReport {
     appends: u64,
 }
 
+/// Whose records the appends here make.
+const BENCH_ORIGIN: Origin = Origin {
+    conn: 1,
+    side: Side::Server,
+    peer: Some(SocketAddr::new(
+        std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+        9,
+    )),
+    local: None,
+    link: None,
+};
+
 /// The record every append here makes.
 fn bench_entry(bytes: &Bytes) -> Entry<'_> {
     Entry {
-        conn: 1,
-        peer: Some(([127, 0, 0, 1], 9).into()),
-        local: None,
-        link: None,
-        side: Side::Server,
+        origin: &BENCH_ORIGIN,
         direction: Direction::Received,
         kind: RecordKind::Frame,
         bytes,

@@ -3,9 +3,9 @@
 use std::io::Write;
 
 use bytes::Bytes;
-use framescope::engine::Entry;
 use framescope::engine::{DecodeError, DecodeReason, FramePart};
 use framescope::engine::{Direction, FrameBuilder, Journal, RecordKind, Side};
+use framescope::engine::{Entry, Origin};
 use framescope::engine::{LogFormat, load_log as load, save_log as save};
 
 fn sample_journal() -> Journal {
@@ -44,15 +44,17 @@ fn sample_journal() -> Journal {
         ),
     ] {
         journal.append(Entry {
-            conn: 1,
-            peer: Some("127.0.0.1:8800".parse().unwrap()),
-            link: None,
-            local: None,
-            side: Side::Client,
+            origin: &Origin {
+                conn: 1,
+                side: Side::Client,
+                peer: Some("127.0.0.1:8800".parse().unwrap()),
+                local: None,
+                link: None,
+            },
             direction: Direction::Received,
             kind,
             bytes: &bytes,
-            error,
+            error: error.map(Box::new),
         });
     }
     journal
@@ -168,11 +170,13 @@ fn big_journal(count: usize, tag: &str) -> Journal {
             .build()
             .unwrap();
         journal.append(Entry {
-            conn: 1,
-            peer: None,
-            link: None,
-            local: None,
-            side: Side::Server,
+            origin: &Origin {
+                conn: 1,
+                side: Side::Server,
+                peer: None,
+                local: None,
+                link: None,
+            },
             direction: Direction::Received,
             kind: RecordKind::Frame,
             bytes: &frame,
@@ -362,11 +366,13 @@ fn a_header_with_surrounding_whitespace_round_trips_exactly() {
     let bytes = Bytes::from(bytes);
     let mut journal = Journal::default();
     journal.append(Entry {
-        conn: 1,
-        peer: None,
-        link: None,
-        local: None,
-        side: Side::Server,
+        origin: &Origin {
+            conn: 1,
+            side: Side::Server,
+            peer: None,
+            local: None,
+            link: None,
+        },
         direction: Direction::Received,
         kind: RecordKind::Frame,
         bytes: &bytes,
@@ -390,11 +396,13 @@ fn a_relayed_legs_link_and_notes_survive_a_save() {
         (5, 6, Side::Server, RecordKind::Note, &note),
     ] {
         journal.append(Entry {
-            conn,
-            peer: Some("127.0.0.1:9000".parse().unwrap()),
-            local: None,
-            link: Some(link),
-            side,
+            origin: &Origin {
+                conn,
+                side,
+                peer: Some("127.0.0.1:9000".parse().unwrap()),
+                local: None,
+                link: Some(link),
+            },
             direction: Direction::Received,
             kind,
             bytes,

@@ -15,10 +15,10 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use framescope::app::hex_view::row_text;
 use framescope::app::{FramescopeApp, Settings, ViewSource};
 use framescope::clock::{self, Style, Zone};
-use framescope::engine::Entry;
 use framescope::engine::hexdump;
 use framescope::engine::tutorial_app::search_request;
 use framescope::engine::{ContentLength, Engine, RecordKind, Side};
+use framescope::engine::{Entry, Origin};
 use window::{App, app, app_with, pick, shows, wait_for, wait_to_see};
 
 fn button<'h>(h: &'h App, label: &'h str) -> egui_kittest::Node<'h> {
@@ -384,11 +384,13 @@ fn send_is_disabled_with_a_reason() {
 fn fill(engine: &Engine, count: u32, bytes: &bytes::Bytes) {
     for i in 0..count {
         engine.record(Entry {
-            conn: i % 7,
-            peer: None,
-            local: None,
-            link: None,
-            side: Side::Client,
+            origin: &Origin {
+                conn: i % 7,
+                side: Side::Client,
+                peer: None,
+                local: None,
+                link: None,
+            },
             direction: framescope::engine::Direction::Sent,
             kind: RecordKind::Frame,
             bytes,

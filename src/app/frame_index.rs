@@ -209,16 +209,18 @@ impl FrameIndex {
 mod tests {
     use super::*;
     use crate::engine::FrameBuilder;
-    use crate::engine::{Entry, Journal, JournalLimits};
+    use crate::engine::{Entry, Journal, JournalLimits, Origin};
     use bytes::Bytes;
 
     fn append(journal: &mut Journal, conn: u32, side: Side, bytes: &Bytes) {
         journal.append(Entry {
-            conn,
-            peer: None,
-            local: None,
-            link: None,
-            side,
+            origin: &Origin {
+                conn,
+                side,
+                peer: None,
+                local: None,
+                link: None,
+            },
             direction: Direction::Sent,
             kind: RecordKind::Frame,
             bytes,

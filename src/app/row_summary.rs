@@ -93,7 +93,7 @@ fn peek(entry: &RecordRef<'_>) -> (String, Vec<u8>) {
 mod tests {
     use super::*;
     use crate::engine::FrameBuilder;
-    use crate::engine::{Entry, Journal};
+    use crate::engine::{Entry, Journal, Origin};
 
     #[test]
     fn a_frame_row_shows_its_content_type_and_content() {
@@ -103,11 +103,13 @@ mod tests {
             .build()
             .unwrap();
         journal.append(Entry {
-            conn: 3,
-            peer: None,
-            local: None,
-            link: None,
-            side: Side::Client,
+            origin: &Origin {
+                conn: 3,
+                side: Side::Client,
+                peer: None,
+                local: None,
+                link: None,
+            },
             direction: Direction::Sent,
             kind: RecordKind::Frame,
             bytes: &frame,

@@ -23,7 +23,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::limits::Limits;
-use super::reader::{BatchEnd, FrameReader, READ_BUFFER};
+use super::reader::{Batch, BatchEnd, FrameReader, READ_BUFFER};
 use super::recorder::Recorder;
 use super::shared::Shared;
 use super::stats::{CounterSnapshot, Counters};
@@ -576,13 +576,12 @@ async fn read_until_closed(
         }
     }
     let mut reader = FrameReader::new(limits.max_content_length, limits.read_timeout);
-    let mut frames = Vec::new();
+    let mut batch = Batch::default();
     loop {
-        frames.clear();
-        let end = reader.next_batch(socket, &mut frames).await;
-        if !frames.is_empty() {
-            recorder.received_all(&frames);
-            record_round_trips(recorder, stamps, frames.len());
+        let end = reader.next_batch(socket, &mut batch).await;
+        if !batch.frames().is_empty() {
+            recorder.received_all(batch.frames());
+            record_round_trips(recorder, stamps, batch.frames().len());
         }
         match end {
             BatchEnd::More => {}

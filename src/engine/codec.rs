@@ -177,6 +177,16 @@ enum State {
     },
 }
 
+/// Where the frame at the front of a buffer stands (see
+/// [`FrameCodec::front_frame`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Progress {
+    /// It is whole: `len` bytes, its header `header_len` of them.
+    Whole { len: usize, header_len: usize },
+    /// It is not whole yet; this many more bytes are worth making room for.
+    Wanting(usize),
+}
+
 /// Decodes and encodes frames; one per connection, since it tracks the
 /// stream offset.
 #[derive(Debug, Clone)]
@@ -257,6 +267,55 @@ impl FrameCodec {
             offset: self.stream_offset,
             part,
             reason,
+        }
+    }
+
+    /// Where the frame at the start of `bytes` stands: whole (and then
+    /// taken: the next call looks at the frame after it), or wanting more
+    /// bytes. A frame that takes several reads keeps its progress here, so
+    /// its header is checked once, not once a read; `bytes` must start
+    /// where the last call's frame did, or after the last whole one.
+    pub(crate) fn front_frame(&mut self, bytes: &[u8]) -> Result<Progress, DecodeError> {
+        loop {
+            match self.state {
+                State::ProtoHeader => {
+                    let Some(&[high, low]) = bytes.first_chunk::<PROTO_HEADER_LEN>() else {
+                        return Ok(Progress::Wanting(0));
+                    };
+                    let header_len = usize::from(u16::from_be_bytes([high, low]));
+                    if header_len == 0 {
+                        return Err(self.error(FramePart::ProtoHeader, DecodeReason::EmptyHeader));
+                    }
+                    self.state = State::Header { header_len };
+                }
+                State::Header { header_len } => {
+                    let header_end = PROTO_HEADER_LEN + header_len;
+                    let Some(header) = bytes.get(PROTO_HEADER_LEN..header_end) else {
+                        return Ok(Progress::Wanting(header_end - bytes.len()));
+                    };
+                    let content_len = self
+                        .check_header(header)
+                        .map_err(|reason| self.error(FramePart::Header, reason))?;
+                    self.state = State::Content {
+                        header_len,
+                        content_len,
+                    };
+                }
+                State::Content {
+                    header_len,
+                    content_len,
+                } => {
+                    let len = PROTO_HEADER_LEN + header_len + content_len;
+                    if bytes.len() < len {
+                        return Ok(Progress::Wanting(
+                            (len - bytes.len()).min(MAX_RESERVE_AHEAD),
+                        ));
+                    }
+                    self.state = State::ProtoHeader;
+                    self.stream_offset += len as u64;
+                    return Ok(Progress::Whole { len, header_len });
+                }
+            }
         }
     }
 
@@ -614,46 +673,14 @@ impl Decoder for FrameCodec {
     type Error = DecodeError;
 
     fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, DecodeError> {
-        loop {
-            match self.state {
-                State::ProtoHeader => {
-                    if buf.len() < PROTO_HEADER_LEN {
-                        return Ok(None);
-                    }
-                    let header_len = usize::from(u16::from_be_bytes([buf[0], buf[1]]));
-                    if header_len == 0 {
-                        return Err(self.error(FramePart::ProtoHeader, DecodeReason::EmptyHeader));
-                    }
-                    self.state = State::Header { header_len };
-                }
-                State::Header { header_len } => {
-                    let header_end = PROTO_HEADER_LEN + header_len;
-                    if buf.len() < header_end {
-                        buf.reserve(header_end - buf.len());
-                        return Ok(None);
-                    }
-                    let content_len = self
-                        .check_header(&buf[PROTO_HEADER_LEN..header_end])
-                        .map_err(|reason| self.error(FramePart::Header, reason))?;
-                    self.state = State::Content {
-                        header_len,
-                        content_len,
-                    };
-                }
-                State::Content {
-                    header_len,
-                    content_len,
-                } => {
-                    let total = PROTO_HEADER_LEN + header_len + content_len;
-                    if buf.len() < total {
-                        buf.reserve((total - buf.len()).min(MAX_RESERVE_AHEAD));
-                        return Ok(None);
-                    }
-                    let raw = buf.split_to(total).freeze();
-                    self.state = State::ProtoHeader;
-                    self.stream_offset += total as u64;
-                    return Ok(Some(Frame::from_validated(raw, header_len)));
-                }
+        match self.front_frame(buf)? {
+            Progress::Whole { len, header_len } => {
+                let raw = buf.split_to(len).freeze();
+                Ok(Some(Frame::from_validated(raw, header_len)))
+            }
+            Progress::Wanting(more) => {
+                buf.reserve(more);
+                Ok(None)
             }
         }
     }

@@ -402,7 +402,7 @@ fn direction_word(direction: Direction) -> &'static str {
 mod tests {
     use super::*;
     use crate::engine::frame::FrameBuilder;
-    use crate::engine::journal::{Entry, Journal, JournalLimits};
+    use crate::engine::journal::{Entry, Journal, JournalLimits, Origin};
 
     fn addr(port: u16) -> SocketAddr {
         SocketAddr::from(([127, 0, 0, 1], port))
@@ -411,11 +411,13 @@ mod tests {
     fn append(journal: &mut Journal, side: Side, conn: u32, direction: Direction, bytes: &[u8]) {
         let bytes = Bytes::copy_from_slice(bytes);
         journal.append(Entry {
-            conn,
-            peer: Some(addr(9000)),
-            local: Some(addr(5000 + conn as u16)),
-            link: None,
-            side,
+            origin: &Origin {
+                conn,
+                side,
+                peer: Some(addr(9000)),
+                local: Some(addr(5000 + conn as u16)),
+                link: None,
+            },
             direction,
             kind: RecordKind::Chunk,
             bytes: &bytes,

@@ -21,7 +21,7 @@ use serde_json::value::RawValue;
 use super::codec::DecodeError;
 use super::frame::PROTO_HEADER_LEN;
 use super::hexdump;
-use super::journal::{Entry, Journal, JournalLimits, JournalSnapshot, RecordView};
+use super::journal::{Entry, Journal, JournalLimits, JournalSnapshot, Origin, RecordView};
 use super::pcapng::write_pcapng;
 use super::vocabulary::{Direction, RecordKind, Side};
 
@@ -345,16 +345,19 @@ pub fn load(path: &Path) -> Result<LoadedLog, JournalFileError> {
                     journal.start_at(parsed.seq);
                 }
                 let wire_len = parsed.wire_len.unwrap_or(bytes.len() as u32);
-                let entry = Entry {
+                let origin = Origin {
                     conn: parsed.conn,
+                    side: parsed.side,
                     peer: parsed.peer,
                     local: parsed.local,
                     link: parsed.link,
-                    side: parsed.side,
+                };
+                let entry = Entry {
+                    origin: &origin,
                     direction: parsed.direction,
                     kind: parsed.kind,
                     bytes: &bytes,
-                    error: parsed.error,
+                    error: parsed.error.map(Box::new),
                 };
                 journal.restore(parsed.time_us, wire_len, entry);
             }

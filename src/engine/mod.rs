@@ -69,7 +69,7 @@ pub use frame::{
     header_value_from_text,
 };
 pub use journal::{
-    Entry, Journal, JournalLimits, JournalSnapshot, Record, RecordRef, RecordView, now_us,
+    Entry, Journal, JournalLimits, JournalSnapshot, Origin, Record, RecordRef, RecordView, now_us,
 };
 pub use journal_file::{
     JournalFileError, LineError, LoadedLog, LogFormat, SaveSummary, load as load_log,

@@ -12,7 +12,7 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::time::Instant;
 use tokio_util::codec::Decoder;
 
-use super::codec::{DecodeError, FrameCodec};
+use super::codec::{DecodeError, FrameCodec, Progress};
 use super::frame::Frame;
 
 /// Room made for each read (framed or raw): a batching peer's whole burst
@@ -44,11 +44,38 @@ pub enum BatchEnd {
     Failed(Box<ReadFailure>),
 }
 
+/// Whole frames taken together (see [`FrameReader::next_batch`]).
+#[derive(Debug, Default)]
+pub struct Batch {
+    frames: Vec<Frame>,
+    bytes: Bytes,
+}
+
+impl Batch {
+    /// The frames, in order.
+    pub fn frames(&self) -> &[Frame] {
+        &self.frames
+    }
+
+    /// The frames' bytes back to back, exactly as they arrived.
+    pub fn bytes(&self) -> &Bytes {
+        &self.bytes
+    }
+
+    /// Lets go of the frames (and so of the read buffer they share).
+    pub fn clear(&mut self) {
+        self.frames.clear();
+        self.bytes = Bytes::new();
+    }
+}
+
 /// Reads frames from a byte stream.
 #[derive(Debug)]
 pub struct FrameReader {
     codec: FrameCodec,
     buf: BytesMut,
+    /// Where each frame of a batch lies in it: start, length, header length.
+    spans: Vec<(usize, usize, usize)>,
     frame_started: Option<Instant>,
     read_timeout: Duration,
 }
@@ -59,6 +86,7 @@ impl FrameReader {
         Self {
             codec: FrameCodec::new(max_content_length),
             buf: BytesMut::with_capacity(READ_BUFFER),
+            spans: Vec::new(),
             frame_started: None,
             read_timeout,
         }
@@ -88,73 +116,119 @@ impl FrameReader {
             if let Some(frame) = self.buffered()? {
                 return Ok(Some(frame));
             }
-            // Room for a good-sized read: without it a buffer emptied by the
-            // last frame would read the next one a few bytes at a time. Once
-            // the last frame is dropped, this reuses its allocation.
-            if self.buf.capacity() - self.buf.len() < READ_BUFFER {
-                self.buf.reserve(READ_BUFFER);
-            }
-            let read = match self.frame_started {
-                Some(started) => match tokio::time::timeout_at(
-                    started + self.read_timeout,
-                    socket.read_buf(&mut self.buf),
-                )
-                .await
-                {
-                    Ok(read) => read,
-                    Err(_) => {
-                        let error = self.codec.timed_out(self.buf.len(), self.read_timeout);
-                        return Err(self.fail(error));
-                    }
-                },
-                None => socket.read_buf(&mut self.buf).await,
-            };
-            match read {
-                Ok(0) => {
-                    return match self.codec.incomplete(self.buf.len()) {
-                        None => Ok(None),
-                        Some(error) => Err(self.fail(error)),
-                    };
-                }
-                Ok(_) => {
-                    self.frame_started.get_or_insert_with(Instant::now);
-                }
-                Err(error) => {
-                    let kind = error.kind();
-                    let mut failure = self.fail(self.codec.io_error(error.to_string()));
-                    failure.io_kind = Some(kind);
-                    return Err(failure);
-                }
+            if !self.fill(socket).await? {
+                return match self.codec.incomplete(self.buf.len()) {
+                    None => Ok(None),
+                    Some(error) => Err(self.fail(error)),
+                };
             }
         }
     }
 
-    /// Reads until at least one whole frame is buffered, then appends to
-    /// `frames` every whole frame buffered: all the frames one read (or a
-    /// few, for a frame split across reads) completed, to be handled
-    /// together. Cancel-safe as [`FrameReader::next`] is until the first
-    /// frame arrives; the rest takes no await.
+    /// Reads once more into the buffer, within the read timeout of a frame
+    /// begun; false when the peer closed. Cancel-safe.
+    async fn fill<R: AsyncRead + Unpin>(
+        &mut self,
+        socket: &mut R,
+    ) -> Result<bool, Box<ReadFailure>> {
+        // Room for a good-sized read: without it a buffer emptied by the
+        // last frame would read the next one a few bytes at a time. Once
+        // the last frame is dropped, this reuses its allocation.
+        if self.buf.capacity() - self.buf.len() < READ_BUFFER {
+            self.buf.reserve(READ_BUFFER);
+        }
+        let read = match self.frame_started {
+            Some(started) => match tokio::time::timeout_at(
+                started + self.read_timeout,
+                socket.read_buf(&mut self.buf),
+            )
+            .await
+            {
+                Ok(read) => read,
+                Err(_) => {
+                    let error = self.codec.timed_out(self.buf.len(), self.read_timeout);
+                    return Err(self.fail(error));
+                }
+            },
+            None => socket.read_buf(&mut self.buf).await,
+        };
+        match read {
+            Ok(0) => Ok(false),
+            Ok(_) => {
+                self.frame_started.get_or_insert_with(Instant::now);
+                Ok(true)
+            }
+            Err(error) => {
+                let kind = error.kind();
+                let mut failure = self.fail(self.codec.io_error(error.to_string()));
+                failure.io_kind = Some(kind);
+                Err(failure)
+            }
+        }
+    }
+
+    /// Reads until at least one whole frame is buffered, then takes every
+    /// whole frame buffered into `batch` (emptied first): all the frames
+    /// one read (or a few, for a frame split across reads) completed, to
+    /// be handled together, and their bytes back to back, to be echoed
+    /// with no copy. Cancel-safe as [`FrameReader::next`] is until the
+    /// first frame arrives; the rest takes no await.
     pub async fn next_batch<R: AsyncRead + Unpin>(
         &mut self,
         socket: &mut R,
-        frames: &mut Vec<Frame>,
+        batch: &mut Batch,
     ) -> BatchEnd {
-        match self.next(socket).await {
-            Ok(Some(frame)) => frames.push(frame),
-            Ok(None) => return BatchEnd::Closed,
-            Err(failure) => return BatchEnd::Failed(failure),
-        }
+        batch.clear();
         loop {
-            match self.codec.decode(&mut self.buf) {
-                Ok(Some(frame)) => frames.push(frame),
-                Ok(None) => break,
-                Err(error) => return BatchEnd::Failed(self.fail(error)),
+            let taken = self.take_whole(batch);
+            if let Err(error) = taken {
+                return BatchEnd::Failed(self.fail(error));
+            }
+            if !batch.frames.is_empty() {
+                // The rest of the buffer is the start of the next frame:
+                // its read timeout runs from now, as after a single frame.
+                self.frame_started = (!self.buf.is_empty()).then(Instant::now);
+                return BatchEnd::More;
+            }
+            match self.fill(socket).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    return match self.codec.incomplete(self.buf.len()) {
+                        None => BatchEnd::Closed,
+                        Some(error) => BatchEnd::Failed(self.fail(error)),
+                    };
+                }
+                Err(failure) => return BatchEnd::Failed(failure),
             }
         }
-        // The rest of the buffer is the start of the next frame: its read
-        // timeout runs from now, as after a single frame.
-        self.frame_started = (!self.buf.is_empty()).then(Instant::now);
-        BatchEnd::More
+    }
+
+    /// Moves every whole frame at the front of the buffer into `batch`, as
+    /// slices of one buffer split off at once; a bad frame after them is
+    /// the error (the frames before it are in `batch` all the same).
+    fn take_whole(&mut self, batch: &mut Batch) -> Result<(), DecodeError> {
+        self.spans.clear();
+        let mut end = 0;
+        let outcome = loop {
+            match self.codec.front_frame(&self.buf[end..]) {
+                Ok(Progress::Whole { len, header_len }) => {
+                    self.spans.push((end, len, header_len));
+                    end += len;
+                }
+                Ok(Progress::Wanting(more)) => break Ok(more),
+                Err(error) => break Err(error),
+            }
+        };
+        if end > 0 {
+            let bytes = self.buf.split_to(end).freeze();
+            batch
+                .frames
+                .extend(self.spans.iter().map(|&(start, len, header_len)| {
+                    Frame::from_validated(bytes.slice(start..start + len), header_len)
+                }));
+            batch.bytes = bytes;
+        }
+        outcome.map(|more| self.buf.reserve(more))
     }
 
     fn fail(&mut self, error: DecodeError) -> Box<ReadFailure> {
@@ -163,5 +237,82 @@ impl FrameReader {
             partial: self.buf.split().freeze(),
             io_kind: None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::AsyncWriteExt;
+
+    use super::*;
+    use crate::engine::frame::FrameBuilder;
+
+    const NO_LIMIT: u64 = 1 << 20;
+    const PATIENT: Duration = Duration::from_secs(5);
+
+    fn frame(content: &str) -> Bytes {
+        FrameBuilder::new()
+            .content(content.as_bytes().to_vec())
+            .build()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_batch_is_every_whole_frame_read_and_their_bytes_back_to_back() {
+        let frames = [frame("one"), frame("two, a little longer"), frame("3")];
+        let whole: Vec<u8> = frames.concat();
+        // The third frame arrives in two writes: the first batch holds the
+        // first two, the second the third alone.
+        let split = frames[0].len() + frames[1].len() + 5;
+        let (mut peer, mut socket) = tokio::io::duplex(64 * 1024);
+        peer.write_all(&whole[..split]).await.unwrap();
+        let mut reader = FrameReader::new(NO_LIMIT, PATIENT);
+        let mut batch = Batch::default();
+
+        assert!(matches!(
+            reader.next_batch(&mut socket, &mut batch).await,
+            BatchEnd::More
+        ));
+        let raws: Vec<&[u8]> = batch.frames().iter().map(|f| &f.raw()[..]).collect();
+        assert_eq!(raws, [&frames[0][..], &frames[1][..]]);
+        assert_eq!(batch.bytes()[..], whole[..split - 5]);
+        assert_eq!(reader.buffered_len(), 5);
+
+        peer.write_all(&whole[split..]).await.unwrap();
+        drop(peer);
+        assert!(matches!(
+            reader.next_batch(&mut socket, &mut batch).await,
+            BatchEnd::More
+        ));
+        assert_eq!(batch.frames().len(), 1);
+        assert_eq!(batch.frames()[0].raw(), &frames[2]);
+        assert_eq!(batch.bytes(), &frames[2]);
+        assert_eq!(batch.frames()[0].header_len(), frames[2].len() - 2 - 1);
+
+        assert!(matches!(
+            reader.next_batch(&mut socket, &mut batch).await,
+            BatchEnd::Closed
+        ));
+        assert!(batch.frames().is_empty() && batch.bytes().is_empty());
+    }
+
+    #[tokio::test]
+    async fn good_frames_before_a_bad_one_are_in_the_batch_that_fails() {
+        let good = frame("fine");
+        let bad = b"\x00\x05nope!";
+        let (mut peer, mut socket) = tokio::io::duplex(64 * 1024);
+        peer.write_all(&[&good[..], &good[..], &bad[..]].concat())
+            .await
+            .unwrap();
+        let mut reader = FrameReader::new(NO_LIMIT, PATIENT);
+        let mut batch = Batch::default();
+
+        let BatchEnd::Failed(failure) = reader.next_batch(&mut socket, &mut batch).await else {
+            panic!("the bad frame fails the batch");
+        };
+        assert_eq!(batch.frames().len(), 2);
+        assert_eq!(batch.bytes()[..], [&good[..], &good[..]].concat()[..]);
+        assert_eq!(failure.error.offset, 2 * good.len() as u64);
+        assert_eq!(failure.partial[..], bad[..]);
     }
 }

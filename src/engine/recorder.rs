@@ -10,7 +10,7 @@ use bytes::Bytes;
 
 use super::codec::{DecodeError, DecodeReason, FramePart};
 use super::frame::Frame;
-use super::journal::Entry;
+use super::journal::{Entry, Origin};
 use super::reader::ReadFailure;
 use super::shared::Shared;
 use super::stats::Counters;
@@ -116,15 +116,11 @@ impl Recorder {
         error: Option<DecodeError>,
     ) {
         self.shared.journal.append(Entry {
-            conn: self.conn,
-            peer: Some(self.peer),
-            local: self.local,
-            link: self.link,
-            side: self.side,
+            origin: &self.origin(),
             direction,
             kind,
             bytes,
-            error,
+            error: error.map(Box::new),
         });
         self.shared.mark_changed();
     }
@@ -144,9 +140,10 @@ impl Recorder {
             self.counters.count_many(direction, count, bytes);
             self.side_counters().count_many(direction, count, bytes);
         }
+        let origin = self.origin();
         let entries = frames.iter().flat_map(|frame| {
             [Direction::Received, Direction::Sent]
-                .map(|direction| self.entry(direction, RecordKind::Frame, frame.raw()))
+                .map(|direction| entry(&origin, direction, RecordKind::Frame, frame.raw()))
         });
         self.shared.journal.append_all(entries);
         self.shared.mark_changed();
@@ -160,9 +157,10 @@ impl Recorder {
         self.counters.count_many(Direction::Received, count, bytes);
         self.side_counters()
             .count_many(Direction::Received, count, bytes);
+        let origin = self.origin();
         let entries = frames
             .iter()
-            .map(|frame| self.entry(Direction::Received, RecordKind::Frame, frame.raw()));
+            .map(|frame| entry(&origin, Direction::Received, RecordKind::Frame, frame.raw()));
         self.shared.journal.append_all(entries);
         self.shared.mark_changed();
     }
@@ -176,24 +174,22 @@ impl Recorder {
         self.counters.count_many(Direction::Sent, count, bytes);
         self.side_counters()
             .count_many(Direction::Sent, count, bytes);
+        let origin = self.origin();
         let entries = messages
             .iter()
-            .map(|message| self.entry(Direction::Sent, kind, message));
+            .map(|message| entry(&origin, Direction::Sent, kind, message));
         self.shared.journal.append_all(entries);
         self.shared.mark_changed();
     }
 
-    fn entry<'a>(&self, direction: Direction, kind: RecordKind, bytes: &'a Bytes) -> Entry<'a> {
-        Entry {
+    /// Whose records its records are.
+    fn origin(&self) -> Origin {
+        Origin {
             conn: self.conn,
+            side: self.side,
             peer: Some(self.peer),
             local: self.local,
             link: self.link,
-            side: self.side,
-            direction,
-            kind,
-            bytes,
-            error: None,
         }
     }
 
@@ -202,10 +198,12 @@ impl Recorder {
     pub(crate) fn received_numbered(&self, kind: RecordKind, bytes: &Bytes) -> Option<u64> {
         self.counters.count(Direction::Received, bytes.len());
         self.side_counters().count(Direction::Received, bytes.len());
-        let seq = self
-            .shared
-            .journal
-            .append_numbered(self.entry(Direction::Received, kind, bytes));
+        let seq = self.shared.journal.append_numbered(entry(
+            &self.origin(),
+            Direction::Received,
+            kind,
+            bytes,
+        ));
         self.shared.mark_changed();
         seq
     }
@@ -267,5 +265,21 @@ impl Recorder {
     /// Round trips this connection measured together (one lock).
     pub(crate) fn round_trips(&self, rtts: impl IntoIterator<Item = Duration>) {
         self.shared.stats.latency.record_all(self.conn, rtts);
+    }
+}
+
+/// A record of bytes that crossed the wire whole (no decode error).
+fn entry<'a>(
+    origin: &'a Origin,
+    direction: Direction,
+    kind: RecordKind,
+    bytes: &'a Bytes,
+) -> Entry<'a> {
+    Entry {
+        origin,
+        direction,
+        kind,
+        bytes,
+        error: None,
     }
 }

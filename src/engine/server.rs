@@ -21,7 +21,7 @@ use tokio_util::task::TaskTracker;
 
 use super::codec::{DecodeError, DecodeReason, FramePart};
 use super::limits::Limits;
-use super::reader::{BatchEnd, FrameReader, READ_BUFFER};
+use super::reader::{Batch, BatchEnd, FrameReader, READ_BUFFER};
 use super::recorder::Recorder;
 use super::relay::{RelayContext, relay_connection};
 use super::rules;
@@ -31,7 +31,6 @@ use super::target::Target;
 use super::tls::{self, Fingerprint, ServerTls, ServerTlsContext, Stream, TlsError};
 use super::tutorial_app;
 use super::vocabulary::{CloseReason, Direction, RecordKind, Side};
-use super::writer::write_all_batched;
 
 /// The default address: the seed's port, on loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8800";
@@ -466,19 +465,17 @@ async fn raw_echo(mut stream: Stream, recorder: &Recorder) -> CloseReason {
 async fn frame_echo(stream: Stream, limits: &Limits, recorder: &Recorder) -> CloseReason {
     let (mut read_half, mut write_half) = stream.into_split();
     let mut reader = FrameReader::new(limits.max_content_length, limits.read_timeout);
-    let mut frames = Vec::new();
-    // Where a batch's frames are copied together for one write.
-    let mut out = Vec::new();
+    let mut batch = Batch::default();
     loop {
-        // Dropped before reading, so the read buffer they share is reused.
-        frames.clear();
-        let end = reader.next_batch(&mut read_half, &mut frames).await;
+        let end = reader.next_batch(&mut read_half, &mut batch).await;
         // Recorded before the write, so a peer that has its echo finds the
         // frames in the journal; good frames that arrived in the same read
-        // as a bad one are echoed before the connection closes.
-        if !frames.is_empty() {
-            recorder.echoed(&frames);
-            if let Err(error) = write_all_batched(&mut write_half, &frames, &mut out).await {
+        // as a bad one are echoed before the connection closes. They lie
+        // back to back as they arrived, so the echo is one write of the
+        // bytes read, with no copy.
+        if !batch.frames().is_empty() {
+            recorder.echoed(batch.frames());
+            if let Err(error) = write_half.write_all(batch.bytes()).await {
                 return CloseReason::from_io(&error);
             }
         }

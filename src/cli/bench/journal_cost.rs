@@ -6,8 +6,8 @@ use std::time::Instant;
 use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::cli::CliError;
-use crate::engine::Entry;
 use crate::engine::{Direction, FrameBuilder, Journal, JournalLimits, RecordKind, Side};
+use crate::engine::{Entry, Origin};
 use crate::engine::{LogFormat, save_log as save};
 
 use super::ResidentMemory;
@@ -72,11 +72,13 @@ pub fn run(records: usize) -> Result<JournalResult, CliError> {
     for index in 0..records {
         let bytes = frame(index, &template, content_at);
         journal.append(Entry {
-            conn: 1 + (index % 64) as u32,
-            peer: Some(PEER),
-            local: None,
-            link: None,
-            side: Side::Server,
+            origin: &Origin {
+                conn: 1 + (index % 64) as u32,
+                side: Side::Server,
+                peer: Some(PEER),
+                local: None,
+                link: None,
+            },
             direction: Direction::Received,
             kind: RecordKind::Frame,
             bytes: &bytes,
@@ -98,11 +100,13 @@ pub fn run(records: usize) -> Result<JournalResult, CliError> {
     // The caller goes on appending while the save runs: it is never blocked.
     let more = frame(records, &template, content_at);
     journal.append(Entry {
-        conn: 1,
-        peer: Some(PEER),
-        local: None,
-        link: None,
-        side: Side::Server,
+        origin: &Origin {
+            conn: 1,
+            side: Side::Server,
+            peer: Some(PEER),
+            local: None,
+            link: None,
+        },
         direction: Direction::Sent,
         kind: RecordKind::Frame,
         bytes: &more,

@@ -78,11 +78,15 @@ pub(crate) struct Endpoints {
     pub(crate) link: Option<u32>,
 }
 
-/// What a connection task hands the journal.
-#[derive(Debug, Clone)]
-pub struct Entry<'a> {
+/// Whose records these are: one connection's identity, the same in each
+/// of its records. A batch of records shares one, so what a record of it
+/// carries is a few words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Origin {
     /// Connection id.
     pub conn: u32,
+    /// Server or client.
+    pub side: Side,
     /// The connection's peer, when known.
     pub peer: Option<SocketAddr>,
     /// This end's address, when known.
@@ -90,16 +94,22 @@ pub struct Entry<'a> {
     /// The connection id of the other leg, when this connection is one leg
     /// of a relayed conversation.
     pub link: Option<u32>,
-    /// Server or client.
-    pub side: Side,
+}
+
+/// What a connection task hands the journal.
+#[derive(Debug, Clone)]
+pub struct Entry<'a> {
+    /// Whose record it is.
+    pub origin: &'a Origin,
     /// Sent or received.
     pub direction: Direction,
     /// Frame, chunk or error.
     pub kind: RecordKind,
     /// The bytes that crossed the wire.
     pub bytes: &'a Bytes,
-    /// The decode error, for error records.
-    pub error: Option<DecodeError>,
+    /// The decode error, for error records (boxed: they are rare, and
+    /// entries are moved about by the thousand).
+    pub error: Option<Box<DecodeError>>,
 }
 
 /// The segment being written.
@@ -393,23 +403,24 @@ impl Journal {
                 bytes
             }
         };
-        if let Some(peer) = entry.peer {
+        let origin = entry.origin;
+        if let Some(peer) = origin.peer {
             let ends = Endpoints {
                 peer,
-                local: entry.local,
-                link: entry.link,
+                local: origin.local,
+                link: origin.link,
             };
-            self.tail.note_peer(entry.conn, ends);
+            self.tail.note_peer(origin.conn, ends);
         }
         if let Some(error) = entry.error {
             let index = self.tail.records.len() as u32;
-            self.tail.errors.push((index, error));
+            self.tail.errors.push((index, *error));
         }
         self.tail.records.push(Record {
             time_us,
-            conn: entry.conn,
+            conn: origin.conn,
             wire_len: wire_len.max(keep as u32),
-            side: entry.side,
+            side: origin.side,
             direction: entry.direction,
             kind: entry.kind,
             bytes,

@@ -5,13 +5,18 @@ use bytes::Bytes;
 use super::*;
 use crate::engine::vocabulary::Capture;
 
+/// Connection 1 of the server, its ends unknown.
+const SERVER: Origin = Origin {
+    conn: 1,
+    side: Side::Server,
+    peer: None,
+    local: None,
+    link: None,
+};
+
 fn entry(bytes: &Bytes) -> Entry<'_> {
     Entry {
-        conn: 1,
-        peer: None,
-        local: None,
-        link: None,
-        side: Side::Server,
+        origin: &SERVER,
         direction: Direction::Received,
         kind: RecordKind::Chunk,
         bytes,
@@ -50,9 +55,10 @@ fn snapshot_sees_every_record_before_it_and_none_after() {
     let mut journal = Journal::default();
     let peer: SocketAddr = "127.0.0.1:9".parse().unwrap();
     journal.append(Entry {
-        peer: Some(peer),
-        local: None,
-        link: None,
+        origin: &Origin {
+            peer: Some(peer),
+            ..SERVER
+        },
         ..entry(&Bytes::from("a"))
     });
     let first = journal.snapshot();

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::super::journal::Entry;
+use super::super::journal::{Entry, Origin};
 use super::super::shared::Shared;
 use super::super::vocabulary::{Capture, Direction, RecordKind, Side};
 
@@ -72,14 +72,17 @@ impl ConnectionRecording<'_> {
             return;
         }
         let shared = &self.recorder.shared;
+        let origin = Origin {
+            conn: self.conn,
+            side: Side::Client,
+            peer: self.peer,
+            local: self.local,
+            link: None,
+        };
         shared.journal.append_all_with(
             self.recorder.capture,
             pieces.iter().map(|bytes| Entry {
-                conn: self.conn,
-                peer: self.peer,
-                local: self.local,
-                link: None,
-                side: Side::Client,
+                origin: &origin,
                 direction,
                 kind,
                 bytes,

@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::super::client::{CONNECT_TIMEOUT, close_reason};
 use super::super::limits::Limits;
-use super::super::reader::{BatchEnd, FrameReader, READ_BUFFER};
+use super::super::reader::{Batch, BatchEnd, FrameReader, READ_BUFFER};
 use super::super::recorder::Recorder;
 use super::super::shared::Shared;
 use super::super::stats::Counters;
@@ -311,11 +311,10 @@ impl Feed<'_> {
     /// Frames until the leg ends; a bad frame is an error row on this leg.
     async fn frames(&self, read: &mut ReadHalf, limits: &Limits) -> CloseReason {
         let mut reader = FrameReader::new(limits.max_content_length, limits.read_timeout);
-        let mut frames = Vec::new();
+        let mut batch = Batch::default();
         loop {
-            frames.clear();
-            let end = reader.next_batch(read, &mut frames).await;
-            for frame in &frames {
+            let end = reader.next_batch(read, &mut batch).await;
+            for frame in batch.frames() {
                 self.hand_on(frame.raw().clone()).await;
             }
             match end {

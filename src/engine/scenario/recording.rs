@@ -10,7 +10,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use crate::engine::codec::DecodeError;
-use crate::engine::journal::Entry;
+use crate::engine::journal::{Entry, Origin};
 use crate::engine::shared::Shared;
 use crate::engine::vocabulary::{Direction, RecordKind, Side};
 
@@ -68,16 +68,19 @@ impl Recording {
         bytes: &Bytes,
         error: Option<DecodeError>,
     ) {
-        self.shared.journal.append(Entry {
+        let origin = Origin {
             conn: self.conn,
+            side: Side::Client,
             peer: self.peer,
             local: self.local,
             link: None,
-            side: Side::Client,
+        };
+        self.shared.journal.append(Entry {
+            origin: &origin,
             direction,
             kind,
             bytes,
-            error,
+            error: error.map(Box::new),
         });
         self.shared.mark_changed();
     }
