@@ -64,12 +64,14 @@ impl LiveJournal {
         let mut journal = self.journal.lock();
         for (index, entry) in entries.into_iter().enumerate() {
             if index > 0 && index % RECORDS_PER_LOCK == 0 {
+                journal.enforce_limits();
                 MutexGuard::bump(&mut journal);
             }
             let keep = capture.keep(entry.kind, entry.bytes);
             let wire_len = u32::try_from(entry.bytes.len()).unwrap_or(u32::MAX);
             journal.push_in_batch(time_us, wire_len, entry, keep, &mut batch);
         }
+        journal.enforce_limits();
     }
 
     /// Records `entry` now, keeping what the capture mode says, and returns
@@ -106,6 +108,7 @@ impl LiveJournal {
             let wire_len = u32::try_from(entry.bytes.len()).unwrap_or(u32::MAX);
             journal.push_in_batch(time_us, wire_len, entry, keep, &mut batch);
         }
+        journal.enforce_limits();
     }
 
     /// Everything held now; the lock is held only to copy the segment list.

@@ -380,11 +380,14 @@ impl Journal {
     /// Appends a record keeping the first `keep` of its bytes.
     pub(crate) fn push(&mut self, time_us: u64, wire_len: u32, entry: Entry<'_>, keep: usize) {
         self.push_in_batch(time_us, wire_len, entry, keep, &mut BatchCopy::default());
+        self.enforce_limits();
     }
 
     /// Appends a record of a batch (see [`BatchCopy`]), keeping the first
     /// `keep` of its bytes: copied, or shared with the record before it
-    /// when that one's bytes were the very same buffer.
+    /// when that one's bytes were the very same buffer. The bounds are the
+    /// caller's to enforce, once the batch (or the part of it appended
+    /// under one take of the lock) is in: see [`Journal::enforce_limits`].
     pub(crate) fn push_in_batch(
         &mut self,
         time_us: u64,
@@ -429,36 +432,61 @@ impl Journal {
         self.bytes_held += keep;
         self.frozen_tail = None;
         if self.tail.is_full() {
-            let sealed = self.tail.seal();
-            self.sealed.push_back(Arc::new(sealed));
-            self.drop_evicted_segments();
+            self.seal_tail();
         }
-        self.enforce_limits();
     }
 
-    /// The captured length of the oldest record held: in the first sealed
-    /// segment (fully evicted segments are dropped at once), or in the tail.
-    fn oldest_captured_len(&self) -> usize {
-        let seq = self.first_seq;
-        let record = match self.sealed.front() {
-            Some(segment) => segment.get(seq),
-            None => seq
-                .checked_sub(self.tail.first_seq)
+    /// Seals the full tail into a segment. Once every few thousand
+    /// records: kept out of line, so the append it follows stays small.
+    #[cold]
+    #[inline(never)]
+    fn seal_tail(&mut self) {
+        let sealed = self.tail.seal();
+        self.sealed.push_back(Arc::new(sealed));
+        self.drop_evicted_segments();
+    }
+
+    /// Lets the oldest records fall out until the journal is within its
+    /// bounds. Records over the count bound go as one run (a batch's worth
+    /// at a time, read in order, not one look each at cold memory); then,
+    /// while the bytes are over theirs, one at a time.
+    pub(crate) fn enforce_limits(&mut self) {
+        let over = self.len().saturating_sub(self.limits.max_records);
+        if over > 0 {
+            self.evict(over);
+        }
+        while self.bytes_held > self.limits.max_bytes && self.len() > 1 {
+            self.evict(1);
+        }
+    }
+
+    /// Lets the `count` oldest records fall out.
+    fn evict(&mut self, count: usize) {
+        let mut left = count;
+        while left > 0 {
+            let (records, first) = match self.sealed.front() {
+                Some(segment) => (&segment.records, segment.first_seq),
+                None => (&self.tail.records, self.tail.first_seq),
+            };
+            let Some(start) = self
+                .first_seq
+                .checked_sub(first)
                 .and_then(|index| usize::try_from(index).ok())
-                .and_then(|index| self.tail.records.get(index)),
-        };
-        record.map_or(0, Record::captured_len)
-    }
-
-    fn enforce_limits(&mut self) {
-        while self.len() > self.limits.max_records
-            || (self.bytes_held > self.limits.max_bytes && self.len() > 1)
-        {
-            let len = self.oldest_captured_len();
-            self.first_seq += 1;
-            self.bytes_held -= len;
-            self.dropped_records += 1;
-            self.dropped_bytes += len as u64;
+            else {
+                return;
+            };
+            let run = records.get(start..).unwrap_or_default();
+            let run = &run[..left.min(run.len())];
+            if run.is_empty() {
+                return;
+            }
+            let bytes: usize = run.iter().map(Record::captured_len).sum();
+            let taken = run.len();
+            self.first_seq += taken as u64;
+            self.bytes_held -= bytes;
+            self.dropped_records += taken as u64;
+            self.dropped_bytes += bytes as u64;
+            left -= taken;
             self.drop_evicted_segments();
         }
     }

@@ -248,3 +248,56 @@ fn an_echoed_frame_is_copied_once_for_both_records_even_across_a_seal() {
     let framed: usize = frames.iter().map(Bytes::len).sum();
     assert_eq!(snapshot.bytes_held, lead.len() + 2 * framed + twin.len());
 }
+
+#[test]
+fn batches_evict_exactly_what_single_appends_would_across_segments() {
+    // Records of growing length, so a miscounted run shows in the bytes.
+    let record = |i: u32| Bytes::from(vec![b'r'; 1 + (i % 7) as usize]);
+    let limits = JournalLimits {
+        max_records: SEGMENT_RECORDS + 500,
+        max_bytes: 1 << 30,
+    };
+    let live = LiveJournal::new(limits);
+    let mut single = Journal::new(limits);
+    let total = 3 * SEGMENT_RECORDS as u32 + 123;
+    let all: Vec<Bytes> = (0..total).map(record).collect();
+    // Batches longer than a take of the lock, and not dividing a segment.
+    for batch in all.chunks(RECORDS_PER_LOCK * 2 + 37) {
+        live.append_all(batch.iter().map(entry));
+    }
+    for bytes in &all {
+        single.append(entry(bytes));
+    }
+    let snapshot = live.snapshot();
+    let expected_first = u64::from(total) - limits.max_records as u64;
+    assert_eq!(
+        (snapshot.first_seq(), snapshot.len()),
+        (expected_first, limits.max_records)
+    );
+    assert_eq!(
+        (
+            single.first_seq(),
+            single.dropped_records(),
+            single.dropped_bytes()
+        ),
+        (
+            expected_first,
+            expected_first,
+            all[..expected_first as usize]
+                .iter()
+                .map(|b| b.len() as u64)
+                .sum()
+        )
+    );
+    let views: Vec<Bytes> = snapshot.views().map(|view| view.bytes).collect();
+    assert_eq!(views, all[expected_first as usize..]);
+
+    // Then the bytes bound, a record at a time: the held bytes fit it.
+    live.set_limits(JournalLimits {
+        max_records: usize::MAX,
+        max_bytes: 1000,
+    });
+    let snapshot = live.snapshot();
+    let held: usize = snapshot.views().map(|view| view.bytes.len()).sum();
+    assert!(held <= 1000 && held + 7 > 1000, "{held} bytes held");
+}
