@@ -10,13 +10,52 @@
 //! number, `true`, a repeated required key, a control character) is `None`,
 //! "not decided", and the full parse decides. It never accepts what the
 //! full parse rejects, and gives the same `content-length` when both
-//! accept; the property test below holds it to that.
+//! accept; the property tests below hold it to that. The layout the
+//! tutorial's client writes, key for key, is checked first as fixed text
+//! (35 ns down to 20 for its 102-byte header, in a loop of one core).
 
 /// The `content-length` of a header of the common shape whose required
 /// keys are each present once, the three string keys strings; `None` when
 /// the header is of another shape or not UTF-8 (the full parse decides
 /// then). A header of ASCII alone needs no separate UTF-8 check.
 pub(super) fn content_length(bytes: &[u8]) -> Option<u64> {
+    tutorial_layout(bytes).or_else(|| any_flat_layout(bytes))
+}
+
+/// The header exactly as the tutorial's client writes it (Python's
+/// `json.dumps` of its four keys in order, with its `", "` and `": "`):
+/// `{"byteorder": "…", "content-type": "…", "content-encoding": "…",
+/// "content-length": N}`, and nothing after. Most headers on the wire are
+/// this, and checking its fixed text is about twice as fast as reading
+/// keys; anything else is `None`, for the general scan.
+fn tutorial_layout(bytes: &[u8]) -> Option<u64> {
+    let mut scan = Scan {
+        bytes,
+        at: 0,
+        seen: 0,
+    };
+    scan.literal(br#"{"byteorder": ""#)?;
+    scan.string_text()?;
+    scan.literal(br#"", "content-type": ""#)?;
+    scan.string_text()?;
+    scan.literal(br#"", "content-encoding": ""#)?;
+    scan.string_text()?;
+    scan.literal(br#"", "content-length": "#)?;
+    let Value::Unsigned(length) = scan.value()? else {
+        return None;
+    };
+    scan.expect(b'}')?;
+    if scan.at != bytes.len() {
+        return None;
+    }
+    if scan.seen & HIGH_BITS != 0 {
+        std::str::from_utf8(bytes).ok()?;
+    }
+    Some(length)
+}
+
+/// Any flat object of plain strings and integers with the required keys.
+fn any_flat_layout(bytes: &[u8]) -> Option<u64> {
     let mut scan = Scan {
         bytes,
         at: 0,
@@ -170,12 +209,32 @@ impl<'a> Scan<'a> {
     #[inline]
     fn string(&mut self) -> Option<()> {
         self.expect(b'"')?;
+        self.string_text()?;
+        self.at += 1;
+        Some(())
+    }
+
+    /// Steps over a string's text (after its opening quote) with no escape
+    /// and no control character, up to its closing quote.
+    #[inline]
+    fn string_text(&mut self) -> Option<()> {
         let rest = &self.bytes[self.at..];
         let end = string_end(rest, &mut self.seen)?;
         if rest[end] != b'"' {
             return None;
         }
-        self.at += end + 1;
+        self.at += end;
+        Some(())
+    }
+
+    /// Steps over `text`, which must come next. Its length is known when
+    /// this is compiled, so the comparison is a few word compares.
+    #[inline]
+    fn literal<const N: usize>(&mut self, text: &[u8; N]) -> Option<()> {
+        if self.bytes[self.at..].first_chunk::<N>() != Some(text) {
+            return None;
+        }
+        self.at += N;
         Some(())
     }
 
@@ -368,6 +427,19 @@ mod tests {
         ]
     }
 
+    /// A string value's text: plain, escaped, beyond ASCII, or broken.
+    fn piece_text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[ -!#-\\[\\]-~]{0,12}",
+            Just("a\\u00e9\\n".to_owned()),
+            Just("\\ud83d".to_owned()),
+            Just("é✓".to_owned()),
+            Just("\t".to_owned()),
+            Just("\"".to_owned()),
+            Just("\\".to_owned()),
+        ]
+    }
+
     /// A header of the common shape with its required keys in any order,
     /// then perhaps spoiled by a piece put in anywhere.
     fn header() -> impl Strategy<Value = String> {
@@ -436,6 +508,28 @@ mod tests {
                     }
                 }
                 Err(_) => prop_assert_eq!(content_length(&bytes), None),
+            }
+        }
+
+        /// The tutorial's own layout, whatever its values hold, is decided
+        /// as the full parse decides it.
+        #[test]
+        fn agrees_on_the_tutorial_layout(
+            values in proptest::collection::vec(piece_text(), 3),
+            length in prop_oneof!["[0-9]{1,21}", Just("-1".to_owned()), Just("1.5".to_owned()), Just("01".to_owned())],
+            tail in prop_oneof![Just(String::new()), Just(" ".to_owned()), Just(", \"x\": 1".to_owned())],
+        ) {
+            let text = format!(
+                r#"{{"byteorder": "{}", "content-type": "{}", "content-encoding": "{}", "content-length": {length}{tail}}}"#,
+                values[0], values[1], values[2],
+            );
+            let expected = read_well_formed(&text);
+            prop_assert_eq!(content_length(text.as_bytes()).or(expected), expected, "{}", text);
+            if tail.is_empty() && length.parse::<u64>().is_ok_and(|n| n.to_string() == length)
+                && values.iter().all(|v| v.chars().all(|c| c != '"' && c != '\\' && c >= ' '))
+            {
+                prop_assert_eq!(super::tutorial_layout(text.as_bytes()), expected, "{}", text);
+                prop_assert!(expected.is_some());
             }
         }
 
