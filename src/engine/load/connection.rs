@@ -75,18 +75,83 @@ pub fn repeated_frame(frame: &[u8]) -> Bytes {
     Bytes::from(frame.repeat(copies))
 }
 
-/// A frame sent and not yet answered.
+/// Frames sent and not yet answered: a run of `count` frames numbered on
+/// from `seq`, each `len` bytes and due at `due`. Its fields describe the
+/// run's first frame; a frame whose bytes are kept is a run of its own.
 #[derive(Debug)]
 struct InFlight {
     /// When it was due (open loop) or sent (closed loop).
     due: Instant,
     /// Its number on the connection, from 1.
     seq: u64,
+    /// Frames in the run.
+    count: u64,
     /// Its length.
     len: usize,
     /// Its bytes, kept when they are compared with the reply or used to
     /// recognise an echo and the payload is not fixed.
     kept: Option<Bytes>,
+}
+
+/// The frames of a connection sent and not yet answered, oldest first, as
+/// runs: frames that follow each other with one length and one due time
+/// and no bytes kept are one entry. A closed loop's batch is then one
+/// entry, and answering a read's replies reads one or two entries instead
+/// of one per frame (with 1,000 connections, entries that were cold memory
+/// on every read).
+#[derive(Debug, Default)]
+struct InFlightQueue {
+    runs: VecDeque<InFlight>,
+    frames: usize,
+}
+
+impl InFlightQueue {
+    /// Frames in flight.
+    fn len(&self) -> usize {
+        self.frames
+    }
+
+    /// The oldest frame in flight (the first of its run).
+    fn front(&self) -> Option<&InFlight> {
+        self.runs.front()
+    }
+
+    /// Frame `seq` went out (or fell due): joins the run before it when it
+    /// can.
+    fn push(&mut self, due: Instant, seq: u64, len: usize, kept: Option<Bytes>) {
+        self.frames += 1;
+        if kept.is_none()
+            && let Some(last) = self.runs.back_mut()
+            && last.kept.is_none()
+            && last.due == due
+            && last.len == len
+            && last.seq + last.count == seq
+        {
+            last.count += 1;
+            return;
+        }
+        self.runs.push_back(InFlight {
+            due,
+            seq,
+            count: 1,
+            len,
+            kept,
+        });
+    }
+
+    /// Takes the oldest frame as answered; when it was due.
+    fn pop_front(&mut self) -> Option<Instant> {
+        let first = self.runs.front_mut()?;
+        self.frames -= 1;
+        let due = first.due;
+        if first.count > 1 {
+            first.count -= 1;
+            first.seq += 1;
+        } else {
+            self.runs.pop_front();
+        }
+        Some(due)
+    }
 }
 
 /// Why a connection ended early.
@@ -113,7 +178,7 @@ pub struct Connection<'a> {
 /// What a connection keeps between two turns of its loop.
 struct Wire {
     /// Frames sent and not yet answered, oldest first.
-    in_flight: VecDeque<InFlight>,
+    in_flight: InFlightQueue,
     /// Bytes owed to the socket; `out[written..]` is still to go.
     out: Vec<u8>,
     written: usize,
@@ -145,7 +210,7 @@ impl Connection<'_> {
         let (mut reader, mut writer) = stream.into_split();
         let schedule = Schedule::new(self.plan, self.index, Instant::now());
         let mut wire = Wire {
-            in_flight: VecDeque::new(),
+            in_flight: InFlightQueue::default(),
             out: Vec::with_capacity(READ_CHUNK),
             written: 0,
             fixed_unsent: 0,
@@ -254,12 +319,8 @@ impl Connection<'_> {
             let now = Instant::now();
             for _ in 0..count {
                 wire.seq += 1;
-                wire.in_flight.push_back(InFlight {
-                    due: schedule.map_or(now, |s| s.due(wire.seq)),
-                    seq: wire.seq,
-                    len: frame.len(),
-                    kept: None,
-                });
+                let due = schedule.map_or(now, |s| s.due(wire.seq));
+                wire.in_flight.push(due, wire.seq, frame.len(), None);
             }
             wire.fixed_unsent += count * frame.len();
             self.tally.frames_sent.fetch_add(count as u64, Relaxed);
@@ -293,12 +354,8 @@ impl Connection<'_> {
             let kept = self
                 .keeps(seq)
                 .then(|| Bytes::copy_from_slice(&wire.out[start..]));
-            wire.in_flight.push_back(InFlight {
-                due: schedule.map_or(now, |s| s.due(seq)),
-                seq,
-                len: wire.out.len() - start,
-                kept,
-            });
+            let due = schedule.map_or(now, |s| s.due(seq));
+            wire.in_flight.push(due, seq, wire.out.len() - start, kept);
         }
         self.tally.frames_sent.fetch_add(count as u64, Relaxed);
         self.tally
@@ -406,10 +463,10 @@ impl Connection<'_> {
         unasked: &mut u64,
     ) {
         match wire.in_flight.pop_front() {
-            Some(sent) => {
+            Some(due) => {
                 if measuring {
                     wire.latencies
-                        .push(now.saturating_duration_since(sent.due).as_micros() as u64);
+                        .push(now.saturating_duration_since(due).as_micros() as u64);
                 }
                 *answered += 1;
             }
@@ -588,4 +645,46 @@ fn declared_content_length(header: &[u8]) -> Result<usize, String> {
     serde_json::from_slice::<Declared>(header)
         .map(|d| d.content_length)
         .map_err(|e| format!("its header does not give a content-length ({e})"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_in_flight_are_runs_answered_one_frame_at_a_time_in_order() {
+        let start = Instant::now();
+        let later = start + Duration::from_millis(5);
+        let mut queue = InFlightQueue::default();
+        // A batch of three, then one whose bytes are kept, then two more
+        // of another length, then one due later.
+        for seq in 1..=3 {
+            queue.push(start, seq, 10, None);
+        }
+        queue.push(start, 4, 10, Some(Bytes::from_static(b"kept")));
+        queue.push(start, 5, 12, None);
+        queue.push(start, 6, 12, None);
+        queue.push(later, 7, 12, None);
+        assert_eq!((queue.len(), queue.runs.len()), (7, 4));
+
+        let mut answered = Vec::new();
+        while let Some(front) = queue.front() {
+            let (seq, len, kept) = (front.seq, front.len, front.kept.clone());
+            let due = queue.pop_front().unwrap();
+            answered.push((seq, len, kept.is_some(), due == later));
+        }
+        assert_eq!(
+            answered,
+            [
+                (1, 10, false, false),
+                (2, 10, false, false),
+                (3, 10, false, false),
+                (4, 10, true, false),
+                (5, 12, false, false),
+                (6, 12, false, false),
+                (7, 12, false, true),
+            ]
+        );
+        assert_eq!((queue.len(), queue.pop_front()), (0, None));
+    }
 }
