@@ -192,6 +192,7 @@ impl Tail {
         self.freeze_arena();
         Segment {
             first_seq: self.first_seq,
+            captured: self.bytes,
             records: self.records.clone(),
             errors: self.errors.clone(),
             pieces: self.pieces.clone(),
@@ -213,6 +214,7 @@ impl Tail {
         }
         Segment {
             first_seq: sealed.first_seq,
+            captured: sealed.bytes,
             records: sealed.records,
             errors: sealed.errors,
             pieces: sealed.pieces,
@@ -280,7 +282,19 @@ pub struct Journal {
     frozen_tail: Option<Arc<Segment>>,
     /// Sequence number of the oldest record held (older ones were evicted).
     first_seq: u64,
+    /// Captured bytes of the records held, and of the evicted ones from
+    /// `counted_to` on, whose bytes are not counted off yet.
     bytes_held: usize,
+    /// Evicted records before this have their bytes counted off
+    /// `bytes_held` and into `dropped_bytes`; those from here to
+    /// `first_seq` not yet. Eviction under the count bound is lazy: the
+    /// records that fall out are not read then (they are the coldest
+    /// memory the journal has), but when their segment goes, by its
+    /// total, or when an exact figure is needed (see [`Journal::settle`]).
+    counted_to: u64,
+    /// Bytes already counted off of the records of the oldest segment held
+    /// (or of the tail, when no sealed segment is left).
+    front_counted: usize,
     limits: JournalLimits,
     dropped_records: u64,
     dropped_bytes: u64,
@@ -301,6 +315,8 @@ impl Journal {
             frozen_tail: None,
             first_seq: 0,
             bytes_held: 0,
+            counted_to: 0,
+            front_counted: 0,
             limits,
             dropped_records: 0,
             dropped_bytes: 0,
@@ -340,7 +356,7 @@ impl Journal {
 
     /// Captured bytes held now.
     pub fn bytes_held(&self) -> usize {
-        self.bytes_held
+        self.bytes_held - self.uncounted_bytes()
     }
 
     /// Records that fell out of the front to respect the bounds.
@@ -350,7 +366,7 @@ impl Journal {
 
     /// Captured bytes that fell out with them.
     pub fn dropped_bytes(&self) -> u64 {
-        self.dropped_bytes
+        self.dropped_bytes + self.uncounted_bytes() as u64
     }
 
     /// Appends a whole record now.
@@ -366,6 +382,7 @@ impl Journal {
     pub fn start_at(&mut self, seq: u64) {
         if self.is_empty() && self.sealed.is_empty() && self.tail.records.is_empty() {
             self.first_seq = seq;
+            self.counted_to = seq;
             self.tail.first_seq = seq;
         }
     }
@@ -447,58 +464,71 @@ impl Journal {
     }
 
     /// Lets the oldest records fall out until the journal is within its
-    /// bounds. Records over the count bound go as one run (a batch's worth
-    /// at a time, read in order, not one look each at cold memory); then,
-    /// while the bytes are over theirs, one at a time.
+    /// bounds: those over the count bound at once, without a look at them;
+    /// then, while the bytes are over theirs, one at a time, counted.
     pub(crate) fn enforce_limits(&mut self) {
         let over = self.len().saturating_sub(self.limits.max_records);
         if over > 0 {
             self.evict(over);
         }
-        while self.bytes_held > self.limits.max_bytes && self.len() > 1 {
-            self.evict(1);
+        // `bytes_held` may still count evicted records: when it is over,
+        // the exact figure decides.
+        if self.bytes_held > self.limits.max_bytes {
+            self.settle();
+            while self.bytes_held > self.limits.max_bytes && self.len() > 1 {
+                self.evict(1);
+                self.settle();
+            }
         }
     }
 
-    /// Lets the `count` oldest records fall out.
+    /// Lets the `count` oldest records fall out; their bytes are counted
+    /// off later (see `counted_to`).
     fn evict(&mut self, count: usize) {
-        let mut left = count;
-        while left > 0 {
-            let (records, first) = match self.sealed.front() {
-                Some(segment) => (&segment.records, segment.first_seq),
-                None => (&self.tail.records, self.tail.first_seq),
-            };
-            let Some(start) = self
-                .first_seq
-                .checked_sub(first)
-                .and_then(|index| usize::try_from(index).ok())
-            else {
-                return;
-            };
-            let run = records.get(start..).unwrap_or_default();
-            let run = &run[..left.min(run.len())];
-            if run.is_empty() {
-                return;
-            }
-            let bytes: usize = run.iter().map(Record::captured_len).sum();
-            let taken = run.len();
-            self.first_seq += taken as u64;
-            self.bytes_held -= bytes;
-            self.dropped_records += taken as u64;
-            self.dropped_bytes += bytes as u64;
-            left -= taken;
-            self.drop_evicted_segments();
-        }
+        let count = count.min(self.len()) as u64;
+        self.first_seq += count;
+        self.dropped_records += count;
+        self.drop_evicted_segments();
+    }
+
+    /// The records evicted and not yet counted off: they all lie in the
+    /// oldest segment held (a segment wholly evicted is dropped and
+    /// counted at once), or in the tail when no sealed segment is left.
+    fn uncounted(&self) -> &[Record] {
+        let (records, first) = match self.sealed.front() {
+            Some(segment) => (&segment.records, segment.first_seq),
+            None => (&self.tail.records, self.tail.first_seq),
+        };
+        let index = |seq: u64| usize::try_from(seq.saturating_sub(first)).unwrap_or(usize::MAX);
+        let (from, to) = (index(self.counted_to), index(self.first_seq));
+        records.get(from..to).unwrap_or_default()
+    }
+
+    fn uncounted_bytes(&self) -> usize {
+        self.uncounted().iter().map(Record::captured_len).sum()
+    }
+
+    /// Counts off the bytes of every record evicted so far, reading them.
+    fn settle(&mut self) {
+        let bytes = self.uncounted_bytes();
+        self.bytes_held -= bytes;
+        self.dropped_bytes += bytes as u64;
+        self.front_counted += bytes;
+        self.counted_to = self.first_seq;
     }
 
     /// Drops sealed segments whose every record fell out (snapshots that
-    /// hold them keep them alive).
+    /// hold them keep them alive), counting off by the segment's total
+    /// whatever of its bytes was not counted yet.
     fn drop_evicted_segments(&mut self) {
-        while self
-            .sealed
-            .front()
-            .is_some_and(|s| s.end_seq() <= self.first_seq)
+        while let Some(segment) = self.sealed.front()
+            && segment.end_seq() <= self.first_seq
         {
+            let uncounted = segment.captured - self.front_counted;
+            self.bytes_held -= uncounted;
+            self.dropped_bytes += uncounted as u64;
+            self.counted_to = self.counted_to.max(segment.end_seq());
+            self.front_counted = 0;
             self.sealed.pop_front();
         }
     }
@@ -508,11 +538,13 @@ impl Journal {
         let next = self.next_seq();
         *self = Self::new(self.limits);
         self.first_seq = next;
+        self.counted_to = next;
         self.tail.first_seq = next;
     }
 
     /// Everything held now, readable with no lock (bytes shared, not copied).
     pub fn snapshot(&mut self) -> JournalSnapshot {
+        self.settle();
         let mut segments: Vec<Arc<Segment>> = self.sealed.iter().cloned().collect();
         if !self.tail.records.is_empty() {
             let tail = match &self.frozen_tail {

@@ -51,6 +51,8 @@ impl Record {
 pub(super) struct Segment {
     /// Sequence number of `records[0]`.
     pub(super) first_seq: u64,
+    /// Captured bytes of all its records.
+    pub(super) captured: usize,
     pub(super) records: Vec<Record>,
     /// Frozen stretches of arena, and large frames kept whole.
     pub(super) pieces: Vec<Bytes>,

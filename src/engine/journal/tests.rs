@@ -261,9 +261,11 @@ fn batches_evict_exactly_what_single_appends_would_across_segments() {
     let mut single = Journal::new(limits);
     let total = 3 * SEGMENT_RECORDS as u32 + 123;
     let all: Vec<Bytes> = (0..total).map(record).collect();
-    // Batches longer than a take of the lock, and not dividing a segment.
+    // Batches longer than a take of the lock, and not dividing a segment;
+    // a viewer's snapshot after each counts what fell out so far.
     for batch in all.chunks(RECORDS_PER_LOCK * 2 + 37) {
         live.append_all(batch.iter().map(entry));
+        drop(live.snapshot());
     }
     for bytes in &all {
         single.append(entry(bytes));
@@ -291,6 +293,15 @@ fn batches_evict_exactly_what_single_appends_would_across_segments() {
     );
     let views: Vec<Bytes> = snapshot.views().map(|view| view.bytes).collect();
     assert_eq!(views, all[expected_first as usize..]);
+    // The bytes of what fell out are counted exactly, though eviction
+    // reads them only later.
+    let byte_count = |records: &[Bytes]| records.iter().map(Bytes::len).sum::<usize>();
+    assert_eq!(snapshot.bytes_held(), byte_count(&views));
+    assert_eq!(
+        snapshot.dropped_bytes(),
+        byte_count(&all[..expected_first as usize]) as u64
+    );
+    assert_eq!(single.bytes_held(), byte_count(&views));
 
     // Then the bytes bound, a record at a time: the held bytes fit it.
     live.set_limits(JournalLimits {
