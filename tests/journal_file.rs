@@ -162,6 +162,15 @@ fn loading_reports_bad_lines_and_keeps_the_good_ones() {
     assert_eq!(bad, [2, 5]);
 }
 
+/// Connection 1 of the server, its ends unknown.
+const SERVER_CONN: Origin = Origin {
+    conn: 1,
+    side: Side::Server,
+    peer: None,
+    local: None,
+    link: None,
+};
+
 /// A journal of `count` frames, each a few hundred bytes.
 fn big_journal(count: usize, tag: &str) -> Journal {
     let mut journal = Journal::default();
@@ -170,13 +179,7 @@ fn big_journal(count: usize, tag: &str) -> Journal {
             .build()
             .unwrap();
         journal.append(Entry {
-            origin: &Origin {
-                conn: 1,
-                side: Side::Server,
-                peer: None,
-                local: None,
-                link: None,
-            },
+            origin: &SERVER_CONN,
             direction: Direction::Received,
             kind: RecordKind::Frame,
             bytes: &frame,
@@ -366,13 +369,7 @@ fn a_header_with_surrounding_whitespace_round_trips_exactly() {
     let bytes = Bytes::from(bytes);
     let mut journal = Journal::default();
     journal.append(Entry {
-        origin: &Origin {
-            conn: 1,
-            side: Side::Server,
-            peer: None,
-            local: None,
-            link: None,
-        },
+        origin: &SERVER_CONN,
         direction: Direction::Received,
         kind: RecordKind::Frame,
         bytes: &bytes,

@@ -96,6 +96,20 @@ pub struct Origin {
     pub link: Option<u32>,
 }
 
+impl Origin {
+    /// A client connection of a load or scenario run (never one leg of a
+    /// relay).
+    pub(crate) fn client(conn: u32, local: Option<SocketAddr>, peer: Option<SocketAddr>) -> Self {
+        Self {
+            conn,
+            side: Side::Client,
+            peer,
+            local,
+            link: None,
+        }
+    }
+}
+
 /// What a connection task hands the journal.
 #[derive(Debug, Clone)]
 pub struct Entry<'a> {

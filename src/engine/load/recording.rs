@@ -10,7 +10,7 @@ use bytes::Bytes;
 
 use super::super::journal::{Entry, Origin};
 use super::super::shared::Shared;
-use super::super::vocabulary::{Capture, Direction, RecordKind, Side};
+use super::super::vocabulary::{Capture, Direction, RecordKind};
 
 /// Where a load run records: the engine's journal, with a capture mode of
 /// the run's own. Made by the engine (see `Command::StartLoad`).
@@ -72,13 +72,7 @@ impl ConnectionRecording<'_> {
             return;
         }
         let shared = &self.recorder.shared;
-        let origin = Origin {
-            conn: self.conn,
-            side: Side::Client,
-            peer: self.peer,
-            local: self.local,
-            link: None,
-        };
+        let origin = Origin::client(self.conn, self.local, self.peer);
         shared.journal.append_all_with(
             self.recorder.capture,
             pieces.iter().map(|bytes| Entry {

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use crate::engine::codec::DecodeError;
 use crate::engine::journal::{Entry, Origin};
 use crate::engine::shared::Shared;
-use crate::engine::vocabulary::{Direction, RecordKind, Side};
+use crate::engine::vocabulary::{Direction, RecordKind};
 
 /// Where a scenario run records: the engine's journal, with the journal's
 /// own capture mode. Made by the engine (see `Command::RunScenario`).
@@ -68,13 +68,7 @@ impl Recording {
         bytes: &Bytes,
         error: Option<DecodeError>,
     ) {
-        let origin = Origin {
-            conn: self.conn,
-            side: Side::Client,
-            peer: self.peer,
-            local: self.local,
-            link: None,
-        };
+        let origin = Origin::client(self.conn, self.local, self.peer);
         self.shared.journal.append(Entry {
             origin: &origin,
             direction,
