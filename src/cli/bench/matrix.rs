@@ -69,8 +69,9 @@ pub struct EchoRow {
     pub content: usize,
     /// The round with the median frames/s.
     pub measured: Measured,
-    /// frames/s over the reference row of the same cell; `None` where the
-    /// load was saturated (the row is load-bound, not the server's rate).
+    /// frames/s over the reference row's in the same round, the median over
+    /// the rounds; `None` where the load was saturated (the row is
+    /// load-bound, not the server's rate).
     pub ratio: Option<f64>,
 }
 
@@ -194,11 +195,11 @@ pub fn run(args: &BenchArgs, seconds: Duration) -> Result<Vec<EchoRow>, CliError
                 });
             }
         }
-        let reference_row = median(&runs[0]);
-        for (row, measured) in rows.iter().zip(&runs) {
-            let measured = median(measured);
+        let reference_runs = &runs[0];
+        for (row, row_runs) in rows.iter().zip(&runs) {
+            let measured = median(row_runs);
             let ratio = (!measured.load_bound() || *row == Row::FramescopeLoad)
-                .then(|| measured.frames_per_s / reference_row.frames_per_s.max(1e-9));
+                .then(|| paired_ratio(row_runs, reference_runs));
             echo.push(EchoRow {
                 server: row.name(),
                 connections,
@@ -266,6 +267,21 @@ impl Cell {
     }
 }
 
+/// The median, over rounds, of a row's frames/s over the reference row's
+/// in the same round. Rows of one round run back to back, so they share
+/// the machine's slow and fast phases, which move whole rounds by a
+/// quarter on this kind of machine; a ratio of medians taken from
+/// different rounds would carry those phases into it.
+fn paired_ratio(runs: &[Measured], reference: &[Measured]) -> f64 {
+    let mut ratios: Vec<f64> = runs
+        .iter()
+        .zip(reference)
+        .map(|(run, reference)| run.frames_per_s / reference.frames_per_s.max(1e-9))
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    ratios.get(ratios.len() / 2).copied().unwrap_or(0.0)
+}
+
 /// The round with the median frames/s.
 fn median(runs: &[Measured]) -> Measured {
     let mut sorted = runs.to_vec();
@@ -277,7 +293,7 @@ fn median(runs: &[Measured]) -> Measured {
 pub fn print(echo: &[EchoRow]) {
     println!(
         "\nEcho servers under the reference batching load, and framescope load beside it \
-         (ratio: frames/s over the reference row of the same cell; \
+         (ratio: frames/s over the reference row's in the same round, the median over rounds; \
          load-bound: the load's core was at least {:.0} % busy)\n",
         batch_load::LOAD_BOUND_SHARE * 100.0
     );
@@ -302,6 +318,34 @@ pub fn print(echo: &[EchoRow]) {
                 .map_or("?".to_owned(), |b| format!("{:.0} %", b * 100.0)),
             row.ratio
                 .map_or("load-bound".to_owned(), |r| format!("{r:.2}")),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(frames_per_s: f64) -> Measured {
+        Measured {
+            frames_per_s,
+            megabytes_per_s: 0.0,
+            load_busy: None,
+            errors: 0,
+        }
+    }
+
+    #[test]
+    fn a_ratio_pairs_each_round_with_the_reference_of_the_same_round() {
+        // Rounds two and three ran in fast phases of the machine, the third
+        // for the row alone. Paired, two rounds of three say one half;
+        // medians from different rounds would say two thirds.
+        let reference = [at(100.0), at(200.0), at(150.0)];
+        let row = [at(50.0), at(100.0), at(140.0)];
+        assert_eq!(paired_ratio(&row, &reference), 0.5);
+        assert_eq!(
+            median(&row).frames_per_s / median(&reference).frames_per_s,
+            100.0 / 150.0
         );
     }
 }
