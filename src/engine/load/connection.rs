@@ -440,6 +440,13 @@ impl Connection<'_> {
             recording.record(Direction::Received, self.record_kind(), &wire.replies);
             wire.replies.clear();
         }
+        if wire.received.is_empty() && self.recording.is_none() {
+            // All of it was taken (and nothing holds on to it): the next
+            // read lands at the start of the buffer again, in bytes still
+            // in cache, not further on through 64 KiB that a thousand
+            // connections' reads would long have pushed out of it.
+            wire.received.reserve(READ_CHUNK);
+        }
         if let Pacing::Closed { .. } = self.plan.pacing {
             wire.credit += answered;
         }
