@@ -38,6 +38,9 @@ use super::{Pacing, Payload, Verify};
 
 /// Bytes asked for in each read.
 const READ_CHUNK: usize = 64 * 1024;
+/// A read shorter than this is one of small replies, whose next read is
+/// best put back at the start of the buffer.
+const SMALL_READ: usize = 16 * 1024;
 /// Most frames an open-loop connection keeps in flight; past it sending
 /// waits (the frames then go late, and their latency shows it).
 const OPEN_LOOP_IN_FLIGHT: usize = 4096;
@@ -440,11 +443,12 @@ impl Connection<'_> {
             recording.record(Direction::Received, self.record_kind(), &wire.replies);
             wire.replies.clear();
         }
-        if wire.received.is_empty() && self.recording.is_none() {
-            // All of it was taken (and nothing holds on to it): the next
-            // read lands at the start of the buffer again, in bytes still
-            // in cache, not further on through 64 KiB that a thousand
-            // connections' reads would long have pushed out of it.
+        if wire.received.is_empty() && read < SMALL_READ && self.recording.is_none() {
+            // A small read, all of it taken (and nothing holds on to it):
+            // the next read lands at the start of the buffer again, in
+            // bytes still in cache, not further on through 64 KiB that a
+            // thousand connections' reads would long have pushed out of it.
+            // Large reads go on as they were, through a buffer grown for them.
             wire.received.reserve(READ_CHUNK);
         }
         if let Pacing::Closed { .. } = self.plan.pacing {
