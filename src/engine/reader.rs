@@ -117,11 +117,17 @@ impl FrameReader {
                 return Ok(Some(frame));
             }
             if !self.fill(socket).await? {
-                return match self.codec.incomplete(self.buf.len()) {
-                    None => Ok(None),
-                    Some(error) => Err(self.fail(error)),
-                };
+                return self.closed().map(|()| None);
             }
+        }
+    }
+
+    /// What the peer's close means: clean at a frame boundary, else the
+    /// failure of the frame it cut short.
+    fn closed(&mut self) -> Result<(), Box<ReadFailure>> {
+        match self.codec.incomplete(self.buf.len()) {
+            None => Ok(()),
+            Some(error) => Err(self.fail(error)),
         }
     }
 
@@ -193,9 +199,9 @@ impl FrameReader {
             match self.fill(socket).await {
                 Ok(true) => {}
                 Ok(false) => {
-                    return match self.codec.incomplete(self.buf.len()) {
-                        None => BatchEnd::Closed,
-                        Some(error) => BatchEnd::Failed(self.fail(error)),
+                    return match self.closed() {
+                        Ok(()) => BatchEnd::Closed,
+                        Err(failure) => BatchEnd::Failed(failure),
                     };
                 }
                 Err(failure) => return BatchEnd::Failed(failure),
