@@ -31,6 +31,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 
+use super::SchedTimes;
+
 /// Bytes asked for in each read.
 const READ_CHUNK: usize = 64 * 1024;
 
@@ -379,4 +381,9 @@ impl Connection {
 /// The calling thread's CPU time so far (user and system), where measured.
 pub fn thread_cpu_time() -> Option<Duration> {
     super::super::thread_cpu::current_thread_time()
+}
+
+/// The calling thread's CPU time and run-queue wait so far, where measured.
+pub fn thread_sched_times() -> Option<SchedTimes> {
+    super::super::thread_cpu::current_thread_times()
 }

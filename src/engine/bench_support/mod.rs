@@ -12,6 +12,7 @@ use super::vocabulary::Capture;
 
 pub mod batch_load;
 
+pub use super::thread_cpu::SchedTimes;
 pub use super::tutorial_app::respond as tutorial_respond;
 
 /// The embedded server, with a journal of its own, on the current runtime.
