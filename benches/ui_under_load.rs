@@ -156,6 +156,9 @@ struct FrameTimes {
     /// Time the UI thread was ready to run but waited in its core's run
     /// queue while another thread (the load, on this machine) ran.
     waiting: Vec<Duration>,
+    /// Each run's share of the UI core the UI thread kept busy while its
+    /// frames were timed.
+    busy_shares: Vec<f64>,
 }
 
 impl FrameTimes {
@@ -163,6 +166,7 @@ impl FrameTimes {
         self.wall.extend(other.wall);
         self.cpu.extend(other.cpu);
         self.waiting.extend(other.waiting);
+        self.busy_shares.extend(other.busy_shares);
     }
 }
 
@@ -238,6 +242,8 @@ fn paced_frames(
     let started = Instant::now();
     let mut last_frame: Option<Instant> = None;
     let mut times = FrameTimes::default();
+    // From when frames are timed: the wall clock and the thread's CPU time.
+    let mut timed_since: Option<(Instant, Duration)> = None;
     while busy() {
         let now = Instant::now();
         let paced_at = last_frame.map_or(now, |last| last + FRAME_PACE);
@@ -257,12 +263,23 @@ fn paced_frames(
         h.step();
         let took = now.elapsed();
         if started.elapsed() > skip {
+            if timed_since.is_none() {
+                timed_since = batch_load::thread_cpu_time().map(|cpu| (Instant::now(), cpu));
+            }
             times.wall.push(took);
             if let (Some(before), Some(after)) = (before, batch_load::thread_sched_times()) {
                 times.cpu.push(after.on_cpu.saturating_sub(before.on_cpu));
-                times.waiting.push(after.waiting.saturating_sub(before.waiting));
+                times
+                    .waiting
+                    .push(after.waiting.saturating_sub(before.waiting));
             }
         }
+    }
+    if let (Some((since, cpu_then)), Some(cpu_now)) = (timed_since, batch_load::thread_cpu_time()) {
+        let wall = since.elapsed().as_secs_f64().max(1e-9);
+        times
+            .busy_shares
+            .push(cpu_now.saturating_sub(cpu_then).as_secs_f64() / wall);
     }
     pin_to(SERVER_CORE);
     times
@@ -531,44 +548,100 @@ fn under_load(frame: &Bytes) {
         "\nframe-echo under a batching load ({CONNECTIONS} conns × {DEPTH} in flight, {} B frames), server on core {SERVER_CORE}, load on core {LOAD_CORE}\n",
         frame.len()
     );
-    println!("| run | frames/s | load core busy | errors |");
-    println!("|---|---:|---:|---:|");
+    println!(
+        "| run | frames/s | load thread busy | window's UI thread busy | core {LOAD_CORE} busy, both | errors |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|");
+    let percent =
+        |share: Option<f64>| share.map_or("?".to_owned(), |s| format!("{:.0} %", s * 100.0));
+    // Each run with the share of the load's core the window's UI thread took.
+    let headless_runs: Vec<Run> = headless
+        .iter()
+        .map(|report| Run {
+            report,
+            ui_share: None,
+        })
+        .collect();
+    let window_runs: Vec<Vec<Run>> = windows
+        .iter()
+        .zip(&frame_times)
+        .map(|(reports, times)| {
+            reports
+                .iter()
+                .enumerate()
+                .map(|(round, report)| Run {
+                    report,
+                    ui_share: times.busy_shares.get(round).copied(),
+                })
+                .collect()
+        })
+        .collect();
     let window_rows = PAINTINGS
         .iter()
-        .zip(&windows)
-        .map(|(painting, reports)| (format!("window open, {}", painting.label()), reports));
-    let rows = std::iter::once(("serve --quiet".to_owned(), &headless)).chain(window_rows);
-    for (name, reports) in rows {
-        for report in reports {
+        .zip(&window_runs)
+        .map(|(painting, runs)| (format!("window open, {}", painting.label()), runs));
+    let rows = std::iter::once(("serve --quiet".to_owned(), &headless_runs)).chain(window_rows);
+    for (name, runs) in rows {
+        for run in runs {
             println!(
-                "| {name} | {:.0} | {} | {} |",
-                report.frames_per_s(),
-                report
-                    .load_cpu_share()
-                    .map_or("?".to_owned(), |s| format!("{:.0} %", s * 100.0)),
-                report.errors
+                "| {name} | {:.0} | {} | {} | {} | {} |",
+                run.report.frames_per_s(),
+                percent(run.report.load_cpu_share()),
+                run.ui_share
+                    .map_or("–".to_owned(), |s| format!("{:.0} %", s * 100.0)),
+                percent(run.load_core_share()),
+                run.report.errors
             );
         }
     }
-    // The median round of each: a noisy machine slows single rounds by a
-    // quarter now and then, and a mean would carry that into the ratio.
-    let median = |reports: &[BatchLoadReport]| {
-        let mut rates: Vec<f64> = reports.iter().map(BatchLoadReport::frames_per_s).collect();
-        rates.sort_by(f64::total_cmp);
-        rates[rates.len() / 2]
-    };
     println!();
-    for (painting, window) in PAINTINGS.iter().zip(&windows) {
+    let headless_median = Run::median(&headless_runs);
+    for (painting, runs) in PAINTINGS.iter().zip(&window_runs) {
+        let window_median = Run::median(runs);
+        let saturated = window_median
+            .load_core_share()
+            .is_some_and(|share| share >= batch_load::LOAD_BOUND_SHARE);
         println!(
-            "window open ({}) / headless, median rounds: {:.2}",
+            "window open ({}) / headless, median rounds: {:.2}{}",
             painting.label(),
-            median(window) / median(&headless).max(1.0)
+            window_median.report.frames_per_s() / headless_median.report.frames_per_s().max(1.0),
+            if saturated {
+                format!(
+                    " (core {LOAD_CORE}, the load's and the UI's, was {} busy in that round: the load may have set the rate)",
+                    percent(window_median.load_core_share())
+                )
+            } else {
+                String::new()
+            }
         );
     }
     print_frame_times_header();
     for (painting, times) in PAINTINGS.iter().zip(&mut frame_times) {
         let state = format!("embedded server under load, {}", painting.label());
         print_frame_times(&state, times);
+    }
+}
+
+/// One run of the load: its report, and the share of the load's core the
+/// window's UI thread took meanwhile (none headless).
+struct Run<'a> {
+    report: &'a BatchLoadReport,
+    ui_share: Option<f64>,
+}
+
+impl Run<'_> {
+    /// How busy the load's core was: the load thread and, with the window
+    /// open, the UI thread beside it.
+    fn load_core_share(&self) -> Option<f64> {
+        Some(self.report.load_cpu_share()? + self.ui_share.unwrap_or(0.0))
+    }
+
+    /// The run of median frames/s: a noisy machine slows single rounds by
+    /// a quarter now and then, and a mean would carry that into the ratio.
+    fn median<'r, 'a>(runs: &'r [Run<'a>]) -> &'r Run<'a> {
+        let mut by_rate: Vec<&Run> = runs.iter().collect();
+        by_rate.sort_by(|a, b| a.report.frames_per_s().total_cmp(&b.report.frames_per_s()));
+        by_rate[by_rate.len() / 2]
     }
 }
 

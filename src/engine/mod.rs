@@ -27,6 +27,7 @@ mod journal_file;
 mod limits;
 pub mod load;
 mod load_control;
+mod notify;
 mod pcapng;
 mod pyjson;
 mod reader;
@@ -290,8 +291,7 @@ pub enum Event {
     ScenarioFinished(ScenarioRunEnd),
 }
 
-/// A function the engine calls when something a viewer shows has changed.
-pub type Notifier = Arc<dyn Fn() + Send + Sync>;
+pub use notify::Notifier;
 
 /// The embedded server's slot: empty, or the running server.
 type ServerSlot = Arc<Mutex<Option<Arc<server::ServerHandle>>>>;
@@ -353,7 +353,7 @@ impl Engine {
             publisher: publisher.clone(),
             events: event_tx,
             limits,
-            notifier: Arc::new(Mutex::new(None)),
+            notifier: notify::NotifyWaker::start()?,
             load: Arc::default(),
             scenario: Arc::default(),
         };
@@ -373,9 +373,11 @@ impl Engine {
     }
 
     /// Sets the function called (at most ~60 times a second) when the
-    /// published view or the journal changed.
+    /// published view or the journal changed. It is called on a thread of
+    /// its own, never on the runtime's workers, so it may block (a window's
+    /// repaint request waits for the UI's lock) without stalling a socket.
     pub fn set_notifier(&self, notifier: impl Fn() + Send + Sync + 'static) {
-        *self.actor.notifier.lock() = Some(Arc::new(notifier));
+        self.actor.notifier.set(Arc::new(notifier));
     }
 
     /// Acts on a command without blocking: a send is done at once and
@@ -497,7 +499,8 @@ struct Actor {
     publisher: Arc<view::Publisher>,
     events: std_mpsc::SyncSender<Event>,
     limits: Limits,
-    notifier: Arc<Mutex<Option<Notifier>>>,
+    /// Calls the viewer's notifier on a thread of its own.
+    notifier: notify::NotifyWaker,
     load: Arc<load_control::LoadSlot>,
     scenario: Arc<scenario_control::ScenarioSlot>,
 }
@@ -721,10 +724,7 @@ impl Actor {
         loop {
             self.shared.changed().await;
             self.publish(false);
-            let notifier = self.notifier.lock().clone();
-            if let Some(notifier) = notifier {
-                notifier();
-            }
+            self.notifier.wake();
             tokio::time::sleep(NOTIFY_INTERVAL).await;
         }
     }
