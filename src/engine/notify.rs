@@ -39,8 +39,12 @@ impl NotifyWaker {
         *self.notifier.lock() = Some(notifier);
     }
 
-    /// Has the notifier called soon; never waits.
+    /// Has the notifier called soon, if one is set; never waits.
     pub(crate) fn wake(&self) {
+        if self.notifier.lock().is_none() {
+            // Headless: no thread switch for nobody.
+            return;
+        }
         match self.wake.try_send(()) {
             // Full: a wake is pending and covers this change too.
             Ok(()) | Err(TrySendError::Full(())) => {}
