@@ -12,6 +12,7 @@ use crate::clock::{Style, Zone};
 use crate::engine::follow::Leg;
 use crate::engine::{Direction, JournalSnapshot, RecordKind, Side};
 
+use super::cell_galleys::CellGalleys;
 use super::file_content::human_bytes;
 use super::follow_view::legs_to_follow;
 use super::frame_index::{FilterSpec, FrameIndex, SourceKey};
@@ -75,6 +76,10 @@ pub struct FramesView {
     followed_len: usize,
     /// Rows already formatted (a record never changes once recorded).
     rows: HashMap<u64, RowSummary>,
+    /// The rows' cells, laid out.
+    cells: CellGalleys,
+    /// How the cells laid out show times.
+    cells_times: Option<Times>,
     zone: Zone,
 }
 
@@ -118,6 +123,7 @@ impl FramesView {
             self.select(None, source);
             self.followed_len = 0;
             self.rows.clear();
+            self.cells.clear();
         }
         let mut action = None;
         let connection_error = filter_bar(ui, filters);
@@ -268,6 +274,7 @@ impl FramesView {
         if self.rows.len() > ROW_CACHE {
             self.rows.clear();
         }
+        self.cells.begin_frame(ui);
         // A narrow table drops the time, which the selected record shows too.
         let with_time = ui.available_width() >= WIDTH_FOR_TIME;
         let columns: Vec<usize> = (0..COLUMNS.len())
@@ -277,6 +284,11 @@ impl FramesView {
             zone: self.zone,
             style: self.time_style(source),
         };
+        if self.cells_times != Some(times) {
+            // The time column reads differently now (UTC, or with dates).
+            self.cells.clear();
+            self.cells_times = Some(times);
+        }
         let widths = Widths {
             seq: seq_width(ui, self.last_listed().unwrap_or(0)),
             time: time_width(ui, times.style),
@@ -340,7 +352,12 @@ impl FramesView {
                             }
                         };
                         let held = source.held.contains(&seq);
-                        row_cells(&mut row, summary, held, colors, &columns, times);
+                        let look = CellLook {
+                            held,
+                            colors,
+                            times,
+                        };
+                        row_cells(&mut row, &mut self.cells, summary, look, &columns);
                         let response = row.response();
                         if response.clicked() {
                             clicked = Some(seq);
@@ -393,7 +410,7 @@ impl FramesView {
 }
 
 /// The zone and the style of the table's times.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Times {
     zone: Zone,
     style: Style,
@@ -517,15 +534,62 @@ fn follow_menu(ui: &mut Ui, summary: &RowSummary) -> Option<Vec<Leg>> {
     follow
 }
 
-fn row_cells(
-    row: &mut egui_extras::TableRow<'_, '_>,
-    summary: &RowSummary,
+/// How a row's cells look: whether its frame is held, the colors, the times.
+#[derive(Clone, Copy)]
+struct CellLook {
     held: bool,
     colors: RowColors,
-    columns: &[usize],
     times: Times,
+}
+
+fn row_cells(
+    row: &mut egui_extras::TableRow<'_, '_>,
+    cells: &mut CellGalleys,
+    summary: &RowSummary,
+    look: CellLook,
+    columns: &[usize],
 ) {
+    for &column in columns {
+        row.col(|ui| {
+            let galley = cells.cell(ui, (summary.seq, column, look.held), || {
+                cell_text(summary, look, column).into()
+            });
+            ui.add(egui::Label::new(galley));
+        });
+    }
+}
+
+/// The text of one of a row's cells, styled.
+fn cell_text(summary: &RowSummary, look: CellLook, column: usize) -> RichText {
+    let CellLook {
+        held,
+        colors,
+        times,
+    } = look;
     let note = summary.kind == RecordKind::Note;
+    let text = match column {
+        0 => summary.seq.to_string(),
+        1 => times.zone.text(summary.time_us, times.style),
+        2 => record_detail::leg_text(summary.side, summary.link).to_owned(),
+        3 => match summary.link {
+            Some(other) => format!("#{} ↔ {other}", summary.conn),
+            None => format!("#{}", summary.conn),
+        },
+        // A note is framescope's own words: it went no way, and crossed no wire.
+        4 if note => String::new(),
+        4 => record_detail::direction_text(summary.direction).to_owned(),
+        5 if summary.kind == RecordKind::Error => "decode error".to_owned(),
+        5 => summary.content_type.clone(),
+        6 if note => String::new(),
+        6 => human_bytes(u64::from(summary.wire_len)),
+        _ if held => format!("held · {}", summary.summary),
+        _ => summary.summary.clone(),
+    };
+    let text = RichText::new(text);
+    // Sequence numbers in monospace: their digits line up, and the column
+    // is sized for them (see `seq_width`).
+    let text = if column == 0 { text.monospace() } else { text };
+    let text = if note { text.italics() } else { text };
     let color = if summary.kind == RecordKind::Error {
         Some(colors.error)
     } else if held {
@@ -535,52 +599,9 @@ fn row_cells(
     } else {
         None
     };
-    let cell = |text: String| {
-        let text = RichText::new(text);
-        let text = if note { text.italics() } else { text };
-        match color {
-            Some(color) => text.color(color),
-            None => text,
-        }
-    };
-    let mut cells = [
-        summary.seq.to_string(),
-        times.zone.text(summary.time_us, times.style),
-        record_detail::leg_text(summary.side, summary.link).to_owned(),
-        match summary.link {
-            Some(other) => format!("#{} ↔ {other}", summary.conn),
-            None => format!("#{}", summary.conn),
-        },
-        // A note is framescope's own words: it went no way, and crossed no wire.
-        if note {
-            String::new()
-        } else {
-            record_detail::direction_text(summary.direction).to_owned()
-        },
-        if summary.kind == RecordKind::Error {
-            "decode error".to_owned()
-        } else {
-            summary.content_type.clone()
-        },
-        if note {
-            String::new()
-        } else {
-            human_bytes(u64::from(summary.wire_len))
-        },
-        if held {
-            format!("held · {}", summary.summary)
-        } else {
-            summary.summary.clone()
-        },
-    ];
-    for &c in columns {
-        let text = cell(std::mem::take(&mut cells[c]));
-        // Sequence numbers in monospace: their digits line up, and the
-        // column is sized for them (see `seq_width`).
-        let text = if c == 0 { text.monospace() } else { text };
-        row.col(|ui| {
-            ui.add(egui::Label::new(text).truncate());
-        });
+    match color {
+        Some(color) => text.color(color),
+        None => text,
     }
 }
 

@@ -9,6 +9,7 @@
 
 pub mod address;
 pub mod background_save;
+pub mod cell_galleys;
 pub mod charts;
 pub mod client_panel;
 pub mod code_editor;
