@@ -431,6 +431,29 @@ fn a_million_records_and_a_16_mib_frame_are_shown() {
 }
 
 #[test]
+fn following_the_newest_keeps_up_with_records_as_they_arrive() {
+    let engine = Engine::new().unwrap();
+    let frame = search_request("morpheus").build().unwrap();
+    fill(&engine, 1_000, &frame);
+    let mut h = app_with(engine);
+    wait_to_see(&mut h, "1000 of 1000 records shown");
+    wait_to_see(&mut h, "999");
+    for batch in 2..=6u64 {
+        fill(h.state().engine(), 1_000, &frame);
+        // One frame takes the records in and scrolls to the last; the next
+        // shows it. A smooth scroll would still be on its way, and under
+        // steady traffic would never arrive.
+        h.step();
+        h.step();
+        let newest = batch * 1_000 - 1;
+        assert!(
+            h.query_by_label(&newest.to_string()).is_some(),
+            "record {newest} is not on screen two frames after it arrived"
+        );
+    }
+}
+
+#[test]
 fn an_opened_log_reports_its_bad_lines() {
     let mut h = app();
     let (dir, path) = five_searches_saved(&mut h, "damaged.jsonl");

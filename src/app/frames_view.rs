@@ -70,7 +70,7 @@ pub struct FramesView {
     source: Option<SourceKey>,
     selected: Option<u64>,
     detail: Option<RecordDetail>,
-    scroll_to: Option<usize>,
+    scroll_to: Option<ScrollTo>,
     /// The table has been laid out once (so it can scroll to a row).
     table_shown: bool,
     followed_len: usize,
@@ -150,7 +150,13 @@ impl FramesView {
         if *follow && self.index.len() != self.followed_len {
             self.followed_len = self.index.len();
             if !self.index.is_empty() {
-                self.scroll_to = Some(self.index.len() - 1);
+                self.scroll_to = Some(ScrollTo {
+                    row: self.index.len() - 1,
+                    // Under steady traffic the last row moves every frame:
+                    // a smooth scroll would trail it for as long as
+                    // records keep coming.
+                    animated: false,
+                });
             }
         }
         let zone = self.zone;
@@ -263,7 +269,10 @@ impl FramesView {
             None => self.index.len() - 1,
         };
         self.select(self.index.get(row), source);
-        self.scroll_to = Some(row);
+        self.scroll_to = Some(ScrollTo {
+            row,
+            animated: true,
+        });
     }
 
     /// The table; returns the connections to follow, when a row's menu asked.
@@ -310,9 +319,11 @@ impl FramesView {
             // A table shown for the first time cannot scroll yet: the row
             // waits for the next frame.
             if self.table_shown
-                && let Some(row) = self.scroll_to.take()
+                && let Some(target) = self.scroll_to.take()
             {
-                table = table.scroll_to_row(row, None);
+                table = table
+                    .animate_scrolling(target.animated)
+                    .scroll_to_row(target.row, None);
             }
             self.table_shown = true;
             table
@@ -407,6 +418,15 @@ impl FramesView {
             micros: false,
         }
     }
+}
+
+/// A row the table is to bring into view.
+#[derive(Debug, Clone, Copy)]
+struct ScrollTo {
+    row: usize,
+    /// A smooth scroll (a step through the rows), or a jump (following
+    /// the newest).
+    animated: bool,
 }
 
 /// The zone and the style of the table's times.
