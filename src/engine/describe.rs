@@ -39,7 +39,9 @@ pub fn content(bytes: &[u8]) -> &[u8] {
 }
 
 /// The first `chars` characters of `bytes` on one line: text when it is
-/// UTF-8 (a character cut at the end, as in a prefix, is fine), else hex.
+/// UTF-8 (a character cut at the end, as in a prefix, is fine) with no
+/// control characters but line breaks and tabs, else hex. (Bytes such as
+/// 00 01 02 are valid UTF-8, but as text they would show as blanks.)
 pub fn one_line(bytes: &[u8], chars: usize) -> String {
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => Some(text),
@@ -48,6 +50,12 @@ pub fn one_line(bytes: &[u8], chars: usize) -> String {
         }
         Err(_) => None,
     };
+    let text = text.filter(|text| {
+        !text
+            .chars()
+            .take(chars)
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    });
     let Some(text) = text else {
         let shown = bytes.len().min(chars / 3);
         let more = if bytes.len() > shown { " …" } else { "" };
@@ -96,6 +104,9 @@ mod tests {
         assert_eq!(one_line(&[0xff, 0x00], 60), "binary: ff 00");
         assert_eq!(one_line(&[b'x'; 70], 60).chars().count(), 61);
         assert_eq!(one_line("a\nb".as_bytes(), 10), "a b");
+        assert_eq!(one_line("a\tb\r\n".as_bytes(), 10), "a b  ");
+        // Valid UTF-8, but control characters: shown as the bytes they are.
+        assert_eq!(one_line(&[0x00, 0x01, b'!', b'"'], 60), "binary: 00 01 21 22");
         assert_eq!(one_line(&"é".as_bytes()[..1], 10), "");
     }
 }
