@@ -106,7 +106,10 @@ mod tests {
         assert_eq!(one_line("a\nb".as_bytes(), 10), "a b");
         assert_eq!(one_line("a\tb\r\n".as_bytes(), 10), "a b  ");
         // Valid UTF-8, but control characters: shown as the bytes they are.
-        assert_eq!(one_line(&[0x00, 0x01, b'!', b'"'], 60), "binary: 00 01 21 22");
+        assert_eq!(
+            one_line(&[0x00, 0x01, b'!', b'"'], 60),
+            "binary: 00 01 21 22"
+        );
         assert_eq!(one_line(&"é".as_bytes()[..1], 10), "");
     }
 }
