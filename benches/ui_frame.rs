@@ -7,33 +7,14 @@
 
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use egui_kittest::Harness;
 use framescope::app::{FramescopeApp, Settings};
+use framescope::engine::Engine;
+use framescope::engine::bench_support::fill_journal;
 use framescope::engine::tutorial_app::search_request;
-use framescope::engine::{Direction, Engine, RecordKind, Side};
-use framescope::engine::{Entry, Origin};
 
 /// Frames timed per measurement.
 const FRAMES: u32 = 60;
-
-fn fill(engine: &Engine, count: u32, bytes: &Bytes) {
-    for i in 0..count {
-        engine.record(Entry {
-            origin: &Origin {
-                conn: i % 7,
-                side: Side::Client,
-                peer: None,
-                local: None,
-                link: None,
-            },
-            direction: Direction::Sent,
-            kind: RecordKind::Frame,
-            bytes,
-            error: None,
-        });
-    }
-}
 
 /// Steps until `done` holds (at most `limit` steps).
 fn settle(
@@ -73,7 +54,7 @@ fn main() {
         h.step();
         time_frames(&mut h)
     };
-    fill(
+    fill_journal(
         &engine,
         1_000_000,
         &search_request("morpheus").build().expect("frame"),
@@ -88,7 +69,7 @@ fn main() {
         .content(vec![b'x'; 16 << 20])
         .build()
         .expect("frame");
-    fill(h.state().engine(), 1, &huge);
+    fill_journal(h.state().engine(), 1, &huge);
     settle(&mut h, 10_000, |app| app.frames_shown() == 1_000_001);
     h.key_press(egui::Key::ArrowUp);
     settle(&mut h, 100, |app| app.selected_record() == Some(1_000_000));

@@ -15,10 +15,10 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use framescope::app::hex_view::row_text;
 use framescope::app::{FramescopeApp, Settings, ViewSource};
 use framescope::clock::{self, Style, Zone};
+use framescope::engine::bench_support::fill_journal;
 use framescope::engine::hexdump;
 use framescope::engine::tutorial_app::search_request;
 use framescope::engine::{ContentLength, Engine, RecordKind, Side};
-use framescope::engine::{Entry, Origin};
 use window::{App, app, app_with, pick, shows, wait_for, wait_to_see};
 
 fn button<'h>(h: &'h App, label: &'h str) -> egui_kittest::Node<'h> {
@@ -380,31 +380,12 @@ fn send_is_disabled_with_a_reason() {
     assert!(!send_button(&h).accesskit_node().is_disabled());
 }
 
-/// Fills the journal directly, as a long load run would.
-fn fill(engine: &Engine, count: u32, bytes: &bytes::Bytes) {
-    for i in 0..count {
-        engine.record(Entry {
-            origin: &Origin {
-                conn: i % 7,
-                side: Side::Client,
-                peer: None,
-                local: None,
-                link: None,
-            },
-            direction: framescope::engine::Direction::Sent,
-            kind: RecordKind::Frame,
-            bytes,
-            error: None,
-        });
-    }
-}
-
 #[test]
 fn a_million_records_and_a_16_mib_frame_are_shown() {
     // How fast this is lives in `cargo bench --bench ui_frame`; this checks
     // that the table and the byte view show the right rows at that size.
     let engine = Engine::new().unwrap();
-    fill(
+    fill_journal(
         &engine,
         1_000_000,
         &search_request("morpheus").build().unwrap(),
@@ -421,7 +402,7 @@ fn a_million_records_and_a_16_mib_frame_are_shown() {
         .content(vec![b'x'; 16 << 20])
         .build()
         .unwrap();
-    fill(h.state().engine(), 1, &huge);
+    fill_journal(h.state().engine(), 1, &huge);
     wait_to_see(&mut h, "1000001 of 1000001 records shown");
     h.key_press(egui::Key::ArrowUp);
     wait_for(&mut h, "the 16 MiB record selected", |h| {
@@ -434,12 +415,12 @@ fn a_million_records_and_a_16_mib_frame_are_shown() {
 fn following_the_newest_keeps_up_with_records_as_they_arrive() {
     let engine = Engine::new().unwrap();
     let frame = search_request("morpheus").build().unwrap();
-    fill(&engine, 1_000, &frame);
+    fill_journal(&engine, 1_000, &frame);
     let mut h = app_with(engine);
     wait_to_see(&mut h, "1000 of 1000 records shown");
     wait_to_see(&mut h, "999");
     for batch in 2..=6u64 {
-        fill(h.state().engine(), 1_000, &frame);
+        fill_journal(h.state().engine(), 1_000, &frame);
         // One frame takes the records in and scrolls to the last; the next
         // shows it. A smooth scroll would still be on its way, and under
         // steady traffic would never arrive.
@@ -801,7 +782,7 @@ fn times_are_local_unless_utc_is_chosen_and_the_choice_is_remembered() {
 #[test]
 fn records_of_one_day_show_no_date() {
     let mut h = app();
-    fill(
+    fill_journal(
         h.state().engine(),
         2,
         &search_request("morpheus").build().unwrap(),

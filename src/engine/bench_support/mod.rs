@@ -4,16 +4,41 @@
 
 use std::net::SocketAddr;
 
-use super::journal::JournalLimits;
+use bytes::Bytes;
+
+use super::Engine;
+use super::journal::{Entry, JournalLimits, Origin};
 use super::limits::Limits;
 use super::server::{ServerError, ServerHandle, ServerMode, start};
 use super::shared::Shared;
 use super::vocabulary::Capture;
+use super::vocabulary::{Direction, RecordKind, Side};
 
 pub mod batch_load;
 
 pub use super::thread_cpu::SchedTimes;
 pub use super::tutorial_app::respond as tutorial_respond;
+
+/// Records `count` copies of `bytes` straight into the engine's journal, as
+/// frames sent by client connections 0 to 6 in turn: the journal a long
+/// load run leaves, made in a moment, for measuring and testing the window.
+pub fn fill_journal(engine: &Engine, count: u32, bytes: &Bytes) {
+    for i in 0..count {
+        engine.record(Entry {
+            origin: &Origin {
+                conn: i % 7,
+                side: Side::Client,
+                peer: None,
+                local: None,
+                link: None,
+            },
+            direction: Direction::Sent,
+            kind: RecordKind::Frame,
+            bytes,
+            error: None,
+        });
+    }
+}
 
 /// The embedded server, with a journal of its own, on the current runtime.
 #[derive(Debug)]
