@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use egui::{Color32, Galley, Ui, WidgetText};
+use egui::{Galley, Ui, WidgetText};
 
 /// Past this many cells the cache starts over (about 1,000 rows' worth).
 const MAX_CELLS: usize = 8 * 1024;
@@ -29,8 +29,6 @@ struct CellKey {
     held: bool,
     /// The column's width, to the bit: a resized column lays out again.
     width_bits: u32,
-    /// A selected row's text takes the selection's color.
-    text_color: Option<Color32>,
 }
 
 /// What every galley depends on besides the font atlas: the scale, the
@@ -79,20 +77,20 @@ impl CellGalleys {
     }
 
     /// The cell's galley, laid out from `text` (asked for only when none
-    /// is kept) to the cell's width, cut with an ellipsis if it is wider.
+    /// is kept) to `width`, cut with an ellipsis if it is wider. Text
+    /// without a color of its own is left to be colored when painted.
     pub fn cell(
         &mut self,
         ui: &Ui,
         (seq, column, held): (u64, usize, bool),
+        width: f32,
         text: impl FnOnce() -> WidgetText,
     ) -> Arc<Galley> {
-        let width = ui.available_width();
         let key = CellKey {
             seq,
             column: u8::try_from(column).unwrap_or(u8::MAX),
             held,
             width_bits: width.to_bits(),
-            text_color: ui.visuals().override_text_color,
         };
         self.cells
             .entry(key)
@@ -127,8 +125,7 @@ mod tests {
         let show = |ctx: &egui::Context, cells: &mut CellGalleys, width: f32| {
             frame(ctx, |ui| {
                 cells.begin_frame(ui);
-                ui.set_max_width(width);
-                let galley = cells.cell(ui, (7, 1, false), || {
+                let galley = cells.cell(ui, (7, 1, false), width, || {
                     layouts.set(layouts.get() + 1);
                     WidgetText::from("a cell's text, long enough to be cut at forty points")
                 });

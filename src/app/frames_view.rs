@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use egui::{Color32, KeyboardShortcut, Modifiers, RichText, Ui};
+use egui::{Color32, KeyboardShortcut, Modifiers, RichText, Ui, WidgetText};
 use egui_extras::{Column, TableBuilder};
 
 use crate::clock::{Style, Zone};
@@ -20,6 +20,7 @@ use super::record_detail::{self, RecordDetail};
 use super::row_summary::RowSummary;
 use super::settings::Filters;
 use super::style;
+use super::table_rows::{self, RowGrid, RowLook};
 
 /// Time the index may spend catching up in one frame.
 const INDEX_BUDGET: Duration = Duration::from_millis(3);
@@ -318,12 +319,13 @@ impl FramesView {
             }
             // A table shown for the first time cannot scroll yet: the row
             // waits for the next frame.
-            if self.table_shown
-                && let Some(target) = self.scroll_to.take()
-            {
-                table = table
-                    .animate_scrolling(target.animated)
-                    .scroll_to_row(target.row, None);
+            let scroll_to = if self.table_shown {
+                self.scroll_to.take()
+            } else {
+                None
+            };
+            if let Some(target) = scroll_to {
+                table = table.animate_scrolling(target.animated);
             }
             self.table_shown = true;
             table
@@ -340,44 +342,52 @@ impl FramesView {
                         });
                     }
                 })
-                .body(|body| {
-                    body.rows(ROW_HEIGHT, self.index.len(), |mut row| {
-                        let Some(seq) = self.index.get(row.index()) else {
+                .body(|mut body| {
+                    let widths = body.widths().to_vec();
+                    let grid = RowGrid {
+                        widths: &widths,
+                        row_height: ROW_HEIGHT,
+                    };
+                    let ui = body.ui_mut();
+                    let rows = self.index.len();
+                    let scroll_row = scroll_to.map(|target| target.row);
+                    table_rows::show(ui, grid, rows, scroll_row, |ui, slot| {
+                        let Some(seq) = self.index.get(slot.index) else {
                             return;
                         };
-                        row.set_selected(self.selected == Some(seq));
+                        let look = RowLook {
+                            striped: slot.index % 2 == 0,
+                            selected: self.selected == Some(seq),
+                        };
+                        let id = ui.scope_id().with(("record", seq));
+                        let response = table_rows::interact(ui, &slot, id, look);
                         let summary = match self.rows.entry(seq) {
                             std::collections::hash_map::Entry::Occupied(row) => row.into_mut(),
-                            std::collections::hash_map::Entry::Vacant(slot) => {
+                            std::collections::hash_map::Entry::Vacant(slot_entry) => {
                                 match RowSummary::of(source.journal, seq) {
-                                    Some(summary) => slot.insert(summary),
+                                    Some(summary) => slot_entry.insert(summary),
                                     None => {
-                                        row.col(|ui| {
-                                            ui.label(
-                                                RichText::new(seq.to_string()).monospace().weak(),
-                                            );
-                                        });
+                                        unreadable_row(ui, &response, &slot, seq);
                                         return;
                                     }
                                 }
                             }
                         };
-                        let held = source.held.contains(&seq);
-                        let look = CellLook {
-                            held,
+                        let cell_look = CellLook {
+                            held: source.held.contains(&seq),
                             colors,
                             times,
                         };
-                        row_cells(&mut row, &mut self.cells, summary, look, &columns);
-                        let response = row.response();
+                        let row = RowCells {
+                            slot: &slot,
+                            response: &response,
+                            selected: look.selected,
+                            columns: &columns,
+                        };
+                        let response = row_cells(ui, row, &mut self.cells, summary, cell_look);
                         if response.clicked() {
                             clicked = Some(seq);
                         }
-                        let response = if held {
-                            response.on_hover_text(HELD_HELP)
-                        } else {
-                            response
-                        };
                         response.context_menu(|ui| {
                             if let Some(legs) = follow_menu(ui, summary) {
                                 clicked = Some(seq);
@@ -562,21 +572,57 @@ struct CellLook {
     times: Times,
 }
 
+/// Where a row's cells go and how its text shows.
+struct RowCells<'a> {
+    slot: &'a table_rows::RowSlot<'a>,
+    response: &'a egui::Response,
+    selected: bool,
+    /// Which of [`COLUMNS`] the table shows, left to right.
+    columns: &'a [usize],
+}
+
+/// Paints a row's cells; returns the row's response, with a tooltip for
+/// a cut cell under the pointer (its whole text) or a held row.
 fn row_cells(
-    row: &mut egui_extras::TableRow<'_, '_>,
+    ui: &Ui,
+    row: RowCells<'_>,
     cells: &mut CellGalleys,
     summary: &RowSummary,
     look: CellLook,
-    columns: &[usize],
-) {
-    for &column in columns {
-        row.col(|ui| {
-            let galley = cells.cell(ui, (summary.seq, column, look.held), || {
-                cell_text(summary, look, column).into()
-            });
-            ui.add(egui::Label::new(galley));
+) -> egui::Response {
+    let color = table_rows::text_color(ui, row.selected);
+    let pointer = row.response.hover_pos();
+    let mut cut_under_pointer = None;
+    for (&column, cell) in row.columns.iter().zip(row.slot.cells()) {
+        let galley = cells.cell(ui, (summary.seq, column, look.held), cell.width(), || {
+            cell_text(summary, look, column).into()
         });
+        table_rows::paint_cell(ui, (row.response, column), cell, &galley, color);
+        if galley.elided && pointer.is_some_and(|at| cell.contains(at)) {
+            cut_under_pointer = Some(galley.text().to_owned());
+        }
     }
+    let response = row.response.clone();
+    match cut_under_pointer {
+        Some(text) => response.on_hover_text(text),
+        None if look.held => response.on_hover_text(HELD_HELP),
+        None => response,
+    }
+}
+
+/// A row whose record could not be read (it left the journal): its
+/// sequence number, faint.
+fn unreadable_row(ui: &Ui, response: &egui::Response, slot: &table_rows::RowSlot<'_>, seq: u64) {
+    let Some(cell) = slot.cells().next() else {
+        return;
+    };
+    let galley = WidgetText::from(RichText::new(seq.to_string()).monospace().weak()).into_galley(
+        ui,
+        Some(egui::TextWrapMode::Truncate),
+        cell.width(),
+        egui::TextStyle::Body,
+    );
+    table_rows::paint_cell(ui, (response, 0), cell, &galley, ui.visuals().text_color());
 }
 
 /// The text of one of a row's cells, styled.

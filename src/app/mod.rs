@@ -36,6 +36,7 @@ pub mod server_panel;
 pub mod settings;
 pub mod status_bar;
 pub mod style;
+pub mod table_rows;
 pub mod text_file;
 pub mod tls_form;
 
