@@ -308,9 +308,12 @@ fn paced_frames(
         }
         due.take();
         last_frame = Some(now);
+        // The run-queue figures are read before the frame's clock starts, so
+        // reading them is not counted as the frame's time.
         let before = batch_load::thread_sched_times();
+        let frame_started = Instant::now();
         h.step();
-        let took = now.elapsed();
+        let took = frame_started.elapsed();
         if started.elapsed() > skip {
             if timed_since.is_none() {
                 timed_since = batch_load::thread_cpu_time().map(|cpu| (Instant::now(), cpu));
