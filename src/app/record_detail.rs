@@ -14,7 +14,7 @@ use super::file_content::human_bytes;
 use super::follow_view::legs_to_follow;
 use super::hex_view::{self, HexView, Palette};
 use crate::clock::{Style, Zone};
-use crate::engine::describe::value_text;
+use crate::engine::describe::{reads_as_text, value_text};
 
 /// Largest content pretty-printed as JSON.
 const PRETTY_LIMIT: usize = 1 << 20;
@@ -442,7 +442,8 @@ fn handshake_rows(bytes: &[u8]) -> Vec<HeaderRow> {
         .collect()
 }
 
-/// How content reads: pretty JSON when it is JSON, else text, else binary.
+/// How content reads: pretty JSON when it is JSON, else text (UTF-8 with no
+/// control characters but line breaks and tabs), else binary.
 fn content_text(content: &[u8]) -> ContentText {
     if content.is_empty() {
         return ContentText::Empty;
@@ -462,6 +463,9 @@ fn content_text(content: &[u8]) -> ContentText {
         }
         Err(_) => return ContentText::Binary(content.len()),
     };
+    if !reads_as_text(text, TEXT_LIMIT) {
+        return ContentText::Binary(content.len());
+    }
     let mut shown = shorten(text, TEXT_LIMIT);
     if shown.len() < content.len() && !shown.ends_with('…') {
         shown.push('…');
@@ -550,6 +554,12 @@ mod tests {
         );
         assert_eq!(content_text(b"hello"), ContentText::Text("hello".into()));
         assert_eq!(content_text(&[0xff, 0xfe]), ContentText::Binary(2));
+        // Valid UTF-8, but control characters: boxes as text.
+        assert_eq!(content_text(&[0, 1, 2, b'a']), ContentText::Binary(4));
+        assert_eq!(
+            content_text(b"two\r\nlines\tand a tab"),
+            ContentText::Text("two\r\nlines\tand a tab".into())
+        );
         assert_eq!(content_text(b""), ContentText::Empty);
         let long = "x".repeat(TEXT_LIMIT + 10);
         assert!(matches!(content_text(long.as_bytes()), ContentText::Text(t) if t.ends_with('…')));

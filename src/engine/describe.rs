@@ -38,6 +38,16 @@ pub fn content(bytes: &[u8]) -> &[u8] {
     }
 }
 
+/// Whether the first `chars` characters of `text` read as text: no control
+/// characters but line breaks and tabs. (Bytes such as 00 01 02 are valid
+/// UTF-8, but as text they would show as blanks or boxes.)
+pub fn reads_as_text(text: &str, chars: usize) -> bool {
+    !text
+        .chars()
+        .take(chars)
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+}
+
 /// The first `chars` characters of `bytes` on one line: text when it is
 /// UTF-8 (a character cut at the end, as in a prefix, is fine) with no
 /// control characters but line breaks and tabs, else hex. (Bytes such as
@@ -50,12 +60,7 @@ pub fn one_line(bytes: &[u8], chars: usize) -> String {
         }
         Err(_) => None,
     };
-    let text = text.filter(|text| {
-        !text
-            .chars()
-            .take(chars)
-            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    });
+    let text = text.filter(|text| reads_as_text(text, chars));
     let Some(text) = text else {
         let shown = bytes.len().min(chars / 3);
         let more = if bytes.len() > shown { " …" } else { "" };
