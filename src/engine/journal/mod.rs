@@ -142,6 +142,10 @@ struct Tail {
     last_peer_conn: Option<u32>,
     /// Captured bytes in this segment.
     bytes: usize,
+    /// Where the bytes copied last lie: a record whose captured bytes are
+    /// the same (a load's frames repeat, and their headers more so) shares
+    /// them instead of copying them again.
+    last_copy: Option<ByteRef>,
 }
 
 impl Tail {
@@ -164,7 +168,8 @@ impl Tail {
         }
     }
 
-    /// Copies (or, for large frames, shares) the first `keep` bytes.
+    /// Copies the first `keep` bytes; shares them instead when they are
+    /// the bytes copied last, or (large frames) the buffer they came in.
     fn store(&mut self, bytes: &Bytes, keep: usize) -> ByteRef {
         let len = keep as u32;
         if keep >= OWN_PIECE_THRESHOLD {
@@ -176,16 +181,35 @@ impl Tail {
                 len,
             };
         }
+        let kept = &bytes[..keep];
+        if let Some(last) = self.last_copy
+            && last.len == len
+            && self.stored(last) == kept
+        {
+            return last;
+        }
         if self.arena.capacity() - self.arena.len() < keep {
             self.freeze_arena();
             self.arena = BytesMut::with_capacity(ARENA_CHUNK);
         }
         let offset = self.arena.len() as u32;
-        self.arena.extend_from_slice(&bytes[..keep]);
-        ByteRef {
+        self.arena.extend_from_slice(kept);
+        let at = ByteRef {
             piece: self.pieces.len() as u32,
             offset,
             len,
+        };
+        self.last_copy = Some(at);
+        at
+    }
+
+    /// The bytes copied to `at`: in a piece, or in the arena not yet frozen
+    /// (which becomes piece number `pieces.len()`).
+    fn stored(&self, at: ByteRef) -> &[u8] {
+        let range = at.offset as usize..(at.offset + at.len) as usize;
+        match self.pieces.get(at.piece as usize) {
+            Some(piece) => &piece[range],
+            None => &self.arena[range],
         }
     }
 

@@ -312,3 +312,55 @@ fn batches_evict_exactly_what_single_appends_would_across_segments() {
     let held: usize = snapshot.views().map(|view| view.bytes.len()).sum();
     assert!(held <= 1000 && held + 7 > 1000, "{held} bytes held");
 }
+
+#[test]
+fn bytes_equal_to_the_last_copy_share_it_even_after_a_snapshot() {
+    let mut journal = Journal::default();
+    // The same header, each time in a buffer of its own (as each read
+    // brings it), with a different one between.
+    let header = || Bytes::from(b"\x00\x10{\"byteorder\":1}".to_vec());
+    let other = Bytes::from_static(b"\x00\x02{}");
+    journal.append(entry(&header()));
+    journal.append(entry(&header()));
+    let first = journal.snapshot();
+    // The snapshot froze the copy; the next equal record still shares it.
+    journal.append(entry(&header()));
+    journal.append(entry(&other));
+    journal.append(entry(&header()));
+    let snapshot = journal.snapshot();
+    let bytes: Vec<Bytes> = (0..5)
+        .map(|seq| snapshot.get(seq).unwrap().bytes())
+        .collect();
+    assert_eq!(bytes[0], header());
+    assert_eq!(bytes[3], other);
+    assert_eq!(bytes[4], header());
+    assert_eq!(bytes[0].as_ptr(), bytes[1].as_ptr(), "a repeat shares");
+    assert_eq!(
+        bytes[0].as_ptr(),
+        bytes[2].as_ptr(),
+        "a repeat after a snapshot shares"
+    );
+    assert_ne!(
+        bytes[0].as_ptr(),
+        bytes[4].as_ptr(),
+        "only the last copy is shared"
+    );
+    assert_eq!(first.get(1).unwrap().bytes(), header());
+    // Each record still counts its own captured bytes.
+    assert_eq!(snapshot.bytes_held(), 4 * header().len() + other.len());
+}
+
+#[test]
+fn repeated_bytes_share_one_copy_across_arena_chunks_and_segments() {
+    let mut journal = Journal::default();
+    let count = 2 * SEGMENT_RECORDS as u32 + 5;
+    for i in 0..count {
+        // Runs of three equal records, then a new value.
+        journal.append(entry(&numbered(i / 3)));
+    }
+    let snapshot = journal.snapshot();
+    for seq in 0..u64::from(count) {
+        let bytes = snapshot.get(seq).unwrap().bytes();
+        assert_eq!(bytes, numbered(seq as u32 / 3), "record {seq}");
+    }
+}
