@@ -421,15 +421,51 @@ fn following_the_newest_keeps_up_with_records_as_they_arrive() {
     wait_to_see(&mut h, "999");
     for batch in 2..=6u64 {
         fill_journal(h.state().engine(), 1_000, &frame);
-        // One frame takes the records in and scrolls to the last; the next
-        // shows it. A smooth scroll would still be on its way, and under
-        // steady traffic would never arrive.
-        h.step();
+        // The frame that takes the records in shows the last of them: a
+        // scroll that lands a frame later would always be behind under
+        // steady traffic (and a smooth one would never arrive).
         h.step();
         let newest = batch * 1_000 - 1;
         assert!(
             h.query_by_label(&newest.to_string()).is_some(),
-            "record {newest} is not on screen two frames after it arrived"
+            "record {newest} is not on screen the frame it arrived"
+        );
+    }
+}
+
+#[test]
+fn following_the_newest_keeps_up_when_the_journal_is_full() {
+    let engine = Engine::new().unwrap();
+    let frame = search_request("morpheus").build().unwrap();
+    fill_journal(&engine, 1_000, &frame);
+    let settings = Settings {
+        journal_records: 3_000,
+        ..Settings::default()
+    };
+    let mut h = Harness::builder()
+        .with_size([1600.0, 1000.0])
+        .build_eframe(move |_cc| FramescopeApp::with_engine(engine, settings));
+    wait_to_see(&mut h, "1000 of 1000 records shown");
+    wait_to_see(&mut h, "999");
+    // The journal grows to its bound in one go: the table's scroll area
+    // still holds last frame's bounds, and the newest must come into view
+    // all the same.
+    fill_journal(h.state().engine(), 2_500, &frame);
+    wait_to_see(&mut h, "3000 of 3000 records shown");
+    h.step();
+    assert!(
+        h.query_by_label("3499").is_some(),
+        "record 3499 is not on screen"
+    );
+    for batch in 1..=4u64 {
+        // As many records as the journal holds stay shown; the oldest make
+        // way for the newest.
+        fill_journal(h.state().engine(), 1_000, &frame);
+        h.step();
+        let newest = 3_499 + batch * 1_000;
+        assert!(
+            h.query_by_label(&newest.to_string()).is_some(),
+            "record {newest} is not on screen the frame it arrived"
         );
     }
 }

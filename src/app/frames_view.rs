@@ -74,6 +74,8 @@ pub struct FramesView {
     scroll_to: Option<ScrollTo>,
     /// The table has been laid out once (so it can scroll to a row).
     table_shown: bool,
+    /// How the table's body showed last frame.
+    body_shown: Option<table_rows::BodyShown>,
     followed_len: usize,
     /// Rows already formatted (a record never changes once recorded).
     rows: HashMap<u64, RowSummary>,
@@ -151,13 +153,7 @@ impl FramesView {
         if *follow && self.index.len() != self.followed_len {
             self.followed_len = self.index.len();
             if !self.index.is_empty() {
-                self.scroll_to = Some(ScrollTo {
-                    row: self.index.len() - 1,
-                    // Under steady traffic the last row moves every frame:
-                    // a smooth scroll would trail it for as long as
-                    // records keep coming.
-                    animated: false,
-                });
+                self.scroll_to = Some(ScrollTo::End);
             }
         }
         let zone = self.zone;
@@ -270,10 +266,7 @@ impl FramesView {
             None => self.index.len() - 1,
         };
         self.select(self.index.get(row), source);
-        self.scroll_to = Some(ScrollTo {
-            row,
-            animated: true,
-        });
+        self.scroll_to = Some(ScrollTo::Row(row));
     }
 
     /// The table; returns the connections to follow, when a row's menu asked.
@@ -305,6 +298,11 @@ impl FramesView {
         };
         ui.scope(|ui| {
             ui.style_mut().interaction.selectable_labels = false;
+            // No springing back past the ends: following the newest pins
+            // the scroll past the bounds the scroll area knew last frame
+            // (the rows have grown since), and a spring would pull it back
+            // there, and keep pulling once the journal is full.
+            ui.spacing_mut().scroll.kinetic.rubber_band = false;
             let mut table = TableBuilder::new(ui)
                 .id_salt(("frames_table", with_time))
                 .striped(true)
@@ -324,9 +322,22 @@ impl FramesView {
             } else {
                 None
             };
-            if let Some(target) = scroll_to {
-                table = table.animate_scrolling(target.animated);
-            }
+            let rows = self.index.len();
+            let mut pinned_with = None;
+            let scroll_row = match (scroll_to, self.body_shown) {
+                (Some(ScrollTo::Row(row)), _) => Some(row),
+                (Some(ScrollTo::End), Some(body)) => {
+                    table = table.vertical_scroll_offset(body.end_offset(rows, ROW_HEIGHT));
+                    pinned_with = Some(body);
+                    None
+                }
+                // The body's height is not known yet: scroll next frame.
+                (Some(ScrollTo::End), None) => {
+                    table = table.animate_scrolling(false);
+                    rows.checked_sub(1)
+                }
+                (None, _) => None,
+            };
             self.table_shown = true;
             table
                 .header(20.0, |mut header| {
@@ -349,9 +360,7 @@ impl FramesView {
                         row_height: ROW_HEIGHT,
                     };
                     let ui = body.ui_mut();
-                    let rows = self.index.len();
-                    let scroll_row = scroll_to.map(|target| target.row);
-                    table_rows::show(ui, grid, rows, scroll_row, |ui, slot| {
+                    let shown = table_rows::show(ui, grid, rows, scroll_row, |ui, slot| {
                         let Some(seq) = self.index.get(slot.index) else {
                             return;
                         };
@@ -395,6 +404,13 @@ impl FramesView {
                             }
                         });
                     });
+                    if pinned_with.is_some_and(|body| body != shown.body || !shown.end) {
+                        // The pin missed the end: it was worked out from
+                        // last frame's body, which has changed (resized, or
+                        // its first frame). Pin again from this frame's.
+                        self.scroll_to = Some(ScrollTo::End);
+                    }
+                    self.body_shown = Some(shown.body);
                 });
         });
         if let Some(seq) = clicked {
@@ -430,13 +446,15 @@ impl FramesView {
     }
 }
 
-/// A row the table is to bring into view.
+/// Where the table is to scroll.
 #[derive(Debug, Clone, Copy)]
-struct ScrollTo {
-    row: usize,
-    /// A smooth scroll (a step through the rows), or a jump (following
-    /// the newest).
-    animated: bool,
+enum ScrollTo {
+    /// Bring this row into view with a smooth scroll (a step through the rows).
+    Row(usize),
+    /// Show the last row at the bottom, in this very frame (following the
+    /// newest: under steady traffic the end moves every frame, and a
+    /// scroll that lands a frame later is always behind).
+    End,
 }
 
 /// The zone and the style of the table's times.

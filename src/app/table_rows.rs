@@ -49,6 +49,42 @@ impl RowSlot<'_> {
     }
 }
 
+/// How a body of rows showed: what a scroll to its end must know.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BodyShown {
+    /// The height of its visible part (the scroll area's, when the rows
+    /// are a scroll area's content).
+    pub height: f32,
+    /// The space between two rows.
+    pub gap: f32,
+}
+
+/// What [`show`] showed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Shown {
+    /// The body's measures.
+    pub body: BodyShown,
+    /// Whether the last row showed whole (or there was none).
+    pub end: bool,
+}
+
+impl BodyShown {
+    /// The scroll offset that shows the last of `count` rows, each
+    /// `row_height` tall, at the bottom.
+    pub fn end_offset(&self, count: usize, row_height: f32) -> f32 {
+        let pitch = f64::from(row_height + self.gap);
+        let exact = (count as f64 * pitch - f64::from(self.gap) - f64::from(self.height)).max(0.0);
+        // Far down, an f32 offset is a step of several points: round up,
+        // so that the last row shows whole, a sliver of space below it.
+        let offset = exact as f32;
+        if f64::from(offset) < exact {
+            offset.next_up()
+        } else {
+            offset
+        }
+    }
+}
+
 /// Allocates room for `count` rows in `ui` and calls `add_row` for each
 /// row on screen, in order; scrolls so that row `scroll_to` shows, when
 /// asked.
@@ -58,17 +94,28 @@ pub fn show(
     count: usize,
     scroll_to: Option<usize>,
     mut add_row: impl FnMut(&mut Ui, RowSlot<'_>),
-) {
+) -> Shown {
     let spacing = ui.spacing().item_spacing;
-    let pitch = grid.row_height + spacing.y;
+    let pitch = f64::from(grid.row_height + spacing.y);
     let columns_width: f32 =
         grid.widths.iter().sum::<f32>() + spacing.x * grid.widths.len().saturating_sub(1) as f32;
-    let height = (count as f32 * pitch - spacing.y).max(0.0);
-    let (_, body) = ui.allocate_space(egui::vec2(columns_width, height));
+    let height = (count as f64 * pitch - f64::from(spacing.y)).max(0.0);
+    let (_, body) = ui.allocate_space(egui::vec2(columns_width, height as f32));
+    // Rows are placed from the visible top, not from the body's top: a
+    // million rows down, the body's top is tens of millions of points
+    // above the screen, where an f32 tells points apart only in steps of
+    // several; rows placed from it would sit unevenly, some overlapping.
+    // How far the body is scrolled is as coarse, but it is one number, so
+    // the rows keep their spacing exactly.
+    let visible = ui.clip_rect();
+    let scrolled = f64::from(visible.top()) - f64::from(body.top());
     let slot = |index: usize| RowSlot {
         index,
         rect: Rect::from_min_size(
-            egui::pos2(body.left(), body.top() + index as f32 * pitch),
+            egui::pos2(
+                body.left(),
+                visible.top() + (index as f64 * pitch - scrolled) as f32,
+            ),
             egui::vec2(columns_width, grid.row_height),
         ),
         widths: grid.widths,
@@ -79,11 +126,22 @@ pub fn show(
     {
         ui.scroll_to_rect(slot(row.min(count - 1)).rect, None);
     }
-    let visible = ui.clip_rect();
-    let first = ((visible.top() - body.top()) / pitch).floor().max(0.0) as usize;
-    let end = (((visible.bottom() - body.top()) / pitch).ceil().max(0.0) as usize + 1).min(count);
+    let first = (scrolled / pitch).floor().max(0.0) as usize;
+    let end = (((scrolled + f64::from(visible.height())) / pitch)
+        .ceil()
+        .max(0.0) as usize
+        + 1)
+    .min(count);
     for index in first..end {
         add_row(ui, slot(index));
+    }
+    let below_last = count as f64 * pitch - f64::from(spacing.y) - scrolled;
+    Shown {
+        body: BodyShown {
+            height: visible.height(),
+            gap: spacing.y,
+        },
+        end: below_last <= f64::from(visible.height()) + 0.5,
     }
 }
 
@@ -168,9 +226,23 @@ fn accessible(ui: &Ui, row: &Response) -> bool {
 mod tests {
     use super::*;
 
-    /// Runs one frame of a 400-point-high scroll area holding `count`
-    /// rows; returns the rows asked for.
-    fn frame(ctx: &egui::Context, count: usize, scroll_to: Option<usize>) -> Vec<usize> {
+    /// What one frame of the rows in a 400-point-high scroll area showed.
+    struct Frame {
+        /// The rows asked for, and where each is.
+        rows: Vec<(usize, Rect)>,
+        /// Where the scroll area showed them.
+        visible: Rect,
+        body: BodyShown,
+    }
+
+    /// Runs one frame of a 400-point-high scroll area holding `count` rows,
+    /// scrolled to `offset` when given.
+    fn frame_at(
+        ctx: &egui::Context,
+        count: usize,
+        scroll_to: Option<usize>,
+        offset: Option<f32>,
+    ) -> Frame {
         let input = egui::RawInput {
             screen_rect: Some(Rect::from_min_size(
                 egui::Pos2::ZERO,
@@ -178,18 +250,59 @@ mod tests {
             )),
             ..Default::default()
         };
-        let mut shown = Vec::new();
+        let mut rows = Vec::new();
+        let mut shown = None;
         let mut output = ctx.run_ui(input, |ui| {
-            egui::ScrollArea::vertical().animated(false).show(ui, |ui| {
+            let mut area = egui::ScrollArea::vertical().animated(false);
+            if let Some(offset) = offset {
+                area = area.vertical_scroll_offset(offset);
+            }
+            area.show(ui, |ui| {
                 let grid = RowGrid {
                     widths: &[100.0, 200.0],
                     row_height: 18.0,
                 };
-                show(ui, grid, count, scroll_to, |_, slot| shown.push(slot.index));
+                let visible = ui.clip_rect();
+                let body = show(ui, grid, count, scroll_to, |_, slot| {
+                    rows.push((slot.index, slot.rect));
+                })
+                .body;
+                shown = Some((visible, body));
             });
         });
         output.textures_delta.clear();
-        shown
+        let (visible, body) = shown.expect("the rows were shown");
+        Frame {
+            rows,
+            visible,
+            body,
+        }
+    }
+
+    /// The rows asked for in one frame.
+    fn frame(ctx: &egui::Context, count: usize, scroll_to: Option<usize>) -> Vec<usize> {
+        let rows = frame_at(ctx, count, scroll_to, None).rows;
+        rows.into_iter().map(|(index, _)| index).collect()
+    }
+
+    #[test]
+    fn the_end_offset_shows_the_last_row_whole_in_the_same_frame() {
+        let ctx = egui::Context::default();
+        let count = 50_000;
+        let body = frame_at(&ctx, count, None, None).body;
+        let shown = frame_at(&ctx, count, None, Some(body.end_offset(count, 18.0)));
+        let &(last, rect) = shown.rows.last().expect("rows");
+        assert_eq!(last, count - 1);
+        assert!(
+            shown.visible.contains_rect(rect),
+            "{rect:?} not wholly in {:?}",
+            shown.visible
+        );
+        assert!(
+            rect.bottom() > shown.visible.bottom() - 1.0,
+            "the last row is not at the bottom: {rect:?} in {:?}",
+            shown.visible
+        );
     }
 
     #[test]
@@ -209,6 +322,28 @@ mod tests {
             "row 70000 not on screen: {shown:?}"
         );
         assert!(shown.len() <= 25);
+    }
+
+    #[test]
+    fn two_million_rows_down_the_rows_keep_their_spacing() {
+        let ctx = egui::Context::default();
+        let count = 2_000_000;
+        let body = frame_at(&ctx, count, None, None).body;
+        let shown = frame_at(&ctx, count, None, Some(body.end_offset(count, 18.0)));
+        let pitch = 18.0 + body.gap;
+        assert!(shown.rows.len() > 10);
+        for pair in shown.rows.windows(2) {
+            let step = pair[1].1.top() - pair[0].1.top();
+            assert!(
+                (step - pitch).abs() < 0.01,
+                "rows {} and {} are {step} apart, not {pitch}",
+                pair[0].0,
+                pair[1].0
+            );
+        }
+        let &(last, rect) = shown.rows.last().expect("rows");
+        assert_eq!(last, count - 1);
+        assert!(shown.visible.contains_rect(rect), "the last row is cut");
     }
 
     #[test]
