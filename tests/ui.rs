@@ -434,6 +434,41 @@ fn following_the_newest_keeps_up_with_records_as_they_arrive() {
 }
 
 #[test]
+fn scrolling_back_stops_following_the_newest() {
+    let engine = Engine::new().unwrap();
+    let frame = search_request("morpheus").build().unwrap();
+    fill_journal(&engine, 1_000, &frame);
+    let mut h = app_with(engine);
+    wait_to_see(&mut h, "999");
+    h.get_by_label("990").hover();
+    h.event(egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: egui::vec2(0.0, 120.0),
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Unknown,
+        modifiers: egui::Modifiers::default(),
+    });
+    h.step();
+    h.step();
+    assert_eq!(
+        h.get_by_label("Follow newest").accesskit_node().toggled(),
+        Some(egui::accesskit::Toggled::False),
+        "following is still on"
+    );
+    assert!(
+        h.query_by_label("999").is_none(),
+        "the view did not scroll back"
+    );
+    fill_journal(h.state().engine(), 1_000, &frame);
+    h.step();
+    h.step();
+    assert!(
+        h.query_by_label("1999").is_none(),
+        "the view jumped to the newest although it no longer follows"
+    );
+}
+
+#[test]
 fn following_the_newest_keeps_up_when_the_journal_is_full() {
     let engine = Engine::new().unwrap();
     let frame = search_request("morpheus").build().unwrap();

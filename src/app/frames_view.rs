@@ -184,6 +184,15 @@ impl FramesView {
                 })
             });
         } else {
+            if *follow && wheel_turned_back(ui) {
+                // Scrolling back to look at older records stops following
+                // the newest, as in a capture tool's live view; the box
+                // turns it on again.
+                *follow = false;
+                if matches!(self.scroll_to, Some(ScrollTo::End)) {
+                    self.scroll_to = None;
+                }
+            }
             if let Some(legs) = style::section(ui, "frames_table", |ui| self.table(ui, source)) {
                 action = Some(FramesAction::Follow(legs));
             }
@@ -228,8 +237,9 @@ impl FramesView {
                 ui.colored_label(ui.visuals().error_fg_color, error);
             }
             ui.separator();
-            ui.checkbox(follow, "Follow newest")
-                .on_hover_text("Keep the newest record in view as records arrive");
+            ui.checkbox(follow, "Follow newest").on_hover_text(
+                "Keep the newest record in view as records arrive (scrolling back stops it)",
+            );
             if key == SourceKey::Live {
                 clear = ui
                     .add_enabled(size.len > 0, egui::Button::new("Clear log"))
@@ -444,6 +454,17 @@ impl FramesView {
             micros: false,
         }
     }
+}
+
+/// Whether the mouse wheel turned, this frame, to scroll back (towards
+/// older records) over what is left of `ui` (the table).
+fn wheel_turned_back(ui: &Ui) -> bool {
+    ui.rect_contains_pointer(ui.available_rect_before_wrap())
+        && ui.input(|i| {
+            i.events.iter().any(
+                |event| matches!(event, egui::Event::MouseWheel { delta, .. } if delta.y > 0.0),
+            )
+        })
 }
 
 /// Where the table is to scroll.
