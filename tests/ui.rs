@@ -19,7 +19,7 @@ use framescope::engine::bench_support::fill_journal;
 use framescope::engine::hexdump;
 use framescope::engine::tutorial_app::search_request;
 use framescope::engine::{ContentLength, Engine, RecordKind, Side};
-use window::{App, app, app_with, pick, shows, wait_for, wait_to_see};
+use window::{App, app, app_with, app_with_settings, pick, shows, wait_for, wait_to_see};
 
 fn button<'h>(h: &'h App, label: &'h str) -> egui_kittest::Node<'h> {
     h.get_by_role_and_label(Role::Button, label)
@@ -411,14 +411,21 @@ fn a_million_records_and_a_16_mib_frame_are_shown() {
     wait_to_see(&mut h, "Record bytes 00000000");
 }
 
-#[test]
-fn following_the_newest_keeps_up_with_records_as_they_arrive() {
+/// The window with 1,000 records of `frame` in its journal, following the
+/// newest (as it starts), the newest on screen.
+fn following_a_thousand(frame: &bytes::Bytes, settings: Settings) -> App {
     let engine = Engine::new().unwrap();
-    let frame = search_request("morpheus").build().unwrap();
-    fill_journal(&engine, 1_000, &frame);
-    let mut h = app_with(engine);
+    fill_journal(&engine, 1_000, frame);
+    let mut h = app_with_settings(engine, settings);
     wait_to_see(&mut h, "1000 of 1000 records shown");
     wait_to_see(&mut h, "999");
+    h
+}
+
+#[test]
+fn following_the_newest_keeps_up_with_records_as_they_arrive() {
+    let frame = search_request("morpheus").build().unwrap();
+    let mut h = following_a_thousand(&frame, Settings::default());
     for batch in 2..=6u64 {
         fill_journal(h.state().engine(), 1_000, &frame);
         // The frame that takes the records in shows the last of them: a
@@ -435,11 +442,8 @@ fn following_the_newest_keeps_up_with_records_as_they_arrive() {
 
 #[test]
 fn scrolling_back_stops_following_the_newest() {
-    let engine = Engine::new().unwrap();
     let frame = search_request("morpheus").build().unwrap();
-    fill_journal(&engine, 1_000, &frame);
-    let mut h = app_with(engine);
-    wait_to_see(&mut h, "999");
+    let mut h = following_a_thousand(&frame, Settings::default());
     h.get_by_label("990").hover();
     h.event(egui::Event::MouseWheel {
         unit: egui::MouseWheelUnit::Point,
@@ -470,18 +474,12 @@ fn scrolling_back_stops_following_the_newest() {
 
 #[test]
 fn following_the_newest_keeps_up_when_the_journal_is_full() {
-    let engine = Engine::new().unwrap();
     let frame = search_request("morpheus").build().unwrap();
-    fill_journal(&engine, 1_000, &frame);
     let settings = Settings {
         journal_records: 3_000,
         ..Settings::default()
     };
-    let mut h = Harness::builder()
-        .with_size([1600.0, 1000.0])
-        .build_eframe(move |_cc| FramescopeApp::with_engine(engine, settings));
-    wait_to_see(&mut h, "1000 of 1000 records shown");
-    wait_to_see(&mut h, "999");
+    let mut h = following_a_thousand(&frame, settings);
     // The journal grows to its bound in one go: the table's scroll area
     // still holds last frame's bounds, and the newest must come into view
     // all the same.
@@ -704,9 +702,7 @@ fn capture_picked_in_the_window_applies_and_bounds_are_remembered() {
         journal_records: 12,
         ..Settings::default()
     };
-    let mut h = Harness::builder()
-        .with_size([1600.0, 1000.0])
-        .build_eframe(move |_cc| FramescopeApp::with_engine(engine, settings));
+    let mut h = app_with_settings(engine, settings);
     wait_for(&mut h, "the remembered bound applied", |h| {
         h.state().engine().view().journal_limits.max_records == 12
     });
@@ -837,11 +833,7 @@ fn times_are_local_unless_utc_is_chosen_and_the_choice_is_remembered() {
     eframe::App::save(h.state_mut(), &mut storage);
     let restored: Settings = eframe::get_value(&storage, eframe::APP_KEY).expect("saved settings");
     assert_eq!(restored.time_zone, Zone::Utc);
-    let mut h = Harness::builder()
-        .with_size([1600.0, 1000.0])
-        .build_eframe(move |_cc| {
-            FramescopeApp::with_engine(Engine::new().expect("engine"), restored)
-        });
+    let mut h = app_with_settings(Engine::new().expect("engine"), restored);
     h.state_mut().open_log(&path);
     wait_to_see(&mut h, "Time (UTC)");
 

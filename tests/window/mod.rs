@@ -26,11 +26,16 @@ pub fn app() -> App {
 /// The window over `engine`, with default settings and the fonts the real
 /// window has (its arrows, `→`, come from them).
 pub fn app_with(engine: Engine) -> App {
+    app_with_settings(engine, Settings::default())
+}
+
+/// The window over `engine`, with `settings` (as if remembered).
+pub fn app_with_settings(engine: Engine, settings: Settings) -> App {
     Harness::builder()
         .with_size([1600.0, 1000.0])
         .build_eframe(move |cc| {
             framescope::app::style::install_fonts(&cc.egui_ctx);
-            FramescopeApp::with_engine(engine, Settings::default())
+            FramescopeApp::with_engine(engine, settings)
         })
 }
 
