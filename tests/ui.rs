@@ -473,6 +473,38 @@ fn scrolling_back_stops_following_the_newest() {
 }
 
 #[test]
+fn dragging_the_scroll_bar_back_stops_following_the_newest() {
+    let frame = search_request("morpheus").build().unwrap();
+    let mut h = following_a_thousand(&frame, Settings::default());
+    // At the end, the scroll bar's handle is at the bottom right of the
+    // table, beside the last rows.
+    let last = h
+        .get_all_by_role(Role::Row)
+        .map(|row| row.rect())
+        .max_by(|a, b| a.bottom().total_cmp(&b.bottom()))
+        .expect("rows");
+    let grab = egui::pos2(last.right() - 2.0, last.center().y - 40.0);
+    h.hover_at(grab);
+    h.step();
+    h.drag_at(grab);
+    h.step();
+    h.hover_at(grab - egui::vec2(0.0, 300.0));
+    h.step();
+    h.drop_at(grab - egui::vec2(0.0, 300.0));
+    h.step();
+    h.step();
+    assert_eq!(
+        h.get_by_label("Follow newest").accesskit_node().toggled(),
+        Some(egui::accesskit::Toggled::False),
+        "following is still on"
+    );
+    assert!(
+        h.query_by_label("999").is_none(),
+        "the view did not scroll back"
+    );
+}
+
+#[test]
 fn following_the_newest_keeps_up_when_the_journal_is_full() {
     let frame = search_request("morpheus").build().unwrap();
     let settings = Settings {

@@ -76,6 +76,8 @@ pub struct FramesView {
     table_shown: bool,
     /// How the table's body showed last frame.
     body_shown: Option<table_rows::BodyShown>,
+    /// Last frame ended with the last row in view.
+    ended_at_end: bool,
     followed_len: usize,
     /// Rows already formatted (a record never changes once recorded).
     rows: HashMap<u64, RowSummary>,
@@ -184,16 +186,17 @@ impl FramesView {
                 })
             });
         } else {
-            if *follow && wheel_turned_back(ui) {
-                // Scrolling back to look at older records stops following
-                // the newest, as in a capture tool's live view; the box
-                // turns it on again.
+            let outcome = style::section(ui, "frames_table", |ui| self.table(ui, source));
+            if outcome.scrolled_back && *follow {
+                // Scrolling back to look at older records (wheel, scroll
+                // bar or keys) stops following the newest, as in a capture
+                // tool's live view; the box turns it on again.
                 *follow = false;
                 if matches!(self.scroll_to, Some(ScrollTo::End)) {
                     self.scroll_to = None;
                 }
             }
-            if let Some(legs) = style::section(ui, "frames_table", |ui| self.table(ui, source)) {
+            if let Some(legs) = outcome.follow {
                 action = Some(FramesAction::Follow(legs));
             }
         }
@@ -279,8 +282,8 @@ impl FramesView {
         self.scroll_to = Some(ScrollTo::Row(row));
     }
 
-    /// The table; returns the connections to follow, when a row's menu asked.
-    fn table(&mut self, ui: &mut Ui, source: &Source<'_>) -> Option<Vec<Leg>> {
+    /// The table, and what it asks of the view.
+    fn table(&mut self, ui: &mut Ui, source: &Source<'_>) -> TableOutcome {
         let colors = RowColors::of(ui.visuals());
         let mut clicked = None;
         let mut follow = None;
@@ -306,7 +309,7 @@ impl FramesView {
             seq: seq_width(ui, self.last_listed().unwrap_or(0)),
             time: time_width(ui, times.style),
         };
-        ui.scope(|ui| {
+        let scrolled_back = ui.scope(|ui| {
             ui.style_mut().interaction.selectable_labels = false;
             // No springing back past the ends: following the newest pins
             // the scroll past the bounds the scroll area knew last frame
@@ -349,7 +352,7 @@ impl FramesView {
                 (None, _) => None,
             };
             self.table_shown = true;
-            table
+            let output = table
                 .header(20.0, |mut header| {
                     for &c in &columns {
                         let (title, help) = COLUMNS[c];
@@ -422,11 +425,22 @@ impl FramesView {
                     }
                     self.body_shown = Some(shown.body);
                 });
+            // Where the scroll ended this frame: the user's wheel, scroll
+            // bar and keys move it after the rows are drawn.
+            let at_end = self.body_shown.is_some_and(|body| {
+                output.state.clamped_offset().y + 1.0 >= body.end_offset(rows, ROW_HEIGHT)
+            });
+            let scrolled_back = self.ended_at_end && !at_end && scroll_row.is_none();
+            self.ended_at_end = at_end;
+            scrolled_back
         });
         if let Some(seq) = clicked {
             self.select(Some(seq), source);
         }
-        follow
+        TableOutcome {
+            follow,
+            scrolled_back: scrolled_back.inner,
+        }
     }
 
     /// The last record listed: the largest sequence number shown.
@@ -456,15 +470,12 @@ impl FramesView {
     }
 }
 
-/// Whether the mouse wheel turned, this frame, to scroll back (towards
-/// older records) over what is left of `ui` (the table).
-fn wheel_turned_back(ui: &Ui) -> bool {
-    ui.rect_contains_pointer(ui.available_rect_before_wrap())
-        && ui.input(|i| {
-            i.events.iter().any(
-                |event| matches!(event, egui::Event::MouseWheel { delta, .. } if delta.y > 0.0),
-            )
-        })
+/// What the table did besides drawing.
+struct TableOutcome {
+    /// The connections to follow, when a row's menu asked.
+    follow: Option<Vec<Leg>>,
+    /// The view was at the last row and the user scrolled it back.
+    scrolled_back: bool,
 }
 
 /// Where the table is to scroll.
