@@ -444,16 +444,7 @@ fn following_the_newest_keeps_up_with_records_as_they_arrive() {
 fn scrolling_back_stops_following_the_newest() {
     let frame = search_request("morpheus").build().unwrap();
     let mut h = following_a_thousand(&frame, Settings::default());
-    h.get_by_label("990").hover();
-    h.event(egui::Event::MouseWheel {
-        unit: egui::MouseWheelUnit::Point,
-        delta: egui::vec2(0.0, 120.0),
-        phase: egui::TouchPhase::Move,
-        source: egui::MouseWheelSource::Unknown,
-        modifiers: egui::Modifiers::default(),
-    });
-    h.step();
-    h.step();
+    wheel_back_over(&mut h, 990);
     assert_eq!(
         h.get_by_label("Follow newest").accesskit_node().toggled(),
         Some(egui::accesskit::Toggled::False),
@@ -501,6 +492,61 @@ fn dragging_the_scroll_bar_back_stops_following_the_newest() {
     assert!(
         h.query_by_label("999").is_none(),
         "the view did not scroll back"
+    );
+}
+
+/// Turns the mouse wheel back over the table, near record `seq`.
+fn wheel_back_over(h: &mut App, seq: u64) {
+    h.get_by_label(&seq.to_string()).hover();
+    h.event(egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: egui::vec2(0.0, 120.0),
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Unknown,
+        modifiers: egui::Modifiers::default(),
+    });
+    h.step();
+    h.step();
+}
+
+/// The sequence numbers in `range` shown as the table's `#` cells.
+fn seqs_shown(h: &App, range: std::ops::Range<u64>) -> Vec<u64> {
+    range
+        .filter(|seq| h.query_by_label(&seq.to_string()).is_some())
+        .collect()
+}
+
+#[test]
+fn rows_read_away_from_the_end_stay_in_view_as_the_oldest_are_evicted() {
+    let frame = search_request("morpheus").build().unwrap();
+    let settings = Settings {
+        journal_records: 3_000,
+        ..Settings::default()
+    };
+    let mut h = following_a_thousand(&frame, settings);
+    fill_journal(h.state().engine(), 2_000, &frame);
+    wait_to_see(&mut h, "3000 of 3000 records shown");
+    wait_to_see(&mut h, "2999");
+    wheel_back_over(&mut h, 2990);
+    // The wheel's scroll is smoothed over a few frames: let it settle.
+    let mut before = seqs_shown(&h, 2_900..3_000);
+    for _ in 0..60 {
+        h.step();
+        let now = seqs_shown(&h, 2_900..3_000);
+        if now == before {
+            break;
+        }
+        before = now;
+    }
+    assert!(!before.is_empty() && !before.contains(&2999), "{before:?}");
+    // Five hundred newer records push the five hundred oldest out.
+    fill_journal(h.state().engine(), 500, &frame);
+    wait_to_see(&mut h, "500 dropped");
+    h.step();
+    assert_eq!(
+        seqs_shown(&h, 2_900..3_000),
+        before,
+        "the rows being read moved"
     );
 }
 

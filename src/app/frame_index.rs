@@ -118,6 +118,9 @@ pub struct FrameIndex {
     next: u64,
     built_for: Option<(SourceKey, FilterSpec)>,
     started_at: u64,
+    /// Rows that left the front (their records evicted) since the last
+    /// [`FrameIndex::take_front_shift`].
+    front_shift: usize,
 }
 
 impl FrameIndex {
@@ -131,8 +134,15 @@ impl FrameIndex {
         budget: Duration,
     ) -> bool {
         let key = (source, filter.clone());
+        let same = self.built_for.as_ref() == Some(&key);
         if filter.is_empty() {
             self.seqs.clear();
+            if let (true, Some(before)) = (same, &self.everything) {
+                let left = journal.first_seq().saturating_sub(before.start);
+                self.front_shift += usize::try_from(left).unwrap_or(usize::MAX);
+            } else {
+                self.front_shift = 0;
+            }
             self.everything = Some(journal.first_seq()..journal.next_seq());
             self.next = journal.next_seq();
             self.started_at = journal.first_seq();
@@ -140,15 +150,17 @@ impl FrameIndex {
             return true;
         }
         self.everything = None;
-        if self.built_for.as_ref() != Some(&key) || journal.next_seq() < self.next {
+        if !same || journal.next_seq() < self.next {
             self.seqs.clear();
             self.next = journal.first_seq();
             self.started_at = self.next;
             self.built_for = Some(key);
+            self.front_shift = 0;
         }
         let first = journal.first_seq();
         while self.seqs.front().is_some_and(|&seq| seq < first) {
             self.seqs.pop_front();
+            self.front_shift += 1;
         }
         self.next = self.next.max(first);
         let end = journal.next_seq();
@@ -164,6 +176,12 @@ impl FrameIndex {
         }
 
         self.next >= end
+    }
+
+    /// How many rows have left the front (their records evicted) since the
+    /// last call, the index staying the same otherwise; 0 after a rebuild.
+    pub fn take_front_shift(&mut self) -> usize {
+        std::mem::take(&mut self.front_shift)
     }
 
     /// How many records match.
@@ -314,6 +332,40 @@ mod tests {
             Duration::from_secs(1),
         );
         assert!(index.is_empty());
+    }
+
+    #[test]
+    fn rows_leaving_the_front_are_counted_with_or_without_a_filter() {
+        let mut journal = Journal::new(JournalLimits {
+            max_records: 4,
+            max_bytes: 1 << 20,
+        });
+        let frame = FrameBuilder::new().build().unwrap();
+        let (side_filter, _) = FilterSpec::new(&Filters {
+            side: Some(Side::Client),
+            ..Filters::default()
+        });
+        for filter in [FilterSpec::default(), side_filter] {
+            let mut index = FrameIndex::default();
+            let update = |journal: &mut Journal, index: &mut FrameIndex| {
+                let snapshot = journal.snapshot();
+                index.update(&snapshot, SourceKey::Live, &filter, Duration::from_secs(1));
+            };
+            for _ in 0..4 {
+                append(&mut journal, 1, Side::Client, &frame);
+            }
+            update(&mut journal, &mut index);
+            assert_eq!(index.take_front_shift(), 0, "{filter:?}: a fresh index");
+            for _ in 0..3 {
+                append(&mut journal, 1, Side::Client, &frame);
+            }
+            update(&mut journal, &mut index);
+            assert_eq!(index.take_front_shift(), 3, "{filter:?}");
+            assert_eq!(index.take_front_shift(), 0, "{filter:?}: taken");
+            journal.clear();
+            update(&mut journal, &mut index);
+            index.take_front_shift();
+        }
     }
 
     #[test]

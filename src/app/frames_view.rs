@@ -78,6 +78,10 @@ pub struct FramesView {
     body_shown: Option<table_rows::BodyShown>,
     /// Last frame ended with the last row in view.
     ended_at_end: bool,
+    /// Where the table's scroll ended last frame.
+    last_offset: Option<f32>,
+    /// Rows that left the table's front this frame (records evicted).
+    front_shift: usize,
     followed_len: usize,
     /// Rows already formatted (a record never changes once recorded).
     rows: HashMap<u64, RowSummary>,
@@ -135,6 +139,7 @@ impl FramesView {
         let (spec, _) = FilterSpec::new(filters);
         let journal = source.journal;
         self.complete = self.index.update(journal, key, &spec, INDEX_BUDGET);
+        self.front_shift = self.index.take_front_shift();
         let size = JournalSize {
             len: journal.len(),
             next_seq: journal.next_seq(),
@@ -349,7 +354,20 @@ impl FramesView {
                     table = table.animate_scrolling(false);
                     rows.checked_sub(1)
                 }
-                (None, _) => None,
+                (None, Some(body)) => {
+                    // Away from the end, the rows in view stay in view as
+                    // the oldest records are evicted (at the end, the view
+                    // stays there and takes the newest in).
+                    if let Some(offset) = self.last_offset
+                        && self.front_shift > 0
+                        && !self.ended_at_end
+                    {
+                        let moved = self.front_shift as f32 * (ROW_HEIGHT + body.gap);
+                        table = table.vertical_scroll_offset((offset - moved).max(0.0));
+                    }
+                    None
+                }
+                (None, None) => None,
             };
             self.table_shown = true;
             let output = table
@@ -427,9 +445,11 @@ impl FramesView {
                 });
             // Where the scroll ended this frame: the user's wheel, scroll
             // bar and keys move it after the rows are drawn.
-            let at_end = self.body_shown.is_some_and(|body| {
-                output.state.clamped_offset().y + 1.0 >= body.end_offset(rows, ROW_HEIGHT)
-            });
+            let offset = output.state.clamped_offset().y;
+            self.last_offset = Some(offset);
+            let at_end = self
+                .body_shown
+                .is_some_and(|body| offset + 1.0 >= body.end_offset(rows, ROW_HEIGHT));
             let scrolled_back = self.ended_at_end && !at_end && scroll_row.is_none();
             self.ended_at_end = at_end;
             scrolled_back
