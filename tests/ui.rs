@@ -440,11 +440,9 @@ fn following_the_newest_keeps_up_with_records_as_they_arrive() {
     }
 }
 
-#[test]
-fn scrolling_back_stops_following_the_newest() {
-    let frame = search_request("morpheus").build().unwrap();
-    let mut h = following_a_thousand(&frame, Settings::default());
-    wheel_back_over(&mut h, 990);
+/// Following the newest is off, and record 999 (the newest of
+/// [`following_a_thousand`]) is out of view.
+fn assert_scrolled_back_and_not_following(h: &App) {
     assert_eq!(
         h.get_by_label("Follow newest").accesskit_node().toggled(),
         Some(egui::accesskit::Toggled::False),
@@ -454,6 +452,14 @@ fn scrolling_back_stops_following_the_newest() {
         h.query_by_label("999").is_none(),
         "the view did not scroll back"
     );
+}
+
+#[test]
+fn scrolling_back_stops_following_the_newest() {
+    let frame = search_request("morpheus").build().unwrap();
+    let mut h = following_a_thousand(&frame, Settings::default());
+    wheel_back_over(&mut h, 990);
+    assert_scrolled_back_and_not_following(&h);
     fill_journal(h.state().engine(), 1_000, &frame);
     h.step();
     h.step();
@@ -484,15 +490,7 @@ fn dragging_the_scroll_bar_back_stops_following_the_newest() {
     h.drop_at(grab - egui::vec2(0.0, 300.0));
     h.step();
     h.step();
-    assert_eq!(
-        h.get_by_label("Follow newest").accesskit_node().toggled(),
-        Some(egui::accesskit::Toggled::False),
-        "following is still on"
-    );
-    assert!(
-        h.query_by_label("999").is_none(),
-        "the view did not scroll back"
-    );
+    assert_scrolled_back_and_not_following(&h);
 }
 
 /// Turns the mouse wheel back over the table, near record `seq`.
@@ -516,14 +514,19 @@ fn seqs_shown(h: &App, range: std::ops::Range<u64>) -> Vec<u64> {
         .collect()
 }
 
-#[test]
-fn rows_read_away_from_the_end_stay_in_view_as_the_oldest_are_evicted() {
-    let frame = search_request("morpheus").build().unwrap();
+/// The window following a journal that keeps 3,000 records, 1,000 in it.
+fn following_a_thousand_of_three(frame: &bytes::Bytes) -> App {
     let settings = Settings {
         journal_records: 3_000,
         ..Settings::default()
     };
-    let mut h = following_a_thousand(&frame, settings);
+    following_a_thousand(frame, settings)
+}
+
+#[test]
+fn rows_read_away_from_the_end_stay_in_view_as_the_oldest_are_evicted() {
+    let frame = search_request("morpheus").build().unwrap();
+    let mut h = following_a_thousand_of_three(&frame);
     fill_journal(h.state().engine(), 2_000, &frame);
     wait_to_see(&mut h, "3000 of 3000 records shown");
     wait_to_see(&mut h, "2999");
@@ -553,11 +556,7 @@ fn rows_read_away_from_the_end_stay_in_view_as_the_oldest_are_evicted() {
 #[test]
 fn following_the_newest_keeps_up_when_the_journal_is_full() {
     let frame = search_request("morpheus").build().unwrap();
-    let settings = Settings {
-        journal_records: 3_000,
-        ..Settings::default()
-    };
-    let mut h = following_a_thousand(&frame, settings);
+    let mut h = following_a_thousand_of_three(&frame);
     // The journal grows to its bound in one go: the table's scroll area
     // still holds last frame's bounds, and the newest must come into view
     // all the same.
