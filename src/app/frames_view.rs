@@ -80,8 +80,6 @@ pub struct FramesView {
     ended_at_end: bool,
     /// Where the table's scroll ended last frame.
     last_offset: Option<f32>,
-    /// Rows that left the table's front this frame (records evicted).
-    front_shift: usize,
     followed_len: usize,
     /// Rows already formatted (a record never changes once recorded).
     rows: HashMap<u64, RowSummary>,
@@ -139,7 +137,9 @@ impl FramesView {
         let (spec, _) = FilterSpec::new(filters);
         let journal = source.journal;
         self.complete = self.index.update(journal, key, &spec, INDEX_BUDGET);
-        self.front_shift = self.index.take_front_shift();
+        // Taken every frame, shown or not: what left the front while the
+        // table was hidden has nothing in view to keep.
+        let front_shift = self.index.take_front_shift();
         let size = JournalSize {
             len: journal.len(),
             next_seq: journal.next_seq(),
@@ -191,7 +191,8 @@ impl FramesView {
                 })
             });
         } else {
-            let outcome = style::section(ui, "frames_table", |ui| self.table(ui, source));
+            let outcome =
+                style::section(ui, "frames_table", |ui| self.table(ui, source, front_shift));
             if outcome.scrolled_back && *follow {
                 // Scrolling back to look at older records (wheel, scroll
                 // bar or keys) stops following the newest, as in a capture
@@ -287,8 +288,9 @@ impl FramesView {
         self.scroll_to = Some(ScrollTo::Row(row));
     }
 
-    /// The table, and what it asks of the view.
-    fn table(&mut self, ui: &mut Ui, source: &Source<'_>) -> TableOutcome {
+    /// The table, and what it asks of the view; `front_shift` rows left
+    /// its front since last frame (records evicted).
+    fn table(&mut self, ui: &mut Ui, source: &Source<'_>, front_shift: usize) -> TableOutcome {
         let colors = RowColors::of(ui.visuals());
         let mut clicked = None;
         let mut follow = None;
@@ -323,9 +325,7 @@ impl FramesView {
             ui.spacing_mut().scroll.kinetic.rubber_band = false;
             let mut table = TableBuilder::new(ui)
                 .id_salt(("frames_table", with_time))
-                .striped(true)
                 .resizable(true)
-                .sense(egui::Sense::click())
                 .auto_shrink(false)
                 .min_scrolled_height(0.0)
                 .max_scroll_height(f32::INFINITY)
@@ -359,10 +359,10 @@ impl FramesView {
                     // the oldest records are evicted (at the end, the view
                     // stays there and takes the newest in).
                     if let Some(offset) = self.last_offset
-                        && self.front_shift > 0
+                        && front_shift > 0
                         && !self.ended_at_end
                     {
-                        let moved = self.front_shift as f32 * (ROW_HEIGHT + body.gap);
+                        let moved = front_shift as f32 * (ROW_HEIGHT + body.gap);
                         table = table.vertical_scroll_offset((offset - moved).max(0.0));
                     }
                     None
@@ -400,14 +400,14 @@ impl FramesView {
                             selected: self.selected == Some(seq),
                         };
                         let id = ui.scope_id().with(("record", seq));
-                        let response = table_rows::interact(ui, &slot, id, look);
+                        let widget = table_rows::interact(ui, &slot, id, look);
                         let summary = match self.rows.entry(seq) {
                             std::collections::hash_map::Entry::Occupied(row) => row.into_mut(),
                             std::collections::hash_map::Entry::Vacant(slot_entry) => {
                                 match RowSummary::of(source.journal, seq) {
                                     Some(summary) => slot_entry.insert(summary),
                                     None => {
-                                        unreadable_row(ui, &response, &slot, seq);
+                                        unreadable_row(ui, &widget, &slot, seq);
                                         return;
                                     }
                                 }
@@ -420,7 +420,7 @@ impl FramesView {
                         };
                         let row = RowCells {
                             slot: &slot,
-                            response: &response,
+                            widget: &widget,
                             selected: look.selected,
                             columns: &columns,
                         };
@@ -435,13 +435,7 @@ impl FramesView {
                             }
                         });
                     });
-                    if pinned_with.is_some_and(|body| body != shown.body || !shown.end) {
-                        // The pin missed the end: it was worked out from
-                        // last frame's body, which has changed (resized, or
-                        // its first frame). Pin again from this frame's.
-                        self.scroll_to = Some(ScrollTo::End);
-                    }
-                    self.body_shown = Some(shown.body);
+                    self.body_shown = Some(shown);
                 });
             // Where the scroll ended this frame: the user's wheel, scroll
             // bar and keys move it after the rows are drawn.
@@ -450,6 +444,12 @@ impl FramesView {
             let at_end = self
                 .body_shown
                 .is_some_and(|body| offset + 1.0 >= body.end_offset(rows, ROW_HEIGHT));
+            if pinned_with.is_some_and(|body| Some(body) != self.body_shown || !at_end) {
+                // The pin missed the end: it was worked out from last
+                // frame's body, which has changed (resized, or its first
+                // frame). Pin again from this frame's.
+                self.scroll_to = Some(ScrollTo::End);
+            }
             let scrolled_back = self.ended_at_end && !at_end && scroll_row.is_none();
             self.ended_at_end = at_end;
             scrolled_back
@@ -645,7 +645,7 @@ struct CellLook {
 /// Where a row's cells go and how its text shows.
 struct RowCells<'a> {
     slot: &'a table_rows::RowSlot<'a>,
-    response: &'a egui::Response,
+    widget: &'a table_rows::RowWidget,
     selected: bool,
     /// Which of [`COLUMNS`] the table shows, left to right.
     columns: &'a [usize],
@@ -661,18 +661,18 @@ fn row_cells(
     look: CellLook,
 ) -> egui::Response {
     let color = table_rows::text_color(ui, row.selected);
-    let pointer = row.response.hover_pos();
+    let pointer = row.widget.response.hover_pos();
     let mut cut_under_pointer = None;
     for (&column, cell) in row.columns.iter().zip(row.slot.cells()) {
         let galley = cells.cell(ui, (summary.seq, column, look.held), cell.width(), || {
             cell_text(summary, look, column).into()
         });
-        table_rows::paint_cell(ui, (row.response, column), cell, &galley, color);
+        table_rows::paint_cell(ui, (row.widget, column), cell, &galley, color);
         if galley.elided && pointer.is_some_and(|at| cell.contains(at)) {
             cut_under_pointer = Some(galley.text().to_owned());
         }
     }
-    let response = row.response.clone();
+    let response = row.widget.response.clone();
     match cut_under_pointer {
         Some(text) => response.on_hover_text(text),
         None if look.held => response.on_hover_text(HELD_HELP),
@@ -682,7 +682,12 @@ fn row_cells(
 
 /// A row whose record could not be read (it left the journal): its
 /// sequence number, faint.
-fn unreadable_row(ui: &Ui, response: &egui::Response, slot: &table_rows::RowSlot<'_>, seq: u64) {
+fn unreadable_row(
+    ui: &Ui,
+    widget: &table_rows::RowWidget,
+    slot: &table_rows::RowSlot<'_>,
+    seq: u64,
+) {
     let Some(cell) = slot.cells().next() else {
         return;
     };
@@ -692,7 +697,7 @@ fn unreadable_row(ui: &Ui, response: &egui::Response, slot: &table_rows::RowSlot
         cell.width(),
         egui::TextStyle::Body,
     );
-    table_rows::paint_cell(ui, (response, 0), cell, &galley, ui.visuals().text_color());
+    table_rows::paint_cell(ui, (widget, 0), cell, &galley, ui.visuals().text_color());
 }
 
 /// The text of one of a row's cells, styled.

@@ -59,15 +59,6 @@ pub struct BodyShown {
     pub gap: f32,
 }
 
-/// What [`show`] showed.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Shown {
-    /// The body's measures.
-    pub body: BodyShown,
-    /// Whether the last row showed whole (or there was none).
-    pub end: bool,
-}
-
 impl BodyShown {
     /// The scroll offset that shows the last of `count` rows, each
     /// `row_height` tall, at the bottom.
@@ -94,7 +85,7 @@ pub fn show(
     count: usize,
     scroll_to: Option<usize>,
     mut add_row: impl FnMut(&mut Ui, RowSlot<'_>),
-) -> Shown {
+) -> BodyShown {
     let spacing = ui.spacing().item_spacing;
     let pitch = f64::from(grid.row_height + spacing.y);
     let columns_width: f32 =
@@ -135,13 +126,9 @@ pub fn show(
     for index in first..end {
         add_row(ui, slot(index));
     }
-    let below_last = count as f64 * pitch - f64::from(spacing.y) - scrolled;
-    Shown {
-        body: BodyShown {
-            height: visible.height(),
-            gap: spacing.y,
-        },
-        end: below_last <= f64::from(visible.height()) + 0.5,
+    BodyShown {
+        height: visible.height(),
+        gap: spacing.y,
     }
 }
 
@@ -154,12 +141,23 @@ pub struct RowLook {
     pub selected: bool,
 }
 
+/// A row's one widget.
+#[derive(Debug)]
+pub struct RowWidget {
+    /// Its clicks, hover and menu, over the full row.
+    pub response: Response,
+    /// Whether its cells report their text (an accessibility tree is being
+    /// built this frame: for the UI tests, or a screen reader).
+    describe_cells: bool,
+}
+
 /// The row's one widget: it senses clicks over the full row (its cells
 /// included) and paints the row's background as `look` says, lit while
 /// the pointer is over it.
-pub fn interact(ui: &Ui, slot: &RowSlot<'_>, id: Id, look: RowLook) -> Response {
+pub fn interact(ui: &Ui, slot: &RowSlot<'_>, id: Id, look: RowLook) -> RowWidget {
     let response = ui.interact(slot.rect, id, Sense::click());
     response.widget_info(|| WidgetInfo::new(Role::Row));
+    let describe_cells = ui.ctx().accesskit_node_builder(id, |_| ()).is_some();
     // Cover the space between rows and columns too, so the shading has no gaps.
     let background = slot
         .rect
@@ -180,7 +178,10 @@ pub fn interact(ui: &Ui, slot: &RowSlot<'_>, id: Id, look: RowLook) -> Response 
     {
         ui.painter().rect_filled(background, 0.0, fill);
     }
-    response
+    RowWidget {
+        response,
+        describe_cells,
+    }
 }
 
 /// The color text without one of its own takes in a row.
@@ -197,7 +198,7 @@ pub fn text_color(ui: &Ui, selected: bool) -> Color32 {
 /// tree is built, the cell reports its text, under `row`'s id.
 pub fn paint_cell(
     ui: &Ui,
-    (row, column): (&Response, usize),
+    (row, column): (&RowWidget, usize),
     cell: Rect,
     galley: &Arc<Galley>,
     color: Color32,
@@ -210,16 +211,10 @@ pub fn paint_cell(
     ui.painter()
         .with_clip_rect(shown)
         .galley(at, galley.clone(), color);
-    if accessible(ui, row) {
-        ui.interact(cell, row.id.with(column), Sense::hover())
+    if row.describe_cells {
+        ui.interact(cell, row.response.id.with(column), Sense::hover())
             .widget_info(|| WidgetInfo::labeled(Role::Label, true, galley.text()));
     }
-}
-
-/// Whether an accessibility tree is being built this frame (it is for the
-/// UI tests and for a screen reader; otherwise a cell's label costs nothing).
-fn accessible(ui: &Ui, row: &Response) -> bool {
-    ui.ctx().accesskit_node_builder(row.id, |_| ()).is_some()
 }
 
 #[cfg(test)]
@@ -265,8 +260,7 @@ mod tests {
                 let visible = ui.clip_rect();
                 let body = show(ui, grid, count, scroll_to, |_, slot| {
                     rows.push((slot.index, slot.rect));
-                })
-                .body;
+                });
                 shown = Some((visible, body));
             });
         });
