@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
 use parking_lot::{Mutex, MutexGuard};
 
 use super::super::vocabulary::Capture;
-use super::{BatchCopy, Entry, Journal, JournalLimits, JournalSnapshot, now_us};
+use super::{Entry, Journal, JournalLimits, JournalSnapshot, now_us};
 
 /// Records a batch appends before letting a waiting reader (a snapshot)
 /// or another connection's append have the lock, so a large batch holds it
@@ -60,7 +60,6 @@ impl LiveJournal {
             return;
         }
         let time_us = now_us();
-        let mut batch = BatchCopy::default();
         let mut journal = self.journal.lock();
         for (index, entry) in entries.into_iter().enumerate() {
             if index > 0 && index % RECORDS_PER_LOCK == 0 {
@@ -69,7 +68,7 @@ impl LiveJournal {
             }
             let keep = capture.keep(entry.kind, entry.bytes);
             let wire_len = u32::try_from(entry.bytes.len()).unwrap_or(u32::MAX);
-            journal.push_in_batch(time_us, wire_len, entry, keep, &mut batch);
+            journal.push_in_batch(time_us, wire_len, entry, keep);
         }
         journal.enforce_limits();
     }
@@ -101,12 +100,11 @@ impl LiveJournal {
             return;
         }
         let time_us = now_us();
-        let mut batch = BatchCopy::default();
         let mut journal = self.journal.lock();
         for entry in entries {
             let keep = capture.keep(entry.kind, entry.bytes);
             let wire_len = u32::try_from(entry.bytes.len()).unwrap_or(u32::MAX);
-            journal.push_in_batch(time_us, wire_len, entry, keep, &mut batch);
+            journal.push_in_batch(time_us, wire_len, entry, keep);
         }
         journal.enforce_limits();
     }

@@ -142,9 +142,10 @@ struct Tail {
     last_peer_conn: Option<u32>,
     /// Captured bytes in this segment.
     bytes: usize,
-    /// Where the bytes copied last lie: a record whose captured bytes are
-    /// the same (a load's frames repeat, and their headers more so) shares
-    /// them instead of copying them again.
+    /// Where the bytes stored last lie: a record whose captured bytes are
+    /// the same shares them instead of storing them again (an echo's
+    /// received and sent records of one frame; a load's frames, which
+    /// repeat, and their headers more so).
     last_copy: Option<ByteRef>,
 }
 
@@ -168,39 +169,51 @@ impl Tail {
         }
     }
 
-    /// Copies the first `keep` bytes; shares them instead when they are
-    /// the bytes copied last, or (large frames) the buffer they came in.
+    /// Stores the first `keep` bytes: copied into the arena, or (large
+    /// frames) shared with the buffer they came in. Bytes the same as those
+    /// stored last share their place instead: the very same buffer (large
+    /// frames are compared by address only: the piece holding it keeps it
+    /// alive, so the address is not reused), or for a copy the same bytes.
     fn store(&mut self, bytes: &Bytes, keep: usize) -> ByteRef {
         let len = keep as u32;
-        if keep >= OWN_PIECE_THRESHOLD {
-            self.freeze_arena();
-            self.pieces.push(bytes.slice(..keep));
-            return ByteRef {
-                piece: self.pieces.len() as u32 - 1,
-                offset: 0,
-                len,
-            };
-        }
         let kept = &bytes[..keep];
         if let Some(last) = self.last_copy
             && last.len == len
-            && self.stored(last) == kept
         {
-            return last;
+            let stored = self.stored(last);
+            if stored.as_ptr() == kept.as_ptr() || (keep < OWN_PIECE_THRESHOLD && stored == kept) {
+                return last;
+            }
         }
+        let at = if keep >= OWN_PIECE_THRESHOLD {
+            self.freeze_arena();
+            self.pieces.push(bytes.slice(..keep));
+            ByteRef {
+                piece: self.pieces.len() as u32 - 1,
+                offset: 0,
+                len,
+            }
+        } else {
+            self.copy(kept)
+        };
+        self.last_copy = Some(at);
+        at
+    }
+
+    /// Copies `kept` into the arena.
+    fn copy(&mut self, kept: &[u8]) -> ByteRef {
+        let keep = kept.len();
         if self.arena.capacity() - self.arena.len() < keep {
             self.freeze_arena();
             self.arena = BytesMut::with_capacity(ARENA_CHUNK);
         }
         let offset = self.arena.len() as u32;
         self.arena.extend_from_slice(kept);
-        let at = ByteRef {
+        ByteRef {
             piece: self.pieces.len() as u32,
             offset,
-            len,
-        };
-        self.last_copy = Some(at);
-        at
+            len: keep as u32,
+        }
     }
 
     /// The bytes copied to `at`: in a piece, or in the arena not yet frozen
@@ -258,49 +271,6 @@ impl Tail {
             pieces: sealed.pieces,
             peers: sorted_peers(&sealed.peers),
         }
-    }
-}
-
-/// Where the last record of one batch of appends had its bytes copied.
-///
-/// Every entry of a batch is borrowed for the whole batch, so two of them
-/// whose bytes start at the same address are the same buffer, not one
-/// freed and reused: an echo's received and sent records of one frame.
-/// The second shares the first's copy (half the copying and memory for an
-/// echo). A memo lives for one batch only; across batches an address may
-/// have been freed and reused for other bytes.
-#[derive(Debug, Default)]
-pub(crate) struct BatchCopy {
-    last: Option<LastCopy>,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct LastCopy {
-    /// Address of the first byte copied.
-    source: usize,
-    keep: usize,
-    /// The tail it was copied into, by its first sequence number: a seal
-    /// (or a clear) starts a tail with another, and the copy is not in it.
-    tail: u64,
-    at: ByteRef,
-}
-
-impl BatchCopy {
-    /// The copy already made of these very bytes in this tail, if any.
-    fn shared(&self, source: usize, keep: usize, tail: u64) -> Option<ByteRef> {
-        self.last
-            .filter(|last| last.source == source && last.keep == keep && last.tail == tail)
-            .map(|last| last.at)
-    }
-
-    /// Notes where bytes were just copied.
-    fn copied(&mut self, source: usize, keep: usize, tail: u64, at: ByteRef) {
-        self.last = Some(LastCopy {
-            source,
-            keep,
-            tail,
-            at,
-        });
     }
 }
 
@@ -434,33 +404,24 @@ impl Journal {
 
     /// Appends a record keeping the first `keep` of its bytes.
     pub(crate) fn push(&mut self, time_us: u64, wire_len: u32, entry: Entry<'_>, keep: usize) {
-        self.push_in_batch(time_us, wire_len, entry, keep, &mut BatchCopy::default());
+        self.push_in_batch(time_us, wire_len, entry, keep);
         self.enforce_limits();
     }
 
-    /// Appends a record of a batch (see [`BatchCopy`]), keeping the first
-    /// `keep` of its bytes: copied, or shared with the record before it
-    /// when that one's bytes were the very same buffer. The bounds are the
-    /// caller's to enforce, once the batch (or the part of it appended
-    /// under one take of the lock) is in: see [`Journal::enforce_limits`].
+    /// Appends a record of a batch, keeping the first `keep` of its bytes
+    /// (copied, or shared with the record before it when they are the same:
+    /// see `Tail::store`). The bounds are the caller's to enforce, once the
+    /// batch (or the part of it appended under one take of the lock) is
+    /// in: see [`Journal::enforce_limits`].
     pub(crate) fn push_in_batch(
         &mut self,
         time_us: u64,
         wire_len: u32,
         entry: Entry<'_>,
         keep: usize,
-        batch: &mut BatchCopy,
     ) {
         let keep = keep.min(entry.bytes.len());
-        let source = entry.bytes.as_ptr() as usize;
-        let bytes = match batch.shared(source, keep, self.tail.first_seq) {
-            Some(bytes) => bytes,
-            None => {
-                let bytes = self.tail.store(entry.bytes, keep);
-                batch.copied(source, keep, self.tail.first_seq, bytes);
-                bytes
-            }
-        };
+        let bytes = self.tail.store(entry.bytes, keep);
         let origin = entry.origin;
         if let Some(peer) = origin.peer {
             let ends = Endpoints {
