@@ -103,13 +103,7 @@ mod tests {
             .build()
             .unwrap();
         journal.append(Entry {
-            origin: &Origin {
-                conn: 3,
-                side: Side::Client,
-                peer: None,
-                local: None,
-                link: None,
-            },
+            origin: &Origin::client(3, None, None),
             direction: Direction::Sent,
             kind: RecordKind::Frame,
             bytes: &frame,

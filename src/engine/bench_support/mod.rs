@@ -12,7 +12,7 @@ use super::limits::Limits;
 use super::server::{ServerError, ServerHandle, ServerMode, start};
 use super::shared::Shared;
 use super::vocabulary::Capture;
-use super::vocabulary::{Direction, RecordKind, Side};
+use super::vocabulary::{Direction, RecordKind};
 
 pub mod batch_load;
 
@@ -25,13 +25,7 @@ pub use super::tutorial_app::respond as tutorial_respond;
 pub fn fill_journal(engine: &Engine, count: u32, bytes: &Bytes) {
     for i in 0..count {
         engine.record(Entry {
-            origin: &Origin {
-                conn: i % 7,
-                side: Side::Client,
-                peer: None,
-                local: None,
-                link: None,
-            },
+            origin: &Origin::client(i % 7, None, None),
             direction: Direction::Sent,
             kind: RecordKind::Frame,
             bytes,
