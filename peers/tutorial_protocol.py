@@ -56,10 +56,10 @@ def reply_for(header, content):
         action = request.get("action")
         if action == "search":
             query = request.get("value")
-            answer = SEARCH.get(query) or f'No match for "{query}".'
+            answer = SEARCH.get(query) or f"No match for '{query}'."
             result = {"result": answer}
         else:
-            result = {"result": f'Error: invalid action "{action}".'}
+            result = {"result": f"Error: invalid action '{action}'."}
         return make_frame(encode(result), "text/json", "utf-8")
     return make_frame(
         b"First 10 bytes of request: " + content[:10],

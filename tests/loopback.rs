@@ -94,7 +94,7 @@ fn app_mode_answers_each_case_as_the_tutorial_does_and_closes() {
         ("morpheus", "Follow the white rabbit. 🐰"),
         ("ring", "In the caves beneath the Misty Mountains. 💍"),
         ("🐶", "🐾 Playing ball! 🏐"),
-        ("nobody", "No match for \"nobody\"."),
+        ("nobody", "No match for 'nobody'."),
     ] {
         let (reply, only_one) = ask_app(addr, search_request(value).build().unwrap());
         assert!(only_one);
@@ -108,7 +108,7 @@ fn app_mode_answers_each_case_as_the_tutorial_does_and_closes() {
     let (reply, _) = ask_app(addr, bad_action);
     assert_eq!(
         &reply.content()[..],
-        "{\"result\": \"Error: invalid action \\\"steal\\\".\"}".as_bytes()
+        "{\"result\": \"Error: invalid action 'steal'.\"}".as_bytes()
     );
     let (reply, _) = ask_app(
         addr,

@@ -23,6 +23,13 @@ fn the_tutorial_client_gets_exact_answers_from_the_app_server() {
             "{\"result\": \"Follow the white rabbit. 🐰\"}",
         ),
         ("search", "🐶", "{\"result\": \"🐾 Playing ball! 🏐\"}"),
+        // The tutorial's f-strings quote with single quotes.
+        ("search", "neo", "{\"result\": \"No match for 'neo'.\"}"),
+        (
+            "find",
+            "morpheus",
+            "{\"result\": \"Error: invalid action 'find'.\"}",
+        ),
         (
             "binary",
             "0123456789abc",
@@ -43,7 +50,7 @@ fn the_tutorial_client_gets_exact_answers_from_the_app_server() {
         .iter()
         .filter(|r| r.direction == Direction::Received)
         .collect();
-    assert_eq!(received.len(), 3);
+    assert_eq!(received.len(), 5);
     // The Python header arrives as Python wrote it: key order and separators kept.
     let header = framescope::engine::describe::header_text(&received[0].bytes).unwrap();
     assert!(
@@ -100,4 +107,67 @@ fn the_client_pool_talks_to_the_tutorial_server() {
         0,
         "a close after the reply is not an error"
     );
+}
+
+/// The reply bytes of the Python tutorial server to one request, on a
+/// connection of its own.
+fn python_server_reply(request: &[u8]) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut server = python_peer("tutorial_server.py")
+        .args(["127.0.0.1", "0", "1"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port: u16 = line.trim().rsplit(' ').next().unwrap().parse().unwrap();
+    let mut socket = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    socket.write_all(request).unwrap();
+    let mut reply = Vec::new();
+    socket.read_to_end(&mut reply).unwrap();
+    assert!(server.wait().unwrap().success());
+    reply
+}
+
+#[test]
+fn the_app_server_answers_no_match_and_bad_actions_byte_for_byte_as_the_tutorial_server() {
+    let engine = Engine::new().unwrap();
+    let addr = start_server(&engine, ServerMode::App);
+    let no_match = search_request("neo").build().unwrap();
+    let bad_action = framescope::engine::FrameBuilder::json(
+        &serde_json::json!({"action": "find", "value": "morpheus"}),
+    )
+    .build()
+    .unwrap();
+    for (request, answer) in [
+        (no_match, "No match for 'neo'."),
+        (bad_action, "Error: invalid action 'find'."),
+    ] {
+        let python = python_server_reply(&request);
+        let ours = {
+            use std::io::{Read, Write};
+            let mut socket = std::net::TcpStream::connect(addr).unwrap();
+            socket.write_all(&request).unwrap();
+            let mut reply = Vec::new();
+            socket.read_to_end(&mut reply).unwrap();
+            reply
+        };
+        assert!(
+            framescope::engine::describe::content(&python)
+                .windows(answer.len())
+                .any(|w| w == answer.as_bytes()),
+            "the Python server said {:?}",
+            String::from_utf8_lossy(&python)
+        );
+        // The header's byteorder is the machine's in both: the whole frame matches.
+        assert_eq!(
+            String::from_utf8_lossy(&ours),
+            String::from_utf8_lossy(&python)
+        );
+    }
 }

@@ -560,7 +560,7 @@ expect.json."/round" = "1"
     write(
         dir.path(),
         "searches.csv",
-        "value,answer\nmorpheus,Follow the white rabbit. 🐰\nring,In the caves beneath the Misty Mountains. 💍\nneo,\"No match for \"\"neo\"\".\"\n",
+        "value,answer\nmorpheus,Follow the white rabbit. 🐰\nring,In the caves beneath the Misty Mountains. 💍\nneo,No match for 'neo'.\n",
     );
     let reports = run_in(
         dir.path(),

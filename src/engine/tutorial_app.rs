@@ -31,7 +31,7 @@ pub fn search(value: &str) -> String {
         .iter()
         .find(|(key, _)| *key == value)
         .map_or_else(
-            || format!("No match for \"{value}\"."),
+            || format!("No match for '{value}'."),
             |(_, answer)| (*answer).to_owned(),
         )
 }
@@ -61,7 +61,7 @@ fn answer_json(content: &[u8]) -> String {
         Some(Value::String(action)) if action == "search" => {
             search(&python_str(request.get("value")))
         }
-        action => format!("Error: invalid action \"{}\".", python_str(action)),
+        action => format!("Error: invalid action '{}'.", python_str(action)),
     }
 }
 
@@ -114,9 +114,9 @@ mod tests {
             "In the caves beneath the Misty Mountains. 💍"
         );
         assert_eq!(result_of(search_request("🐶")), "🐾 Playing ball! 🏐");
-        assert_eq!(result_of(search_request("neo")), "No match for \"neo\".");
+        assert_eq!(result_of(search_request("neo")), "No match for 'neo'.");
         let bad = FrameBuilder::json(&json!({"action": "find", "value": "x"}));
-        assert_eq!(result_of(bad), "Error: invalid action \"find\".");
+        assert_eq!(result_of(bad), "Error: invalid action 'find'.");
     }
 
     #[test]
