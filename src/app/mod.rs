@@ -18,6 +18,7 @@ pub mod dialogs;
 pub mod draft;
 pub mod file_content;
 pub mod follow_view;
+pub mod fonts;
 pub mod frame_index;
 pub mod frames_view;
 pub mod held_edit;
@@ -140,7 +141,7 @@ pub struct FramescopeApp {
     /// frames (Some(false)) or disagree; for this connection list version.
     open_modes: (u64, Option<bool>),
     notifier_set: bool,
-    /// Whether the fonts with arrows are installed (see [`style::install_fonts`]).
+    /// Whether the window's fonts are installed (see [`fonts::install`]).
     fonts_installed: bool,
     applied_theme: Option<ThemeChoice>,
     /// The hold settings last sent to the engine.
@@ -168,7 +169,7 @@ impl FramescopeApp {
             .and_then(|storage| eframe::get_value(storage, eframe::APP_KEY))
             .unwrap_or_default();
         let engine = Engine::with_config(Default::default(), settings.journal_limits())?;
-        style::install_fonts(&cc.egui_ctx);
+        fonts::install(&cc.egui_ctx);
         let mut app = Self::with_engine(engine, settings);
         app.fonts_installed = true;
         app.engine
@@ -437,7 +438,7 @@ impl FramescopeApp {
             self.notifier_set = true;
         }
         if !self.fonts_installed {
-            style::install_fonts(ctx);
+            fonts::install(ctx);
             self.fonts_installed = true;
         }
         if self.applied_theme != Some(self.settings.theme) {
@@ -931,6 +932,9 @@ pub fn run() -> Result<(), String> {
             .with_min_inner_size([1100.0, 680.0])
             .with_icon(icon),
         renderer: eframe::Renderer::Glow,
+        // The app installs the system font fallback itself (see fonts.rs),
+        // so that it says which font it looked for when none is found.
+        system_font_fallback: false,
         ..Default::default()
     };
     eframe::run_native(

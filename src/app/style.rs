@@ -39,22 +39,6 @@ pub fn outcome_line(ui: &mut egui::Ui, outcome: Option<&Result<String, String>>,
     }
 }
 
-/// Gives the body text the arrows it lacks (`→`, `←`): the default
-/// proportional font has none, so the monospace one, which has them, is
-/// its fallback. Fonts set during a pass are used from the next one.
-pub fn install_fonts(ctx: &Context) {
-    let mut fonts = egui::FontDefinitions::default();
-    if let Some(family) = fonts.families.get_mut(&egui::FontFamily::Proportional)
-        && fonts.font_data.contains_key(MONOSPACE_FONT)
-    {
-        family.push(MONOSPACE_FONT.to_owned());
-    }
-    ctx.set_fonts(fonts);
-}
-
-/// The name of egui's bundled monospace font.
-const MONOSPACE_FONT: &str = "Hack";
-
 /// Applies the theme and the spacing the window uses.
 pub fn apply(ctx: &Context, theme: ThemeChoice) {
     ctx.set_theme(theme.egui());

@@ -113,7 +113,7 @@ pub enum CliError {
 /// Parses the arguments and runs; the process's exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_diagnostics(cli.verbose);
+    init_diagnostics(cli.verbose, cli.command.is_none());
     let result = match cli.command {
         None => open_window(),
         Some(CliCommand::Serve(args)) => serve::run(args),
@@ -148,12 +148,14 @@ fn open_window() -> Result<(), CliError> {
     }
 }
 
-/// Turns diagnostics on: quiet by default (warnings only when asked for
-/// with -v or RUST_LOG), on standard error so output stays clean.
-fn init_diagnostics(verbose: u8) {
+/// Turns diagnostics on, on standard error so output stays clean: the
+/// window says its own warnings (a font it looked for and did not find),
+/// the subcommands are quiet unless asked with -v or RUST_LOG.
+fn init_diagnostics(verbose: u8, window: bool) {
     use tracing_subscriber::EnvFilter;
     let filter = match (std::env::var("RUST_LOG"), verbose) {
         (Ok(spec), _) if !spec.is_empty() => EnvFilter::new(spec),
+        (_, 0) if window => EnvFilter::new("framescope=warn"),
         (_, 0) => return,
         (_, 1) => EnvFilter::new("framescope=info"),
         _ => EnvFilter::new("framescope=debug"),

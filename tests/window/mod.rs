@@ -34,7 +34,7 @@ pub fn app_with_settings(engine: Engine, settings: Settings) -> App {
     Harness::builder()
         .with_size([1600.0, 1000.0])
         .build_eframe(move |cc| {
-            framescope::app::style::install_fonts(&cc.egui_ctx);
+            framescope::app::fonts::install(&cc.egui_ctx);
             FramescopeApp::with_engine(engine, settings)
         })
 }
