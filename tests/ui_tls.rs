@@ -104,3 +104,46 @@ fn serve_tls_shows_the_fingerprint_and_pinned_clients_show_the_handshake() {
     assert!(shows(&h, "rcgen self signed cert"));
     h.check_accessibility();
 }
+
+#[test]
+fn connecting_with_tls_to_the_window_s_own_server_trusts_its_certificate_unasked() {
+    let mut h = app();
+    click(&mut h, Role::CheckBox, "Serve TLS");
+    h.get_by_label("Address")
+        .set_text_value_accesskit("127.0.0.1:0");
+    h.step();
+    click(&mut h, Role::Button, "Start Server");
+    wait_to_see(&mut h, "TLS · SHA-256");
+
+    // The trust choice stays at its default, the system's roots, which do
+    // not know the server's self-signed certificate.
+    click(&mut h, Role::CheckBox, "Connect with TLS");
+    h.get_by_label("Client TLS options").click();
+    h.step();
+    h.step();
+    assert!(shows(&h, "is trusted by its fingerprint"));
+    h.get_by_label("Connections").set_value_accesskit(20.0);
+    h.step();
+    click(&mut h, Role::Button, "Connect");
+    wait_to_see(&mut h, "20 open");
+    assert!(!shows(&h, "failed"));
+    assert!(
+        h.state()
+            .engine()
+            .fresh_view()
+            .connections
+            .iter()
+            .all(|c| c.tls)
+    );
+
+    // Typed by hand, another target is checked against the system's roots.
+    h.get_by_label("Use the server's address").click();
+    h.step();
+    h.get_by_label("Target")
+        .set_text_value_accesskit("127.0.0.1:9");
+    h.step();
+    h.step();
+    assert_eq!(h.state().settings().client.target, "127.0.0.1:9");
+    assert!(!shows(&h, "is trusted by its fingerprint"));
+    h.check_accessibility();
+}

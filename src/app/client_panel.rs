@@ -8,6 +8,7 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
+use crate::engine::tls::Fingerprint;
 use crate::engine::{
     ClientMode, CloseReason, Command, CommandOutcome, ConnState, ConnectionSummary, Engine,
     EngineView, Event, SendTarget, ServerStatus, Target,
@@ -62,6 +63,25 @@ pub fn connect_target(settings: &Settings, server: &ServerStatus) -> Result<Targ
         other => other,
     };
     Ok(addr.into())
+}
+
+/// The fingerprint of the embedded server's certificate when `target` is
+/// that server (by its address, or a loopback name or address when it
+/// listens on all interfaces) and it serves TLS.
+fn embedded_certificate(target: &Target, server: &ServerStatus) -> Option<Fingerprint> {
+    let (fingerprint, listening) = (server.tls?, server.listening?);
+    if target.port() != listening.port() {
+        return None;
+    }
+    let same_host = match target.ip_addr() {
+        Some(addr) => {
+            addr.ip() == listening.ip()
+                || (addr.ip().is_loopback()
+                    && (listening.ip().is_loopback() || listening.ip().is_unspecified()))
+        }
+        None => target.host().eq_ignore_ascii_case("localhost"),
+    };
+    same_host.then_some(fingerprint)
 }
 
 impl ClientPanel {
@@ -160,14 +180,18 @@ impl ClientPanel {
                 });
                 ui.end_row();
             });
-        settings.client.tls.ui(ui);
+        let embedded = target
+            .as_ref()
+            .ok()
+            .and_then(|target| embedded_certificate(target, &view.server));
+        settings.client.tls.ui(ui, embedded);
         if let Err(error) = &target {
             ui.colored_label(ui.visuals().error_fg_color, error);
         }
 
         let (counts, summaries) = (view.pool, &view.connections);
         ui.horizontal_wrapped(|ui| {
-            let tls = settings.client.tls.settings();
+            let tls = settings.client.tls.settings(embedded);
             let reason = match (&target, &tls) {
                 (Err(_), _) => Some("Fix the target first"),
                 (_, Err(_)) => Some("Fix the TLS options first"),

@@ -182,18 +182,22 @@ impl ServerTlsForm {
 }
 
 impl ClientTlsForm {
-    /// The engine's settings; `None` when TLS is off.
-    pub fn settings(&self) -> Result<Option<ClientTls>, String> {
+    /// The engine's settings; `None` when TLS is off. `embedded` is the
+    /// certificate of this window's own server when the target is that
+    /// server: its certificate is self-signed, so under the default choice
+    /// (the system's roots) it is trusted by its fingerprint instead.
+    pub fn settings(&self, embedded: Option<Fingerprint>) -> Result<Option<ClientTls>, String> {
         if !self.enabled {
             return Ok(None);
         }
-        let verification = match self.verify {
-            VerifyChoice::System => Verification::System,
-            VerifyChoice::CaFile => {
+        let verification = match (self.verify, embedded) {
+            (VerifyChoice::System, Some(embedded)) => Verification::Pin(embedded),
+            (VerifyChoice::System, None) => Verification::System,
+            (VerifyChoice::CaFile, _) => {
                 Verification::CaFile(path(&self.ca).ok_or("give the CA file to verify against")?)
             }
-            VerifyChoice::Pin => Verification::Pin(self.pin.parse::<Fingerprint>()?),
-            VerifyChoice::Insecure => Verification::Insecure,
+            (VerifyChoice::Pin, _) => Verification::Pin(self.pin.parse::<Fingerprint>()?),
+            (VerifyChoice::Insecure, _) => Verification::Insecure,
         };
         let sni = self.sni.trim();
         Ok(Some(ClientTls {
@@ -206,8 +210,10 @@ impl ClientTlsForm {
     }
 
     /// The checkbox and, when ticked, its options; the warning for
-    /// "accept any certificate" stays visible while it is picked.
-    pub fn ui(&mut self, ui: &mut Ui) {
+    /// "accept any certificate" stays visible while it is picked, and a
+    /// note says when the embedded server's certificate is trusted by its
+    /// fingerprint (see [`Self::settings`]).
+    pub fn ui(&mut self, ui: &mut Ui, embedded: Option<Fingerprint>) {
         ui.checkbox(&mut self.enabled, "Connect with TLS")
             .on_hover_text("Speak TLS to the target");
         if !self.enabled {
@@ -223,6 +229,14 @@ impl ClientTlsForm {
                     ui.radio_value(&mut self.verify, VerifyChoice::Pin, "Pinned SHA-256");
                     ui.radio_value(&mut self.verify, VerifyChoice::Insecure, "Any certificate");
                 });
+                if let (VerifyChoice::System, Some(embedded)) = (self.verify, embedded) {
+                    ui.colored_label(
+                        super::style::ok_color(ui.visuals()),
+                        "The target is this window's server: its self-signed certificate \
+                         is trusted by its fingerprint",
+                    )
+                    .on_hover_text(format!("Pinned SHA-256 {embedded}"));
+                }
                 egui::Grid::new("client_tls_grid")
                     .num_columns(2)
                     .show(ui, |ui| {
@@ -275,7 +289,7 @@ impl ClientTlsForm {
                 "Warning: any certificate is accepted: encrypted, but the server is not authenticated.",
             );
         }
-        if let Err(error) = self.settings() {
+        if let Err(error) = self.settings(embedded) {
             ui.colored_label(ui.visuals().error_fg_color, error);
         }
     }
@@ -298,7 +312,7 @@ pub fn fingerprint_ui(ui: &mut Ui, fingerprint: Fingerprint) {
     let text = fingerprint.to_string();
     ui.horizontal_wrapped(|ui| {
         ui.label("TLS · SHA-256");
-        ui.add(egui::Label::new(egui::RichText::new(&text).monospace().small()).wrap())
+        ui.add(egui::Label::new(egui::RichText::new(&text).monospace()).wrap())
             .on_hover_text("The certificate's fingerprint: a client can pin it");
         if ui
             .small_button("Copy")
@@ -338,14 +352,48 @@ mod tests {
             pin: "nope".into(),
             ..ClientTlsForm::default()
         };
-        assert!(client.settings().unwrap_err().contains("fingerprint"));
+        assert!(client.settings(None).unwrap_err().contains("fingerprint"));
         let pin = Fingerprint::of(b"x");
         let client = ClientTlsForm {
             pin: pin.to_string(),
             ..client
         };
-        let settings = client.settings().unwrap().unwrap();
+        let settings = client.settings(None).unwrap().unwrap();
         assert_eq!(settings.verification, Verification::Pin(pin));
         assert_eq!(settings.sni, None);
+    }
+
+    #[test]
+    fn the_embedded_server_is_trusted_by_its_fingerprint_unless_another_choice_was_made() {
+        let embedded = Fingerprint::of(b"the window's server");
+        let system = ClientTlsForm {
+            enabled: true,
+            ..ClientTlsForm::default()
+        };
+        let verification =
+            |form: &ClientTlsForm, embedded| form.settings(embedded).unwrap().unwrap().verification;
+        assert_eq!(verification(&system, None), Verification::System);
+        assert_eq!(
+            verification(&system, Some(embedded)),
+            Verification::Pin(embedded)
+        );
+        let insecure = ClientTlsForm {
+            verify: VerifyChoice::Insecure,
+            ..system.clone()
+        };
+        assert_eq!(
+            verification(&insecure, Some(embedded)),
+            Verification::Insecure
+        );
+        let pinned = Fingerprint::of(b"another");
+        let pin = ClientTlsForm {
+            verify: VerifyChoice::Pin,
+            pin: pinned.to_string(),
+            ..system
+        };
+        assert_eq!(
+            verification(&pin, Some(embedded)),
+            Verification::Pin(pinned)
+        );
     }
 }
