@@ -377,3 +377,86 @@ fn send_to_a_name_that_does_not_resolve_or_refuses_is_one_line_and_a_failure() {
         "{stderr}"
     );
 }
+
+/// A server that reads one request, answers `reply` (nothing if empty),
+/// then holds the connection open and silent for `hold`.
+fn short_then_silent(reply: &'static [u8], hold: Duration) -> std::net::SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let (mut socket, _) = listener.accept().unwrap();
+        let mut request = [0u8; 64];
+        let _ = socket.read(&mut request);
+        socket.write_all(reply).unwrap();
+        std::thread::sleep(hold);
+    });
+    addr
+}
+
+/// Runs `framescope send` with `args` and no default timeout; its exit
+/// status, stdout, stderr and how long it took.
+fn framescope_send_timed(args: &[&str]) -> (bool, String, String, Duration) {
+    let start = std::time::Instant::now();
+    let output = Process::new(env!("CARGO_BIN_EXE_framescope"))
+        .arg("send")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+        start.elapsed(),
+    )
+}
+
+#[test]
+fn a_raw_send_ends_once_a_short_reply_is_followed_by_quiet() {
+    // As redis-server answers SET: 5 bytes for 13, then nothing.
+    let addr = short_then_silent(b"+OK\r\n", Duration::from_secs(8)).to_string();
+    let (ok, stdout, stderr, took) = framescope_send_timed(&[
+        "--raw",
+        "--to",
+        &addr,
+        "--text",
+        "SET k hello\r\n",
+        "--timeout",
+        "6",
+    ]);
+    assert!(ok, "{stdout}{stderr}");
+    assert!(stdout.contains("received 1 frames, 5 bytes"), "{stdout}");
+    assert!(
+        took < Duration::from_secs(3),
+        "waited {took:?}: the reply was complete after 200 ms of quiet"
+    );
+
+    let addr = short_then_silent(b"+OK\r\n", Duration::from_secs(8)).to_string();
+    let (ok, stdout, _, took) = framescope_send_timed(&[
+        "--raw",
+        "--to",
+        &addr,
+        "--text",
+        "PING\r\n",
+        "--idle",
+        "1.5s",
+        "--timeout",
+        "6",
+    ]);
+    assert!(ok, "{stdout}");
+    assert!(
+        took >= Duration::from_millis(1500),
+        "--idle is waited out: {took:?}"
+    );
+}
+
+#[test]
+fn a_raw_send_with_no_reply_within_the_timeout_fails_saying_so() {
+    let addr = short_then_silent(b"", Duration::from_secs(5)).to_string();
+    let (ok, stdout, stderr, _) =
+        framescope_send_timed(&["--raw", "--to", &addr, "--text", "hello?", "--timeout", "1"]);
+    assert!(!ok, "{stdout}");
+    assert!(
+        stderr.contains("1 of 1 connections had no reply"),
+        "{stderr}"
+    );
+}

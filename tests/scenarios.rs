@@ -465,6 +465,34 @@ expect = { text = "bye", within = "200ms" }
 }
 
 #[test]
+fn a_raw_expect_that_does_not_match_fails_once_the_peer_is_quiet() {
+    let (_engine, addr) = server(ServerMode::RawEcho);
+    let start = std::time::Instant::now();
+    let reports = run(
+        r#"
+[[scenario]]
+name = "raw, quiet after the wrong bytes"
+[[scenario.step]]
+connect = { raw = true }
+[[scenario.step]]
+send.text = "hello"
+[[scenario.step]]
+expect = { text = "bye", within = "20s" }
+"#,
+        addr,
+    );
+    let failure = failure_of(&reports[0]);
+    assert!(
+        failure.actual.contains("then quiet for 200 ms"),
+        "{failure:?}"
+    );
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(10),
+        "the step failed at the quiet, not at its 20 s"
+    );
+}
+
+#[test]
 fn captures_feed_later_steps() {
     let (_engine, addr) = server(ServerMode::FrameEcho);
     let reports = run(

@@ -167,12 +167,24 @@ fn init_diagnostics(verbose: u8, window: bool) {
         .try_init();
 }
 
-/// Reads a number of seconds (`1`, `0.25`) given on the command line.
+/// Reads a duration given on the command line: seconds (`1`, `0.25`,
+/// `2s`) or milliseconds (`200ms`).
 pub fn parse_seconds(text: &str) -> Result<Duration, String> {
-    text.parse::<f64>()
+    let trimmed = text.trim();
+    let (number, scale) = match trimmed.strip_suffix("ms") {
+        Some(millis) => (millis, 1e-3),
+        None => (trimmed.strip_suffix('s').unwrap_or(trimmed), 1.0),
+    };
+    number
+        .trim()
+        .parse::<f64>()
         .ok()
-        .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
-        .ok_or_else(|| format!("\"{text}\" is not a number of seconds"))
+        .and_then(|value| Duration::try_from_secs_f64(value * scale).ok())
+        .ok_or_else(|| {
+            format!(
+                "\"{text}\" is not a duration: give seconds (2, 0.5, 2s) or milliseconds (200ms)"
+            )
+        })
 }
 
 /// How much the journal keeps: the same flags on every subcommand that

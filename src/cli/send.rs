@@ -9,7 +9,9 @@ use super::message::MessageArgs;
 use super::printer::{Printer, zone};
 use super::tls_args::ClientTlsArgs;
 use super::{CliError, JournalArgs, connect_with, save_log, send_to};
-use crate::engine::{ClientMode, Command, ConnState, CounterSnapshot, Limits, SendTarget, Target};
+use crate::engine::{
+    ClientMode, Command, ConnState, ConnectionSummary, Limits, SendTarget, Target,
+};
 
 /// How often progress is checked and output brought up to date.
 const POLL: Duration = Duration::from_millis(20);
@@ -42,9 +44,13 @@ pub struct SendArgs {
     /// Save the log of everything sent and received (.jsonl, or .txt for text).
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
-    /// Seconds to wait for the replies.
+    /// How long to wait for the replies.
     #[arg(long, default_value = "10", value_parser = super::parse_seconds)]
     pub timeout: Duration,
+    /// With --raw: a reply is complete once the peer has been quiet this
+    /// long (200ms, 1s), since raw bytes carry no length.
+    #[arg(long, value_name = "DURATION", default_value = "200ms", value_parser = super::parse_seconds)]
+    pub idle: Duration,
     /// What the journal keeps.
     #[command(flatten)]
     pub journal: JournalArgs,
@@ -90,20 +96,11 @@ pub fn run(args: SendArgs) -> Result<(), CliError> {
             args.to
         )));
     }
-    // Raw replies are counted in bytes (the peer may split or merge them),
-    // framed replies in frames.
-    let wanted = if args.raw {
-        (report.opened * args.count * bytes.len()) as u64
-    } else {
-        (report.opened * args.count) as u64
-    };
-    let progress = |totals: &CounterSnapshot| {
-        if args.raw {
-            totals.bytes_received
-        } else {
-            totals.frames_received
-        }
-    };
+    // Framed replies are counted: one per frame sent. Raw bytes carry no
+    // length, so a raw reply is complete once every connection has had
+    // some and the peer has then been quiet for `idle`.
+    let wanted = (report.opened * args.count) as u64;
+    let mut quiet = Quiet::new(args.idle);
     let deadline = Instant::now() + args.timeout;
     // What each open connection still has to send. Each queues a bounded
     // number of messages: the queues are fed as they drain, never overfilled.
@@ -132,10 +129,12 @@ pub fn run(args: SendArgs) -> Result<(), CliError> {
         let view = engine.fresh_view();
         let totals = view.client_counters;
         let all_closed = view.pool.live() == 0;
-        if (to_send.is_empty() && progress(&totals) >= wanted)
-            || all_closed
-            || Instant::now() >= deadline
-        {
+        let replied = if args.raw {
+            quiet.heard(totals.bytes_received, Instant::now()) && unanswered(&view.connections) == 0
+        } else {
+            totals.frames_received >= wanted
+        };
+        if (to_send.is_empty() && replied) || all_closed || Instant::now() >= deadline {
             break totals;
         }
         std::thread::sleep(POLL);
@@ -143,7 +142,8 @@ pub fn run(args: SendArgs) -> Result<(), CliError> {
     engine.command(Command::DisconnectAll);
     std::thread::sleep(POLL);
     let _ = printer.print_new(&engine, &mut out);
-    let latency = engine.fresh_view().latency.summary;
+    let view = engine.fresh_view();
+    let latency = view.latency.summary;
     println!(
         "{} connections ({} failed); sent {} frames, {} bytes; received {} frames, {} bytes; {} errors",
         report.opened,
@@ -163,14 +163,83 @@ pub fn run(args: SendArgs) -> Result<(), CliError> {
     if let Some(path) = args.log {
         save_log(&engine, path)?;
     }
-    if report.failed > 0 || totals.errors > 0 || progress(&totals) < wanted {
-        let unit = if args.raw { "bytes" } else { "frames" };
+    let missing = if args.raw {
+        unanswered(&view.connections)
+    } else {
+        wanted.saturating_sub(totals.frames_received) as usize
+    };
+    if report.failed > 0 || totals.errors > 0 || missing > 0 {
+        let (what, of) = if args.raw {
+            ("connections had no reply", report.opened)
+        } else {
+            ("reply frames missing", wanted as usize)
+        };
         return Err(CliError::Incomplete(format!(
-            "{} connections failed, {} errors, {} of {wanted} reply {unit}",
-            report.failed,
-            totals.errors,
-            progress(&totals)
+            "{} connections failed, {} errors, {missing} of {of} {what}",
+            report.failed, totals.errors,
         )));
     }
     Ok(())
+}
+
+/// How many of the connections opened have received nothing.
+fn unanswered(connections: &[ConnectionSummary]) -> usize {
+    connections
+        .iter()
+        .filter(|c| c.counters.bytes_received == 0)
+        .count()
+}
+
+/// Whether the peer has been quiet long enough since the last bytes came.
+#[derive(Debug)]
+struct Quiet {
+    idle: Duration,
+    received: u64,
+    since: Option<Instant>,
+}
+
+impl Quiet {
+    fn new(idle: Duration) -> Self {
+        Self {
+            idle,
+            received: 0,
+            since: None,
+        }
+    }
+
+    /// Takes the bytes received so far, at `now`: true once some came and
+    /// none have come for `idle`.
+    fn heard(&mut self, received: u64, now: Instant) -> bool {
+        if received != self.received {
+            self.received = received;
+            self.since = Some(now);
+        }
+        self.since
+            .is_some_and(|since| now.duration_since(since) >= self.idle)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_raw_reply_is_complete_after_quiet_following_some_bytes() {
+        let start = Instant::now();
+        let at = |ms| start + Duration::from_millis(ms);
+        let mut quiet = Quiet::new(Duration::from_millis(200));
+        assert!(!quiet.heard(0, at(0)), "nothing yet");
+        assert!(
+            !quiet.heard(0, at(500)),
+            "silence before any reply is no reply"
+        );
+        assert!(!quiet.heard(5, at(510)));
+        assert!(!quiet.heard(5, at(700)));
+        assert!(
+            !quiet.heard(9, at(705)),
+            "more came: the quiet starts again"
+        );
+        assert!(!quiet.heard(9, at(900)));
+        assert!(quiet.heard(9, at(905)));
+    }
 }

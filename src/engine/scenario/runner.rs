@@ -418,7 +418,14 @@ fn pick(
     })
 }
 
-/// Matches raw bytes as they accumulate, until the predicate holds or time is up.
+/// How long a raw peer stays quiet before the bytes it sent are taken as
+/// its whole reply: raw bytes carry no length, so an expect that does not
+/// match them fails then, not at the end of its time.
+pub const RAW_QUIET: Duration = Duration::from_millis(200);
+
+/// Matches raw bytes as they accumulate, until the predicate holds, the
+/// peer is quiet after bytes that do not match (see [`RAW_QUIET`]), or
+/// time is up.
 async fn expect_raw(
     connection: &mut Connection,
     predicate: &FramePredicate,
@@ -435,17 +442,27 @@ async fn expect_raw(
             return Ok(());
         }
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        if let Some(end) = connection.read_raw(left).await {
+        let quiet = !pending.is_empty() && RAW_QUIET < left;
+        if let Some(end) = connection
+            .read_raw(if quiet { RAW_QUIET } else { left })
+            .await
+        {
             let pending = connection.raw_pending();
             if pending.is_empty() {
                 return Err(unexpected(wanted, &end, within));
             }
+            let then = match end {
+                Arrival::TimedOut { .. } if quiet => {
+                    format!("then quiet for {}", show_duration(RAW_QUIET))
+                }
+                _ => end.summary(within),
+            };
             let mismatch = predicate
                 .evaluate(Observed::Raw(pending), variables)
                 .err()
-                .unwrap_or_else(|| Mismatch::new(wanted, end.summary(within)));
+                .unwrap_or_else(|| Mismatch::new(wanted, then.clone()));
             let mut mismatch = mismatch;
-            mismatch.actual = format!("{} (then: {})", mismatch.actual, end.summary(within));
+            mismatch.actual = format!("{} (then: {then})", mismatch.actual);
             return Err(StepError::mismatch(
                 "the bytes received are not what was expected",
                 mismatch,
