@@ -1236,8 +1236,12 @@ fn record_turns_a_sent_frame_and_its_echo_into_a_scenario() {
     let text = h.state().scenario_text().to_owned();
     assert!(text.contains("connect = {}"), "{text}");
     assert!(
-        text.contains(r#"send.json = "{\"action\": \"search\", \"value\": \"morpheus\"}""#),
+        text.contains(r#"send.json = { action = "search", value = "morpheus" }"#),
         "{text}"
+    );
+    assert!(
+        !text.contains("send.header."),
+        "header fields at their defaults are left out: {text}"
     );
     assert!(
         text.contains("expect.header.content-type = \"text/json\""),

@@ -11,9 +11,10 @@ use std::fmt::Write;
 use bytes::Bytes;
 use serde_json::{Map, Value};
 
-use crate::engine::frame::PROTO_HEADER_LEN;
+use crate::engine::frame::{FrameBuilder, PROTO_HEADER_LEN};
 use crate::engine::hexdump::to_hex;
 use crate::engine::journal::RecordView;
+use crate::engine::tutorial_app::CLIENT_BINARY_TYPE;
 use crate::engine::vocabulary::{Direction, RecordKind};
 
 /// What a recording made of the records it was given.
@@ -53,7 +54,7 @@ pub fn scenario_from_records(
             steps.push((None, connect_step(raw)));
         }
         let step = match (record.direction, record.kind) {
-            (Direction::Sent, RecordKind::Frame) => frame_parts(&record.bytes).map(send_frame),
+            (Direction::Sent, RecordKind::Frame) => send_frame(&record.bytes),
             (Direction::Sent, RecordKind::Chunk) => {
                 Some(format!("send.hex = {}\n", quote(&to_hex(&record.bytes))))
             }
@@ -131,28 +132,84 @@ fn frame_parts(bytes: &Bytes) -> Option<(Map<String, Value>, Bytes)> {
     (declared == Some(content.len() as u64)).then_some((header, content))
 }
 
-/// A `send` of this header and content: the content as JSON text when it
-/// is JSON, as text when it is text, else as hex; the header fields on
-/// top (the length is worked out again).
-fn send_frame((header, content): (Map<String, Value>, Bytes)) -> String {
-    let mut out = String::new();
-    match std::str::from_utf8(&content) {
-        Ok(text) if serde_json::from_str::<Value>(text).is_ok() => {
-            let _ = writeln!(out, "send.json = {}", quote(text));
-        }
-        Ok(text) => {
-            let _ = writeln!(out, "send.text = {}", quote(text));
-        }
-        Err(_) => {
-            let _ = writeln!(out, "send.hex = {}", quote(&to_hex(&content)));
-        }
+/// A `send` that builds this frame again, byte for byte: the content as a
+/// TOML table when it is JSON that one writes back the same (as
+/// `examples/tutorial.toml` does), as JSON text or text when it is text,
+/// else as hex; then the header fields the step would not write by itself
+/// (the length is worked out again). None for bytes that are not a frame.
+fn send_frame(bytes: &Bytes) -> Option<String> {
+    let (header, content) = frame_parts(bytes)?;
+    let (mut out, base) = send_content(&content);
+    let defaults = base.header();
+    let changed: Vec<_> = header
+        .iter()
+        .filter(|(key, value)| *key != "content-length" && defaults.get(*key) != Some(value))
+        .collect();
+    let rebuilt = changed
+        .iter()
+        .fold(base, |builder, (key, value)| {
+            builder.field(key, (*value).clone())
+        })
+        .build();
+    // Fields left at their defaults are left out, unless that changes the
+    // frame (a key order of the sender's own, say).
+    let fields = if rebuilt.as_ref().ok() == Some(bytes) {
+        changed
+    } else {
+        header
+            .iter()
+            .filter(|(key, _)| *key != "content-length")
+            .collect()
+    };
+    for (key, value) in fields {
+        let _ = writeln!(out, "send.header.{} = {}", key_text(key), toml_value(value));
     }
-    for (key, value) in &header {
-        if key != "content-length" {
-            let _ = writeln!(out, "send.header.{} = {}", key_text(key), toml_value(value));
+    Some(out)
+}
+
+/// The `send` line for `content`, and the frame the step starts from
+/// before its header fields.
+fn send_content(content: &Bytes) -> (String, FrameBuilder) {
+    let Ok(text) = std::str::from_utf8(content) else {
+        return (
+            format!("send.hex = {}\n", quote(&to_hex(content))),
+            FrameBuilder::binary(CLIENT_BINARY_TYPE, content.clone()),
+        );
+    };
+    match serde_json::from_str::<Value>(text) {
+        Ok(value) => {
+            if let Some(table) = json_as_table(&value, content) {
+                return (format!("send.json = {table}\n"), FrameBuilder::json(&value));
+            }
+            (
+                format!("send.json = {}\n", quote(text)),
+                FrameBuilder::new().content(content.clone()),
+            )
         }
+        Err(_) => (
+            format!("send.text = {}\n", quote(text)),
+            FrameBuilder::new()
+                .field("content-type", "text/plain")
+                .content(content.clone()),
+        ),
     }
-    out
+}
+
+/// `value` as a TOML table or array that a scenario reads back as JSON
+/// content equal to `content`; none when it would not be (JSON's null,
+/// which TOML lacks, other spacing than Python's, a string that reads as
+/// a variable).
+fn json_as_table(value: &Value, content: &[u8]) -> Option<String> {
+    if !(value.is_object() || value.is_array()) || content.windows(2).any(|w| w == b"{{") {
+        return None;
+    }
+    let table = toml_value(value);
+    #[derive(serde::Deserialize)]
+    struct Read {
+        json: Value,
+    }
+    let read: Read = toml::from_str(&format!("json = {table}")).ok()?;
+    (FrameBuilder::json(&read.json).content_bytes() == content).then_some(table)
 }
 
 /// An `expect` of a frame equal to this one: every header field, and the
@@ -227,5 +284,76 @@ fn toml_value(value: &Value) -> String {
                 .collect();
             format!("{{ {} }}", fields.join(", "))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(builder: FrameBuilder) -> Bytes {
+        builder.build().unwrap()
+    }
+
+    #[test]
+    fn json_content_is_written_as_a_table_and_default_header_fields_are_left_out() {
+        let request = serde_json::json!({"action": "search", "value": "你好 🐰", "n": 7});
+        let step = send_frame(&frame(FrameBuilder::json(&request))).unwrap();
+        assert_eq!(
+            step,
+            "send.json = { action = \"search\", value = \"你好 🐰\", n = 7 }\n"
+        );
+    }
+
+    #[test]
+    fn header_fields_that_differ_from_the_defaults_are_kept() {
+        let request = serde_json::json!({"action": "search"});
+        let bytes = frame(
+            FrameBuilder::json(&request)
+                .field("content-encoding", "gbk")
+                .field("request-id", 9),
+        );
+        let step = send_frame(&bytes).unwrap();
+        assert!(
+            step.starts_with("send.json = { action = \"search\" }\n"),
+            "{step}"
+        );
+        assert!(
+            step.contains("send.header.content-encoding = \"gbk\"\n"),
+            "{step}"
+        );
+        assert!(step.contains("send.header.request-id = 9\n"), "{step}");
+        assert!(!step.contains("byteorder"), "{step}");
+        assert!(!step.contains("content-type"), "{step}");
+    }
+
+    #[test]
+    fn json_that_a_table_would_change_stays_text() {
+        // TOML has no null, and compact JSON is not how a table is written back.
+        for text in [
+            r#"{"a": null}"#,
+            r#"{"a":1}"#,
+            r#""just a string""#,
+            r#"{"t": "{{seq}}"}"#,
+        ] {
+            let bytes = frame(FrameBuilder::new().content(Bytes::from(text)));
+            let step = send_frame(&bytes).unwrap();
+            assert_eq!(step, format!("send.json = {}\n", quote(text)), "{text}");
+        }
+    }
+
+    #[test]
+    fn text_and_binary_content_keep_their_own_steps() {
+        let text = frame(
+            FrameBuilder::new()
+                .field("content-type", "text/plain")
+                .content(Bytes::from_static(b"hello")),
+        );
+        assert_eq!(send_frame(&text).unwrap(), "send.text = \"hello\"\n");
+        let binary = frame(FrameBuilder::binary(
+            CLIENT_BINARY_TYPE,
+            Bytes::from_static(b"\x00\xff"),
+        ));
+        assert_eq!(send_frame(&binary).unwrap(), "send.hex = \"00 ff\"\n");
     }
 }
