@@ -808,6 +808,8 @@ fn capture_picked_in_the_window_applies_and_bounds_are_remembered() {
             .all(|v| !v.is_complete() && v.kind == RecordKind::Frame)
     );
     assert!(shows(&h, "8 dropped"));
+    // The table says the content was not kept, rather than a blank.
+    assert!(shows(&h, framescope::app::row_summary::NOT_KEPT));
 }
 
 #[test]
@@ -1395,4 +1397,98 @@ fn an_engine_change_asks_for_a_repaint_within_a_frame_or_two() {
             "a repaint asked for in {delay:?}"
         );
     }
+}
+
+#[test]
+fn chinese_text_and_emoji_have_glyphs_in_the_window_s_fonts() {
+    let mut h = app();
+    h.step();
+    for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
+        let font = egui::FontId::new(14.0, family.clone());
+        let (cjk, emoji) = h.ctx.fonts_mut(|fonts| {
+            (
+                fonts.has_glyphs(&font, "你好，世界"),
+                fonts.has_glyphs(&font, "🐰💍🐶"),
+            )
+        });
+        assert!(
+            cjk,
+            "no glyphs for 你好 in {family:?}: is a CJK font installed (Debian: fonts-noto-cjk)?"
+        );
+        assert!(
+            emoji,
+            "no glyphs for 🐰 in {family:?}: is an emoji font installed (Debian: fonts-noto-color-emoji)?"
+        );
+    }
+}
+
+#[test]
+fn chinese_content_shows_in_the_record_detail() {
+    let mut h = app();
+    start_server(&mut h);
+    connect(&mut h, 1);
+    button(&h, "Search request").click();
+    h.step();
+    h.get_by_label("The content (Ctrl+Enter sends)")
+        .set_text_value_accesskit(r#"{"action": "search", "value": "你好，世界 🐰"}"#);
+    h.step();
+    click_send(&mut h);
+    wait_to_see(&mut h, "Client: 1 sent · 1 received");
+    h.get_all_by_label_contains("你好，世界 🐰")
+        .next()
+        .expect("a row with the Chinese text")
+        .click();
+    wait_for(&mut h, "a selected record", |h| {
+        h.state().selected_record().is_some()
+    });
+    wait_to_see(&mut h, "\"value\": \"你好，世界 🐰\"");
+}
+
+#[test]
+fn failed_connections_are_listed_before_the_closed_ones() {
+    let mut h = app();
+    let addr = start_server(&mut h);
+    connect(&mut h, 2);
+    button(&h, "Disconnect all").click();
+    wait_to_see(&mut h, "2 closed");
+    button(&h, "Stop Server").click();
+    wait_to_see(&mut h, "stopped");
+    h.get_by_label("Use the server's address").click();
+    h.step();
+    h.get_by_label("Target")
+        .set_text_value_accesskit(&addr.to_string());
+    h.get_by_label("Connections").set_value_accesskit(3.0);
+    h.step();
+    button(&h, "Connect").click();
+    wait_to_see(&mut h, "3 failed (listed first below");
+    let tops =
+        |label: &str| -> Vec<f32> { h.get_all_by_label(label).map(|n| n.rect().top()).collect() };
+    let (failed, closed) = (tops("failed"), tops("closed"));
+    assert_eq!((failed.len(), closed.len()), (3, 2));
+    let lowest_failed = failed.iter().copied().fold(f32::MIN, f32::max);
+    let highest_closed = closed.iter().copied().fold(f32::MAX, f32::min);
+    assert!(
+        lowest_failed < highest_closed,
+        "failed at {failed:?}, closed at {closed:?}"
+    );
+}
+
+#[test]
+fn a_new_scenario_starts_from_a_bundled_example() {
+    let mut h = app();
+    h.get_by_label("Scenarios").click();
+    wait_to_see(&mut h, "New from example");
+    assert_eq!(h.state().scenario_text(), "");
+    h.get_by_label("New from example").click();
+    wait_to_see(&mut h, "The tutorial's app server");
+    h.get_all_by_label_contains("The tutorial's app server")
+        .find(|n| n.accesskit_node().role() == Role::Button)
+        .expect("the tutorial example in the menu")
+        .click();
+    wait_to_see(&mut h, "New from the example tutorial.toml");
+    assert_eq!(
+        h.state().scenario_text(),
+        include_str!("../examples/tutorial.toml")
+    );
+    wait_to_see(&mut h, "ready to run");
 }

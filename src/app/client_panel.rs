@@ -96,7 +96,8 @@ impl ClientPanel {
                     format!("Opened {} to {target}", connections(report.opened))
                 } else {
                     format!(
-                        "Opened {} of {asked} to {target}; {} failed (see their state below)",
+                        "Opened {} of {asked} to {target}; {} failed (listed first below, \
+                         hover a state for why)",
                         report.opened, report.failed
                     )
                 });
@@ -270,9 +271,32 @@ fn connections(count: usize) -> String {
     super::server_panel::plural(count as u64, "connection", "connections")
 }
 
+/// Whether a connection ended in a failure (not closed by either end).
+fn failed(state: &ConnState) -> bool {
+    matches!(
+        state,
+        ConnState::Closed(reason)
+            if !matches!(reason, CloseReason::ClosedByUser | CloseReason::ClosedByPeer)
+    )
+}
+
+/// The order the list shows `summaries` in: failed connections first
+/// (what a person looks for after a Connect that failed), then the rest,
+/// each in connection order.
+fn listed_order(summaries: &[ConnectionSummary]) -> Vec<usize> {
+    let (mut order, rest): (Vec<usize>, Vec<usize>) =
+        (0..summaries.len()).partition(|&i| failed(&summaries[i].state));
+    order.extend(rest);
+    order
+}
+
 /// The list of connections; clicking a row makes it the target of Send.
 fn connection_table(ui: &mut Ui, summaries: &[ConnectionSummary], send_target: &mut SendTarget) {
     let error_color = ui.visuals().error_fg_color;
+    let order = summaries
+        .iter()
+        .any(|s| failed(&s.state))
+        .then(|| listed_order(summaries));
     ui.push_id("connections", |ui| {
         ui.style_mut().interaction.selectable_labels = false;
         ui.spacing_mut().item_spacing.x = 4.0;
@@ -302,7 +326,8 @@ fn connection_table(ui: &mut Ui, summaries: &[ConnectionSummary], send_target: &
             })
             .body(|body| {
                 body.rows(18.0, summaries.len(), |mut row| {
-                    let summary = &summaries[row.index()];
+                    let index = order.as_ref().map_or(row.index(), |o| o[row.index()]);
+                    let summary = &summaries[index];
                     row.set_selected(*send_target == SendTarget::One(summary.id));
                     let c = &summary.counters;
                     row.col(|ui| {
@@ -324,10 +349,8 @@ fn connection_table(ui: &mut Ui, summaries: &[ConnectionSummary], send_target: &
                         let (short, failed) = match &summary.state {
                             ConnState::Connecting => ("connecting", false),
                             ConnState::Open => ("open", false),
-                            ConnState::Closed(
-                                CloseReason::ClosedByUser | CloseReason::ClosedByPeer,
-                            ) => ("closed", false),
-                            ConnState::Closed(_) => ("failed", true),
+                            state @ ConnState::Closed(_) if failed(state) => ("failed", true),
+                            ConnState::Closed(_) => ("closed", false),
                         };
                         let text = if failed {
                             RichText::new(short).color(error_color)

@@ -11,6 +11,10 @@ pub const SUMMARY_CHARS: usize = 60;
 /// Bytes of content read to make the summary.
 const SUMMARY_BYTES: usize = 4 * SUMMARY_CHARS;
 
+/// The summary of a record whose content the journal did not keep (it
+/// captured headers only).
+pub const NOT_KEPT: &str = "(content not kept: capture was headers only)";
+
 /// What the table shows of one record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowSummary {
@@ -52,6 +56,9 @@ impl RowSummary {
             None if record.kind == RecordKind::Handshake => {
                 HandshakeInfo::from_bytes(&entry.prefix(usize::MAX))
                     .map_or_else(|| "TLS handshake".to_owned(), |info| info.summary())
+            }
+            None if content.is_empty() && record.captured_len() < record.wire_len as usize => {
+                NOT_KEPT.to_owned()
             }
             None => one_line(&content, SUMMARY_CHARS),
         };
@@ -114,5 +121,37 @@ mod tests {
         assert_eq!(row.summary, "x".repeat(60) + "…");
         assert_eq!(row.wire_len as usize, frame.len());
         assert!(RowSummary::of(&journal.snapshot(), 1).is_none());
+    }
+
+    #[test]
+    fn a_frame_captured_headers_only_says_its_content_was_not_kept() {
+        // As a headers-only capture keeps them (or a log file restores
+        // them): the bytes up to the content, the whole frame's length.
+        let mut journal = Journal::default();
+        let frame = FrameBuilder::new().content("hello").build().unwrap();
+        let empty = FrameBuilder::new().build().unwrap();
+        for (kept, wire_len) in [
+            (frame.slice(..frame.len() - 5), frame.len()),
+            (empty.clone(), empty.len()),
+        ] {
+            journal.restore(
+                1,
+                wire_len as u32,
+                Entry {
+                    origin: &Origin::client(3, None, None),
+                    direction: Direction::Sent,
+                    kind: RecordKind::Frame,
+                    bytes: &kept,
+                    error: None,
+                },
+            );
+        }
+        let snapshot = journal.snapshot();
+        assert_eq!(RowSummary::of(&snapshot, 0).unwrap().summary, NOT_KEPT);
+        assert_eq!(
+            RowSummary::of(&snapshot, 1).unwrap().summary,
+            "",
+            "a frame with no content lost nothing"
+        );
     }
 }

@@ -29,6 +29,14 @@ const UNTITLED: &str = "untitled.toml";
 /// Lines the editor shows at least.
 const EDITOR_ROWS: usize = 18;
 
+/// The scenarios bundled with framescope, to start from: a name for the
+/// menu, the file's name and its text.
+pub const EXAMPLES: &[(&str, &str, &str)] = &[(
+    "The tutorial's app server: each search, no match, a bad action, binary",
+    "tutorial.toml",
+    include_str!("../../examples/tutorial.toml"),
+)];
+
 /// What the scenario panel asks the app to do.
 #[derive(Debug)]
 pub enum ScenarioAction {
@@ -171,6 +179,7 @@ impl ScenarioPanel {
             {
                 *action = Some(ScenarioAction::Open);
             }
+            self.examples_menu(ui, busy);
             let save = ui
                 .add_enabled(
                     !busy && self.path.is_some(),
@@ -206,6 +215,39 @@ impl ScenarioPanel {
             );
         });
         style::outcome_line(ui, self.status.as_ref(), style::Success::Good);
+    }
+
+    /// The "New from example" menu: a bundled scenario into the editor,
+    /// as a new file not yet saved.
+    fn examples_menu(&mut self, ui: &mut Ui, busy: bool) {
+        let unsaved = !self.text.trim().is_empty() && self.text != self.saved;
+        ui.add_enabled_ui(!busy, |ui| {
+            ui.menu_button("New from example", |ui| {
+                if unsaved {
+                    ui.colored_label(
+                        ui.visuals().warn_fg_color,
+                        "Replaces the editor's unsaved text",
+                    );
+                }
+                for (title, name, text) in EXAMPLES {
+                    if ui
+                        .button(*title)
+                        .on_hover_text(format!("examples/{name}, bundled with framescope"))
+                        .clicked()
+                    {
+                        self.text = (*text).to_owned();
+                        self.saved.clear();
+                        self.path = None;
+                        self.status = Some(Ok(format!(
+                            "New from the example {name}: run it, edit it, then Save as…"
+                        )));
+                        ui.close();
+                    }
+                }
+            })
+            .response
+            .on_hover_text("Start from a scenario bundled with framescope");
+        });
     }
 
     fn record_bar(&mut self, ui: &mut Ui, view: &EngineView, live: &JournalSnapshot) {
@@ -251,7 +293,7 @@ impl ScenarioPanel {
     /// The compiler's problem, if any, under the buttons; returns its line.
     fn problem_ui(&mut self, ui: &mut Ui) -> Option<usize> {
         if self.text.trim().is_empty() {
-            ui.weak("Open a scenario file, Record one, or type one below.");
+            ui.weak("Open a scenario file, start New from example, Record one, or type one below.");
             return None;
         }
         match self.compiled() {
