@@ -229,14 +229,6 @@ impl ClientTlsForm {
                     ui.radio_value(&mut self.verify, VerifyChoice::Pin, "Pinned SHA-256");
                     ui.radio_value(&mut self.verify, VerifyChoice::Insecure, "Any certificate");
                 });
-                if let (VerifyChoice::System, Some(embedded)) = (self.verify, embedded) {
-                    ui.colored_label(
-                        super::style::ok_color(ui.visuals()),
-                        "The target is this window's server: its self-signed certificate \
-                         is trusted by its fingerprint",
-                    )
-                    .on_hover_text(format!("Pinned SHA-256 {embedded}"));
-                }
                 egui::Grid::new("client_tls_grid")
                     .num_columns(2)
                     .show(ui, |ui| {
@@ -283,6 +275,17 @@ impl ClientTlsForm {
                         );
                     });
             });
+        // Outside the collapsible, so it shows whether or not it is open.
+        if let (VerifyChoice::System, Some(embedded)) = (self.verify, embedded) {
+            ui.colored_label(
+                super::style::ok_color(ui.visuals()),
+                "The target is this window's server: its self-signed certificate \
+                 is trusted by its fingerprint",
+            )
+            .on_hover_text(format!(
+                "Pinned SHA-256 {embedded} (instead of the system roots, which do not know it)"
+            ));
+        }
         if self.verify == VerifyChoice::Insecure {
             ui.colored_label(
                 ui.visuals().warn_fg_color,
