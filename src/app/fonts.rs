@@ -37,8 +37,31 @@ pub fn install(ctx: &Context) {
 fn system_fallback() -> Arc<dyn FontProvider> {
     static PROVIDER: OnceLock<Arc<SystemFallback<SystemFontProvider>>> = OnceLock::new();
     PROVIDER
-        .get_or_init(|| Arc::new(SystemFallback::new(SystemFontProvider::new())))
+        .get_or_init(|| {
+            let system = sys_locale::get_locale();
+            let locale = han_locale(system.as_deref());
+            Arc::new(SystemFallback::new(
+                SystemFontProvider::new().with_locale(Some(locale)),
+            ))
+        })
         .clone()
+}
+
+/// Which locale's glyphs Han characters take: the system's when it is a
+/// Chinese, Japanese or Korean one, else Simplified Chinese, the language
+/// of the tutorial framescope grew from (under an English locale the
+/// system's fallback would pick the Japanese forms).
+fn han_locale(system: Option<&str>) -> &str {
+    match system {
+        Some(locale)
+            if ["zh", "ja", "ko"]
+                .iter()
+                .any(|language| locale.split(['-', '_']).next() == Some(*language)) =>
+        {
+            locale
+        }
+        _ => "zh-Hans",
+    }
 }
 
 /// A kind of text that needs a font egui does not bundle.
@@ -135,6 +158,16 @@ mod tests {
     use std::sync::atomic::AtomicUsize;
 
     use super::*;
+
+    #[test]
+    fn han_characters_follow_a_cjk_locale_and_are_simplified_chinese_otherwise() {
+        assert_eq!(han_locale(Some("ja-JP")), "ja-JP");
+        assert_eq!(han_locale(Some("zh-TW")), "zh-TW");
+        assert_eq!(han_locale(Some("ko_KR")), "ko_KR");
+        assert_eq!(han_locale(Some("en-US")), "zh-Hans");
+        assert_eq!(han_locale(Some("jam")), "zh-Hans");
+        assert_eq!(han_locale(None), "zh-Hans");
+    }
 
     #[test]
     fn chinese_japanese_korean_and_emoji_are_told_apart_from_latin() {
