@@ -461,53 +461,9 @@ fn a_raw_send_with_no_reply_within_the_timeout_fails_saying_so() {
     );
 }
 
-/// A redis-server of its own on a free loopback port, stopped when dropped.
-struct Redis {
-    process: std::process::Child,
-    port: u16,
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-    }
-}
-
-/// Starts redis-server (nobody here wrote it) on loopback, with no
-/// persistence; fails naming it when it is not installed.
-fn redis_server() -> Redis {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let process = Process::new("redis-server")
-        .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
-        .args(["--save", "", "--appendonly", "no"])
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap_or_else(|error| {
-            panic!(
-                "redis-server cannot be run ({error}): this test talks to a real Redis. \
-                 Install it (Debian: `apt-get install redis-server`)"
-            )
-        });
-    let redis = Redis { process, port };
-    let start = std::time::Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "redis-server did not listen"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    redis
-}
-
 #[test]
 fn a_raw_send_to_redis_returns_with_its_reply_well_within_the_timeout() {
-    let redis = redis_server();
+    let redis = common::real_servers::redis_server();
     let to = format!("127.0.0.1:{}", redis.port);
     let (ok, stdout, stderr, took) = framescope_send_timed(&[
         "--raw",

@@ -4,6 +4,8 @@
 //! never collide, and waits for what it expects with a deadline of a few
 //! seconds instead of sleeping a fixed time.
 
+#[path = "common/real_servers.rs"]
+mod real_servers;
 mod window;
 
 use std::net::SocketAddr;
@@ -1491,4 +1493,34 @@ fn a_new_scenario_starts_from_a_bundled_example() {
         include_str!("../examples/tutorial.toml")
     );
     wait_to_see(&mut h, "ready to run");
+}
+
+#[test]
+fn a_raw_connection_shows_the_reply_of_a_real_redis_server() {
+    let redis = real_servers::redis_server();
+    let mut h = app();
+    h.get_by_label("Use the server's address").click();
+    h.step();
+    h.get_by_label("Target")
+        .set_text_value_accesskit(&format!("127.0.0.1:{}", redis.port));
+    h.get_by_label("Raw").click();
+    h.step();
+    connect(&mut h, 1);
+    h.get_by_role_and_label(Role::Button, "Hex").click();
+    h.step();
+    // SET k hello, CRLF.
+    h.get_by_label("The content (Ctrl+Enter sends)")
+        .set_text_value_accesskit("53 45 54 20 6b 20 68 65 6c 6c 6f 0d 0a");
+    h.step();
+    h.step();
+    click_send(&mut h);
+    wait_to_see(&mut h, "Client: 1 sent · 1 received");
+    let journal = h.state().engine().snapshot();
+    let received: Vec<_> = journal
+        .views()
+        .filter(|v| v.direction == framescope::engine::Direction::Received)
+        .collect();
+    assert_eq!(received.len(), 1);
+    assert_eq!(&received[0].bytes[..], b"+OK\r\n");
+    assert!(h.query_all_by_label_contains("+OK").next().is_some());
 }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod real_servers;
+
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
