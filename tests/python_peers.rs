@@ -3,10 +3,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
-
-use common::{connect, eventually, frames_echoed, json_reply, python_peer, records, start_server};
+use common::{
+    connect, eventually, frames_echoed, json_reply, python_peer, python_server, records,
+    start_server,
+};
 use framescope::engine::tutorial_app::{binary_request, search_request};
 use framescope::engine::{
     ClientMode, CloseReason, Command, ConnState, Direction, Engine, SendTarget, ServerMode,
@@ -61,16 +61,11 @@ fn the_tutorial_client_gets_exact_answers_from_the_app_server() {
 
 #[test]
 fn the_client_pool_talks_to_the_tutorial_server() {
-    let mut server = python_peer("tutorial_server.py")
-        .args(["127.0.0.1", "0", "2"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port: u16 = line.trim().rsplit(' ').next().unwrap().parse().unwrap();
+    let (mut server, port) = python_server({
+        let mut peer = python_peer("tutorial_server.py");
+        peer.args(["127.0.0.1", "0", "2"]);
+        peer
+    });
     let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
 
     let engine = Engine::new().unwrap();
@@ -113,16 +108,11 @@ fn the_client_pool_talks_to_the_tutorial_server() {
 /// connection of its own.
 fn python_server_reply(request: &[u8]) -> Vec<u8> {
     use std::io::{Read, Write};
-    let mut server = python_peer("tutorial_server.py")
-        .args(["127.0.0.1", "0", "1"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port: u16 = line.trim().rsplit(' ').next().unwrap().parse().unwrap();
+    let (mut server, port) = python_server({
+        let mut peer = python_peer("tutorial_server.py");
+        peer.args(["127.0.0.1", "0", "1"]);
+        peer
+    });
     let mut socket = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     socket
         .set_read_timeout(Some(std::time::Duration::from_secs(10)))

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as Process, Stdio};
 
-use common::{eventually, json_reply, python_peer, records};
+use common::{eventually, json_reply, python_peer, python_server, records};
 use framescope::engine::tls::{ClientTls, HandshakeInfo, Verification};
 use framescope::engine::tutorial_app::search_request;
 use framescope::engine::{
@@ -169,20 +169,14 @@ fn pythons_ssl_client_speaks_the_tutorials_protocol_to_serve_tls_app() {
 fn the_client_pool_talks_to_a_python_tls_server() {
     let dir = tempfile::tempdir().unwrap();
     let files = pki(dir.path());
-    let mut server = python_peer("tls_tutorial_server.py")
-        .arg("127.0.0.1")
-        .arg("0")
-        .arg(&files.cert)
-        .arg(&files.key)
-        .arg("1")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port: u16 = line.trim().rsplit(' ').next().unwrap().parse().unwrap();
+    let (mut server, port) = python_server({
+        let mut peer = python_peer("tls_tutorial_server.py");
+        peer.args(["127.0.0.1", "0"])
+            .arg(&files.cert)
+            .arg(&files.key)
+            .arg("1");
+        peer
+    });
 
     let engine = Engine::new().unwrap();
     engine.command(Command::Connect {

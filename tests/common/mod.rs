@@ -92,6 +92,27 @@ pub fn python_peer(script: &str) -> std::process::Command {
     process
 }
 
+/// Starts a Python peer server from `peers/` that prints "listening on
+/// PORT" once bound; the running process and its port.
+pub fn python_server(mut peer: std::process::Command) -> (std::process::Child, u16) {
+    use std::io::{BufRead, BufReader};
+    let mut server = peer
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs the peer");
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().expect("its output"))
+        .read_line(&mut line)
+        .expect("its first line");
+    let port = line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .and_then(|port| port.parse().ok())
+        .unwrap_or_else(|| panic!("\"{line}\" does not end in the port"));
+    (server, port)
+}
+
 /// The one JSON line a peer client printed, after checking it succeeded
 /// (its error output is the failure message).
 pub fn json_reply(output: std::process::Output) -> serde_json::Value {
