@@ -1,6 +1,6 @@
 """Writes the decoder fuzz target's seed corpus into fuzz/seeds/.
 
-The seeds are the cases of tests/hostile.rs and tests/codec.rs, framed as
+The seeds are the cases of tests/hostile.rs and tests/it/codec.rs, framed as
 the tutorial's Python peers frame them (peers/tutorial_protocol.py). Each
 seed starts with the target's two control bytes: the content limit to use
 (an index into LIMITS in fuzz_targets/decode.rs) and how many chunk sizes

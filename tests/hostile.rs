@@ -10,6 +10,9 @@
 //! exclusively so that no other test's sockets or buffers blur the figure;
 //! they read /proc, so they run on Linux only.
 
+// A test binary of its own: the process-wide measures below (open file
+// descriptors, resident memory) must not see other subjects' tests.
+#[path = "it/common/mod.rs"]
 mod common;
 
 use std::io::{ErrorKind, Read, Write};
@@ -41,7 +44,7 @@ const ENGINE_THREAD: &str = "framescope-engine";
 /// Longest a blocking read in these tests may wait.
 const READ_WAIT: Duration = Duration::from_secs(10);
 /// The modes that need nothing but a mode to start (rules mode needs a
-/// rule set, and has tests of its own in tests/rules.rs).
+/// rule set, and has tests of its own in tests/it/rules.rs).
 const BUILT_IN_MODES: [ServerMode; 3] =
     [ServerMode::RawEcho, ServerMode::FrameEcho, ServerMode::App];
 
@@ -398,9 +401,9 @@ impl Server {
                 socket.read_exact(&mut echo).unwrap();
                 assert_eq!(&echo, b"still there?");
             }
-            ServerMode::Rules => unreachable!("rules mode is tested in tests/rules.rs"),
+            ServerMode::Rules => unreachable!("rules mode is tested in tests/it/rules.rs"),
             ServerMode::Relay | ServerMode::RawRelay => {
-                unreachable!("relay modes are tested in tests/relay.rs")
+                unreachable!("relay modes are tested in tests/it/relay.rs")
             }
         }
         assert_no_engine_panic();

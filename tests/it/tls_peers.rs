@@ -2,7 +2,7 @@
 //! `send --tls --insecure`), Python's `ssl` module as the peer both ways,
 //! a key log file written, and bad certificate files refused in one line.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;

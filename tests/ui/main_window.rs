@@ -4,9 +4,8 @@
 //! never collide, and waits for what it expects with a deadline of a few
 //! seconds instead of sleeping a fixed time.
 
-#[path = "common/real_servers.rs"]
-mod real_servers;
-mod window;
+use crate::real_servers;
+use crate::window;
 
 use std::net::SocketAddr;
 
@@ -1490,7 +1489,7 @@ fn a_new_scenario_starts_from_a_bundled_example() {
     wait_to_see(&mut h, "New from the example tutorial.toml");
     assert_eq!(
         h.state().scenario_text(),
-        include_str!("../examples/tutorial.toml")
+        include_str!("../../examples/tutorial.toml")
     );
     wait_to_see(&mut h, "ready to run");
 }

@@ -3,7 +3,7 @@
 //! captures, repeat and CSV rows, invalid files, exit codes, the JUnit and
 //! JSON reports, and `examples/tutorial.toml` against both tutorial servers.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener};

@@ -2,7 +2,7 @@
 //! captured values and payload variables in replies, the default, hit
 //! counts, and rule files rejected with their line and column.
 
-mod common;
+use crate::common;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};

@@ -3,7 +3,7 @@
 //! a bad frame on one leg, and `framescope relay` between the Python
 //! tutorial client and server.
 
-mod common;
+use crate::common;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

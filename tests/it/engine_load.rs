@@ -2,7 +2,7 @@
 //! end as one event, one run at a time, a stop that ends it early, and its
 //! frames recorded in the journal with the run's own capture mode.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::net::SocketAddr;

@@ -1,7 +1,7 @@
 //! Interoperability with Python peers built as the tutorial builds them
 //! (`struct` and `json.dumps(..., ensure_ascii=False)`), run with python3.
 
-mod common;
+use crate::common;
 
 use common::{
     connect, eventually, frames_echoed, json_reply, python_peer, python_server, records,

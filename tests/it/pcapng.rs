@@ -3,7 +3,7 @@
 //! journal's, after a three-way handshake, in segments no larger than an
 //! MSS, and closed with FINs.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

@@ -3,7 +3,7 @@
 //! mutual TLS, each handshake failure named with its reason, and plaintext
 //! and TLS meeting the wrong port.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -144,7 +144,7 @@ fn client_failure(engine: &Engine) -> HandshakeFailure {
 
 #[test]
 fn every_mode_works_over_tls_with_the_generated_certificate_pinned() {
-    // Relay modes over TLS are in tests/relay.rs: they need a target.
+    // Relay modes over TLS are in tests/it/relay.rs: they need a target.
     for mode in ServerMode::ALL.into_iter().filter(|mode| !mode.is_relay()) {
         let engine = Engine::new().unwrap();
         if mode == ServerMode::Rules {

@@ -6,7 +6,7 @@
 //! Everything stays on 127.0.0.1 with ports picked by the system, and every
 //! wait has a deadline.
 
-mod window;
+use crate::window;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! reads without locking anything agrees with the pool, and capture and
 //! journal bounds set by command (or on the command line) take effect.
 
-mod common;
+use crate::common;
 
 use std::process::Command as Process;
 

@@ -2,7 +2,7 @@
 //! variables, replies checked, replay from a log, merging, the open loop's
 //! rate, and clear failures.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};

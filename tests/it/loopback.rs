@@ -1,6 +1,6 @@
 //! The engine over loopback: echo servers, the app, stop, limits.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

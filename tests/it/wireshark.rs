@@ -10,7 +10,7 @@
 //! installs it). Without it these tests fail, unless
 //! `FRAMESCOPE_SKIP_TSHARK=1` is set: then each says it was skipped.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;

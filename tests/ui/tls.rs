@@ -2,7 +2,7 @@
 //! certificate's fingerprint (and copy it), pin it in the client panel,
 //! connect 5 TLS clients, send, and open a handshake record.
 
-mod window;
+use crate::window;
 
 use egui::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
