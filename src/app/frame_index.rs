@@ -13,7 +13,9 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use crate::engine::{Direction, JournalSnapshot, PROTO_HEADER_LEN, RecordKind, RecordRef, Side};
+use crate::engine::{
+    Direction, JournalSnapshot, PROTO_HEADER_LEN, RecordKind, RecordRef, Side, header_end,
+};
 
 use super::settings::Filters;
 
@@ -89,13 +91,13 @@ impl FilterSpec {
         {
             return true;
         }
-        let head = entry.prefix(PROTO_HEADER_LEN);
-        let header_len = match (record.kind, &head[..]) {
-            (RecordKind::Chunk | RecordKind::Handshake | RecordKind::Note, _) => 0,
-            (_, [a, b]) => usize::from(u16::from_be_bytes([*a, *b])),
-            _ => 0,
+        let headers_end = match record.kind {
+            RecordKind::Chunk | RecordKind::Handshake | RecordKind::Note => PROTO_HEADER_LEN,
+            RecordKind::Frame | RecordKind::Error => {
+                header_end(&entry.prefix(PROTO_HEADER_LEN)).unwrap_or(PROTO_HEADER_LEN)
+            }
         };
-        let prefix = entry.prefix(PROTO_HEADER_LEN + header_len + TEXT_SCAN_CONTENT);
+        let prefix = entry.prefix(headers_end + TEXT_SCAN_CONTENT);
         contains_ignore_case(&prefix, self.text.as_bytes())
     }
 }

@@ -8,7 +8,7 @@ use egui::{RichText, Ui};
 use crate::engine::follow::Leg;
 use crate::engine::hexdump::{self, FrameLayout, Region};
 use crate::engine::tls::HandshakeInfo;
-use crate::engine::{RecordKind, RecordView, Side};
+use crate::engine::{RecordKind, RecordView, Side, declared_header_len};
 
 use super::file_content::human_bytes;
 use super::follow_view::legs_to_follow;
@@ -376,8 +376,9 @@ fn note_ui(ui: &mut Ui, bytes: &[u8]) {
 /// The proto-header, each header field, and the content, as table rows.
 fn header_rows(bytes: &[u8], layout: &FrameLayout) -> (Vec<HeaderRow>, Option<String>) {
     let mut rows = Vec::with_capacity(layout.fields.len() + 2);
-    if layout.proto_header.len() == 2 {
-        let value = u16::from_be_bytes([bytes[0], bytes[1]]);
+    if layout.proto_header.len() == 2
+        && let Some(value) = declared_header_len(bytes)
+    {
         rows.push(HeaderRow {
             key: "(proto-header)".to_owned(),
             value: format!("{value} (0x{value:04x}) header bytes"),

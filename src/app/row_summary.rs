@@ -4,7 +4,9 @@
 
 use crate::engine::describe::{self, one_line};
 use crate::engine::tls::HandshakeInfo;
-use crate::engine::{Direction, JournalSnapshot, PROTO_HEADER_LEN, RecordKind, RecordRef, Side};
+use crate::engine::{
+    Direction, JournalSnapshot, PROTO_HEADER_LEN, RecordKind, RecordRef, Side, header_end,
+};
 
 /// Characters of content shown in the summary.
 pub const SUMMARY_CHARS: usize = 60;
@@ -86,10 +88,9 @@ fn peek(entry: &RecordRef<'_>) -> (String, Vec<u8>) {
         RecordKind::Frame | RecordKind::Error => {}
     }
     let head = entry.prefix(PROTO_HEADER_LEN);
-    let [a, b] = head[..] else {
+    let Some(header_end) = header_end(&head) else {
         return (String::new(), head.to_vec());
     };
-    let header_end = PROTO_HEADER_LEN + usize::from(u16::from_be_bytes([a, b]));
     let prefix = entry.prefix(header_end + SUMMARY_BYTES);
     let content_type = describe::content_type(&prefix).unwrap_or_default();
     let content = prefix.get(header_end..).unwrap_or_default().to_vec();

@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 use tokio_util::codec::{Decoder, Encoder};
 
 use super::flat_header;
-use super::frame::{Frame, MAX_HEADER_LEN, PROTO_HEADER_LEN};
+use super::frame::{Frame, MAX_HEADER_LEN, PROTO_HEADER_LEN, declared_header_len};
 
 /// The three parts of a frame, for error reports and highlighting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -163,18 +163,106 @@ const MAX_RESERVE_AHEAD: usize = 64 * 1024;
 /// overflow the frame's length.
 const MAX_ADDRESSABLE_CONTENT: u64 = (usize::MAX - PROTO_HEADER_LEN - MAX_HEADER_LEN) as u64;
 
-/// Where the decoder is within the current frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
+/// What is known of the frame at the front of a stream: nothing yet, the
+/// length of its header, or (its header checked) the lengths of its header
+/// and content. A frame that takes several reads keeps this between them,
+/// so its header is checked once, not once a read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FrameSoFar {
     /// Waiting for the 2-byte proto-header.
-    ProtoHeader,
+    #[default]
+    Nothing,
     /// The header (of this many bytes) is being buffered.
-    Header { header_len: usize },
+    HeaderLen(usize),
     /// The header was valid; the content is being buffered.
-    Content {
+    Lengths {
+        /// The header's length.
         header_len: usize,
+        /// The content's length, as the header declares it.
         content_len: usize,
     },
+}
+
+impl FrameSoFar {
+    /// The part of the frame still arriving.
+    fn part(self) -> FramePart {
+        match self {
+            FrameSoFar::Nothing => FramePart::ProtoHeader,
+            FrameSoFar::HeaderLen(_) => FramePart::Header,
+            FrameSoFar::Lengths { .. } => FramePart::Content,
+        }
+    }
+}
+
+/// Where the frame at the front of some bytes stands (see [`check_frame`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameCheck {
+    /// It is whole: `len` bytes, its header `header_len` of them.
+    Whole {
+        /// The whole frame's length.
+        len: usize,
+        /// Its header's length.
+        header_len: usize,
+    },
+    /// It is not whole yet.
+    Wanting {
+        /// How many more bytes are worth making room for (0 while the
+        /// proto-header is not all there; never more than 64 KiB ahead).
+        more: usize,
+        /// What is known of it so far, to give the next check.
+        known: FrameSoFar,
+    },
+}
+
+/// The protocol's one frame check: whether `bytes` begin with a whole
+/// frame and how long it is, or what is known of it so far. `known` is
+/// what an earlier check of the same frame found ([`FrameSoFar::Nothing`] for
+/// bytes seen for the first time). A frame that breaks the protocol is the
+/// part at fault and why; content over `max_content_length` is rejected
+/// from the header, before any of it is buffered.
+pub fn check_frame(
+    bytes: &[u8],
+    mut known: FrameSoFar,
+    max_content_length: u64,
+) -> Result<FrameCheck, (FramePart, DecodeReason)> {
+    loop {
+        match known {
+            FrameSoFar::Nothing => {
+                let Some(header_len) = declared_header_len(bytes) else {
+                    return Ok(FrameCheck::Wanting { more: 0, known });
+                };
+                if header_len == 0 {
+                    return Err((FramePart::ProtoHeader, DecodeReason::EmptyHeader));
+                }
+                known = FrameSoFar::HeaderLen(header_len);
+            }
+            FrameSoFar::HeaderLen(header_len) => {
+                let header_end = PROTO_HEADER_LEN + header_len;
+                let Some(header) = bytes.get(PROTO_HEADER_LEN..header_end) else {
+                    let more = header_end - bytes.len();
+                    return Ok(FrameCheck::Wanting { more, known });
+                };
+                let max = max_content_length.min(MAX_ADDRESSABLE_CONTENT);
+                let content_len = validate_header_bytes(header, max)
+                    .map_err(|reason| (FramePart::Header, reason))?;
+                known = FrameSoFar::Lengths {
+                    header_len,
+                    content_len,
+                };
+            }
+            FrameSoFar::Lengths {
+                header_len,
+                content_len,
+            } => {
+                let len = PROTO_HEADER_LEN + header_len + content_len;
+                if bytes.len() < len {
+                    let more = (len - bytes.len()).min(MAX_RESERVE_AHEAD);
+                    return Ok(FrameCheck::Wanting { more, known });
+                }
+                return Ok(FrameCheck::Whole { len, header_len });
+            }
+        }
+    }
 }
 
 /// Where the frame at the front of a buffer stands (see
@@ -192,7 +280,7 @@ pub(crate) enum Progress {
 #[derive(Debug, Clone)]
 pub struct FrameCodec {
     max_content_length: u64,
-    state: State,
+    state: FrameSoFar,
     stream_offset: u64,
 }
 
@@ -202,7 +290,7 @@ impl FrameCodec {
     pub fn new(max_content_length: u64) -> Self {
         Self {
             max_content_length: max_content_length.min(MAX_ADDRESSABLE_CONTENT),
-            state: State::ProtoHeader,
+            state: FrameSoFar::Nothing,
             stream_offset: 0,
         }
     }
@@ -214,11 +302,11 @@ impl FrameCodec {
             return None;
         }
         let (part, received, expected) = match self.state {
-            State::ProtoHeader => (FramePart::ProtoHeader, buffered, PROTO_HEADER_LEN),
-            State::Header { header_len } => {
+            FrameSoFar::Nothing => (FramePart::ProtoHeader, buffered, PROTO_HEADER_LEN),
+            FrameSoFar::HeaderLen(header_len) => {
                 (FramePart::Header, buffered - PROTO_HEADER_LEN, header_len)
             }
-            State::Content {
+            FrameSoFar::Lengths {
                 header_len,
                 content_len,
             } => (
@@ -255,11 +343,7 @@ impl FrameCodec {
     }
 
     fn current_part(&self) -> FramePart {
-        match self.state {
-            State::ProtoHeader => FramePart::ProtoHeader,
-            State::Header { .. } => FramePart::Header,
-            State::Content { .. } => FramePart::Content,
-        }
+        self.state.part()
     }
 
     fn error(&self, part: FramePart, reason: DecodeReason) -> DecodeError {
@@ -276,51 +360,26 @@ impl FrameCodec {
     /// its header is checked once, not once a read; `bytes` must start
     /// where the last call's frame did, or after the last whole one.
     pub(crate) fn front_frame(&mut self, bytes: &[u8]) -> Result<Progress, DecodeError> {
-        loop {
-            match self.state {
-                State::ProtoHeader => {
-                    let Some(&[high, low]) = bytes.first_chunk::<PROTO_HEADER_LEN>() else {
-                        return Ok(Progress::Wanting(0));
-                    };
-                    let header_len = usize::from(u16::from_be_bytes([high, low]));
-                    if header_len == 0 {
-                        return Err(self.error(FramePart::ProtoHeader, DecodeReason::EmptyHeader));
-                    }
-                    self.state = State::Header { header_len };
+        match check_frame(bytes, self.state, self.max_content_length) {
+            Ok(FrameCheck::Whole { len, header_len }) => {
+                self.state = FrameSoFar::Nothing;
+                self.stream_offset += len as u64;
+                Ok(Progress::Whole { len, header_len })
+            }
+            Ok(FrameCheck::Wanting { more, known }) => {
+                self.state = known;
+                Ok(Progress::Wanting(more))
+            }
+            Err((part, reason)) => {
+                // A header at fault was being read: its length is known.
+                if part == FramePart::Header
+                    && let Some(header_len) = declared_header_len(bytes)
+                {
+                    self.state = FrameSoFar::HeaderLen(header_len);
                 }
-                State::Header { header_len } => {
-                    let header_end = PROTO_HEADER_LEN + header_len;
-                    let Some(header) = bytes.get(PROTO_HEADER_LEN..header_end) else {
-                        return Ok(Progress::Wanting(header_end - bytes.len()));
-                    };
-                    let content_len = self
-                        .check_header(header)
-                        .map_err(|reason| self.error(FramePart::Header, reason))?;
-                    self.state = State::Content {
-                        header_len,
-                        content_len,
-                    };
-                }
-                State::Content {
-                    header_len,
-                    content_len,
-                } => {
-                    let len = PROTO_HEADER_LEN + header_len + content_len;
-                    if bytes.len() < len {
-                        return Ok(Progress::Wanting(
-                            (len - bytes.len()).min(MAX_RESERVE_AHEAD),
-                        ));
-                    }
-                    self.state = State::ProtoHeader;
-                    self.stream_offset += len as u64;
-                    return Ok(Progress::Whole { len, header_len });
-                }
+                Err(self.error(part, reason))
             }
         }
-    }
-
-    fn check_header(&self, bytes: &[u8]) -> Result<usize, DecodeReason> {
-        validate_header_bytes(bytes, self.max_content_length)
     }
 }
 
@@ -726,6 +785,79 @@ mod tests {
     use super::*;
 
     const GOOD: &str = r#"{"byteorder": "little", "content-type": "text/json", "content-encoding": "utf-8", "content-length": 37}"#;
+
+    fn two_frames() -> (Vec<u8>, usize) {
+        let first = crate::engine::FrameBuilder::new()
+            .content("hello")
+            .build()
+            .unwrap();
+        let second = crate::engine::FrameBuilder::new()
+            .content("again")
+            .build()
+            .unwrap();
+        ([&first[..], &second[..]].concat(), first.len())
+    }
+
+    #[test]
+    fn the_frame_check_finds_the_first_whole_frame_among_several() {
+        let (bytes, first) = two_frames();
+        let header_len = declared_header_len(&bytes).unwrap();
+        assert_eq!(
+            check_frame(&bytes, FrameSoFar::Nothing, 100),
+            Ok(FrameCheck::Whole {
+                len: first,
+                header_len
+            })
+        );
+    }
+
+    #[test]
+    fn the_frame_check_carries_what_it_knows_from_read_to_read() {
+        let (bytes, first) = two_frames();
+        let header_len = declared_header_len(&bytes).unwrap();
+        let mut known = FrameSoFar::Nothing;
+        let mut seen = Vec::new();
+        for end in 0..first {
+            match check_frame(&bytes[..end], known, 100).unwrap() {
+                FrameCheck::Wanting { more, known: now } => {
+                    seen.push((end, more));
+                    known = now;
+                }
+                whole => panic!("whole at {end} of {first}: {whole:?}"),
+            }
+        }
+        assert_eq!(
+            known,
+            FrameSoFar::Lengths {
+                header_len,
+                content_len: 5
+            },
+            "the header was checked once it was all there"
+        );
+        // Nothing, then the rest of the header, then the content.
+        assert_eq!(seen[0], (0, 0));
+        assert_eq!(seen[2], (2, header_len));
+        assert_eq!(seen[first - 1], (first - 1, 1));
+        assert_eq!(
+            check_frame(&bytes[..first], known, 100),
+            Ok(FrameCheck::Whole {
+                len: first,
+                header_len
+            })
+        );
+    }
+
+    #[test]
+    fn the_frame_check_names_the_part_at_fault() {
+        assert_eq!(
+            check_frame(&[0, 0, b'{'], FrameSoFar::Nothing, 100),
+            Err((FramePart::ProtoHeader, DecodeReason::EmptyHeader))
+        );
+        let (bytes, _) = two_frames();
+        let (part, reason) = check_frame(&bytes, FrameSoFar::Nothing, 4).unwrap_err();
+        assert_eq!(part, FramePart::Header);
+        assert!(reason.to_string().contains("content-length"), "{reason}");
+    }
 
     /// The single pass accepts a header only if the two-pass check accepts
     /// it with the same length.

@@ -1,7 +1,7 @@
 //! One-line descriptions of records, shared by the window's table and the
 //! command line's output.
 
-use super::frame::PROTO_HEADER_LEN;
+use super::frame::{PROTO_HEADER_LEN, header_end};
 use super::journal::RecordView;
 use super::vocabulary::RecordKind;
 
@@ -26,8 +26,7 @@ pub fn value_text(value: &serde_json::Value) -> String {
 
 /// The header's UTF-8 text of a frame's bytes, if complete and valid.
 pub fn header_text(bytes: &[u8]) -> Option<&str> {
-    let declared = usize::from(u16::from_be_bytes([*bytes.first()?, *bytes.get(1)?]));
-    std::str::from_utf8(bytes.get(PROTO_HEADER_LEN..PROTO_HEADER_LEN + declared)?).ok()
+    std::str::from_utf8(bytes.get(PROTO_HEADER_LEN..header_end(bytes)?)?).ok()
 }
 
 /// The content of a frame's bytes (whatever follows the header).

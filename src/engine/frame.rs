@@ -18,6 +18,25 @@ use super::pyjson::to_python_json;
 pub const PROTO_HEADER_LEN: usize = 2;
 /// The largest header a proto-header can describe.
 pub const MAX_HEADER_LEN: usize = u16::MAX as usize;
+/// The header length that the proto-header at the start of `bytes`
+/// declares; none while its two bytes have not all arrived. The one reader
+/// of the proto-header: whatever needs to know where a header ends asks
+/// here (or [`header_end`]).
+#[inline]
+pub fn declared_header_len(bytes: &[u8]) -> Option<usize> {
+    let &[high, low] = bytes.first_chunk::<PROTO_HEADER_LEN>()?;
+    Some(usize::from(u16::from_be_bytes([high, low])))
+}
+
+/// Where the header of the frame at the start of `bytes` ends (after its
+/// proto-header and header), by its proto-header; none while the
+/// proto-header has not all arrived. The header itself may still be
+/// arriving.
+#[inline]
+pub fn header_end(bytes: &[u8]) -> Option<usize> {
+    declared_header_len(bytes).map(|len| PROTO_HEADER_LEN + len)
+}
+
 /// The keys every header must carry, in the order the tutorial writes them.
 pub const REQUIRED_KEYS: [&str; 4] = [
     "byteorder",

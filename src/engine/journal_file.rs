@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::codec::DecodeError;
-use super::frame::PROTO_HEADER_LEN;
+use super::frame::{PROTO_HEADER_LEN, header_end};
 use super::hexdump;
 use super::journal::{Entry, Journal, JournalLimits, JournalSnapshot, Origin, RecordView};
 use super::pcapng::write_pcapng;
@@ -223,12 +223,9 @@ fn temporary_path(path: &Path) -> PathBuf {
 
 /// The header's text and the content of a frame record's bytes.
 fn split_frame(bytes: &[u8]) -> Option<(&str, &[u8])> {
-    let declared = usize::from(u16::from_be_bytes([*bytes.first()?, *bytes.get(1)?]));
-    let header = bytes.get(PROTO_HEADER_LEN..PROTO_HEADER_LEN + declared)?;
-    Some((
-        std::str::from_utf8(header).ok()?,
-        &bytes[PROTO_HEADER_LEN + declared..],
-    ))
+    let header_end = header_end(bytes)?;
+    let header = bytes.get(PROTO_HEADER_LEN..header_end)?;
+    Some((std::str::from_utf8(header).ok()?, &bytes[header_end..]))
 }
 
 fn write_json_line(out: &mut impl Write, view: &RecordView) -> std::io::Result<()> {

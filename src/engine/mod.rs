@@ -63,11 +63,14 @@ pub use client::{
     CONNECT_TIMEOUT, CONNECTS_IN_FLIGHT, ClientMode, ConnectReport, ConnectionSummary, PoolCounts,
     PoolError, SendReport, SendTarget,
 };
-pub use codec::{DecodeError, DecodeReason, FrameCodec, FramePart, validate_header};
+pub use codec::{
+    DecodeError, DecodeReason, FrameCheck, FrameCodec, FramePart, FrameSoFar, check_frame,
+    validate_header,
+};
 pub use fdlimit::raise as raise_fd_limit;
 pub use frame::{
     BuildError, ContentLength, Frame, FrameBuilder, Header, PROTO_HEADER_LEN, REQUIRED_KEYS,
-    header_value_from_text,
+    declared_header_len, header_end, header_value_from_text,
 };
 pub use journal::{
     Entry, Journal, JournalLimits, JournalSnapshot, Origin, Record, RecordRef, RecordView, now_us,

@@ -10,7 +10,7 @@
 use std::net::SocketAddr;
 
 use super::codec::DecodeReason;
-use super::frame::PROTO_HEADER_LEN;
+use super::frame::header_end;
 
 /// Which side of the harness a record comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -164,12 +164,7 @@ impl std::str::FromStr for Capture {
 
 /// Length of a frame's proto-header plus header, at most the whole buffer.
 fn headers_len(bytes: &[u8]) -> usize {
-    match bytes {
-        [a, b, ..] => {
-            (PROTO_HEADER_LEN + usize::from(u16::from_be_bytes([*a, *b]))).min(bytes.len())
-        }
-        _ => bytes.len(),
-    }
+    header_end(bytes).map_or(bytes.len(), |end| end.min(bytes.len()))
 }
 
 /// Why a connection is closed.

@@ -32,6 +32,7 @@ use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 
 use super::SchedTimes;
+use crate::engine::codec::{FrameCheck, FrameSoFar, check_frame};
 
 /// Bytes asked for in each read.
 const READ_CHUNK: usize = 64 * 1024;
@@ -160,27 +161,14 @@ fn check_spec(spec: &BatchLoadSpec) -> io::Result<()> {
     Ok(())
 }
 
-/// The length of the frame at the start of `bytes`, from its 2-byte header
-/// length and its JSON header's `content-length`.
+/// The length of the frame at the start of `bytes`, by the protocol's
+/// frame check.
 fn whole_frame_len(bytes: &[u8]) -> Result<usize, String> {
-    let (proto, rest) = bytes
-        .split_first_chunk::<2>()
-        .ok_or("shorter than the 2-byte header length")?;
-    let header_len = usize::from(u16::from_be_bytes(*proto));
-    if header_len == 0 {
-        return Err("the header length is 0".into());
+    match check_frame(bytes, FrameSoFar::Nothing, u64::MAX) {
+        Ok(FrameCheck::Whole { len, .. }) => Ok(len),
+        Ok(FrameCheck::Wanting { .. }) => Err("shorter than its headers describe".into()),
+        Err((part, why)) => Err(format!("its {part}: {why}")),
     }
-    let header = rest
-        .get(..header_len)
-        .ok_or("shorter than its header length")?;
-    let header: serde_json::Value =
-        serde_json::from_slice(header).map_err(|e| format!("the header is not JSON: {e}"))?;
-    let content_len = header
-        .get("content-length")
-        .and_then(serde_json::Value::as_u64)
-        .ok_or("the header has no non-negative integer content-length")?;
-    let content_len = usize::try_from(content_len).map_err(|_| "content-length too large")?;
-    Ok(2 + header_len + content_len)
 }
 
 /// Pins the calling thread to `core`. The core is named directly, not

@@ -28,7 +28,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::super::frame::PROTO_HEADER_LEN;
+use super::super::codec::{FrameCheck, FrameSoFar, check_frame};
+use super::super::frame::{PROTO_HEADER_LEN, header_end};
 use super::super::template::Expansion;
 use super::super::tls::Stream;
 use super::super::vocabulary::{Direction, RecordKind};
@@ -528,10 +529,9 @@ impl Connection<'_> {
                 ))),
             };
         }
-        if received.len() < PROTO_HEADER_LEN {
+        let Some(header_end) = header_end(received) else {
             return Ok(None);
-        }
-        let header_end = PROTO_HEADER_LEN + u16::from_be_bytes([received[0], received[1]]) as usize;
+        };
         if received.len() < header_end {
             return Ok(None);
         }
@@ -545,15 +545,20 @@ impl Connection<'_> {
         {
             return Ok(Some(sent.len()));
         }
-        let content_len = declared_content_length(&received[PROTO_HEADER_LEN..header_end])
-            .map_err(|why| {
-                ConnectionFailed(format!(
-                    "connection {}: reply {} is not a frame: {why}",
-                    self.index,
-                    front.map_or(0, |f| f.seq)
-                ))
-            })?;
-        Ok(Some(header_end + content_len))
+        let header_len = header_end - PROTO_HEADER_LEN;
+        match check_frame(received, FrameSoFar::HeaderLen(header_len), u64::MAX) {
+            Ok(FrameCheck::Whole { len, .. }) => Ok(Some(len)),
+            Ok(FrameCheck::Wanting {
+                known: FrameSoFar::Lengths { content_len, .. },
+                ..
+            }) => Ok(Some(header_end + content_len)),
+            Ok(FrameCheck::Wanting { .. }) => Ok(None),
+            Err((part, why)) => Err(ConnectionFailed(format!(
+                "connection {}: reply {} is not a frame: its {part}: {why}",
+                self.index,
+                front.map_or(0, |f| f.seq)
+            ))),
+        }
     }
 
     /// Compares a reply of `len` bytes (its bytes, when kept) with the
@@ -644,18 +649,6 @@ fn split(batch: &[u8], starts: &[usize]) -> Vec<Bytes> {
             batch.slice(start..end)
         })
         .collect()
-}
-
-/// The content-length a reply's header declares.
-fn declared_content_length(header: &[u8]) -> Result<usize, String> {
-    #[derive(serde::Deserialize)]
-    struct Declared {
-        #[serde(rename = "content-length")]
-        content_length: usize,
-    }
-    serde_json::from_slice::<Declared>(header)
-        .map(|d| d.content_length)
-        .map_err(|e| format!("its header does not give a content-length ({e})"))
 }
 
 #[cfg(test)]

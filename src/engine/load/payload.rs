@@ -254,11 +254,11 @@ mod tests {
         let payload = Payload::frame(&builder).unwrap();
         for (conn, seq) in [(1, 1), (7, 12345)] {
             let frame = nth(&payload, conn, seq);
-            let header_len = u16::from_be_bytes([frame[0], frame[1]]) as usize;
+            let header_end = crate::engine::frame::header_end(&frame).unwrap();
             let header: serde_json::Map<String, Value> =
-                serde_json::from_slice(&frame[2..2 + header_len]).unwrap();
+                serde_json::from_slice(&frame[2..header_end]).unwrap();
             assert!(REQUIRED_KEYS.iter().all(|key| header.contains_key(*key)));
-            let content = &frame[2 + header_len..];
+            let content = &frame[header_end..];
             let expected = format!("frame {seq} of connection {conn}");
             assert_eq!(content, expected.as_bytes());
             assert_eq!(header["content-length"], Value::from(expected.len()));

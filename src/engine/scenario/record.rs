@@ -11,7 +11,7 @@ use std::fmt::Write;
 use bytes::Bytes;
 use serde_json::{Map, Value};
 
-use crate::engine::frame::{FrameBuilder, PROTO_HEADER_LEN};
+use crate::engine::frame::{FrameBuilder, PROTO_HEADER_LEN, header_end};
 use crate::engine::hexdump::to_hex;
 use crate::engine::journal::RecordView;
 use crate::engine::tutorial_app::CLIENT_BINARY_TYPE;
@@ -121,10 +121,7 @@ fn connect_step(raw: bool) -> String {
 /// A whole frame's header (as an object) and content; none for bytes
 /// that are not one (a record captured headers only, say).
 fn frame_parts(bytes: &Bytes) -> Option<(Map<String, Value>, Bytes)> {
-    let len = usize::from(u16::from_be_bytes(
-        bytes.get(..PROTO_HEADER_LEN)?.try_into().ok()?,
-    ));
-    let header_end = PROTO_HEADER_LEN + len;
+    let header_end = header_end(bytes)?;
     let header: Map<String, Value> =
         serde_json::from_slice(bytes.get(PROTO_HEADER_LEN..header_end)?).ok()?;
     let declared = header.get("content-length").and_then(Value::as_u64);
