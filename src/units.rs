@@ -11,6 +11,15 @@ pub fn micros(us: u64) -> String {
     }
 }
 
+/// A count and its noun: "1 connection", "5 connections".
+pub fn plural(count: u64, one: &str, many: &str) -> String {
+    if count == 1 {
+        format!("{count} {one}")
+    } else {
+        format!("{count} {many}")
+    }
+}
+
 /// 1234567 as "1,234,567".
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();

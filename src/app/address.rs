@@ -3,7 +3,26 @@
 //! I/O on the UI thread), so only IP addresses and `localhost` are accepted.
 //! (The client's target takes names too: see [`crate::engine::Target`].)
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use crate::engine::Target;
+
+/// Whether `target` is the address `listen` (a server of this window
+/// listening there): the same address and port, `localhost` for
+/// 127.0.0.1, or any loopback address when it listens on all interfaces.
+pub fn reaches(target: &Target, listen: SocketAddr) -> bool {
+    if listen.port() == 0 || target.port() != listen.port() {
+        return false;
+    }
+    let ip = match target.ip_addr() {
+        Some(addr) => addr.ip(),
+        None if target.host().eq_ignore_ascii_case("localhost") => {
+            IpAddr::from(Ipv4Addr::LOCALHOST)
+        }
+        None => return false,
+    };
+    ip == listen.ip() || (listen.ip().is_unspecified() && ip.is_loopback())
+}
 
 /// Parses `host:port`, where host is an IPv4 address, a bracketed IPv6
 /// address or `localhost`.

@@ -66,22 +66,10 @@ pub fn connect_target(settings: &Settings, server: &ServerStatus) -> Result<Targ
 }
 
 /// The fingerprint of the embedded server's certificate when `target` is
-/// that server (by its address, or a loopback name or address when it
-/// listens on all interfaces) and it serves TLS.
+/// that server and it serves TLS.
 fn embedded_certificate(target: &Target, server: &ServerStatus) -> Option<Fingerprint> {
     let (fingerprint, listening) = (server.tls?, server.listening?);
-    if target.port() != listening.port() {
-        return None;
-    }
-    let same_host = match target.ip_addr() {
-        Some(addr) => {
-            addr.ip() == listening.ip()
-                || (addr.ip().is_loopback()
-                    && (listening.ip().is_loopback() || listening.ip().is_unspecified()))
-        }
-        None => target.host().eq_ignore_ascii_case("localhost"),
-    };
-    same_host.then_some(fingerprint)
+    address::reaches(target, listening).then_some(fingerprint)
 }
 
 impl ClientPanel {
@@ -268,7 +256,7 @@ impl ClientPanel {
 
 /// "1 connection", "5 connections".
 fn connections(count: usize) -> String {
-    super::server_panel::plural(count as u64, "connection", "connections")
+    crate::units::plural(count as u64, "connection", "connections")
 }
 
 /// Whether a connection ended in a failure (not closed by either end).

@@ -106,7 +106,7 @@ impl Composer {
     pub fn on_sent(&mut self, report: &SendReport) {
         let mut text = format!(
             "Sent to {}",
-            super::server_panel::plural(report.queued as u64, "connection", "connections")
+            crate::units::plural(report.queued as u64, "connection", "connections")
         );
         if report.queue_full > 0 {
             text.push_str(&format!(" · {} send queues full", report.queue_full));

@@ -274,7 +274,7 @@ impl InterceptPanel {
             .count();
         self.outcome = Some(Ok(format!(
             "{} {done}",
-            super::server_panel::plural(released as u64, "held frame", "held frames")
+            crate::units::plural(released as u64, "held frame", "held frames")
         )));
     }
 }

@@ -279,7 +279,7 @@ fn status_lines(ui: &mut Ui, status: &ServerStatus) {
     }
     ui.label(format!(
         "{} open · {} accepted",
-        plural(status.open_connections as u64, "connection", "connections"),
+        crate::units::plural(status.open_connections as u64, "connection", "connections"),
         status.accepted
     ))
     .on_hover_text("Connections the server has open now, and has accepted since it started");
@@ -319,37 +319,13 @@ pub fn relay_target(settings: &Settings, listen: SocketAddr) -> Result<Option<Ta
         .trim()
         .parse()
         .map_err(|error: crate::engine::TargetError| error.to_string())?;
-    if is_the_relay_itself(&target, listen) {
+    // Every connection would be forwarded to the relay itself, again and again.
+    if address::reaches(&target, listen) {
         return Err(format!(
             "{target} is the relay's own address: forward to another server"
         ));
     }
     Ok(Some(target))
-}
-
-/// Whether `target` is the address the relay listens on (which would
-/// have every connection forwarded to itself, again and again).
-fn is_the_relay_itself(target: &Target, listen: SocketAddr) -> bool {
-    if listen.port() == 0 || target.port() != listen.port() {
-        return false;
-    }
-    let ip = match target.ip_addr() {
-        Some(addr) => addr.ip(),
-        None if target.host().eq_ignore_ascii_case("localhost") => {
-            std::net::IpAddr::from(std::net::Ipv4Addr::LOCALHOST)
-        }
-        None => return false,
-    };
-    ip == listen.ip() || (listen.ip().is_unspecified() && ip.is_loopback())
-}
-
-/// "1 connection", "5 connections".
-pub fn plural(count: u64, one: &str, many: &str) -> String {
-    if count == 1 {
-        format!("{count} {one}")
-    } else {
-        format!("{count} {many}")
-    }
 }
 
 #[cfg(test)]

@@ -4,13 +4,22 @@
 //! the step's and whose text is what was expected, what came, and the frames.
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
+use serde::Serialize;
 
-use super::run::{FileReport, failure_text};
-use crate::engine::scenario::{ScenarioOutcome, ScenarioReport, StepOutcome};
+use crate::engine::scenario::{ScenarioOutcome, ScenarioReport, StepOutcome, failure_text};
+
+/// One file's results.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    /// The file.
+    pub path: PathBuf,
+    /// Each scenario's result, in order.
+    pub scenarios: Vec<ScenarioReport>,
+}
 
 /// Writes the report for `files` to `path`.
 pub fn write(path: &Path, files: &[FileReport]) -> std::io::Result<()> {

@@ -9,14 +9,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use serde::Serialize;
 
-use super::junit;
+use super::junit::{self, FileReport};
 use crate::engine::Target;
-pub use crate::engine::scenario::failure_text;
+use crate::engine::scenario::failure_text;
 use crate::engine::scenario::{
-    RunSettings, ScenarioFile, ScenarioOutcome, ScenarioReport, StepOutcome, StepReport, load,
-    run_scenario,
+    RunSettings, ScenarioFile, ScenarioOutcome, StepOutcome, StepReport, load, run_scenario,
 };
 
 /// Options of `run`.
@@ -46,15 +44,6 @@ const FAILED: u8 = 1;
 /// Exit code: a file is invalid, a connection could not be made, or a
 /// report could not be written.
 const INVALID: u8 = 2;
-
-/// One file's results.
-#[derive(Debug, Clone, Serialize)]
-pub struct FileReport {
-    /// The file.
-    pub path: PathBuf,
-    /// Each scenario's result, in order.
-    pub scenarios: Vec<ScenarioReport>,
-}
 
 /// Runs the files; the process's exit code.
 pub fn main(args: RunArgs) -> ExitCode {
