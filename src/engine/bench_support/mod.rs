@@ -17,7 +17,6 @@ use super::vocabulary::{Direction, RecordKind};
 pub mod batch_load;
 
 pub use super::thread_cpu::SchedTimes;
-pub use super::tutorial_app::respond as tutorial_respond;
 
 /// Records `count` copies of `bytes` straight into the engine's journal, as
 /// frames sent by client connections 0 to 6 in turn: the journal a long

@@ -39,7 +39,7 @@ use super::tls::{self, ClientTls, ClientTlsContext, Stream, TlsError};
 use connection::{Connection, Plan, repeated_frame};
 use tally::{Tally, ThreadLatency};
 
-pub use super::template::{TemplateError, VARIABLE_NAMES};
+pub use super::template::VARIABLE_NAMES;
 pub use connection::SAMPLE_EVERY;
 pub use payload::{Payload, PayloadError};
 pub use recording::LoadRecorder;

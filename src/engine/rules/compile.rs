@@ -15,7 +15,7 @@ use super::spec::{ActionSpec, FrameNumberSpec, RulesFileSpec, ThenSpec, WhenSpec
 use crate::engine::scenario::predicate::FramePredicate;
 use crate::engine::scenario::spec::{CaptureSpec, SendSpec};
 use crate::engine::scenario::{
-    Capture, FileProblem, check_variable_name, compile_capture, compile_send,
+    FileProblem, VariableCapture, check_variable_name, compile_capture, compile_send,
 };
 
 /// Reads and compiles the rules file at `path`.
@@ -103,7 +103,7 @@ impl RuleCompiler<'_> {
             let source = compile_capture(capture.get_ref()).map_err(at)?;
             check_variable_name(name).map_err(at)?;
             names.push(name.clone());
-            compiled_captures.push(Capture {
+            compiled_captures.push(VariableCapture {
                 variable: names.len() - 1,
                 name: name.clone(),
                 source,

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::engine::frame::Frame;
 use crate::engine::scenario::predicate::{FramePredicate, Observed};
-use crate::engine::scenario::{Capture, Location, SendPlan};
+use crate::engine::scenario::{Location, SendPlan, VariableCapture};
 
 /// A compiled rule set: rules in order, a default, and their hit counts.
 #[derive(Debug)]
@@ -34,7 +34,7 @@ pub struct Rule {
     pub then_text: String,
     pub(super) frames: FrameRange,
     pub(super) predicate: FramePredicate,
-    pub(super) captures: Vec<Capture>,
+    pub(super) captures: Vec<VariableCapture>,
     pub(super) variables: usize,
     pub(super) actions: Vec<RuleAction>,
 }

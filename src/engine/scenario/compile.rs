@@ -15,8 +15,8 @@ use toml::Spanned;
 
 use super::error::{FileProblem, Location, ScenarioFileError};
 use super::plan::{
-    Action, Capture, CaptureSource, ContentPlan, Expectation, JsonTemplate, RegexGroup, Scenario,
-    ScenarioFile, SendPlan, Step,
+    Action, CaptureSource, ContentPlan, Expectation, JsonTemplate, RegexGroup, Scenario,
+    ScenarioFile, SendPlan, Step, VariableCapture,
 };
 use super::predicate::{PredicateProblem, VariableNames, check_pointer};
 use super::spec::{CaptureSpec, FileSpec, GroupSpec, SendSpec, StepSpec, TlsOptions, TlsSpec};
@@ -310,7 +310,7 @@ impl Compiler<'_> {
                 let variable = scope
                     .define(name)
                     .map_err(|problem| self.error(capture.span(), problem))?;
-                compiled.push(Capture {
+                compiled.push(VariableCapture {
                     variable,
                     name: name.clone(),
                     source,

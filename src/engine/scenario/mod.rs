@@ -23,8 +23,8 @@ pub use compile::{DEFAULT_EXPECT_TIMEOUT, compile, load};
 pub(crate) use compile::{check_variable_name, compile_capture, compile_send};
 pub use error::{FileProblem, Location, STEP_KINDS, ScenarioFileError};
 pub use plan::{
-    Action, Capture, CaptureSource, ContentPlan, Expectation, JsonTemplate, RegexGroup, Scenario,
-    ScenarioFile, SendPlan, Step,
+    Action, CaptureSource, ContentPlan, Expectation, JsonTemplate, RegexGroup, Scenario,
+    ScenarioFile, SendPlan, Step, VariableCapture,
 };
 pub use recording::ScenarioRecorder;
 pub use report::{

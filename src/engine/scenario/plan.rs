@@ -84,7 +84,7 @@ pub enum Action {
         within: Duration,
     },
     /// Keep values of the last frame an `expect` matched.
-    Capture(Vec<Capture>),
+    Capture(Vec<VariableCapture>),
     /// Run a block several times.
     Repeat {
         /// How many times.
@@ -165,7 +165,7 @@ pub enum JsonTemplate {
 
 /// One value to capture.
 #[derive(Debug, Clone)]
-pub struct Capture {
+pub struct VariableCapture {
     /// The variable's index.
     pub variable: usize,
     /// The variable's name.

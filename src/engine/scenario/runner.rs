@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 
 use super::connection::{Arrival, Connection, LastReceived, render_frame, show_duration};
-use super::plan::{Action, Capture, Expectation, Scenario, SendPlan, Step};
+use super::plan::{Action, Expectation, Scenario, SendPlan, Step, VariableCapture};
 use super::predicate::{FramePredicate, Mismatch, Observed, show_bytes};
 use super::recording::ScenarioRecorder;
 use super::report::{
@@ -368,7 +368,11 @@ impl Session<'_> {
         }
     }
 
-    fn capture(&mut self, conn: Option<usize>, captures: &[Capture]) -> Result<(), StepError> {
+    fn capture(
+        &mut self,
+        conn: Option<usize>,
+        captures: &[VariableCapture],
+    ) -> Result<(), StepError> {
         let connection = self.connection(conn)?;
         let Some(last) = connection.last.clone() else {
             return Err(failure(
