@@ -147,3 +147,32 @@ fn connecting_with_tls_to_the_window_s_own_server_trusts_its_certificate_unasked
     assert!(!shows(&h, "is trusted by its fingerprint"));
     h.check_accessibility();
 }
+
+#[test]
+fn the_server_s_fingerprint_is_drawn_at_the_body_size_wrapped() {
+    let mut h = app();
+    click(&mut h, Role::CheckBox, "Serve TLS");
+    h.get_by_label("Address")
+        .set_text_value_accesskit("127.0.0.1:0");
+    h.step();
+    click(&mut h, Role::Button, "Start Server");
+    wait_to_see(&mut h, "TLS · SHA-256");
+    let fingerprint = h
+        .state()
+        .engine()
+        .fresh_view()
+        .server
+        .tls
+        .expect("a TLS server")
+        .to_string();
+    // One line of body text, beside it.
+    let line = h.get_by_label("TLS · SHA-256").rect().height();
+    let drawn = h.get_by_label(&fingerprint).rect();
+    // 95 characters of body-size monospace wrap to three lines in the
+    // panel; in small type they took two lines of a smaller height.
+    assert!(
+        drawn.height() >= 2.5 * line,
+        "the fingerprint is {:.0} points high, a line of body text {line:.0}",
+        drawn.height()
+    );
+}
