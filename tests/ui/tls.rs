@@ -105,8 +105,9 @@ fn serve_tls_shows_the_fingerprint_and_pinned_clients_show_the_handshake() {
     h.check_accessibility();
 }
 
-#[test]
-fn connecting_with_tls_to_the_window_s_own_server_trusts_its_certificate_unasked() {
+/// The window with its server serving TLS on a free port (a certificate
+/// generated for it).
+fn app_serving_tls() -> window::App {
     let mut h = app();
     click(&mut h, Role::CheckBox, "Serve TLS");
     h.get_by_label("Address")
@@ -114,6 +115,12 @@ fn connecting_with_tls_to_the_window_s_own_server_trusts_its_certificate_unasked
     h.step();
     click(&mut h, Role::Button, "Start Server");
     wait_to_see(&mut h, "TLS · SHA-256");
+    h
+}
+
+#[test]
+fn connecting_with_tls_to_the_window_s_own_server_trusts_its_certificate_unasked() {
+    let mut h = app_serving_tls();
 
     // The trust choice stays at its default, the system's roots, which do
     // not know the server's self-signed certificate.
@@ -150,13 +157,7 @@ fn connecting_with_tls_to_the_window_s_own_server_trusts_its_certificate_unasked
 
 #[test]
 fn the_server_s_fingerprint_is_drawn_at_the_body_size_wrapped() {
-    let mut h = app();
-    click(&mut h, Role::CheckBox, "Serve TLS");
-    h.get_by_label("Address")
-        .set_text_value_accesskit("127.0.0.1:0");
-    h.step();
-    click(&mut h, Role::Button, "Start Server");
-    wait_to_see(&mut h, "TLS · SHA-256");
+    let h = app_serving_tls();
     let fingerprint = h
         .state()
         .engine()
