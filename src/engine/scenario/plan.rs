@@ -207,17 +207,7 @@ impl SendPlan {
     /// says), or on a raw connection the content alone. `values` expand
     /// the templates.
     pub fn build(&self, raw: bool, values: &mut Expansion<'_>) -> Result<Bytes, BuildError> {
-        let mut builder = match &self.content {
-            ContentPlan::Empty => FrameBuilder::new(),
-            ContentPlan::Json(template) => FrameBuilder::json(&template.expand(values)),
-            ContentPlan::JsonText(template) => {
-                FrameBuilder::new().content(expand(template, values))
-            }
-            ContentPlan::Text(template) => FrameBuilder::new()
-                .field("content-type", "text/plain")
-                .content(expand(template, values)),
-            ContentPlan::Binary(bytes) => FrameBuilder::binary(CLIENT_BINARY_TYPE, bytes.clone()),
-        };
+        let mut builder = self.content.frame(values);
         if raw {
             let mut content = builder.content_bytes();
             if let Some(len) = self.truncate {
@@ -238,6 +228,25 @@ impl SendPlan {
             builder = builder.truncate_to(len);
         }
         builder.build()
+    }
+}
+
+impl ContentPlan {
+    /// The frame a send of this content starts from, before the step's
+    /// own header fields: the content, and the content-type (and encoding)
+    /// its kind implies.
+    pub fn frame(&self, values: &mut Expansion<'_>) -> FrameBuilder {
+        match self {
+            ContentPlan::Empty => FrameBuilder::new(),
+            ContentPlan::Json(template) => FrameBuilder::json(&template.expand(values)),
+            ContentPlan::JsonText(template) => {
+                FrameBuilder::new().content(expand(template, values))
+            }
+            ContentPlan::Text(template) => FrameBuilder::new()
+                .field("content-type", "text/plain")
+                .content(expand(template, values)),
+            ContentPlan::Binary(bytes) => FrameBuilder::binary(CLIENT_BINARY_TYPE, bytes.clone()),
+        }
     }
 }
 

@@ -12,9 +12,11 @@ use bytes::Bytes;
 use serde_json::{Map, Value};
 
 use crate::engine::frame::{FrameBuilder, PROTO_HEADER_LEN, header_end};
+
+use super::plan::{ContentPlan, JsonTemplate};
 use crate::engine::hexdump::to_hex;
 use crate::engine::journal::RecordView;
-use crate::engine::tutorial_app::CLIENT_BINARY_TYPE;
+use crate::engine::template::{Expansion, Template};
 use crate::engine::vocabulary::{Direction, RecordKind};
 
 /// What a recording made of the records it was given.
@@ -136,7 +138,17 @@ fn frame_parts(bytes: &Bytes) -> Option<(Map<String, Value>, Bytes)> {
 /// (the length is worked out again). None for bytes that are not a frame.
 fn send_frame(bytes: &Bytes) -> Option<String> {
     let (header, content) = frame_parts(bytes)?;
-    let (mut out, base) = send_content(&content);
+    let (mut out, plan) = send_content(&content);
+    // Recorded content has no variables: nothing here is expanded.
+    let mut rng = fastrand::Rng::with_seed(0);
+    let mut values = Expansion {
+        conn: 1,
+        seq: 1,
+        content_len: content.len(),
+        rng: &mut rng,
+        named: &[],
+    };
+    let base = plan.frame(&mut values);
     let defaults = base.header();
     let changed: Vec<_> = header
         .iter()
@@ -164,30 +176,29 @@ fn send_frame(bytes: &Bytes) -> Option<String> {
     Some(out)
 }
 
-/// The `send` line for `content`, and the frame the step starts from
-/// before its header fields.
-fn send_content(content: &Bytes) -> (String, FrameBuilder) {
+/// The `send` line for `content`, and the content as the step it writes
+/// reads it back (so the frame it starts from is the scenario's own).
+fn send_content(content: &Bytes) -> (String, ContentPlan) {
     let Ok(text) = std::str::from_utf8(content) else {
         return (
             format!("send.hex = {}\n", quote(&to_hex(content))),
-            FrameBuilder::binary(CLIENT_BINARY_TYPE, content.clone()),
+            ContentPlan::Binary(content.clone()),
         );
     };
     match serde_json::from_str::<Value>(text) {
-        Ok(value) => {
-            if let Some(table) = json_as_table(&value, content) {
-                return (format!("send.json = {table}\n"), FrameBuilder::json(&value));
-            }
-            (
+        Ok(value) => match json_as_table(&value, content) {
+            Some(table) => (
+                format!("send.json = {table}\n"),
+                ContentPlan::Json(JsonTemplate::Fixed(value)),
+            ),
+            None => (
                 format!("send.json = {}\n", quote(text)),
-                FrameBuilder::new().content(content.clone()),
-            )
-        }
+                ContentPlan::JsonText(Template::literal(content)),
+            ),
+        },
         Err(_) => (
             format!("send.text = {}\n", quote(text)),
-            FrameBuilder::new()
-                .field("content-type", "text/plain")
-                .content(content.clone()),
+            ContentPlan::Text(Template::literal(content)),
         ),
     }
 }
@@ -287,6 +298,7 @@ fn toml_value(value: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::tutorial_app::CLIENT_BINARY_TYPE;
 
     fn frame(builder: FrameBuilder) -> Bytes {
         builder.build().unwrap()
