@@ -13,7 +13,7 @@ use crate::engine::describe::{self, value_text};
 use crate::engine::hexdump::{parse_hex, to_hex};
 use crate::engine::tutorial_app::{self, CLIENT_BINARY_TYPE, TEXT_JSON};
 use crate::engine::{ContentLength, FrameBuilder};
-use crate::engine::{REQUIRED_KEYS, header_end, header_value_from_text};
+use crate::engine::{REQUIRED_KEYS, header_end_within, header_value_from_text};
 
 /// Content types offered in the picker (any other can be typed).
 pub const CONTENT_TYPES: [&str; 3] = [
@@ -149,7 +149,7 @@ impl Draft {
                 .to_owned()
         };
         let built = builder.build().unwrap_or_default();
-        let content = &built[header_end(&built).unwrap_or(built.len()).min(built.len())..];
+        let content = &built[header_end_within(&built)..];
         Self {
             byteorder: field("byteorder"),
             content_type: field("content-type"),

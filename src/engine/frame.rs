@@ -37,6 +37,14 @@ pub fn header_end(bytes: &[u8]) -> Option<usize> {
     declared_header_len(bytes).map(|len| PROTO_HEADER_LEN + len)
 }
 
+/// Where the headers (proto-header and header) of the frame at the start
+/// of `bytes` end, at most where the bytes do; all of the bytes while the
+/// proto-header has not all arrived.
+#[inline]
+pub fn header_end_within(bytes: &[u8]) -> usize {
+    header_end(bytes).map_or(bytes.len(), |end| end.min(bytes.len()))
+}
+
 /// The keys every header must carry, in the order the tutorial writes them.
 pub const REQUIRED_KEYS: [&str; 4] = [
     "byteorder",

@@ -10,7 +10,7 @@ use std::fmt::Write;
 
 use std::ops::Range;
 
-use super::frame::{PROTO_HEADER_LEN, header_end};
+use super::frame::{PROTO_HEADER_LEN, header_end_within};
 
 /// Bytes shown on one hex dump row.
 pub const BYTES_PER_ROW: usize = 16;
@@ -128,7 +128,7 @@ impl FrameLayout {
                 fields: Vec::new(),
             };
         }
-        let header_end = header_end(bytes).map_or(bytes.len(), |end| end.min(bytes.len()));
+        let header_end = header_end_within(bytes);
         let fields = scan_fields(&bytes[PROTO_HEADER_LEN..header_end])
             .into_iter()
             .map(|span| FieldSpan {

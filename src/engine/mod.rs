@@ -70,7 +70,7 @@ pub use command::{Command, CommandOutcome, Event};
 pub use fdlimit::raise as raise_fd_limit;
 pub use frame::{
     BuildError, ContentLength, Frame, FrameBuilder, Header, PROTO_HEADER_LEN, REQUIRED_KEYS,
-    declared_header_len, header_end, header_value_from_text,
+    declared_header_len, header_end, header_end_within, header_value_from_text,
 };
 pub use journal::{
     Entry, Journal, JournalLimits, JournalSnapshot, Origin, Record, RecordRef, RecordView, now_us,

@@ -10,7 +10,7 @@
 use std::net::SocketAddr;
 
 use super::codec::DecodeReason;
-use super::frame::header_end;
+use super::frame::header_end_within;
 
 /// Which side of the harness a record comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -121,7 +121,7 @@ impl Capture {
             // one to see: kept whole.
             (_, RecordKind::Handshake | RecordKind::Note) => bytes.len(),
             (Capture::Full, _) => bytes.len(),
-            (Capture::HeadersOnly, RecordKind::Frame) => headers_len(bytes),
+            (Capture::HeadersOnly, RecordKind::Frame) => header_end_within(bytes),
             (Capture::HeadersOnly, _) => bytes.len().min(HEADERS_ONLY_PREFIX),
         }
     }
@@ -160,11 +160,6 @@ impl std::str::FromStr for Capture {
             .find(|mode| mode.name() == text)
             .ok_or_else(|| format!("unknown capture \"{text}\": use full, headers or off"))
     }
-}
-
-/// Length of a frame's proto-header plus header, at most the whole buffer.
-fn headers_len(bytes: &[u8]) -> usize {
-    header_end(bytes).map_or(bytes.len(), |end| end.min(bytes.len()))
 }
 
 /// Why a connection is closed.
