@@ -29,7 +29,7 @@ use bytes::Bytes;
 use framescope::engine::FrameBuilder;
 
 use bench_process::{pin_to, serve};
-use framescope::engine::bench_support::batch_load::{self, BatchLoadReport, BatchLoadSpec};
+use framescope::engine::reference::batch_load::{self, BatchLoadReport, BatchLoadSpec};
 use reference_echo::ReferenceEcho;
 
 const SERVER_CORE: usize = 0;

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use framescope::engine::bench_support::batch_load::{self, BatchLoadSpec, LOAD_BOUND_SHARE};
+use framescope::engine::reference::batch_load::{self, BatchLoadSpec, LOAD_BOUND_SHARE};
 use reference_echo::ReferenceEcho;
 
 const SERVER_CORE: usize = 0;

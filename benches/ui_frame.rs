@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use egui_kittest::Harness;
 use framescope::app::{FramescopeApp, Settings};
 use framescope::engine::Engine;
-use framescope::engine::bench_support::fill_journal;
+use framescope::engine::reference::fill_journal;
 use framescope::engine::tutorial_app::search_request;
 
 /// Frames timed per measurement.

@@ -50,7 +50,7 @@ use framescope::engine::{
 };
 
 use bench_process::pin_to;
-use framescope::engine::bench_support::batch_load::{self, BatchLoadReport, BatchLoadSpec};
+use framescope::engine::reference::batch_load::{self, BatchLoadReport, BatchLoadSpec};
 
 const SERVER_CORE: usize = 0;
 const LOAD_CORE: usize = 1;

@@ -14,8 +14,8 @@ use tokio::sync::mpsc;
 
 use super::{
     Capture, Command, EngineView, Event, HOLD_CHECK, Limits, LogFormat, NOTIFY_INTERVAL, SLOW_SAVE,
-    ServerError, ServerMode, ServerSlot, Target, client, journal_file, load, load_control, notify,
-    scenario_control, server, shared, tls, view,
+    ServerError, ServerMode, ServerSlot, Target, client, load, notify, scenario, server, shared,
+    tls, view,
 };
 
 /// The engine's command loop and background duties, on the runtime.
@@ -29,8 +29,8 @@ pub(super) struct Actor {
     pub(super) limits: Limits,
     /// Calls the viewer's notifier on a thread of its own.
     pub(super) notifier: notify::NotifyWaker,
-    pub(super) load: Arc<load_control::LoadSlot>,
-    pub(super) scenario: Arc<scenario_control::ScenarioSlot>,
+    pub(super) load: Arc<load::control::LoadSlot>,
+    pub(super) scenario: Arc<scenario::control::ScenarioSlot>,
 }
 
 impl Actor {
@@ -106,7 +106,7 @@ impl Actor {
             Command::LoadLog { path } => {
                 let this = self.clone();
                 tokio::task::spawn_blocking(move || {
-                    let result = journal_file::load(&path);
+                    let result = crate::engine::render::journal_file::load(&path);
                     this.emit(Event::LogLoaded { path, result });
                 });
             }
@@ -202,7 +202,8 @@ impl Actor {
         tokio::task::spawn_blocking(move || {
             let started = Instant::now();
             let progress = |done, total| this.emit(Event::SaveProgress { done, total });
-            let result = journal_file::save(&snapshot, &path, format, progress);
+            let result =
+                crate::engine::render::journal_file::save(&snapshot, &path, format, progress);
             let took = started.elapsed();
             if took > SLOW_SAVE {
                 tracing::info!(

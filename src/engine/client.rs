@@ -22,15 +22,17 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::limits::Limits;
-use super::reader::{Batch, BatchEnd, FrameReader, READ_BUFFER};
 use super::recorder::Recorder;
 use super::shared::Shared;
-use super::stats::{CounterSnapshot, Counters};
-use super::target::{Target, TargetError};
-use super::tls::{self, ClientTls, ClientTlsContext, ReadHalf, Stream, TlsError, WriteHalf};
-use super::vocabulary::{CloseReason, ConnState, Direction, RecordKind, Side};
-use super::writer::write_all_batched;
+use crate::engine::net::limits::Limits;
+use crate::engine::net::reader::{Batch, BatchEnd, FrameReader, READ_BUFFER};
+use crate::engine::net::target::{Target, TargetError};
+use crate::engine::net::tls::{
+    self, ClientTls, ClientTlsContext, ReadHalf, Stream, TlsError, WriteHalf,
+};
+use crate::engine::net::writer::write_all_batched;
+use crate::engine::record::stats::{CounterSnapshot, Counters};
+use crate::engine::record::vocabulary::{CloseReason, ConnState, Direction, RecordKind, Side};
 
 /// How long a name lookup, or a connect to one address, may take before it
 /// counts as timed out.

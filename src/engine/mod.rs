@@ -14,41 +14,26 @@
 //! public namespaces of their own.
 
 mod actor;
-pub mod bench_support;
 mod client;
-mod codec;
 mod command;
-pub mod describe;
-mod fdlimit;
-mod flat_header;
-pub mod follow;
-mod frame;
-pub mod hexdump;
-mod journal;
-mod journal_file;
-mod limits;
 pub mod load;
-mod load_control;
+mod net;
 mod notify;
-mod pcapng;
-mod pyjson;
-mod reader;
+mod protocol;
+mod record;
 mod recorder;
+pub mod reference;
 pub mod relay;
+mod render;
 pub mod rules;
 pub mod scenario;
-mod scenario_control;
 mod server;
 mod shared;
-mod stats;
-mod target;
-pub mod template;
-mod thread_cpu;
-pub mod tls;
-pub mod tutorial_app;
 mod view;
-mod vocabulary;
-mod writer;
+
+pub use net::tls;
+pub use protocol::tutorial_app;
+pub use render::{describe, follow, hexdump};
 
 use std::sync::Arc;
 use std::sync::mpsc as std_mpsc;
@@ -62,38 +47,38 @@ pub use client::{
     CONNECT_TIMEOUT, CONNECTS_IN_FLIGHT, ClientMode, ConnectReport, ConnectionSummary, PoolCounts,
     PoolError, SendReport, SendTarget,
 };
-pub use codec::{
+pub use command::{Command, CommandOutcome, Event};
+pub use load::control::{LOAD_HISTORY, LoadOutcome, LoadRefused, LoadSample, LoadView};
+pub use net::fdlimit::raise as raise_fd_limit;
+pub use net::limits::{
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONTENT_LENGTH, DEFAULT_READ_TIMEOUT, Limits,
+};
+pub use net::target::{Target, TargetError};
+pub use protocol::codec::{
     DecodeError, DecodeReason, FrameCheck, FrameCodec, FramePart, FrameSoFar, check_frame,
     validate_header,
 };
-pub use command::{Command, CommandOutcome, Event};
-pub use fdlimit::raise as raise_fd_limit;
-pub use frame::{
+pub use protocol::frame::{
     BuildError, ContentLength, Frame, FrameBuilder, Header, PROTO_HEADER_LEN, REQUIRED_KEYS,
     declared_header_len, header_end, header_end_within, header_value_from_text,
 };
-pub use journal::{
+pub use record::journal::{
     Entry, Journal, JournalLimits, JournalSnapshot, Origin, Record, RecordRef, RecordView, now_us,
 };
-pub use journal_file::{
+pub use record::stats::{CounterSnapshot, LatencySummary, RATE_WINDOW};
+pub use record::vocabulary::{
+    Capture, CloseReason, ConnState, ConnectionEvent, Direction, RecordKind, Side,
+};
+pub use render::journal_file::{
     JournalFileError, LineError, LoadedLog, LogFormat, SaveSummary, load as load_log,
     save as save_log,
 };
-pub use limits::{
-    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONTENT_LENGTH, DEFAULT_READ_TIMEOUT, Limits,
-};
-pub use load_control::{LOAD_HISTORY, LoadOutcome, LoadRefused, LoadSample, LoadView};
-pub use pcapng::{PcapError, PcapSummary, write_pcapng};
-pub use scenario_control::{
+pub use render::pcapng::{PcapError, PcapSummary, write_pcapng};
+pub use scenario::control::{
     ScenarioCounts, ScenarioProgress, ScenarioRefused, ScenarioRunEnd, ScenarioRunView,
 };
 pub use server::{DEFAULT_LISTEN, ServerError, ServerMode, is_all_interfaces};
-pub use stats::{CounterSnapshot, LatencySummary, RATE_WINDOW};
-pub use target::{Target, TargetError};
 pub use view::{EngineView, LatencyView, RulesStatus, ServerStatus};
-pub use vocabulary::{
-    Capture, CloseReason, ConnState, ConnectionEvent, Direction, RecordKind, Side,
-};
 
 /// Most repaint requests a viewer gets: about 60 a second.
 const NOTIFY_INTERVAL: Duration = Duration::from_millis(16);
@@ -151,7 +136,7 @@ impl Engine {
 
     /// Starts an engine.
     pub fn with_config(limits: Limits, journal_limits: JournalLimits) -> Result<Self, EngineError> {
-        fdlimit::raise();
+        net::fdlimit::raise();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .thread_name("framescope-engine")

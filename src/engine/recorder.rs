@@ -8,14 +8,16 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::codec::{DecodeError, DecodeReason, FramePart};
-use super::frame::Frame;
-use super::journal::{Entry, Origin};
-use super::reader::ReadFailure;
 use super::shared::Shared;
-use super::stats::Counters;
-use super::tls::{HandshakeFailure, HandshakeInfo};
-use super::vocabulary::{CloseReason, ConnectionEvent, Direction, RecordKind, Side};
+use crate::engine::net::reader::ReadFailure;
+use crate::engine::net::tls::{HandshakeFailure, HandshakeInfo};
+use crate::engine::protocol::codec::{DecodeError, DecodeReason, FramePart};
+use crate::engine::protocol::frame::Frame;
+use crate::engine::record::journal::{Entry, Origin};
+use crate::engine::record::stats::Counters;
+use crate::engine::record::vocabulary::{
+    CloseReason, ConnectionEvent, Direction, RecordKind, Side,
+};
 
 /// Records what one connection sends and receives: counters, journal, wake-up.
 #[derive(Debug, Clone)]

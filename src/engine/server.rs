@@ -19,18 +19,18 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::codec::{DecodeError, DecodeReason, FramePart};
-use super::limits::Limits;
-use super::reader::{Batch, BatchEnd, FrameReader, READ_BUFFER};
 use super::recorder::Recorder;
 use super::relay::{RelayContext, relay_connection};
 use super::rules;
 use super::shared::Shared;
-use super::stats::Counters;
-use super::target::Target;
-use super::tls::{self, Fingerprint, ServerTls, ServerTlsContext, Stream, TlsError};
-use super::tutorial_app;
-use super::vocabulary::{CloseReason, Direction, RecordKind, Side};
+use crate::engine::net::limits::Limits;
+use crate::engine::net::reader::{Batch, BatchEnd, FrameReader, READ_BUFFER};
+use crate::engine::net::target::Target;
+use crate::engine::net::tls::{self, Fingerprint, ServerTls, ServerTlsContext, Stream, TlsError};
+use crate::engine::protocol::codec::{DecodeError, DecodeReason, FramePart};
+use crate::engine::protocol::tutorial_app;
+use crate::engine::record::stats::Counters;
+use crate::engine::record::vocabulary::{CloseReason, Direction, RecordKind, Side};
 
 /// The default address: the seed's port, on loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8800";

@@ -8,11 +8,11 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::Relaxed};
 use arc_swap::ArcSwapOption;
 use tokio::sync::{Notify, broadcast};
 
-use super::journal::{JournalLimits, LiveJournal};
 use super::relay::Hub;
 use super::rules::RuleSet;
-use super::stats::Stats;
-use super::vocabulary::ConnectionEvent;
+use crate::engine::record::journal::{JournalLimits, LiveJournal};
+use crate::engine::record::stats::Stats;
+use crate::engine::record::vocabulary::ConnectionEvent;
 
 /// Connection events kept for a slow listener before it starts missing some.
 const CONNECTION_EVENT_BACKLOG: usize = 4096;

@@ -18,19 +18,19 @@ use hdrhistogram::Histogram;
 use parking_lot::Mutex;
 
 use super::client::{ClientPool, ConnectionSummary, PoolCounts};
-use super::journal::JournalLimits;
-use super::limits::Limits;
-use super::load_control::LoadView;
 use super::relay::RelayView;
-use super::scenario_control::ScenarioRunView;
 use super::server::{ServerHandle, ServerMode};
 use super::shared::Shared;
-use super::stats::{
+use crate::engine::load::control::LoadView;
+use crate::engine::net::limits::Limits;
+use crate::engine::net::target::Target;
+use crate::engine::net::tls::Fingerprint;
+use crate::engine::record::journal::JournalLimits;
+use crate::engine::record::stats::{
     CounterSnapshot, LatencySummary, RateHistory, latency_buckets, latency_histogram, summarize,
 };
-use super::target::Target;
-use super::tls::Fingerprint;
-use super::vocabulary::Capture;
+use crate::engine::record::vocabulary::Capture;
+use crate::engine::scenario::control::ScenarioRunView;
 
 /// How often, at most, counters that change with every frame are refreshed.
 const SLOW_REFRESH: Duration = Duration::from_millis(250);

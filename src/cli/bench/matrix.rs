@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use crate::engine::bench_support::BenchServer;
-use crate::engine::bench_support::batch_load::{self, BatchLoadReport, BatchLoadSpec};
 use crate::engine::load::{LoadRun, LoadSpec, Pacing, Payload, Verify};
+use crate::engine::reference::BenchServer;
+use crate::engine::reference::batch_load::{self, BatchLoadReport, BatchLoadSpec};
 use crate::engine::tutorial_app::CLIENT_BINARY_TYPE;
 use crate::engine::{Capture, FrameBuilder, JournalLimits, ServerMode};
 

@@ -8,7 +8,7 @@ use super::baseline::ChildServer;
 use super::{LOAD_CORE, ResidentMemory, SERVER_CORE, pin_to};
 use crate::cli::CliError;
 use crate::engine::FrameBuilder;
-use crate::engine::bench_support::batch_load::{self, BatchLoadSpec};
+use crate::engine::reference::batch_load::{self, BatchLoadSpec};
 use crate::engine::tutorial_app::CLIENT_BINARY_TYPE;
 
 /// Connections of the run.

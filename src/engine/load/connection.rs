@@ -28,14 +28,14 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::super::codec::{FrameCheck, FrameSoFar, check_frame};
-use super::super::frame::{PROTO_HEADER_LEN, header_end};
-use super::super::template::Expansion;
-use super::super::tls::Stream;
-use super::super::vocabulary::{Direction, RecordKind};
 use super::recording::ConnectionRecording;
 use super::tally::{Tally, ThreadLatency};
 use super::{Pacing, Payload, Verify};
+use crate::engine::net::tls::Stream;
+use crate::engine::protocol::codec::{FrameCheck, FrameSoFar, check_frame};
+use crate::engine::protocol::frame::{PROTO_HEADER_LEN, header_end};
+use crate::engine::protocol::template::Expansion;
+use crate::engine::record::vocabulary::{Direction, RecordKind};
 
 /// Bytes asked for in each read.
 const READ_CHUNK: usize = 64 * 1024;

@@ -12,6 +12,8 @@
 //! per frame and little else.
 
 mod connection;
+pub(super) mod control;
+pub(super) mod cpu;
 mod payload;
 mod recording;
 mod report;
@@ -32,14 +34,14 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::stats::latency_histogram;
-use super::target::{Target, TargetError};
-use super::thread_cpu::ThreadCpu;
-use super::tls::{self, ClientTls, ClientTlsContext, Stream, TlsError};
+use crate::engine::load::cpu::ThreadCpu;
+use crate::engine::net::target::{Target, TargetError};
+use crate::engine::net::tls::{self, ClientTls, ClientTlsContext, Stream, TlsError};
+use crate::engine::record::stats::latency_histogram;
 use connection::{Connection, Plan, repeated_frame};
 use tally::{Tally, ThreadLatency};
 
-pub use super::template::VARIABLE_NAMES;
+pub use crate::engine::protocol::template::VARIABLE_NAMES;
 pub use connection::SAMPLE_EVERY;
 pub use payload::{Payload, PayloadError};
 pub use recording::LoadRecorder;

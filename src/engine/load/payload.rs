@@ -8,10 +8,10 @@ use std::sync::Arc;
 use bytes::Bytes;
 use serde_json::Value;
 
-use super::super::frame::{ContentLength, FrameBuilder, PROTO_HEADER_LEN};
-use super::super::journal_file::{self, JournalFileError};
-use super::super::template::{Expansion, Template, TemplateError, Variable};
-use super::super::vocabulary::{Direction, RecordKind, Side};
+use crate::engine::protocol::frame::{ContentLength, FrameBuilder, PROTO_HEADER_LEN};
+use crate::engine::protocol::template::{Expansion, Template, TemplateError, Variable};
+use crate::engine::record::vocabulary::{Direction, RecordKind, Side};
+use crate::engine::render::journal_file::{self, JournalFileError};
 
 /// A marker the header's content-length holds while its template is made;
 /// no header a person writes contains it.
@@ -217,8 +217,8 @@ fn is_text(builder: &FrameBuilder) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::super::frame::REQUIRED_KEYS;
     use super::*;
+    use crate::engine::protocol::frame::REQUIRED_KEYS;
 
     fn nth(payload: &Payload, conn: u32, seq: u64) -> Vec<u8> {
         let mut rng = fastrand::Rng::with_seed(3);
@@ -254,7 +254,7 @@ mod tests {
         let payload = Payload::frame(&builder).unwrap();
         for (conn, seq) in [(1, 1), (7, 12345)] {
             let frame = nth(&payload, conn, seq);
-            let header_end = crate::engine::frame::header_end(&frame).unwrap();
+            let header_end = crate::engine::protocol::frame::header_end(&frame).unwrap();
             let header: serde_json::Map<String, Value> =
                 serde_json::from_slice(&frame[2..header_end]).unwrap();
             assert!(REQUIRED_KEYS.iter().all(|key| header.contains_key(*key)));

@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::super::journal::{Entry, Origin};
 use super::super::shared::Shared;
-use super::super::vocabulary::{Capture, Direction, RecordKind};
+use crate::engine::record::journal::{Entry, Origin};
+use crate::engine::record::vocabulary::{Capture, Direction, RecordKind};
 
 /// Where a load run records: the engine's journal, with a capture mode of
 /// the run's own. Made by the engine (see `Command::StartLoad`).

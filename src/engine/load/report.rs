@@ -8,9 +8,9 @@ use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Deserializer, Serializer, V2Serializer};
 use serde::{Deserialize, Serialize};
 
-use super::super::stats::latency_histogram;
 use super::LoadSettings;
 use super::tally::Totals;
+use crate::engine::record::stats::latency_histogram;
 
 /// Why a result file cannot be read or merged.
 #[derive(Debug, thiserror::Error)]

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use hdrhistogram::Histogram;
 use parking_lot::Mutex;
 
-use super::super::stats::latency_histogram;
+use crate::engine::record::stats::latency_histogram;
 
 /// Errors kept in words; beyond them errors are only counted.
 const ERRORS_KEPT: usize = 20;

@@ -10,17 +10,17 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use super::super::client::{CONNECT_TIMEOUT, close_reason};
-use super::super::limits::Limits;
-use super::super::reader::{Batch, BatchEnd, FrameReader, READ_BUFFER};
 use super::super::recorder::Recorder;
 use super::super::shared::Shared;
-use super::super::stats::Counters;
-use super::super::target::{Target, TargetError};
-use super::super::tls::{self, ReadHalf, Stream, WriteHalf};
-use super::super::vocabulary::{CloseReason, Direction, RecordKind, Side};
-use super::super::writer::write_all_batched;
 use super::Toward;
 use super::hub::{Hub, Outgoing, Writer};
+use crate::engine::net::limits::Limits;
+use crate::engine::net::reader::{Batch, BatchEnd, FrameReader, READ_BUFFER};
+use crate::engine::net::target::{Target, TargetError};
+use crate::engine::net::tls::{self, ReadHalf, Stream, WriteHalf};
+use crate::engine::net::writer::write_all_batched;
+use crate::engine::record::stats::Counters;
+use crate::engine::record::vocabulary::{CloseReason, Direction, RecordKind, Side};
 
 /// Frames read from one side and not yet written to the other (held ones
 /// included) before the reader waits: a slow leg slows its sender down.

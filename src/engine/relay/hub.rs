@@ -15,13 +15,13 @@ use bytes::Bytes;
 use parking_lot::Mutex;
 use tokio::sync::{OwnedSemaphorePermit, mpsc};
 
-use super::super::journal::now_us;
 use super::super::recorder::Recorder;
-use super::super::vocabulary::{CloseReason, Direction, RecordKind};
 use super::{
     ConversationState, ConversationView, HeldFate, HeldView, HoldSettings, InterceptError,
     RelayView, Release, Toward,
 };
+use crate::engine::record::journal::now_us;
+use crate::engine::record::vocabulary::{CloseReason, Direction, RecordKind};
 
 /// Closed conversations kept for viewers after they end.
 const CLOSED_KEPT: usize = 1000;

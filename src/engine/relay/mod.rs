@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::vocabulary::RecordKind;
+use crate::engine::record::vocabulary::RecordKind;
 
 pub(crate) use conversation::{RelayContext, relay_connection};
 pub(crate) use hub::Hub;

@@ -8,14 +8,14 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio_util::codec::Decoder;
 
 use super::set::RuleAction;
-use crate::engine::codec::FrameCodec;
-use crate::engine::frame::Frame;
-use crate::engine::limits::Limits;
-use crate::engine::reader::FrameReader;
+use crate::engine::net::limits::Limits;
+use crate::engine::net::reader::FrameReader;
+use crate::engine::protocol::codec::FrameCodec;
+use crate::engine::protocol::frame::Frame;
+use crate::engine::protocol::template::Expansion;
+use crate::engine::record::vocabulary::{CloseReason, Direction, RecordKind};
 use crate::engine::recorder::Recorder;
 use crate::engine::scenario::predicate::Observed;
-use crate::engine::template::Expansion;
-use crate::engine::vocabulary::{CloseReason, Direction, RecordKind};
 
 /// How a connection served by rules ended.
 #[derive(Debug)]

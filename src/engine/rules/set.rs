@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
-use crate::engine::frame::Frame;
+use crate::engine::protocol::frame::Frame;
 use crate::engine::scenario::predicate::{FramePredicate, Observed};
 use crate::engine::scenario::{Location, SendPlan, VariableCapture};
 

@@ -2,7 +2,7 @@
 //! compiled, variables resolved in the order the steps define them, and
 //! every error given its line and column.
 
-use crate::engine::tls::{ClientTls, ClientTlsContext, Fingerprint, Verification};
+use crate::engine::net::tls::{ClientTls, ClientTlsContext, Fingerprint, Verification};
 use std::collections::HashSet;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -20,9 +20,9 @@ use super::plan::{
 };
 use super::predicate::{PredicateProblem, VariableNames, check_pointer};
 use super::spec::{CaptureSpec, FileSpec, GroupSpec, SendSpec, StepSpec, TlsOptions, TlsSpec};
-use crate::engine::hexdump::parse_hex;
-use crate::engine::target::Target;
-use crate::engine::template::Template;
+use crate::engine::net::target::Target;
+use crate::engine::protocol::template::Template;
+use crate::engine::render::hexdump::parse_hex;
 
 /// How long an `expect` waits when neither it nor the file says.
 pub const DEFAULT_EXPECT_TIMEOUT: Duration = Duration::from_secs(5);

@@ -3,15 +3,15 @@
 
 use std::time::Duration;
 
-use crate::engine::tls::Stream;
+use crate::engine::net::tls::Stream;
 use bytes::{Bytes, BytesMut};
 use tokio::io::AsyncReadExt;
 
 use super::predicate::show_bytes;
 use super::recording::Recording;
-use crate::engine::frame::Frame;
-use crate::engine::reader::{FrameReader, ReadFailure};
-use crate::engine::vocabulary::{Direction, RecordKind};
+use crate::engine::net::reader::{FrameReader, ReadFailure};
+use crate::engine::protocol::frame::Frame;
+use crate::engine::record::vocabulary::{Direction, RecordKind};
 
 /// What an `expect` found on a connection.
 #[derive(Debug)]
@@ -203,7 +203,7 @@ impl Connection {
         direction: Direction,
         kind: RecordKind,
         bytes: &Bytes,
-        error: Option<crate::engine::codec::DecodeError>,
+        error: Option<crate::engine::protocol::codec::DecodeError>,
     ) {
         if let Some(recording) = &self.recording {
             recording.record(direction, kind, bytes, error);

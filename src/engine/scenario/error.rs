@@ -5,9 +5,9 @@ use std::fmt;
 use std::path::PathBuf;
 
 use super::predicate::PredicateProblem;
-use crate::engine::hexdump::HexError;
-use crate::engine::target::TargetError;
-use crate::engine::template::TemplateError;
+use crate::engine::net::target::TargetError;
+use crate::engine::protocol::template::TemplateError;
+use crate::engine::render::hexdump::HexError;
 
 /// A line and column in a file, both from 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]

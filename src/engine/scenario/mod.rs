@@ -10,6 +10,7 @@
 
 mod compile;
 mod connection;
+pub(super) mod control;
 mod error;
 mod plan;
 pub mod predicate;

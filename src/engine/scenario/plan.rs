@@ -1,7 +1,7 @@
 //! A scenario ready to run: every regex built, every template parsed,
 //! every file named in it read. [`super::compile`] makes it from the TOML.
 
-use crate::engine::tls::ClientTlsContext;
+use crate::engine::net::tls::ClientTlsContext;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -11,10 +11,10 @@ use serde_json::Value;
 
 use super::error::Location;
 use super::predicate::{FramePredicate, Mismatch, show_bytes};
-use crate::engine::frame::{BuildError, FrameBuilder, Header};
-use crate::engine::target::Target;
-use crate::engine::template::{Expansion, Template};
-use crate::engine::tutorial_app::CLIENT_BINARY_TYPE;
+use crate::engine::net::target::Target;
+use crate::engine::protocol::frame::{BuildError, FrameBuilder, Header};
+use crate::engine::protocol::template::{Expansion, Template};
+use crate::engine::protocol::tutorial_app::CLIENT_BINARY_TYPE;
 
 /// A file's scenarios.
 #[derive(Debug, Clone)]

@@ -22,10 +22,10 @@ use serde::Deserialize;
 use serde_json::Value;
 use toml::Spanned;
 
-use crate::engine::codec::{DecodeError, FramePart};
-use crate::engine::frame::Frame;
-use crate::engine::hexdump::{parse_hex, to_hex};
-use crate::engine::template::{Expansion, Template, TemplateError};
+use crate::engine::protocol::codec::{DecodeError, FramePart};
+use crate::engine::protocol::frame::Frame;
+use crate::engine::protocol::template::{Expansion, Template, TemplateError};
+use crate::engine::render::hexdump::{parse_hex, to_hex};
 
 /// A value matcher as written, with where it was written.
 pub type MatcherSpec = Spanned<Value>;
@@ -637,8 +637,8 @@ fn shorten(text: &str, chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::codec::FrameCodec;
-    use crate::engine::frame::FrameBuilder;
+    use crate::engine::protocol::codec::FrameCodec;
+    use crate::engine::protocol::frame::FrameBuilder;
     use bytes::BytesMut;
     use tokio_util::codec::Decoder;
 

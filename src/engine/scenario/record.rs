@@ -11,13 +11,13 @@ use std::fmt::Write;
 use bytes::Bytes;
 use serde_json::{Map, Value};
 
-use crate::engine::frame::{FrameBuilder, PROTO_HEADER_LEN, header_end};
+use crate::engine::protocol::frame::{FrameBuilder, PROTO_HEADER_LEN, header_end};
 
 use super::plan::{ContentPlan, JsonTemplate};
-use crate::engine::hexdump::to_hex;
-use crate::engine::journal::RecordView;
-use crate::engine::template::{Expansion, Template};
-use crate::engine::vocabulary::{Direction, RecordKind};
+use crate::engine::protocol::template::{Expansion, Template};
+use crate::engine::record::journal::RecordView;
+use crate::engine::record::vocabulary::{Direction, RecordKind};
+use crate::engine::render::hexdump::to_hex;
 
 /// What a recording made of the records it was given.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -298,7 +298,7 @@ fn toml_value(value: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::tutorial_app::CLIENT_BINARY_TYPE;
+    use crate::engine::protocol::tutorial_app::CLIENT_BINARY_TYPE;
 
     fn frame(builder: FrameBuilder) -> Bytes {
         builder.build().unwrap()

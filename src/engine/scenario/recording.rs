@@ -9,10 +9,10 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use crate::engine::codec::DecodeError;
-use crate::engine::journal::{Entry, Origin};
+use crate::engine::protocol::codec::DecodeError;
+use crate::engine::record::journal::{Entry, Origin};
+use crate::engine::record::vocabulary::{Direction, RecordKind};
 use crate::engine::shared::Shared;
-use crate::engine::vocabulary::{Direction, RecordKind};
 
 /// Where a scenario run records: the engine's journal, with the journal's
 /// own capture mode. Made by the engine (see `Command::RunScenario`).

@@ -3,7 +3,7 @@
 //! Every wait has a deadline: a timeout is a failure that says what did
 //! arrive, never a hang. The first step that fails ends the scenario.
 
-use crate::engine::tls::{ClientTlsContext, Stream};
+use crate::engine::net::tls::{ClientTlsContext, Stream};
 use std::time::{Duration, Instant};
 
 use tokio::io::AsyncWriteExt;
@@ -15,10 +15,10 @@ use super::recording::ScenarioRecorder;
 use super::report::{
     ScenarioOutcome, ScenarioReport, StepFailure, StepOutcome, StepReport, millis,
 };
-use crate::engine::limits::DEFAULT_MAX_CONTENT_LENGTH;
-use crate::engine::target::Target;
-use crate::engine::template::Expansion;
-use crate::engine::vocabulary::{Direction, RecordKind};
+use crate::engine::net::limits::DEFAULT_MAX_CONTENT_LENGTH;
+use crate::engine::net::target::Target;
+use crate::engine::protocol::template::Expansion;
+use crate::engine::record::vocabulary::{Direction, RecordKind};
 
 /// How a run connects and how long it waits for what the file does not time.
 #[derive(Debug, Clone)]
@@ -259,7 +259,7 @@ impl Session<'_> {
             let stream = match tls {
                 None => Stream::Plain(stream),
                 Some(context) => {
-                    crate::engine::tls::connect(context, stream, target.host())
+                    crate::engine::net::tls::connect(context, stream, target.host())
                         .await
                         .map_err(|failure| {
                             StepError::Error(format!("TLS handshake failed: {failure}"))

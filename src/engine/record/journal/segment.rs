@@ -6,9 +6,9 @@ use std::net::SocketAddr;
 
 use bytes::Bytes;
 
-use super::super::codec::DecodeError;
-use super::super::vocabulary::{Direction, RecordKind, Side};
 use super::Endpoints;
+use crate::engine::protocol::codec::DecodeError;
+use crate::engine::record::vocabulary::{Direction, RecordKind, Side};
 
 /// Where a record's bytes lie: one of its segment's pieces, and a range in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

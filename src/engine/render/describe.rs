@@ -1,9 +1,9 @@
 //! One-line descriptions of records, shared by the window's table and the
 //! command line's output.
 
-use super::frame::{PROTO_HEADER_LEN, header_end};
-use super::journal::RecordView;
-use super::vocabulary::RecordKind;
+use crate::engine::protocol::frame::{PROTO_HEADER_LEN, header_end};
+use crate::engine::record::journal::RecordView;
+use crate::engine::record::vocabulary::RecordKind;
 
 /// How many characters of content a summary shows.
 const SUMMARY_CONTENT_CHARS: usize = 60;
@@ -63,7 +63,10 @@ pub fn one_line(bytes: &[u8], chars: usize) -> String {
     let Some(text) = text else {
         let shown = bytes.len().min(chars / 3);
         let more = if bytes.len() > shown { " …" } else { "" };
-        return format!("binary: {}{more}", super::hexdump::to_hex(&bytes[..shown]));
+        return format!(
+            "binary: {}{more}",
+            crate::engine::render::hexdump::to_hex(&bytes[..shown])
+        );
     };
     let mut line: String = text
         .chars()
@@ -87,8 +90,10 @@ pub fn summary(view: &RecordView) -> String {
                 one_line(content(&view.bytes), SUMMARY_CONTENT_CHARS)
             )
         }
-        (RecordKind::Handshake, None) => super::tls::HandshakeInfo::from_bytes(&view.bytes)
-            .map_or_else(|| "TLS handshake".to_owned(), |info| info.summary()),
+        (RecordKind::Handshake, None) => {
+            crate::engine::net::tls::HandshakeInfo::from_bytes(&view.bytes)
+                .map_or_else(|| "TLS handshake".to_owned(), |info| info.summary())
+        }
         // framescope's own words: all of them.
         (RecordKind::Note, None) => String::from_utf8_lossy(&view.bytes).into_owned(),
         _ => one_line(&view.bytes, SUMMARY_CONTENT_CHARS),
@@ -98,7 +103,7 @@ pub fn summary(view: &RecordView) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::frame::FrameBuilder;
+    use crate::engine::protocol::frame::FrameBuilder;
 
     #[test]
     fn summaries_read_well() {

@@ -7,16 +7,16 @@ use std::net::SocketAddr;
 use bytes::Bytes;
 
 use super::Engine;
-use super::journal::{Entry, JournalLimits, Origin};
-use super::limits::Limits;
 use super::server::{ServerError, ServerHandle, ServerMode, start};
 use super::shared::Shared;
-use super::vocabulary::Capture;
-use super::vocabulary::{Direction, RecordKind};
+use crate::engine::net::limits::Limits;
+use crate::engine::record::journal::{Entry, JournalLimits, Origin};
+use crate::engine::record::vocabulary::Capture;
+use crate::engine::record::vocabulary::{Direction, RecordKind};
 
 pub mod batch_load;
 
-pub use super::thread_cpu::SchedTimes;
+pub use crate::engine::load::cpu::SchedTimes;
 
 /// Records `count` copies of `bytes` straight into the engine's journal, as
 /// frames sent by client connections 0 to 6 in turn: the journal a long

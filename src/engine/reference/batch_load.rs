@@ -32,7 +32,7 @@ use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 
 use super::SchedTimes;
-use crate::engine::codec::{FrameCheck, FrameSoFar, check_frame};
+use crate::engine::protocol::codec::{FrameCheck, FrameSoFar, check_frame};
 
 /// Bytes asked for in each read.
 const READ_CHUNK: usize = 64 * 1024;
@@ -368,10 +368,10 @@ impl Connection {
 
 /// The calling thread's CPU time so far (user and system), where measured.
 pub fn thread_cpu_time() -> Option<Duration> {
-    super::super::thread_cpu::current_thread_time()
+    crate::engine::load::cpu::current_thread_time()
 }
 
 /// The calling thread's CPU time and run-queue wait so far, where measured.
 pub fn thread_sched_times() -> Option<SchedTimes> {
-    super::super::thread_cpu::current_thread_times()
+    crate::engine::load::cpu::current_thread_times()
 }

@@ -9,8 +9,8 @@
 
 use std::net::SocketAddr;
 
-use super::codec::DecodeReason;
-use super::frame::header_end_within;
+use crate::engine::protocol::codec::DecodeReason;
+use crate::engine::protocol::frame::header_end_within;
 
 /// Which side of the harness a record comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -43,7 +43,7 @@ pub enum RecordKind {
     /// A rejected frame: the bytes that arrived, and the decode error.
     Error,
     /// A TLS handshake that succeeded: what it agreed, as JSON
-    /// ([`super::tls::HandshakeInfo`]).
+    /// ([`crate::engine::net::tls::HandshakeInfo`]).
     Handshake,
     /// framescope's own remark on a connection, as UTF-8 text: what the
     /// relay did with a held frame, or why it could not reach its target.

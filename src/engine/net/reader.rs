@@ -12,8 +12,8 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::time::Instant;
 use tokio_util::codec::Decoder;
 
-use super::codec::{DecodeError, FrameCodec, Progress};
-use super::frame::Frame;
+use crate::engine::protocol::codec::{DecodeError, FrameCodec, Progress};
+use crate::engine::protocol::frame::Frame;
 
 /// Room made for each read (framed or raw): a batching peer's whole burst
 /// in one system call.
@@ -251,7 +251,7 @@ mod tests {
     use tokio::io::AsyncWriteExt;
 
     use super::*;
-    use crate::engine::frame::FrameBuilder;
+    use crate::engine::protocol::frame::FrameBuilder;
 
     const NO_LIMIT: u64 = 1 << 20;
     const PATIENT: Duration = Duration::from_secs(5);

@@ -12,7 +12,7 @@ use std::ops::Range;
 use bytes::{BufMut, Bytes, BytesMut};
 use serde_json::{Map, Value};
 
-use super::pyjson::to_python_json;
+use crate::engine::protocol::pyjson::to_python_json;
 
 /// Length of the proto-header: a big-endian `u16`.
 pub const PROTO_HEADER_LEN: usize = 2;

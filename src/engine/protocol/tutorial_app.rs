@@ -7,7 +7,7 @@
 use bytes::{BufMut, Bytes, BytesMut};
 use serde_json::{Value, json};
 
-use super::frame::{Frame, FrameBuilder};
+use crate::engine::protocol::frame::{Frame, FrameBuilder};
 
 /// The content type of the tutorial's JSON requests and replies.
 pub const TEXT_JSON: &str = "text/json";
@@ -87,7 +87,7 @@ pub fn binary_request(content: impl Into<Bytes>) -> FrameBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::codec::FrameCodec;
+    use crate::engine::protocol::codec::FrameCodec;
     use tokio_util::codec::Decoder;
 
     fn decode(bytes: Bytes) -> Frame {

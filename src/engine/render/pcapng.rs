@@ -27,8 +27,8 @@ use pcap_file::pcapng::blocks::interface_description::{
     InterfaceDescriptionBlock, InterfaceDescriptionOption,
 };
 
-use super::journal::RecordView;
-use super::vocabulary::{Direction, RecordKind, Side};
+use crate::engine::record::journal::RecordView;
+use crate::engine::record::vocabulary::{Direction, RecordKind, Side};
 
 /// The largest TCP payload of one packet over IPv4 (Ethernet's MTU less
 /// the IP and TCP headers).

@@ -12,11 +12,9 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use tokio_util::sync::CancellationToken;
 
-use super::load::{
-    LoadError, LoadPhase, LoadProgress, LoadRecorder, LoadReport, LoadRun, LoadSpec,
-};
-use super::shared::Shared;
-use super::vocabulary::Capture;
+use super::{LoadError, LoadPhase, LoadProgress, LoadRecorder, LoadReport, LoadRun, LoadSpec};
+use crate::engine::record::vocabulary::Capture;
+use crate::engine::shared::Shared;
 
 /// Seconds of history kept for the plots (an hour); older ones fall out.
 pub const LOAD_HISTORY: usize = 3600;

@@ -309,7 +309,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::content_length;
-    use crate::engine::codec::read_well_formed;
+    use crate::engine::protocol::codec::read_well_formed;
 
     #[test]
     fn a_string_ends_at_its_first_quote_backslash_or_control_byte() {

@@ -11,7 +11,7 @@ use std::time::Duration;
 use hdrhistogram::Histogram;
 use parking_lot::Mutex;
 
-use super::vocabulary::Direction;
+use crate::engine::record::vocabulary::Direction;
 
 /// Frames, bytes and errors for one connection or one side.
 #[derive(Debug, Default)]

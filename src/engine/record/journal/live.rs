@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
 
 use parking_lot::{Mutex, MutexGuard};
 
-use super::super::vocabulary::Capture;
 use super::{Entry, Journal, JournalLimits, JournalSnapshot, now_us};
+use crate::engine::record::vocabulary::Capture;
 
 /// Records a batch appends before letting a waiting reader (a snapshot)
 /// or another connection's append have the lock, so a large batch holds it

@@ -14,11 +14,11 @@ use std::net::SocketAddr;
 
 use bytes::Bytes;
 
-use super::codec::DecodeError;
-use super::describe::value_text;
-use super::hexdump::{self, FrameLayout};
-use super::journal::{JournalSnapshot, RecordRef};
-use super::vocabulary::{Direction, RecordKind, Side};
+use crate::engine::protocol::codec::DecodeError;
+use crate::engine::record::journal::{JournalSnapshot, RecordRef};
+use crate::engine::record::vocabulary::{Direction, RecordKind, Side};
+use crate::engine::render::describe::value_text;
+use crate::engine::render::hexdump::{self, FrameLayout};
 
 /// One connection of a conversation, as the journal names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -401,8 +401,8 @@ fn direction_word(direction: Direction) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::frame::FrameBuilder;
-    use crate::engine::journal::{Entry, Journal, JournalLimits, Origin};
+    use crate::engine::protocol::frame::FrameBuilder;
+    use crate::engine::record::journal::{Entry, Journal, JournalLimits, Origin};
 
     fn addr(port: u16) -> SocketAddr {
         SocketAddr::from(([127, 0, 0, 1], port))
@@ -531,8 +531,8 @@ mod tests {
             kind: RecordKind::Error,
             error: Some(DecodeError {
                 offset: 0,
-                part: crate::engine::codec::FramePart::Header,
-                reason: crate::engine::codec::DecodeReason::NotJson {
+                part: crate::engine::protocol::codec::FramePart::Header,
+                reason: crate::engine::protocol::codec::DecodeReason::NotJson {
                     detail: "EOF".into(),
                 },
             }),

@@ -22,8 +22,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::{Bytes, BytesMut};
 
-use super::codec::DecodeError;
-use super::vocabulary::{Direction, RecordKind, Side};
+use crate::engine::protocol::codec::DecodeError;
+use crate::engine::record::vocabulary::{Direction, RecordKind, Side};
 use segment::{ByteRef, Segment};
 
 pub(crate) use live::LiveJournal;

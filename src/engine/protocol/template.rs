@@ -137,7 +137,7 @@ impl Template {
 
     /// The template with every `"{{marker}}"` (quotes included) replaced by
     /// `variable`: how a frame's header gets its content-length slot.
-    pub(super) fn with_quoted_marker(
+    pub(in crate::engine) fn with_quoted_marker(
         bytes: &[u8],
         marker: &str,
         variable: Variable,

@@ -10,7 +10,7 @@ use std::fmt::Write;
 
 use std::ops::Range;
 
-use super::frame::{PROTO_HEADER_LEN, header_end_within};
+use crate::engine::protocol::frame::{PROTO_HEADER_LEN, header_end_within};
 
 /// Bytes shown on one hex dump row.
 pub const BYTES_PER_ROW: usize = 16;
@@ -350,7 +350,7 @@ mod parse_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::frame::FrameBuilder;
+    use crate::engine::protocol::frame::FrameBuilder;
 
     #[test]
     fn rows_have_offset_hex_and_ascii() {

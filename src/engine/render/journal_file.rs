@@ -18,12 +18,14 @@ use bytes::{BufMut, Bytes, BytesMut};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use super::codec::DecodeError;
-use super::frame::{PROTO_HEADER_LEN, header_end};
-use super::hexdump;
-use super::journal::{Entry, Journal, JournalLimits, JournalSnapshot, Origin, RecordView};
-use super::pcapng::write_pcapng;
-use super::vocabulary::{Direction, RecordKind, Side};
+use crate::engine::protocol::codec::DecodeError;
+use crate::engine::protocol::frame::{PROTO_HEADER_LEN, header_end};
+use crate::engine::record::journal::{
+    Entry, Journal, JournalLimits, JournalSnapshot, Origin, RecordView,
+};
+use crate::engine::record::vocabulary::{Direction, RecordKind, Side};
+use crate::engine::render::hexdump;
+use crate::engine::render::pcapng::write_pcapng;
 
 /// How often (in records) saving reports progress.
 const PROGRESS_EVERY: usize = 16 * 1024;

@@ -12,8 +12,10 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use tokio_util::codec::{Decoder, Encoder};
 
-use super::flat_header;
-use super::frame::{Frame, MAX_HEADER_LEN, PROTO_HEADER_LEN, declared_header_len};
+use crate::engine::protocol::flat_header;
+use crate::engine::protocol::frame::{
+    Frame, MAX_HEADER_LEN, PROTO_HEADER_LEN, declared_header_len,
+};
 
 /// The three parts of a frame, for error reports and highlighting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -119,7 +121,7 @@ pub enum DecodeReason {
     },
     /// The TLS handshake failed, before any frame.
     #[error("TLS handshake failed: {0}")]
-    Handshake(super::tls::HandshakeFailure),
+    Handshake(crate::engine::net::tls::HandshakeFailure),
 }
 
 /// A rejected frame: where it began, which part failed, and why.

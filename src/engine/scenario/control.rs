@@ -11,12 +11,12 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use tokio_util::sync::CancellationToken;
 
-use super::scenario::{
+use super::{
     Location, RunSettings, ScenarioFile, ScenarioOutcome, ScenarioRecorder, StepReport,
     run_scenario,
 };
-use super::shared::Shared;
-use super::target::Target;
+use crate::engine::net::target::Target;
+use crate::engine::shared::Shared;
 
 /// One scenario of the run, as far as it has got.
 #[derive(Debug, Clone)]

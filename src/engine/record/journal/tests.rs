@@ -3,7 +3,7 @@ use std::net::SocketAddr;
 use bytes::Bytes;
 
 use super::*;
-use crate::engine::vocabulary::Capture;
+use crate::engine::record::vocabulary::Capture;
 
 /// Connection 1 of the server, its ends unknown.
 const SERVER: Origin = Origin {
@@ -161,7 +161,7 @@ fn clear_forgets_everything_and_numbering_goes_on() {
 
 #[test]
 fn live_journal_keeps_what_the_capture_mode_says() {
-    let frame = crate::engine::frame::FrameBuilder::new()
+    let frame = crate::engine::protocol::frame::FrameBuilder::new()
         .content(vec![0u8; 1000])
         .build()
         .unwrap();
