@@ -48,16 +48,11 @@ pub use client::{
     PoolError, SendReport, SendTarget,
 };
 pub use command::{Command, CommandOutcome, Event};
-pub use load::control::{LOAD_HISTORY, LoadOutcome, LoadRefused, LoadSample, LoadView};
+pub use load::control::{LoadOutcome, LoadRefused, LoadSample, LoadView};
 pub use net::fdlimit::raise as raise_fd_limit;
-pub use net::limits::{
-    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONTENT_LENGTH, DEFAULT_READ_TIMEOUT, Limits,
-};
+pub use net::limits::{DEFAULT_MAX_CONTENT_LENGTH, Limits};
 pub use net::target::{Target, TargetError};
-pub use protocol::codec::{
-    DecodeError, DecodeReason, FrameCheck, FrameCodec, FramePart, FrameSoFar, check_frame,
-    validate_header,
-};
+pub use protocol::codec::{DecodeError, DecodeReason, FrameCodec, FramePart};
 pub use protocol::frame::{
     BuildError, ContentLength, Frame, FrameBuilder, Header, PROTO_HEADER_LEN, REQUIRED_KEYS,
     declared_header_len, header_end, header_end_within, header_value_from_text,
@@ -90,8 +85,6 @@ const EVENT_QUEUE: usize = 4096;
 const HOLD_CHECK: Duration = Duration::from_millis(250);
 /// A save slower than this is worth a line in the diagnostics.
 const SLOW_SAVE: Duration = Duration::from_secs(1);
-
-pub use notify::Notifier;
 
 /// The embedded server's slot: empty, or the running server.
 type ServerSlot = Arc<Mutex<Option<Arc<server::ServerHandle>>>>;

@@ -41,8 +41,6 @@ use crate::engine::record::stats::latency_histogram;
 use connection::{Connection, Plan, repeated_frame};
 use tally::{Tally, ThreadLatency};
 
-pub use crate::engine::protocol::template::VARIABLE_NAMES;
-pub use connection::SAMPLE_EVERY;
 pub use payload::{Payload, PayloadError};
 pub use recording::LoadRecorder;
 pub use report::{ConnectionCounts, LoadReport, Percentiles, ReportError};

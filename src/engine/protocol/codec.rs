@@ -415,12 +415,6 @@ fn present<'de, D: serde::Deserializer<'de>>(
     <&RawValue>::deserialize(deserializer).map(Some)
 }
 
-/// Checks a header's text and returns its `content-length` (see
-/// [`validate_header_bytes`]).
-pub fn validate_header(text: &str, max_content_length: u64) -> Result<usize, DecodeReason> {
-    validate_header_bytes(text.as_bytes(), max_content_length)
-}
-
 /// Checks a header's bytes and returns its `content-length`.
 ///
 /// A header of the common shape (a flat object of plain strings and
@@ -467,7 +461,7 @@ pub(super) fn read_well_formed(text: &str) -> Option<u64> {
 /// Checks a header's text the long way, in two passes: the required keys
 /// first (for the reason a key is missing or mistyped), then every value
 /// (for what the first pass skips). It gives the reason for each rejected
-/// header; [`validate_header`] calls it only for headers the single pass
+/// header; [`validate_header_bytes`] calls it only for headers the single pass
 /// did not accept.
 fn explain_rejection(text: &str, max_content_length: u64) -> Result<usize, DecodeReason> {
     // serde would read a JSON array into the struct too: only an object will do.
@@ -879,7 +873,7 @@ mod tests {
     #[test]
     fn a_plain_header_is_read_in_one_pass() {
         assert_eq!(read_well_formed(GOOD), Some(37));
-        assert_eq!(validate_header(GOOD, 1024), Ok(37));
+        assert_eq!(validate_header_bytes(GOOD.as_bytes(), 1024), Ok(37));
         let escaped = r#"{"byte\u006frder": "\u00e9", "content-type": "", "content-encoding": "x", "content-length": 0, "extra": [1, {"a": null}]}"#;
         assert_eq!(read_well_formed(escaped), Some(0));
     }
@@ -900,10 +894,13 @@ mod tests {
         ];
         for text in refused {
             assert_eq!(read_well_formed(text), None, "{text:?}");
-            assert!(validate_header(text, u64::MAX).is_err(), "{text:?}");
+            assert!(
+                validate_header_bytes(text.as_bytes(), u64::MAX).is_err(),
+                "{text:?}"
+            );
         }
         assert!(matches!(
-            validate_header(GOOD, 36),
+            validate_header_bytes(GOOD.as_bytes(), 36),
             Err(DecodeReason::ContentTooLong {
                 length: 37,
                 limit: 36

@@ -16,7 +16,7 @@ use crate::engine::record::vocabulary::{Direction, RecordKind};
 
 pub mod batch_load;
 
-pub use crate::engine::load::cpu::SchedTimes;
+pub(crate) use crate::engine::load::cpu::SchedTimes;
 
 /// Records `count` copies of `bytes` straight into the engine's journal, as
 /// frames sent by client connections 0 to 6 in turn: the journal a long

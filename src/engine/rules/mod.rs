@@ -15,9 +15,9 @@ pub mod edit;
 mod error;
 mod serve;
 mod set;
-pub mod spec;
+pub(in crate::engine) mod spec;
 
 pub use compile::{compile, load};
-pub use error::{ACTION_KINDS, RuleProblem, RulesFileError};
+pub use error::{RuleProblem, RulesFileError};
 pub(crate) use serve::{RulesEnd, serve_connection};
 pub use set::{Decision, FrameRange, Rule, RuleAction, RuleIndex, RuleSet};

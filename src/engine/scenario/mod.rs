@@ -13,21 +13,21 @@ mod connection;
 pub(super) mod control;
 mod error;
 mod plan;
-pub mod predicate;
+pub(in crate::engine) mod predicate;
 pub mod record;
 mod recording;
 mod report;
 mod runner;
-pub mod spec;
+pub(in crate::engine) mod spec;
 
-pub use compile::{DEFAULT_EXPECT_TIMEOUT, compile, load};
 pub(crate) use compile::{check_variable_name, compile_capture, compile_send};
-pub use error::{FileProblem, Location, STEP_KINDS, ScenarioFileError};
+pub use compile::{compile, load};
+pub use error::{FileProblem, Location, ScenarioFileError};
 pub use plan::{
     Action, CaptureSource, ContentPlan, Expectation, JsonTemplate, RegexGroup, Scenario,
     ScenarioFile, SendPlan, Step, VariableCapture,
 };
-pub use recording::ScenarioRecorder;
+pub(crate) use recording::ScenarioRecorder;
 pub use report::{
     ScenarioOutcome, ScenarioReport, StepFailure, StepOutcome, StepReport, failure_text,
 };

@@ -17,7 +17,7 @@ mod settings;
 mod stream;
 mod verify;
 
-pub use config::{ClientTlsContext, ServerTlsContext, generate_certificate};
+pub(crate) use config::{ClientTlsContext, ServerTlsContext};
 pub use error::TlsError;
 pub use fingerprint::Fingerprint;
 pub use handshake::{CertificateInfo, Failed, HandshakeFailure, HandshakeInfo};
@@ -26,4 +26,5 @@ pub use settings::{
     ClientTls, DEFAULT_HANDSHAKE_TIMEOUT, Identity, MinVersion, ServerCertificate, ServerTls,
     Verification,
 };
-pub use stream::{ReadHalf, Stream, WriteHalf, unsplit};
+pub use stream::Stream;
+pub(crate) use stream::{ReadHalf, WriteHalf, unsplit};
