@@ -7,39 +7,17 @@
 //! composes them, polls engine events, handles shortcuts and the theme,
 //! and persists [`Settings`] through eframe's storage.
 
-pub mod address;
-pub mod background_save;
-pub mod cell_galleys;
-pub mod charts;
-pub mod client_panel;
-pub mod code_editor;
-pub mod composer;
-pub mod dialogs;
-pub mod draft;
-pub mod file_content;
-pub mod follow_view;
+mod address;
+mod code_editor;
+mod files;
 pub mod fonts;
-pub mod frame_index;
-pub mod frames_view;
-pub mod held_edit;
-pub mod hex_view;
-pub mod inject_form;
-pub mod intercept_panel;
-pub mod journal_panel;
-pub mod load_panel;
-pub mod log_files;
-pub mod path_prompt;
-pub mod record_detail;
-pub mod row_summary;
-pub mod rules_panel;
-pub mod scenario_panel;
-pub mod server_panel;
+mod panels;
+mod records;
 pub mod settings;
-pub mod status_bar;
-pub mod style;
-pub mod table_rows;
-pub mod text_file;
-pub mod tls_form;
+mod style;
+
+pub use panels::draft;
+pub use records::{hex_view, row_summary};
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -54,22 +32,22 @@ use crate::engine::{
     EngineView, JournalSnapshot, SendTarget,
 };
 
-use self::client_panel::ClientPanel;
-use self::composer::{Composer, ComposerAction, SendContext};
-use self::dialogs::{Dialogs, Purpose};
-use self::follow_view::{FollowAction, FollowWindow};
-use self::frame_index::SourceKey;
-use self::frames_view::{FramesAction, FramesView, Source};
-use self::held_edit::{EditAction, HeldEdit};
-use self::inject_form::Injection;
-use self::intercept_panel::{InterceptAction, InterceptPanel};
-use self::load_panel::{LoadAction, LoadPanel};
-use self::log_files::LogFiles;
-use self::path_prompt::{PathPrompt, PromptOutcome};
-use self::scenario_panel::{ScenarioAction, ScenarioPanel};
-use self::server_panel::ServerPanel;
 pub use self::settings::Settings;
 use self::settings::ThemeChoice;
+use crate::app::files::dialogs::{Dialogs, Purpose};
+use crate::app::files::log_files::LogFiles;
+use crate::app::files::path_prompt::{PathPrompt, PromptOutcome};
+use crate::app::panels::client::ClientPanel;
+use crate::app::panels::composer::{Composer, ComposerAction, SendContext};
+use crate::app::panels::held_edit::{EditAction, HeldEdit};
+use crate::app::panels::inject_form::Injection;
+use crate::app::panels::intercept::{InterceptAction, InterceptPanel};
+use crate::app::panels::load::{LoadAction, LoadPanel};
+use crate::app::panels::scenario::{ScenarioAction, ScenarioPanel};
+use crate::app::panels::server::ServerPanel;
+use crate::app::records::follow_view::{FollowAction, FollowWindow};
+use crate::app::records::frame_index::SourceKey;
+use crate::app::records::frames_view::{FramesAction, FramesView, Source};
 
 /// Ctrl+Enter (Cmd+Enter on a Mac): send.
 const SEND: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, egui::Key::Enter);
@@ -425,7 +403,7 @@ impl FramescopeApp {
             CommandOutcome::Refused(error) => Err(format!("Could not inject: {error}")),
             _ => Ok(format!(
                 "Injected {len} bytes into conversation #{conversation} {}",
-                intercept_panel::toward_text(toward)
+                panels::intercept::toward_text(toward)
             )),
         };
         self.composer.on_injected(outcome);
@@ -644,7 +622,7 @@ impl FramescopeApp {
                 });
                 ui.separator();
                 style::section(ui, "journal_section", |ui| {
-                    for command in journal_panel::ui(ui, &mut self.settings, &self.view) {
+                    for command in panels::journal::ui(ui, &mut self.settings, &self.view) {
                         self.engine.command(command);
                     }
                 });
@@ -652,10 +630,10 @@ impl FramescopeApp {
                 style::section(ui, "charts_section", |ui| {
                     // The charts share what height is left, within reason.
                     let height = ((ui.available_height() - 80.0) / 2.0).clamp(110.0, 240.0);
-                    charts::rate_chart(ui, &self.view.rates, height);
+                    panels::charts::rate_chart(ui, &self.view.rates, height);
                     ui.add_space(6.0);
                     let latency = &self.view.latency;
-                    charts::latency_chart(ui, &latency.summary, &latency.buckets, height);
+                    panels::charts::latency_chart(ui, &latency.summary, &latency.buckets, height);
                 });
             });
     }
@@ -817,7 +795,7 @@ impl FramescopeApp {
             if let Some(opened) = &self.logs.opened {
                 ui.selectable_value(&mut self.view_source, ViewSource::File, opened.name())
                     .on_hover_text(format!("The log opened from {}", opened.path.display()));
-                log_files::bad_lines_ui(ui, &opened.bad_lines);
+                files::log_files::bad_lines_ui(ui, &opened.bad_lines);
             }
             ui.separator();
             ui.label("Times");
@@ -886,7 +864,8 @@ impl eframe::App for FramescopeApp {
         // when the window shrinks.
         let width = ui.available_width();
         egui::Panel::top("top_bar").show(ui, |ui| self.top_bar(ui));
-        egui::Panel::bottom("status_bar").show(ui, |ui| status_bar::ui(ui, &self.view, &self.live));
+        egui::Panel::bottom("status_bar")
+            .show(ui, |ui| panels::status_bar::ui(ui, &self.view, &self.live));
         egui::Panel::left("connections")
             .resizable(true)
             .default_size((width * 0.22).clamp(300.0, 380.0))

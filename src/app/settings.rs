@@ -12,8 +12,8 @@ use crate::engine::load::Verify;
 use crate::engine::relay::HoldSettings;
 use crate::engine::{Capture, ClientMode, Direction, JournalLimits, ServerMode, Side};
 
-use super::draft::Draft;
-use super::tls_form::{ClientTlsForm, ServerTlsForm};
+use crate::app::panels::draft::Draft;
+use crate::app::panels::tls_form::{ClientTlsForm, ServerTlsForm};
 
 /// The settings persisted through eframe's storage.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -5,7 +5,7 @@ use egui::Ui;
 
 use crate::engine::{Capture, Command, EngineView};
 
-use super::settings::Settings;
+use crate::app::settings::Settings;
 
 /// What a user may pick for capture, with what it means.
 const CAPTURE_CHOICES: [(Capture, &str, &str); 3] = [

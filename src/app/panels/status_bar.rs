@@ -5,8 +5,8 @@ use egui::Ui;
 
 use crate::engine::{CounterSnapshot, EngineView, JournalSnapshot};
 
-use super::charts::percentiles_text;
-use super::file_content::human_bytes;
+use crate::app::files::file_content::human_bytes;
+use crate::app::panels::charts::percentiles_text;
 
 /// Shows the totals, from the published view and this frame's snapshot.
 pub fn ui(ui: &mut Ui, view: &EngineView, journal: &JournalSnapshot) {

@@ -8,8 +8,8 @@ use egui::{RichText, Ui};
 use crate::engine::EngineView;
 use crate::engine::relay::{ConversationView, Toward};
 
-use super::intercept_panel::toward_text;
-use super::style;
+use crate::app::panels::intercept::toward_text;
+use crate::app::style;
 
 /// Most open conversations offered in the picker (the newest).
 const OFFERED: usize = 200;

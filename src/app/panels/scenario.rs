@@ -17,11 +17,11 @@ use crate::engine::scenario::{
 };
 use crate::engine::{EngineView, Event, JournalSnapshot, ScenarioRunView, Side, Target};
 
-use super::client_panel::{connect_target, following_target_field};
-use super::code_editor;
-use super::settings::Settings;
-use super::style;
-use super::text_file::{TextFile, TextFileDone};
+use crate::app::code_editor;
+use crate::app::files::text_file::{TextFile, TextFileDone};
+use crate::app::panels::client::{connect_target, following_target_field};
+use crate::app::settings::Settings;
+use crate::app::style;
 
 /// The name a file not yet saved compiles under (files it names are read
 /// from the working folder).
@@ -34,7 +34,7 @@ const EDITOR_ROWS: usize = 18;
 pub const EXAMPLES: &[(&str, &str, &str)] = &[(
     "The tutorial's app server: each search, no match, a bad action, binary",
     "tutorial.toml",
-    include_str!("../../examples/tutorial.toml"),
+    include_str!("../../../examples/tutorial.toml"),
 )];
 
 /// What the scenario panel asks the app to do.

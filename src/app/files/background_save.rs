@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
-use super::file_content::file_name;
+use crate::app::files::file_content::file_name;
 
 /// One save at a time, and the outcome of the last.
 #[derive(Debug, Default)]

@@ -10,7 +10,7 @@ use crate::engine::{
     Command, CommandOutcome, Engine, Event, JournalSnapshot, LineError, LogFormat, SaveSummary,
 };
 
-use super::file_content::{file_name, human_bytes};
+use crate::app::files::file_content::{file_name, human_bytes};
 
 /// Where saving stands.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -15,10 +15,10 @@ use crate::clock::{Style, Zone};
 use crate::engine::follow::{self, Conversation, FollowMode, Leg, Turn};
 use crate::engine::{Direction, JournalSnapshot, RecordKind, Side};
 
-use super::background_save::BackgroundSave;
-use super::file_content::human_bytes;
-use super::frame_index::SourceKey;
-use super::style;
+use crate::app::files::background_save::BackgroundSave;
+use crate::app::files::file_content::human_bytes;
+use crate::app::records::frame_index::SourceKey;
+use crate::app::style;
 
 /// Most bytes of one turn shown (Copy and Save take them all).
 const TURN_BYTES: usize = 16 * 1024;

@@ -11,11 +11,11 @@ use crate::engine::{
     Command, CommandOutcome, Engine, EngineView, Event, ServerMode, ServerStatus, Target,
 };
 
-use super::address;
-use super::rules_panel::RulesPanel;
-use super::settings::Settings;
-use super::style;
-use super::tls_form;
+use crate::app::address;
+use crate::app::panels::rules::RulesPanel;
+use crate::app::panels::tls_form;
+use crate::app::settings::Settings;
+use crate::app::style;
 
 /// The server panel's transient state.
 #[derive(Debug, Default)]

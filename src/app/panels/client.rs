@@ -14,10 +14,10 @@ use crate::engine::{
     EngineView, Event, SendTarget, ServerStatus, Target,
 };
 
-use super::address;
-use super::file_content::human_bytes;
-use super::settings::Settings;
-use super::style;
+use crate::app::address;
+use crate::app::files::file_content::human_bytes;
+use crate::app::settings::Settings;
+use crate::app::style;
 
 /// Height of the connection list.
 const LIST_HEIGHT: f32 = 200.0;

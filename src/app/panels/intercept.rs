@@ -14,9 +14,9 @@ use crate::engine::relay::{
 };
 use crate::engine::{Command, CommandOutcome, Engine, EngineView, RecordKind, now_us};
 
-use super::file_content::human_bytes;
-use super::follow_view::relayed_legs;
-use super::style;
+use crate::app::files::file_content::human_bytes;
+use crate::app::records::follow_view::relayed_legs;
+use crate::app::style;
 
 /// Characters of a held frame's content shown in its line.
 const SUMMARY_CHARS: usize = 48;

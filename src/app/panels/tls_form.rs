@@ -278,7 +278,7 @@ impl ClientTlsForm {
         // Outside the collapsible, so it shows whether or not it is open.
         if let (VerifyChoice::System, Some(embedded)) = (self.verify, embedded) {
             ui.colored_label(
-                super::style::ok_color(ui.visuals()),
+                crate::app::style::ok_color(ui.visuals()),
                 "The target is this window's server: its self-signed certificate \
                  is trusted by its fingerprint",
             )

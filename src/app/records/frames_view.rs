@@ -12,15 +12,15 @@ use crate::clock::{Style, Zone};
 use crate::engine::follow::Leg;
 use crate::engine::{Direction, JournalSnapshot, RecordKind, Side};
 
-use super::cell_galleys::CellGalleys;
-use super::file_content::human_bytes;
-use super::follow_view::legs_to_follow;
-use super::frame_index::{FilterSpec, FrameIndex, SourceKey};
-use super::record_detail::{self, RecordDetail};
-use super::row_summary::RowSummary;
-use super::settings::Filters;
-use super::style;
-use super::table_rows::{self, RowGrid, RowLook};
+use crate::app::files::file_content::human_bytes;
+use crate::app::records::cell_galleys::CellGalleys;
+use crate::app::records::follow_view::legs_to_follow;
+use crate::app::records::frame_index::{FilterSpec, FrameIndex, SourceKey};
+use crate::app::records::record_detail::{self, RecordDetail};
+use crate::app::records::row_summary::RowSummary;
+use crate::app::records::table_rows::{self, RowGrid, RowLook};
+use crate::app::settings::Filters;
+use crate::app::style;
 
 /// Time the index may spend catching up in one frame.
 const INDEX_BUDGET: Duration = Duration::from_millis(3);
@@ -94,11 +94,6 @@ impl FramesView {
     /// How many records pass the filters (as far as the index has got).
     pub fn len(&self) -> usize {
         self.index.len()
-    }
-
-    /// Whether no record passes the filters.
-    pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
     }
 
     /// Shows times in `zone` from now on.

@@ -10,9 +10,9 @@ use crate::engine::hexdump::{self, FrameLayout, Region};
 use crate::engine::tls::HandshakeInfo;
 use crate::engine::{RecordKind, RecordView, Side, declared_header_len};
 
-use super::file_content::human_bytes;
-use super::follow_view::legs_to_follow;
-use super::hex_view::{self, HexView, Palette};
+use crate::app::files::file_content::human_bytes;
+use crate::app::records::follow_view::legs_to_follow;
+use crate::app::records::hex_view::{self, HexView, Palette};
 use crate::clock::{Style, Zone};
 use crate::engine::describe::{reads_as_text, value_text};
 

@@ -17,7 +17,7 @@ use crate::engine::{
     Direction, JournalSnapshot, PROTO_HEADER_LEN, RecordKind, RecordRef, Side, header_end,
 };
 
-use super::settings::Filters;
+use crate::app::settings::Filters;
 
 /// How many bytes past the header the text filter searches.
 const TEXT_SCAN_CONTENT: usize = 1024;

@@ -19,10 +19,10 @@ use crate::engine::load::{
 use crate::engine::{Capture, EngineView, Event, LoadView, ServerStatus, Target};
 use crate::units::{micros, thousands};
 
-use super::background_save::BackgroundSave;
-use super::client_panel::{connect_target, following_target_field};
-use super::settings::{LoadForm, Settings};
-use super::style;
+use crate::app::files::background_save::BackgroundSave;
+use crate::app::panels::client::{connect_target, following_target_field};
+use crate::app::settings::{LoadForm, Settings};
+use crate::app::style;
 
 /// Height of each plot.
 const PLOT_HEIGHT: f32 = 120.0;

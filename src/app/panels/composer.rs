@@ -15,12 +15,14 @@ use crate::engine::hexdump::FrameLayout;
 use crate::engine::load::Payload;
 use crate::engine::{ConnState, ConnectionSummary, EngineView, SendReport, SendTarget};
 
-use super::draft::{CONTENT_ENCODINGS, CONTENT_TYPES, ContentKind, CustomField, Draft, Message};
-use super::file_content::{FileLoader, FileState, file_name, human_bytes};
-use super::held_edit::{EditAction, HeldEdit};
-use super::hex_view::{self, HexView};
-use super::inject_form::{InjectForm, Injection};
-use super::style;
+use crate::app::files::file_content::{FileLoader, FileState, file_name, human_bytes};
+use crate::app::panels::draft::{
+    CONTENT_ENCODINGS, CONTENT_TYPES, ContentKind, CustomField, Draft, Message,
+};
+use crate::app::panels::held_edit::{EditAction, HeldEdit};
+use crate::app::panels::inject_form::{InjectForm, Injection};
+use crate::app::records::hex_view::{self, HexView};
+use crate::app::style;
 
 /// Height of the hex preview.
 const PREVIEW_HEIGHT: f32 = 150.0;

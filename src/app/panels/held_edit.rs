@@ -11,9 +11,9 @@ use egui::{RichText, Ui};
 use crate::engine::relay::{HeldView, HoldSettings, Toward};
 use crate::engine::{EngineView, RecordKind, now_us};
 
-use super::draft::Draft;
-use super::file_content::human_bytes;
-use super::intercept_panel::toward_text;
+use crate::app::files::file_content::human_bytes;
+use crate::app::panels::draft::Draft;
+use crate::app::panels::intercept::toward_text;
 
 /// Ctrl+Enter forwards the edit, as it sends otherwise.
 const SHORTCUT_TEXT: &str = "Ctrl+Enter";

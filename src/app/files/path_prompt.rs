@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use egui::{Key, Ui};
 
-use super::dialogs::Purpose;
+use crate::app::files::dialogs::Purpose;
 
 /// What the prompt asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,11 +31,6 @@ impl PathPrompt {
         self.open = Some(purpose);
         self.text = suggested.to_owned();
         self.focus_pending = true;
-    }
-
-    /// Whether the prompt is open.
-    pub fn is_open(&self) -> bool {
-        self.open.is_some()
     }
 
     /// Closes it (a dialog chose the path instead, say).

@@ -13,7 +13,7 @@ use crate::engine::rules::edit::{self, SimpleAction};
 use crate::engine::rules::{self, RuleSet};
 use crate::engine::{Command, Engine, RulesStatus, header_value_from_text};
 
-use super::settings::Settings;
+use crate::app::settings::Settings;
 use crate::units::plural;
 
 /// What the add-a-rule form does with a matching frame.
