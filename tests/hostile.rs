@@ -26,13 +26,12 @@ use bytes::{Bytes, BytesMut};
 use common::{WAIT, connect, eventually, frames_echoed, records, start_server, wait_event};
 use framescope::engine::tutorial_app::search_request;
 use framescope::engine::{
-    ClientMode, CloseReason, Command, ConnState, ConnectionEvent, ContentLength, DecodeError,
-    DecodeReason, Engine, Event, Frame, FrameBuilder, FrameCodec, FramePart, JournalLimits, Limits,
-    PoolError, RecordKind, SendTarget, ServerMode, Side,
+    ClientMode, CloseReason, Command, ConnState, ConnectionEvent, ContentLength, DecodeReason,
+    Engine, Event, Frame, FrameBuilder, FrameCodec, FramePart, JournalLimits, Limits, PoolError,
+    ReadError, ReadReason, RecordKind, SendTarget, ServerMode, Side,
 };
 use serde_json::json;
 use tokio::sync::broadcast::{self, error::TryRecvError};
-use tokio_util::codec::Decoder;
 
 /// Held shared by ordinary tests, exclusively by those that measure the process.
 static PROCESS: RwLock<()> = RwLock::new(());
@@ -134,21 +133,24 @@ fn decode_one(bytes: &[u8]) -> Frame {
 }
 
 /// Whether two reasons agree (serde's wording of a JSON error aside).
-fn same_reason(found: &DecodeReason, expected: &DecodeReason) -> bool {
+fn same_reason(found: &ReadReason, expected: &ReadReason) -> bool {
     match (found, expected) {
-        (DecodeReason::NotJson { .. }, DecodeReason::NotJson { .. }) => true,
-        (DecodeReason::Io { detail }, DecodeReason::Io { .. }) => {
+        (
+            ReadReason::Decode(DecodeReason::NotJson { .. }),
+            ReadReason::Decode(DecodeReason::NotJson { .. }),
+        ) => true,
+        (ReadReason::Io { detail }, ReadReason::Io { .. }) => {
             detail.to_lowercase().contains("reset")
         }
         // One byte every 100 ms against a 1 s timeout: about ten bytes
         // (fewer when a busy machine overruns the sleeps; at least three, so
         // the frame is inside its header).
         (
-            DecodeReason::Timeout {
+            ReadReason::Timeout {
                 received,
                 timeout_ms,
             },
-            DecodeReason::Timeout {
+            ReadReason::Timeout {
                 timeout_ms: expected,
                 ..
             },
@@ -157,10 +159,10 @@ fn same_reason(found: &DecodeReason, expected: &DecodeReason) -> bool {
     }
 }
 
-fn not_json() -> DecodeReason {
-    DecodeReason::NotJson {
+fn not_json() -> ReadReason {
+    ReadReason::Decode(DecodeReason::NotJson {
         detail: String::new(),
-    }
+    })
 }
 
 /// One way of breaking a frame: the bytes, and what the receiver must report.
@@ -168,7 +170,7 @@ struct Case {
     name: &'static str,
     bytes: Bytes,
     part: FramePart,
-    reason: DecodeReason,
+    reason: ReadReason,
 }
 
 /// Every malformed-frame case of the issue, each a frame on its own.
@@ -178,7 +180,7 @@ fn cases() -> Vec<Case> {
             name: "proto-header 0",
             bytes: Bytes::from_static(&[0, 0]),
             part: FramePart::ProtoHeader,
-            reason: DecodeReason::EmptyHeader,
+            reason: ReadReason::Decode(DecodeReason::EmptyHeader),
         },
         Case {
             name: "65,535-byte header of garbage",
@@ -190,7 +192,7 @@ fn cases() -> Vec<Case> {
             name: "header not UTF-8",
             bytes: header_frame(b"{\"byteorder\": \"\xff\"}"),
             part: FramePart::Header,
-            reason: DecodeReason::NotUtf8 { valid_up_to: 15 },
+            reason: ReadReason::Decode(DecodeReason::NotUtf8 { valid_up_to: 15 }),
         },
         Case {
             name: "header not JSON",
@@ -202,17 +204,17 @@ fn cases() -> Vec<Case> {
             name: "header a JSON array",
             bytes: header_frame(b"[\"byteorder\", \"little\"]"),
             part: FramePart::Header,
-            reason: DecodeReason::NotObject {
+            reason: ReadReason::Decode(DecodeReason::NotObject {
                 found: "array".into(),
-            },
+            }),
         },
         Case {
             name: "header a JSON string",
             bytes: header_frame(b"\"byteorder\""),
             part: FramePart::Header,
-            reason: DecodeReason::NotObject {
+            reason: ReadReason::Decode(DecodeReason::NotObject {
                 found: "string".into(),
-            },
+            }),
         },
     ];
     for key in [
@@ -225,7 +227,7 @@ fn cases() -> Vec<Case> {
             name: "a required key missing",
             bytes: FrameBuilder::new().without_field(key).build().unwrap(),
             part: FramePart::Header,
-            reason: DecodeReason::MissingKey { key: key.into() },
+            reason: ReadReason::Decode(DecodeReason::MissingKey { key: key.into() }),
         });
     }
     for (value, shown) in [
@@ -254,10 +256,10 @@ fn cases() -> Vec<Case> {
         name: "content-length over the limit",
         bytes: announcing(4u64 << 30),
         part: FramePart::Header,
-        reason: DecodeReason::ContentTooLong {
+        reason: ReadReason::Decode(DecodeReason::ContentTooLong {
             length: 4 << 30,
             limit: Limits::default().max_content_length,
-        },
+        }),
     });
     let whole = FrameBuilder::new().content("0123456789").build().unwrap();
     let header_len = whole.len() - 2 - 10;
@@ -270,22 +272,22 @@ fn cases() -> Vec<Case> {
             name: "a frame cut off, then the connection closed",
             bytes: whole.slice(..cut),
             part,
-            reason: DecodeReason::Truncated {
+            reason: ReadReason::Decode(DecodeReason::Truncated {
                 part,
                 received: received as u64,
                 expected: expected as u64,
-            },
+            }),
         });
     }
     cases
 }
 
-fn wrong_length(found: &str) -> DecodeReason {
-    DecodeReason::WrongType {
+fn wrong_length(found: &str) -> ReadReason {
+    ReadReason::Decode(DecodeReason::WrongType {
         key: "content-length".into(),
         expected: "a non-negative integer".into(),
         found: found.into(),
-    }
+    })
 }
 
 /// An engine with its server on a free loopback port, and a view of its
@@ -311,7 +313,7 @@ impl Server {
     }
 
     /// Error records of the server connection whose peer is `peer`.
-    fn errors_from(&self, peer: SocketAddr) -> Vec<(u32, DecodeError)> {
+    fn errors_from(&self, peer: SocketAddr) -> Vec<(u32, ReadError)> {
         records(&self.engine)
             .into_iter()
             .filter(|r| r.side == Side::Server && r.peer == Some(peer))
@@ -321,7 +323,7 @@ impl Server {
     }
 
     /// The one error recorded for `peer`'s connection, once it is there.
-    fn error_from(&self, peer: SocketAddr) -> DecodeError {
+    fn error_from(&self, peer: SocketAddr) -> ReadError {
         assert!(
             eventually(|| !self.errors_from(peer).is_empty()),
             "no error recorded for {peer}"
@@ -573,7 +575,7 @@ fn a_reset_mid_frame_is_recorded_in_every_mode() {
                 "{mode}: {error}"
             );
             assert!(
-                matches!(&error.reason, DecodeReason::Io { detail } if detail.contains("reset")),
+                matches!(&error.reason, ReadReason::Io { detail } if detail.contains("reset")),
                 "{mode}: {error}"
             );
         }
@@ -617,7 +619,7 @@ fn trickle_against(mode: ServerMode) {
     assert!(
         matches!(
             error.reason,
-            DecodeReason::Timeout {
+            ReadReason::Timeout {
                 received: 3..=13,
                 timeout_ms: 1000
             }
@@ -774,7 +776,7 @@ fn the_connection_cap_refuses_the_next_connection_at_once_and_records_it() {
             (FramePart::ProtoHeader, 0),
             "{error}"
         );
-        assert_eq!(error.reason, DecodeReason::OverConnectionCap { limit: 3 });
+        assert_eq!(error.reason, ReadReason::OverConnectionCap { limit: 3 });
 
         // The connections under the cap are untouched.
         let mut first = held.remove(0);
@@ -868,10 +870,10 @@ fn content_over_the_limit_is_refused_without_allocating_it() {
     );
     assert_eq!(
         error.reason,
-        DecodeReason::ContentTooLong {
+        ReadReason::Decode(DecodeReason::ContentTooLong {
             length: 4 << 30,
             limit: 16 << 20
-        }
+        })
     );
     let grew = resident_bytes().saturating_sub(before);
     assert!(grew < 8 << 20, "resident memory grew by {grew} bytes");
@@ -899,11 +901,11 @@ fn a_huge_limit_never_reserves_what_a_peer_announces() {
     assert_eq!(error.part, FramePart::Content, "{error}");
     assert_eq!(
         error.reason,
-        DecodeReason::Truncated {
+        ReadReason::Decode(DecodeReason::Truncated {
             part: FramePart::Content,
             received: 64 * 1024,
             expected: 1 << 40
-        }
+        })
     );
     let grew = resident_bytes().saturating_sub(before);
     assert!(grew < 8 << 20, "resident memory grew by {grew} bytes");
@@ -912,7 +914,7 @@ fn a_huge_limit_never_reserves_what_a_peer_announces() {
     let (peer, _) = send_and_half_close(server.addr, &announcing(u64::MAX));
     let error = server.error_from(peer);
     assert!(
-        matches!(error.reason, DecodeReason::ContentTooLong { length: u64::MAX, limit } if limit < u64::MAX),
+        matches!(error.reason, ReadReason::Decode(DecodeReason::ContentTooLong { length: u64::MAX, limit }) if limit < u64::MAX),
         "{error}"
     );
     server.still_serves();
@@ -948,7 +950,7 @@ struct ServerCase {
     script: Box<dyn FnOnce(TcpStream) + Send>,
     part: FramePart,
     offset: u64,
-    reason: DecodeReason,
+    reason: ReadReason,
 }
 
 /// The pool connection to `addr`, once it has closed, and why.
@@ -971,7 +973,7 @@ fn pool_close(engine: &Engine, addr: SocketAddr) -> (u32, CloseReason) {
     found.unwrap()
 }
 
-fn pool_errors(engine: &Engine, conn: u32) -> Vec<DecodeError> {
+fn pool_errors(engine: &Engine, conn: u32) -> Vec<ReadError> {
     records(engine)
         .into_iter()
         .filter(|r| r.conn == conn && r.side == Side::Client && r.kind == RecordKind::Error)
@@ -993,14 +995,14 @@ fn the_client_pool_survives_hostile_servers_and_its_other_connections_keep_worki
     let good = good_frame();
     let whole = FrameBuilder::new().content("0123456789").build().unwrap();
 
-    let protocol = |reason: &DecodeReason| CloseReason::Protocol(reason.clone());
+    let protocol = |reason: &ReadReason| CloseReason::Protocol(reason.clone());
     let cases = vec![
         ServerCase {
             name: "proto-header 0",
             script: Box::new(sends(Bytes::from_static(&[0, 0]))),
             part: FramePart::ProtoHeader,
             offset: 0,
-            reason: DecodeReason::EmptyHeader,
+            reason: ReadReason::Decode(DecodeReason::EmptyHeader),
         },
         ServerCase {
             name: "header not JSON",
@@ -1014,10 +1016,10 @@ fn the_client_pool_survives_hostile_servers_and_its_other_connections_keep_worki
             script: Box::new(sends(announcing(4u64 << 30))),
             part: FramePart::Header,
             offset: 0,
-            reason: DecodeReason::ContentTooLong {
+            reason: ReadReason::Decode(DecodeReason::ContentTooLong {
                 length: 4 << 30,
                 limit: 16 << 20,
-            },
+            }),
         },
         ServerCase {
             name: "a good frame, then one cut in its content",
@@ -1028,11 +1030,11 @@ fn the_client_pool_survives_hostile_servers_and_its_other_connections_keep_worki
             )),
             part: FramePart::Content,
             offset: good.len() as u64,
-            reason: DecodeReason::Truncated {
+            reason: ReadReason::Decode(DecodeReason::Truncated {
                 part: FramePart::Content,
                 received: 7,
                 expected: 10,
-            },
+            }),
         },
         ServerCase {
             name: "a reset mid-frame",
@@ -1047,7 +1049,7 @@ fn the_client_pool_survives_hostile_servers_and_its_other_connections_keep_worki
             }),
             part: FramePart::Header,
             offset: 0,
-            reason: DecodeReason::Io {
+            reason: ReadReason::Io {
                 detail: String::new(),
             },
         },
@@ -1066,7 +1068,7 @@ fn the_client_pool_survives_hostile_servers_and_its_other_connections_keep_worki
             }),
             part: FramePart::Header,
             offset: 0,
-            reason: DecodeReason::Timeout {
+            reason: ReadReason::Timeout {
                 received: 10,
                 timeout_ms: 1000,
             },
@@ -1102,7 +1104,7 @@ fn the_client_pool_survives_hostile_servers_and_its_other_connections_keep_worki
         );
         assert!(same_reason(&error.reason, &reason), "{name}: {error}");
         let expected_close = match reason {
-            DecodeReason::Io { .. } => CloseReason::Reset,
+            ReadReason::Io { .. } => CloseReason::Reset,
             _ => protocol(&error.reason),
         };
         assert_eq!(closed, expected_close, "{name}");

@@ -51,8 +51,9 @@ pub use command::{Command, CommandOutcome, Event};
 pub use load::control::{LoadOutcome, LoadRefused, LoadSample, LoadView};
 pub use net::fdlimit::raise as raise_fd_limit;
 pub use net::limits::{DEFAULT_MAX_CONTENT_LENGTH, Limits};
+pub use net::read_error::{ReadError, ReadReason};
 pub use net::target::{Target, TargetError};
-pub use protocol::codec::{DecodeError, DecodeReason, FrameCodec, FramePart};
+pub use protocol::codec::{CodecError, DecodeError, DecodeReason, FrameCodec, FramePart};
 pub use protocol::frame::{
     BuildError, ContentLength, Frame, FrameBuilder, Header, PROTO_HEADER_LEN, REQUIRED_KEYS,
     declared_header_len, header_end, header_end_within, header_value_from_text,

@@ -9,9 +9,9 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::shared::Shared;
+use crate::engine::net::read_error::{ReadError, ReadReason};
 use crate::engine::net::reader::ReadFailure;
 use crate::engine::net::tls::{HandshakeFailure, HandshakeInfo};
-use crate::engine::protocol::codec::{DecodeError, DecodeReason, FramePart};
 use crate::engine::protocol::frame::Frame;
 use crate::engine::record::journal::{Entry, Origin};
 use crate::engine::record::stats::Counters;
@@ -115,7 +115,7 @@ impl Recorder {
         direction: Direction,
         kind: RecordKind,
         bytes: &Bytes,
-        error: Option<DecodeError>,
+        error: Option<ReadError>,
     ) {
         self.shared.journal.append(Entry {
             origin: &self.origin(),
@@ -242,7 +242,7 @@ impl Recorder {
     }
 
     /// A frame was rejected; `partial` holds the bytes of it that arrived.
-    pub(crate) fn error(&self, error: DecodeError, partial: &Bytes) {
+    pub(crate) fn error(&self, error: ReadError, partial: &Bytes) {
         self.counters
             .count_bytes(Direction::Received, partial.len());
         self.side_counters()
@@ -266,12 +266,8 @@ impl Recorder {
     /// A TLS handshake failed: an error row with the reason (and, for a
     /// plaintext peer, its first bytes); returns why the connection ends.
     pub(crate) fn handshake_failed(&self, failure: HandshakeFailure, seen: &Bytes) -> CloseReason {
-        let reason = DecodeReason::Handshake(failure);
-        let error = DecodeError {
-            offset: 0,
-            part: FramePart::ProtoHeader,
-            reason: reason.clone(),
-        };
+        let reason = ReadReason::Handshake(failure);
+        let error = ReadError::before_any_frame(reason.clone());
         self.error(error, seen);
         CloseReason::Protocol(reason)
     }

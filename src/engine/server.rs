@@ -24,10 +24,10 @@ use super::relay::{RelayContext, relay_connection};
 use super::rules;
 use super::shared::Shared;
 use crate::engine::net::limits::Limits;
+use crate::engine::net::read_error::{ReadError, ReadReason};
 use crate::engine::net::reader::{Batch, BatchEnd, FrameReader, READ_BUFFER};
 use crate::engine::net::target::Target;
 use crate::engine::net::tls::{self, Fingerprint, ServerTls, ServerTlsContext, Stream, TlsError};
-use crate::engine::protocol::codec::{DecodeError, DecodeReason, FramePart};
 use crate::engine::protocol::tutorial_app;
 use crate::engine::record::stats::Counters;
 use crate::engine::record::vocabulary::{CloseReason, Direction, RecordKind, Side};
@@ -337,13 +337,9 @@ async fn accept_loop(listener: TcpListener, context: ConnectionContext, tracker:
 fn refuse(stream: TcpStream, peer: SocketAddr, context: &ConnectionContext) {
     let recorder = recorder_for(&stream, peer, context);
     drop(stream);
-    let error = DecodeError {
-        offset: 0,
-        part: FramePart::ProtoHeader,
-        reason: DecodeReason::OverConnectionCap {
-            limit: context.limits.max_connections,
-        },
-    };
+    let error = ReadError::before_any_frame(ReadReason::OverConnectionCap {
+        limit: context.limits.max_connections,
+    });
     recorder.error(error, &Bytes::new());
 }
 

@@ -6,7 +6,6 @@ use framescope::engine::{
 };
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use tokio_util::codec::Decoder;
 
 const LIMIT: u64 = 1 << 20;
 

@@ -3,7 +3,8 @@
 use std::io::Write;
 
 use bytes::Bytes;
-use framescope::engine::{DecodeError, DecodeReason, FramePart};
+use framescope::engine::tls::HandshakeFailure;
+use framescope::engine::{DecodeReason, FramePart, ReadError, ReadReason};
 use framescope::engine::{Direction, FrameBuilder, Journal, RecordKind, Side};
 use framescope::engine::{Entry, Origin};
 use framescope::engine::{LogFormat, load_log as load, save_log as save};
@@ -25,12 +26,12 @@ fn sample_journal() -> Journal {
         Bytes::from(bytes)
     };
     let chunk = Bytes::from_static(b"\x00raw\xffchunk");
-    let error = DecodeError {
+    let error = ReadError {
         offset: 12,
         part: FramePart::Header,
-        reason: DecodeReason::MissingKey {
+        reason: ReadReason::Decode(DecodeReason::MissingKey {
             key: "byteorder".into(),
-        },
+        }),
     };
     for (kind, bytes, error) in [
         (RecordKind::Frame, text, None),
@@ -424,4 +425,57 @@ fn a_relayed_legs_link_and_notes_survive_a_save() {
         text.contains("received note 33 bytes\nnote: held frame #1 dropped by the user\n"),
         "{text}"
     );
+}
+
+/// Every error of a journal file, as its reason.
+fn error_reasons(name: &str) -> Vec<ReadReason> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name);
+    let loaded = load(&path).unwrap();
+    assert!(loaded.bad_lines.is_empty(), "{:?}", loaded.bad_lines);
+    loaded
+        .records
+        .views()
+        .filter_map(|record| record.error.map(|error| error.reason))
+        .collect()
+}
+
+/// Files written before the read error wrapped the protocol's decode error
+/// (by `tests/data/make_old_journal.py`) open with every reason intact:
+/// the protocol's and the transport's alike.
+#[test]
+fn journal_files_written_before_the_read_error_still_open() {
+    let reasons = error_reasons("errors-before-read-error.jsonl");
+    assert!(matches!(
+        &reasons[0],
+        ReadReason::Decode(DecodeReason::NotJson { .. })
+    ));
+    assert_eq!(
+        reasons[1],
+        ReadReason::Decode(DecodeReason::ContentTooLong {
+            length: 1000,
+            limit: 100
+        })
+    );
+    assert_eq!(
+        reasons[2],
+        ReadReason::Timeout {
+            received: 7,
+            timeout_ms: 1000
+        }
+    );
+    assert!(matches!(&reasons[3], ReadReason::Io { detail } if detail.contains("reset")));
+    assert_eq!(reasons[4], ReadReason::OverConnectionCap { limit: 2 });
+    assert!(matches!(
+        &reasons[5],
+        ReadReason::Decode(DecodeReason::Truncated { .. })
+    ));
+    assert_eq!(reasons.len(), 6);
+
+    let reasons = error_reasons("handshake-before-read-error.jsonl");
+    assert!(matches!(
+        &reasons[..],
+        [ReadReason::Handshake(HandshakeFailure::PlaintextToTls(seen))] if seen.contains("GET /")
+    ));
 }

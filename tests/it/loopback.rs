@@ -11,9 +11,9 @@ use bytes::Bytes;
 use common::{connect, eventually, frames_echoed, records, start_server, wait_event};
 use framescope::engine::tutorial_app::{binary_request, search_request};
 use framescope::engine::{
-    ClientMode, CloseReason, Command, ConnState, DecodeReason, Direction, Engine, Event,
-    FrameBuilder, JournalLimits, Limits, PoolError, RecordKind, SendTarget, ServerError,
-    ServerMode, Side, Target, TargetError,
+    ClientMode, CloseReason, Command, ConnState, Direction, Engine, Event, FrameBuilder,
+    JournalLimits, Limits, PoolError, ReadReason, RecordKind, SendTarget, ServerError, ServerMode,
+    Side, Target, TargetError,
 };
 
 #[test]
@@ -255,7 +255,7 @@ fn a_frame_that_stalls_past_the_read_timeout_closes_with_an_error() {
         .find_map(|r| r.error)
         .expect("the stall is recorded");
     assert!(
-        matches!(error.reason, DecodeReason::Timeout { received: 5, .. }),
+        matches!(error.reason, ReadReason::Timeout { received: 5, .. }),
         "{error}"
     );
 }

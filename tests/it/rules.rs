@@ -15,7 +15,6 @@ use common::{eventually, start_server};
 use framescope::engine::rules::{self, RuleSet};
 use framescope::engine::{Command, Engine, Frame, FrameBuilder, FrameCodec, ServerMode};
 use serde_json::{Value, json};
-use tokio_util::codec::Decoder;
 
 const READ_WAIT: Duration = Duration::from_secs(10);
 

@@ -15,7 +15,7 @@ use framescope::engine::tls::{
 };
 use framescope::engine::tutorial_app::search_request;
 use framescope::engine::{
-    ClientMode, CloseReason, Command, ConnState, ConnectReport, DecodeReason, Engine, Event,
+    ClientMode, CloseReason, Command, ConnState, ConnectReport, Engine, Event, ReadReason,
     RecordKind, RecordView, SendTarget, ServerMode, Side, Target,
 };
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
@@ -123,7 +123,7 @@ fn failures(engine: &Engine, side: Side) -> Vec<HandshakeFailure> {
         .into_iter()
         .filter(|r| r.side == side)
         .filter_map(|r| match r.error.map(|e| e.reason) {
-            Some(DecodeReason::Handshake(failure)) => Some(failure),
+            Some(ReadReason::Handshake(failure)) => Some(failure),
             _ => None,
         })
         .collect()
@@ -137,7 +137,7 @@ fn client_failure(engine: &Engine) -> HandshakeFailure {
         .first()
         .is_some_and(|c| c.state.is_closed())));
     match engine.fresh_view().connections[0].state.clone() {
-        ConnState::Closed(CloseReason::Protocol(DecodeReason::Handshake(failure))) => failure,
+        ConnState::Closed(CloseReason::Protocol(ReadReason::Handshake(failure))) => failure,
         other => panic!("not a handshake failure: {other:?}"),
     }
 }

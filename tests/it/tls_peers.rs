@@ -320,7 +320,7 @@ fn a_server_that_wants_tls_1_3_refuses_a_python_client_capped_at_1_2_by_name() {
     use framescope::engine::tls::{
         HandshakeFailure, Identity, MinVersion, ServerCertificate, ServerTls,
     };
-    use framescope::engine::{DecodeReason, ServerMode};
+    use framescope::engine::{ReadReason, ServerMode};
 
     let dir = tempfile::tempdir().unwrap();
     let files = pki(dir.path());
@@ -361,7 +361,7 @@ fn a_server_that_wants_tls_1_3_refuses_a_python_client_capped_at_1_2_by_name() {
     assert!(
         matches!(
             reason,
-            DecodeReason::Handshake(HandshakeFailure::NoSharedCipher(_))
+            ReadReason::Handshake(HandshakeFailure::NoSharedCipher(_))
         ),
         "{reason}"
     );

@@ -31,7 +31,7 @@ use framescope::engine::{
 const TSHARK_WAIT: Duration = Duration::from_secs(60);
 
 /// The largest TCP payload of one exported packet over IPv4 and over IPv6
-/// (as `src/engine/pcapng.rs` segments).
+/// (as `src/engine/render/pcapng.rs` segments).
 const MSS_V4: usize = 1460;
 const MSS_V6: usize = 1440;
 

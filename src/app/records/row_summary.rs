@@ -50,8 +50,8 @@ impl RowSummary {
         let (content_type, content) = peek(&entry);
         let summary = match entry.error() {
             // A handshake failure is no frame part's fault: the reason alone.
-            Some(crate::engine::DecodeError {
-                reason: reason @ crate::engine::DecodeReason::Handshake(_),
+            Some(crate::engine::ReadError {
+                reason: reason @ crate::engine::ReadReason::Handshake(_),
                 ..
             }) => reason.to_string(),
             Some(error) => format!("{}: {}", error.part, error.reason),

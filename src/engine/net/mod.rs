@@ -1,5 +1,5 @@
 //! The transport: reading frames from a socket with a read timeout
-//! ([`reader`]), writing many buffers in few system calls ([`writer`]),
+//! ([`reader`]) and why a read failed ([`read_error`]), writing many buffers in few system calls ([`writer`]),
 //! where to connect ([`target`]), what every connection enforces
 //! ([`limits`], [`fdlimit`]) and TLS on both sides ([`tls`]).
 //!
@@ -7,6 +7,7 @@
 
 pub(super) mod fdlimit;
 pub(super) mod limits;
+pub(super) mod read_error;
 pub(super) mod reader;
 pub(super) mod target;
 pub mod tls;

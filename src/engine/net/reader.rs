@@ -10,8 +10,8 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::time::Instant;
-use tokio_util::codec::Decoder;
 
+use crate::engine::net::read_error::{ReadError, ReadReason};
 use crate::engine::protocol::codec::{DecodeError, FrameCodec, Progress};
 use crate::engine::protocol::frame::Frame;
 
@@ -23,7 +23,7 @@ pub(crate) const READ_BUFFER: usize = 64 * 1024;
 #[derive(Debug, Clone)]
 pub struct ReadFailure {
     /// What went wrong, where.
-    pub error: DecodeError,
+    pub error: ReadError,
     /// The bytes of the failed frame that were buffered.
     pub partial: Bytes,
     /// The socket error's kind, when the socket failed (a reset, say).
@@ -152,8 +152,11 @@ impl FrameReader {
             {
                 Ok(read) => read,
                 Err(_) => {
-                    let error = self.codec.timed_out(self.buf.len(), self.read_timeout);
-                    return Err(self.fail(error));
+                    let reason = ReadReason::Timeout {
+                        received: self.buf.len() as u64,
+                        timeout_ms: self.read_timeout.as_millis() as u64,
+                    };
+                    return Err(self.fail(self.transport_error(reason)));
                 }
             },
             None => socket.read_buf(&mut self.buf).await,
@@ -166,7 +169,10 @@ impl FrameReader {
             }
             Err(error) => {
                 let kind = error.kind();
-                let mut failure = self.fail(self.codec.io_error(error.to_string()));
+                let reason = ReadReason::Io {
+                    detail: error.to_string(),
+                };
+                let mut failure = self.fail(self.transport_error(reason));
                 failure.io_kind = Some(kind);
                 Err(failure)
             }
@@ -237,9 +243,19 @@ impl FrameReader {
         outcome.map(|more| self.buf.reserve(more))
     }
 
-    fn fail(&mut self, error: DecodeError) -> Box<ReadFailure> {
+    /// The transport's failure, at the frame now arriving.
+    fn transport_error(&self, reason: ReadReason) -> ReadError {
+        let (offset, part) = self.codec.position();
+        ReadError {
+            offset,
+            part,
+            reason,
+        }
+    }
+
+    fn fail(&mut self, error: impl Into<ReadError>) -> Box<ReadFailure> {
         Box::new(ReadFailure {
-            error,
+            error: error.into(),
             partial: self.buf.split().freeze(),
             io_kind: None,
         })

@@ -98,30 +98,6 @@ pub enum DecodeReason {
         /// Bytes that part should have had.
         expected: u64,
     },
-    /// The frame stalled longer than the read timeout.
-    #[error("frame stalled: {received} bytes in {timeout_ms} ms, the read timeout")]
-    Timeout {
-        /// Bytes of the frame that did arrive.
-        received: u64,
-        /// The read timeout in milliseconds.
-        timeout_ms: u64,
-    },
-    /// The socket failed mid-frame (reset, for example).
-    #[error("{detail}")]
-    Io {
-        /// The operating system's description.
-        detail: String,
-    },
-    /// The server turned the connection away before reading a byte: as many
-    /// connections as its cap allows were open.
-    #[error("connection refused: {limit} connections were open, the server's cap")]
-    OverConnectionCap {
-        /// The cap.
-        limit: usize,
-    },
-    /// The TLS handshake failed, before any frame.
-    #[error("TLS handshake failed: {0}")]
-    Handshake(crate::engine::net::tls::HandshakeFailure),
 }
 
 /// A rejected frame: where it began, which part failed, and why.
@@ -135,18 +111,14 @@ pub struct DecodeError {
     pub reason: DecodeReason,
 }
 
-/// Where the frame began and which part failed, then why; a failed TLS
-/// handshake came before any frame, so it is its reason alone.
+/// Where the frame began and which part failed, then why.
 impl std::fmt::Display for DecodeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.reason {
-            DecodeReason::Handshake(_) => write!(f, "{}", self.reason),
-            reason => write!(
-                f,
-                "frame at stream offset {}: {}: {reason}",
-                self.offset, self.part
-            ),
-        }
+        write!(
+            f,
+            "frame at stream offset {}: {}: {}",
+            self.offset, self.part, self.reason
+        )
     }
 }
 
@@ -327,21 +299,10 @@ impl FrameCodec {
         ))
     }
 
-    /// The error for a frame that stalled past the read timeout.
-    pub fn timed_out(&self, buffered: usize, timeout: std::time::Duration) -> DecodeError {
-        let part = self.current_part();
-        self.error(
-            part,
-            DecodeReason::Timeout {
-                received: buffered as u64,
-                timeout_ms: timeout.as_millis() as u64,
-            },
-        )
-    }
-
-    /// The error for a socket failure with `buffered` bytes of a frame read.
-    pub fn io_error(&self, detail: String) -> DecodeError {
-        self.error(self.current_part(), DecodeReason::Io { detail })
+    /// Where the frame now arriving began in the stream, and the part of
+    /// it still arriving: where a stall or a socket error struck.
+    pub fn position(&self) -> (u64, FramePart) {
+        (self.stream_offset, self.current_part())
     }
 
     fn current_part(&self) -> FramePart {
@@ -723,11 +684,12 @@ fn require_string(key: &str, raw: Option<&RawValue>) -> Result<(), DecodeReason>
     }
 }
 
-impl Decoder for FrameCodec {
-    type Item = Frame;
-    type Error = DecodeError;
-
-    fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, DecodeError> {
+/// Decoding by hand: the same as the [`Decoder`] impl, with the protocol's
+/// own error.
+impl FrameCodec {
+    /// The next whole frame in `buf` (taken from it), `None` until one is
+    /// whole, or the error of the frame at its front.
+    pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, DecodeError> {
         match self.front_frame(buf)? {
             Progress::Whole { len, header_len } => {
                 let raw = buf.split_to(len).freeze();
@@ -740,7 +702,9 @@ impl Decoder for FrameCodec {
         }
     }
 
-    fn decode_eof(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, DecodeError> {
+    /// As [`FrameCodec::decode`], at the end of the stream: bytes left
+    /// over are a frame cut short.
+    pub fn decode_eof(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, DecodeError> {
         match self.decode(buf)? {
             Some(frame) => Ok(Some(frame)),
             None => match self.incomplete(buf.len()) {
@@ -754,6 +718,32 @@ impl Decoder for FrameCodec {
     }
 }
 
+/// What the codec fails with as a [`Decoder`] (read through tokio-util's
+/// `FramedRead`, say): a frame that breaks the protocol, or the stream's
+/// own error, which the protocol cannot name.
+#[derive(Debug, thiserror::Error)]
+pub enum CodecError {
+    /// The frame at the front broke the protocol.
+    #[error(transparent)]
+    Frame(#[from] DecodeError),
+    /// The stream under the codec failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+impl Decoder for FrameCodec {
+    type Item = Frame;
+    type Error = CodecError;
+
+    fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, CodecError> {
+        Ok(FrameCodec::decode(self, buf)?)
+    }
+
+    fn decode_eof(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, CodecError> {
+        Ok(FrameCodec::decode_eof(self, buf)?)
+    }
+}
+
 impl Encoder<Bytes> for FrameCodec {
     type Error = std::io::Error;
 
@@ -761,18 +751,6 @@ impl Encoder<Bytes> for FrameCodec {
     fn encode(&mut self, frame: Bytes, dst: &mut BytesMut) -> Result<(), std::io::Error> {
         dst.put_slice(&frame);
         Ok(())
-    }
-}
-
-impl From<std::io::Error> for DecodeError {
-    fn from(error: std::io::Error) -> Self {
-        DecodeError {
-            offset: 0,
-            part: FramePart::ProtoHeader,
-            reason: DecodeReason::Io {
-                detail: error.to_string(),
-            },
-        }
     }
 }
 
@@ -921,5 +899,32 @@ mod tests {
                 agrees(std::str::from_utf8(&changed).expect("ASCII"));
             }
         }
+    }
+
+    /// As a tokio-util `Decoder` the codec gives the same frames and, for
+    /// a bad one, the protocol's error inside its own; a stream's own
+    /// failure (which `FramedRead` hands it) is the other case.
+    #[test]
+    fn as_a_decoder_it_wraps_the_decode_error() {
+        let good = crate::engine::FrameBuilder::new()
+            .content("hi")
+            .build()
+            .unwrap();
+        let mut buf = BytesMut::from(&good[..]);
+        buf.extend_from_slice(&[0, 0]);
+        let mut codec = FrameCodec::new(1024);
+        let first = Decoder::decode(&mut codec, &mut buf)
+            .expect("a good frame")
+            .expect("a whole frame");
+        assert_eq!(&first.content()[..], b"hi");
+        match Decoder::decode(&mut codec, &mut buf) {
+            Err(CodecError::Frame(error)) => {
+                assert_eq!(error.reason, DecodeReason::EmptyHeader);
+                assert_eq!(error.offset, good.len() as u64);
+            }
+            other => panic!("expected the empty header, got {other:?}"),
+        }
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        assert!(matches!(CodecError::from(reset), CodecError::Io(_)));
     }
 }

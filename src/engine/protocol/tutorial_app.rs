@@ -88,7 +88,6 @@ pub fn binary_request(content: impl Into<Bytes>) -> FrameBuilder {
 mod tests {
     use super::*;
     use crate::engine::protocol::codec::FrameCodec;
-    use tokio_util::codec::Decoder;
 
     fn decode(bytes: Bytes) -> Frame {
         FrameCodec::new(1 << 20)

@@ -9,7 +9,7 @@
 
 use std::net::SocketAddr;
 
-use crate::engine::protocol::codec::DecodeReason;
+use crate::engine::net::read_error::ReadReason;
 use crate::engine::protocol::frame::header_end_within;
 
 /// Which side of the harness a record comes from.
@@ -176,7 +176,7 @@ pub enum CloseReason {
     /// The user disconnected it.
     ClosedByUser,
     /// The peer sent a frame that failed to decode.
-    Protocol(DecodeReason),
+    Protocol(ReadReason),
     /// The embedded server answered (app mode) and closed, as the tutorial's does.
     Answered,
     /// The embedded server was stopped.

@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 
 use bytes::Bytes;
 
-use crate::engine::protocol::codec::DecodeError;
+use crate::engine::net::read_error::ReadError;
 use crate::engine::record::journal::{JournalSnapshot, RecordRef};
 use crate::engine::record::vocabulary::{Direction, RecordKind, Side};
 use crate::engine::render::describe::value_text;
@@ -83,7 +83,7 @@ pub struct Turn {
     /// The captured bytes (shared with the journal).
     pub bytes: Bytes,
     /// The decode error, for error records.
-    pub error: Option<DecodeError>,
+    pub error: Option<ReadError>,
 }
 
 impl Turn {
@@ -529,12 +529,13 @@ mod tests {
 
         let broken = Turn {
             kind: RecordKind::Error,
-            error: Some(DecodeError {
+            error: Some(ReadError {
                 offset: 0,
                 part: crate::engine::protocol::codec::FramePart::Header,
                 reason: crate::engine::protocol::codec::DecodeReason::NotJson {
                     detail: "EOF".into(),
-                },
+                }
+                .into(),
             }),
             ..chunk_turn(Direction::Received, b"\x00\x05{\"a\":")
         };

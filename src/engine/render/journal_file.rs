@@ -18,7 +18,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::engine::protocol::codec::DecodeError;
+use crate::engine::net::read_error::ReadError;
 use crate::engine::protocol::frame::{PROTO_HEADER_LEN, header_end};
 use crate::engine::record::journal::{
     Entry, Journal, JournalLimits, JournalSnapshot, Origin, RecordView,
@@ -131,7 +131,7 @@ struct LineOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     content_base64: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<&'a DecodeError>,
+    error: Option<&'a ReadError>,
 }
 
 /// One line of a JSON Lines log, as read.
@@ -161,7 +161,7 @@ struct LineIn {
     #[serde(default)]
     content_base64: Option<String>,
     #[serde(default)]
-    error: Option<DecodeError>,
+    error: Option<ReadError>,
 }
 
 /// Saves `snapshot` to `path`, calling `progress(done, total)` as it goes.

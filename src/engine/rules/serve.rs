@@ -5,7 +5,6 @@
 use arc_swap::ArcSwapOption;
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
-use tokio_util::codec::Decoder;
 
 use super::set::RuleAction;
 use crate::engine::net::limits::Limits;
@@ -80,7 +79,7 @@ where
                 let error = failure.error.clone();
                 let reason = recorder.failure(*failure);
                 if let Some(set) = set
-                    && let Some(decision) = set.decide(Observed::DecodeError(&error), number)
+                    && let Some(decision) = set.decide(Observed::ReadError(&error), number)
                 {
                     let mut out = Output {
                         write,

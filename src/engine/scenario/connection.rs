@@ -203,7 +203,7 @@ impl Connection {
         direction: Direction,
         kind: RecordKind,
         bytes: &Bytes,
-        error: Option<crate::engine::protocol::codec::DecodeError>,
+        error: Option<crate::engine::net::read_error::ReadError>,
     ) {
         if let Some(recording) = &self.recording {
             recording.record(direction, kind, bytes, error);

@@ -22,7 +22,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use toml::Spanned;
 
-use crate::engine::protocol::codec::{DecodeError, FramePart};
+use crate::engine::net::read_error::ReadError;
+use crate::engine::protocol::codec::FramePart;
 use crate::engine::protocol::frame::Frame;
 use crate::engine::protocol::template::{Expansion, Template, TemplateError};
 use crate::engine::render::hexdump::{parse_hex, to_hex};
@@ -204,7 +205,7 @@ pub enum Observed<'a> {
     /// Bytes received on a raw connection.
     Raw(&'a [u8]),
     /// A frame that could not be decoded.
-    DecodeError(&'a DecodeError),
+    ReadError(&'a ReadError),
 }
 
 /// A predicate that did not hold: what it wanted beside what it found.
@@ -293,8 +294,8 @@ impl FramePredicate {
     /// predicate was compiled with.
     pub fn evaluate(&self, observed: Observed<'_>, variables: &[String]) -> Result<(), Mismatch> {
         match (observed, &self.decode_error) {
-            (Observed::DecodeError(error), Some(matcher)) => matcher.evaluate(error),
-            (Observed::DecodeError(error), None) => Err(Mismatch::new(
+            (Observed::ReadError(error), Some(matcher)) => matcher.evaluate(error),
+            (Observed::ReadError(error), None) => Err(Mismatch::new(
                 "a frame",
                 format!("a decode error in the {}: {}", error.part, error.reason),
             )),
@@ -496,7 +497,7 @@ impl DecodeErrorMatcher {
         text
     }
 
-    fn evaluate(&self, error: &DecodeError) -> Result<(), Mismatch> {
+    fn evaluate(&self, error: &ReadError) -> Result<(), Mismatch> {
         let kind = reason_kind(error);
         let message = error.reason.to_string();
         let holds = self.part.is_none_or(|part| part == error.part)
@@ -520,7 +521,7 @@ impl DecodeErrorMatcher {
 }
 
 /// The kind of a decode error's reason, as its JSON form names it.
-pub fn reason_kind(error: &DecodeError) -> String {
+pub fn reason_kind(error: &ReadError) -> String {
     serde_json::to_value(&error.reason)
         .ok()
         .and_then(|value| value.get("kind").and_then(Value::as_str).map(str::to_owned))
@@ -640,7 +641,6 @@ mod tests {
     use crate::engine::protocol::codec::FrameCodec;
     use crate::engine::protocol::frame::FrameBuilder;
     use bytes::BytesMut;
-    use tokio_util::codec::Decoder;
 
     fn predicate(toml_text: &str) -> Result<FramePredicate, PredicateError> {
         toml::from_str::<FramePredicateSpec>(toml_text)

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use crate::engine::protocol::codec::DecodeError;
+use crate::engine::net::read_error::ReadError;
 use crate::engine::record::journal::{Entry, Origin};
 use crate::engine::record::vocabulary::{Direction, RecordKind};
 use crate::engine::shared::Shared;
@@ -66,7 +66,7 @@ impl Recording {
         direction: Direction,
         kind: RecordKind,
         bytes: &Bytes,
-        error: Option<DecodeError>,
+        error: Option<ReadError>,
     ) {
         let origin = Origin::client(self.conn, self.local, self.peer);
         self.shared.journal.append(Entry {

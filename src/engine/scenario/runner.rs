@@ -336,7 +336,7 @@ impl Session<'_> {
                 let arrival = connection.next(within).await;
                 let observed = match &arrival {
                     Arrival::Frame(frame) => Observed::Frame(frame),
-                    Arrival::DecodeFailed(failure) => Observed::DecodeError(&failure.error),
+                    Arrival::DecodeFailed(failure) => Observed::ReadError(&failure.error),
                     other => return Err(unexpected(wanted, other, within)),
                 };
                 match predicate.evaluate(observed, &self.values) {

@@ -22,7 +22,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::{Bytes, BytesMut};
 
-use crate::engine::protocol::codec::DecodeError;
+use crate::engine::net::read_error::ReadError;
 use crate::engine::record::vocabulary::{Direction, RecordKind, Side};
 use segment::{ByteRef, Segment};
 
@@ -123,7 +123,7 @@ pub struct Entry<'a> {
     pub bytes: &'a Bytes,
     /// The decode error, for error records (boxed: they are rare, and
     /// entries are moved about by the thousand).
-    pub error: Option<Box<DecodeError>>,
+    pub error: Option<Box<ReadError>>,
 }
 
 /// The segment being written.
@@ -132,7 +132,7 @@ struct Tail {
     first_seq: u64,
     records: Vec<Record>,
     /// Decode errors by record index (see `Segment::errors`).
-    errors: Vec<(u32, DecodeError)>,
+    errors: Vec<(u32, ReadError)>,
     pieces: Vec<Bytes>,
     /// Where small frames are copied; it becomes piece number `pieces.len()`.
     arena: BytesMut,

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use bytes::Bytes;
 
 use super::Endpoints;
-use crate::engine::protocol::codec::DecodeError;
+use crate::engine::net::read_error::ReadError;
 use crate::engine::record::vocabulary::{Direction, RecordKind, Side};
 
 /// Where a record's bytes lie: one of its segment's pieces, and a range in it.
@@ -57,7 +57,7 @@ pub(super) struct Segment {
     /// Frozen stretches of arena, and large frames kept whole.
     pub(super) pieces: Vec<Bytes>,
     /// The decode errors of its error records, by record index, in order.
-    pub(super) errors: Vec<(u32, DecodeError)>,
+    pub(super) errors: Vec<(u32, ReadError)>,
     /// The peer of every connection with a record here, sorted by connection.
     pub(super) peers: Vec<(u32, Endpoints)>,
 }
@@ -75,7 +75,7 @@ impl Segment {
     }
 
     /// The decode error of the record at `index`, if it is an error record.
-    fn error(&self, index: u32) -> Option<&DecodeError> {
+    fn error(&self, index: u32) -> Option<&ReadError> {
         self.errors
             .binary_search_by_key(&index, |(at, _)| *at)
             .ok()
@@ -143,7 +143,7 @@ pub struct RecordView {
     /// The captured bytes (all of them under full capture).
     pub bytes: Bytes,
     /// The decode error, for error records.
-    pub error: Option<DecodeError>,
+    pub error: Option<ReadError>,
 }
 
 impl RecordView {
@@ -192,7 +192,7 @@ impl<'a> RecordRef<'a> {
     }
 
     /// Its decode error, for an error record.
-    pub fn error(&self) -> Option<&'a DecodeError> {
+    pub fn error(&self) -> Option<&'a ReadError> {
         let index = u32::try_from(self.seq - self.segment.first_seq).ok()?;
         self.segment.error(index)
     }
