@@ -473,9 +473,7 @@ impl FramescopeApp {
                 self.open_log(path);
             }
             Purpose::ContentFile => self.load_content_file(path, ctx),
-            Purpose::RulesFile => self
-                .server
-                .load_rules(&path, &mut self.settings, &self.engine),
+            Purpose::RulesFile => self.server.load_rules(&path, &mut self.settings, ctx),
             Purpose::SaveReport => {
                 self.settings.last_report_path = shown;
                 let report = self.view.load.as_ref().and_then(|l| match &l.outcome {

@@ -1115,6 +1115,37 @@ fn a_rules_file_loads_into_the_table_and_a_bad_one_says_where() {
     assert!(shows(&h, "text = \"ping\""));
 }
 
+/// The rules file is read on a helper thread: a missing file is an error
+/// in the panel, and Save writes the rules in force back to a new path.
+#[test]
+fn a_missing_rules_file_says_so_and_save_writes_the_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("rules.toml");
+    let source = "[[rule]]\nname = \"ping\"\nwhen.text = \"ping\"\nthen.reply.text = \"pong\"\n";
+    std::fs::write(&good, source).unwrap();
+    let missing = dir.path().join("missing.toml");
+    let mut h = app();
+    pick(&mut h, "Mode", "rules");
+    h.get_by_label("Rules file")
+        .set_text_value_accesskit(missing.to_str().unwrap());
+    h.step();
+    button(&h, "Load").click();
+    wait_to_see(&mut h, "Cannot read");
+
+    h.get_by_label("Rules file")
+        .set_text_value_accesskit(good.to_str().unwrap());
+    h.step();
+    button(&h, "Load").click();
+    wait_to_see(&mut h, "Loaded");
+    let copy = dir.path().join("copy.toml");
+    h.get_by_label("Rules file")
+        .set_text_value_accesskit(copy.to_str().unwrap());
+    h.step();
+    button(&h, "Save").click();
+    wait_to_see(&mut h, "Saved");
+    assert_eq!(std::fs::read_to_string(&copy).unwrap(), source);
+}
+
 /// The app with the server in `mode`; the tutorial's emoji (🐰, 🐶) have
 /// no glyph in the window's fonts and show as boxes, on purpose here.
 fn app_serving(mode: framescope::engine::ServerMode) -> App {

@@ -2,7 +2,8 @@
 //! file loaded (typed or browsed for, remembered), the rules as a table
 //! with each one's hits rising live, a small form to add a rule, and a
 //! button to remove one. Every change is compiled at once and put in
-//! force, so a running server answers the next frame with it.
+//! force, so a running server answers the next frame with it. The file is
+//! read and written on a helper thread: a slow disk never freezes the window.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use crate::engine::rules::edit::{self, SimpleAction};
 use crate::engine::rules::{self, RuleSet};
 use crate::engine::{Command, Engine, RulesStatus, header_value_from_text};
 
+use crate::app::files::text_file::{TextFile, TextFileDone};
 use crate::app::settings::Settings;
 use crate::units::plural;
 
@@ -55,6 +57,8 @@ pub struct RulesPanel {
     value: String,
     action: FormAction,
     reply: String,
+    /// The rules file being read or written, off the UI thread.
+    file: TextFile,
     /// The file dialog was asked for; the app opens it.
     browse_requested: bool,
     /// The remembered path was loaded (or tried) once.
@@ -72,19 +76,32 @@ impl RulesPanel {
         std::mem::take(&mut self.browse_requested)
     }
 
-    /// Loads the rules file at `path` and puts it in force; remembers the
-    /// path. A file that does not compile leaves the rules as they were.
-    pub fn load(&mut self, path: &Path, settings: &mut Settings, engine: &Engine) {
+    /// Starts reading the rules file at `path` (on a helper thread) and
+    /// remembers the path; once read, its rules are put in force. A file
+    /// that does not compile leaves the rules as they were.
+    pub fn load(&mut self, path: &Path, settings: &mut Settings, ctx: &egui::Context) {
         settings.rules_path = path.display().to_string();
         self.remembered_tried = true;
-        match std::fs::read_to_string(path) {
-            Ok(source) => {
-                if self.apply(source, path, engine) {
+        self.note = Some(format!("Reading {}…", path.display()));
+        self.file.read(path.to_path_buf(), ctx);
+    }
+
+    /// Acts on the file job that finished, if one did.
+    fn file_done(&mut self, engine: &Engine) {
+        match self.file.poll() {
+            None => {}
+            Some(TextFileDone::Read(path, source)) => {
+                let applied = self.apply(source, &path, engine);
+                if applied {
                     self.note = Some(format!("Loaded {}", path.display()));
                 }
             }
-            Err(error) => {
-                self.error = Some(format!("Cannot read {}: {error}", path.display()));
+            Some(TextFileDone::Written(path)) => {
+                self.note = Some(format!("Saved {}", path.display()));
+            }
+            Some(TextFileDone::Failed(why)) => {
+                self.note = None;
+                self.error = Some(capitalized(&why));
             }
         }
     }
@@ -131,13 +148,15 @@ impl RulesPanel {
         status: Option<&RulesStatus>,
         engine: &Engine,
     ) {
+        self.file_done(engine);
         if !self.remembered_tried {
             self.remembered_tried = true;
             if !settings.rules_path.trim().is_empty() {
                 let path = PathBuf::from(settings.rules_path.trim());
-                self.load(&path, settings, engine);
+                self.load(&path, settings, ui.ctx());
             }
         }
+        let busy = self.file.is_busy();
         ui.add_space(4.0);
         ui.strong("Rules");
         ui.horizontal(|ui| {
@@ -154,13 +173,13 @@ impl RulesPanel {
         ui.horizontal(|ui| {
             let has_path = !settings.rules_path.trim().is_empty();
             if ui
-                .add_enabled(has_path, egui::Button::new("Load"))
+                .add_enabled(has_path && !busy, egui::Button::new("Load"))
                 .on_hover_text("Read the rules file and put its rules in force")
-                .on_disabled_hover_text("Type a path first, or Browse")
+                .on_disabled_hover_text("Type a path first, or Browse (or wait for the file)")
                 .clicked()
             {
                 let path = PathBuf::from(settings.rules_path.trim());
-                self.load(&path, settings, engine);
+                self.load(&path, settings, ui.ctx());
             }
             if ui
                 .button("Browse…")
@@ -171,20 +190,16 @@ impl RulesPanel {
             }
             if ui
                 .add_enabled(
-                    has_path && !self.source.is_empty(),
+                    has_path && !self.source.is_empty() && !busy,
                     egui::Button::new("Save"),
                 )
                 .on_hover_text("Write the rules as edited here to the rules file")
-                .on_disabled_hover_text("Nothing to save, or no path")
+                .on_disabled_hover_text("Nothing to save, or no path (or wait for the file)")
                 .clicked()
             {
                 let path = PathBuf::from(settings.rules_path.trim());
-                match std::fs::write(&path, &self.source) {
-                    Ok(()) => self.note = Some(format!("Saved {}", path.display())),
-                    Err(error) => {
-                        self.error = Some(format!("Cannot write {}: {error}", path.display()))
-                    }
-                }
+                self.note = Some(format!("Saving {}…", path.display()));
+                self.file.write(path, self.source.clone(), ui.ctx());
             }
         });
         self.table(ui, status, engine, settings);
@@ -329,4 +344,13 @@ impl RulesPanel {
             self.apply(source, &Self::path(settings), engine);
         }
     }
+}
+
+/// A sentence's first letter in capitals ("cannot read …" → "Cannot read …").
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }

@@ -76,8 +76,8 @@ impl ServerPanel {
     }
 
     /// Loads a rules file chosen in a dialog or prompt.
-    pub fn load_rules(&mut self, path: &Path, settings: &mut Settings, engine: &Engine) {
-        self.rules.load(path, settings, engine);
+    pub fn load_rules(&mut self, path: &Path, settings: &mut Settings, ctx: &egui::Context) {
+        self.rules.load(path, settings, ctx);
     }
 
     /// Whether the rules panel's Browse was clicked since the last call.
