@@ -11,6 +11,7 @@ mod address;
 mod code_editor;
 mod files;
 pub mod fonts;
+mod frame_cx;
 mod panels;
 mod records;
 pub mod settings;
@@ -37,17 +38,36 @@ use self::settings::ThemeChoice;
 use crate::app::files::dialogs::{Dialogs, Purpose};
 use crate::app::files::log_files::LogFiles;
 use crate::app::files::path_prompt::{PathPrompt, PromptOutcome};
+use crate::app::frame_cx::{FrameCx, Outbox, Panel};
 use crate::app::panels::client::ClientPanel;
-use crate::app::panels::composer::{Composer, ComposerAction, SendContext};
+use crate::app::panels::composer::{Composer, ComposerAction};
 use crate::app::panels::held_edit::{EditAction, HeldEdit};
 use crate::app::panels::inject_form::Injection;
 use crate::app::panels::intercept::{InterceptAction, InterceptPanel};
+use crate::app::panels::journal::JournalPanel;
 use crate::app::panels::load::{LoadAction, LoadPanel};
 use crate::app::panels::scenario::{ScenarioAction, ScenarioPanel};
-use crate::app::panels::server::ServerPanel;
+use crate::app::panels::server::{ServerAction, ServerPanel};
+use crate::app::panels::status_bar::StatusBar;
 use crate::app::records::follow_view::{FollowAction, FollowWindow};
 use crate::app::records::frame_index::SourceKey;
 use crate::app::records::frames_view::{FramesAction, FramesView, Source};
+
+/// This frame's context for a panel, from the window's fields (a macro, so
+/// that the panel, itself a field, stays borrowable beside it).
+macro_rules! frame_cx {
+    ($app:ident, $raw_clients:expr) => {
+        FrameCx {
+            view: &$app.view,
+            journal: &$app.live,
+            settings: &mut $app.settings,
+            send_target: &mut $app.send_target,
+            raw_clients: $raw_clients,
+            editing: $app.editing.as_ref(),
+            outbox: Outbox::new(&$app.engine),
+        }
+    };
+}
 
 /// Ctrl+Enter (Cmd+Enter on a Mac): send.
 const SEND: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, egui::Key::Enter);
@@ -582,23 +602,17 @@ impl FramescopeApp {
         egui::ScrollArea::vertical()
             .id_salt("left_panel")
             .show(ui, |ui| {
-                style::section(ui, "server_section", |ui| {
-                    self.server
-                        .ui(ui, &mut self.settings, &self.view, &self.engine);
+                let raw_clients = self.composer_is_raw();
+                let action = style::section(ui, "server_section", |ui| {
+                    self.server.ui(ui, &mut frame_cx!(self, raw_clients))
                 });
-                if self.server.take_browse_request() {
+                if action == Some(ServerAction::BrowseRules) {
                     self.dialogs.open(Purpose::RulesFile, ui.ctx());
                 }
                 if self.shows_intercept() {
                     ui.separator();
-                    let editing = self.editing.as_ref().map(|edit| edit.id);
                     let action = style::section(ui, "intercept_section", |ui| {
-                        self.intercept.ui(
-                            ui,
-                            &mut self.settings.hold,
-                            (&self.view, editing),
-                            &self.engine,
-                        )
+                        self.intercept.ui(ui, &mut frame_cx!(self, raw_clients))
                     });
                     match action {
                         Some(InterceptAction::Edit(id)) => self.edit_held(id),
@@ -610,19 +624,11 @@ impl FramescopeApp {
                 }
                 ui.separator();
                 style::section(ui, "client_section", |ui| {
-                    self.client.ui(
-                        ui,
-                        &mut self.settings,
-                        &self.view,
-                        &self.engine,
-                        &mut self.send_target,
-                    );
+                    self.client.ui(ui, &mut frame_cx!(self, raw_clients));
                 });
                 ui.separator();
                 style::section(ui, "journal_section", |ui| {
-                    for command in panels::journal::ui(ui, &mut self.settings, &self.view) {
-                        self.engine.command(command);
-                    }
+                    JournalPanel.ui(ui, &mut frame_cx!(self, raw_clients));
                 });
                 ui.separator();
                 style::section(ui, "charts_section", |ui| {
@@ -666,18 +672,7 @@ impl FramescopeApp {
         let raw = self.composer_is_raw();
         let action = egui::ScrollArea::vertical()
             .id_salt("composer_panel")
-            .show(ui, |ui| {
-                self.composer.ui(
-                    ui,
-                    &mut self.settings.draft,
-                    SendContext {
-                        view: &self.view,
-                        target: &mut self.send_target,
-                        raw,
-                        editing: self.editing.as_ref(),
-                    },
-                )
-            })
+            .show(ui, |ui| self.composer.ui(ui, &mut frame_cx!(self, raw)))
             .inner;
         match action {
             Some(ComposerAction::Send(_)) => self.send(),
@@ -719,11 +714,11 @@ impl FramescopeApp {
 
     fn load_tab(&mut self, ui: &mut Ui) {
         let frame = self.load_frame_text();
+        self.load.set_frame_text(frame);
+        let raw_clients = self.composer_is_raw();
         let action = egui::ScrollArea::vertical()
             .id_salt("load_panel")
-            .show(ui, |ui| {
-                self.load.ui(ui, &mut self.settings, &self.view, frame)
-            })
+            .show(ui, |ui| self.load.ui(ui, &mut frame_cx!(self, raw_clients)))
             .inner;
         match action {
             Some(LoadAction::Start(target)) => self.start_load(target),
@@ -736,9 +731,8 @@ impl FramescopeApp {
     }
 
     fn scenario_tab(&mut self, ui: &mut Ui) {
-        let action = self
-            .scenarios
-            .ui(ui, &mut self.settings, &self.view, &self.live);
+        let raw_clients = self.composer_is_raw();
+        let action = self.scenarios.ui(ui, &mut frame_cx!(self, raw_clients));
         match action {
             Some(ScenarioAction::Open) => self.ask_path(Purpose::OpenScenario),
             Some(ScenarioAction::SaveAs) => self.ask_path(Purpose::SaveScenario),
@@ -862,8 +856,9 @@ impl eframe::App for FramescopeApp {
         // when the window shrinks.
         let width = ui.available_width();
         egui::Panel::top("top_bar").show(ui, |ui| self.top_bar(ui));
+        let raw_clients = self.composer_is_raw();
         egui::Panel::bottom("status_bar")
-            .show(ui, |ui| panels::status_bar::ui(ui, &self.view, &self.live));
+            .show(ui, |ui| StatusBar.ui(ui, &mut frame_cx!(self, raw_clients)));
         egui::Panel::left("connections")
             .resizable(true)
             .default_size((width * 0.22).clamp(300.0, 380.0))

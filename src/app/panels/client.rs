@@ -10,12 +10,13 @@ use egui_extras::{Column, TableBuilder};
 
 use crate::engine::tls::Fingerprint;
 use crate::engine::{
-    ClientMode, CloseReason, Command, CommandOutcome, ConnState, ConnectionSummary, Engine,
-    EngineView, Event, SendTarget, ServerStatus, Target,
+    ClientMode, CloseReason, Command, CommandOutcome, ConnState, ConnectionSummary, EngineView,
+    Event, SendTarget, ServerStatus, Target,
 };
 
 use crate::app::address;
 use crate::app::files::file_content::human_bytes;
+use crate::app::frame_cx::{FrameCx, Outbox, Panel};
 use crate::app::settings::Settings;
 use crate::app::style;
 
@@ -99,12 +100,12 @@ impl ClientPanel {
     }
 
     /// Shows the panel.
-    pub fn ui(
+    fn draw(
         &mut self,
         ui: &mut Ui,
         settings: &mut Settings,
         view: &EngineView,
-        engine: &Engine,
+        outbox: Outbox<'_>,
         send_target: &mut SendTarget,
     ) {
         ui.heading("Client");
@@ -194,7 +195,7 @@ impl ClientPanel {
                 && let (Ok(target), Ok(tls)) = (target, tls)
             {
                 self.error = None;
-                let outcome = engine.command(Command::Connect {
+                let outcome = outbox.post(Command::Connect {
                     target,
                     count: settings.client.count,
                     mode: settings.client.mode,
@@ -210,7 +211,7 @@ impl ClientPanel {
                 .on_disabled_hover_text("No connection is open")
                 .clicked()
             {
-                engine.command(Command::DisconnectAll);
+                outbox.post(Command::DisconnectAll);
             }
             if ui
                 .add_enabled(counts.closed > 0, egui::Button::new("Clear closed"))
@@ -218,7 +219,7 @@ impl ClientPanel {
                 .on_disabled_hover_text("No connection is closed")
                 .clicked()
             {
-                engine.command(Command::ClearClosed);
+                outbox.post(Command::ClearClosed);
                 if matches!(send_target, SendTarget::One(_)) {
                     *send_target = SendTarget::All;
                 }
@@ -406,4 +407,13 @@ pub fn following_target_field(
         ui.checkbox(follow, "Same as the client's target")
             .on_hover_text("Use where the client panel connects (the embedded server by default)");
     });
+}
+
+impl Panel for ClientPanel {
+    type Action = std::convert::Infallible;
+
+    fn ui(&mut self, ui: &mut Ui, cx: &mut FrameCx<'_>) -> Option<Self::Action> {
+        self.draw(ui, cx.settings, cx.view, cx.outbox, cx.send_target);
+        None
+    }
 }

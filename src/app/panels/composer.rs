@@ -16,6 +16,7 @@ use crate::engine::load::Payload;
 use crate::engine::{ConnState, ConnectionSummary, EngineView, SendReport, SendTarget};
 
 use crate::app::files::file_content::{FileLoader, FileState, file_name, human_bytes};
+use crate::app::frame_cx::{FrameCx, Panel};
 use crate::app::panels::draft::{
     CONTENT_ENCODINGS, CONTENT_TYPES, ContentKind, CustomField, Draft, Message,
 };
@@ -216,7 +217,7 @@ impl Composer {
     }
 
     /// Shows the composer; returns what the app should do.
-    pub fn ui(
+    fn draw(
         &mut self,
         ui: &mut Ui,
         draft: &mut Draft,
@@ -604,4 +605,18 @@ fn connection_text(summary: &ConnectionSummary) -> String {
         .local
         .map_or_else(|| "-".to_owned(), |a| a.to_string());
     format!("#{} {local} ({})", summary.id, summary.state)
+}
+
+impl Panel for Composer {
+    type Action = ComposerAction;
+
+    fn ui(&mut self, ui: &mut Ui, cx: &mut FrameCx<'_>) -> Option<ComposerAction> {
+        let send = SendContext {
+            view: cx.view,
+            target: cx.send_target,
+            raw: cx.raw_clients,
+            editing: cx.editing,
+        };
+        self.draw(ui, &mut cx.settings.draft, send)
+    }
 }

@@ -12,9 +12,10 @@ use crate::engine::follow::Leg;
 use crate::engine::relay::{
     ConversationState, ConversationView, HeldFate, HeldView, HoldSettings, Release, Toward,
 };
-use crate::engine::{Command, CommandOutcome, Engine, EngineView, RecordKind, now_us};
+use crate::engine::{Command, CommandOutcome, EngineView, RecordKind, now_us};
 
 use crate::app::files::file_content::human_bytes;
+use crate::app::frame_cx::{FrameCx, Outbox, Panel};
 use crate::app::records::follow_view::relayed_legs;
 use crate::app::style;
 
@@ -90,12 +91,13 @@ impl InterceptPanel {
     /// engine when it changes), `editing` the held frame in the composer.
     /// Forward and Drop are done here; returns what the app should do for
     /// Edit and Follow.
-    pub fn ui(
+    fn draw(
         &mut self,
         ui: &mut Ui,
         hold: &mut HoldSettings,
-        (view, editing): (&EngineView, Option<u64>),
-        engine: &Engine,
+        view: &EngineView,
+        editing: Option<u64>,
+        outbox: Outbox<'_>,
     ) -> Option<InterceptAction> {
         ui.strong("Intercept");
         hold_form(ui, hold);
@@ -106,7 +108,7 @@ impl InterceptPanel {
             hold,
             editing,
         };
-        self.held_list(ui, held, engine, &mut action);
+        self.held_list(ui, held, outbox, &mut action);
         style::outcome_line(ui, self.outcome.as_ref(), style::Success::Quiet);
         if !relay.conversations.is_empty() {
             conversations_ui(ui, &relay.conversations, &mut action);
@@ -120,7 +122,7 @@ impl InterceptPanel {
         &mut self,
         ui: &mut Ui,
         list: Held<'_>,
-        engine: &Engine,
+        outbox: Outbox<'_>,
         action: &mut Option<InterceptAction>,
     ) {
         let held = list.frames;
@@ -138,7 +140,7 @@ impl InterceptPanel {
                 .on_disabled_hover_text(none)
                 .clicked()
             {
-                self.release_all(engine, held, Release::Forward, "forwarded");
+                self.release_all(outbox, held, Release::Forward, "forwarded");
             }
             if ui
                 .add_enabled(!held.is_empty(), egui::Button::new("Drop all"))
@@ -146,7 +148,7 @@ impl InterceptPanel {
                 .on_disabled_hover_text(none)
                 .clicked()
             {
-                self.release_all(engine, held, Release::Drop, "dropped");
+                self.release_all(outbox, held, Release::Drop, "dropped");
             }
         });
         if held.is_empty() {
@@ -162,7 +164,7 @@ impl InterceptPanel {
             .show(ui, |ui| {
                 for frame in held.iter().take(HELD_SHOWN) {
                     ui.push_id(frame.id, |ui| {
-                        if let Some(chosen) = self.held_row(ui, frame, &list, engine, now) {
+                        if let Some(chosen) = self.held_row(ui, frame, &list, outbox, now) {
                             *action = Some(chosen);
                         }
                     });
@@ -183,7 +185,7 @@ impl InterceptPanel {
         ui: &mut Ui,
         held: &HeldView,
         list: &Held<'_>,
-        engine: &Engine,
+        outbox: Outbox<'_>,
         now: u64,
     ) -> Option<InterceptAction> {
         let hold = list.hold;
@@ -223,7 +225,7 @@ impl InterceptPanel {
                 .on_hover_text(format!("Send held frame #{} on as it is", held.id))
                 .clicked()
             {
-                self.release(engine, held.id, Release::Forward, "forwarded");
+                self.release(outbox, held.id, Release::Forward, "forwarded");
             }
             if list.editing == Some(held.id) {
                 ui.label(RichText::new("in the composer").color(ui.visuals().warn_fg_color))
@@ -245,22 +247,22 @@ impl InterceptPanel {
                 .on_hover_text(format!("Never send held frame #{}", held.id))
                 .clicked()
             {
-                self.release(engine, held.id, Release::Drop, "dropped");
+                self.release(outbox, held.id, Release::Drop, "dropped");
             }
         });
         action
     }
 
     /// Forwards or drops one held frame, and says what became of it.
-    fn release(&mut self, engine: &Engine, id: u64, release: Release, done: &str) {
-        self.outcome = Some(match engine.command(Command::Release { id, release }) {
+    fn release(&mut self, outbox: Outbox<'_>, id: u64, release: Release, done: &str) {
+        self.outcome = Some(match outbox.post(Command::Release { id, release }) {
             CommandOutcome::Refused(error) => Err(error.to_string()),
             _ => Ok(format!("Held frame #{id} {done}")),
         });
     }
 
     /// Forwards or drops every frame listed, oldest first.
-    fn release_all(&mut self, engine: &Engine, held: &[HeldView], release: Release, done: &str) {
+    fn release_all(&mut self, outbox: Outbox<'_>, held: &[HeldView], release: Release, done: &str) {
         // A frame released meanwhile (by its time-out) is no matter here.
         let released = held
             .iter()
@@ -269,7 +271,7 @@ impl InterceptPanel {
                     id: frame.id,
                     release: release.clone(),
                 };
-                !matches!(engine.command(command), CommandOutcome::Refused(_))
+                !matches!(outbox.post(command), CommandOutcome::Refused(_))
             })
             .count();
         self.outcome = Some(Ok(format!(
@@ -411,6 +413,15 @@ fn conversation_row(ui: &mut Ui, conversation: &ConversationView) -> bool {
         follow
     })
     .inner
+}
+
+impl Panel for InterceptPanel {
+    type Action = InterceptAction;
+
+    fn ui(&mut self, ui: &mut Ui, cx: &mut FrameCx<'_>) -> Option<InterceptAction> {
+        let editing = cx.editing.map(|edit| edit.id);
+        self.draw(ui, &mut cx.settings.hold, cx.view, editing, cx.outbox)
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use egui::Ui;
 
 use crate::engine::{Capture, Command, EngineView};
 
+use crate::app::frame_cx::{FrameCx, Panel};
 use crate::app::settings::Settings;
 
 /// What a user may pick for capture, with what it means.
@@ -24,7 +25,7 @@ const CAPTURE_CHOICES: [(Capture, &str, &str); 3] = [
 ];
 
 /// Shows the journal settings; returns the commands their changes call for.
-pub fn ui(ui: &mut Ui, settings: &mut Settings, view: &EngineView) -> Vec<Command> {
+fn draw(ui: &mut Ui, settings: &mut Settings, view: &EngineView) -> Vec<Command> {
     let mut commands = Vec::new();
     ui.heading("Journal");
     egui::Grid::new("journal_form")
@@ -81,4 +82,19 @@ pub fn ui(ui: &mut Ui, settings: &mut Settings, view: &EngineView) -> Vec<Comman
         ui.weak("applying…");
     }
     commands
+}
+
+/// The journal's settings: it keeps no state of its own.
+#[derive(Debug, Default)]
+pub struct JournalPanel;
+
+impl Panel for JournalPanel {
+    type Action = std::convert::Infallible;
+
+    fn ui(&mut self, ui: &mut Ui, cx: &mut FrameCx<'_>) -> Option<Self::Action> {
+        for command in draw(ui, cx.settings, cx.view) {
+            cx.outbox.post(command);
+        }
+        None
+    }
 }

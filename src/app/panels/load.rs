@@ -20,6 +20,7 @@ use crate::engine::{Capture, EngineView, Event, LoadView, ServerStatus, Target};
 use crate::units::{micros, thousands};
 
 use crate::app::files::background_save::BackgroundSave;
+use crate::app::frame_cx::{FrameCx, Panel};
 use crate::app::panels::client::{connect_target, following_target_field};
 use crate::app::settings::{LoadForm, Settings};
 use crate::app::style;
@@ -86,6 +87,9 @@ pub struct LoadPanel {
     refused: Option<String>,
     /// The report being written, or what its last save did.
     save: BackgroundSave,
+    /// What Start would send this frame, or why nothing can go (see
+    /// [`LoadPanel::set_frame_text`]).
+    frame: Option<Result<String, String>>,
 }
 
 impl LoadPanel {
@@ -139,15 +143,23 @@ impl LoadPanel {
             });
     }
 
-    /// Shows the panel; `frame` says what Start sends (or why nothing can
-    /// go). Returns what the app should do.
-    pub fn ui(
+    /// Says what Start would send this frame (or why nothing can go): the
+    /// composer's frame, which the window builds.
+    pub fn set_frame_text(&mut self, frame: Result<String, String>) {
+        self.frame = Some(frame);
+    }
+
+    /// Shows the panel. Returns what the app should do.
+    fn draw(
         &mut self,
         ui: &mut Ui,
         settings: &mut Settings,
         view: &EngineView,
-        frame: Result<String, String>,
     ) -> Option<LoadAction> {
+        let frame = self
+            .frame
+            .take()
+            .unwrap_or_else(|| Err("nothing is composed yet".to_owned()));
         self.save.poll();
         let mut action = None;
         let load = view.load.as_deref();
@@ -554,4 +566,12 @@ fn summary_ui(ui: &mut Ui, report: &LoadReport, saving: bool) -> bool {
         .on_hover_text("Save the run's report as JSON (settings, rates, percentiles and the whole latency histogram)")
         .on_disabled_hover_text("Saving…")
         .clicked()
+}
+
+impl Panel for LoadPanel {
+    type Action = LoadAction;
+
+    fn ui(&mut self, ui: &mut Ui, cx: &mut FrameCx<'_>) -> Option<LoadAction> {
+        self.draw(ui, cx.settings, cx.view)
+    }
 }

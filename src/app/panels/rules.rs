@@ -12,9 +12,10 @@ use egui::Ui;
 
 use crate::engine::rules::edit::{self, SimpleAction};
 use crate::engine::rules::{self, RuleSet};
-use crate::engine::{Command, Engine, RulesStatus, header_value_from_text};
+use crate::engine::{Command, RulesStatus, header_value_from_text};
 
 use crate::app::files::text_file::{TextFile, TextFileDone};
+use crate::app::frame_cx::Outbox;
 use crate::app::settings::Settings;
 use crate::units::plural;
 
@@ -87,11 +88,11 @@ impl RulesPanel {
     }
 
     /// Acts on the file job that finished, if one did.
-    fn file_done(&mut self, engine: &Engine) {
+    fn file_done(&mut self, outbox: Outbox<'_>) {
         match self.file.poll() {
             None => {}
             Some(TextFileDone::Read(path, source)) => {
-                let applied = self.apply(source, &path, engine);
+                let applied = self.apply(source, &path, outbox);
                 if applied {
                     self.note = Some(format!("Loaded {}", path.display()));
                 }
@@ -107,19 +108,19 @@ impl RulesPanel {
     }
 
     /// Compiles `source` and, if it compiles, makes it the rules in force.
-    fn apply(&mut self, source: String, path: &Path, engine: &Engine) -> bool {
+    fn apply(&mut self, source: String, path: &Path, outbox: Outbox<'_>) -> bool {
         self.note = None;
         if source.trim().is_empty() {
             self.source = source;
             self.set = None;
             self.error = None;
-            engine.command(Command::SetRules(None));
+            outbox.post(Command::SetRules(None));
             return true;
         }
         match rules::compile(path, &source) {
             Ok(set) => {
                 let set = Arc::new(set);
-                engine.command(Command::SetRules(Some(set.clone())));
+                outbox.post(Command::SetRules(Some(set.clone())));
                 self.set = Some(set);
                 self.source = source;
                 self.error = None;
@@ -140,15 +141,16 @@ impl RulesPanel {
         }
     }
 
-    /// Shows the panel; `status` holds the hit counts of the rules in force.
-    pub fn ui(
+    /// Shows the panel (within the server's); `status` holds the hit
+    /// counts of the rules in force.
+    pub(super) fn draw(
         &mut self,
         ui: &mut Ui,
         settings: &mut Settings,
         status: Option<&RulesStatus>,
-        engine: &Engine,
+        outbox: Outbox<'_>,
     ) {
-        self.file_done(engine);
+        self.file_done(outbox);
         if !self.remembered_tried {
             self.remembered_tried = true;
             if !settings.rules_path.trim().is_empty() {
@@ -202,8 +204,8 @@ impl RulesPanel {
                 self.file.write(path, self.source.clone(), ui.ctx());
             }
         });
-        self.table(ui, status, engine, settings);
-        self.form(ui, settings, engine);
+        self.table(ui, status, outbox, settings);
+        self.form(ui, settings, outbox);
         if let Some(error) = &self.error {
             ui.colored_label(ui.visuals().error_fg_color, error);
         }
@@ -216,7 +218,7 @@ impl RulesPanel {
         &mut self,
         ui: &mut Ui,
         status: Option<&RulesStatus>,
-        engine: &Engine,
+        outbox: Outbox<'_>,
         settings: &Settings,
     ) {
         let Some(set) = self.set.clone() else {
@@ -268,14 +270,14 @@ impl RulesPanel {
         if let Some(index) = remove {
             match edit::remove_rule(&self.source, &set.rules()[index]) {
                 Ok(source) => {
-                    self.apply(source, &Self::path(settings), engine);
+                    self.apply(source, &Self::path(settings), outbox);
                 }
                 Err(error) => self.error = Some(error.to_string()),
             }
         }
     }
 
-    fn form(&mut self, ui: &mut Ui, settings: &Settings, engine: &Engine) {
+    fn form(&mut self, ui: &mut Ui, settings: &Settings, outbox: Outbox<'_>) {
         ui.add_space(4.0);
         egui::Grid::new("rule_form")
             .num_columns(2)
@@ -341,7 +343,7 @@ impl RulesPanel {
                 FormAction::Close => SimpleAction::Close,
             };
             let source = edit::append_rule(&self.source, header, &action);
-            self.apply(source, &Self::path(settings), engine);
+            self.apply(source, &Self::path(settings), outbox);
         }
     }
 }

@@ -19,6 +19,7 @@ use crate::engine::{EngineView, Event, JournalSnapshot, ScenarioRunView, Side, T
 
 use crate::app::code_editor;
 use crate::app::files::text_file::{TextFile, TextFileDone};
+use crate::app::frame_cx::{FrameCx, Panel};
 use crate::app::panels::client::{connect_target, following_target_field};
 use crate::app::settings::Settings;
 use crate::app::style;
@@ -132,7 +133,7 @@ impl ScenarioPanel {
     }
 
     /// Shows the panel. Returns what the app should do.
-    pub fn ui(
+    fn draw(
         &mut self,
         ui: &mut Ui,
         settings: &mut Settings,
@@ -546,4 +547,12 @@ fn file_name(path: &Path) -> String {
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     )
+}
+
+impl Panel for ScenarioPanel {
+    type Action = ScenarioAction;
+
+    fn ui(&mut self, ui: &mut Ui, cx: &mut FrameCx<'_>) -> Option<ScenarioAction> {
+        self.draw(ui, cx.settings, cx.view, cx.journal)
+    }
 }

@@ -7,11 +7,10 @@ use std::path::Path;
 use egui::{RichText, Ui};
 
 use crate::engine::is_all_interfaces;
-use crate::engine::{
-    Command, CommandOutcome, Engine, EngineView, Event, ServerMode, ServerStatus, Target,
-};
+use crate::engine::{Command, CommandOutcome, EngineView, Event, ServerMode, ServerStatus, Target};
 
 use crate::app::address;
+use crate::app::frame_cx::{FrameCx, Outbox, Panel};
 use crate::app::panels::rules::RulesPanel;
 use crate::app::panels::tls_form;
 use crate::app::settings::Settings;
@@ -80,18 +79,13 @@ impl ServerPanel {
         self.rules.load(path, settings, ctx);
     }
 
-    /// Whether the rules panel's Browse was clicked since the last call.
-    pub fn take_browse_request(&mut self) -> bool {
-        self.rules.take_browse_request()
-    }
-
     /// Asks the engine to start the server at the address in `settings`.
-    pub fn start(&mut self, engine: &Engine, settings: &Settings) {
+    pub fn start(&mut self, outbox: Outbox<'_>, settings: &Settings) {
         if settings.server_mode == ServerMode::Rules {
             match self.rules.set() {
                 // Put in force again: the engine may hold other rules by now.
                 Some(set) => {
-                    engine.command(Command::SetRules(Some(set.clone())));
+                    outbox.post(Command::SetRules(Some(set.clone())));
                 }
                 None => {
                     self.error =
@@ -109,7 +103,7 @@ impl ServerPanel {
         match (addr, tls, upstream) {
             (Ok(addr), Ok(tls), Ok(upstream)) => {
                 self.error = None;
-                self.pending = engine.command(Command::StartServer {
+                self.pending = outbox.post(Command::StartServer {
                     addr,
                     mode: settings.server_mode,
                     tls,
@@ -123,7 +117,13 @@ impl ServerPanel {
     }
 
     /// Shows the panel.
-    pub fn ui(&mut self, ui: &mut Ui, settings: &mut Settings, view: &EngineView, engine: &Engine) {
+    fn draw(
+        &mut self,
+        ui: &mut Ui,
+        settings: &mut Settings,
+        view: &EngineView,
+        outbox: Outbox<'_>,
+    ) {
         let status = &view.server;
         ui.heading("Server");
         let running = status.listening.is_some();
@@ -213,7 +213,7 @@ impl ServerPanel {
                     .on_hover_text("Stop listening and close the server's connections")
                     .on_disabled_hover_text("Waiting for the server to answer");
                 if stop.clicked() {
-                    self.pending = engine.command(Command::StopServer) == CommandOutcome::Queued;
+                    self.pending = outbox.post(Command::StopServer) == CommandOutcome::Queued;
                 }
             } else {
                 let reason = match (&parsed, &upstream) {
@@ -227,7 +227,7 @@ impl ServerPanel {
                     .on_hover_text("Start listening on the address above")
                     .on_disabled_hover_text(reason.unwrap_or_default());
                 if start.clicked() {
-                    self.start(engine, settings);
+                    self.start(outbox, settings);
                 }
             }
             if self.pending {
@@ -243,7 +243,7 @@ impl ServerPanel {
             );
         }
         if settings.server_mode == ServerMode::Rules {
-            self.rules.ui(ui, settings, view.rules.as_ref(), engine);
+            self.rules.draw(ui, settings, view.rules.as_ref(), outbox);
         }
     }
 }
@@ -326,6 +326,24 @@ pub fn relay_target(settings: &Settings, listen: SocketAddr) -> Result<Option<Ta
         ));
     }
     Ok(Some(target))
+}
+
+/// What the server panel asks of the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerAction {
+    /// Choose the rules file with the system's file dialog.
+    BrowseRules,
+}
+
+impl Panel for ServerPanel {
+    type Action = ServerAction;
+
+    fn ui(&mut self, ui: &mut Ui, cx: &mut FrameCx<'_>) -> Option<ServerAction> {
+        self.draw(ui, cx.settings, cx.view, cx.outbox);
+        self.rules
+            .take_browse_request()
+            .then_some(ServerAction::BrowseRules)
+    }
 }
 
 #[cfg(test)]

@@ -6,10 +6,11 @@ use egui::Ui;
 use crate::engine::{CounterSnapshot, EngineView, JournalSnapshot};
 
 use crate::app::files::file_content::human_bytes;
+use crate::app::frame_cx::{FrameCx, Panel};
 use crate::app::panels::charts::percentiles_text;
 
 /// Shows the totals, from the published view and this frame's snapshot.
-pub fn ui(ui: &mut Ui, view: &EngineView, journal: &JournalSnapshot) {
+fn draw(ui: &mut Ui, view: &EngineView, journal: &JournalSnapshot) {
     let (client, server) = (&view.client_counters, &view.server_counters);
     let (records, bytes, dropped) = (
         journal.len(),
@@ -70,5 +71,18 @@ fn side(ui: &mut Ui, name: &str, counters: &CounterSnapshot, first: &str, second
         ui.colored_label(ui.visuals().error_fg_color, errors);
     } else {
         ui.weak(errors);
+    }
+}
+
+/// The status bar: it keeps no state of its own.
+#[derive(Debug, Default)]
+pub struct StatusBar;
+
+impl Panel for StatusBar {
+    type Action = std::convert::Infallible;
+
+    fn ui(&mut self, ui: &mut Ui, cx: &mut FrameCx<'_>) -> Option<Self::Action> {
+        draw(ui, cx.view, cx.journal);
+        None
     }
 }
