@@ -27,6 +27,7 @@ pub mod relay;
 mod render;
 pub mod rules;
 pub mod scenario;
+mod script;
 mod server;
 mod shared;
 mod view;

@@ -12,11 +12,11 @@ use toml::Spanned;
 use super::error::{Location, RuleProblem, RulesFileError};
 use super::set::{FrameRange, Rule, RuleAction, RuleSet};
 use super::spec::{ActionSpec, FrameNumberSpec, RulesFileSpec, ThenSpec, WhenSpec};
-use crate::engine::scenario::predicate::FramePredicate;
-use crate::engine::scenario::spec::{CaptureSpec, SendSpec};
-use crate::engine::scenario::{
-    FileProblem, VariableCapture, check_variable_name, compile_capture, compile_send,
-};
+use crate::engine::script::capture::{VariableCapture, check_variable_name, compile_capture};
+use crate::engine::script::predicate::FramePredicate;
+use crate::engine::script::problem::FileProblem;
+use crate::engine::script::send::compile_send;
+use crate::engine::script::{capture::CaptureSpec, send::SendSpec};
 
 /// Reads and compiles the rules file at `path`.
 pub fn load(path: &Path) -> Result<RuleSet, RulesFileError> {

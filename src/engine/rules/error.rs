@@ -4,8 +4,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::engine::scenario::FileProblem;
-pub use crate::engine::scenario::Location;
+use crate::engine::script::problem::FileProblem;
+pub use crate::engine::script::problem::Location;
 
 /// A rules file that cannot be served.
 #[derive(Debug, thiserror::Error)]

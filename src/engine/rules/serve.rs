@@ -14,7 +14,7 @@ use crate::engine::protocol::frame::Frame;
 use crate::engine::protocol::template::Expansion;
 use crate::engine::record::vocabulary::{CloseReason, Direction, RecordKind};
 use crate::engine::recorder::Recorder;
-use crate::engine::scenario::predicate::Observed;
+use crate::engine::script::predicate::Observed;
 
 /// How a connection served by rules ended.
 #[derive(Debug)]

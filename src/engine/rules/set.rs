@@ -7,8 +7,10 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
 use crate::engine::protocol::frame::Frame;
-use crate::engine::scenario::predicate::{FramePredicate, Observed};
-use crate::engine::scenario::{Location, SendPlan, VariableCapture};
+use crate::engine::script::capture::VariableCapture;
+use crate::engine::script::predicate::{FramePredicate, Observed};
+use crate::engine::script::problem::Location;
+use crate::engine::script::send::SendPlan;
 
 /// A compiled rule set: rules in order, a default, and their hit counts.
 #[derive(Debug)]

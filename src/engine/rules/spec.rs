@@ -23,8 +23,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Deserializer};
 use toml::Spanned;
 
-use crate::engine::scenario::predicate::{DecodeErrorSpec, FramePredicateSpec, MatcherSpec};
-use crate::engine::scenario::spec::{CaptureSpec, DurationSpec, SendSpec};
+use crate::engine::script::predicate::{DecodeErrorSpec, FramePredicateSpec, MatcherSpec};
+use crate::engine::script::{capture::CaptureSpec, duration::DurationSpec, send::SendSpec};
 
 /// A whole rules file.
 #[derive(Debug, Clone, Default, Deserialize)]

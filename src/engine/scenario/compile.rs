@@ -8,21 +8,15 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use bytes::Bytes;
-use regex::Regex;
-use serde_json::Value;
 use toml::Spanned;
 
-use super::error::{FileProblem, Location, ScenarioFileError};
-use super::plan::{
-    Action, CaptureSource, ContentPlan, Expectation, JsonTemplate, RegexGroup, Scenario,
-    ScenarioFile, SendPlan, Step, VariableCapture,
-};
-use super::predicate::{PredicateProblem, VariableNames, check_pointer};
-use super::spec::{CaptureSpec, FileSpec, GroupSpec, SendSpec, StepSpec, TlsOptions, TlsSpec};
+use super::error::ScenarioFileError;
+use super::plan::{Action, Expectation, Scenario, ScenarioFile, Step};
+use super::spec::{FileSpec, StepSpec, TlsOptions, TlsSpec};
 use crate::engine::net::target::Target;
-use crate::engine::protocol::template::Template;
-use crate::engine::render::hexdump::parse_hex;
+use crate::engine::script::capture::{VariableCapture, check_variable_name, compile_capture};
+use crate::engine::script::problem::{FileProblem, Location};
+use crate::engine::script::send::{SendPlan, SendSpec, compile_send};
 
 /// How long an `expect` waits when neither it nor the file says.
 pub const DEFAULT_EXPECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -84,29 +78,6 @@ impl Scope {
         self.names.iter().position(|known| known == name)
     }
 }
-
-/// Checks that `name` can name a variable: letters, digits, `_` and `-`,
-/// not starting with a digit, and none of the payload variables' names.
-pub(crate) fn check_variable_name(name: &str) -> Result<(), FileProblem> {
-    let reserved = ["seq", "conn", "uuid", "now", "now_us", "random"];
-    let well_formed = !name.is_empty()
-        && !name.starts_with(|c: char| c.is_ascii_digit())
-        && name
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
-    if !well_formed || reserved.contains(&name) {
-        return Err(FileProblem::BadVariableName(name.to_owned()));
-    }
-    Ok(())
-}
-
-/// Parses a template over the variable names `names` knows.
-fn template(text: &str, names: VariableNames<'_>) -> Result<Template, FileProblem> {
-    Ok(Template::parse_with_names(text.as_bytes(), names)?)
-}
-
-/// A problem and the byte range of the source it is about.
-pub(crate) type Located = (Range<usize>, FileProblem);
 
 impl Compiler<'_> {
     fn error(&self, span: Range<usize>, problem: FileProblem) -> ScenarioFileError {
@@ -370,143 +341,6 @@ impl Compiler<'_> {
         compile_send(spec, &|name| scope.lookup(name), &self.folder, step_span)
             .map_err(|(span, problem)| self.error(span, problem))
     }
-}
-
-/// Compiles a capture's source: its regex built and group checked, its
-/// JSON pointer checked.
-pub(crate) fn compile_capture(spec: &CaptureSpec) -> Result<CaptureSource, FileProblem> {
-    match (&spec.header, &spec.json, &spec.regex) {
-        _ if spec.first_bytes.is_some() => match (&spec.header, &spec.json, &spec.regex) {
-            (None, None, None) => Ok(CaptureSource::FirstBytes(spec.first_bytes.unwrap_or(0))),
-            _ => Err(FileProblem::CaptureSource),
-        },
-        (Some(key), None, None) => Ok(CaptureSource::Header(key.clone())),
-        (None, Some(pointer), None) => {
-            check_pointer(pointer)?;
-            Ok(CaptureSource::Json(pointer.clone()))
-        }
-        (None, None, Some(pattern)) => {
-            let regex = Regex::new(pattern).map_err(PredicateProblem::BadRegex)?;
-            let group = match &spec.group {
-                Some(GroupSpec::Number(n)) if *n < regex.captures_len() => RegexGroup::Number(*n),
-                Some(GroupSpec::Number(n)) => {
-                    return Err(FileProblem::NoSuchGroup(n.to_string()));
-                }
-                Some(GroupSpec::Name(name)) if regex.capture_names().any(|n| n == Some(name)) => {
-                    RegexGroup::Name(name.clone())
-                }
-                Some(GroupSpec::Name(name)) => {
-                    return Err(FileProblem::NoSuchGroup(name.clone()));
-                }
-                None => RegexGroup::Number(usize::from(regex.captures_len() > 1)),
-            };
-            Ok(CaptureSource::Regex { regex, group })
-        }
-        _ => Err(FileProblem::CaptureSource),
-    }
-}
-
-/// Compiles a send (or a server rule's reply): its content read, parsed or
-/// checked, its header templates parsed over the variable names `names`
-/// knows; files are read relative to `folder`. An error says which byte
-/// range of the source it is about (`whole`: the send as a whole).
-pub(crate) fn compile_send(
-    spec: &SendSpec,
-    names: VariableNames<'_>,
-    folder: &Path,
-    whole: Range<usize>,
-) -> Result<SendPlan, Located> {
-    let given = [
-        spec.json.is_some(),
-        spec.text.is_some(),
-        spec.hex.is_some(),
-        spec.file.is_some(),
-    ];
-    if given.iter().filter(|g| **g).count() > 1 {
-        return Err((whole, FileProblem::TwoContents));
-    }
-    let content = if let Some(json) = &spec.json {
-        let fail = |problem| (json.span(), problem);
-        match json.get_ref() {
-            Value::String(text) => {
-                let template = template(text, names).map_err(fail)?;
-                if !template.has_variables() {
-                    serde_json::from_str::<Value>(text)
-                        .map_err(|error| fail(FileProblem::Json(error.to_string())))?;
-                }
-                ContentPlan::JsonText(template)
-            }
-            value => ContentPlan::Json(json_template(value, names).map_err(fail)?),
-        }
-    } else if let Some(text) = &spec.text {
-        ContentPlan::Text(
-            template(text.get_ref(), names).map_err(|problem| (text.span(), problem))?,
-        )
-    } else if let Some(hex) = &spec.hex {
-        ContentPlan::Binary(Bytes::from(
-            parse_hex(hex.get_ref()).map_err(|error| (hex.span(), error.into()))?,
-        ))
-    } else if let Some(file) = &spec.file {
-        let path = folder.join(file.get_ref());
-        let bytes = std::fs::read(&path)
-            .map_err(|source| (file.span(), FileProblem::DataFile { path, source }))?;
-        ContentPlan::Binary(Bytes::from(bytes))
-    } else {
-        ContentPlan::Empty
-    };
-    let mut header = Vec::new();
-    for (key, value) in &spec.header {
-        let template =
-            json_template(value.get_ref(), names).map_err(|problem| (value.span(), problem))?;
-        header.push((key.clone(), template));
-    }
-    Ok(SendPlan {
-        content,
-        header,
-        omit: spec.omit.clone(),
-        proto_header: spec.proto_header,
-        truncate: spec.truncate,
-    })
-}
-
-/// A JSON value with the variables in its strings parsed.
-fn json_template(value: &Value, names: VariableNames<'_>) -> Result<JsonTemplate, FileProblem> {
-    Ok(match value {
-        Value::String(text) => {
-            let template = template(text, names)?;
-            if template.has_variables() {
-                JsonTemplate::Text(template)
-            } else {
-                JsonTemplate::Fixed(value.clone())
-            }
-        }
-        Value::Array(items) => {
-            let items = items
-                .iter()
-                .map(|item| json_template(item, names))
-                .collect::<Result<Vec<_>, _>>()?;
-            if items.iter().all(|i| matches!(i, JsonTemplate::Fixed(_))) {
-                JsonTemplate::Fixed(value.clone())
-            } else {
-                JsonTemplate::Array(items)
-            }
-        }
-        Value::Object(fields) => {
-            let fields = fields
-                .iter()
-                .map(|(key, item)| Ok((key.clone(), json_template(item, names)?)))
-                .collect::<Result<Vec<_>, FileProblem>>()?;
-            if fields
-                .iter()
-                .all(|(_, i)| matches!(i, JsonTemplate::Fixed(_)))
-            {
-                JsonTemplate::Fixed(value.clone())
-            } else {
-                JsonTemplate::Object(fields)
-            }
-        }
-        other => JsonTemplate::Fixed(other.clone()),
-    })
 }
 
 /// A CSV file's column names and rows.

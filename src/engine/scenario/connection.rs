@@ -7,11 +7,11 @@ use crate::engine::net::tls::Stream;
 use bytes::{Bytes, BytesMut};
 use tokio::io::AsyncReadExt;
 
-use super::predicate::show_bytes;
 use super::recording::Recording;
 use crate::engine::net::reader::{FrameReader, ReadFailure};
 use crate::engine::protocol::frame::Frame;
 use crate::engine::record::vocabulary::{Direction, RecordKind};
+use crate::engine::script::predicate::show_bytes;
 
 /// What an `expect` found on a connection.
 #[derive(Debug)]

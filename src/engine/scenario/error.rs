@@ -2,39 +2,9 @@
 //! is wrong there. Every such error is found before anything is sent.
 
 use std::fmt;
+
+use crate::engine::script::problem::{FileProblem, Location};
 use std::path::PathBuf;
-
-use super::predicate::PredicateProblem;
-use crate::engine::net::target::TargetError;
-use crate::engine::protocol::template::TemplateError;
-use crate::engine::render::hexdump::HexError;
-
-/// A line and column in a file, both from 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
-pub struct Location {
-    /// The line, from 1.
-    pub line: usize,
-    /// The column in characters, from 1.
-    pub column: usize,
-}
-
-impl Location {
-    /// The line and column of byte `offset` in `source`.
-    pub fn of_offset(source: &str, offset: usize) -> Self {
-        let before = &source[..source.floor_char_boundary(offset.min(source.len()))];
-        let line_start = before.rfind('\n').map_or(0, |at| at + 1);
-        Self {
-            line: before.matches('\n').count() + 1,
-            column: before[line_start..].chars().count() + 1,
-        }
-    }
-}
-
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.line, self.column)
-    }
-}
 
 /// A scenario file that cannot be run.
 #[derive(Debug, thiserror::Error)]
@@ -55,84 +25,3 @@ impl fmt::Display for ScenarioFileError {
         }
     }
 }
-
-/// What is wrong with a scenario file.
-#[derive(Debug, thiserror::Error)]
-pub enum FileProblem {
-    /// The file cannot be read.
-    #[error("cannot read the file: {0}")]
-    Read(#[source] std::io::Error),
-    /// The TOML does not parse, or does not fit the scenario shape
-    /// (an unknown step kind or key among them).
-    #[error("{0}")]
-    Syntax(String),
-    /// The file has no `[[scenario]]`.
-    #[error("no [[scenario]] in the file")]
-    NoScenarios,
-    /// A step with no step kind.
-    #[error("a step needs one of {STEP_KINDS}")]
-    NoStepKind,
-    /// A step with two kinds.
-    #[error("one step, one kind: this step has {0}; split it in two")]
-    TwoStepKinds(String),
-    /// An `expect` that mixes what cannot go together.
-    #[error(
-        "an expect is a frame predicate, closed, reset or nothing-for: one of them, not several"
-    )]
-    MixedExpect,
-    /// A predicate that does not compile.
-    #[error("{0}")]
-    Predicate(#[from] PredicateProblem),
-    /// A template with an unknown variable or a malformed one.
-    #[error("{0} (nor a variable captured, a CSV column or a repeat counter defined before)")]
-    Template(#[from] TemplateError),
-    /// A target that is not one.
-    #[error("{0}")]
-    Target(#[from] TargetError),
-    /// Hex content that is not hex.
-    #[error("tls: {0}")]
-    Tls(String),
-    /// Bytes written as hex that are not.
-    #[error("bad hex: {0}")]
-    Hex(#[from] HexError),
-    /// JSON text that is not JSON.
-    #[error("not valid JSON: {0}")]
-    Json(String),
-    /// More than one kind of content in one send.
-    #[error("a send has one content: json, text, hex or file")]
-    TwoContents,
-    /// A file named in the scenario that cannot be read.
-    #[error("cannot read {path}: {source}")]
-    DataFile {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// A CSV file that cannot be read as CSV.
-    #[error("{path}: {detail}")]
-    Csv {
-        /// The file.
-        path: PathBuf,
-        /// The CSV reader's words.
-        detail: String,
-    },
-    /// A capture with no source, or with several.
-    #[error("a capture takes one of header, json, first-bytes or regex")]
-    CaptureSource,
-    /// A capture's regex group that the regex does not have.
-    #[error("the regex has no group {0}")]
-    NoSuchGroup(String),
-    /// A variable name that cannot be one.
-    #[error(
-        "\"{0}\" cannot name a variable: use letters, digits, _ and -, and none of seq, conn, uuid, now, now_us, random"
-    )]
-    BadVariableName(String),
-    /// A connection number of 0.
-    #[error("connections are numbered from 1")]
-    ConnZero,
-}
-
-/// The step kinds, for error messages.
-pub const STEP_KINDS: &str =
-    "connect, close, half-close, sleep, send, expect, capture, repeat, for-each";

@@ -5,28 +5,26 @@
 //! shape; [`compile()`] checks and compiles it into a [`ScenarioFile`]
 //! (every error with its file, line and column, before anything is sent);
 //! [`run_scenario`] runs one scenario and reports each step as it ends.
-//! [`predicate`] judges one frame, and is meant for anything else that
-//! judges frames too.
+//! What rules files share with scenarios (predicates, sends, captures) is
+//! the engine's `script` layer.
 
 mod compile;
 mod connection;
 pub(super) mod control;
 mod error;
 mod plan;
-pub(in crate::engine) mod predicate;
 pub mod record;
 mod recording;
 mod report;
 mod runner;
-pub(in crate::engine) mod spec;
+mod spec;
 
-pub(crate) use compile::{check_variable_name, compile_capture, compile_send};
+pub use crate::engine::script::capture::{CaptureSource, RegexGroup, VariableCapture};
+pub use crate::engine::script::problem::{FileProblem, Location};
+pub use crate::engine::script::send::{ContentPlan, JsonTemplate, SendPlan};
 pub use compile::{compile, load};
-pub use error::{FileProblem, Location, ScenarioFileError};
-pub use plan::{
-    Action, CaptureSource, ContentPlan, Expectation, JsonTemplate, RegexGroup, Scenario,
-    ScenarioFile, SendPlan, Step, VariableCapture,
-};
+pub use error::ScenarioFileError;
+pub use plan::{Action, Expectation, Scenario, ScenarioFile, Step};
 pub(crate) use recording::ScenarioRecorder;
 pub use report::{
     ScenarioOutcome, ScenarioReport, StepFailure, StepOutcome, StepReport, failure_text,

@@ -13,11 +13,11 @@ use serde_json::{Map, Value};
 
 use crate::engine::protocol::frame::{FrameBuilder, PROTO_HEADER_LEN, header_end};
 
-use super::plan::{ContentPlan, JsonTemplate};
 use crate::engine::protocol::template::{Expansion, Template};
 use crate::engine::record::journal::RecordView;
 use crate::engine::record::vocabulary::{Direction, RecordKind};
 use crate::engine::render::hexdump::to_hex;
+use crate::engine::script::send::{ContentPlan, JsonTemplate};
 
 /// What a recording made of the records it was given.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::error::Location;
+use crate::engine::script::problem::Location;
 
 /// One step's result.
 #[derive(Debug, Clone, Serialize)]

@@ -9,8 +9,7 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 
 use super::connection::{Arrival, Connection, LastReceived, render_frame, show_duration};
-use super::plan::{Action, Expectation, Scenario, SendPlan, Step, VariableCapture};
-use super::predicate::{FramePredicate, Mismatch, Observed, show_bytes};
+use super::plan::{Action, Expectation, Scenario, Step};
 use super::recording::ScenarioRecorder;
 use super::report::{
     ScenarioOutcome, ScenarioReport, StepFailure, StepOutcome, StepReport, millis,
@@ -19,6 +18,9 @@ use crate::engine::net::limits::DEFAULT_MAX_CONTENT_LENGTH;
 use crate::engine::net::target::Target;
 use crate::engine::protocol::template::Expansion;
 use crate::engine::record::vocabulary::{Direction, RecordKind};
+use crate::engine::script::capture::VariableCapture;
+use crate::engine::script::predicate::{FramePredicate, Mismatch, Observed, show_bytes};
+use crate::engine::script::send::SendPlan;
 
 /// How a run connects and how long it waits for what the file does not time.
 #[derive(Debug, Clone)]

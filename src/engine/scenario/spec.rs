@@ -22,13 +22,15 @@
 //! ```
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use serde::Deserialize;
-use serde_json::Value;
 use toml::Spanned;
 
-use super::predicate::{DecodeErrorSpec, FramePredicateSpec, MatcherSpec};
+use crate::engine::script::capture::CaptureSpec;
+use crate::engine::script::duration::DurationSpec;
+use crate::engine::script::send::SendSpec;
+
+use crate::engine::script::predicate::{DecodeErrorSpec, FramePredicateSpec, MatcherSpec};
 
 /// A whole file.
 #[derive(Debug, Clone, Deserialize)]
@@ -126,31 +128,6 @@ pub struct TlsOptions {
     pub alpn: Vec<String>,
 }
 
-/// `send`: content, header fields and the switches that break a frame.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct SendSpec {
-    /// JSON content (text/json): a TOML table or array, or JSON text.
-    pub json: Option<Spanned<Value>>,
-    /// Text content (text/plain).
-    pub text: Option<Spanned<String>>,
-    /// Binary content as hex (binary/custom-client-binary-type).
-    pub hex: Option<Spanned<String>>,
-    /// Content read from a file, relative to the scenario file.
-    pub file: Option<Spanned<String>>,
-    /// Header fields set on top of the defaults (`content-length` too: a
-    /// wrong value, or a value of the wrong type, on purpose).
-    #[serde(default)]
-    pub header: BTreeMap<String, Spanned<Value>>,
-    /// Header keys to leave out (required ones too).
-    #[serde(default)]
-    pub omit: Vec<String>,
-    /// The proto-header to write instead of the header's length.
-    pub proto_header: Option<u16>,
-    /// Send only the frame's first N bytes.
-    pub truncate: Option<usize>,
-}
-
 /// `expect`: a frame predicate, or the connection closed or reset, or
 /// silence; within a time.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -191,32 +168,6 @@ impl ExpectSpec {
     }
 }
 
-/// `capture`: where a variable's value comes from.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct CaptureSpec {
-    /// A header field.
-    pub header: Option<String>,
-    /// A JSON pointer into the content.
-    pub json: Option<String>,
-    /// The content's first N bytes.
-    pub first_bytes: Option<usize>,
-    /// A regular expression on the content as text.
-    pub regex: Option<String>,
-    /// The regex's group: a number or a name (default: 1 if it has groups, else the whole match).
-    pub group: Option<GroupSpec>,
-}
-
-/// A regex group, by number or name.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum GroupSpec {
-    /// By number (0: the whole match).
-    Number(usize),
-    /// By name.
-    Name(String),
-}
-
 /// `repeat`: a block run N times.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -241,39 +192,4 @@ pub struct ForEachSpec {
     /// The block.
     #[serde(default, rename = "step")]
     pub steps: Vec<Spanned<StepSpec>>,
-}
-
-/// A time written as `250ms`, `2s`, `1.5s` or a number of milliseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DurationSpec(pub Duration);
-
-impl<'de> Deserialize<'de> for DurationSpec {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Written {
-            Millis(u64),
-            Text(String),
-        }
-        let bad = |text: &str| {
-            serde::de::Error::custom(format!("\"{text}\" is not a time: write 250ms, 2s or 1.5s"))
-        };
-        match Written::deserialize(deserializer)? {
-            Written::Millis(ms) => Ok(Self(Duration::from_millis(ms))),
-            Written::Text(text) => {
-                let trimmed = text.trim();
-                let (number, scale) = if let Some(ms) = trimmed.strip_suffix("ms") {
-                    (ms, 0.001)
-                } else if let Some(s) = trimmed.strip_suffix('s') {
-                    (s, 1.0)
-                } else {
-                    return Err(bad(&text));
-                };
-                let value: f64 = number.trim().parse().map_err(|_| bad(&text))?;
-                Duration::try_from_secs_f64(value * scale)
-                    .map(Self)
-                    .map_err(|_| bad(&text))
-            }
-        }
-    }
 }
