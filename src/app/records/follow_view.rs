@@ -462,17 +462,11 @@ fn layout(turns: &[RenderedTurn], visuals: &Visuals) -> (usize, LayoutJob) {
     (first, job)
 }
 
-/// Writes `bytes` to `path` through a temporary file beside it, so a failed
-/// save leaves nothing half-written.
+/// Writes `bytes` to `path` whole, so a failed save leaves nothing
+/// half-written.
 fn write_whole(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(".part");
-    let temporary = PathBuf::from(temporary);
-    std::fs::write(&temporary, bytes)
-        .and_then(|()| std::fs::rename(&temporary, path))
-        .inspect_err(|_| {
-            let _ = std::fs::remove_file(&temporary);
-        })
+    use std::io::Write as _;
+    crate::write_whole::write_whole(path, |file| file.write_all(bytes))
 }
 
 #[cfg(test)]

@@ -129,15 +129,10 @@ impl LoadReport {
     /// file beside it is renamed into place once complete.
     pub fn write_file(&self, path: &std::path::Path) -> std::io::Result<()> {
         use std::io::Write as _;
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(std::path::Path::new("."));
-        let mut file = tempfile::NamedTempFile::new_in(dir)?;
-        file.write_all(self.to_json().as_bytes())?;
-        file.write_all(b"\n")?;
-        file.persist(path).map_err(|e| e.error)?;
-        Ok(())
+        crate::write_whole::write_whole(path, |file| {
+            file.write_all(self.to_json().as_bytes())?;
+            file.write_all(b"\n")
+        })
     }
 
     /// The result as pretty JSON.

@@ -175,9 +175,8 @@ pub fn save(
         path: path.to_owned(),
         source,
     };
-    let temp = temporary_path(path);
-    let result = (|| {
-        let mut out = BufWriter::with_capacity(1 << 20, File::create(&temp)?);
+    let result = crate::write_whole::write_whole(path, |file| {
+        let mut out = BufWriter::with_capacity(1 << 20, &mut *file);
         let total = snapshot.len();
         let mut counted = snapshot.views().enumerate().inspect(|(done, _)| {
             if done % PROGRESS_EVERY == 0 {
@@ -196,31 +195,16 @@ pub fn save(
                 counted.try_for_each(|(_, view)| write_text_record(&mut out, &view))?;
             }
         }
-        let file = out.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
+        out.flush()?;
+        drop(out);
         let file_bytes = file.metadata()?.len();
-        drop(file);
-        std::fs::rename(&temp, path)?;
         progress(total, total);
         Ok(SaveSummary {
             records: total,
             file_bytes,
         })
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
+    });
     result.map_err(io_error)
-}
-
-/// A temporary name beside `path`, so the final rename stays on one file system.
-fn temporary_path(path: &Path) -> PathBuf {
-    let mut name = path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(format!(".partial-{}", std::process::id()));
-    path.with_file_name(name)
 }
 
 /// The header's text and the content of a frame record's bytes.
