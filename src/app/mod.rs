@@ -1,11 +1,13 @@
 //! The egui front end: one window over the engine.
 //!
 //! The app reads engine state (server status, client pool, journal,
-//! counters) and sends [`Command`]s; it does no I/O of its own beyond
-//! reading a content file on a helper thread. Each panel is a small struct
-//! with its own transient state and a `ui` method; [`FramescopeApp`]
-//! composes them, polls engine events, handles shortcuts and the theme,
-//! and persists [`Settings`] through eframe's storage.
+//! counters) and sends [`Command`]s; every file it reads or writes goes
+//! through a helper thread (`files/`). Each panel (`panels/`) is a small
+//! struct with its own transient state, drawn through one contract,
+//! `Panel::ui(ui, cx)` over a `FrameCx` (`frame_cx.rs`); the records views
+//! are in `records/`. [`FramescopeApp`] composes them, polls engine events,
+//! handles shortcuts and the theme, and persists [`Settings`] through
+//! eframe's storage.
 
 mod address;
 mod code_editor;
