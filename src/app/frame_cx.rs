@@ -7,6 +7,7 @@
 use egui::Ui;
 
 use crate::app::panels::held_edit::HeldEdit;
+use crate::app::records::frames_view::Source;
 use crate::app::settings::Settings;
 use crate::engine::{Command, CommandOutcome, Engine, EngineView, JournalSnapshot, SendTarget};
 
@@ -16,6 +17,9 @@ pub struct FrameCx<'a> {
     pub view: &'a EngineView,
     /// The live journal, as of this frame (read with no lock held).
     pub journal: &'a JournalSnapshot,
+    /// The records the table shows: the live journal, or a log opened from
+    /// a file (as rerun's viewer context carries the recording shown).
+    pub shown: Source<'a>,
     /// The settings, remembered between runs (the time zone times are
     /// shown in among them).
     pub settings: &'a mut Settings,

@@ -62,6 +62,7 @@ macro_rules! frame_cx {
         FrameCx {
             view: &$app.view,
             journal: &$app.live,
+            shown: shown_source(&$app.logs, $app.view_source, &$app.live, &$app.held_seqs.1),
             settings: &mut $app.settings,
             send_target: &mut $app.send_target,
             raw_clients: $raw_clients,
@@ -69,6 +70,29 @@ macro_rules! frame_cx {
             outbox: Outbox::new(&$app.engine),
         }
     };
+}
+
+/// The records the table shows: the opened log when it is chosen, else
+/// the live journal (with the frames the relay holds).
+fn shown_source<'a>(
+    logs: &'a LogFiles,
+    view_source: ViewSource,
+    live: &'a JournalSnapshot,
+    held: &'a HashSet<u64>,
+) -> Source<'a> {
+    static NONE_HELD: std::sync::LazyLock<HashSet<u64>> = std::sync::LazyLock::new(HashSet::new);
+    match (&logs.opened, view_source) {
+        (Some(opened), ViewSource::File) => Source {
+            key: SourceKey::File(opened.key),
+            journal: &opened.journal,
+            held: &NONE_HELD,
+        },
+        _ => Source {
+            key: SourceKey::Live,
+            journal: live,
+            held,
+        },
+    }
 }
 
 /// Ctrl+Enter (Cmd+Enter on a Mac): send.
@@ -798,31 +822,17 @@ impl FramescopeApp {
             ui.selectable_value(&mut self.settings.time_zone, Zone::Utc, "UTC")
                 .on_hover_text("Show times in UTC");
         });
-        self.frames.set_zone(self.settings.time_zone);
-        let none_held = HashSet::new();
-        let source = match (&self.logs.opened, self.view_source) {
-            (Some(opened), ViewSource::File) => Source {
-                key: SourceKey::File(opened.key),
-                journal: &opened.journal,
-                held: &none_held,
-            },
-            _ => Source {
-                key: SourceKey::Live,
-                journal: &self.live,
-                held: &self.held_seqs.1,
-            },
-        };
-        let action = self.frames.ui(
-            ui,
-            &source,
-            &mut self.settings.filters,
-            &mut self.settings.follow_newest,
-        );
+        let raw_clients = self.composer_is_raw();
+        let action = self.frames.ui(ui, &mut frame_cx!(self, raw_clients));
         match action {
             Some(FramesAction::ClearLog) => {
                 self.engine.command(Command::ClearLog);
             }
-            Some(FramesAction::Follow(legs)) => self.follow.open(source.key, source.journal, legs),
+            Some(FramesAction::Follow(legs)) => {
+                let source =
+                    shown_source(&self.logs, self.view_source, &self.live, &self.held_seqs.1);
+                self.follow.open(source.key, source.journal, legs)
+            }
             None => {}
         }
     }

@@ -13,6 +13,7 @@ use crate::engine::follow::Leg;
 use crate::engine::{Direction, JournalSnapshot, RecordKind, Side};
 
 use crate::app::files::file_content::human_bytes;
+use crate::app::frame_cx::{FrameCx, Panel};
 use crate::app::records::cell_galleys::CellGalleys;
 use crate::app::records::follow_view::legs_to_follow;
 use crate::app::records::frame_index::{FilterSpec, FrameIndex, SourceKey};
@@ -112,7 +113,7 @@ impl FramesView {
     }
 
     /// Shows the view.
-    pub fn ui(
+    fn draw(
         &mut self,
         ui: &mut Ui,
         source: &Source<'_>,
@@ -809,4 +810,19 @@ fn filter_bar(ui: &mut Ui, filters: &mut Filters) -> Option<String> {
             .on_hover_text("Show decode errors only");
     });
     FilterSpec::new(filters).1
+}
+
+impl Panel for FramesView {
+    type Action = FramesAction;
+
+    fn ui(&mut self, ui: &mut Ui, cx: &mut FrameCx<'_>) -> Option<FramesAction> {
+        self.set_zone(cx.settings.time_zone);
+        let settings = &mut *cx.settings;
+        self.draw(
+            ui,
+            &cx.shown,
+            &mut settings.filters,
+            &mut settings.follow_newest,
+        )
+    }
 }
