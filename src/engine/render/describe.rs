@@ -29,12 +29,16 @@ pub fn header_text(bytes: &[u8]) -> Option<&str> {
     std::str::from_utf8(bytes.get(PROTO_HEADER_LEN..header_end(bytes)?)?).ok()
 }
 
+/// A frame's bytes as its header's UTF-8 text and its content (whatever
+/// follows the header), if the header is complete and valid.
+pub fn split(bytes: &[u8]) -> Option<(&str, &[u8])> {
+    let header = header_text(bytes)?;
+    Some((header, &bytes[PROTO_HEADER_LEN + header.len()..]))
+}
+
 /// The content of a frame's bytes (whatever follows the header).
 pub fn content(bytes: &[u8]) -> &[u8] {
-    match header_text(bytes) {
-        Some(header) => &bytes[PROTO_HEADER_LEN + header.len()..],
-        None => &[],
-    }
+    split(bytes).map_or(&[], |(_, content)| content)
 }
 
 /// Whether the first `chars` characters of `text` read as text: no control

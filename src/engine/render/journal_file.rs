@@ -19,13 +19,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::engine::net::read_error::ReadError;
-use crate::engine::protocol::frame::{PROTO_HEADER_LEN, header_end};
+use crate::engine::protocol::frame::PROTO_HEADER_LEN;
 use crate::engine::record::journal::{
     Entry, Journal, JournalLimits, JournalSnapshot, Origin, RecordView,
 };
 use crate::engine::record::vocabulary::{Direction, RecordKind, Side};
-use crate::engine::render::hexdump;
 use crate::engine::render::pcapng::write_pcapng;
+use crate::engine::render::{describe, hexdump};
 
 /// How often (in records) saving reports progress.
 const PROGRESS_EVERY: usize = 16 * 1024;
@@ -207,16 +207,9 @@ pub fn save(
     result.map_err(io_error)
 }
 
-/// The header's text and the content of a frame record's bytes.
-fn split_frame(bytes: &[u8]) -> Option<(&str, &[u8])> {
-    let header_end = header_end(bytes)?;
-    let header = bytes.get(PROTO_HEADER_LEN..header_end)?;
-    Some((std::str::from_utf8(header).ok()?, &bytes[header_end..]))
-}
-
 fn write_json_line(out: &mut impl Write, view: &RecordView) -> std::io::Result<()> {
     let frame = if view.kind == RecordKind::Frame {
-        split_frame(&view.bytes)
+        describe::split(&view.bytes)
     } else {
         None
     };
@@ -278,7 +271,7 @@ fn write_text_record(out: &mut impl Write, view: &RecordView) -> std::io::Result
         view.wire_len
     )?;
     if let Some((header, _)) = (view.kind == RecordKind::Frame)
-        .then(|| split_frame(&view.bytes))
+        .then(|| describe::split(&view.bytes))
         .flatten()
     {
         writeln!(out, "header: {header}")?;
