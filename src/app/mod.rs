@@ -58,18 +58,56 @@ use crate::app::records::frames_view::{FramesAction, FramesView, Source};
 /// This frame's context for a panel, from the window's fields (a macro, so
 /// that the panel, itself a field, stays borrowable beside it).
 macro_rules! frame_cx {
-    ($app:ident, $raw_clients:expr) => {
+    ($app:ident) => {
         FrameCx {
+            // First, while nothing of the window is borrowed mutably yet.
+            raw_clients: composer_sends_raw(
+                $app.editing.as_ref(),
+                $app.send_target,
+                &$app.view,
+                $app.open_modes.1,
+                $app.settings.client.mode,
+            ),
             view: &$app.view,
             journal: &$app.live,
             shown: shown_source(&$app.logs, $app.view_source, &$app.live, &$app.held_seqs.1),
             settings: &mut $app.settings,
             send_target: &mut $app.send_target,
-            raw_clients: $raw_clients,
             editing: $app.editing.as_ref(),
             outbox: Outbox::new(&$app.engine),
         }
     };
+}
+
+/// Whether the target of Send speaks raw bytes: the picked connection's
+/// mode, or the open connections' (`open_agreed`) if they agree, else the
+/// client form's.
+fn target_sends_raw(
+    target: SendTarget,
+    view: &EngineView,
+    open_agreed: Option<bool>,
+    form: ClientMode,
+) -> bool {
+    let form = form == ClientMode::Raw;
+    match target {
+        SendTarget::One(id) => view.connection(id).map_or(form, is_raw),
+        SendTarget::All => open_agreed.unwrap_or(form),
+    }
+}
+
+/// Whether the composer builds raw bytes: the held chunk or frame being
+/// edited says, else the target of Send.
+fn composer_sends_raw(
+    editing: Option<&HeldEdit>,
+    target: SendTarget,
+    view: &EngineView,
+    open_agreed: Option<bool>,
+    form: ClientMode,
+) -> bool {
+    match editing {
+        Some(edit) => edit.raw,
+        None => target_sends_raw(target, view, open_agreed, form),
+    }
 }
 
 /// The records the table shows: the opened log when it is chosen, else
@@ -315,14 +353,14 @@ impl FramescopeApp {
         self.view_source
     }
 
-    /// Whether the target of Send speaks raw bytes: the picked connection's
-    /// mode, or the open connections' if they agree, else the form's.
+    /// Whether the target of Send speaks raw bytes (see [`target_sends_raw`]).
     fn target_is_raw(&self) -> bool {
-        let form = self.settings.client.mode == ClientMode::Raw;
-        match self.send_target {
-            SendTarget::One(id) => self.view.connection(id).map_or(form, is_raw),
-            SendTarget::All => self.open_modes.1.unwrap_or(form),
-        }
+        target_sends_raw(
+            self.send_target,
+            &self.view,
+            self.open_modes.1,
+            self.settings.client.mode,
+        )
     }
 
     /// Brings the open connections' shared mode up to date, once per new
@@ -351,10 +389,13 @@ impl FramescopeApp {
     /// Whether the composer builds raw bytes: the held chunk or frame being
     /// edited says, else the target of Send.
     fn composer_is_raw(&self) -> bool {
-        match &self.editing {
-            Some(edit) => edit.raw,
-            None => self.target_is_raw(),
-        }
+        composer_sends_raw(
+            self.editing.as_ref(),
+            self.send_target,
+            &self.view,
+            self.open_modes.1,
+            self.settings.client.mode,
+        )
     }
 
     /// Sends the composed message, if it may go (Ctrl+Enter): Forward
@@ -628,9 +669,8 @@ impl FramescopeApp {
         egui::ScrollArea::vertical()
             .id_salt("left_panel")
             .show(ui, |ui| {
-                let raw_clients = self.composer_is_raw();
                 let action = style::section(ui, "server_section", |ui| {
-                    self.server.ui(ui, &mut frame_cx!(self, raw_clients))
+                    self.server.ui(ui, &mut frame_cx!(self))
                 });
                 if action == Some(ServerAction::BrowseRules) {
                     self.dialogs.open(Purpose::RulesFile, ui.ctx());
@@ -638,7 +678,7 @@ impl FramescopeApp {
                 if self.shows_intercept() {
                     ui.separator();
                     let action = style::section(ui, "intercept_section", |ui| {
-                        self.intercept.ui(ui, &mut frame_cx!(self, raw_clients))
+                        self.intercept.ui(ui, &mut frame_cx!(self))
                     });
                     match action {
                         Some(InterceptAction::Edit(id)) => self.edit_held(id),
@@ -650,11 +690,11 @@ impl FramescopeApp {
                 }
                 ui.separator();
                 style::section(ui, "client_section", |ui| {
-                    self.client.ui(ui, &mut frame_cx!(self, raw_clients));
+                    self.client.ui(ui, &mut frame_cx!(self));
                 });
                 ui.separator();
                 style::section(ui, "journal_section", |ui| {
-                    JournalPanel.ui(ui, &mut frame_cx!(self, raw_clients));
+                    JournalPanel.ui(ui, &mut frame_cx!(self));
                 });
                 ui.separator();
                 style::section(ui, "charts_section", |ui| {
@@ -695,10 +735,9 @@ impl FramescopeApp {
             ComposerTab::Scenarios => return self.scenario_tab(ui),
             ComposerTab::Send => {}
         }
-        let raw = self.composer_is_raw();
         let action = egui::ScrollArea::vertical()
             .id_salt("composer_panel")
-            .show(ui, |ui| self.composer.ui(ui, &mut frame_cx!(self, raw)))
+            .show(ui, |ui| self.composer.ui(ui, &mut frame_cx!(self)))
             .inner;
         match action {
             Some(ComposerAction::Send(_)) => self.send(),
@@ -741,10 +780,9 @@ impl FramescopeApp {
     fn load_tab(&mut self, ui: &mut Ui) {
         let frame = self.load_frame_text();
         self.load.set_frame_text(frame);
-        let raw_clients = self.composer_is_raw();
         let action = egui::ScrollArea::vertical()
             .id_salt("load_panel")
-            .show(ui, |ui| self.load.ui(ui, &mut frame_cx!(self, raw_clients)))
+            .show(ui, |ui| self.load.ui(ui, &mut frame_cx!(self)))
             .inner;
         match action {
             Some(LoadAction::Start(target)) => self.start_load(target),
@@ -757,8 +795,7 @@ impl FramescopeApp {
     }
 
     fn scenario_tab(&mut self, ui: &mut Ui) {
-        let raw_clients = self.composer_is_raw();
-        let action = self.scenarios.ui(ui, &mut frame_cx!(self, raw_clients));
+        let action = self.scenarios.ui(ui, &mut frame_cx!(self));
         match action {
             Some(ScenarioAction::Open) => self.ask_path(Purpose::OpenScenario),
             Some(ScenarioAction::SaveAs) => self.ask_path(Purpose::SaveScenario),
@@ -822,8 +859,7 @@ impl FramescopeApp {
             ui.selectable_value(&mut self.settings.time_zone, Zone::Utc, "UTC")
                 .on_hover_text("Show times in UTC");
         });
-        let raw_clients = self.composer_is_raw();
-        let action = self.frames.ui(ui, &mut frame_cx!(self, raw_clients));
+        let action = self.frames.ui(ui, &mut frame_cx!(self));
         match action {
             Some(FramesAction::ClearLog) => {
                 self.engine.command(Command::ClearLog);
@@ -868,9 +904,7 @@ impl eframe::App for FramescopeApp {
         // when the window shrinks.
         let width = ui.available_width();
         egui::Panel::top("top_bar").show(ui, |ui| self.top_bar(ui));
-        let raw_clients = self.composer_is_raw();
-        egui::Panel::bottom("status_bar")
-            .show(ui, |ui| StatusBar.ui(ui, &mut frame_cx!(self, raw_clients)));
+        egui::Panel::bottom("status_bar").show(ui, |ui| StatusBar.ui(ui, &mut frame_cx!(self)));
         egui::Panel::left("connections")
             .resizable(true)
             .default_size((width * 0.22).clamp(300.0, 380.0))
