@@ -10,6 +10,8 @@
 pub(super) mod codec;
 pub(super) mod flat_header;
 pub(super) mod frame;
+pub(super) mod hex;
 pub(super) mod pyjson;
+pub(super) mod source;
 pub(super) mod template;
 pub mod tutorial_app;

@@ -1,41 +1,14 @@
 //! What is wrong at a place in a rules or scenario file: the line and
 //! column, and the problem there.
 
-use std::fmt;
 use std::ops::Range;
 use std::path::PathBuf;
 
 use crate::engine::net::target::TargetError;
+pub use crate::engine::protocol::source::Location;
 use crate::engine::protocol::template::TemplateError;
 use crate::engine::render::hexdump::HexError;
 use crate::engine::script::predicate::PredicateProblem;
-
-/// A line and column in a file, both from 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
-pub struct Location {
-    /// The line, from 1.
-    pub line: usize,
-    /// The column in characters, from 1.
-    pub column: usize,
-}
-
-impl Location {
-    /// The line and column of byte `offset` in `source`.
-    pub fn of_offset(source: &str, offset: usize) -> Self {
-        let before = &source[..source.floor_char_boundary(offset.min(source.len()))];
-        let line_start = before.rfind('\n').map_or(0, |at| at + 1);
-        Self {
-            line: before.matches('\n').count() + 1,
-            column: before[line_start..].chars().count() + 1,
-        }
-    }
-}
-
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.line, self.column)
-    }
-}
 
 /// What is wrong with a scenario file.
 #[derive(Debug, thiserror::Error)]
