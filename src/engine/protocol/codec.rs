@@ -13,9 +13,12 @@ use serde_json::value::RawValue;
 use tokio_util::codec::{Decoder, Encoder};
 
 use crate::engine::protocol::flat_header;
+use std::sync::Arc;
+
 use crate::engine::protocol::frame::{
     Frame, MAX_HEADER_LEN, PROTO_HEADER_LEN, declared_header_len,
 };
+use crate::engine::protocol::profile::{FieldFault, Placed, Profile, ProfileCheck, Role};
 
 /// The three parts of a frame, for error reports and highlighting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -27,6 +30,9 @@ pub enum FramePart {
     Header,
     /// The content.
     Content,
+    /// A frame of a profile other than the JSON header's (the field at
+    /// fault is in the reason).
+    Frame,
 }
 
 impl std::fmt::Display for FramePart {
@@ -35,6 +41,7 @@ impl std::fmt::Display for FramePart {
             FramePart::ProtoHeader => "proto-header",
             FramePart::Header => "header",
             FramePart::Content => "content",
+            FramePart::Frame => "frame",
         })
     }
 }
@@ -88,6 +95,9 @@ pub enum DecodeReason {
         /// The configured limit.
         limit: u64,
     },
+    /// A frame that breaks its profile: the field at fault, where, why.
+    #[error("{0}")]
+    Field(FieldFault),
     /// The connection closed before the frame was complete.
     #[error("connection closed after {received} of {expected} bytes of the {part}")]
     Truncated {
@@ -241,12 +251,15 @@ pub fn check_frame(
 
 /// Where the frame at the front of a buffer stands (see
 /// [`FrameCodec::front_frame`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Progress {
     /// It is whole: `len` bytes, its header `header_len` of them.
     Whole { len: usize, header_len: usize },
     /// It is not whole yet; this many more bytes are worth making room for.
     Wanting(usize),
+    /// A whole frame of `len` bytes that breaks its profile; the stream
+    /// goes on after it.
+    Rejected { len: usize, error: DecodeError },
 }
 
 /// Decodes and encodes frames; one per connection, since it tracks the
@@ -256,6 +269,22 @@ pub struct FrameCodec {
     max_content_length: u64,
     state: FrameSoFar,
     stream_offset: u64,
+    /// A profile other than the JSON header's, and what is known of the
+    /// frame now arriving under it.
+    profile: Option<ProfileFraming>,
+}
+
+/// Framing by a profile: the profile, which way the frames go, and what a
+/// check of the frame now arriving keeps for the next.
+#[derive(Debug, Clone)]
+struct ProfileFraming {
+    profile: Arc<Profile>,
+    role: Role,
+    /// How far a delimiter has been looked for.
+    scanned: usize,
+    /// The fewest bytes the frame now arriving can have.
+    wanted: usize,
+    placed: Vec<Placed>,
 }
 
 impl FrameCodec {
@@ -266,7 +295,24 @@ impl FrameCodec {
             max_content_length: max_content_length.min(MAX_ADDRESSABLE_CONTENT),
             state: FrameSoFar::Nothing,
             stream_offset: 0,
+            profile: None,
         }
+    }
+
+    /// A codec that frames by `profile`, its frames going the way `role`
+    /// says. The JSON-header profile keeps the protocol's own fast check.
+    pub fn with_profile(profile: Arc<Profile>, role: Role) -> Self {
+        let mut codec = Self::new(profile.max_frame());
+        if !profile.is_json_header() {
+            codec.profile = Some(ProfileFraming {
+                profile,
+                role,
+                scanned: 0,
+                wanted: 0,
+                placed: Vec::new(),
+            });
+        }
+        codec
     }
 
     /// The error for a connection that ended (or stalled) with `buffered`
@@ -274,6 +320,17 @@ impl FrameCodec {
     pub fn incomplete(&self, buffered: usize) -> Option<DecodeError> {
         if buffered == 0 {
             return None;
+        }
+        if let Some(framing) = &self.profile {
+            let part = FramePart::Frame;
+            return Some(self.error(
+                part,
+                DecodeReason::Truncated {
+                    part,
+                    received: buffered as u64,
+                    expected: framing.wanted.max(buffered + 1) as u64,
+                },
+            ));
         }
         let (part, received, expected) = match self.state {
             FrameSoFar::Nothing => (FramePart::ProtoHeader, buffered, PROTO_HEADER_LEN),
@@ -306,6 +363,9 @@ impl FrameCodec {
     }
 
     fn current_part(&self) -> FramePart {
+        if self.profile.is_some() {
+            return FramePart::Frame;
+        }
         self.state.part()
     }
 
@@ -323,6 +383,9 @@ impl FrameCodec {
     /// its header is checked once, not once a read; `bytes` must start
     /// where the last call's frame did, or after the last whole one.
     pub(crate) fn front_frame(&mut self, bytes: &[u8]) -> Result<Progress, DecodeError> {
+        if self.profile.is_some() {
+            return self.front_profile_frame(bytes);
+        }
         match check_frame(bytes, self.state, self.max_content_length) {
             Ok(FrameCheck::Whole { len, header_len }) => {
                 self.state = FrameSoFar::Nothing;
@@ -342,6 +405,47 @@ impl FrameCodec {
                 }
                 Err(self.error(part, reason))
             }
+        }
+    }
+}
+
+impl FrameCodec {
+    /// [`FrameCodec::front_frame`] under a profile.
+    fn front_profile_frame(&mut self, bytes: &[u8]) -> Result<Progress, DecodeError> {
+        let framing = self.profile.as_mut().expect("called with a profile");
+        let checked = framing.profile.check_front(
+            bytes,
+            framing.role,
+            &mut framing.scanned,
+            &mut framing.placed,
+        );
+        let offset = self.stream_offset;
+        let error = |fault| DecodeError {
+            offset,
+            part: FramePart::Frame,
+            reason: DecodeReason::Field(fault),
+        };
+        match checked {
+            ProfileCheck::Whole { len } => {
+                framing.wanted = 0;
+                self.stream_offset += len as u64;
+                // A header is the JSON-header protocol's: none here.
+                Ok(Progress::Whole { len, header_len: 0 })
+            }
+            ProfileCheck::Wanting { more } => {
+                framing.wanted = bytes.len() + more.max(1);
+                Ok(Progress::Wanting(more))
+            }
+            ProfileCheck::Rejected { len, fault } => {
+                framing.wanted = 0;
+                framing.scanned = 0;
+                self.stream_offset += len as u64;
+                Ok(Progress::Rejected {
+                    len,
+                    error: error(fault),
+                })
+            }
+            ProfileCheck::Broken { fault } => Err(error(fault)),
         }
     }
 }
@@ -698,6 +802,10 @@ impl FrameCodec {
             Progress::Wanting(more) => {
                 buf.reserve(more);
                 Ok(None)
+            }
+            Progress::Rejected { len, error } => {
+                buf.advance(len);
+                Err(error)
             }
         }
     }

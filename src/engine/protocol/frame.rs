@@ -80,9 +80,12 @@ impl Frame {
         self.header_len
     }
 
-    /// The header's UTF-8 JSON text as received.
+    /// The header's UTF-8 JSON text as received (empty for a frame of
+    /// another profile: the header and content are the JSON header's).
     pub fn header_bytes(&self) -> &[u8] {
-        &self.raw[PROTO_HEADER_LEN..PROTO_HEADER_LEN + self.header_len]
+        self.raw
+            .get(PROTO_HEADER_LEN..PROTO_HEADER_LEN + self.header_len)
+            .unwrap_or_default()
     }
 
     /// The parsed header, keys in their original order.
@@ -92,7 +95,7 @@ impl Frame {
 
     /// Byte range of the content within [`Frame::raw`].
     pub fn content_range(&self) -> Range<usize> {
-        PROTO_HEADER_LEN + self.header_len..self.raw.len()
+        (PROTO_HEADER_LEN + self.header_len).min(self.raw.len())..self.raw.len()
     }
 
     /// The content (a cheap slice of the raw bytes).

@@ -11,6 +11,7 @@ pub(super) mod codec;
 pub(super) mod flat_header;
 pub(super) mod frame;
 pub(super) mod hex;
+pub(super) mod profile;
 pub(super) mod pyjson;
 pub(super) mod source;
 pub(super) mod template;
