@@ -394,6 +394,7 @@ fn many_connections(frame: &Bytes) -> (usize, FrameTimes) {
         count: MANY_CONNECTIONS,
         mode: ClientMode::Framed,
         tls: None,
+        profile: None,
     });
     settle(&mut h, Duration::from_secs(60), |app| {
         let pool = app.engine().view().pool;
@@ -432,7 +433,7 @@ struct SaveReport {
 }
 
 /// Whose records the appends here make.
-const BENCH_ORIGIN: Origin = Origin {
+static BENCH_ORIGIN: Origin = Origin {
     conn: 1,
     side: Side::Server,
     peer: Some(SocketAddr::new(
@@ -441,6 +442,7 @@ const BENCH_ORIGIN: Origin = Origin {
     )),
     local: None,
     link: None,
+    profile: None,
 };
 
 /// The record every append here makes.

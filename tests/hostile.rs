@@ -1192,6 +1192,7 @@ fn the_client_pool_refuses_connections_over_its_cap_cleanly() {
         count: 1,
         mode: ClientMode::Framed,
         tls: None,
+        profile: None,
     });
     let error = wait_event(&engine, |event| match event {
         Event::ConnectFailed(error) => Some(error),

@@ -73,6 +73,7 @@ impl Actor {
                 count,
                 mode,
                 tls,
+                profile,
             } => {
                 let this = self.clone();
                 tokio::spawn(async move {
@@ -81,7 +82,7 @@ impl Actor {
                         .connect(
                             target.clone(),
                             count,
-                            mode,
+                            (mode, profile),
                             tls.as_ref(),
                             this.limits,
                             this.shared.clone(),

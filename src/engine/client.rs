@@ -31,6 +31,7 @@ use crate::engine::net::tls::{
     self, ClientTls, ClientTlsContext, ReadHalf, Stream, TlsError, WriteHalf,
 };
 use crate::engine::net::writer::write_all_batched;
+use crate::engine::protocol::profile::{Profile, Role};
 use crate::engine::record::stats::{CounterSnapshot, Counters};
 use crate::engine::record::vocabulary::{CloseReason, ConnState, Direction, RecordKind, Side};
 
@@ -70,6 +71,8 @@ struct ConnInner {
 struct ClientConn {
     id: u32,
     mode: ClientMode,
+    /// The profile its frames keep; `None` for the JSON header's.
+    profile: Option<Arc<Profile>>,
     tls: bool,
     inner: Mutex<ConnInner>,
     counters: Arc<Counters>,
@@ -280,11 +283,19 @@ impl ClientPool {
         &self,
         target: Target,
         count: usize,
-        mode: ClientMode,
+        (mode, profile): (ClientMode, Option<Arc<Profile>>),
         tls: Option<&ClientTls>,
         limits: Limits,
         shared: Arc<Shared>,
     ) -> Result<ConnectReport, PoolError> {
+        // A raw profile reads chunks; the JSON header's is the frame
+        // protocol's own fast check.
+        let (mode, profile) = match profile {
+            Some(p) if p.is_raw() => (ClientMode::Raw, None),
+            Some(p) if p.is_json_header() => (ClientMode::Framed, None),
+            Some(p) => (ClientMode::Framed, Some(p)),
+            None => (mode, None),
+        };
         let max = limits.max_connections;
         if count == 0 || count > max {
             return Err(PoolError::BadCount { asked: count, max });
@@ -322,6 +333,7 @@ impl ClientPool {
                     Arc::new(ClientConn {
                         id: shared.next_connection_id(),
                         mode,
+                        profile: profile.clone(),
                         tls: resolved.tls.is_some(),
                         inner: Mutex::new(ConnInner {
                             state: ConnState::Connecting,
@@ -429,7 +441,8 @@ async fn open_connection(
         Side::Client,
         (stream.local_addr().ok(), peer),
         conn.counters.clone(),
-    );
+    )
+    .keeping(conn.profile.clone());
     // Disconnected while connecting: the connection never counts as opened.
     if conn.cancel.is_cancelled() {
         return false;
@@ -577,13 +590,25 @@ async fn read_until_closed(
             }
         }
     }
-    let mut reader = FrameReader::new(limits.max_content_length, limits.read_timeout);
+    let mut reader = match &conn.profile {
+        Some(profile) => {
+            FrameReader::with_profile(profile.clone(), Role::Reply, limits.read_timeout)
+        }
+        None => FrameReader::new(limits.max_content_length, limits.read_timeout),
+    };
     let mut batch = Batch::default();
     loop {
         let end = reader.next_batch(socket, &mut batch).await;
         if !batch.frames().is_empty() {
             recorder.received_all(batch.frames());
             record_round_trips(recorder, stamps, batch.frames().len());
+        }
+        // A frame that broke its profile is a row of its own; its extent
+        // was known, so the stream reads on. It answers a frame sent all
+        // the same.
+        if let Some((bytes, error)) = batch.rejected() {
+            recorder.error(error.clone().into(), bytes);
+            record_round_trips(recorder, stamps, 1);
         }
         match end {
             BatchEnd::More => {}

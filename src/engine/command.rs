@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use super::protocol::profile::Profile;
 use super::{
     Capture, ClientMode, ConnectReport, JournalFileError, JournalLimits, LoadOutcome, LoadRefused,
     LoadedLog, LogFormat, PoolError, SaveSummary, ScenarioRefused, ScenarioRunEnd, SendReport,
@@ -45,6 +46,9 @@ pub enum Command {
         mode: ClientMode,
         /// TLS settings; `None` connects plain TCP.
         tls: Option<tls::ClientTls>,
+        /// The profile its frames keep; `None` for the JSON header's.
+        /// A raw profile reads chunks, as [`ClientMode::Raw`] does.
+        profile: Option<Arc<Profile>>,
     },
     /// Close every client connection.
     DisconnectAll,

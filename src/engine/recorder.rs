@@ -13,6 +13,7 @@ use crate::engine::net::read_error::{ReadError, ReadReason};
 use crate::engine::net::reader::ReadFailure;
 use crate::engine::net::tls::{HandshakeFailure, HandshakeInfo};
 use crate::engine::protocol::frame::Frame;
+use crate::engine::protocol::profile::Profile;
 use crate::engine::record::journal::{Entry, Origin};
 use crate::engine::record::stats::Counters;
 use crate::engine::record::vocabulary::{
@@ -30,6 +31,8 @@ pub(crate) struct Recorder {
     local: Option<SocketAddr>,
     /// The other leg, when this connection is one leg of a relay.
     link: Option<u32>,
+    /// The profile its frames keep, when not the JSON header's.
+    profile: Option<Arc<Profile>>,
 }
 
 impl Recorder {
@@ -50,7 +53,14 @@ impl Recorder {
             peer,
             local,
             link: None,
+            profile: None,
         }
+    }
+
+    /// The same recorder, saying in the journal that its frames keep `profile`.
+    pub(crate) fn keeping(mut self, profile: Option<Arc<Profile>>) -> Self {
+        self.profile = profile;
+        self
     }
 
     /// The same recorder, naming `other` as the other leg of its relayed
@@ -204,6 +214,7 @@ impl Recorder {
             peer: Some(self.peer),
             local: self.local,
             link: self.link,
+            profile: self.profile.clone(),
         }
     }
 

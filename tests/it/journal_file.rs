@@ -51,6 +51,7 @@ fn sample_journal() -> Journal {
                 peer: Some("127.0.0.1:8800".parse().unwrap()),
                 local: None,
                 link: None,
+                profile: None,
             },
             direction: Direction::Received,
             kind,
@@ -164,12 +165,13 @@ fn loading_reports_bad_lines_and_keeps_the_good_ones() {
 }
 
 /// Connection 1 of the server, its ends unknown.
-const SERVER_CONN: Origin = Origin {
+static SERVER_CONN: Origin = Origin {
     conn: 1,
     side: Side::Server,
     peer: None,
     local: None,
     link: None,
+    profile: None,
 };
 
 /// A journal of `count` frames, each a few hundred bytes.
@@ -400,6 +402,7 @@ fn a_relayed_legs_link_and_notes_survive_a_save() {
                 peer: Some("127.0.0.1:9000".parse().unwrap()),
                 local: None,
                 link: Some(link),
+                profile: None,
             },
             direction: Direction::Received,
             kind,

@@ -295,6 +295,7 @@ fn a_name_that_does_not_resolve_fails_the_connect_and_names_the_host() {
         count: 2,
         mode: ClientMode::Framed,
         tls: None,
+        profile: None,
     });
     let error = wait_event(&engine, |event| match event {
         Event::ConnectFailed(error) => Some(error),

@@ -91,6 +91,7 @@ fn record(
         wire_len: bytes.len() as u32,
         bytes: Bytes::from(bytes),
         error: None,
+        profile: None,
     }
 }
 

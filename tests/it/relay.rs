@@ -505,6 +505,7 @@ fn a_relay_can_take_tls_from_its_clients_and_forward_plain_frames() {
             verification: Verification::Pin(fingerprint),
             ..ClientTls::default()
         }),
+        profile: None,
     });
     let report = wait_event(&clients, |event| match event {
         Event::ConnectFinished { report, .. } => Some(report),

@@ -8,25 +8,14 @@ use crate::common;
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command as Process, Output, Stdio};
+use std::process::{Child, Command as Process, Stdio};
 use std::time::Duration;
 
-use common::start_server;
+use common::{framescope, start_server, text};
 use framescope::engine::scenario::{
     RunSettings, ScenarioOutcome, ScenarioReport, StepFailure, StepOutcome, load, run_scenario,
 };
 use framescope::engine::{Engine, ServerMode};
-
-fn framescope(args: &[&str]) -> Output {
-    Process::new(env!("CARGO_BIN_EXE_framescope"))
-        .args(args)
-        .output()
-        .expect("framescope runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// A server of the engine's own, kept alive by the engine.
 fn server(mode: ServerMode) -> (Engine, SocketAddr) {

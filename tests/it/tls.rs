@@ -94,6 +94,7 @@ fn connect_tls(
         count,
         mode,
         tls: Some(tls),
+        profile: None,
     });
     wait_event(engine, |event| match event {
         Event::ConnectFinished { report, .. } => Some(report),

@@ -187,6 +187,7 @@ fn the_client_pool_talks_to_a_python_tls_server() {
             verification: Verification::CaFile(files.ca.clone()),
             ..ClientTls::default()
         }),
+        profile: None,
     });
     let report = common::wait_event(&engine, |event| match event {
         Event::ConnectFinished { report, .. } => Some(report),

@@ -856,6 +856,7 @@ fn record(direction: Direction, time_us: u64, bytes: &[u8]) -> RecordView {
         wire_len: bytes.len() as u32,
         bytes: Bytes::copy_from_slice(bytes),
         error: None,
+        profile: None,
     }
 }
 

@@ -200,6 +200,7 @@ impl ClientPanel {
                     count: settings.client.count,
                     mode: settings.client.mode,
                     tls,
+                    profile: None,
                 });
                 if outcome == CommandOutcome::Queued {
                     self.connecting += 1;

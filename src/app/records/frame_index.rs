@@ -240,6 +240,7 @@ mod tests {
                 peer: None,
                 local: None,
                 link: None,
+                profile: None,
             },
             direction: Direction::Sent,
             kind: RecordKind::Frame,

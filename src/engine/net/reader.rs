@@ -5,6 +5,7 @@
 //! middle of a frame. The read timeout runs from a frame's first byte, so a
 //! peer trickling one byte at a time cannot hold a connection forever.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -14,6 +15,7 @@ use tokio::time::Instant;
 use crate::engine::net::read_error::{ReadError, ReadReason};
 use crate::engine::protocol::codec::{DecodeError, FrameCodec, Progress};
 use crate::engine::protocol::frame::Frame;
+use crate::engine::protocol::profile::{Profile, Role};
 
 /// Room made for each read (framed or raw): a batching peer's whole burst
 /// in one system call.
@@ -49,6 +51,9 @@ pub enum BatchEnd {
 pub struct Batch {
     frames: Vec<Frame>,
     bytes: Bytes,
+    /// A whole frame after them that broke its profile, and why: the
+    /// stream goes on after it.
+    rejected: Option<(Bytes, DecodeError)>,
 }
 
 impl Batch {
@@ -62,10 +67,17 @@ impl Batch {
         &self.bytes
     }
 
+    /// The frame after [`Batch::frames`] that broke its profile, if one
+    /// did: its bytes and why.
+    pub fn rejected(&self) -> Option<&(Bytes, DecodeError)> {
+        self.rejected.as_ref()
+    }
+
     /// Lets go of the frames (and so of the read buffer they share).
     pub fn clear(&mut self) {
         self.frames.clear();
         self.bytes = Bytes::new();
+        self.rejected = None;
     }
 }
 
@@ -85,6 +97,17 @@ impl FrameReader {
     pub fn new(max_content_length: u64, read_timeout: Duration) -> Self {
         Self {
             codec: FrameCodec::new(max_content_length),
+            buf: BytesMut::with_capacity(READ_BUFFER),
+            spans: Vec::new(),
+            frame_started: None,
+            read_timeout,
+        }
+    }
+
+    /// A reader framing by `profile`, its frames going the way `role` says.
+    pub fn with_profile(profile: Arc<Profile>, role: Role, read_timeout: Duration) -> Self {
+        Self {
+            codec: FrameCodec::with_profile(profile, role),
             buf: BytesMut::with_capacity(READ_BUFFER),
             spans: Vec::new(),
             frame_started: None,
@@ -196,7 +219,7 @@ impl FrameReader {
             if let Err(error) = taken {
                 return BatchEnd::Failed(self.fail(error));
             }
-            if !batch.frames.is_empty() {
+            if !batch.frames.is_empty() || batch.rejected.is_some() {
                 // The rest of the buffer is the start of the next frame:
                 // its read timeout runs from now, as after a single frame.
                 self.frame_started = (!self.buf.is_empty()).then(Instant::now);
@@ -221,6 +244,7 @@ impl FrameReader {
     fn take_whole(&mut self, batch: &mut Batch) -> Result<(), DecodeError> {
         self.spans.clear();
         let mut end = 0;
+        let mut rejected = None;
         let outcome = loop {
             match self.codec.front_frame(&self.buf[end..]) {
                 Ok(Progress::Whole { len, header_len }) => {
@@ -228,9 +252,25 @@ impl FrameReader {
                     end += len;
                 }
                 Ok(Progress::Wanting(more)) => break Ok(more),
+                Ok(Progress::Rejected { len, error }) => {
+                    rejected = Some((len, error));
+                    break Ok(0);
+                }
                 Err(error) => break Err(error),
             }
         };
+        if let Some((len, error)) = rejected {
+            let mut taken = self.buf.split_to(end + len).freeze();
+            batch.rejected = Some((taken.split_off(end), error));
+            let bytes = taken;
+            batch
+                .frames
+                .extend(self.spans.iter().map(|&(start, len, header_len)| {
+                    Frame::from_validated(bytes.slice(start..start + len), header_len)
+                }));
+            batch.bytes = bytes;
+            return Ok(());
+        }
         if end > 0 {
             let bytes = self.buf.split_to(end).freeze();
             batch
@@ -336,5 +376,71 @@ mod tests {
         assert_eq!(batch.bytes()[..], [&good[..], &good[..]].concat()[..]);
         assert_eq!(failure.error.offset, 2 * good.len() as u64);
         assert_eq!(failure.partial[..], bad[..]);
+    }
+
+    #[tokio::test]
+    async fn under_a_profile_a_frame_that_breaks_it_is_set_aside_and_reading_goes_on() {
+        let lines = Profile::builtin("lines").unwrap();
+        let text = r#"
+[profile]
+name = "checked"
+[[field]]
+name = "len"
+type = "u8"
+length_of = ["data"]
+[[field]]
+name = "data"
+type = "bytes"
+[[field]]
+name = "sum"
+type = "u8"
+checksum = { algorithm = "sum8", over = ["data"] }
+"#;
+        let checked = Arc::new(Profile::compile(text, "checked.toml").unwrap());
+        let good = [2, 1, 2, 3];
+        let bad = [2, 1, 2, 9];
+        let (mut peer, mut socket) = tokio::io::duplex(64 * 1024);
+        peer.write_all(&[&good[..], &bad[..], &good[..]].concat())
+            .await
+            .unwrap();
+        drop(peer);
+        let mut reader = FrameReader::with_profile(checked, Role::Reply, PATIENT);
+        let mut batch = Batch::default();
+        assert!(matches!(
+            reader.next_batch(&mut socket, &mut batch).await,
+            BatchEnd::More
+        ));
+        assert_eq!(batch.frames().len(), 1);
+        let (bytes, error) = batch.rejected().expect("the bad sum is set aside");
+        assert_eq!(bytes[..], bad);
+        assert_eq!(error.offset, 4);
+        assert_eq!(
+            error.to_string(),
+            "frame at stream offset 4: frame: sum (frame offset 3): checksum: expected 0x03, got 0x09"
+        );
+        assert!(matches!(
+            reader.next_batch(&mut socket, &mut batch).await,
+            BatchEnd::More
+        ));
+        assert_eq!(batch.frames()[0].raw()[..], good);
+        assert!(batch.rejected().is_none());
+        assert!(matches!(
+            reader.next_batch(&mut socket, &mut batch).await,
+            BatchEnd::Closed
+        ));
+        // A line cut short by the close is the frame's truncation.
+        let (mut peer, mut socket) = tokio::io::duplex(1024);
+        peer.write_all(b"no end").await.unwrap();
+        drop(peer);
+        let mut reader = FrameReader::with_profile(lines, Role::Reply, PATIENT);
+        let BatchEnd::Failed(failure) = reader.next_batch(&mut socket, &mut batch).await else {
+            panic!("a cut line fails");
+        };
+        assert_eq!(failure.partial[..], b"no end"[..]);
+        assert!(
+            failure.error.to_string().contains("of the frame"),
+            "{}",
+            failure.error
+        );
     }
 }

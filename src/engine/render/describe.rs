@@ -2,8 +2,9 @@
 //! command line's output.
 
 use crate::engine::protocol::frame::{PROTO_HEADER_LEN, header_end};
+use crate::engine::protocol::profile::{Profile, Role};
 use crate::engine::record::journal::RecordView;
-use crate::engine::record::vocabulary::RecordKind;
+use crate::engine::record::vocabulary::{Direction, RecordKind, Side};
 
 /// How many characters of content a summary shows.
 const SUMMARY_CONTENT_CHARS: usize = 60;
@@ -83,10 +84,42 @@ pub fn one_line(bytes: &[u8], chars: usize) -> String {
     line
 }
 
+/// Which way a record's frame went: a client sends requests and receives
+/// replies; a server the other way about.
+pub fn role_of(view: &RecordView) -> Role {
+    match (view.side, view.direction) {
+        (Side::Client, Direction::Sent) | (Side::Server, Direction::Received) => Role::Request,
+        _ => Role::Reply,
+    }
+}
+
+/// A frame's fields under its profile, on one line: `name=value (label)`.
+pub fn fields_line(profile: &Profile, view: &RecordView) -> String {
+    let (fields, _) = profile.decode(&view.bytes, role_of(view));
+    let mut line = String::new();
+    for field in &fields {
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        match &field.label {
+            Some(label) => line.push_str(&format!("{}={label}", field.name)),
+            None => line.push_str(&format!("{}={}", field.name, field.value)),
+        }
+        if line.chars().count() > SUMMARY_CONTENT_CHARS * 2 {
+            line.push_str(" …");
+            break;
+        }
+    }
+    line
+}
+
 /// One line that says what a record is: the error, or content-type and content.
 pub fn summary(view: &RecordView) -> String {
     match (&view.kind, &view.error) {
         (_, Some(error)) => error.to_string(),
+        (RecordKind::Frame, None) if view.profile.is_some() => {
+            fields_line(view.profile.as_deref().expect("checked"), view)
+        }
         (RecordKind::Frame, None) => {
             let kind = content_type(&view.bytes).unwrap_or_else(|| "?".into());
             format!(

@@ -417,6 +417,7 @@ mod tests {
                 peer: Some(addr(9000)),
                 local: Some(addr(5000 + conn as u16)),
                 link: None,
+                profile: None,
             },
             direction,
             kind: RecordKind::Chunk,

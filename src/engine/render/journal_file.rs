@@ -20,6 +20,7 @@ use serde_json::value::RawValue;
 
 use crate::engine::net::read_error::ReadError;
 use crate::engine::protocol::frame::PROTO_HEADER_LEN;
+use crate::engine::protocol::profile::Profile;
 use crate::engine::record::journal::{
     Entry, Journal, JournalLimits, JournalSnapshot, Origin, RecordView,
 };
@@ -132,6 +133,23 @@ struct LineOut<'a> {
     content_base64: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a ReadError>,
+    /// The profile the frame keeps, when not the JSON header's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    profile: Option<&'a str>,
+    /// The frame's fields by name, under that profile.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fields: Vec<FieldOut<'a>>,
+}
+
+/// One field of a frame, in a JSON Lines log.
+#[derive(Serialize)]
+struct FieldOut<'a> {
+    name: &'a str,
+    value: serde_json::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    label: Option<&'a str>,
+    offset: usize,
+    len: usize,
 }
 
 /// One line of a JSON Lines log, as read.
@@ -162,6 +180,8 @@ struct LineIn {
     content_base64: Option<String>,
     #[serde(default)]
     error: Option<ReadError>,
+    #[serde(default)]
+    profile: Option<String>,
 }
 
 /// Saves `snapshot` to `path`, calling `progress(done, total)` as it goes.
@@ -208,7 +228,23 @@ pub fn save(
 }
 
 fn write_json_line(out: &mut impl Write, view: &RecordView) -> std::io::Result<()> {
-    let frame = if view.kind == RecordKind::Frame {
+    let decoded = match (&view.profile, view.kind) {
+        (Some(profile), RecordKind::Frame | RecordKind::Error) => {
+            profile.decode(&view.bytes, describe::role_of(view)).0
+        }
+        _ => Vec::new(),
+    };
+    let fields = decoded
+        .iter()
+        .map(|field| FieldOut {
+            name: &field.name,
+            value: field.value.to_json(),
+            label: field.label.as_deref(),
+            offset: field.offset,
+            len: field.len,
+        })
+        .collect();
+    let frame = if view.kind == RecordKind::Frame && view.profile.is_none() {
         describe::split(&view.bytes)
     } else {
         None
@@ -244,6 +280,8 @@ fn write_json_line(out: &mut impl Write, view: &RecordView) -> std::io::Result<(
             None
         },
         error: view.error.as_ref(),
+        profile: view.profile.as_deref().map(Profile::name),
+        fields,
     };
     serde_json::to_writer(&mut *out, &line)?;
     out.write_all(b"\n")
@@ -327,6 +365,7 @@ pub fn load(path: &Path) -> Result<LoadedLog, JournalFileError> {
                     peer: parsed.peer,
                     local: parsed.local,
                     link: parsed.link,
+                    profile: parsed.profile.as_deref().and_then(Profile::builtin),
                 };
                 let entry = Entry {
                     origin: &origin,

@@ -12,6 +12,19 @@ use framescope::engine::{
     ClientMode, Command, ConnectReport, Engine, Event, RecordView, ServerMode, Target,
 };
 
+/// Runs the framescope binary with `args` and waits for it.
+pub fn framescope(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_framescope"))
+        .args(args)
+        .output()
+        .expect("framescope runs")
+}
+
+/// Bytes a process printed, as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
 /// Longest any wait in the tests may take.
 pub const WAIT: Duration = Duration::from_secs(20);
 
@@ -66,6 +79,7 @@ pub fn connect(
         count,
         mode,
         tls: None,
+        profile: None,
     });
     wait_event(engine, |event| match event {
         Event::ConnectFinished { report, .. } => Some(report),

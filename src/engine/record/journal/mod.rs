@@ -23,6 +23,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::{Bytes, BytesMut};
 
 use crate::engine::net::read_error::ReadError;
+use crate::engine::protocol::profile::Profile;
 use crate::engine::record::vocabulary::{Direction, RecordKind, Side};
 use segment::{ByteRef, Segment};
 
@@ -68,7 +69,7 @@ impl JournalLimits {
 }
 
 /// The two ends of a connection, as the journal keeps them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Endpoints {
     /// The other end.
     pub(crate) peer: SocketAddr,
@@ -76,12 +77,14 @@ pub(crate) struct Endpoints {
     pub(crate) local: Option<SocketAddr>,
     /// The other leg of a relayed conversation, when it is one.
     pub(crate) link: Option<u32>,
+    /// The profile its frames keep, when not the JSON header's.
+    pub(crate) profile: Option<Arc<Profile>>,
 }
 
 /// Whose records these are: one connection's identity, the same in each
 /// of its records. A batch of records shares one, so what a record of it
 /// carries is a few words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
     /// Connection id.
     pub conn: u32,
@@ -94,6 +97,8 @@ pub struct Origin {
     /// The connection id of the other leg, when this connection is one leg
     /// of a relayed conversation.
     pub link: Option<u32>,
+    /// The profile its frames keep, when not the JSON header's.
+    pub profile: Option<Arc<Profile>>,
 }
 
 impl Origin {
@@ -106,6 +111,7 @@ impl Origin {
             peer,
             local,
             link: None,
+            profile: None,
         }
     }
 }
@@ -275,7 +281,7 @@ impl Tail {
 }
 
 fn sorted_peers(peers: &HashMap<u32, Endpoints>) -> Vec<(u32, Endpoints)> {
-    let mut sorted: Vec<_> = peers.iter().map(|(c, p)| (*c, *p)).collect();
+    let mut sorted: Vec<_> = peers.iter().map(|(c, p)| (*c, p.clone())).collect();
     sorted.sort_unstable_by_key(|(conn, _)| *conn);
     sorted
 }
@@ -423,11 +429,14 @@ impl Journal {
         let keep = keep.min(entry.bytes.len());
         let bytes = self.tail.store(entry.bytes, keep);
         let origin = entry.origin;
-        if let Some(peer) = origin.peer {
+        if let Some(peer) = origin.peer
+            && self.tail.last_peer_conn != Some(origin.conn)
+        {
             let ends = Endpoints {
                 peer,
                 local: origin.local,
                 link: origin.link,
+                profile: origin.profile.clone(),
             };
             self.tail.note_peer(origin.conn, ends);
         }

@@ -3,11 +3,13 @@
 //! any number of readers share it through an `Arc` without a lock.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use bytes::Bytes;
 
 use super::Endpoints;
 use crate::engine::net::read_error::ReadError;
+use crate::engine::protocol::profile::Profile;
 use crate::engine::record::vocabulary::{Direction, RecordKind, Side};
 
 /// Where a record's bytes lie: one of its segment's pieces, and a range in it.
@@ -94,11 +96,16 @@ impl Segment {
     }
 
     /// The ends of connection `conn`, if one of its records is here.
-    fn endpoints(&self, conn: u32) -> Option<Endpoints> {
+    fn endpoints(&self, conn: u32) -> Option<&Endpoints> {
         self.peers
             .binary_search_by_key(&conn, |(id, _)| *id)
             .ok()
-            .map(|index| self.peers[index].1)
+            .map(|index| &self.peers[index].1)
+    }
+
+    /// The profile connection `conn`'s frames keep, when not the JSON header's.
+    pub(super) fn profile(&self, conn: u32) -> Option<Arc<Profile>> {
+        self.endpoints(conn).and_then(|ends| ends.profile.clone())
     }
 
     /// The peer of connection `conn`, if one of its records is here.
@@ -144,6 +151,8 @@ pub struct RecordView {
     pub bytes: Bytes,
     /// The decode error, for error records.
     pub error: Option<ReadError>,
+    /// The profile its connection's frames keep, when not the JSON header's.
+    pub profile: Option<Arc<Profile>>,
 }
 
 impl RecordView {
@@ -229,6 +238,7 @@ impl<'a> RecordRef<'a> {
             wire_len: record.wire_len,
             bytes: self.bytes(),
             error: self.error().cloned(),
+            profile: self.segment.profile(record.conn),
         }
     }
 }

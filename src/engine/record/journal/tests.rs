@@ -6,12 +6,13 @@ use super::*;
 use crate::engine::record::vocabulary::Capture;
 
 /// Connection 1 of the server, its ends unknown.
-const SERVER: Origin = Origin {
+static SERVER: Origin = Origin {
     conn: 1,
     side: Side::Server,
     peer: None,
     local: None,
     link: None,
+    profile: None,
 };
 
 fn entry(bytes: &Bytes) -> Entry<'_> {
@@ -57,7 +58,7 @@ fn snapshot_sees_every_record_before_it_and_none_after() {
     journal.append(Entry {
         origin: &Origin {
             peer: Some(peer),
-            ..SERVER
+            ..SERVER.clone()
         },
         ..entry(&Bytes::from("a"))
     });
