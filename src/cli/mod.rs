@@ -1,6 +1,7 @@
 //! The command line: no subcommand opens the window; `serve`, `send`,
 //! `load`, `merge`, `export`, `demo` and `bench` run the same engine
-//! headless; `run` runs scenario files.
+//! headless; `run` runs scenario files; `profiles` and `profile` list and
+//! check the protocols a profile describes.
 
 mod bench;
 mod demo;
@@ -10,6 +11,7 @@ mod load;
 mod merge;
 mod message;
 mod printer;
+mod profile;
 mod relay;
 mod run;
 mod send;
@@ -19,6 +21,7 @@ mod tls_args;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
@@ -26,8 +29,8 @@ use clap::{Parser, Subcommand};
 use crate::engine::tls::{ClientTls, ServerTls};
 use crate::engine::{
     CONNECT_TIMEOUT, CONNECTS_IN_FLIGHT, Capture, ClientMode, Command, CommandOutcome,
-    ConnectReport, Engine, EngineError, Event, JournalLimits, Limits, SendReport, SendTarget,
-    ServerMode, Target,
+    ConnectReport, Engine, EngineError, Event, JournalLimits, Limits, Profile, SendReport,
+    SendTarget, ServerMode, Target,
 };
 
 /// framescope: see what really crosses the wire of a TCP service.
@@ -74,6 +77,10 @@ pub enum CliCommand {
     /// Measure framescope's server and client pool against a minimal tokio
     /// echo server and the seed's Python server, side by side.
     Bench(bench::BenchArgs),
+    /// List the built-in profiles: the protocols framescope knows by name.
+    Profiles,
+    /// Check a profile file, or print a built-in's TOML.
+    Profile(profile::ProfileArgs),
 }
 
 /// Why a command failed: one clear line for the user.
@@ -103,6 +110,10 @@ pub enum CliError {
     /// The window could not open.
     #[error("cannot open the window: {0}")]
     Window(String),
+    /// Input that cannot be used: a profile that does not compile, a frame
+    /// that does not keep its profile (exit code 2).
+    #[error("{0}")]
+    Invalid(String),
     /// This build has no window.
     #[error(
         "this build of framescope has no window (built without the \"gui\" feature); run a subcommand, see --help"
@@ -124,11 +135,17 @@ pub fn main() -> ExitCode {
         Some(CliCommand::Export(args)) => export::run(args),
         Some(CliCommand::Demo) => demo::run(),
         Some(CliCommand::Bench(args)) => bench::run(args),
+        Some(CliCommand::Profiles) => profile::list(),
+        Some(CliCommand::Profile(args)) => profile::run(args),
         // Its exit code says more than pass or fail.
         Some(CliCommand::Run(args)) => return run::main(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(error @ CliError::Invalid(_)) => {
+            eprintln!("{error}");
+            ExitCode::from(2)
+        }
         Err(error) => {
             eprintln!("error: {error}");
             ExitCode::FAILURE
@@ -276,7 +293,7 @@ fn connect(
     count: usize,
     mode: ClientMode,
 ) -> Result<ConnectReport, CliError> {
-    connect_with(engine, target, count, mode, None)
+    connect_with(engine, target, count, (mode, None), None)
 }
 
 /// [`connect`], over TLS when `tls` is given (a bad CA, certificate or
@@ -285,7 +302,7 @@ fn connect_with(
     engine: &Engine,
     target: Target,
     count: usize,
-    mode: ClientMode,
+    (mode, profile): (ClientMode, Option<Arc<Profile>>),
     tls: Option<ClientTls>,
 ) -> Result<ConnectReport, CliError> {
     engine.command(crate::engine::Command::Connect {
@@ -293,6 +310,7 @@ fn connect_with(
         count,
         mode,
         tls,
+        profile,
     });
     // The lookup, then connects a few hundred at a time, each allowed the
     // connect timeout.

@@ -6,9 +6,9 @@ use std::io::Write;
 use tokio::sync::broadcast::{self, error::TryRecvError};
 
 use crate::clock::{Style, Zone};
-use crate::engine::describe::summary;
+use crate::engine::describe::{role_of, summary};
 use crate::engine::hexdump::dump;
-use crate::engine::{ConnectionEvent, Engine, RecordView};
+use crate::engine::{ConnectionEvent, Engine, RecordKind, RecordView};
 
 /// Records printed per call, so a flood cannot starve the caller.
 const BATCH: usize = 10_000;
@@ -115,6 +115,17 @@ pub fn print_record(
         view.wire_len,
         summary(view)
     )?;
+    if let Some(profile) = &view.profile
+        && matches!(view.kind, RecordKind::Frame | RecordKind::Error)
+    {
+        let (fields, _) = profile.decode(&view.bytes, role_of(view));
+        for field in fields {
+            match &field.label {
+                Some(label) => writeln!(out, "    {} = {} ({label})", field.name, field.value)?,
+                None => writeln!(out, "    {} = {}", field.name, field.value)?,
+            }
+        }
+    }
     if hexdump {
         out.write_all(dump(&view.bytes).as_bytes())?;
     }

@@ -5,12 +5,16 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 
+use bytes::Bytes;
+
 use super::message::MessageArgs;
 use super::printer::{Printer, zone};
+use super::profile;
 use super::tls_args::ClientTlsArgs;
 use super::{CliError, JournalArgs, connect_with, save_log, send_to};
+use crate::engine::hexdump::parse_hex;
 use crate::engine::{
-    ClientMode, Command, ConnState, ConnectionSummary, Limits, SendTarget, Target,
+    ClientMode, Command, ConnState, ConnectionSummary, Limits, Profile, Role, SendTarget, Target,
 };
 
 /// How often progress is checked and output brought up to date.
@@ -32,9 +36,28 @@ pub struct SendArgs {
     /// The message.
     #[command(flatten)]
     pub message: MessageArgs,
-    /// Send the content as raw bytes, with no framing.
+    /// Send the content as raw bytes, with no framing (the same as
+    /// `--profile raw`).
     #[arg(long)]
     pub raw: bool,
+    /// The protocol: a built-in profile's name or a profile file (see
+    /// `framescope profiles`). With it, --hex is whole frames, cut by the
+    /// profile, and replies are read as its frames and printed field by field.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub profile: Option<String>,
+    /// With --profile: a field of the frame to send, NAME=VALUE (repeat for
+    /// more). Constants, lengths and checksums are computed unless given;
+    /// fields not given are zero or empty. VALUE is a number (12, -5, 0x1F),
+    /// an enum name, hex bytes (0x0102, "01 02") or text.
+    #[arg(long = "field", value_name = "NAME=VALUE", requires = "profile")]
+    pub fields: Vec<String>,
+    /// With --profile: reply frames to wait for on each connection
+    /// (default: one per frame sent).
+    #[arg(long, value_name = "N", requires = "profile")]
+    pub replies: Option<u64>,
+    /// With --profile: send frames that do not keep the profile, as given.
+    #[arg(long, requires = "profile")]
+    pub malformed: bool,
     /// Print a hex dump of every frame.
     #[arg(long)]
     pub hexdump: bool,
@@ -60,14 +83,22 @@ pub struct SendArgs {
 }
 
 /// Sends and waits for the replies.
-pub fn run(args: SendArgs) -> Result<(), CliError> {
-    let bytes = if args.raw {
-        args.message.content()?
-    } else {
-        let builder = args.message.builder()?;
-        builder
-            .build()
-            .map_err(|e| CliError::Message(e.to_string()))?
+pub fn run(mut args: SendArgs) -> Result<(), CliError> {
+    let profile = args.profile.as_deref().map(profile::load).transpose()?;
+    if profile.as_ref().is_some_and(|p| p.is_raw()) {
+        args.raw = true;
+    }
+    let frames: Vec<Bytes> = match &profile {
+        Some(profile) if !args.raw => profile_frames(profile, &args)?,
+        _ if args.raw => vec![args.message.content()?],
+        _ => {
+            let builder = args.message.builder()?;
+            vec![
+                builder
+                    .build()
+                    .map_err(|e| CliError::Message(e.to_string()))?,
+            ]
+        }
     };
     let engine = args.journal.engine(Limits::default())?;
     let mut printer = Printer::new(&engine, args.hexdump, zone(args.utc));
@@ -81,7 +112,7 @@ pub fn run(args: SendArgs) -> Result<(), CliError> {
         &engine,
         args.to.clone(),
         args.connections,
-        mode,
+        (mode, profile.clone()),
         args.tls.settings(),
     )?;
     if report.opened == 0 {
@@ -96,10 +127,13 @@ pub fn run(args: SendArgs) -> Result<(), CliError> {
             args.to
         )));
     }
-    // Framed replies are counted: one per frame sent. Raw bytes carry no
-    // length, so a raw reply is complete once every connection has had
-    // some and the peer has then been quiet for `idle`.
-    let wanted = (report.opened * args.count) as u64;
+    // Framed replies are counted: one per frame sent (or --replies). Raw
+    // bytes carry no length, so a raw reply is complete once every
+    // connection has had some and the peer has then been quiet for `idle`.
+    // Under a profile, a reply that breaks it is a reply all the same.
+    let per_connection = args.replies.unwrap_or((args.count * frames.len()) as u64);
+    let wanted = report.opened as u64 * per_connection;
+    let messages: Vec<Bytes> = (0..args.count).flat_map(|_| frames.clone()).collect();
     let mut quiet = Quiet::new(args.idle);
     let deadline = Instant::now() + args.timeout;
     // What each open connection still has to send. Each queues a bounded
@@ -109,12 +143,13 @@ pub fn run(args: SendArgs) -> Result<(), CliError> {
         .connections
         .iter()
         .filter(|c| c.state == ConnState::Open)
-        .map(|c| (c.id, args.count))
+        .map(|c| (c.id, messages.len()))
         .collect();
     let totals = loop {
         for (id, left) in &mut to_send {
             while *left > 0 {
-                let report = send_to(&engine, SendTarget::One(*id), &bytes);
+                let message = &messages[messages.len() - *left];
+                let report = send_to(&engine, SendTarget::One(*id), message);
                 if report.queued == 1 {
                     *left -= 1;
                 } else {
@@ -131,6 +166,8 @@ pub fn run(args: SendArgs) -> Result<(), CliError> {
         let all_closed = view.pool.live() == 0;
         let replied = if args.raw {
             quiet.heard(totals.bytes_received, Instant::now()) && unanswered(&view.connections) == 0
+        } else if profile.is_some() {
+            totals.frames_received + totals.errors >= wanted
         } else {
             totals.frames_received >= wanted
         };
@@ -180,6 +217,44 @@ pub fn run(args: SendArgs) -> Result<(), CliError> {
         )));
     }
     Ok(())
+}
+
+/// The frames to send under `profile`: built from `--field` values, or
+/// `--hex` bytes cut into frames. Bytes that do not keep the profile are
+/// refused unless `--malformed`.
+fn profile_frames(profile: &Profile, args: &SendArgs) -> Result<Vec<Bytes>, CliError> {
+    let bytes = if !args.fields.is_empty() {
+        let pairs = args
+            .fields
+            .iter()
+            .map(|field| {
+                field
+                    .split_once('=')
+                    .map(|(name, value)| (name.trim().to_owned(), value.to_owned()))
+                    .ok_or_else(|| {
+                        CliError::Invalid(format!("--field {field}: expected NAME=VALUE"))
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        profile
+            .encode(&pairs, Role::Request)
+            .map_err(|e| CliError::Invalid(format!("--field: {e}")))?
+    } else if let Some(hex) = &args.message.hex {
+        parse_hex(hex).map_err(|e| CliError::Invalid(format!("--hex: {e}")))?
+    } else {
+        return Err(CliError::Invalid(format!(
+            "with --profile {}, give the frame as --hex bytes or --field values",
+            profile.name()
+        )));
+    };
+    match profile.cut_frames(&bytes, Role::Request) {
+        Ok(frames) => Ok(frames.into_iter().map(Bytes::from).collect()),
+        Err(_) if args.malformed => Ok(vec![Bytes::from(bytes)]),
+        Err(problem) => Err(CliError::Invalid(format!(
+            "the frame does not keep profile {}: {problem} (--malformed sends it anyway)",
+            profile.name()
+        ))),
+    }
 }
 
 /// How many of the connections opened have received nothing.

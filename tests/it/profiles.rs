@@ -1,0 +1,448 @@
+//! Profiles on the command line: the built-ins listed, shown and checked,
+//! a wrong profile file rejected at its line, and `send --profile` against
+//! servers nobody here wrote (mosquitto, a pymodbus server, dnsmasq) and a
+//! peer that checks a trailing CRC, with each reply read field by field.
+
+use crate::common::real_servers;
+use crate::common::{framescope, text};
+use framescope::engine::BUILTIN_NAMES;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// What a run printed, for failure messages.
+fn printed(output: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status.code(),
+        text(&output.stdout),
+        text(&output.stderr)
+    )
+}
+
+fn built_in_file(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/profiles")
+        .join(format!("{name}.toml"))
+}
+
+/// `framescope send --profile PROFILE --to 127.0.0.1:PORT --timeout 10
+/// --log LOG ARGS…`.
+fn send(profile: &str, port: u16, log: &Path, args: &[&str]) -> Output {
+    let to = format!("127.0.0.1:{port}");
+    let mut all = vec!["send", "--profile", profile, "--to", to.as_str()];
+    all.extend(["--timeout", "10", "--log", log.to_str().unwrap()]);
+    all.extend(args);
+    framescope(&all)
+}
+
+/// The records of a JSONL log.
+fn records(log: &Path) -> Vec<Value> {
+    std::fs::read_to_string(log)
+        .unwrap_or_else(|error| panic!("{}: {error}", log.display()))
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
+
+/// The records of frames read whole from the peer, in order.
+fn received_frames(log: &Path) -> Vec<Value> {
+    records(log)
+        .into_iter()
+        .filter(|r| r["direction"] == "received" && r["kind"] == "frame")
+        .collect()
+}
+
+fn sent_frames(log: &Path) -> Vec<Value> {
+    records(log)
+        .into_iter()
+        .filter(|r| r["direction"] == "sent" && r["kind"] == "frame")
+        .collect()
+}
+
+/// The entry of field `name` in a record's fields.
+fn field<'a>(record: &'a Value, name: &str) -> &'a Value {
+    record["fields"]
+        .as_array()
+        .and_then(|fields| fields.iter().find(|f| f["name"] == name))
+        .unwrap_or_else(|| panic!("no field {name} in {record}"))
+}
+
+/// A field's value, and its label (Null where no enum names it).
+fn named(record: &Value, name: &str) -> (Value, Value) {
+    let entry = field(record, name);
+    (entry["value"].clone(), entry["label"].clone())
+}
+
+/// A value with the label an enum gives it, as `named` returns them.
+fn labelled(value: u64, label: &str) -> (Value, Value) {
+    (value.into(), label.into())
+}
+
+#[test]
+fn the_built_in_profiles_are_listed_shown_and_check() {
+    let listed = framescope(&["profiles"]);
+    assert!(listed.status.success(), "{}", printed(&listed));
+    let listed = text(&listed.stdout);
+    for name in BUILTIN_NAMES {
+        let file = built_in_file(name);
+        let source = std::fs::read_to_string(&file).unwrap();
+        let table: toml::Table = toml::from_str(&source).unwrap();
+        assert_eq!(table["profile"]["name"].as_str(), Some(name));
+        let description = table["profile"]["description"].as_str().unwrap();
+        assert!(
+            listed.lines().any(|line| {
+                line.split_whitespace().next() == Some(name) && line.contains(description)
+            }),
+            "{name} and its description are not listed:\n{listed}"
+        );
+
+        let path = file.to_str().unwrap();
+        let checked = framescope(&["profile", "check", path]);
+        assert_eq!(checked.status.code(), Some(0), "{}", printed(&checked));
+        let said = text(&checked.stdout);
+        assert!(
+            said.starts_with(&format!("{path}: ok: profile {name}, ")) && said.contains(" fields"),
+            "{said}"
+        );
+
+        // What `profile show` prints is the file, to copy and change.
+        let shown = framescope(&["profile", "show", name]);
+        assert!(shown.status.success(), "{}", printed(&shown));
+        assert_eq!(text(&shown.stdout).trim_end(), source.trim_end());
+    }
+    // A built-in is checked by its name as well.
+    let checked = framescope(&["profile", "check", "mqtt"]);
+    assert_eq!(checked.status.code(), Some(0), "{}", printed(&checked));
+}
+
+#[test]
+fn a_wrong_profile_file_is_rejected_at_its_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(
+        &path,
+        "[profile]\n\
+         name = \"bad\"\n\
+         \n\
+         [[field]]\n\
+         name = \"n\"\n\
+         # a type no profile has\n\
+         type = \"u24\"\n",
+    )
+    .unwrap();
+    let path = path.to_str().unwrap();
+    let checked = framescope(&["profile", "check", path]);
+    assert_eq!(checked.status.code(), Some(2), "{}", printed(&checked));
+    let stderr = text(&checked.stderr);
+    let at = stderr
+        .strip_prefix(&format!("{path}:7:"))
+        .unwrap_or_else(|| panic!("not at line 7 of {path}: {stderr}"));
+    let column: String = at.chars().take_while(char::is_ascii_digit).collect();
+    assert!(
+        !column.is_empty() && at[column.len()..].starts_with(':'),
+        "no column after the line: {stderr}"
+    );
+    // Nothing connects with it either.
+    let sent = framescope(&[
+        "send",
+        "--profile",
+        path,
+        "--to",
+        "127.0.0.1:9",
+        "--hex",
+        "00",
+    ]);
+    assert!(!sent.status.success(), "{}", printed(&sent));
+    assert!(
+        text(&sent.stderr).contains(&format!("{path}:7:")),
+        "{}",
+        printed(&sent)
+    );
+}
+
+/// CONNECT (client "fs", clean session, keep-alive 60) and PINGREQ.
+const MQTT_CONNECT_PING: &str = "10 0e 00 04 4d 51 54 54 04 02 00 3c 00 02 66 73 c0 00";
+
+#[test]
+fn mosquitto_answers_connect_and_pingreq_with_packet_types_named() {
+    let broker = real_servers::mosquitto();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("mqtt.jsonl");
+    let started = Instant::now();
+    let output = send(
+        "mqtt",
+        broker.port,
+        &log,
+        &["--hex", MQTT_CONNECT_PING, "--replies", "2"],
+    );
+    let took = started.elapsed();
+    assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
+    assert!(
+        took < Duration::from_secs(3),
+        "send took {took:?}: it must end once the replies came, not at the timeout"
+    );
+
+    // The two packets sent are two frames, cut by the remaining length.
+    let sent = sent_frames(&log);
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(named(&sent[0], "client_id").0, "fs");
+    assert_eq!(named(&sent[1], "type"), labelled(12, "pingreq"));
+
+    let replies = received_frames(&log);
+    assert_eq!(replies.len(), 2, "{replies:?}");
+    let connack = &replies[0];
+    assert_eq!(connack["profile"], "mqtt");
+    assert_eq!(named(connack, "type"), labelled(2, "connack"));
+    assert_eq!(named(connack, "remaining_length").0, 2);
+    assert_eq!(named(connack, "return_code"), labelled(0, "accepted"));
+    assert_eq!(named(&replies[1], "type"), labelled(13, "pingresp"));
+    // A bits field's sub-fields are entries of their own, with its bytes.
+    let header = field(connack, "header");
+    let kind = field(connack, "type");
+    assert_eq!(
+        (&kind["offset"], &kind["len"]),
+        (&header["offset"], &header["len"])
+    );
+    assert_eq!(
+        (kind["offset"].as_u64(), kind["len"].as_u64()),
+        (Some(0), Some(1))
+    );
+
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("type = 2 (connack)"), "{stdout}");
+    assert!(stdout.contains("return_code = 0 (accepted)"), "{stdout}");
+}
+
+#[test]
+fn a_connect_composed_from_fields_gets_a_connack_from_mosquitto() {
+    let broker = real_servers::mosquitto();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("mqtt.jsonl");
+    let output = send(
+        "mqtt",
+        broker.port,
+        &log,
+        &[
+            "--field",
+            "type=connect",
+            "--field",
+            "protocol_name=MQTT",
+            "--field",
+            "level=4",
+            "--field",
+            "clean_session=1",
+            "--field",
+            "keep_alive=60",
+            "--field",
+            "client_id=fs",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
+
+    // The lengths were computed: the same 16 bytes as MQTT_CONNECT_PING's CONNECT.
+    let sent = sent_frames(&log);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["wire_len"], 16);
+    assert_eq!(named(&sent[0], "remaining_length").0, 14);
+    assert_eq!(named(&sent[0], "protocol_name_len").0, 4);
+    assert_eq!(named(&sent[0], "connect_flags").0, 2);
+    assert_eq!(named(&sent[0], "client_id_len").0, 2);
+
+    let replies = received_frames(&log);
+    assert_eq!(replies.len(), 1, "{replies:?}");
+    assert_eq!(named(&replies[0], "type"), labelled(2, "connack"));
+    assert_eq!(named(&replies[0], "return_code"), labelled(0, "accepted"));
+}
+
+/// Reads holding registers from ADDRESS under modbus-tcp: one request per
+/// `send`, since pymodbus 3.16 answers only the first of two requests that
+/// arrive together. The log's one reply.
+fn read_holding_registers(port: u16, dir: &Path, address: &str) -> Value {
+    let log = dir.join(format!("modbus-{address}.jsonl"));
+    let output = send(
+        "modbus-tcp",
+        port,
+        &log,
+        &[
+            "--field",
+            "transaction=1",
+            "--field",
+            "unit=1",
+            "--field",
+            "function=read-holding-registers",
+            "--field",
+            &format!("address={address}"),
+            "--field",
+            "quantity=2",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
+    let sent = sent_frames(&log);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["wire_len"], 12);
+    assert_eq!(named(&sent[0], "length").0, 6, "computed: unit to the end");
+    assert_eq!(named(&sent[0], "protocol").0, 0);
+    let replies = received_frames(&log);
+    assert_eq!(replies.len(), 1, "{replies:?}");
+    assert_eq!(replies[0]["profile"], "modbus-tcp");
+    assert_eq!(named(&replies[0], "transaction").0, 1);
+    replies[0].clone()
+}
+
+#[test]
+fn a_pymodbus_server_answers_read_holding_registers_with_its_fields_named() {
+    let server = real_servers::modbus_server();
+    let dir = tempfile::tempdir().unwrap();
+
+    // 00 01 00 00 00 07 01 03 04 00 11 00 2a
+    let reply = read_holding_registers(server.port, dir.path(), "0");
+    assert_eq!(
+        named(&reply, "function"),
+        labelled(3, "read-holding-registers")
+    );
+    assert_eq!(named(&reply, "length").0, 7);
+    assert_eq!(named(&reply, "byte_count").0, 4);
+    assert_eq!(named(&reply, "registers").0, "00 11 00 2a");
+
+    // 00 01 00 00 00 03 01 83 02: no register at 0x0100.
+    let reply = read_holding_registers(server.port, dir.path(), "256");
+    assert_eq!(
+        named(&reply, "function"),
+        labelled(131, "read-holding-registers-exception")
+    );
+    assert_eq!(
+        named(&reply, "exception_code"),
+        labelled(2, "illegal-data-address")
+    );
+}
+
+#[test]
+fn dnsmasq_answers_a_query_composed_from_fields() {
+    let dns = real_servers::dnsmasq();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("dns.jsonl");
+    // fs.test, type A, class IN.
+    let question = "02 66 73 04 74 65 73 74 00 00 01 00 01";
+    let output = send(
+        "dns-tcp",
+        dns.port,
+        &log,
+        &[
+            "--field",
+            "id=0x1234",
+            "--field",
+            "rd=1",
+            "--field",
+            "qdcount=1",
+            "--field",
+            &format!("body={question}"),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
+    let sent = sent_frames(&log);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(named(&sent[0], "length").0, 25);
+    assert_eq!(named(&sent[0], "flags").0, 0x0100);
+
+    // dnsmasq 2.90 answered
+    // 00 29 12 34 85 80 00 01 00 01 00 00 00 00 <question> c0 0c 00 01 00 01
+    // 00 00 00 00 00 04 7f 00 00 07
+    let replies = received_frames(&log);
+    assert_eq!(replies.len(), 1, "{replies:?}");
+    let reply = &replies[0];
+    assert_eq!(reply["profile"], "dns-tcp");
+    assert_eq!(
+        named(reply, "length").0,
+        reply["wire_len"].as_u64().unwrap() - 2
+    );
+    assert_eq!(named(reply, "id").0, 0x1234);
+    assert_eq!(named(reply, "qr"), labelled(1, "response"));
+    assert_eq!(named(reply, "opcode"), labelled(0, "query"));
+    assert_eq!(named(reply, "rd").0, 1);
+    assert_eq!(named(reply, "rcode"), labelled(0, "noerror"));
+    assert_eq!(named(reply, "qdcount").0, 1);
+    assert_eq!(named(reply, "ancount").0, 1);
+    let body = named(reply, "body").0;
+    let body = body.as_str().unwrap();
+    assert!(
+        body.starts_with(question),
+        "the question comes back first: {body}"
+    );
+    assert!(
+        body.ends_with("7f 00 00 07"),
+        "the answer is 127.0.0.7: {body}"
+    );
+}
+
+/// The issue's stx-crc profile, every integer big-endian.
+const STX_CRC: &str = include_str!("../data/stx-crc.toml");
+
+#[test]
+fn a_profile_with_a_trailing_crc_is_composed_checked_and_refused_by_a_peer() {
+    let peer = real_servers::crc_peer();
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("stx-crc.toml");
+    std::fs::write(&profile, STX_CRC).unwrap();
+    let profile = profile.to_str().unwrap();
+
+    // Composed from a field: len and crc computed, and the peer agrees.
+    // 02 00 05 68 65 6c 6c 6f 61 c9 03
+    let log = dir.path().join("hello.jsonl");
+    let output = send(profile, peer.port, &log, &["--field", "payload=hello"]);
+    assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
+    let sent = sent_frames(&log);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(named(&sent[0], "len").0, 5);
+    assert_eq!(
+        named(&sent[0], "crc").0,
+        0x61C9,
+        "CRC-16/MODBUS of 00 05 hello"
+    );
+    let replies = received_frames(&log);
+    assert_eq!(replies.len(), 1, "{replies:?}");
+    assert_eq!(replies[0]["profile"], "stx-crc");
+    assert_eq!(named(&replies[0], "payload").0, "68 65 6c 6c 6f");
+    assert_eq!(named(&replies[0], "crc").0, 0x61C9);
+
+    // A wrong CRC sent on purpose: the peer refuses it with a NAK.
+    let log = dir.path().join("nak.jsonl");
+    let output = send(
+        profile,
+        peer.port,
+        &log,
+        &["--field", "crc=0", "--malformed"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
+    let replies = received_frames(&log);
+    assert_eq!(replies.len(), 1, "{replies:?}");
+    assert_eq!(named(&replies[0], "payload").0, "6e 61 6b");
+
+    // The peer answers `corrupt` with a CRC of zero: the reply is a
+    // decode error naming the crc field, and no reply frame came.
+    // 02 00 07 63 6f 72 72 75 70 74 00 00 03
+    let log = dir.path().join("corrupt.jsonl");
+    let output = send(profile, peer.port, &log, &["--field", "payload=corrupt"]);
+    assert_eq!(output.status.code(), Some(1), "{}", printed(&output));
+    let errors: Vec<Value> = records(&log)
+        .into_iter()
+        .filter(|r| r["direction"] == "received" && r["kind"] == "error")
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let reason = &errors[0]["error"]["reason"];
+    assert_eq!(reason["kind"], "field", "{reason}");
+    assert_eq!(reason["field"], "crc", "{reason}");
+    assert_eq!(
+        reason["offset"], 10,
+        "stx, len and 7 bytes of payload: {reason}"
+    );
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("checksum: expected 0x"), "{stdout}");
+    assert!(
+        stdout.contains("crc (frame offset 10): checksum: expected 0x0106, got 0x0000"),
+        "CRC-16/MODBUS of 00 07 corrupt is 0x0106: {stdout}"
+    );
+}
