@@ -258,7 +258,7 @@ fn start_server(
     addr: SocketAddr,
     mode: ServerMode,
 ) -> Result<SocketAddr, CliError> {
-    start_server_with(engine, addr, mode, None, None)
+    start_server_with(engine, addr, (mode, None), None, None)
 }
 
 /// Starts the embedded server, over TLS when `tls` is given and relaying
@@ -267,7 +267,7 @@ fn start_server(
 fn start_server_with(
     engine: &Engine,
     addr: SocketAddr,
-    mode: ServerMode,
+    (mode, profile): (ServerMode, Option<Arc<Profile>>),
     tls: Option<ServerTls>,
     upstream: Option<Target>,
 ) -> Result<SocketAddr, CliError> {
@@ -276,6 +276,7 @@ fn start_server_with(
         mode,
         tls,
         upstream,
+        profile,
     });
     wait_for(engine, |event| match event {
         Event::ServerStarted { addr, .. } => Some(Ok(addr)),

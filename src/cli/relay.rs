@@ -32,5 +32,12 @@ pub fn run(args: RelayArgs) -> Result<(), CliError> {
     };
     let engine = args.listen.engine()?;
     let what = format!("{mode} to {}", args.to);
-    run_server(&engine, &args.listen, mode, Some(args.to), &what, |_| {})
+    run_server(
+        &engine,
+        &args.listen,
+        (mode, None),
+        Some(args.to),
+        &what,
+        |_| {},
+    )
 }

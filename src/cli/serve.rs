@@ -13,12 +13,13 @@ use std::time::Duration;
 use clap::Args;
 
 use super::printer::{Printer, zone};
+use super::profile;
 use super::tls_args::ServerTlsArgs;
 use super::{
     CliError, JournalArgs, save_log, start_server_with, stop_signal, warn_if_all_interfaces,
 };
 use crate::engine::rules::RuleSet;
-use crate::engine::{Command, DEFAULT_LISTEN, Engine, Limits, ServerMode, Target};
+use crate::engine::{Command, DEFAULT_LISTEN, Engine, Limits, Profile, ServerMode, Target};
 
 /// How often the output is brought up to date.
 const PRINT_INTERVAL: Duration = Duration::from_millis(50);
@@ -32,6 +33,11 @@ pub struct ServeArgs {
     /// The rules file rules mode serves (TOML: [[rule]] when/then, [default]).
     #[arg(long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
+    /// The protocol: a built-in profile's name or a profile file (see
+    /// `framescope profiles`). frame-echo echoes each whole frame that keeps
+    /// it and records the rest as errors naming their field.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub profile: Option<String>,
     /// Where to listen, what to print, limits, journal and TLS.
     #[command(flatten)]
     pub listen: ListenArgs,
@@ -98,13 +104,18 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
             args.mode
         )));
     }
+    let profile = args.profile.as_deref().map(profile::load).transpose()?;
     let rules = rule_set(&args)?;
     let engine = args.listen.engine()?;
     if let Some(rules) = &rules {
         engine.command(Command::SetRules(Some(rules.clone())));
     }
-    let what = args.mode.to_string();
-    run_server(&engine, &args.listen, args.mode, None, &what, |out| {
+    let what = match &profile {
+        Some(profile) => format!("{}, profile {}", args.mode, profile.name()),
+        None => args.mode.to_string(),
+    };
+    let mode = (args.mode, profile);
+    run_server(&engine, &args.listen, mode, None, &what, |out| {
         if let Some(rules) = &rules {
             let _ = print_hits(rules, out);
         }
@@ -117,7 +128,7 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
 pub(super) fn run_server(
     engine: &Engine,
     args: &ListenArgs,
-    mode: ServerMode,
+    mode: (ServerMode, Option<Arc<Profile>>),
     upstream: Option<Target>,
     what: &str,
     at_end: impl FnOnce(&mut dyn Write),

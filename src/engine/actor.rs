@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use super::{
-    Capture, Command, EngineView, Event, HOLD_CHECK, Limits, LogFormat, NOTIFY_INTERVAL, SLOW_SAVE,
-    ServerError, ServerMode, ServerSlot, Target, client, load, notify, scenario, server, shared,
-    tls, view,
+    Capture, Command, EngineView, Event, HOLD_CHECK, Limits, LogFormat, NOTIFY_INTERVAL, Profile,
+    SLOW_SAVE, ServerError, ServerMode, ServerSlot, Target, client, load, notify, scenario, server,
+    shared, tls, view,
 };
 
 /// The engine's command loop and background duties, on the runtime.
@@ -61,7 +61,11 @@ impl Actor {
                 mode,
                 tls,
                 upstream,
-            } => self.start_server(addr, mode, tls.as_ref(), upstream).await,
+                profile,
+            } => {
+                self.start_server(addr, (mode, profile), tls.as_ref(), upstream)
+                    .await
+            }
             Command::StopServer => {
                 if let Some(handle) = self.take_server() {
                     handle.stop().await;
@@ -177,7 +181,7 @@ impl Actor {
     async fn start_server(
         &self,
         addr: SocketAddr,
-        mode: ServerMode,
+        (mode, profile): (ServerMode, Option<Arc<Profile>>),
         tls: Option<&tls::ServerTls>,
         upstream: Option<Target>,
     ) {
@@ -185,9 +189,18 @@ impl Actor {
         if let Some(running) = running {
             return self.emit(Event::ServerFailed(ServerError::AlreadyRunning(running)));
         }
-        match server::start(addr, mode, tls, upstream, self.limits, self.shared.clone()).await {
+        let started = server::start(
+            addr,
+            (mode, profile),
+            tls,
+            upstream,
+            self.limits,
+            self.shared.clone(),
+        );
+        match started.await {
             Ok(handle) => {
                 let addr = handle.local_addr();
+                let mode = handle.mode();
                 *self.server.lock() = Some(Arc::new(handle));
                 self.emit(Event::ServerStarted { addr, mode });
             }

@@ -29,6 +29,9 @@ pub enum Command {
         /// Where a relay mode forwards every connection (ignored by the
         /// other modes).
         upstream: Option<Target>,
+        /// The profile its frames keep; `None` for the JSON header's. So
+        /// far frame-echo (and raw-echo, under `raw`) takes one.
+        profile: Option<Arc<Profile>>,
     },
     /// Stop the embedded server.
     StopServer,

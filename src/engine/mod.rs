@@ -60,8 +60,8 @@ pub use protocol::frame::{
     declared_header_len, header_end, header_end_within, header_value_from_text,
 };
 pub use protocol::profile::{
-    BUILTIN_NAMES, DecodedField, EncodeError, FieldFault, FieldProblem, Framing, Profile,
-    ProfileCheck, ProfileError, ProfileProblem, Role, Value,
+    BUILTIN_NAMES, DecodedField, EncodeError, FieldFault, FieldProblem, FormField, Framing,
+    Profile, ProfileCheck, ProfileError, ProfileProblem, Role, Value,
 };
 pub use record::journal::{
     Entry, Journal, JournalLimits, JournalSnapshot, Origin, Record, RecordRef, RecordView, now_us,

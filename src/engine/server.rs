@@ -28,6 +28,7 @@ use crate::engine::net::read_error::{ReadError, ReadReason};
 use crate::engine::net::reader::{Batch, BatchEnd, FrameReader, READ_BUFFER};
 use crate::engine::net::target::Target;
 use crate::engine::net::tls::{self, Fingerprint, ServerTls, ServerTlsContext, Stream, TlsError};
+use crate::engine::protocol::profile::{Profile, Role};
 use crate::engine::protocol::tutorial_app;
 use crate::engine::record::stats::Counters;
 use crate::engine::record::vocabulary::{CloseReason, Direction, RecordKind, Side};
@@ -143,6 +144,12 @@ pub enum ServerError {
     /// The TLS settings cannot be used (a bad certificate or key file, say).
     #[error(transparent)]
     Tls(#[from] TlsError),
+    /// A mode that does not take a profile yet, given one.
+    #[error("{mode} mode does not take a profile yet: use frame-echo (or raw-echo with raw)")]
+    ProfileMode {
+        /// The mode asked for.
+        mode: ServerMode,
+    },
 }
 
 /// Whether an address listens on every interface (and deserves a warning).
@@ -188,6 +195,8 @@ struct ConnectionContext {
     cancel: CancellationToken,
     /// What a relay mode forwards to, and how.
     relay: Option<RelayContext>,
+    /// The profile its frames keep; `None` for the JSON header's.
+    profile: Option<Arc<Profile>>,
 }
 
 /// Binds `addr` and starts serving in `mode`, over TLS when `tls` is
@@ -196,12 +205,23 @@ struct ConnectionContext {
 /// the port is bound.
 pub(crate) async fn start(
     addr: SocketAddr,
-    mode: ServerMode,
+    (mode, profile): (ServerMode, Option<Arc<Profile>>),
     tls: Option<&ServerTls>,
     upstream: Option<Target>,
     limits: Limits,
     shared: Arc<Shared>,
 ) -> Result<ServerHandle, ServerError> {
+    // The JSON header's profile is the modes' own protocol; a raw one
+    // echoes chunks.
+    let (mode, profile) = match profile {
+        None => (mode, None),
+        Some(p) if p.is_json_header() => (mode, None),
+        Some(p) if p.is_raw() && matches!(mode, ServerMode::RawEcho | ServerMode::FrameEcho) => {
+            (ServerMode::RawEcho, None)
+        }
+        Some(p) if mode == ServerMode::FrameEcho => (mode, Some(p)),
+        Some(_) => return Err(ServerError::ProfileMode { mode }),
+    };
     if mode == ServerMode::Rules && shared.rules.load().is_none() {
         return Err(ServerError::NoRules);
     }
@@ -232,6 +252,7 @@ pub(crate) async fn start(
         counters: counters.clone(),
         cancel: cancel.clone(),
         relay,
+        profile,
     };
     tracing::info!(%local_addr, %mode, tls = fingerprint.is_some(), "server listening");
     tracker.spawn(accept_loop(listener, context, tracker.clone()));
@@ -352,6 +373,7 @@ fn recorder_for(stream: &TcpStream, peer: SocketAddr, context: &ConnectionContex
         (stream.local_addr().ok(), peer),
         Arc::new(Counters::default()),
     )
+    .keeping(context.profile.clone())
 }
 
 async fn run_connection(stream: TcpStream, peer: SocketAddr, context: ConnectionContext) {
@@ -400,7 +422,7 @@ async fn handshake_and_serve(
 async fn serve(stream: Stream, context: &ConnectionContext, recorder: &Recorder) -> CloseReason {
     match context.mode {
         ServerMode::RawEcho => raw_echo(stream, recorder).await,
-        ServerMode::FrameEcho => frame_echo(stream, &context.limits, recorder).await,
+        ServerMode::FrameEcho => frame_echo(stream, context, recorder).await,
         ServerMode::App => app(stream, &context.limits, recorder).await,
         ServerMode::Rules => by_rules(stream, context, recorder).await,
         ServerMode::Relay | ServerMode::RawRelay => {
@@ -455,12 +477,24 @@ async fn raw_echo(mut stream: Stream, recorder: &Recorder) -> CloseReason {
     }
 }
 
-/// Echoes each valid frame byte for byte; a bad frame closes this connection.
-/// The frames that one read completes are recorded together (one time, one
+/// Echoes each valid frame byte for byte; a bad frame closes this
+/// connection, except a frame that breaks its profile with its extent
+/// known, which is an error row, not echoed, while reading goes on. The
+/// frames that one read completes are recorded together (one time, one
 /// take of the journal's lock) and answered with one write.
-async fn frame_echo(stream: Stream, limits: &Limits, recorder: &Recorder) -> CloseReason {
+async fn frame_echo(
+    stream: Stream,
+    context: &ConnectionContext,
+    recorder: &Recorder,
+) -> CloseReason {
     let (mut read_half, mut write_half) = stream.into_split();
-    let mut reader = FrameReader::new(limits.max_content_length, limits.read_timeout);
+    let limits = &context.limits;
+    let mut reader = match &context.profile {
+        Some(profile) => {
+            FrameReader::with_profile(profile.clone(), Role::Request, limits.read_timeout)
+        }
+        None => FrameReader::new(limits.max_content_length, limits.read_timeout),
+    };
     let mut batch = Batch::default();
     loop {
         let end = reader.next_batch(&mut read_half, &mut batch).await;
@@ -474,6 +508,9 @@ async fn frame_echo(stream: Stream, limits: &Limits, recorder: &Recorder) -> Clo
             if let Err(error) = write_half.write_all(batch.bytes()).await {
                 return CloseReason::from_io(&error);
             }
+        }
+        if let Some((bytes, error)) = batch.rejected() {
+            recorder.error(error.clone().into(), bytes);
         }
         match end {
             BatchEnd::More => {}

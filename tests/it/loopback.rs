@@ -201,6 +201,7 @@ fn a_second_server_on_a_used_port_fails_with_a_clear_error() {
         mode: ServerMode::FrameEcho,
         tls: None,
         upstream: None,
+        profile: None,
     });
     let error = wait_event(&engine, |event| match event {
         Event::ServerFailed(error) => Some(error),

@@ -446,3 +446,117 @@ fn a_profile_with_a_trailing_crc_is_composed_checked_and_refused_by_a_peer() {
         "CRC-16/MODBUS of 00 07 corrupt is 0x0106: {stdout}"
     );
 }
+
+#[test]
+fn redis_answers_a_pipelined_set_and_get_as_two_resp_frames() {
+    let redis = real_servers::redis_server();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("resp.jsonl");
+    let commands = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nhello\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n";
+    let hex: String = commands
+        .bytes()
+        .map(|b| format!("{b:02x} "))
+        .collect::<String>();
+    let started = Instant::now();
+    let output = send("resp", redis.port, &log, &["--hex", hex.trim()]);
+    let took = started.elapsed();
+    assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
+    assert!(
+        took < Duration::from_secs(3),
+        "send ends when the replies came, not at --timeout: {took:?}"
+    );
+    let sent = sent_frames(&log);
+    assert_eq!(sent.len(), 2, "the hex is cut into two commands: {sent:?}");
+    assert_eq!(named(&sent[0], "[0]").0, "SET");
+    let replies = received_frames(&log);
+    assert_eq!(replies.len(), 2, "{replies:?}");
+    assert_eq!(replies[0]["profile"], "resp");
+    assert_eq!(
+        named(&replies[0], "value"),
+        (Value::from("OK"), Value::from("simple-string"))
+    );
+    assert_eq!(
+        named(&replies[1], "value"),
+        (Value::from("hello"), Value::from("bulk-string"))
+    );
+}
+
+#[test]
+fn frame_echo_under_a_profile_echoes_good_frames_and_records_a_bad_crc_by_name() {
+    use std::io::{Read, Write};
+    use std::sync::Arc;
+
+    use framescope::engine::{Command, Engine, Event, Profile, RecordKind, Role, ServerMode};
+
+    let profile = Arc::new(Profile::compile(STX_CRC, "stx-crc.toml").unwrap());
+    let engine = Engine::new().unwrap();
+    engine.command(Command::StartServer {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        mode: ServerMode::FrameEcho,
+        tls: None,
+        upstream: None,
+        profile: Some(profile.clone()),
+    });
+    let addr = crate::common::wait_event(&engine, |event| match event {
+        Event::ServerStarted { addr, .. } => Some(addr),
+        Event::ServerFailed(error) => panic!("server failed: {error}"),
+        _ => None,
+    });
+    let frame = |payload: &str| {
+        profile
+            .encode(&[("payload".into(), payload.into())], Role::Request)
+            .unwrap()
+    };
+    let (one, two) = (frame("one"), frame("two"));
+    let mut bad = frame("bad");
+    let crc_at = bad.len() - 3;
+    bad[crc_at] ^= 0xFF;
+    let mut socket = std::net::TcpStream::connect(addr).unwrap();
+    socket.set_read_timeout(Some(crate::common::WAIT)).unwrap();
+    socket
+        .write_all(&[&one[..], &bad[..], &two[..]].concat())
+        .unwrap();
+    let mut echoed = vec![0; one.len() + two.len()];
+    socket.read_exact(&mut echoed).unwrap();
+    assert_eq!(
+        echoed,
+        [&one[..], &two[..]].concat(),
+        "the bad frame is not echoed"
+    );
+    // The connection reads on after the bad frame.
+    socket.write_all(&one).unwrap();
+    let mut again = vec![0; one.len()];
+    socket.read_exact(&mut again).unwrap();
+    assert_eq!(again, one);
+    let errors: Vec<String> = engine
+        .snapshot()
+        .views()
+        .filter(|view| view.kind == RecordKind::Error)
+        .map(|view| view.error.unwrap().to_string())
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("crc (frame offset 6): checksum: expected 0x"),
+        "{}",
+        errors[0]
+    );
+}
+
+#[test]
+fn a_mode_that_does_not_take_a_profile_yet_says_so() {
+    let output = framescope(&[
+        "serve",
+        "--mode",
+        "app",
+        "--profile",
+        "mqtt",
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    assert!(!output.status.success(), "{}", printed(&output));
+    assert!(
+        text(&output.stderr).contains("app mode does not take a profile yet"),
+        "{}",
+        printed(&output)
+    );
+}

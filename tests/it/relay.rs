@@ -27,6 +27,7 @@ fn start_relay(engine: &Engine, mode: ServerMode, to: SocketAddr) -> SocketAddr 
         mode,
         tls: None,
         upstream: Some(Target::from(to)),
+        profile: None,
     });
     wait_event(engine, |event| match event {
         Event::ServerStarted { addr, .. } => Some(addr),
@@ -488,6 +489,7 @@ fn a_relay_can_take_tls_from_its_clients_and_forward_plain_frames() {
         mode: ServerMode::Relay,
         tls: Some(ServerTls::default()),
         upstream: Some(Target::from(target_addr)),
+        profile: None,
     });
     let addr = wait_event(&relay, |event| match event {
         Event::ServerStarted { addr, .. } => Some(addr),

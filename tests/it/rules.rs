@@ -272,6 +272,7 @@ fn rules_mode_without_rules_does_not_start() {
         mode: ServerMode::Rules,
         tls: None,
         upstream: None,
+        profile: None,
     });
     let error = common::wait_event(&engine, |event| match event {
         framescope::engine::Event::ServerFailed(error) => Some(error.to_string()),

@@ -74,6 +74,7 @@ fn start_tls_server(engine: &Engine, mode: ServerMode, tls: ServerTls) -> Socket
         mode,
         tls: Some(tls),
         upstream: None,
+        profile: None,
     });
     wait_event(engine, |event| match event {
         Event::ServerStarted { addr, .. } => Some(addr),
@@ -468,6 +469,7 @@ fn a_bad_certificate_file_fails_the_start_before_listening() {
             ..ServerTls::default()
         }),
         upstream: None,
+        profile: None,
     });
     let error = wait_event(&engine, |event| match event {
         Event::ServerFailed(error) => Some(error.to_string()),

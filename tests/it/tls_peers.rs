@@ -338,6 +338,7 @@ fn a_server_that_wants_tls_1_3_refuses_a_python_client_capped_at_1_2_by_name() {
             ..ServerTls::default()
         }),
         upstream: None,
+        profile: None,
     });
     let addr = common::wait_event(&engine, |event| match event {
         Event::ServerStarted { addr, .. } => Some(addr),

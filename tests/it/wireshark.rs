@@ -128,6 +128,7 @@ fn start_server_at(
         mode,
         tls: None,
         upstream: upstream.map(Target::from),
+        profile: None,
     });
     wait_event(engine, |event| match event {
         Event::ServerStarted { addr, .. } => Some(addr),

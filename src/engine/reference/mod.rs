@@ -49,7 +49,7 @@ impl BenchServer {
     ) -> Result<Self, ServerError> {
         let shared = Shared::new(journal_limits);
         shared.journal.set_capture(capture);
-        let handle = start(addr, mode, None, None, Limits::default(), shared).await?;
+        let handle = start(addr, (mode, None), None, None, Limits::default(), shared).await?;
         Ok(Self { handle })
     }
 

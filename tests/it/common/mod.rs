@@ -58,6 +58,7 @@ pub fn start_server(engine: &Engine, mode: ServerMode) -> SocketAddr {
         mode,
         tls: None,
         upstream: None,
+        profile: None,
     });
     wait_event(engine, |event| match event {
         Event::ServerStarted { addr, .. } => Some(addr),

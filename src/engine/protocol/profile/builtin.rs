@@ -7,20 +7,22 @@ use std::sync::{Arc, OnceLock};
 use super::Profile;
 
 /// The built-in profiles' names, in the order `framescope profiles` lists them.
-pub const BUILTIN_NAMES: [&str; 6] = [
+pub const BUILTIN_NAMES: [&str; 7] = [
     "json-header",
     "raw",
     "lines",
+    "resp",
     "modbus-tcp",
     "mqtt",
     "dns-tcp",
 ];
 
 /// Each built-in's TOML.
-const TEXTS: [&str; 6] = [
+const TEXTS: [&str; 7] = [
     include_str!("../../../../assets/profiles/json-header.toml"),
     include_str!("../../../../assets/profiles/raw.toml"),
     include_str!("../../../../assets/profiles/lines.toml"),
+    include_str!("../../../../assets/profiles/resp.toml"),
     include_str!("../../../../assets/profiles/modbus-tcp.toml"),
     include_str!("../../../../assets/profiles/mqtt.toml"),
     include_str!("../../../../assets/profiles/dns-tcp.toml"),
@@ -28,7 +30,7 @@ const TEXTS: [&str; 6] = [
 
 /// The built-in called `name`, compiled.
 pub(super) fn get(name: &str) -> Option<Arc<Profile>> {
-    static COMPILED: [OnceLock<Arc<Profile>>; 6] = [const { OnceLock::new() }; 6];
+    static COMPILED: [OnceLock<Arc<Profile>>; 7] = [const { OnceLock::new() }; 7];
     let index = BUILTIN_NAMES.iter().position(|n| *n == name)?;
     let profile = COMPILED[index].get_or_init(|| {
         let origin = format!("built-in {name}");

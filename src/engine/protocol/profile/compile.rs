@@ -163,7 +163,7 @@ impl Compiler {
             let compiled = self.first_pass(field, endian, index, &line_of)?;
             fields.push(compiled);
         }
-        let informational = matches!(framing, Framing::JsonHeader | Framing::Raw);
+        let informational = matches!(framing, Framing::JsonHeader | Framing::Raw | Framing::Resp);
         for (index, field) in spec.field.iter().enumerate() {
             self.second_pass(field.get_ref(), index, &mut fields, informational)?;
         }
@@ -851,13 +851,14 @@ fn compile_framing(spec: &FramingSpec, span: Range<usize>) -> Result<Framing, Fa
     match kind.get_ref().as_str() {
         "raw" => Ok(Framing::Raw),
         "json-header" => Ok(Framing::JsonHeader),
+        "resp" => Ok(Framing::Resp),
         "fields" => Ok(Framing::Fields),
         other => Err((
             kind.span(),
             ProfileProblem::Unknown {
                 what: "framing kind",
                 name: other.to_owned(),
-                choices: "raw, json-header, fields".into(),
+                choices: "raw, json-header, resp, fields".into(),
             },
         )),
     }

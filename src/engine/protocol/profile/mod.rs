@@ -14,6 +14,7 @@ mod checksum;
 mod compile;
 mod encode;
 mod fault;
+mod resp;
 mod spec;
 mod value;
 mod walk;
@@ -64,6 +65,8 @@ pub enum Framing {
     /// The tutorial's protocol: a 2-byte length, a JSON header naming the
     /// content's length, the content.
     JsonHeader,
+    /// Redis's protocol: one value a frame, arrays nested to any depth.
+    Resp,
 }
 
 /// What an integer field's bytes are.
@@ -215,6 +218,22 @@ impl EnumTable {
     }
 }
 
+/// A field as a form to compose a frame shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormField {
+    /// Its name (a bits sub-field's own).
+    pub name: String,
+    /// Whether framescope fills it in (a constant, a length, a checksum)
+    /// unless a value is given.
+    pub computed: bool,
+    /// Whether it is in a frame only when another field has a value.
+    pub conditional: bool,
+    /// Whether it is a bits sub-field of the field before it.
+    pub sub_field: bool,
+    /// The names its values have, when an enum names them.
+    pub choices: Vec<String>,
+}
+
 /// A compiled profile.
 #[derive(Debug)]
 pub struct Profile {
@@ -288,6 +307,39 @@ impl Profile {
             names.extend(field.bits.iter().map(|b| b.name.as_str()));
         }
         names
+    }
+
+    /// Each field and bits sub-field as a form shows it, in frame order.
+    pub fn form(&self) -> Vec<FormField> {
+        let mut form = Vec::new();
+        for field in &self.fields {
+            let computed =
+                field.constant.is_some() || field.length.is_some() || field.checksum.is_some();
+            let choices = |table: Option<usize>| {
+                table.map_or_else(Vec::new, |t| {
+                    self.enums[t]
+                        .entries
+                        .iter()
+                        .map(|(_, name)| name.clone())
+                        .collect()
+                })
+            };
+            form.push(FormField {
+                name: field.name.clone(),
+                computed,
+                conditional: field.when.is_some(),
+                sub_field: false,
+                choices: choices(field.enum_table),
+            });
+            form.extend(field.bits.iter().map(|bits| FormField {
+                name: bits.name.clone(),
+                computed: false,
+                conditional: field.when.is_some(),
+                sub_field: true,
+                choices: choices(bits.enum_table),
+            }));
+        }
+        form
     }
 
     /// The field or bits sub-field called `name`.

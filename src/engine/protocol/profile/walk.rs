@@ -132,6 +132,7 @@ impl Profile {
                 }
             },
             Framing::Raw => return ProfileCheck::Whole { len: bytes.len() },
+            Framing::Resp => return super::resp::check(bytes, self.max_frame),
             Framing::JsonHeader => {
                 return match check_frame(bytes, FrameSoFar::Nothing, self.max_frame) {
                     Ok(FrameCheck::Whole { len, .. }) => ProfileCheck::Whole { len },
@@ -526,8 +527,10 @@ impl Profile {
     /// The fields of a whole frame (or as much of one as there is), with
     /// the first way it breaks the profile.
     pub fn decode(&self, bytes: &[u8], role: Role) -> (Vec<DecodedField>, Option<FieldFault>) {
-        if self.framing == Framing::JsonHeader {
-            return (json_header_fields(bytes), None);
+        match self.framing {
+            Framing::JsonHeader => return (json_header_fields(bytes), None),
+            Framing::Resp => return super::resp::fields(bytes, self.max_frame),
+            _ => {}
         }
         let region = match &self.framing {
             Framing::Delimiter(delimiters) => delimiters
