@@ -357,6 +357,7 @@ fn window_under_load(frame: &Bytes, painting: Painting) -> (Loaded, FrameTimes) 
         mode: ServerMode::FrameEcho,
         tls: None,
         upstream: None,
+        profile: None,
     });
     settle(&mut h, Duration::from_secs(5), |app| {
         app.engine().view().server.listening.is_some()

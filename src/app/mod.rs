@@ -42,7 +42,8 @@ use crate::app::files::log_files::LogFiles;
 use crate::app::files::path_prompt::{PathPrompt, PromptOutcome};
 use crate::app::frame_cx::{FrameCx, Outbox, Panel};
 use crate::app::panels::client::ClientPanel;
-use crate::app::panels::composer::{Composer, ComposerAction};
+use crate::app::panels::composer::{Composer, ComposerAction, ready_fields};
+use crate::app::panels::fields_form;
 use crate::app::panels::held_edit::{EditAction, HeldEdit};
 use crate::app::panels::inject_form::Injection;
 use crate::app::panels::intercept::{InterceptAction, InterceptPanel};
@@ -411,10 +412,24 @@ impl FramescopeApp {
             return;
         }
         let raw = self.target_is_raw();
-        if let Ok(bytes) =
-            self.composer
-                .ready_to_send(&self.settings.draft, &self.view, self.send_target, raw)
-        {
+        // Under a profile the composer is a form of its fields.
+        let profile = self
+            .settings
+            .client
+            .chosen_profile()
+            .filter(|p| !p.is_raw());
+        let ready = match &profile {
+            Some(profile) => {
+                let draft = &self.settings.draft;
+                let message = fields_form::build(profile, &draft.fields);
+                ready_fields(&message, draft.send_malformed, &self.view, self.send_target)
+            }
+            None => {
+                self.composer
+                    .ready_to_send(&self.settings.draft, &self.view, self.send_target, raw)
+            }
+        };
+        if let Ok(bytes) = ready {
             let outcome = self.engine.command(Command::Send {
                 target: self.send_target,
                 bytes,

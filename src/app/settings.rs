@@ -182,8 +182,20 @@ pub struct ClientSettings {
     pub count: usize,
     /// Framed or raw.
     pub mode: ClientMode,
+    /// The built-in profile its frames keep (`json-header`: the tutorial's).
+    pub profile: String,
     /// TLS.
     pub tls: ClientTlsForm,
+}
+
+/// The profile of the tutorial's protocol, framescope's own.
+pub const JSON_HEADER: &str = "json-header";
+
+impl ClientSettings {
+    /// The profile the client form has chosen, when not the JSON header's.
+    pub fn chosen_profile(&self) -> Option<std::sync::Arc<crate::engine::Profile>> {
+        crate::engine::Profile::builtin(&self.profile).filter(|p| !p.is_json_header())
+    }
 }
 
 impl Default for ClientSettings {
@@ -193,6 +205,7 @@ impl Default for ClientSettings {
             target: DEFAULT_LISTEN.to_owned(),
             count: 1,
             mode: ClientMode::default(),
+            profile: JSON_HEADER.to_owned(),
             tls: ClientTlsForm::default(),
         }
     }

@@ -6,5 +6,6 @@ mod real_servers;
 mod window;
 
 mod main_window;
+mod profiles;
 mod relay;
 mod tls;

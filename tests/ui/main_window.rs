@@ -1414,6 +1414,7 @@ fn an_engine_change_asks_for_a_repaint_within_a_frame_or_two() {
             mode: framescope::engine::ServerMode::FrameEcho,
             tls: None,
             upstream: None,
+            profile: None,
         });
     let deadline = Instant::now() + window::DEADLINE;
     while heard.lock().unwrap().is_empty() {

@@ -31,6 +31,7 @@ fn target(mode: ServerMode) -> (Engine, SocketAddr) {
         mode,
         tls: None,
         upstream: None,
+        profile: None,
     });
     let start = Instant::now();
     loop {

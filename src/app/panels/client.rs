@@ -10,14 +10,14 @@ use egui_extras::{Column, TableBuilder};
 
 use crate::engine::tls::Fingerprint;
 use crate::engine::{
-    ClientMode, CloseReason, Command, CommandOutcome, ConnState, ConnectionSummary, EngineView,
-    Event, SendTarget, ServerStatus, Target,
+    BUILTIN_NAMES, ClientMode, CloseReason, Command, CommandOutcome, ConnState, ConnectionSummary,
+    EngineView, Event, Profile, SendTarget, ServerStatus, Target,
 };
 
 use crate::app::address;
 use crate::app::files::file_content::human_bytes;
 use crate::app::frame_cx::{FrameCx, Outbox, Panel};
-use crate::app::settings::Settings;
+use crate::app::settings::{JSON_HEADER, Settings};
 use crate::app::style;
 
 /// Height of the connection list.
@@ -159,14 +159,23 @@ impl ClientPanel {
                 );
                 ui.end_row();
 
+                let label = ui.label("Profile");
+                profile_picker(ui, &mut settings.client.profile).labelled_by(label.id);
+                ui.end_row();
+
                 ui.label("Framing");
-                ui.horizontal(|ui| {
-                    ui.radio_value(&mut settings.client.mode, ClientMode::Framed, "Framed")
-                        .on_hover_text("Replies are decoded as frames and round trips are timed");
-                    ui.radio_value(&mut settings.client.mode, ClientMode::Raw, "Raw")
-                        .on_hover_text(
-                            "No framing: Send writes the content bytes only; every read is a chunk",
-                        );
+                let own = settings.client.profile == JSON_HEADER;
+                ui.add_enabled_ui(own, |ui| {
+                    ui.horizontal(|ui| {
+                        ui.radio_value(&mut settings.client.mode, ClientMode::Framed, "Framed")
+                            .on_hover_text("Replies are decoded as frames and round trips are timed");
+                        ui.radio_value(&mut settings.client.mode, ClientMode::Raw, "Raw")
+                            .on_hover_text(
+                                "No framing: Send writes the content bytes only; every read is a chunk",
+                            );
+                    })
+                    .response
+                    .on_disabled_hover_text("The profile frames the bytes");
                 });
                 ui.end_row();
             });
@@ -200,7 +209,7 @@ impl ClientPanel {
                     count: settings.client.count,
                     mode: settings.client.mode,
                     tls,
-                    profile: None,
+                    profile: settings.client.chosen_profile(),
                 });
                 if outcome == CommandOutcome::Queued {
                     self.connecting += 1;
@@ -417,4 +426,23 @@ impl Panel for ClientPanel {
         self.draw(ui, cx.settings, cx.view, cx.outbox, cx.send_target);
         None
     }
+}
+
+/// The built-in profiles to pick from; the choice is remembered.
+fn profile_picker(ui: &mut Ui, chosen: &mut String) -> egui::Response {
+    egui::ComboBox::from_id_salt("client_profile")
+        .selected_text(chosen.as_str())
+        .show_ui(ui, |ui| {
+            for name in BUILTIN_NAMES {
+                let description = Profile::builtin(name)
+                    .map(|p| p.description().to_owned())
+                    .unwrap_or_default();
+                ui.selectable_value(chosen, name.to_owned(), name)
+                    .on_hover_text(description);
+            }
+        })
+        .response
+        .on_hover_text(
+            "The protocol the connections speak: replies are cut into its frames and shown field by field, and the composer becomes a form of its fields",
+        )
 }

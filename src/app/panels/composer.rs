@@ -13,13 +13,14 @@ use egui::{RichText, Ui};
 use crate::engine::DEFAULT_MAX_CONTENT_LENGTH;
 use crate::engine::hexdump::FrameLayout;
 use crate::engine::load::Payload;
-use crate::engine::{ConnState, ConnectionSummary, EngineView, SendReport, SendTarget};
+use crate::engine::{ConnState, ConnectionSummary, EngineView, Profile, SendReport, SendTarget};
 
 use crate::app::files::file_content::{FileLoader, FileState, file_name, human_bytes};
 use crate::app::frame_cx::{FrameCx, Panel};
 use crate::app::panels::draft::{
     CONTENT_ENCODINGS, CONTENT_TYPES, ContentKind, CustomField, Draft, Message,
 };
+use crate::app::panels::fields_form;
 use crate::app::panels::held_edit::{EditAction, HeldEdit};
 use crate::app::panels::inject_form::{InjectForm, Injection};
 use crate::app::records::hex_view::{self, HexView};
@@ -177,21 +178,78 @@ impl Composer {
         target: SendTarget,
         raw: bool,
     ) -> Result<Bytes, String> {
-        let open = match target {
-            SendTarget::All => view.pool.open,
-            SendTarget::One(id) => view
-                .connection(id)
-                .is_some_and(|s| s.state == ConnState::Open)
-                .into(),
-        };
         let bytes = self.built(draft, raw)?;
-        if open == 0 {
-            return Err(match target {
-                SendTarget::All => "No open connection: Connect first".to_owned(),
-                SendTarget::One(id) => format!("Connection #{id} is not open"),
-            });
+        match closed_target(view, target) {
+            Some(reason) => Err(reason),
+            None => Ok(bytes),
         }
-        Ok(bytes)
+    }
+
+    /// The composer under a profile: a form of its fields, the preview
+    /// with each field's bytes, and Send.
+    fn fields_ui(
+        &mut self,
+        ui: &mut Ui,
+        draft: &mut Draft,
+        profile: &Profile,
+        view: &EngineView,
+        target: &mut SendTarget,
+    ) -> Option<ComposerAction> {
+        ui.horizontal(|ui| {
+            ui.heading("Composer");
+            ui.weak(format!("the fields of profile {}", profile.name()));
+        });
+        style::section(ui, "composer_fields", |ui| {
+            fields_form::grid(ui, profile, &mut draft.fields)
+        });
+        let message = fields_form::build(profile, &draft.fields);
+        if let Some(problem) = &message.problem {
+            ui.colored_label(ui.visuals().error_fg_color, problem);
+        }
+        ui.add_space(4.0);
+        ui.horizontal(|ui| {
+            ui.strong("Preview");
+            match &message.bytes {
+                Some(bytes) => ui.label(format!("{} bytes", bytes.len())),
+                None => ui.weak("nothing to send"),
+            };
+        });
+        if let Some(bytes) = &message.bytes {
+            let highlight = self.hovered_byte.and_then(|offset| {
+                hex_view::region_range(&message.layout, message.layout.region_of(offset))
+            });
+            self.hovered_byte = HexView::new(bytes, &message.layout, "Preview bytes")
+                .highlight(highlight)
+                .max_height(PREVIEW_HEIGHT)
+                .show(ui);
+        }
+        ui.add_space(4.0);
+        ui.horizontal_wrapped(|ui| {
+            let label = ui.label("Send to");
+            target_picker(ui, view, target).labelled_by(label.id);
+            malformed_switch(ui, draft);
+        });
+        let ready = ready_fields(&message, draft.send_malformed, view, *target);
+        let button = egui::Button::new(RichText::new("Send").strong())
+            .shortcut_text("Ctrl+Enter")
+            .min_size(egui::vec2(120.0, 26.0));
+        let response = ui
+            .add_enabled(ready.is_ok(), button)
+            .on_hover_text("Send the frame to the chosen connections (Ctrl+Enter)");
+        let response = match &ready {
+            Err(reason) => response.on_disabled_hover_text(reason.as_str()),
+            Ok(_) => response,
+        };
+        if let Err(reason) = &ready {
+            ui.colored_label(ui.visuals().warn_fg_color, format!("Cannot send: {reason}"));
+        }
+        if let Some(last) = &self.last_send {
+            ui.weak(last);
+        }
+        match ready {
+            Ok(bytes) if response.clicked() => Some(ComposerAction::Send(bytes)),
+            _ => None,
+        }
     }
 
     /// What a load run sends: the composed frame (in raw mode its content
@@ -354,6 +412,42 @@ impl Composer {
         }
         sent
     }
+}
+
+/// The frame the fields form makes, when it may go to `target` now, or why not.
+pub fn ready_fields(
+    message: &fields_form::FieldsMessage,
+    malformed: bool,
+    view: &EngineView,
+    target: SendTarget,
+) -> Result<Bytes, String> {
+    match (&message.bytes, closed_target(view, target)) {
+        (None, _) => Err(message
+            .problem
+            .clone()
+            .unwrap_or_else(|| "the frame cannot be built".to_owned())),
+        (Some(_), _) if !message.sendable(malformed) => Err(format!(
+            "{} (tick \"Send malformed\" to send it anyway)",
+            message.problem.clone().unwrap_or_default()
+        )),
+        (Some(_), Some(reason)) => Err(reason),
+        (Some(bytes), None) => Ok(bytes.clone()),
+    }
+}
+
+/// Why Send cannot reach `target` now, if it cannot.
+fn closed_target(view: &EngineView, target: SendTarget) -> Option<String> {
+    let open = match target {
+        SendTarget::All => view.pool.open,
+        SendTarget::One(id) => view
+            .connection(id)
+            .is_some_and(|s| s.state == ConnState::Open)
+            .into(),
+    };
+    (open == 0).then(|| match target {
+        SendTarget::All => "No open connection: Connect first".to_owned(),
+        SendTarget::One(id) => format!("Connection #{id} is not open"),
+    })
 }
 
 /// The "Send malformed" switch.
@@ -611,6 +705,15 @@ impl Panel for Composer {
     type Action = ComposerAction;
 
     fn ui(&mut self, ui: &mut Ui, cx: &mut FrameCx<'_>) -> Option<ComposerAction> {
+        // Under a profile (other than raw, which writes the content alone),
+        // the composer is a form of its fields.
+        let profile = cx.settings.client.chosen_profile().filter(|p| !p.is_raw());
+        if let Some(profile) = profile
+            && cx.editing.is_none()
+        {
+            let draft = &mut cx.settings.draft;
+            return self.fields_ui(ui, draft, &profile, cx.view, cx.send_target);
+        }
         let send = SendContext {
             view: cx.view,
             target: cx.send_target,

@@ -94,6 +94,9 @@ pub struct Draft {
     pub file: Option<std::path::PathBuf>,
     /// Send even when the message has problems.
     pub send_malformed: bool,
+    /// Field values typed under a profile, by field name (empty: zero,
+    /// or computed).
+    pub fields: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for Draft {
@@ -161,6 +164,7 @@ impl Draft {
             text: String::from_utf8_lossy(content).into_owned(),
             file: None,
             send_malformed: false,
+            fields: Default::default(),
         }
     }
 
@@ -205,6 +209,7 @@ impl Draft {
             text,
             file: None,
             send_malformed: false,
+            fields: Default::default(),
         })
     }
 

@@ -7,6 +7,7 @@ pub(super) mod charts;
 pub(super) mod client;
 pub(super) mod composer;
 pub mod draft;
+pub(super) mod fields_form;
 pub(super) mod held_edit;
 pub(super) mod inject_form;
 pub(super) mod intercept;

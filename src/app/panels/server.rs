@@ -108,6 +108,7 @@ impl ServerPanel {
                     mode: settings.server_mode,
                     tls,
                     upstream,
+                    profile: None,
                 }) == CommandOutcome::Queued;
             }
             (Err(error), _, _) | (_, Err(error), _) | (_, _, Err(error)) => {

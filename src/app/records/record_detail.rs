@@ -5,10 +5,11 @@
 
 use egui::{RichText, Ui};
 
+use crate::engine::describe::role_of;
 use crate::engine::follow::Leg;
 use crate::engine::hexdump::{self, FrameLayout, Region};
 use crate::engine::tls::HandshakeInfo;
-use crate::engine::{RecordKind, RecordView, Side, declared_header_len};
+use crate::engine::{Profile, RecordKind, RecordView, Side, declared_header_len};
 
 use crate::app::files::file_content::human_bytes;
 use crate::app::records::follow_view::legs_to_follow;
@@ -59,6 +60,8 @@ pub struct RecordDetail {
     rows: Vec<HeaderRow>,
     header_error: Option<String>,
     content: ContentText,
+    /// The profile its fields were read by, when not the JSON header's.
+    profile: Option<String>,
     /// The region under the pointer last frame (in the table or the dump).
     hovered: Option<Region>,
 }
@@ -67,6 +70,9 @@ impl RecordDetail {
     /// Lays out a record once, when it is selected.
     pub fn new(view: RecordView) -> Self {
         let framed = matches!(view.kind, RecordKind::Frame | RecordKind::Error);
+        if framed && let Some(profile) = view.profile.clone() {
+            return Self::under_profile(view, &profile);
+        }
         let layout = if framed {
             FrameLayout::of(&view.bytes)
         } else {
@@ -84,6 +90,41 @@ impl RecordDetail {
             rows,
             header_error,
             content,
+            profile: None,
+            hovered: None,
+        }
+    }
+
+    /// A frame of `profile`: its fields by name, each lighting its bytes.
+    fn under_profile(view: RecordView, profile: &Profile) -> Self {
+        let (fields, fault) = profile.decode(&view.bytes, role_of(&view));
+        let layout = FrameLayout::of_fields(view.bytes.len(), &fields);
+        let rows = fields
+            .iter()
+            .enumerate()
+            .map(|(index, field)| HeaderRow {
+                key: if field.bits.is_some() {
+                    format!("  .{}", field.name)
+                } else {
+                    field.name.clone()
+                },
+                value: shorten(
+                    &match &field.label {
+                        Some(label) => format!("{} ({label})", field.value),
+                        None => field.value.to_string(),
+                    },
+                    VALUE_LIMIT,
+                ),
+                region: Region::Field(index),
+            })
+            .collect();
+        Self {
+            profile: Some(profile.name().to_owned()),
+            header_error: fault.map(|f| f.to_string()),
+            content: ContentText::Empty,
+            view,
+            layout,
+            rows,
             hovered: None,
         }
     }
@@ -270,11 +311,11 @@ impl RecordDetail {
 
     /// The header table; returns the region of the row under the pointer.
     fn header_ui(&self, ui: &mut Ui, height: f32) -> Option<Region> {
-        ui.strong(if self.view.kind == RecordKind::Handshake {
-            "TLS handshake"
-        } else {
-            "Header"
-        });
+        match &self.profile {
+            Some(profile) => ui.strong(format!("Fields ({profile})")),
+            None if self.view.kind == RecordKind::Handshake => ui.strong("TLS handshake"),
+            None => ui.strong("Header"),
+        };
         if self.view.kind == RecordKind::Chunk {
             ui.weak("A raw chunk has no header.");
             return None;

@@ -13,6 +13,9 @@ pub const SUMMARY_CHARS: usize = 60;
 /// Bytes of content read to make the summary.
 const SUMMARY_BYTES: usize = 4 * SUMMARY_CHARS;
 
+/// Bytes of a frame of a profile read to name its first fields.
+const PROFILE_BYTES: usize = 4096;
+
 /// The summary of a record whose content the journal did not keep (it
 /// captured headers only).
 pub const NOT_KEPT: &str = "(content not kept: capture was headers only)";
@@ -47,7 +50,13 @@ impl RowSummary {
     pub fn of(journal: &JournalSnapshot, seq: u64) -> Option<Self> {
         let entry = journal.get(seq)?;
         let record = entry.record();
-        let (content_type, content) = peek(&entry);
+        let profile = entry
+            .profile()
+            .filter(|_| matches!(record.kind, RecordKind::Frame | RecordKind::Error));
+        let (content_type, content) = match &profile {
+            Some(profile) => (profile.name().to_owned(), Vec::new()),
+            None => peek(&entry),
+        };
         let summary = match entry.error() {
             // A handshake failure is no frame part's fault: the reason alone.
             Some(crate::engine::ReadError {
@@ -58,6 +67,11 @@ impl RowSummary {
             None if record.kind == RecordKind::Handshake => {
                 HandshakeInfo::from_bytes(&entry.prefix(usize::MAX))
                     .map_or_else(|| "TLS handshake".to_owned(), |info| info.summary())
+            }
+            None if let Some(profile) = &profile => {
+                let role = describe::role(record.side, record.direction);
+                let line = describe::fields_line(profile, &entry.prefix(PROFILE_BYTES), role);
+                one_line(line.as_bytes(), SUMMARY_CHARS * 2)
             }
             None if content.is_empty() && record.captured_len() < record.wire_len as usize => {
                 NOT_KEPT.to_owned()

@@ -87,15 +87,21 @@ pub fn one_line(bytes: &[u8], chars: usize) -> String {
 /// Which way a record's frame went: a client sends requests and receives
 /// replies; a server the other way about.
 pub fn role_of(view: &RecordView) -> Role {
-    match (view.side, view.direction) {
+    role(view.side, view.direction)
+}
+
+/// Which way a frame went from `side` in `direction` (see [`role_of`]).
+pub fn role(side: Side, direction: Direction) -> Role {
+    match (side, direction) {
         (Side::Client, Direction::Sent) | (Side::Server, Direction::Received) => Role::Request,
         _ => Role::Reply,
     }
 }
 
-/// A frame's fields under its profile, on one line: `name=value (label)`.
-pub fn fields_line(profile: &Profile, view: &RecordView) -> String {
-    let (fields, _) = profile.decode(&view.bytes, role_of(view));
+/// A frame's fields under its profile, on one line: `name=label` where an
+/// enum names the value, else `name=value`.
+pub fn fields_line(profile: &Profile, bytes: &[u8], role: Role) -> String {
+    let (fields, _) = profile.decode(bytes, role);
     let mut line = String::new();
     for field in &fields {
         if !line.is_empty() {
@@ -117,9 +123,11 @@ pub fn fields_line(profile: &Profile, view: &RecordView) -> String {
 pub fn summary(view: &RecordView) -> String {
     match (&view.kind, &view.error) {
         (_, Some(error)) => error.to_string(),
-        (RecordKind::Frame, None) if view.profile.is_some() => {
-            fields_line(view.profile.as_deref().expect("checked"), view)
-        }
+        (RecordKind::Frame, None) if view.profile.is_some() => fields_line(
+            view.profile.as_deref().expect("checked"),
+            &view.bytes,
+            role_of(view),
+        ),
         (RecordKind::Frame, None) => {
             let kind = content_type(&view.bytes).unwrap_or_else(|| "?".into());
             format!(

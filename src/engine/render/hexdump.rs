@@ -10,6 +10,7 @@ use std::ops::Range;
 
 use crate::engine::protocol::frame::{PROTO_HEADER_LEN, header_end_within};
 pub use crate::engine::protocol::hex::{HexError, parse_hex, to_hex};
+use crate::engine::protocol::profile::DecodedField;
 
 /// Bytes shown on one hex dump row.
 pub const BYTES_PER_ROW: usize = 16;
@@ -141,6 +142,25 @@ impl FrameLayout {
             header: PROTO_HEADER_LEN..header_end,
             content: header_end..bytes.len(),
             fields,
+        }
+    }
+
+    /// Lays out a frame of a profile other than the JSON header's: every
+    /// byte is some field's, so the fields are the header, and each field
+    /// (a bits sub-field too, over its container's bytes) is a span.
+    pub fn of_fields(len: usize, fields: &[DecodedField]) -> Self {
+        Self {
+            proto_header: 0..0,
+            header: 0..len,
+            content: len..len,
+            fields: fields
+                .iter()
+                .map(|field| FieldSpan {
+                    key: field.name.clone(),
+                    key_range: field.offset..field.offset,
+                    value_range: field.offset..field.offset + field.len,
+                })
+                .collect(),
         }
     }
 

@@ -222,6 +222,11 @@ impl<'a> RecordRef<'a> {
         self.segment.link(self.record.conn)
     }
 
+    /// The profile its connection's frames keep, when not the JSON header's.
+    pub fn profile(&self) -> Option<Arc<Profile>> {
+        self.segment.profile(self.record.conn)
+    }
+
     /// Everything a viewer needs, owned.
     pub fn view(&self) -> RecordView {
         let record = self.record;

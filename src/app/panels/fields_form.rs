@@ -1,0 +1,144 @@
+//! The composer under a profile: a form of the profile's fields. Computed
+//! fields (constants, lengths, checksums) are filled in unless a value is
+//! typed, to send a wrong one on purpose; enum fields pick by name.
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use egui::Ui;
+
+use crate::engine::hexdump::FrameLayout;
+use crate::engine::{Profile, Role};
+
+/// A frame built from the form, with what is wrong with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldsMessage {
+    /// The bytes, when the values make a frame at all.
+    pub bytes: Option<Bytes>,
+    /// Why it cannot be built, or why it does not keep the profile.
+    pub problem: Option<String>,
+    /// Its fields' spans, for the preview.
+    pub layout: FrameLayout,
+}
+
+impl FieldsMessage {
+    /// Whether Send may write it (`malformed`: even when it breaks the profile).
+    pub fn sendable(&self, malformed: bool) -> bool {
+        self.bytes.is_some() && (self.problem.is_none() || malformed)
+    }
+}
+
+/// Builds the frame the form's values describe.
+pub fn build(profile: &Profile, values: &BTreeMap<String, String>) -> FieldsMessage {
+    let known = profile.field_names();
+    let given: Vec<(String, String)> = values
+        .iter()
+        .filter(|(name, value)| !value.trim().is_empty() && known.contains(&name.as_str()))
+        .map(|(name, value)| (name.clone(), value.trim().to_owned()))
+        .collect();
+    match profile.encode(&given, Role::Request) {
+        Err(error) => FieldsMessage {
+            bytes: None,
+            problem: Some(error.to_string()),
+            layout: FrameLayout::default(),
+        },
+        Ok(bytes) => {
+            let (fields, _) = profile.decode(&bytes, Role::Request);
+            let layout = FrameLayout::of_fields(bytes.len(), &fields);
+            let problem = profile
+                .cut_frames(&bytes, Role::Request)
+                .err()
+                .map(|why| format!("the frame does not keep profile {}: {why}", profile.name()));
+            FieldsMessage {
+                bytes: Some(Bytes::from(bytes)),
+                problem,
+                layout,
+            }
+        }
+    }
+}
+
+/// The form: a row per field and bits sub-field.
+pub fn grid(ui: &mut Ui, profile: &Profile, values: &mut BTreeMap<String, String>) {
+    egui::Grid::new(("profile_fields", profile.name()))
+        .num_columns(2)
+        .spacing([12.0, 4.0])
+        .striped(true)
+        .show(ui, |ui| {
+            for field in profile.form() {
+                let shown = if field.sub_field {
+                    format!("  .{}", field.name)
+                } else {
+                    field.name.clone()
+                };
+                let label = ui.label(shown);
+                if field.conditional {
+                    label.clone().on_hover_text(
+                        "In the frame only when another field has certain values (its `when`)",
+                    );
+                }
+                let value = values.entry(field.name.clone()).or_default();
+                if field.choices.is_empty() {
+                    let hint = if field.computed {
+                        "computed"
+                    } else {
+                        "0 / empty"
+                    };
+                    ui.add(
+                        egui::TextEdit::singleline(value)
+                            .hint_text(hint)
+                            .desired_width(260.0)
+                            .font(egui::TextStyle::Monospace),
+                    )
+                    .labelled_by(label.id)
+                    .on_hover_text(if field.computed {
+                        "Computed unless you type a value (to send a wrong one)"
+                    } else {
+                        "A number (12, -5, 0x1F), hex bytes (0x0102, 01 02) or text"
+                    });
+                } else {
+                    let selected = if value.is_empty() {
+                        "(0)".to_owned()
+                    } else {
+                        value.clone()
+                    };
+                    egui::ComboBox::from_id_salt(("field_choice", &field.name))
+                        .selected_text(selected)
+                        .show_ui(ui, |ui| {
+                            ui.selectable_value(value, String::new(), "(0)");
+                            for choice in &field.choices {
+                                ui.selectable_value(value, choice.clone(), choice);
+                            }
+                        })
+                        .response
+                        .labelled_by(label.id);
+                }
+                ui.end_row();
+            }
+        });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_form_builds_a_frame_and_says_what_is_wrong() {
+        let modbus = Profile::builtin("modbus-tcp").unwrap();
+        let mut values = BTreeMap::new();
+        values.insert("function".to_owned(), "read-holding-registers".to_owned());
+        values.insert("quantity".to_owned(), "2".to_owned());
+        let built = build(&modbus, &values);
+        assert_eq!(built.problem, None);
+        let bytes = built.bytes.unwrap();
+        assert_eq!(bytes[..], [0, 0, 0, 0, 0, 6, 0, 3, 0, 0, 0, 2]);
+        assert!(built.layout.fields.iter().any(|f| f.key == "quantity"));
+        values.insert("quantity".to_owned(), "70000".to_owned());
+        assert!(
+            build(&modbus, &values)
+                .problem
+                .unwrap()
+                .contains("does not fit")
+        );
+    }
+}
