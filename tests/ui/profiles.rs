@@ -47,7 +47,7 @@ fn a_modbus_request_composed_from_its_fields_is_answered_by_a_real_server_named(
 
     // The reply's row names its fields; its detail lists them, and a
     // field's row lights its bytes.
-    h.get_all_by_label_contains("byte_count=4")
+    h.get_all_by_label_contains("registers=00 11 00 2a")
         .next()
         .expect("the reply's row")
         .click();
@@ -57,13 +57,13 @@ fn a_modbus_request_composed_from_its_fields_is_answered_by_a_real_server_named(
     wait_to_see(&mut h, "Fields (modbus-tcp)");
     assert!(h.query_by_label("3 (read-holding-registers)").is_some());
     // The composer's form has the same labels: the detail's come last.
-    let byte_count = h
-        .get_all_by_label("byte_count")
+    let registers = h
+        .get_all_by_label("registers")
         .rfind(|n| n.accesskit_node().role() == Role::Label)
-        .expect("the byte_count row");
-    byte_count.hover();
+        .expect("the registers row");
+    registers.hover();
     h.step();
     h.step();
-    // MBAP 7 bytes, then the function: the byte count is byte 8.
-    assert_eq!(h.state().highlighted_bytes(), Some(8..9));
+    // MBAP 7 bytes, the function, the byte count: the registers are 9..13.
+    assert_eq!(h.state().highlighted_bytes(), Some(9..13));
 }

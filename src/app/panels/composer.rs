@@ -199,8 +199,9 @@ impl Composer {
             ui.heading("Composer");
             ui.weak(format!("the fields of profile {}", profile.name()));
         });
+        let before = fields_form::build(profile, &draft.fields);
         style::section(ui, "composer_fields", |ui| {
-            fields_form::grid(ui, profile, &mut draft.fields)
+            fields_form::grid(ui, profile, &mut draft.fields, &before.layout)
         });
         let message = fields_form::build(profile, &draft.fields);
         if let Some(problem) = &message.problem {

@@ -58,8 +58,14 @@ pub fn build(profile: &Profile, values: &BTreeMap<String, String>) -> FieldsMess
     }
 }
 
-/// The form: a row per field and bits sub-field.
-pub fn grid(ui: &mut Ui, profile: &Profile, values: &mut BTreeMap<String, String>) {
+/// The form: a row per field and bits sub-field. A field under a
+/// condition that the frame `built` does not hold is greyed.
+pub fn grid(
+    ui: &mut Ui,
+    profile: &Profile,
+    values: &mut BTreeMap<String, String>,
+    built: &FrameLayout,
+) {
     egui::Grid::new(("profile_fields", profile.name()))
         .num_columns(2)
         .spacing([12.0, 4.0])
@@ -71,12 +77,20 @@ pub fn grid(ui: &mut Ui, profile: &Profile, values: &mut BTreeMap<String, String
                 } else {
                     field.name.clone()
                 };
-                let label = ui.label(shown);
-                if field.conditional {
-                    label.clone().on_hover_text(
+                let absent = field.conditional
+                    && !built.fields.is_empty()
+                    && !built.fields.iter().any(|f| f.key == field.name);
+                let label = if absent {
+                    ui.weak(shown).on_hover_text(
+                        "Not in this frame: it is there only when another field has certain values (its `when`)",
+                    )
+                } else if field.conditional {
+                    ui.label(shown).on_hover_text(
                         "In the frame only when another field has certain values (its `when`)",
-                    );
-                }
+                    )
+                } else {
+                    ui.label(shown)
+                };
                 let value = values.entry(field.name.clone()).or_default();
                 if field.choices.is_empty() {
                     let hint = if field.computed {

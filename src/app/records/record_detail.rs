@@ -165,7 +165,13 @@ impl RecordDetail {
         }
         let top_height = (ui.available_height() * 0.42).clamp(90.0, 280.0);
         let mut hovered = None;
-        if ui.available_width() >= SIDE_BY_SIDE_WIDTH {
+        if self.profile.is_some() {
+            // A profile's frame is all fields: they take the whole width.
+            let height = (ui.available_height() * 0.55).clamp(120.0, 420.0);
+            ui.allocate_ui(egui::vec2(ui.available_width(), height), |ui| {
+                hovered = self.header_ui(ui, height);
+            });
+        } else if ui.available_width() >= SIDE_BY_SIDE_WIDTH {
             ui.allocate_ui(egui::vec2(ui.available_width(), top_height), |ui| {
                 ui.columns(2, |columns| {
                     hovered = self.header_ui(&mut columns[0], top_height);
@@ -178,7 +184,9 @@ impl RecordDetail {
         }
         ui.horizontal(|ui| {
             ui.strong("Bytes");
-            hex_view::legend(ui);
+            if self.profile.is_none() {
+                hex_view::legend(ui);
+            }
             ui.weak("(hover a field or a byte)");
         });
         let highlight = self.highlighted();

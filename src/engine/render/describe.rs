@@ -99,11 +99,12 @@ pub fn role(side: Side, direction: Direction) -> Role {
 }
 
 /// A frame's fields under its profile, on one line: `name=label` where an
-/// enum names the value, else `name=value`.
+/// enum names the value, else `name=value`; constants, lengths, checksums
+/// and bits containers (whose sub-fields follow) are left out.
 pub fn fields_line(profile: &Profile, bytes: &[u8], role: Role) -> String {
     let (fields, _) = profile.decode(bytes, role);
     let mut line = String::new();
-    for field in &fields {
+    for field in fields.iter().filter(|f| !f.derived) {
         if !line.is_empty() {
             line.push(' ');
         }

@@ -216,6 +216,7 @@ pub(super) fn fields(bytes: &[u8], max_frame: u64) -> (Vec<DecodedField>, Option
             offset: item.start,
             len: end - item.start,
             bits: None,
+            derived: false,
         });
         // Step the path: this value is done, or opens an aggregate.
         if item.holds > 0 {

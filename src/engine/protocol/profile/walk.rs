@@ -58,6 +58,10 @@ pub struct DecodedField {
     pub len: usize,
     /// For a bits sub-field: its shift and width inside the container.
     pub bits: Option<(u8, u8)>,
+    /// Whether its value follows from the others (a constant, a length, a
+    /// checksum) or is only a container of bits: what a one-line summary
+    /// leaves out.
+    pub derived: bool,
 }
 
 /// A field found in a frame.
@@ -604,6 +608,10 @@ impl Profile {
                 offset: place.start,
                 len: span.len(),
                 bits: None,
+                derived: field.constant.is_some()
+                    || field.length.is_some()
+                    || field.checksum.is_some()
+                    || !field.bits.is_empty(),
             });
             let container = place.number.unwrap_or(0);
             for bits in &field.bits {
@@ -618,6 +626,7 @@ impl Profile {
                     offset: place.start,
                     len: span.len(),
                     bits: Some((bits.shift, bits.width)),
+                    derived: false,
                 });
             }
         }
@@ -739,6 +748,7 @@ fn json_header_fields(bytes: &[u8]) -> Vec<DecodedField> {
         offset: 0,
         len: PROTO_HEADER_LEN,
         bits: None,
+        derived: false,
     });
     let header_end = (PROTO_HEADER_LEN + header_len).min(bytes.len());
     let header = &bytes[PROTO_HEADER_LEN..header_end];
@@ -752,6 +762,7 @@ fn json_header_fields(bytes: &[u8]) -> Vec<DecodedField> {
         offset: PROTO_HEADER_LEN,
         len: header.len(),
         bits: None,
+        derived: false,
     });
     out.push(DecodedField {
         name: "content".into(),
@@ -760,6 +771,7 @@ fn json_header_fields(bytes: &[u8]) -> Vec<DecodedField> {
         offset: header_end,
         len: bytes.len() - header_end,
         bits: None,
+        derived: false,
     });
     out
 }
