@@ -1,10 +1,12 @@
 //! The command line: no subcommand opens the window; `serve`, `send`,
 //! `load`, `merge`, `export`, `demo` and `bench` run the same engine
 //! headless; `run` runs scenario files; `profiles` and `profile` list and
-//! check the protocols a profile describes.
+//! check the protocols a profile describes; `dissector` writes a Wireshark
+//! dissector for one.
 
 mod bench;
 mod demo;
+mod dissector;
 mod export;
 mod junit;
 mod load;
@@ -81,6 +83,10 @@ pub enum CliCommand {
     Profiles,
     /// Check a profile file, or print a built-in's TOML.
     Profile(profile::ProfileArgs),
+    /// Write a Wireshark dissector (Lua) for a profile: each field by name,
+    /// enums named, frames reassembled across TCP segments, checksums
+    /// checked; for the pcapng that `export` writes.
+    Dissector(dissector::DissectorArgs),
 }
 
 /// Why a command failed: one clear line for the user.
@@ -137,6 +143,7 @@ pub fn main() -> ExitCode {
         Some(CliCommand::Bench(args)) => bench::run(args),
         Some(CliCommand::Profiles) => profile::list(),
         Some(CliCommand::Profile(args)) => profile::run(args),
+        Some(CliCommand::Dissector(args)) => dissector::run(args),
         // Its exit code says more than pass or fail.
         Some(CliCommand::Run(args)) => return run::main(args),
     };

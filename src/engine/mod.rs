@@ -70,6 +70,7 @@ pub use record::stats::{CounterSnapshot, LatencySummary, RATE_WINDOW};
 pub use record::vocabulary::{
     Capture, CloseReason, ConnState, ConnectionEvent, Direction, RecordKind, Side,
 };
+pub use render::dissector::{DissectorError, lua_dissector};
 pub use render::journal_file::{
     JournalFileError, LineError, LoadedLog, LogFormat, SaveSummary, load as load_log,
     save as save_log,

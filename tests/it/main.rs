@@ -8,6 +8,7 @@
 mod common;
 
 mod codec;
+mod dissector;
 mod engine_load;
 mod engine_view;
 mod journal_file;

@@ -42,7 +42,7 @@ fn dissector() -> PathBuf {
 
 /// Whether `tshark` is there to run. When it is not, the test fails with
 /// what to install, unless `FRAMESCOPE_SKIP_TSHARK=1` says to skip it.
-fn tshark_available(test: &str) -> bool {
+pub(crate) fn tshark_available(test: &str) -> bool {
     let found = Process::new("tshark")
         .arg("--version")
         .stdin(Stdio::null())
@@ -76,7 +76,7 @@ fn tshark_available(test: &str) -> bool {
 /// Wireshark preferences and personal plugins (this very dissector,
 /// perhaps, installed as the README says, which would then be registered
 /// twice) do not change what is decoded.
-fn tshark(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn tshark(dir: &Path, args: &[&str]) -> String {
     let home = dir.join("tshark-home");
     std::fs::create_dir_all(&home).unwrap();
     let (out_path, err_path) = (dir.join("tshark.out"), dir.join("tshark.err"));

@@ -31,6 +31,29 @@ impl std::fmt::Debug for Checksum {
     }
 }
 
+/// What a checksum computes, in the terms another implementation repeats
+/// it in (a generated Wireshark dissector): a CRC by the catalogue's
+/// parameters, or one of the byte sums.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ChecksumRecipe {
+    /// A CRC, as the catalogue describes it (`init` and `xorout`
+    /// unreflected, `poly` without its top bit).
+    Crc {
+        width: u8,
+        poly: u64,
+        init: u64,
+        refin: bool,
+        refout: bool,
+        xorout: u64,
+    },
+    /// [`Checksum::Sum8`].
+    Sum8,
+    /// [`Checksum::Xor8`].
+    Xor8,
+    /// [`Checksum::Lrc8`].
+    Lrc8,
+}
+
 /// What one entry of the table holds.
 #[derive(Clone, Copy)]
 enum Entry {
@@ -158,6 +181,19 @@ impl Checksum {
         }
     }
 
+    /// What it computes, parameters and all.
+    pub(crate) fn recipe(&self) -> ChecksumRecipe {
+        match self {
+            Checksum::Crc8(crc) => crc_recipe(crc.algorithm),
+            Checksum::Crc16(crc) => crc_recipe(crc.algorithm),
+            Checksum::Crc32(crc) => crc_recipe(crc.algorithm),
+            Checksum::Crc64(crc) => crc_recipe(crc.algorithm),
+            Checksum::Sum8 => ChecksumRecipe::Sum8,
+            Checksum::Xor8 => ChecksumRecipe::Xor8,
+            Checksum::Lrc8 => ChecksumRecipe::Lrc8,
+        }
+    }
+
     /// The checksum of the pieces, one after another.
     pub(crate) fn of<'a>(&self, pieces: impl IntoIterator<Item = &'a [u8]>) -> u64 {
         match self {
@@ -195,6 +231,18 @@ impl Checksum {
             }
             Checksum::Xor8 => u64::from(pieces.into_iter().flatten().fold(0u8, |x, b| x ^ b)),
         }
+    }
+}
+
+/// A catalogue CRC's parameters, widened.
+fn crc_recipe<W: crc::Width + Copy + Into<u64>>(algorithm: &Algorithm<W>) -> ChecksumRecipe {
+    ChecksumRecipe::Crc {
+        width: algorithm.width,
+        poly: algorithm.poly.into(),
+        init: algorithm.init.into(),
+        refin: algorithm.refin,
+        refout: algorithm.refout,
+        xorout: algorithm.xorout.into(),
     }
 }
 
@@ -273,6 +321,33 @@ mod tests {
                 closest: Some("CRC-16/MODBUS".into())
             }
         );
+    }
+
+    #[test]
+    fn a_recipe_gives_the_catalogue_parameters() {
+        let (crc, _) = Checksum::by_name("CRC-16/MODBUS").unwrap();
+        assert_eq!(
+            crc.recipe(),
+            ChecksumRecipe::Crc {
+                width: 16,
+                poly: 0x8005,
+                init: 0xFFFF,
+                refin: true,
+                refout: true,
+                xorout: 0,
+            }
+        );
+        let (crc, _) = Checksum::by_name("CRC-12/UMTS").unwrap();
+        assert!(matches!(
+            crc.recipe(),
+            ChecksumRecipe::Crc {
+                width: 12,
+                refin: false,
+                refout: true,
+                ..
+            }
+        ));
+        assert_eq!(Checksum::Lrc8.recipe(), ChecksumRecipe::Lrc8);
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub(crate) use walk::Placed;
 pub use walk::{DecodedField, ProfileCheck};
 
 use checksum::Checksum;
+pub(crate) use checksum::ChecksumRecipe;
 
 /// Byte order of an integer field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
