@@ -145,7 +145,9 @@ pub enum ServerError {
     #[error(transparent)]
     Tls(#[from] TlsError),
     /// A mode that does not take a profile yet, given one.
-    #[error("{mode} mode does not take a profile yet: use frame-echo (or raw-echo with raw)")]
+    #[error(
+        "{mode} mode does not take a profile yet: use frame-echo or rules (or raw-echo with raw)"
+    )]
     ProfileMode {
         /// The mode asked for.
         mode: ServerMode,
@@ -219,7 +221,7 @@ pub(crate) async fn start(
         Some(p) if p.is_raw() && matches!(mode, ServerMode::RawEcho | ServerMode::FrameEcho) => {
             (ServerMode::RawEcho, None)
         }
-        Some(p) if mode == ServerMode::FrameEcho => (mode, Some(p)),
+        Some(p) if matches!(mode, ServerMode::FrameEcho | ServerMode::Rules) => (mode, Some(p)),
         Some(_) => return Err(ServerError::ProfileMode { mode }),
     };
     if mode == ServerMode::Rules && shared.rules.load().is_none() {
@@ -373,7 +375,18 @@ fn recorder_for(stream: &TcpStream, peer: SocketAddr, context: &ConnectionContex
         (stream.local_addr().ok(), peer),
         Arc::new(Counters::default()),
     )
-    .keeping(context.profile.clone())
+    .keeping(connection_profile(context))
+}
+
+/// The profile a new connection's frames keep: the server's own, else (in
+/// rules mode) the one the rules file in force names.
+fn connection_profile(context: &ConnectionContext) -> Option<Arc<Profile>> {
+    context.profile.clone().or_else(|| {
+        (context.mode == ServerMode::Rules)
+            .then(|| context.shared.rules.load_full())
+            .flatten()
+            .and_then(|set| set.profile().cloned())
+    })
 }
 
 async fn run_connection(stream: TcpStream, peer: SocketAddr, context: ConnectionContext) {
@@ -437,12 +450,14 @@ async fn serve(stream: Stream, context: &ConnectionContext, recorder: &Recorder)
 async fn by_rules(stream: Stream, context: &ConnectionContext, recorder: &Recorder) -> CloseReason {
     // Halves that can be put back together, for a reset over TLS too.
     let (mut read_half, mut write_half) = tokio::io::split(stream);
+    let profile = connection_profile(context);
     let end = rules::serve_connection(
         &mut read_half,
         &mut write_half,
         &context.limits,
         recorder,
         &context.shared.rules,
+        profile.as_ref(),
     )
     .await;
     match end {

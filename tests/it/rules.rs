@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use common::{eventually, start_server};
+use common::{eventually, framescope, start_server};
 use framescope::engine::rules::{self, RuleSet};
 use framescope::engine::{Command, Engine, Frame, FrameBuilder, FrameCodec, ServerMode};
 use serde_json::{Value, json};
@@ -347,13 +347,6 @@ fn bad_rule_files_are_rejected_with_line_and_column() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
-fn framescope(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_framescope"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
 #[test]
 fn serve_refuses_rules_mode_without_a_good_rules_file() {
     let output = framescope(&["serve", "--mode", "rules", "--listen", "127.0.0.1:0"]);
@@ -441,4 +434,108 @@ fn the_readme_rules_example_compiles() {
     let set = rule_set(block);
     assert_eq!(set.rules().len(), 2);
     assert!(set.default_rule().is_some());
+}
+
+/// Rules for Modbus (the README's example): read-holding-registers
+/// answered with two registers, anything else with an exception; lengths
+/// and byte counts computed.
+const MODBUS_RULES: &str = include_str!("../../examples/modbus-rules.toml");
+
+/// The received frames of a `send --log` file.
+fn received(log: &Path) -> Vec<Value> {
+    std::fs::read_to_string(log)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .filter(|record| record["direction"] == "received" && record["kind"] == "frame")
+        .collect()
+}
+
+/// A field's value and label in a logged record.
+fn field(record: &Value, name: &str) -> (Value, Value) {
+    let entry = record["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == name)
+        .unwrap_or_else(|| panic!("no field {name} in {record}"));
+    (entry["value"].clone(), entry["label"].clone())
+}
+
+#[test]
+fn rules_under_a_profile_match_fields_and_reply_with_computed_ones() {
+    let (_engine, addr, set) = serve(MODBUS_RULES);
+    let dir = tempfile::tempdir().unwrap();
+    let to = addr.to_string();
+    let ask = |function: &str, log: &Path| {
+        let output = framescope(&[
+            "send",
+            "--profile",
+            "modbus-tcp",
+            "--to",
+            &to,
+            "--timeout",
+            "10",
+            "--log",
+            log.to_str().unwrap(),
+            "--field",
+            "transaction=1",
+            "--field",
+            "unit=1",
+            "--field",
+            &format!("function={function}"),
+            "--field",
+            "quantity=2",
+        ]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        received(log)
+    };
+    let registers = ask("read-holding-registers", &dir.path().join("r.jsonl"));
+    assert_eq!(registers.len(), 1);
+    assert_eq!(
+        field(&registers[0], "length").0,
+        7,
+        "the length is computed"
+    );
+    assert_eq!(
+        field(&registers[0], "byte_count").0,
+        4,
+        "so is the byte count"
+    );
+    assert_eq!(field(&registers[0], "registers").0, "00 11 00 2a");
+    let exception = ask("read-coils", &dir.path().join("e.jsonl"));
+    assert_eq!(
+        field(&exception[0], "function"),
+        (json!(0x81), json!("read-coils-exception"))
+    );
+    assert_eq!(
+        field(&exception[0], "exception_code"),
+        (json!(1), json!("illegal-function"))
+    );
+    assert_eq!(set.hits(), [1, 1], "the rule, then the default");
+}
+
+#[test]
+fn a_field_a_profile_does_not_have_is_refused_at_its_line() {
+    let error = |source: &str| {
+        rules::compile(Path::new("r.toml"), source)
+            .expect_err("the file is wrong")
+            .to_string()
+    };
+    let typo =
+        error("profile = \"modbus-tcp\"\n[[rule]]\nwhen.field.functon = 3\nthen.echo = true\n");
+    assert!(typo.starts_with("r.toml:3:"), "{typo}");
+    assert!(typo.contains("no field \"functon\""), "{typo}");
+    let no_profile = error("[[rule]]\nwhen.field.function = 3\nthen.echo = true\n");
+    assert!(no_profile.contains("needs a profile"), "{no_profile}");
+    let unknown = error("profile = \"modbus\"\n[[rule]]\nthen.echo = true\n");
+    assert!(
+        unknown.starts_with("r.toml:1:11: profile: \"modbus\" is not a built-in"),
+        "{unknown}"
+    );
 }

@@ -67,3 +67,61 @@ fn a_modbus_request_composed_from_its_fields_is_answered_by_a_real_server_named(
     // MBAP 7 bytes, the function, the byte count: the registers are 9..13.
     assert_eq!(h.state().highlighted_bytes(), Some(9..13));
 }
+
+#[test]
+fn the_embedded_server_in_rules_mode_answers_a_modbus_form_by_its_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("modbus.toml");
+    std::fs::write(
+        &rules,
+        "profile = \"modbus-tcp\"\n\n[[rule]]\nwhen.field.function = \"read-holding-registers\"\n\
+         then.reply.field = { transaction = 7, unit = 1, function = \"read-holding-registers\", registers = \"00 2a 00 07\" }\n",
+    )
+    .unwrap();
+    let mut h = app();
+    pick(&mut h, "Mode", "rules");
+    h.get_by_label("Rules file")
+        .set_text_value_accesskit(rules.to_str().unwrap());
+    h.step();
+    h.get_by_role_and_label(Role::Button, "Load").click();
+    wait_to_see(&mut h, "field function = \"read-holding-registers\"");
+    h.get_by_role_and_label(Role::Button, "Start Server")
+        .click();
+    wait_for(&mut h, "the server listening", |h| {
+        h.state().engine().fresh_view().server.listening.is_some()
+    });
+
+    pick(&mut h, "Profile", "modbus-tcp");
+    h.get_by_role_and_label(Role::Button, "Connect").click();
+    wait_to_see(&mut h, "1 open");
+    h.get_by_label("transaction").set_text_value_accesskit("7");
+    h.get_by_label("unit").set_text_value_accesskit("1");
+    h.step();
+    pick(&mut h, "function", "read-holding-registers");
+    h.get_by_label("quantity").set_text_value_accesskit("2");
+    h.step();
+    h.get_all_by_role(Role::Button)
+        .find(|b| {
+            b.accesskit_node()
+                .label()
+                .is_some_and(|l| l.starts_with("Send"))
+        })
+        .expect("a Send button")
+        .click();
+    h.step();
+    wait_to_see(&mut h, "Client: 1 sent · 1 received");
+    // The server's rows name the fields as well: both ends keep the profile.
+    h.get_all_by_label_contains("registers=00 2a 00 07")
+        .next()
+        .expect("the reply's row")
+        .click();
+    wait_to_see(&mut h, "Fields (modbus-tcp)");
+    let byte_count = h
+        .get_all_by_label("byte_count")
+        .rfind(|n| n.accesskit_node().role() == Role::Label)
+        .expect("the byte_count row");
+    byte_count.hover();
+    h.step();
+    h.step();
+    assert_eq!(h.state().highlighted_bytes(), Some(8..9));
+}

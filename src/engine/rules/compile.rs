@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::Value;
 use toml::Spanned;
@@ -12,6 +13,7 @@ use toml::Spanned;
 use super::error::{Location, RuleProblem, RulesFileError};
 use super::set::{FrameRange, Rule, RuleAction, RuleSet};
 use super::spec::{ActionSpec, FrameNumberSpec, RulesFileSpec, ThenSpec, WhenSpec};
+use crate::engine::protocol::profile::{BUILTIN_NAMES, Profile};
 use crate::engine::script::capture::{VariableCapture, check_variable_name, compile_capture};
 use crate::engine::script::predicate::FramePredicate;
 use crate::engine::script::problem::FileProblem;
@@ -46,7 +48,18 @@ pub fn compile(path: &Path, source: &str) -> Result<RuleSet, RulesFileError> {
         return Err(error(0..0, RuleProblem::Empty));
     }
     let folder = path.parent().unwrap_or(Path::new("."));
-    let compiler = RuleCompiler { source, folder };
+    let profile = match &spec.profile {
+        Some(name) => Some(
+            load_profile(name.get_ref(), folder)
+                .map_err(|why| error(name.span(), RuleProblem::Profile(why)))?,
+        ),
+        None => None,
+    };
+    let compiler = RuleCompiler {
+        source,
+        folder,
+        profile: profile.as_deref(),
+    };
     let mut rules = Vec::new();
     for rule in &spec.rules {
         let inner = rule.get_ref();
@@ -76,7 +89,25 @@ pub fn compile(path: &Path, source: &str) -> Result<RuleSet, RulesFileError> {
         })
         .transpose()
         .map_err(|(span, problem)| error(span, problem))?;
-    Ok(RuleSet::new(path.to_owned(), rules, default))
+    Ok(RuleSet::new(path.to_owned(), rules, default, profile))
+}
+
+/// The profile a rules file names: a built-in, or a file beside it.
+fn load_profile(name: &str, folder: &Path) -> Result<Arc<Profile>, String> {
+    if let Some(profile) = Profile::builtin(name) {
+        return Ok(profile);
+    }
+    let path = folder.join(name);
+    let text = std::fs::read_to_string(&path).map_err(|error| {
+        format!(
+            "\"{name}\" is not a built-in ({}) and {} cannot be read: {error}",
+            BUILTIN_NAMES.join(", "),
+            path.display()
+        )
+    })?;
+    Profile::compile(&text, &path.display().to_string())
+        .map(Arc::new)
+        .map_err(|error| error.to_string())
 }
 
 /// A problem and where.
@@ -85,9 +116,28 @@ type Located = (Range<usize>, RuleProblem);
 struct RuleCompiler<'a> {
     source: &'a str,
     folder: &'a Path,
+    profile: Option<&'a Profile>,
 }
 
 impl RuleCompiler<'_> {
+    /// That `name` is a field of the file's profile.
+    fn check_field(&self, name: &str, span: Range<usize>) -> Result<(), Located> {
+        let Some(profile) = self.profile else {
+            return Err((span, RuleProblem::FieldWithoutProfile(name.to_owned())));
+        };
+        if profile.field_names().contains(&name) {
+            return Ok(());
+        }
+        Err((
+            span,
+            RuleProblem::NoSuchField {
+                name: name.to_owned(),
+                profile: profile.name().to_owned(),
+                fields: profile.field_names().join(", "),
+            },
+        ))
+    }
+
     fn rule(
         &self,
         span: Range<usize>,
@@ -110,6 +160,11 @@ impl RuleCompiler<'_> {
             });
         }
         let lookup = |wanted: &str| names.iter().position(|known| known == wanted);
+        if let Some(when) = when {
+            for (name, spec) in &when.field {
+                self.check_field(name, spec.span())?;
+            }
+        }
         let (frames, predicate) = match when {
             Some(when) => (
                 frame_range(when.frame.as_ref())?,
@@ -177,6 +232,9 @@ impl RuleCompiler<'_> {
             _ => return Err((span, RuleProblem::TwoActionKinds(kinds.join(" and ")))),
         }
         Ok(if let Some(reply) = &spec.reply {
+            for (name, value) in &reply.field {
+                self.check_field(name, value.span())?;
+            }
             let plan = compile_send(reply, names, self.folder, span)
                 .map_err(|(span, problem)| (span, RuleProblem::from(problem)))?;
             RuleAction::Reply(Box::new(plan))
@@ -223,6 +281,9 @@ fn describe_when(when: &WhenSpec) -> String {
                 to.map_or_else(String::new, |to| to.to_string())
             ),
         });
+    }
+    for (name, matcher) in &when.field {
+        parts.push(format!("field {name} {}", show_matcher(matcher.get_ref())));
     }
     for (key, matcher) in &when.header {
         parts.push(format!("header {key} {}", show_matcher(matcher.get_ref())));
@@ -287,6 +348,13 @@ fn describe_reply(reply: &SendSpec) -> String {
         format!("reply hex {}", hex.get_ref())
     } else if let Some(file) = &reply.file {
         format!("reply file {}", file.get_ref())
+    } else if !reply.field.is_empty() {
+        let fields: Vec<String> = reply
+            .field
+            .iter()
+            .map(|(name, value)| format!("{name} = {}", value.get_ref()))
+            .collect();
+        format!("reply fields {}", fields.join(", "))
     } else {
         "reply (no content)".to_owned()
     };

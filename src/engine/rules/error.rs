@@ -55,6 +55,22 @@ pub enum RuleProblem {
     /// A rule that matches decode errors and echoes (there is no frame).
     #[error("a decode-error rule has no frame to echo")]
     EchoWithoutFrame,
+    /// The profile the file names cannot be used.
+    #[error("profile: {0}")]
+    Profile(String),
+    /// `field.NAME` with no profile to give fields.
+    #[error("field.{0} needs a profile: put profile = \"NAME or FILE\" at the top of the file")]
+    FieldWithoutProfile(String),
+    /// `field.NAME` naming no field of the profile.
+    #[error("profile {profile} has no field \"{name}\" (fields: {fields})")]
+    NoSuchField {
+        /// The name given.
+        name: String,
+        /// The profile.
+        profile: String,
+        /// Its fields.
+        fields: String,
+    },
 }
 
 /// The action kinds, for error messages.

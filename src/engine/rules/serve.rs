@@ -2,6 +2,8 @@
 //! against the rule set in force at that moment, and the chosen rule's
 //! actions done in order.
 
+use std::sync::Arc;
+
 use arc_swap::ArcSwapOption;
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
@@ -11,6 +13,7 @@ use crate::engine::net::limits::Limits;
 use crate::engine::net::reader::FrameReader;
 use crate::engine::protocol::codec::FrameCodec;
 use crate::engine::protocol::frame::Frame;
+use crate::engine::protocol::profile::{Profile, Role};
 use crate::engine::protocol::template::Expansion;
 use crate::engine::record::vocabulary::{CloseReason, Direction, RecordKind};
 use crate::engine::recorder::Recorder;
@@ -40,12 +43,18 @@ pub(crate) async fn serve_connection<R, W>(
     limits: &Limits,
     recorder: &Recorder,
     rules: &ArcSwapOption<super::RuleSet>,
+    profile: Option<&Arc<Profile>>,
 ) -> RulesEnd
 where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
-    let mut reader = FrameReader::new(limits.max_content_length, limits.read_timeout);
+    let mut reader = match profile {
+        Some(profile) => {
+            FrameReader::with_profile(profile.clone(), Role::Request, limits.read_timeout)
+        }
+        None => FrameReader::new(limits.max_content_length, limits.read_timeout),
+    };
     let mut rng = fastrand::Rng::new();
     let mut number = 0u64;
     loop {
@@ -56,7 +65,15 @@ where
             Ok(Some(frame)) => {
                 recorder.frame(Direction::Received, &frame);
                 let Some(set) = set else { continue };
-                let decision = set.decide(Observed::Frame(&frame), number);
+                let fields = profile.map(|p| p.decode(frame.raw(), Role::Request).0);
+                let observed = match &fields {
+                    Some(fields) => Observed::Fields {
+                        bytes: frame.raw(),
+                        fields,
+                    },
+                    None => Observed::Frame(&frame),
+                };
+                let decision = set.decide(observed, number);
                 // The hit is counted after the frame was recorded: say so,
                 // so a rule that sends nothing shows its hit too.
                 recorder.mark_changed();
@@ -69,6 +86,7 @@ where
                     rng: &mut rng,
                     values: &decision.values,
                     max_content_length: limits.max_content_length,
+                    profile,
                 };
                 if let Next::End(end) = out.run(decision.actions, Some(&frame)).await {
                     return end;
@@ -89,6 +107,7 @@ where
                         rng: &mut rng,
                         values: &decision.values,
                         max_content_length: limits.max_content_length,
+                        profile,
                     };
                     if let Next::End(end) = out.run(decision.actions, None).await {
                         return end;
@@ -109,6 +128,8 @@ struct Output<'a, W> {
     rng: &'a mut fastrand::Rng,
     values: &'a [String],
     max_content_length: u64,
+    /// The profile replies are built in, when the frames keep one.
+    profile: Option<&'a Arc<Profile>>,
 }
 
 impl<W: AsyncWrite + Unpin> Output<'_, W> {
@@ -123,14 +144,24 @@ impl<W: AsyncWrite + Unpin> Output<'_, W> {
                         rng: self.rng,
                         named: self.values,
                     };
-                    let bytes = match plan.build(false, &mut expansion) {
+                    let built = match self.profile {
+                        Some(profile) => plan.build_fields(profile, Role::Reply, &mut expansion),
+                        None => plan
+                            .build(false, &mut expansion)
+                            .map_err(|error| error.to_string()),
+                    };
+                    let bytes = match built {
                         Ok(bytes) => bytes,
                         Err(error) => {
                             tracing::warn!(%error, "a rule's reply cannot be built; not sent");
                             continue;
                         }
                     };
-                    let kind = if is_whole_frame(&bytes, self.max_content_length) {
+                    let whole = match self.profile {
+                        Some(profile) => profile.cut_frames(&bytes, Role::Reply).is_ok(),
+                        None => is_whole_frame(&bytes, self.max_content_length),
+                    };
+                    let kind = if whole {
                         RecordKind::Frame
                     } else {
                         RecordKind::Chunk

@@ -3,10 +3,12 @@
 //! and the engine's publisher reads.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
 use crate::engine::protocol::frame::Frame;
+use crate::engine::protocol::profile::Profile;
 use crate::engine::script::capture::VariableCapture;
 use crate::engine::script::predicate::{FramePredicate, Observed};
 use crate::engine::script::problem::Location;
@@ -21,6 +23,8 @@ pub struct RuleSet {
     default: Option<Rule>,
     /// One counter per rule, then one for the default.
     hits: Box<[AtomicU64]>,
+    /// The profile its frames keep, when the file names one.
+    profile: Option<Arc<Profile>>,
 }
 
 /// One compiled rule.
@@ -104,7 +108,12 @@ pub struct Decision<'a> {
 }
 
 impl RuleSet {
-    pub(super) fn new(path: PathBuf, rules: Vec<Rule>, default: Option<Rule>) -> Self {
+    pub(super) fn new(
+        path: PathBuf,
+        rules: Vec<Rule>,
+        default: Option<Rule>,
+        profile: Option<Arc<Profile>>,
+    ) -> Self {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         let hits = (0..=rules.len()).map(|_| AtomicU64::new(0)).collect();
         Self {
@@ -113,7 +122,14 @@ impl RuleSet {
             rules,
             default,
             hits,
+            profile,
         }
+    }
+
+    /// The profile the file names, which the server's rules mode then
+    /// frames by (unless the server was given one of its own).
+    pub fn profile(&self) -> Option<&Arc<Profile>> {
+        self.profile.as_ref()
     }
 
     /// A number no other rule set compiled in this process has.
@@ -151,9 +167,10 @@ impl RuleSet {
             Observed::Frame(frame) => Some(frame),
             _ => None,
         };
+        let whole = matches!(observed, Observed::Frame(_) | Observed::Fields { .. });
         let chosen = self.rules.iter().enumerate().find_map(|(at, rule)| {
             if !rule.frames.contains(number)
-                || rule.predicate.wants_decode_error() == frame.is_some()
+                || rule.predicate.wants_decode_error() == whole
                 || rule.predicate.evaluate(observed, &[]).is_err()
             {
                 return None;
@@ -164,7 +181,7 @@ impl RuleSet {
         let (index, rule, values) = match chosen {
             Some(found) => found,
             None => {
-                let default = self.default.as_ref().filter(|_| frame.is_some())?;
+                let default = self.default.as_ref().filter(|_| whole)?;
                 let values = default
                     .capture(frame)
                     .unwrap_or_else(|| vec![String::new(); default.variables]);
@@ -191,6 +208,7 @@ impl Rule {
         if self.captures.is_empty() {
             return Some(values);
         }
+        // Captures read a JSON header; a frame of a profile has none yet.
         let frame = frame?;
         let header = frame.header();
         let content = frame.content();

@@ -8,6 +8,7 @@
 //! when.frame = 1                          # or { from = 2, to = 5 }
 //! when.header.content-type = "text/json"
 //! when.json."/value" = "morpheus"
+//! # under `profile = "modbus-tcp"` (top of the file): when.field.function = 3
 //! capture.action = { json = "/action" }   # usable as {{action}} below
 //! then = [
 //!   { reply.json = { result = "Follow the white rabbit. 🐰" } },
@@ -30,6 +31,10 @@ use crate::engine::script::{capture::CaptureSpec, duration::DurationSpec, send::
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RulesFileSpec {
+    /// The profile the frames keep: a built-in's name, or a profile file
+    /// (relative to the rules file). `when.field` and `reply.field` name
+    /// its fields.
+    pub profile: Option<Spanned<String>>,
     /// The rules, in order: the first that matches a frame answers it.
     #[serde(default, rename = "rule")]
     pub rules: Vec<Spanned<RuleSpec>>,
@@ -84,6 +89,9 @@ pub struct WhenSpec {
     /// A frame that could not be decoded (its actions run, then the
     /// connection closes: the stream has lost its place).
     pub decode_error: Option<Spanned<DecodeErrorSpec>>,
+    /// Fields of a frame of the rules' profile, by name.
+    #[serde(default)]
+    pub field: BTreeMap<String, MatcherSpec>,
 }
 
 impl WhenSpec {
@@ -95,6 +103,7 @@ impl WhenSpec {
             text: self.text.clone(),
             bytes: self.bytes.clone(),
             decode_error: self.decode_error.clone(),
+            field: self.field.clone(),
         }
     }
 }

@@ -164,6 +164,7 @@ impl ExpectSpec {
             text: self.text.clone(),
             bytes: self.bytes.clone(),
             decode_error: self.decode_error.clone(),
+            field: Default::default(),
         }
     }
 }

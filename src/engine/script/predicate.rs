@@ -25,6 +25,7 @@ use toml::Spanned;
 use crate::engine::net::read_error::ReadError;
 use crate::engine::protocol::codec::FramePart;
 use crate::engine::protocol::frame::Frame;
+use crate::engine::protocol::profile::DecodedField;
 use crate::engine::protocol::template::{Expansion, Template, TemplateError};
 use crate::engine::render::hexdump::{parse_hex, to_hex};
 
@@ -47,6 +48,10 @@ pub struct FramePredicateSpec {
     pub bytes: Option<MatcherSpec>,
     /// A frame that could not be decoded.
     pub decode_error: Option<Spanned<DecodeErrorSpec>>,
+    /// Fields of a frame of a profile, by name (a bits sub-field by its
+    /// own): a number, or the name an enum gives it.
+    #[serde(default)]
+    pub field: BTreeMap<String, MatcherSpec>,
 }
 
 /// A decode error as written: any of its part, its reason's kind and words
@@ -190,6 +195,7 @@ struct DecodeErrorMatcher {
 /// A compiled frame predicate.
 #[derive(Debug, Clone, Default)]
 pub struct FramePredicate {
+    field: Vec<(String, ValueMatcher)>,
     header: Vec<(String, ValueMatcher)>,
     json: Vec<(String, ValueMatcher)>,
     text: Option<ValueMatcher>,
@@ -206,6 +212,13 @@ pub enum Observed<'a> {
     Raw(&'a [u8]),
     /// A frame that could not be decoded.
     ReadError(&'a ReadError),
+    /// A whole frame of a profile, and its fields.
+    Fields {
+        /// The frame's bytes.
+        bytes: &'a [u8],
+        /// Its fields, decoded by its profile.
+        fields: &'a [DecodedField],
+    },
 }
 
 /// A predicate that did not hold: what it wanted beside what it found.
@@ -231,6 +244,7 @@ impl FramePredicateSpec {
     /// Whether nothing at all is asked (any frame will do).
     pub fn is_empty(&self) -> bool {
         self.header.is_empty()
+            && self.field.is_empty()
             && self.json.is_empty()
             && self.text.is_none()
             && self.bytes.is_none()
@@ -243,6 +257,10 @@ impl FramePredicateSpec {
         let mut header = Vec::new();
         for (key, spec) in &self.header {
             header.push((key.clone(), ValueMatcher::compile(spec, names)?));
+        }
+        let mut field = Vec::new();
+        for (name, spec) in &self.field {
+            field.push((name.clone(), ValueMatcher::compile(spec, names)?));
         }
         let mut json = Vec::new();
         for (pointer, spec) in &self.json {
@@ -263,7 +281,12 @@ impl FramePredicateSpec {
         };
         let decode_error = match &self.decode_error {
             Some(spec) => {
-                if !(header.is_empty() && json.is_empty() && text.is_none() && bytes.is_empty()) {
+                if !(header.is_empty()
+                    && field.is_empty()
+                    && json.is_empty()
+                    && text.is_none()
+                    && bytes.is_empty())
+                {
                     return Err(PredicateError {
                         span: spec.span(),
                         problem: PredicateProblem::DecodeErrorAndFrame,
@@ -274,6 +297,7 @@ impl FramePredicateSpec {
             None => None,
         };
         Ok(FramePredicate {
+            field,
             header,
             json,
             text,
@@ -299,10 +323,26 @@ impl FramePredicate {
                 "a frame",
                 format!("a decode error in the {}: {}", error.part, error.reason),
             )),
-            (Observed::Frame(_) | Observed::Raw(_), Some(matcher)) => Err(Mismatch::new(
-                matcher.describe(),
-                "a well-formed frame (no decode error)",
+            (Observed::Frame(_) | Observed::Raw(_) | Observed::Fields { .. }, Some(matcher)) => {
+                Err(Mismatch::new(
+                    matcher.describe(),
+                    "a well-formed frame (no decode error)",
+                ))
+            }
+            (Observed::Fields { .. }, None) if self.needs_frames() => Err(Mismatch::new(
+                "a frame with a JSON header",
+                "a frame of a profile (use field.NAME)",
             )),
+            (Observed::Fields { bytes, fields }, None) => {
+                self.evaluate_fields(fields, variables)?;
+                self.evaluate_content(bytes, "the frame", variables)
+            }
+            (Observed::Frame(_) | Observed::Raw(_), None) if !self.field.is_empty() => {
+                Err(Mismatch::new(
+                    "a frame of a profile, with fields",
+                    "a frame with no profile (set one to match field.NAME)",
+                ))
+            }
             (Observed::Frame(frame), None) => self.evaluate_frame(frame, variables),
             (Observed::Raw(bytes), None) if self.needs_frames() => Err(Mismatch::new(
                 "a frame with a header",
@@ -312,6 +352,34 @@ impl FramePredicate {
                 self.evaluate_content(bytes, "the bytes received", variables)
             }
         }
+    }
+
+    /// Each field matcher against the field of that name: its value, or
+    /// the name its enum gives the value.
+    fn evaluate_fields(
+        &self,
+        fields: &[DecodedField],
+        variables: &[String],
+    ) -> Result<(), Mismatch> {
+        for (name, matcher) in &self.field {
+            let what = format!("field {name}");
+            let Some(found) = fields.iter().find(|f| f.name == *name) else {
+                matcher.evaluate(&what, None, variables)?;
+                continue;
+            };
+            let value = found.value.to_json();
+            let by_value = matcher.evaluate(&what, Some(&value), variables);
+            match (&found.label, by_value) {
+                (Some(label), Err(mismatch)) => {
+                    let label = Value::from(label.as_str());
+                    matcher
+                        .evaluate(&what, Some(&label), variables)
+                        .map_err(|_| mismatch)?;
+                }
+                (_, outcome) => outcome?,
+            }
+        }
+        Ok(())
     }
 
     fn evaluate_frame(&self, frame: &Frame, variables: &[String]) -> Result<(), Mismatch> {
@@ -339,6 +407,11 @@ impl FramePredicate {
             }
         }
         self.evaluate_content(&content, "content", variables)
+    }
+
+    /// The names of the fields it asks about.
+    pub fn field_names(&self) -> impl Iterator<Item = &str> {
+        self.field.iter().map(|(name, _)| name.as_str())
     }
 
     fn evaluate_content(

@@ -12,6 +12,7 @@ use serde_json::Value;
 use toml::Spanned;
 
 use crate::engine::protocol::frame::{BuildError, FrameBuilder};
+use crate::engine::protocol::profile::{Profile, Role};
 use crate::engine::protocol::template::{Expansion, Template};
 use crate::engine::protocol::tutorial_app::CLIENT_BINARY_TYPE;
 use crate::engine::render::hexdump::parse_hex;
@@ -41,6 +42,11 @@ pub struct SendSpec {
     pub proto_header: Option<u16>,
     /// Send only the frame's first N bytes.
     pub truncate: Option<usize>,
+    /// Fields of a frame of the file's profile, by name: a number, an enum
+    /// name, hex bytes or text; constants, lengths and checksums computed
+    /// unless given. Variables (`{{name}}`) work in them.
+    #[serde(default)]
+    pub field: BTreeMap<String, Spanned<toml::Value>>,
 }
 
 /// A frame to build and send.
@@ -56,6 +62,9 @@ pub struct SendPlan {
     pub proto_header: Option<u16>,
     /// Send only this many bytes of the frame.
     pub truncate: Option<usize>,
+    /// Field values of a frame of a profile, in order: when there are any,
+    /// the frame is the profile's, built from them.
+    pub fields: Vec<(String, Template)>,
 }
 
 /// A send's content.
@@ -87,6 +96,37 @@ pub enum JsonTemplate {
 }
 
 impl SendPlan {
+    /// The frame of `profile` its fields make (going the way `role` says),
+    /// templates expanded with `values`; its hex content as the whole
+    /// frame when it names no field.
+    pub fn build_fields(
+        &self,
+        profile: &Profile,
+        role: Role,
+        values: &mut Expansion<'_>,
+    ) -> Result<Bytes, String> {
+        if self.fields.is_empty() {
+            return match &self.content {
+                ContentPlan::Binary(bytes) => Ok(bytes.clone()),
+                ContentPlan::Empty => Err("a reply under a profile gives field.NAME or hex".into()),
+                _ => Ok(self.content.frame(values).content_bytes()),
+            };
+        }
+        let given: Vec<(String, String)> = self
+            .fields
+            .iter()
+            .map(|(name, template)| {
+                let mut out = Vec::new();
+                template.expand_into(&mut out, values);
+                (name.clone(), String::from_utf8_lossy(&out).into_owned())
+            })
+            .collect();
+        profile
+            .encode(&given, role)
+            .map(Bytes::from)
+            .map_err(|error| error.to_string())
+    }
+
     /// The bytes this send puts on the wire: a frame (broken as the plan
     /// says), or on a raw connection the content alone. `values` expand
     /// the templates.
@@ -218,12 +258,32 @@ pub(crate) fn compile_send(
             json_template(value.get_ref(), names).map_err(|problem| (value.span(), problem))?;
         header.push((key.clone(), template));
     }
+    let mut fields = Vec::new();
+    for (name, value) in &spec.field {
+        let text = match value.get_ref() {
+            toml::Value::String(text) => text.clone(),
+            toml::Value::Integer(number) => number.to_string(),
+            toml::Value::Float(number) => number.to_string(),
+            toml::Value::Boolean(flag) => u8::from(*flag).to_string(),
+            _ => {
+                return Err((
+                    value.span(),
+                    FileProblem::Syntax(format!(
+                        "field.{name} is a number, a name or text, not a table or a list"
+                    )),
+                ));
+            }
+        };
+        let template = template(&text, names).map_err(|problem| (value.span(), problem))?;
+        fields.push((name.clone(), template));
+    }
     Ok(SendPlan {
         content,
         header,
         omit: spec.omit.clone(),
         proto_header: spec.proto_header,
         truncate: spec.truncate,
+        fields,
     })
 }
 
