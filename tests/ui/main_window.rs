@@ -20,7 +20,10 @@ use framescope::engine::hexdump;
 use framescope::engine::reference::fill_journal;
 use framescope::engine::tutorial_app::search_request;
 use framescope::engine::{ContentLength, Engine, RecordKind, Side};
-use window::{App, app, app_with, app_with_settings, pick, shows, wait_for, wait_to_see};
+use window::{
+    App, app, app_with, app_with_settings, click_send, pick, send_button, shows, wait_for,
+    wait_to_see,
+};
 
 fn button<'h>(h: &'h App, label: &'h str) -> egui_kittest::Node<'h> {
     h.get_by_role_and_label(Role::Button, label)
@@ -51,29 +54,6 @@ fn connect(h: &mut App, count: usize) {
     );
     button(h, "Connect").click();
     wait_to_see(h, &format!("{count} open"));
-}
-
-/// The Send button (its label also carries the shortcut).
-fn send_button<'h>(h: &'h App) -> egui_kittest::Node<'h> {
-    h.get_all_by_role(Role::Button)
-        .find(|b| {
-            b.accesskit_node()
-                .label()
-                .is_some_and(|l| l.starts_with("Send"))
-        })
-        .expect("a Send button")
-}
-
-fn click_send(h: &mut App) {
-    h.get_all_by_role(Role::Button)
-        .find(|b| {
-            b.accesskit_node()
-                .label()
-                .is_some_and(|l| l.starts_with("Send"))
-        })
-        .expect("a Send button")
-        .click();
-    h.step();
 }
 
 #[test]

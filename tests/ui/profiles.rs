@@ -6,7 +6,7 @@ use egui::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
 
 use crate::real_servers;
-use crate::window::{app, pick, wait_for, wait_to_see};
+use crate::window::{App, app, click_send, pick, wait_for, wait_to_see};
 
 #[test]
 fn a_modbus_request_composed_from_its_fields_is_answered_by_a_real_server_named() {
@@ -22,27 +22,14 @@ fn a_modbus_request_composed_from_its_fields_is_answered_by_a_real_server_named(
 
     // The composer is the profile's fields: length and protocol computed.
     assert!(h.query_by_label("length").is_some(), "a length field");
-    h.get_by_label("transaction").set_text_value_accesskit("7");
-    h.get_by_label("unit").set_text_value_accesskit("1");
-    h.step();
-    pick(&mut h, "function", "read-holding-registers");
-    h.get_by_label("quantity").set_text_value_accesskit("2");
-    h.step();
+    fill_read_holding_registers(&mut h);
     h.step();
     // 00 07 00 00 00 06 01 03 00 00 00 02: the length counted for us.
     wait_to_see(
         &mut h,
         "Preview bytes 00000000  00 07 00 00 00 06 01 03  00 00 00 02",
     );
-    h.get_all_by_role(Role::Button)
-        .find(|b| {
-            b.accesskit_node()
-                .label()
-                .is_some_and(|l| l.starts_with("Send"))
-        })
-        .expect("a Send button")
-        .click();
-    h.step();
+    click_send(&mut h);
     wait_to_see(&mut h, "Client: 1 sent · 1 received");
 
     // The reply's row names its fields; its detail lists them, and a
@@ -94,21 +81,8 @@ fn the_embedded_server_in_rules_mode_answers_a_modbus_form_by_its_fields() {
     pick(&mut h, "Profile", "modbus-tcp");
     h.get_by_role_and_label(Role::Button, "Connect").click();
     wait_to_see(&mut h, "1 open");
-    h.get_by_label("transaction").set_text_value_accesskit("7");
-    h.get_by_label("unit").set_text_value_accesskit("1");
-    h.step();
-    pick(&mut h, "function", "read-holding-registers");
-    h.get_by_label("quantity").set_text_value_accesskit("2");
-    h.step();
-    h.get_all_by_role(Role::Button)
-        .find(|b| {
-            b.accesskit_node()
-                .label()
-                .is_some_and(|l| l.starts_with("Send"))
-        })
-        .expect("a Send button")
-        .click();
-    h.step();
+    fill_read_holding_registers(&mut h);
+    click_send(&mut h);
     wait_to_see(&mut h, "Client: 1 sent · 1 received");
     // The server's rows name the fields as well: both ends keep the profile.
     h.get_all_by_label_contains("registers=00 2a 00 07")
@@ -124,4 +98,14 @@ fn the_embedded_server_in_rules_mode_answers_a_modbus_form_by_its_fields() {
     h.step();
     h.step();
     assert_eq!(h.state().highlighted_bytes(), Some(8..9));
+}
+
+/// Fills the modbus-tcp form: transaction 7, unit 1, read 2 holding registers.
+fn fill_read_holding_registers(h: &mut App) {
+    h.get_by_label("transaction").set_text_value_accesskit("7");
+    h.get_by_label("unit").set_text_value_accesskit("1");
+    h.step();
+    pick(h, "function", "read-holding-registers");
+    h.get_by_label("quantity").set_text_value_accesskit("2");
+    h.step();
 }

@@ -87,3 +87,20 @@ pub fn pick(h: &mut App, combo: &str, option: &str) {
             == Some(option)
     });
 }
+
+/// The Send button (its label also carries the shortcut).
+pub fn send_button<'h>(h: &'h App) -> egui_kittest::Node<'h> {
+    h.get_all_by_role(Role::Button)
+        .find(|b| {
+            b.accesskit_node()
+                .label()
+                .is_some_and(|l| l.starts_with("Send"))
+        })
+        .expect("a Send button")
+}
+
+/// Clicks Send.
+pub fn click_send(h: &mut App) {
+    send_button(h).click();
+    h.step();
+}

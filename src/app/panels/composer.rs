@@ -225,30 +225,18 @@ impl Composer {
                 .show(ui);
         }
         ui.add_space(4.0);
-        ui.horizontal_wrapped(|ui| {
-            let label = ui.label("Send to");
-            target_picker(ui, view, target).labelled_by(label.id);
-            malformed_switch(ui, draft);
-        });
+        send_target_row(ui, view, target, draft);
         let ready = ready_fields(&message, draft.send_malformed, view, *target);
-        let button = egui::Button::new(RichText::new("Send").strong())
-            .shortcut_text("Ctrl+Enter")
-            .min_size(egui::vec2(120.0, 26.0));
-        let response = ui
-            .add_enabled(ready.is_ok(), button)
-            .on_hover_text("Send the frame to the chosen connections (Ctrl+Enter)");
-        let response = match &ready {
-            Err(reason) => response.on_disabled_hover_text(reason.as_str()),
-            Ok(_) => response,
-        };
-        if let Err(reason) = &ready {
-            ui.colored_label(ui.visuals().warn_fg_color, format!("Cannot send: {reason}"));
-        }
+        let clicked = send_button(
+            ui,
+            &ready,
+            "Send the frame to the chosen connections (Ctrl+Enter)",
+        );
         if let Some(last) = &self.last_send {
             ui.weak(last);
         }
         match ready {
-            Ok(bytes) if response.clicked() => Some(ComposerAction::Send(bytes)),
+            Ok(bytes) if clicked => Some(ComposerAction::Send(bytes)),
             _ => None,
         }
     }
@@ -380,29 +368,15 @@ impl Composer {
                 .map(ComposerAction::Edit);
         }
         let mut sent = None;
-        ui.horizontal_wrapped(|ui| {
-            let label = ui.label("Send to");
-            target_picker(ui, send.view, send.target).labelled_by(label.id);
-            malformed_switch(ui, draft);
-        });
+        send_target_row(ui, send.view, send.target, draft);
         let ready = self.ready_to_send(draft, send.view, *send.target, send.raw);
-        let button = egui::Button::new(RichText::new("Send").strong())
-            .shortcut_text("Ctrl+Enter")
-            .min_size(egui::vec2(120.0, 26.0));
-        let response = ui
-            .add_enabled(ready.is_ok(), button)
-            .on_hover_text("Send the previewed bytes to the chosen connections (Ctrl+Enter)");
-        let response = match &ready {
-            Err(reason) => response.on_disabled_hover_text(reason.as_str()),
-            Ok(_) => response,
-        };
-        if response.clicked()
-            && let Ok(bytes) = &ready
-        {
+        let clicked = send_button(
+            ui,
+            &ready,
+            "Send the previewed bytes to the chosen connections (Ctrl+Enter)",
+        );
+        if clicked && let Ok(bytes) = &ready {
             sent = Some(ComposerAction::Send(bytes.clone()));
-        }
-        if let Err(reason) = &ready {
-            ui.colored_label(ui.visuals().warn_fg_color, format!("Cannot send: {reason}"));
         }
         if let Some(last) = &self.last_send {
             ui.weak(last);
@@ -434,6 +408,32 @@ pub fn ready_fields(
         (Some(_), Some(reason)) => Err(reason),
         (Some(bytes), None) => Ok(bytes.clone()),
     }
+}
+
+/// "Send to" with the target picker, and the "Send malformed" switch.
+fn send_target_row(ui: &mut Ui, view: &EngineView, target: &mut SendTarget, draft: &mut Draft) {
+    ui.horizontal_wrapped(|ui| {
+        let label = ui.label("Send to");
+        target_picker(ui, view, target).labelled_by(label.id);
+        malformed_switch(ui, draft);
+    });
+}
+
+/// The Send button, enabled when `ready`, and why not when it is not;
+/// whether it was clicked.
+fn send_button(ui: &mut Ui, ready: &Result<Bytes, String>, hover: &str) -> bool {
+    let button = egui::Button::new(RichText::new("Send").strong())
+        .shortcut_text("Ctrl+Enter")
+        .min_size(egui::vec2(120.0, 26.0));
+    let response = ui.add_enabled(ready.is_ok(), button).on_hover_text(hover);
+    let response = match ready {
+        Err(reason) => response.on_disabled_hover_text(reason.as_str()),
+        Ok(_) => response,
+    };
+    if let Err(reason) = ready {
+        ui.colored_label(ui.visuals().warn_fg_color, format!("Cannot send: {reason}"));
+    }
+    response.clicked()
 }
 
 /// Why Send cannot reach `target` now, if it cannot.
