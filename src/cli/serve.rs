@@ -136,6 +136,10 @@ pub(super) fn run_server(
     let mut printer = Printer::new(engine, args.hexdump, zone(args.utc));
     let addr = start_server_with(engine, args.listen, mode, args.tls.settings(), upstream)?;
     warn_if_all_interfaces(&addr);
+    // Ctrl-C and SIGTERM are caught before the listening line says the
+    // server is up: a signal sent as soon as it is read still stops it
+    // cleanly, with its hits and log.
+    let stop = stop_signal(engine);
     match engine.fresh_view().server.tls {
         Some(fingerprint) => {
             println!("listening on {addr} ({what}, TLS); Ctrl-C stops");
@@ -145,7 +149,6 @@ pub(super) fn run_server(
     }
     // The listening line must reach a reader waiting for it, even in a pipe.
     let _ = std::io::stdout().flush();
-    let stop = stop_signal(engine);
     let mut out = std::io::stdout().lock();
     while !stop.load(Ordering::Relaxed) {
         // Nowhere to report a closed stdout: stop quietly, as a pipe reader would expect.

@@ -560,3 +560,42 @@ fn a_mode_that_does_not_take_a_profile_yet_says_so() {
         printed(&output)
     );
 }
+
+/// A scenario under the modbus-tcp profile: fields sent and expected by name.
+const MODBUS_SCENARIO: &str = r#"profile = "modbus-tcp"
+
+[[scenario]]
+name = "two holding registers"
+
+[[scenario.step]]
+connect = {}
+
+[[scenario.step]]
+send.field = { transaction = 1, unit = 1, function = "read-holding-registers", address = 0, quantity = 2 }
+
+[[scenario.step]]
+expect.field = { function = "read-holding-registers", byte_count = 4, registers = "00 11 00 2a" }
+"#;
+
+#[test]
+fn a_scenario_sends_and_expects_fields_against_a_real_modbus_server() {
+    let server = real_servers::modbus_server();
+    let dir = tempfile::tempdir().unwrap();
+    let target = format!("127.0.0.1:{}", server.port);
+    let run = |name: &str, text: &str| {
+        let file = dir.path().join(name);
+        std::fs::write(&file, text).unwrap();
+        framescope(&["run", file.to_str().unwrap(), "--target", &target])
+    };
+    let passed = run("pass.toml", MODBUS_SCENARIO);
+    assert_eq!(passed.status.code(), Some(0), "{}", printed(&passed));
+    // Expecting other registers fails, and says what came, field by field.
+    let failed = run(
+        "fail.toml",
+        &MODBUS_SCENARIO.replace("00 11 00 2a", "00 00 00 00"),
+    );
+    assert_eq!(failed.status.code(), Some(1), "{}", printed(&failed));
+    let said = printed(&failed);
+    assert!(said.contains("field registers"), "{said}");
+    assert!(said.contains("registers=00 11 00 2a"), "{said}");
+}

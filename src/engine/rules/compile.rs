@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
-use std::sync::Arc;
 
 use serde_json::Value;
 use toml::Spanned;
@@ -13,10 +12,11 @@ use toml::Spanned;
 use super::error::{Location, RuleProblem, RulesFileError};
 use super::set::{FrameRange, Rule, RuleAction, RuleSet};
 use super::spec::{ActionSpec, FrameNumberSpec, RulesFileSpec, ThenSpec, WhenSpec};
-use crate::engine::protocol::profile::{BUILTIN_NAMES, Profile};
+use crate::engine::protocol::profile::Profile;
 use crate::engine::script::capture::{VariableCapture, check_variable_name, compile_capture};
 use crate::engine::script::predicate::FramePredicate;
 use crate::engine::script::problem::FileProblem;
+use crate::engine::script::profile_ref::load_profile;
 use crate::engine::script::send::compile_send;
 use crate::engine::script::{capture::CaptureSpec, send::SendSpec};
 
@@ -90,24 +90,6 @@ pub fn compile(path: &Path, source: &str) -> Result<RuleSet, RulesFileError> {
         .transpose()
         .map_err(|(span, problem)| error(span, problem))?;
     Ok(RuleSet::new(path.to_owned(), rules, default, profile))
-}
-
-/// The profile a rules file names: a built-in, or a file beside it.
-fn load_profile(name: &str, folder: &Path) -> Result<Arc<Profile>, String> {
-    if let Some(profile) = Profile::builtin(name) {
-        return Ok(profile);
-    }
-    let path = folder.join(name);
-    let text = std::fs::read_to_string(&path).map_err(|error| {
-        format!(
-            "\"{name}\" is not a built-in ({}) and {} cannot be read: {error}",
-            BUILTIN_NAMES.join(", "),
-            path.display()
-        )
-    })?;
-    Profile::compile(&text, &path.display().to_string())
-        .map(Arc::new)
-        .map_err(|error| error.to_string())
 }
 
 /// A problem and where.

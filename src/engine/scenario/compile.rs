@@ -3,9 +3,11 @@
 //! every error given its line and column.
 
 use crate::engine::net::tls::{ClientTls, ClientTlsContext, Fingerprint, Verification};
+use std::cell::OnceCell;
 use std::collections::HashSet;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use toml::Spanned;
@@ -14,8 +16,10 @@ use super::error::ScenarioFileError;
 use super::plan::{Action, Expectation, Scenario, ScenarioFile, Step};
 use super::spec::{FileSpec, StepSpec, TlsOptions, TlsSpec};
 use crate::engine::net::target::Target;
+use crate::engine::protocol::profile::Profile;
 use crate::engine::script::capture::{VariableCapture, check_variable_name, compile_capture};
 use crate::engine::script::problem::{FileProblem, Location};
+use crate::engine::script::profile_ref::load_profile;
 use crate::engine::script::send::{SendPlan, SendSpec, compile_send};
 
 /// How long an `expect` waits when neither it nor the file says.
@@ -38,6 +42,7 @@ pub fn compile(path: &Path, source: &str) -> Result<ScenarioFile, ScenarioFileEr
         path,
         source,
         folder: path.parent().unwrap_or(Path::new(".")).to_owned(),
+        profile: OnceCell::new(),
     };
     compiler.file()
 }
@@ -47,6 +52,8 @@ struct Compiler<'a> {
     path: &'a Path,
     source: &'a str,
     folder: PathBuf,
+    /// The file's profile, once read.
+    profile: OnceCell<Option<Arc<Profile>>>,
 }
 
 /// A scenario's variables: every name's index, and which are defined so far.
@@ -80,6 +87,12 @@ impl Scope {
 }
 
 impl Compiler<'_> {
+    /// The profile a `profile = "..."` names.
+    fn profile(&self, name: &Spanned<String>) -> Result<Arc<Profile>, ScenarioFileError> {
+        load_profile(name.get_ref(), &self.folder)
+            .map_err(|why| self.error(name.span(), FileProblem::Profile(why)))
+    }
+
     fn error(&self, span: Range<usize>, problem: FileProblem) -> ScenarioFileError {
         ScenarioFileError {
             path: self.path.to_owned(),
@@ -99,6 +112,12 @@ impl Compiler<'_> {
             return Err(self.error(0..0, FileProblem::NoScenarios));
         }
         let timeout = spec.timeout.map_or(DEFAULT_EXPECT_TIMEOUT, |t| t.0);
+        let profile = spec
+            .profile
+            .as_ref()
+            .map(|name| self.profile(name))
+            .transpose()?;
+        let _ = self.profile.set(profile);
         let file_target = self.target(spec.target.as_ref())?;
         let mut scenarios = Vec::new();
         for scenario in &spec.scenarios {
@@ -236,6 +255,10 @@ impl Compiler<'_> {
                     .map(|tls| self.tls(tls))
                     .transpose()?
                     .flatten(),
+                profile: match &connect.profile {
+                    Some(name) => Some(self.profile(name)?),
+                    None => self.profile.get().cloned().flatten(),
+                },
             }
         } else if step.close.is_some() {
             Action::Close

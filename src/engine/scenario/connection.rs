@@ -1,6 +1,7 @@
 //! One connection of a running scenario: its socket, its reader, what it
 //! last received and how it ended. Every wait has a deadline.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::engine::net::tls::Stream;
@@ -10,7 +11,9 @@ use tokio::io::AsyncReadExt;
 use super::recording::Recording;
 use crate::engine::net::reader::{FrameReader, ReadFailure};
 use crate::engine::protocol::frame::Frame;
+use crate::engine::protocol::profile::{Profile, Role};
 use crate::engine::record::vocabulary::{Direction, RecordKind};
+use crate::engine::render::describe::fields_line;
 use crate::engine::script::predicate::show_bytes;
 
 /// What an `expect` found on a connection.
@@ -67,6 +70,8 @@ pub struct Connection {
     pub stream: Option<Stream>,
     /// Raw bytes rather than frames.
     pub raw: bool,
+    /// The profile its frames keep; `None`: the JSON header's.
+    pub profile: Option<Arc<Profile>>,
     /// Frames sent so far.
     pub sent: u64,
     /// What the last successful `expect` matched.
@@ -83,20 +88,29 @@ impl Connection {
     pub(crate) fn new(
         number: usize,
         stream: Stream,
-        raw: bool,
+        (raw, profile): (bool, Option<Arc<Profile>>),
         max_content_length: u64,
         recording: Option<Recording>,
     ) -> Self {
+        // A raw profile reads chunks; the JSON header's is the default.
+        let raw = raw || profile.as_ref().is_some_and(|p| p.is_raw());
+        let profile = profile.filter(|p| !p.is_raw() && !p.is_json_header());
+        // The expect step's own deadline bounds each wait; the reader's
+        // timeout only has to be longer than any of them.
+        let patient = Duration::from_secs(24 * 3600);
+        let reader = match &profile {
+            Some(profile) => FrameReader::with_profile(profile.clone(), Role::Reply, patient),
+            None => FrameReader::new(max_content_length, patient),
+        };
         Self {
             number,
             stream: Some(stream),
             raw,
+            profile,
             sent: 0,
             last: None,
             recording,
-            // The expect step's own deadline bounds each wait; the reader's
-            // timeout only has to be longer than any of them.
-            reader: FrameReader::new(max_content_length, Duration::from_secs(24 * 3600)),
+            reader,
             raw_buffer: BytesMut::new(),
             ended: None,
         }
@@ -241,6 +255,17 @@ impl Ended {
 }
 
 impl Arrival {
+    /// A frame of `profile` as text: its fields by name.
+    pub fn render_fields(&self, profile: &Profile) -> Option<String> {
+        match self {
+            Arrival::Frame(frame) => Some(format!(
+                "fields {}",
+                fields_line(profile, frame.raw(), Role::Reply)
+            )),
+            other => other.render(),
+        }
+    }
+
     /// What arrived, in a line (for a mismatch's "actual").
     pub fn summary(&self, within: Duration) -> String {
         match self {

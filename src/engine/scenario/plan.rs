@@ -3,9 +3,11 @@
 
 use crate::engine::net::tls::ClientTlsContext;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::engine::net::target::Target;
+use crate::engine::protocol::profile::Profile;
 use crate::engine::script::capture::VariableCapture;
 use crate::engine::script::predicate::FramePredicate;
 use crate::engine::script::problem::Location;
@@ -62,6 +64,8 @@ pub enum Action {
         raw: bool,
         /// TLS over the connection, ready to connect; `None`: plain TCP.
         tls: Option<ClientTlsContext>,
+        /// The profile its frames keep; `None`: the JSON header's.
+        profile: Option<Arc<Profile>>,
     },
     /// Close the connection.
     Close,

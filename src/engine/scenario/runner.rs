@@ -4,6 +4,7 @@
 //! arrive, never a hang. The first step that fails ends the scenario.
 
 use crate::engine::net::tls::{ClientTlsContext, Stream};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::io::AsyncWriteExt;
@@ -16,6 +17,7 @@ use super::report::{
 };
 use crate::engine::net::limits::DEFAULT_MAX_CONTENT_LENGTH;
 use crate::engine::net::target::Target;
+use crate::engine::protocol::profile::{Profile, Role};
 use crate::engine::protocol::template::Expansion;
 use crate::engine::record::vocabulary::{Direction, RecordKind};
 use crate::engine::script::capture::VariableCapture;
@@ -190,10 +192,12 @@ impl Session<'_> {
                 count,
                 raw,
                 tls,
+                profile,
             } => {
                 // A step's own TLS, else the run's (`run --tls`).
                 let tls = tls.as_ref().or(self.settings.tls.as_ref());
-                self.connect(target.as_ref(), *count, *raw, tls).await
+                let framing = (*raw, profile.clone());
+                self.connect(target.as_ref(), *count, framing, tls).await
             }
             Action::Close => {
                 self.connection(step.conn)?.close();
@@ -231,7 +235,7 @@ impl Session<'_> {
         &mut self,
         target: Option<&Target>,
         count: usize,
-        raw: bool,
+        framing: (bool, Option<Arc<Profile>>),
         tls: Option<&ClientTlsContext>,
     ) -> Result<(), StepError> {
         let target = target
@@ -272,7 +276,7 @@ impl Session<'_> {
             self.connections.push(Connection::new(
                 number,
                 stream,
-                raw,
+                framing.clone(),
                 self.settings.max_content_length,
                 recording,
             ));
@@ -292,9 +296,13 @@ impl Session<'_> {
             rng: &mut rng,
             named: &values,
         };
-        let bytes = plan
-            .build(connection.raw, &mut expansion)
-            .map_err(|error| failure(format!("cannot build the frame: {error}")));
+        let bytes = match &connection.profile {
+            Some(profile) => plan.build_fields(profile, Role::Request, &mut expansion),
+            None => plan
+                .build(connection.raw, &mut expansion)
+                .map_err(|error| error.to_string()),
+        }
+        .map_err(|error| failure(format!("cannot build the frame: {error}")));
         let Some(stream) = connection.stream.as_mut() else {
             self.values = values;
             return Err(closed_here());
@@ -336,10 +344,20 @@ impl Session<'_> {
             }
             Expectation::Frame(predicate) => {
                 let arrival = connection.next(within).await;
-                let observed = match &arrival {
-                    Arrival::Frame(frame) => Observed::Frame(frame),
-                    Arrival::DecodeFailed(failure) => Observed::ReadError(&failure.error),
-                    other => return Err(unexpected(wanted, other, within)),
+                let fields = match (&arrival, &connection.profile) {
+                    (Arrival::Frame(frame), Some(profile)) => {
+                        Some(profile.decode(frame.raw(), Role::Reply).0)
+                    }
+                    _ => None,
+                };
+                let observed = match (&arrival, &fields) {
+                    (Arrival::Frame(frame), Some(fields)) => Observed::Fields {
+                        bytes: frame.raw(),
+                        fields,
+                    },
+                    (Arrival::Frame(frame), None) => Observed::Frame(frame),
+                    (Arrival::DecodeFailed(failure), _) => Observed::ReadError(&failure.error),
+                    (other, _) => return Err(unexpected(wanted, other, within)),
                 };
                 match predicate.evaluate(observed, &self.values) {
                     Ok(()) => {
@@ -348,11 +366,17 @@ impl Session<'_> {
                         }
                         Ok(())
                     }
-                    Err(mismatch) => Err(StepError::mismatch(
-                        "what arrived is not what was expected",
-                        mismatch,
-                        arrival.render().into_iter().collect(),
-                    )),
+                    Err(mismatch) => {
+                        let rendered = match &connection.profile {
+                            Some(profile) => arrival.render_fields(profile),
+                            None => arrival.render(),
+                        };
+                        Err(StepError::mismatch(
+                            "what arrived is not what was expected",
+                            mismatch,
+                            rendered.into_iter().collect(),
+                        ))
+                    }
                 }
             }
             Expectation::Closed => match connection.next(within).await {

@@ -40,6 +40,9 @@ pub struct FileSpec {
     pub target: Option<Spanned<String>>,
     /// How long an `expect` waits unless it says (default 5 s).
     pub timeout: Option<DurationSpec>,
+    /// The profile its connections' frames keep unless a `connect` says: a
+    /// built-in's name or a profile file beside this one.
+    pub profile: Option<Spanned<String>>,
     /// The scenarios, in order.
     #[serde(default, rename = "scenario")]
     pub scenarios: Vec<Spanned<ScenarioSpec>>,
@@ -98,6 +101,8 @@ pub struct ConnectSpec {
     pub raw: bool,
     /// TLS: `tls = true` (the system's roots), or a table of options.
     pub tls: Option<Spanned<TlsSpec>>,
+    /// The profile these connections' frames keep (default: the file's).
+    pub profile: Option<Spanned<String>>,
 }
 
 /// `tls` on a `connect` step.
@@ -145,6 +150,9 @@ pub struct ExpectSpec {
     pub bytes: Option<MatcherSpec>,
     /// A frame that could not be decoded.
     pub decode_error: Option<Spanned<DecodeErrorSpec>>,
+    /// Fields of a frame of the connection's profile, by name.
+    #[serde(default)]
+    pub field: BTreeMap<String, MatcherSpec>,
     /// The peer closed the connection (an end of stream at a frame boundary).
     pub closed: Option<bool>,
     /// The peer reset the connection.
@@ -164,7 +172,7 @@ impl ExpectSpec {
             text: self.text.clone(),
             bytes: self.bytes.clone(),
             decode_error: self.decode_error.clone(),
-            field: Default::default(),
+            field: self.field.clone(),
         }
     }
 }

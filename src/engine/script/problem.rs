@@ -20,6 +20,9 @@ pub enum FileProblem {
     /// (an unknown step kind or key among them).
     #[error("{0}")]
     Syntax(String),
+    /// The profile the file names cannot be used.
+    #[error("profile: {0}")]
+    Profile(String),
     /// The file has no `[[scenario]]`.
     #[error("no [[scenario]] in the file")]
     NoScenarios,
