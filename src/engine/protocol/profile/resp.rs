@@ -53,7 +53,9 @@ fn scan(
         let Some(&kind) = bytes.get(pos) else {
             return Ok(None);
         };
-        let Some(eol) = memchr::memmem::find(&bytes[pos..], b"\r\n").map(|at| pos + at) else {
+        // The line after the type byte (a type byte of `\r` is no CRLF of its own).
+        let Some(eol) = memchr::memmem::find(&bytes[pos + 1..], b"\r\n").map(|at| pos + 1 + at)
+        else {
             if (bytes.len() - pos) as u64 > max_frame {
                 return Err(fault(pos, too_long(bytes.len() as u64)));
             }
