@@ -413,11 +413,7 @@ impl FramescopeApp {
         }
         let raw = self.target_is_raw();
         // Under a profile the composer is a form of its fields.
-        let profile = self
-            .settings
-            .client
-            .chosen_profile()
-            .filter(|p| !p.is_raw());
+        let profile = self.settings.client.composed_profile();
         let ready = match &profile {
             Some(profile) => {
                 let draft = &self.settings.draft;

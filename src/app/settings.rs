@@ -196,6 +196,12 @@ impl ClientSettings {
     pub fn chosen_profile(&self) -> Option<std::sync::Arc<crate::engine::Profile>> {
         crate::engine::Profile::builtin(&self.profile).filter(|p| !p.is_json_header())
     }
+
+    /// The profile the composer is a form of: the chosen one, unless it
+    /// is raw (which writes the content alone).
+    pub fn composed_profile(&self) -> Option<std::sync::Arc<crate::engine::Profile>> {
+        self.chosen_profile().filter(|p| !p.is_raw())
+    }
 }
 
 impl Default for ClientSettings {

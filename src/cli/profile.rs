@@ -9,7 +9,7 @@ use std::sync::Arc;
 use clap::{Args, Subcommand};
 
 use super::CliError;
-use crate::engine::{BUILTIN_NAMES, Profile};
+use crate::engine::{BUILTIN_NAMES, Profile, load_profile};
 
 /// Options of `profile`.
 #[derive(Debug, Args)]
@@ -75,21 +75,5 @@ fn not_builtin(name: &str) -> CliError {
 /// The profile `--profile` names: a built-in, or a TOML file. A file that
 /// does not compile is refused with its line and column.
 pub fn load(name_or_path: &str) -> Result<Arc<Profile>, CliError> {
-    if let Some(profile) = Profile::builtin(name_or_path) {
-        return Ok(profile);
-    }
-    let path = Path::new(name_or_path);
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            return Err(CliError::Invalid(format!(
-                "no profile \"{name_or_path}\": not a built-in ({}) and no such file",
-                BUILTIN_NAMES.join(", ")
-            )));
-        }
-        Err(error) => return Err(CliError::Invalid(format!("{name_or_path}: {error}"))),
-    };
-    Profile::compile(&text, name_or_path)
-        .map(Arc::new)
-        .map_err(|error| CliError::Invalid(error.to_string()))
+    load_profile(name_or_path, Path::new("")).map_err(CliError::Invalid)
 }

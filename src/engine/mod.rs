@@ -79,6 +79,7 @@ pub use render::pcapng::{PcapError, PcapSummary, write_pcapng};
 pub use scenario::control::{
     ScenarioCounts, ScenarioProgress, ScenarioRefused, ScenarioRunEnd, ScenarioRunView,
 };
+pub use script::profile_ref::load_profile;
 pub use server::{DEFAULT_LISTEN, ServerError, ServerMode, is_all_interfaces};
 pub use view::{EngineView, LatencyView, RulesStatus, ServerStatus};
 

@@ -4,7 +4,7 @@
 //! peer that checks a trailing CRC, with each reply read field by field.
 
 use crate::common::real_servers;
-use crate::common::{framescope, text};
+use crate::common::{framescope, read_holding_registers_args, send_profile as send, text};
 use framescope::engine::BUILTIN_NAMES;
 
 use std::path::{Path, PathBuf};
@@ -27,16 +27,6 @@ fn built_in_file(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("assets/profiles")
         .join(format!("{name}.toml"))
-}
-
-/// `framescope send --profile PROFILE --to 127.0.0.1:PORT --timeout 10
-/// --log LOG ARGS…`.
-fn send(profile: &str, port: u16, log: &Path, args: &[&str]) -> Output {
-    let to = format!("127.0.0.1:{port}");
-    let mut all = vec!["send", "--profile", profile, "--to", to.as_str()];
-    all.extend(["--timeout", "10", "--log", log.to_str().unwrap()]);
-    all.extend(args);
-    framescope(&all)
 }
 
 /// The records of a JSONL log.
@@ -263,23 +253,9 @@ fn a_connect_composed_from_fields_gets_a_connack_from_mosquitto() {
 /// arrive together. The log's one reply.
 fn read_holding_registers(port: u16, dir: &Path, address: &str) -> Value {
     let log = dir.join(format!("modbus-{address}.jsonl"));
-    let output = send(
-        "modbus-tcp",
-        port,
-        &log,
-        &[
-            "--field",
-            "transaction=1",
-            "--field",
-            "unit=1",
-            "--field",
-            "function=read-holding-registers",
-            "--field",
-            &format!("address={address}"),
-            "--field",
-            "quantity=2",
-        ],
-    );
+    let args = read_holding_registers_args(address);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = send("modbus-tcp", port, &log, &args);
     assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
     let sent = sent_frames(&log);
     assert_eq!(sent.len(), 1, "{sent:?}");

@@ -5,7 +5,9 @@
 //! Forward edited; while the relay has open conversations, Inject sends
 //! the same bytes into one of them.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use egui::{RichText, Ui};
@@ -75,6 +77,17 @@ pub struct Composer {
     last_send: Option<String>,
     hovered_byte: Option<usize>,
     inject: InjectForm,
+    /// The frame the fields form made, built again only when the profile
+    /// or a value changes.
+    fields_preview: Option<FieldsPreview>,
+}
+
+/// The frame of a profile's fields form, for one state of its values.
+#[derive(Debug)]
+struct FieldsPreview {
+    profile: Arc<Profile>,
+    values: BTreeMap<String, String>,
+    message: fields_form::FieldsMessage,
 }
 
 impl Composer {
@@ -185,13 +198,34 @@ impl Composer {
         }
     }
 
+    /// The frame the form's `values` make under `profile` (built again only
+    /// when they changed).
+    fn fields_message(
+        &mut self,
+        profile: &Arc<Profile>,
+        values: &BTreeMap<String, String>,
+    ) -> &fields_form::FieldsMessage {
+        let fresh = self
+            .fields_preview
+            .as_ref()
+            .is_some_and(|p| Arc::ptr_eq(&p.profile, profile) && p.values == *values);
+        if !fresh {
+            self.fields_preview = Some(FieldsPreview {
+                profile: profile.clone(),
+                values: values.clone(),
+                message: fields_form::build(profile, values),
+            });
+        }
+        &self.fields_preview.as_ref().expect("just made").message
+    }
+
     /// The composer under a profile: a form of its fields, the preview
     /// with each field's bytes, and Send.
     fn fields_ui(
         &mut self,
         ui: &mut Ui,
         draft: &mut Draft,
-        profile: &Profile,
+        profile: &Arc<Profile>,
         view: &EngineView,
         target: &mut SendTarget,
     ) -> Option<ComposerAction> {
@@ -199,11 +233,11 @@ impl Composer {
             ui.heading("Composer");
             ui.weak(format!("the fields of profile {}", profile.name()));
         });
-        let before = fields_form::build(profile, &draft.fields);
+        let before = self.fields_message(profile, &draft.fields).layout.clone();
         style::section(ui, "composer_fields", |ui| {
-            fields_form::grid(ui, profile, &mut draft.fields, &before.layout)
+            fields_form::grid(ui, profile, &mut draft.fields, &before)
         });
-        let message = fields_form::build(profile, &draft.fields);
+        let message = self.fields_message(profile, &draft.fields).clone();
         if let Some(problem) = &message.problem {
             ui.colored_label(ui.visuals().error_fg_color, problem);
         }
@@ -708,7 +742,7 @@ impl Panel for Composer {
     fn ui(&mut self, ui: &mut Ui, cx: &mut FrameCx<'_>) -> Option<ComposerAction> {
         // Under a profile (other than raw, which writes the content alone),
         // the composer is a form of its fields.
-        let profile = cx.settings.client.chosen_profile().filter(|p| !p.is_raw());
+        let profile = cx.settings.client.composed_profile();
         if let Some(profile) = profile
             && cx.editing.is_none()
         {

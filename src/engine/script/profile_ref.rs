@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use crate::engine::protocol::profile::{BUILTIN_NAMES, Profile};
 
-/// The profile `name` stands for, seen from a file in `folder`: why not,
-/// in words, when it cannot be used.
-pub(crate) fn load_profile(name: &str, folder: &Path) -> Result<Arc<Profile>, String> {
+/// The profile `name` stands for: a built-in's name, or a profile file
+/// (relative to `folder`, where the file naming it lives); why not, in
+/// words, when it cannot be used.
+pub fn load_profile(name: &str, folder: &Path) -> Result<Arc<Profile>, String> {
     if let Some(profile) = Profile::builtin(name) {
         return Ok(profile);
     }

@@ -20,6 +20,36 @@ pub fn framescope(args: &[&str]) -> std::process::Output {
         .expect("framescope runs")
 }
 
+/// `framescope send --profile PROFILE --to 127.0.0.1:PORT --timeout 10
+/// --log LOG ARGS…`.
+pub fn send_profile(
+    profile: &str,
+    port: u16,
+    log: &std::path::Path,
+    args: &[&str],
+) -> std::process::Output {
+    let to = format!("127.0.0.1:{port}");
+    let mut all = vec!["send", "--profile", profile, "--to", to.as_str()];
+    all.extend(["--timeout", "10", "--log", log.to_str().unwrap()]);
+    all.extend(args);
+    framescope(&all)
+}
+
+/// The `--field` arguments of a modbus-tcp request reading two holding
+/// registers from `address` (transaction 1, unit 1).
+pub fn read_holding_registers_args(address: &str) -> Vec<String> {
+    [
+        "transaction=1".to_owned(),
+        "unit=1".to_owned(),
+        "function=read-holding-registers".to_owned(),
+        format!("address={address}"),
+        "quantity=2".to_owned(),
+    ]
+    .into_iter()
+    .flat_map(|field| ["--field".to_owned(), field])
+    .collect()
+}
+
 /// Bytes a process printed, as text.
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

@@ -84,17 +84,9 @@ impl Profile {
         let mut encoded: Vec<Vec<u8>> = vec![Vec::new(); self.fields.len()];
         for (index, field) in self.fields.iter().enumerate() {
             present[index] = field.when.as_ref().is_none_or(|when| {
-                if when.role.is_some_and(|r| r != role) {
-                    return false;
-                }
-                let (source, bits) = match when.source {
-                    FieldRef::Field(i) => (i, None),
-                    FieldRef::Bits(i, b) => (i, Some(&self.fields[i].bits[b])),
-                };
-                present[source]
-                    && numbers[source]
-                        .map(|n| bits.map_or(n, |b| b.of(n)))
-                        .is_some_and(|v| when.values.contains(&v))
+                when.holds(&self.fields, role, |source| {
+                    numbers[source].filter(|_| present[source])
+                })
             });
             if !present[index] {
                 if values[index].is_some() || bits_given.iter().any(|(i, _, _)| *i == index) {

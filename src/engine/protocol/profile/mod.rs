@@ -173,6 +173,29 @@ pub(crate) struct When {
     pub(crate) role: Option<Role>,
 }
 
+impl When {
+    /// Whether it holds for a frame going the way `role` says, where
+    /// `number_of(index)` is the value of the field at `index` when that
+    /// field is in the frame.
+    pub(crate) fn holds(
+        &self,
+        fields: &[Field],
+        role: Role,
+        number_of: impl Fn(usize) -> Option<u64>,
+    ) -> bool {
+        if self.role.is_some_and(|wanted| wanted != role) {
+            return false;
+        }
+        let (index, bits) = match self.source {
+            FieldRef::Field(index) => (index, None),
+            FieldRef::Bits(index, bit) => (index, Some(&fields[index].bits[bit])),
+        };
+        number_of(index)
+            .map(|number| bits.map_or(number, |b| b.of(number)))
+            .is_some_and(|value| self.values.contains(&value))
+    }
+}
+
 /// One field of a profile, compiled.
 #[derive(Debug)]
 pub(crate) struct Field {
@@ -186,6 +209,14 @@ pub(crate) struct Field {
     pub(crate) enum_table: Option<usize>,
     pub(crate) bits: Vec<BitsField>,
     pub(crate) when: Option<When>,
+}
+
+impl Field {
+    /// Whether its value follows from the others: a constant, a length or
+    /// a checksum, which framescope fills in when composing.
+    pub(crate) fn is_computed(&self) -> bool {
+        self.constant.is_some() || self.length.is_some() || self.checksum.is_some()
+    }
 }
 
 /// Names for the values of an integer field.
@@ -314,8 +345,7 @@ impl Profile {
     pub fn form(&self) -> Vec<FormField> {
         let mut form = Vec::new();
         for field in &self.fields {
-            let computed =
-                field.constant.is_some() || field.length.is_some() || field.checksum.is_some();
+            let computed = field.is_computed();
             let choices = |table: Option<usize>| {
                 table.map_or_else(Vec::new, |t| {
                     self.enums[t]

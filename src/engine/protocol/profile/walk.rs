@@ -5,7 +5,7 @@
 
 use super::fault::{FieldFault, FieldProblem};
 use super::value::Value;
-use super::{Covers, Endian, FieldRef, Framing, Kind, Profile, Role, Size, When};
+use super::{Covers, Endian, Framing, Kind, Profile, Role, Size, When};
 use crate::engine::protocol::codec::{FrameCheck, FrameSoFar, check_frame};
 use crate::engine::protocol::frame::{PROTO_HEADER_LEN, declared_header_len};
 
@@ -239,23 +239,13 @@ impl Profile {
 
     /// Whether a field's condition holds, given the fields placed so far.
     fn holds(&self, when: &When, placed: &[Placed], role: Role) -> bool {
-        if when.role.is_some_and(|wanted| wanted != role) {
-            return false;
-        }
-        let (index, bits) = match when.source {
-            FieldRef::Field(index) => (index, None),
-            FieldRef::Bits(index, bit) => (index, Some(&self.fields[index].bits[bit])),
-        };
-        let Some(number) = placed
-            .iter()
-            .rev()
-            .find(|p| p.field == index)
-            .and_then(|p| p.number)
-        else {
-            return false;
-        };
-        let value = bits.map_or(number, |b| b.of(number));
-        when.values.contains(&value)
+        when.holds(&self.fields, role, |index| {
+            placed
+                .iter()
+                .rev()
+                .find(|p| p.field == index)
+                .and_then(|p| p.number)
+        })
     }
 
     /// Walks the fields over `bytes`. `end` is the frame's end when the
@@ -608,10 +598,7 @@ impl Profile {
                 offset: place.start,
                 len: span.len(),
                 bits: None,
-                derived: field.constant.is_some()
-                    || field.length.is_some()
-                    || field.checksum.is_some()
-                    || !field.bits.is_empty(),
+                derived: field.is_computed() || !field.bits.is_empty(),
             });
             let container = place.number.unwrap_or(0);
             for bits in &field.bits {
