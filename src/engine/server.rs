@@ -146,7 +146,7 @@ pub enum ServerError {
     Tls(#[from] TlsError),
     /// A mode that does not take a profile yet, given one.
     #[error(
-        "{mode} mode does not take a profile yet: use frame-echo or rules (or raw-echo with raw)"
+        "{mode} mode does not take a profile yet: use frame-echo, rules or relay (or raw-echo and raw-relay with raw)"
     )]
     ProfileMode {
         /// The mode asked for.
@@ -221,7 +221,17 @@ pub(crate) async fn start(
         Some(p) if p.is_raw() && matches!(mode, ServerMode::RawEcho | ServerMode::FrameEcho) => {
             (ServerMode::RawEcho, None)
         }
-        Some(p) if matches!(mode, ServerMode::FrameEcho | ServerMode::Rules) => (mode, Some(p)),
+        Some(p) if p.is_raw() && matches!(mode, ServerMode::Relay | ServerMode::RawRelay) => {
+            (ServerMode::RawRelay, None)
+        }
+        Some(p)
+            if matches!(
+                mode,
+                ServerMode::FrameEcho | ServerMode::Rules | ServerMode::Relay
+            ) =>
+        {
+            (mode, Some(p))
+        }
         Some(_) => return Err(ServerError::ProfileMode { mode }),
     };
     if mode == ServerMode::Rules && shared.rules.load().is_none() {
@@ -232,6 +242,7 @@ pub(crate) async fn start(
             upstream: upstream.clone(),
             kind,
             limits,
+            profile: profile.clone(),
             shared: shared.clone(),
         }),
         (Some(_), None) => return Err(ServerError::NoRelayTarget),

@@ -575,3 +575,81 @@ fn a_scenario_sends_and_expects_fields_against_a_real_modbus_server() {
     assert!(said.contains("field registers"), "{said}");
     assert!(said.contains("registers=00 11 00 2a"), "{said}");
 }
+
+/// `framescope relay --profile modbus-tcp` between `send` and a pymodbus
+/// server: the request reaches the device, its reply comes back, and the
+/// relay's log names both legs' fields (its stop is a SIGTERM: Unix only).
+#[cfg(unix)]
+#[test]
+fn a_relay_under_a_profile_forwards_to_a_real_modbus_server_and_names_both_legs_fields() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+
+    let server = real_servers::modbus_server();
+    let dir = tempfile::tempdir().unwrap();
+    let relay_log = dir.path().join("relay.jsonl");
+    let mut relay = Command::new(env!("CARGO_BIN_EXE_framescope"))
+        .args([
+            "relay",
+            "--profile",
+            "modbus-tcp",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .arg("--to")
+        .arg(format!("127.0.0.1:{}", server.port))
+        .arg("--log")
+        .arg(&relay_log)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut relay_out = BufReader::new(relay.stdout.take().unwrap());
+    let mut listening = String::new();
+    relay_out.read_line(&mut listening).unwrap();
+    assert!(listening.contains("profile modbus-tcp"), "{listening}");
+    let relay_port: u16 = listening
+        .split_whitespace()
+        .nth(2)
+        .and_then(|addr| addr.rsplit(':').next())
+        .and_then(|port| port.parse().ok())
+        .unwrap_or_else(|| panic!("not a listening line: {listening}"));
+
+    let reply = read_holding_registers(relay_port, dir.path(), "0");
+    assert_eq!(named(&reply, "byte_count").0, 4);
+    assert_eq!(named(&reply, "registers").0, "00 11 00 2a");
+
+    let status = Command::new("kill")
+        .args(["-TERM", &relay.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut printed = String::new();
+    relay_out.read_to_string(&mut printed).unwrap();
+    assert!(relay.wait().unwrap().success(), "{printed}");
+
+    // Each frame once per leg: the request received from the client and
+    // sent on to the device, the reply received from it and sent back.
+    let frames: Vec<Value> = records(&relay_log)
+        .into_iter()
+        .filter(|r| r["kind"] == "frame")
+        .collect();
+    assert_eq!(frames.len(), 4, "{frames:#?}");
+    assert!(frames.iter().all(|r| r["profile"] == "modbus-tcp"));
+    let replies: Vec<&Value> = frames
+        .iter()
+        .filter(|r| r.to_string().contains("\"byte_count\""))
+        .collect();
+    assert_eq!(replies.len(), 2, "the reply on both legs: {frames:#?}");
+    for reply in replies {
+        assert_eq!(named(reply, "byte_count").0, 4);
+        assert_eq!(
+            named(reply, "function"),
+            labelled(3, "read-holding-registers")
+        );
+    }
+    assert!(
+        printed.contains("function=read-holding-registers"),
+        "fields printed by name:\n{printed}"
+    );
+}

@@ -19,6 +19,7 @@ use crate::engine::net::reader::{Batch, BatchEnd, FrameReader, READ_BUFFER};
 use crate::engine::net::target::{Target, TargetError};
 use crate::engine::net::tls::{self, ReadHalf, Stream, WriteHalf};
 use crate::engine::net::writer::write_all_batched;
+use crate::engine::protocol::profile::{Profile, Role};
 use crate::engine::record::stats::Counters;
 use crate::engine::record::vocabulary::{CloseReason, Direction, RecordKind, Side};
 
@@ -37,6 +38,8 @@ pub(crate) struct RelayContext {
     pub(crate) kind: RecordKind,
     /// The read limits, on both legs.
     pub(crate) limits: Limits,
+    /// The profile both legs' frames keep; `None` for the JSON header's.
+    pub(crate) profile: Option<Arc<Profile>>,
     /// The journal, the counters and the hub.
     pub(crate) shared: Arc<Shared>,
 }
@@ -95,7 +98,8 @@ pub(crate) async fn relay_connection(
                 ),
                 Arc::new(Counters::default()),
             )
-            .linked_to(id);
+            .linked_to(id)
+            .keeping(context.profile.clone());
             upstream_leg.opened();
             guard.upstream_leg = Some(upstream_leg.clone());
             let (client_reason, upstream_reason) = relay_both_ways(
@@ -275,7 +279,7 @@ async fn pump(
         end = async {
             match context.kind {
                 RecordKind::Chunk => feed.chunks(&mut read).await,
-                _ => feed.frames(&mut read, &context.limits).await,
+                _ => feed.frames(&mut read, context).await,
             }
         } => Some(end),
     };
@@ -309,13 +313,33 @@ impl Feed<'_> {
     }
 
     /// Frames until the leg ends; a bad frame is an error row on this leg.
-    async fn frames(&self, read: &mut ReadHalf, limits: &Limits) -> CloseReason {
-        let mut reader = FrameReader::new(limits.max_content_length, limits.read_timeout);
+    /// Under a profile, requests go toward the target and replies toward
+    /// the client; a frame that breaks the profile but whose end is known
+    /// is an error row, and is handed on all the same (the relay shows
+    /// what the two ends say, it does not correct them).
+    async fn frames(&self, read: &mut ReadHalf, context: &RelayContext) -> CloseReason {
+        let limits = &context.limits;
+        let mut reader = match &context.profile {
+            Some(profile) => {
+                let role = match self.toward {
+                    Toward::Server => Role::Request,
+                    Toward::Client => Role::Reply,
+                };
+                FrameReader::with_profile(profile.clone(), role, limits.read_timeout)
+            }
+            None => FrameReader::new(limits.max_content_length, limits.read_timeout),
+        };
         let mut batch = Batch::default();
         loop {
             let end = reader.next_batch(read, &mut batch).await;
             for frame in batch.frames() {
                 self.hand_on(frame.raw().clone()).await;
+            }
+            if let Some((bytes, error)) = batch.rejected() {
+                self.source.error(error.clone().into(), bytes);
+                let permit = self.room.clone().acquire_owned().await.ok();
+                self.hub
+                    .offer(self.id, self.toward, bytes.clone(), None, permit);
             }
             match end {
                 BatchEnd::More => {}
