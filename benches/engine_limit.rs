@@ -11,6 +11,11 @@
 //! the reference's median. Targets: ≥ 0.8× with capture off, ≥ 0.7× with
 //! headers only, ≥ 0.5× with full capture.
 //!
+//! One row more frames by a profile, not the JSON header: `serve --profile
+//! length-prefixed` (`support/length-prefixed.toml`: a u32 length, then the
+//! payload) with capture off, sent frames of that profile as long as the
+//! JSON-header ones, so the reference row stands for both. Target: ≥ 0.8×.
+//!
 //! Set `FRAMESCOPE_COMPARE` to another build of `framescope` (an older one,
 //! say) to measure its `serve` in the same rounds, rows marked `compare`.
 //! Name rows to run only those, by a part of their name (`cargo bench
@@ -25,8 +30,10 @@ mod reference_echo;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use bytes::Bytes;
-use framescope::engine::FrameBuilder;
+use framescope::engine::{FrameBuilder, Profile};
 
 use bench_process::{pin_to, serve};
 use framescope::engine::reference::batch_load::{self, BatchLoadReport, BatchLoadSpec};
@@ -52,12 +59,41 @@ fn frame() -> Bytes {
         .expect("frame")
 }
 
-fn load(addr: SocketAddr, frame: &Bytes) -> BatchLoadReport {
+/// The length-prefixed profile's file.
+const LENGTH_PREFIXED: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/benches/support/length-prefixed.toml"
+);
+
+/// The length-prefixed profile, and one of its frames `len` bytes long.
+fn length_prefixed_frame(len: usize) -> (Arc<Profile>, Bytes) {
+    let text = std::fs::read_to_string(LENGTH_PREFIXED).expect("the profile file");
+    let profile = Arc::new(Profile::compile(&text, LENGTH_PREFIXED).expect("the profile"));
+    let payload = "78".repeat(len - 4);
+    let frame = profile
+        .encode(
+            &[("payload".to_owned(), format!("0x{payload}"))],
+            framescope::engine::Role::Request,
+        )
+        .expect("a frame");
+    assert_eq!(frame.len(), len);
+    (profile, frame.into())
+}
+
+/// What a row's server is sent.
+#[derive(Clone, Copy, PartialEq)]
+enum Frames {
+    JsonHeader,
+    LengthPrefixed,
+}
+
+fn load(addr: SocketAddr, frame: &Bytes, profile: Option<Arc<Profile>>) -> BatchLoadReport {
     let report = batch_load::run(BatchLoadSpec {
         addr,
         connections: CONNECTIONS,
         depth: DEPTH,
         frame: frame.clone(),
+        profile,
         duration: measured(),
         warmup: WARMUP,
         core: Some(LOAD_CORE),
@@ -97,8 +133,12 @@ impl Row {
     }
 }
 
-/// The servers measured: (row name, binary, capture); `None` is the reference.
-fn servers() -> Vec<(String, Option<(String, &'static str)>)> {
+/// A row's server: `None` is the reference; else the binary, the arguments
+/// after `serve --mode frame-echo`, and the frames it is sent.
+type Server = Option<(String, Vec<&'static str>, Frames)>;
+
+/// The servers measured, by row name.
+fn servers() -> Vec<(String, Server)> {
     let mut servers = vec![("reference echo".to_owned(), None)];
     let mut binaries = vec![(
         "serve".to_owned(),
@@ -111,9 +151,16 @@ fn servers() -> Vec<(String, Option<(String, &'static str)>)> {
         for capture in CAPTURES {
             let name = format!("{label} --capture {capture}");
             if wanted(&name) {
-                servers.push((name, Some((exe.clone(), capture))));
+                let args = vec!["--capture", capture];
+                servers.push((name, Some((exe.clone(), args, Frames::JsonHeader))));
             }
         }
+    }
+    let name = "serve --profile length-prefixed --capture off".to_owned();
+    if wanted(&name) {
+        let exe = env!("CARGO_BIN_EXE_framescope").to_owned();
+        let args = vec!["--capture", "off", "--profile", LENGTH_PREFIXED];
+        servers.push((name, Some((exe, args, Frames::LengthPrefixed))));
     }
     servers
 }
@@ -121,6 +168,7 @@ fn servers() -> Vec<(String, Option<(String, &'static str)>)> {
 fn main() {
     pin_to(SERVER_CORE);
     let frame = frame();
+    let (profile, binary_frame) = length_prefixed_frame(frame.len());
     let servers = servers();
     let mut rows: Vec<Row> = servers
         .iter()
@@ -134,12 +182,16 @@ fn main() {
             let report = match server {
                 None => {
                     let echo = ReferenceEcho::start(Some(SERVER_CORE)).expect("reference echo");
-                    load(echo.addr(), &frame)
+                    load(echo.addr(), &frame, None)
                 }
-                Some((exe, capture)) => {
-                    let (_child, addr) =
-                        serve(exe, &["--mode", "frame-echo", "--capture", capture]);
-                    load(addr, &frame)
+                Some((exe, args, frames)) => {
+                    let mut all = vec!["--mode", "frame-echo"];
+                    all.extend(args);
+                    let (_child, addr) = serve(exe, &all);
+                    match frames {
+                        Frames::JsonHeader => load(addr, &frame, None),
+                        Frames::LengthPrefixed => load(addr, &binary_frame, Some(profile.clone())),
+                    }
                 }
             };
             row.rates.push(report.frames_per_s());
@@ -154,7 +206,7 @@ fn main() {
     );
     for row in &rows {
         println!(
-            "  {:<26} {:>10.0} frames/s  {:.2}x",
+            "  {:<46} {:>10.0} frames/s  {:.2}x",
             row.name,
             row.median(),
             row.median() / reference

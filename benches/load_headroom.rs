@@ -57,6 +57,7 @@ fn main() -> std::io::Result<()> {
         connections: CONNECTIONS,
         depth: DEPTH,
         frame,
+        profile: None,
         duration: Duration::from_secs(2),
         warmup: Duration::from_millis(500),
         core: Some(LOAD_CORE),

@@ -85,6 +85,7 @@ fn load(addr: SocketAddr, frame: &Bytes) -> Loaded {
         connections: CONNECTIONS,
         depth: DEPTH,
         frame: frame.clone(),
+        profile: None,
         duration: MEASURED,
         warmup: WARMUP,
         core: Some(LOAD_CORE),

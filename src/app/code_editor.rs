@@ -1,5 +1,6 @@
-//! A monospace text editor for scenario files, with line numbers beside it
-//! and one line (where the compiler found a problem) marked.
+//! A monospace text editor for the files the window edits (scenarios,
+//! profiles), with line numbers beside it and one line (where the compiler
+//! found a problem) marked.
 
 use std::sync::Arc;
 
@@ -10,8 +11,16 @@ use egui::{Color32, Galley, TextStyle, Ui};
 const MARGIN: i8 = 4;
 
 /// Shows `text` for editing, `rows` lines tall at least; `marked` is a
-/// line (from 1) painted as an error. Returns whether the text changed.
-pub fn ui(ui: &mut Ui, id: &str, text: &mut String, marked: Option<usize>, rows: usize) -> bool {
+/// line (from 1) painted as an error, and `hover` says what the text is.
+/// Returns whether the text changed.
+pub fn ui(
+    ui: &mut Ui,
+    id: &str,
+    text: &mut String,
+    marked: Option<usize>,
+    rows: usize,
+    hover: &str,
+) -> bool {
     let font = TextStyle::Monospace.resolve(ui.style());
     let text_color = ui.visuals().text_color();
     let error = ui.visuals().error_fg_color;
@@ -56,7 +65,7 @@ pub fn ui(ui: &mut Ui, id: &str, text: &mut String, marked: Option<usize>, rows:
                     .desired_width(f32::INFINITY)
                     .layouter(&mut layouter),
             )
-            .on_hover_text("The scenario file's TOML: edit it here, then Save or Run")
+            .on_hover_text(hover)
             .changed();
     });
     changed

@@ -7,6 +7,7 @@
 use egui::Ui;
 
 use crate::app::panels::held_edit::HeldEdit;
+use crate::app::profiles::ProfileLibrary;
 use crate::app::records::frames_view::Source;
 use crate::app::settings::Settings;
 use crate::engine::{Command, CommandOutcome, Engine, EngineView, JournalSnapshot, SendTarget};
@@ -23,6 +24,8 @@ pub struct FrameCx<'a> {
     /// The settings, remembered between runs (the time zone times are
     /// shown in among them).
     pub settings: &'a mut Settings,
+    /// The profile files opened, which the client settings' profile may name.
+    pub profiles: &'a ProfileLibrary,
     /// Which connections Send goes to (the client list picks, the composer sends).
     pub send_target: &'a mut SendTarget,
     /// Whether the connections Send goes to speak raw bytes.

@@ -15,6 +15,7 @@ mod files;
 pub mod fonts;
 mod frame_cx;
 mod panels;
+pub mod profiles;
 mod records;
 pub mod settings;
 mod style;
@@ -41,7 +42,7 @@ use crate::app::files::dialogs::{Dialogs, Purpose};
 use crate::app::files::log_files::LogFiles;
 use crate::app::files::path_prompt::{PathPrompt, PromptOutcome};
 use crate::app::frame_cx::{FrameCx, Outbox, Panel};
-use crate::app::panels::client::ClientPanel;
+use crate::app::panels::client::{ClientAction, ClientPanel};
 use crate::app::panels::composer::{Composer, ComposerAction, ready_fields};
 use crate::app::panels::fields_form;
 use crate::app::panels::held_edit::{EditAction, HeldEdit};
@@ -49,9 +50,11 @@ use crate::app::panels::inject_form::Injection;
 use crate::app::panels::intercept::{InterceptAction, InterceptPanel};
 use crate::app::panels::journal::JournalPanel;
 use crate::app::panels::load::{LoadAction, LoadPanel};
+use crate::app::panels::profile_editor::{ProfileEditor, ProfileEditorAction};
 use crate::app::panels::scenario::{ScenarioAction, ScenarioPanel};
 use crate::app::panels::server::{ServerAction, ServerPanel};
 use crate::app::panels::status_bar::StatusBar;
+use crate::app::profiles::{Opened, ProfileLibrary};
 use crate::app::records::follow_view::{FollowAction, FollowWindow};
 use crate::app::records::frame_index::SourceKey;
 use crate::app::records::frames_view::{FramesAction, FramesView, Source};
@@ -73,6 +76,7 @@ macro_rules! frame_cx {
             journal: &$app.live,
             shown: shown_source(&$app.logs, $app.view_source, &$app.live, &$app.held_seqs.1),
             settings: &mut $app.settings,
+            profiles: &$app.profiles,
             send_target: &mut $app.send_target,
             editing: $app.editing.as_ref(),
             outbox: Outbox::new(&$app.engine),
@@ -174,6 +178,8 @@ pub enum ComposerTab {
     Load,
     /// Scenario files: edit, run, record.
     Scenarios,
+    /// Profile files: write one, check it, hand it to the clients.
+    Profiles,
 }
 
 /// The framescope window.
@@ -189,6 +195,9 @@ pub struct FramescopeApp {
     composer_tab: ComposerTab,
     load: LoadPanel,
     scenarios: ScenarioPanel,
+    profile_editor: ProfileEditor,
+    /// The profile files opened, which the client form may choose.
+    profiles: ProfileLibrary,
     frames: FramesView,
     logs: LogFiles,
     dialogs: Dialogs,
@@ -247,6 +256,8 @@ impl FramescopeApp {
         engine.command(Command::SetJournalLimits(settings.journal_limits()));
         engine.command(Command::SetHold(settings.hold));
         let applied_hold = Some(settings.hold);
+        // Read on the first frame, on a helper thread (see `housekeeping`).
+        let profiles = ProfileLibrary::remembering(&settings.profile_files);
         Self {
             engine,
             settings,
@@ -258,6 +269,8 @@ impl FramescopeApp {
             composer_tab: ComposerTab::default(),
             load: LoadPanel::default(),
             scenarios: ScenarioPanel::default(),
+            profile_editor: ProfileEditor::default(),
+            profiles,
             frames: FramesView::default(),
             logs: LogFiles::default(),
             dialogs: Dialogs::default(),
@@ -319,6 +332,30 @@ impl FramescopeApp {
     /// The text in the Scenarios tab's editor.
     pub fn scenario_text(&self) -> &str {
         self.scenarios.text()
+    }
+
+    /// Opens the profile file at `path` for the client connections, as the
+    /// Profile list's "Open profile…" would: it is read on a helper thread,
+    /// joins the list, and is chosen once it compiles.
+    pub fn open_profile(&mut self, path: impl Into<PathBuf>, ctx: &egui::Context) {
+        self.profiles.read(&path.into(), true, ctx);
+    }
+
+    /// Opens the profile file at `path` in the Profiles tab's editor, as
+    /// its Open dialog would.
+    pub fn edit_profile(&mut self, path: impl Into<PathBuf>, ctx: &egui::Context) {
+        self.composer_tab = ComposerTab::Profiles;
+        self.profile_editor.open(path.into(), ctx);
+    }
+
+    /// The text in the Profiles tab's editor.
+    pub fn profile_text(&self) -> &str {
+        self.profile_editor.text()
+    }
+
+    /// The profile files opened, and the built-ins beside them.
+    pub fn profiles(&self) -> &ProfileLibrary {
+        &self.profiles
     }
 
     /// How many records the frames table lists now.
@@ -413,7 +450,7 @@ impl FramescopeApp {
         }
         let raw = self.target_is_raw();
         // Under a profile the composer is a form of its fields.
-        let profile = self.settings.client.composed_profile();
+        let profile = self.settings.client.composed_profile(&self.profiles);
         let ready = match &profile {
             Some(profile) => {
                 let draft = &self.settings.draft;
@@ -530,6 +567,9 @@ impl FramescopeApp {
                 self.view_source = ViewSource::File;
             }
         }
+        for opened in self.profiles.poll(ctx) {
+            self.profile_opened(opened);
+        }
         if let Some((purpose, path)) = self.dialogs.poll() {
             self.prompt.close();
             self.use_path(purpose, path, ctx);
@@ -556,6 +596,45 @@ impl FramescopeApp {
         {
             self.send_target = SendTarget::All;
         }
+    }
+
+    /// A profile file read and compiled: remembered, and chosen for the
+    /// clients when it was opened to be.
+    fn profile_opened(&mut self, opened: Opened) {
+        self.settings.profile_files = self.profiles.remembered();
+        if !opened.choose {
+            return;
+        }
+        let outcome = match opened.result {
+            Ok(profile) => {
+                self.settings.client.profile = opened.key;
+                Ok(format!(
+                    "Opened profile {} from {}",
+                    profile.name(),
+                    files::file_content::file_name(&opened.path)
+                ))
+            }
+            // The choice stays as it was; the list shows the file greyed, with why.
+            Err(why) => Err(format!("Could not use the profile file: {why}")),
+        };
+        self.client.on_profile_opened(outcome);
+    }
+
+    /// Holds the profile file the Profiles tab saved and makes it the
+    /// clients' profile.
+    fn use_profile_for_clients(&mut self, path: PathBuf, text: &str) {
+        let outcome = match self.profiles.add(&path, text) {
+            Ok(profile) => {
+                self.settings.client.profile = ProfileLibrary::key_of(&path);
+                Ok(format!(
+                    "The clients now speak profile {}: Connect opens connections with it",
+                    profile.name()
+                ))
+            }
+            Err(why) => Err(why),
+        };
+        self.settings.profile_files = self.profiles.remembered();
+        self.profile_editor.on_used(outcome);
     }
 
     /// Does what a chosen path was chosen for, and remembers it.
@@ -595,6 +674,18 @@ impl FramescopeApp {
                 let (mode, zone) = (self.settings.follow_mode, self.settings.time_zone);
                 self.follow.save(path, mode, zone, ctx);
             }
+            Purpose::OpenProfile => {
+                self.settings.last_profile_path = shown;
+                self.open_profile(path, ctx);
+            }
+            Purpose::EditProfile => {
+                self.settings.last_profile_path = shown;
+                self.edit_profile(path, ctx);
+            }
+            Purpose::SaveProfile => {
+                self.settings.last_profile_path = shown;
+                self.profile_editor.save_as(path, ctx);
+            }
         }
     }
 
@@ -611,6 +702,9 @@ impl FramescopeApp {
                 self.settings.last_scenario_path.clone()
             }
             Purpose::SaveConversation => self.settings.last_conversation_path.clone(),
+            Purpose::OpenProfile | Purpose::EditProfile | Purpose::SaveProfile => {
+                self.settings.last_profile_path.clone()
+            }
             Purpose::ContentFile => self
                 .settings
                 .draft
@@ -700,9 +794,12 @@ impl FramescopeApp {
                     }
                 }
                 ui.separator();
-                style::section(ui, "client_section", |ui| {
-                    self.client.ui(ui, &mut frame_cx!(self));
+                let action = style::section(ui, "client_section", |ui| {
+                    self.client.ui(ui, &mut frame_cx!(self))
                 });
+                if action == Some(ClientAction::OpenProfile) {
+                    self.ask_path(Purpose::OpenProfile);
+                }
                 ui.separator();
                 style::section(ui, "journal_section", |ui| {
                     JournalPanel.ui(ui, &mut frame_cx!(self));
@@ -739,11 +836,16 @@ impl FramescopeApp {
                 .on_hover_text(
                     "Open, edit, run and record scenario files: steps that pass or fail",
                 );
+            ui.selectable_value(&mut self.composer_tab, ComposerTab::Profiles, "Profiles")
+                .on_hover_text(
+                    "Write or change a profile file, check it compiles, and use it for the clients",
+                );
         });
         ui.separator();
         match self.composer_tab {
             ComposerTab::Load => return self.load_tab(ui),
             ComposerTab::Scenarios => return self.scenario_tab(ui),
+            ComposerTab::Profiles => return self.profile_tab(ui),
             ComposerTab::Send => {}
         }
         let action = egui::ScrollArea::vertical()
@@ -832,14 +934,33 @@ impl FramescopeApp {
         }
     }
 
+    fn profile_tab(&mut self, ui: &mut Ui) {
+        let action = self.profile_editor.ui(ui, &mut frame_cx!(self));
+        match action {
+            Some(ProfileEditorAction::Open) => self.ask_path(Purpose::EditProfile),
+            Some(ProfileEditorAction::SaveAs) => self.ask_path(Purpose::SaveProfile),
+            Some(ProfileEditorAction::UseForClients { path, text }) => {
+                self.use_profile_for_clients(path, &text)
+            }
+            None => {}
+        }
+    }
+
     /// Starts a load run of the composed frame to `target`.
     fn start_load(&mut self, target: crate::engine::Target) {
         let raw = self.load_is_raw();
-        let payload = match self.composer.load_payload(&self.settings.draft, raw) {
+        // Under a profile the frame is built from the form's fields, anew
+        // for each frame when they hold payload variables.
+        let profile = self.settings.client.composed_profile(&self.profiles);
+        let payload = match &profile {
+            Some(profile) => fields_form::load_payload(profile, &self.settings.draft),
+            None => self.composer.load_payload(&self.settings.draft, raw),
+        };
+        let payload = match payload {
             Ok(payload) => payload,
             Err(why) => return self.load.refuse(why),
         };
-        let spec = LoadPanel::spec(&self.settings.load, target, payload, !raw);
+        let spec = LoadPanel::spec(&self.settings.load, target, payload, !raw, profile);
         self.load.on_start();
         let outcome = self.engine.command(Command::StartLoad {
             spec: Box::new(spec),

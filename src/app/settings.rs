@@ -1,7 +1,10 @@
 //! What the window remembers between runs: addresses, modes, the composer's
 //! draft, the theme, the frame filters, what the journal captures and holds,
-//! and the clock times are shown in. Everything else is transient and lives
-//! beside the panels that own it.
+//! the clock times are shown in, and the profile files opened. Everything
+//! else is transient and lives beside the panels that own it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -10,10 +13,11 @@ use crate::engine::DEFAULT_LISTEN;
 use crate::engine::follow::FollowMode;
 use crate::engine::load::Verify;
 use crate::engine::relay::HoldSettings;
-use crate::engine::{Capture, ClientMode, Direction, JournalLimits, ServerMode, Side};
+use crate::engine::{Capture, ClientMode, Direction, JournalLimits, Profile, ServerMode, Side};
 
 use crate::app::panels::draft::Draft;
 use crate::app::panels::tls_form::{ClientTlsForm, ServerTlsForm};
+use crate::app::profiles::ProfileLibrary;
 
 /// The settings persisted through eframe's storage.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,6 +68,12 @@ pub struct Settings {
     pub follow_mode: FollowMode,
     /// The conversation last saved from Follow stream, suggested next time.
     pub last_conversation_path: String,
+    /// The profile files opened, read again at startup (none for settings
+    /// saved before files could be opened).
+    #[serde(default)]
+    pub profile_files: Vec<PathBuf>,
+    /// The profile file last opened or saved, suggested next time.
+    pub last_profile_path: String,
 }
 
 impl Settings {
@@ -101,6 +111,8 @@ impl Default for Settings {
             last_scenario_path: "scenario.toml".to_owned(),
             follow_mode: FollowMode::default(),
             last_conversation_path: "framescope-conversation.txt".to_owned(),
+            profile_files: Vec::new(),
+            last_profile_path: "profile.toml".to_owned(),
         }
     }
 }
@@ -182,7 +194,8 @@ pub struct ClientSettings {
     pub count: usize,
     /// Framed or raw.
     pub mode: ClientMode,
-    /// The built-in profile its frames keep (`json-header`: the tutorial's).
+    /// The profile its frames keep: a built-in's name (`json-header`: the
+    /// tutorial's) or the path of a profile file (see [`ProfileLibrary`]).
     pub profile: String,
     /// TLS.
     pub tls: ClientTlsForm,
@@ -192,15 +205,19 @@ pub struct ClientSettings {
 pub const JSON_HEADER: &str = "json-header";
 
 impl ClientSettings {
-    /// The profile the client form has chosen, when not the JSON header's.
-    pub fn chosen_profile(&self) -> Option<std::sync::Arc<crate::engine::Profile>> {
-        crate::engine::Profile::builtin(&self.profile).filter(|p| !p.is_json_header())
+    /// The profile the client form has chosen, when not the JSON header's
+    /// (which the engine frames without one). A file the library cannot
+    /// use gives none; the client form says why.
+    pub fn chosen_profile(&self, library: &ProfileLibrary) -> Option<Arc<Profile>> {
+        library
+            .resolve(&self.profile)
+            .filter(|p| !p.is_json_header())
     }
 
     /// The profile the composer is a form of: the chosen one, unless it
     /// is raw (which writes the content alone).
-    pub fn composed_profile(&self) -> Option<std::sync::Arc<crate::engine::Profile>> {
-        self.chosen_profile().filter(|p| !p.is_raw())
+    pub fn composed_profile(&self, library: &ProfileLibrary) -> Option<Arc<Profile>> {
+        self.chosen_profile(library).filter(|p| !p.is_raw())
     }
 }
 
@@ -258,4 +275,21 @@ pub struct Filters {
     pub text: String,
     /// Only decode errors.
     pub errors_only: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_saved_before_profile_files_still_load() {
+        // Settings missing the new fields load with their defaults, and
+        // keep the rest (JSON here; eframe's RON goes through the same serde).
+        let old = r#"{"server_addr": "127.0.0.1:9999", "client": {"profile": "modbus-tcp"}}"#;
+        let settings: Settings = serde_json::from_str(old).expect("old settings load");
+        assert_eq!(settings.server_addr, "127.0.0.1:9999");
+        assert_eq!(settings.client.profile, "modbus-tcp");
+        assert!(settings.profile_files.is_empty());
+        assert_eq!(settings.last_profile_path, "profile.toml");
+    }
 }

@@ -11,14 +11,18 @@ use clap::Args;
 
 use super::CliError;
 use super::message::MessageArgs;
+use super::profile;
 use crate::engine::Target;
+use crate::engine::hexdump::parse_hex;
 use crate::engine::load::{
     LoadPhase, LoadProgress, LoadReport, LoadRun, LoadSpec, MAX_LOAD_CONNECTIONS, Pacing, Payload,
     Verify,
 };
 use crate::engine::tutorial_app::CLIENT_BINARY_TYPE;
 use crate::engine::{Capture, Engine, FrameBuilder};
+use crate::engine::{Profile, Role};
 use crate::units::{micros, thousands};
+use std::sync::Arc;
 
 /// Options of `load`.
 #[derive(Debug, Clone, Args)]
@@ -73,6 +77,17 @@ pub struct LoadArgs {
     /// be echoes).
     #[arg(long)]
     pub raw: bool,
+    /// The protocol: a built-in profile's name or a profile file (see
+    /// `framescope profiles`). Frames are built from --field values (or
+    /// are --hex bytes that keep the profile), and replies are cut by the
+    /// profile's framing; a reply that breaks it is an error.
+    #[arg(long, value_name = "NAME|FILE", conflicts_with_all = ["raw", "headers", "text", "json_content", "file", "size"])]
+    pub profile: Option<String>,
+    /// With --profile: a field of each frame, NAME=VALUE (repeat for more),
+    /// payload variables allowed ({{seq}}, {{conn}}, {{random:A:B}} ...).
+    /// Constants, lengths and checksums are computed for each frame.
+    #[arg(long = "field", value_name = "NAME=VALUE", requires = "profile")]
+    pub fields: Vec<String>,
     /// How replies are checked: none, length, sample (one in 16 byte for
     /// byte) or all.
     #[arg(long, default_value = "none")]
@@ -129,11 +144,17 @@ impl LoadArgs {
             )));
         }
         let message = |e: &dyn std::fmt::Display| CliError::Message(e.to_string());
+        let profile = self.profile.as_deref().map(profile::load).transpose()?;
+        // The JSON header's profile is the protocol's own path; raw is --raw.
+        let raw = self.raw || profile.as_ref().is_some_and(|p| p.is_raw());
+        let profile = profile.filter(|p| !p.is_json_header() && !p.is_raw());
         let payload = if let Some(path) = &self.from_log {
             Payload::from_log(path).map_err(|e| message(&e))?
+        } else if let Some(profile) = &profile {
+            profile_payload(profile, self)?
         } else if let Some(size) = self.size {
             let content: Bytes = (0..size).map(|i| (i % 251) as u8).collect();
-            if self.raw {
+            if raw {
                 Payload::raw(content, false).map_err(|e| message(&e))?
             } else {
                 let builder = self
@@ -141,7 +162,7 @@ impl LoadArgs {
                     .with_fields(FrameBuilder::binary(CLIENT_BINARY_TYPE, content))?;
                 Payload::frame(&builder).map_err(|e| message(&e))?
             }
-        } else if self.raw {
+        } else if raw {
             let binary = self.hex.is_some() || self.file.is_some();
             Payload::raw(self.message().content()?, !binary).map_err(|e| message(&e))?
         } else {
@@ -158,13 +179,47 @@ impl LoadArgs {
                 None => Pacing::Closed { depth: self.depth },
             },
             payload,
-            framed: !self.raw,
+            framed: !raw,
+            profile,
             verify: self.verify,
             threads: self.threads,
             cores: self.cores.clone(),
             recorder: None,
             tls: self.tls.settings(),
         })
+    }
+}
+
+/// What each connection sends under `profile`: a frame built from the
+/// `--field` values (variables expanded for each frame), or `--hex` bytes
+/// that must be one whole frame of the profile.
+fn profile_payload(profile: &Arc<Profile>, args: &LoadArgs) -> Result<Payload, CliError> {
+    let invalid = |what: String| CliError::Invalid(what);
+    if !args.fields.is_empty() {
+        let pairs = profile::field_pairs(&args.fields)?;
+        return Payload::fields(profile.clone(), &pairs)
+            .map_err(|e| invalid(format!("--field: {e}")));
+    }
+    let Some(hex) = &args.hex else {
+        return Err(invalid(format!(
+            "with --profile {}, give each frame as --field values or --hex bytes",
+            profile.name()
+        )));
+    };
+    let bytes = parse_hex(hex).map_err(|e| invalid(format!("--hex: {e}")))?;
+    match profile.cut_frames(&bytes, Role::Request) {
+        Ok(frames) if frames.len() == 1 => {
+            Payload::raw(bytes.into(), false).map_err(|e| CliError::Message(e.to_string()))
+        }
+        Ok(frames) => Err(invalid(format!(
+            "--hex holds {} frames of profile {}; load sends one",
+            frames.len(),
+            profile.name()
+        ))),
+        Err(problem) => Err(invalid(format!(
+            "--hex does not keep profile {}: {problem}",
+            profile.name()
+        ))),
     }
 }
 

@@ -77,3 +77,16 @@ fn not_builtin(name: &str) -> CliError {
 pub fn load(name_or_path: &str) -> Result<Arc<Profile>, CliError> {
     load_profile(name_or_path, Path::new("")).map_err(CliError::Invalid)
 }
+
+/// `--field NAME=VALUE` options as `(name, value)` pairs.
+pub fn field_pairs(fields: &[String]) -> Result<Vec<(String, String)>, CliError> {
+    fields
+        .iter()
+        .map(|field| {
+            field
+                .split_once('=')
+                .map(|(name, value)| (name.trim().to_owned(), value.to_owned()))
+                .ok_or_else(|| CliError::Invalid(format!("--field {field}: expected NAME=VALUE")))
+        })
+        .collect()
+}

@@ -224,18 +224,7 @@ pub fn run(mut args: SendArgs) -> Result<(), CliError> {
 /// refused unless `--malformed`.
 fn profile_frames(profile: &Profile, args: &SendArgs) -> Result<Vec<Bytes>, CliError> {
     let bytes = if !args.fields.is_empty() {
-        let pairs = args
-            .fields
-            .iter()
-            .map(|field| {
-                field
-                    .split_once('=')
-                    .map(|(name, value)| (name.trim().to_owned(), value.to_owned()))
-                    .ok_or_else(|| {
-                        CliError::Invalid(format!("--field {field}: expected NAME=VALUE"))
-                    })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let pairs = profile::field_pairs(&args.fields)?;
         profile
             .encode(&pairs, Role::Request)
             .map_err(|e| CliError::Invalid(format!("--field: {e}")))?

@@ -28,6 +28,7 @@ fn spec(addr: SocketAddr, seconds: u64) -> Box<LoadSpec> {
         pacing: Pacing::Open { rate: 400.0 },
         payload: Payload::frame(&search_request("frame {{seq}}")).unwrap(),
         framed: true,
+        profile: None,
         verify: Verify::Length,
         threads: 1,
         cores: Vec::new(),

@@ -43,6 +43,7 @@ fn spec(addr: SocketAddr, payload: Payload) -> LoadSpec {
         pacing: Pacing::Closed { depth: 1 },
         payload,
         framed: true,
+        profile: None,
         verify: Verify::All,
         threads: 1,
         cores: Vec::new(),
@@ -426,4 +427,104 @@ fn sigterm_ends_the_run_early_with_its_result_written() {
     let report = LoadReport::from_json(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert!(report.stopped_early);
     assert!(report.seconds < 5.0 && report.window.frames_received > 0);
+}
+
+/// `framescope load --profile …` with a one-second run and a result file;
+/// the result's JSON.
+fn load_profile(port: u16, profile: &str, args: &[&str]) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("result.json");
+    let to = format!("127.0.0.1:{port}");
+    let mut all = vec!["load", "--to", to.as_str(), "--profile", profile];
+    all.extend(["--duration", "1", "--warmup", "0.2", "--quiet"]);
+    all.extend([
+        "--max-errors",
+        "1000000000",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    all.extend(args);
+    let output = framescope(&all);
+    assert!(output.status.success(), "{}", stderr(&output));
+    serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap()
+}
+
+#[test]
+fn load_under_a_profile_counts_a_real_modbus_servers_replies_by_their_framing() {
+    // pymodbus answers only the first of two requests that arrive together:
+    // one connection, one request in flight. Its replies (13 bytes) are not
+    // as long as the requests (12), so only the profile can count them.
+    let server = common::real_servers::modbus_server();
+    let mut args = vec!["--connections", "1", "--depth", "1"];
+    for field in [
+        "transaction={{seq}}",
+        "unit=1",
+        "function=read-holding-registers",
+        "address=0",
+        "quantity=2",
+    ] {
+        args.extend(["--field", field]);
+    }
+    let result = load_profile(server.port, "modbus-tcp", &args);
+    assert_eq!(result["errors"], 0, "{result:#}");
+    assert_eq!(result["settings"]["profile"], "modbus-tcp");
+    let run = &result["run"];
+    let received = run["frames_received"].as_u64().unwrap();
+    assert!(received > 10, "{result:#}");
+    let per_frame = run["bytes_received"].as_u64().unwrap() as f64 / received as f64;
+    assert!(
+        (per_frame - 13.0).abs() < 0.5,
+        "13-byte replies: {result:#}"
+    );
+}
+
+#[test]
+fn a_reply_that_breaks_the_profile_is_an_error_naming_its_field() {
+    // A raw echo sends back each stx-crc frame as it went: a good CRC is a
+    // reply that keeps the profile, a wrong one (given as a value) is not.
+    let engine = Engine::new().unwrap();
+    let addr = start_server(&engine, ServerMode::RawEcho);
+    let profile = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/stx-crc.toml");
+    let good = load_profile(
+        addr.port(),
+        profile,
+        &["--field", "payload=frame {{seq}}", "--depth", "4"],
+    );
+    assert_eq!(good["errors"], 0, "{good:#}");
+    assert!(
+        good["run"]["frames_received"].as_u64().unwrap() > 100,
+        "{good:#}"
+    );
+
+    let bad = load_profile(
+        addr.port(),
+        profile,
+        &["--field", "payload=frame {{seq}}", "--field", "crc=0"],
+    );
+    let received = bad["run"]["frames_received"].as_u64().unwrap();
+    assert!(received > 10, "{bad:#}");
+    // Every reply is an error; the counters are read one after the other
+    // while the connection runs, so the last reply may be counted as
+    // received and not yet as an error.
+    assert!(bad["errors"].as_u64().unwrap() + 1 >= received, "{bad:#}");
+    let first = bad["first_errors"].to_string();
+    assert!(
+        first.contains("crc") && first.contains("checksum"),
+        "{first}"
+    );
+}
+
+#[test]
+fn load_refuses_field_values_its_profile_cannot_take_before_connecting() {
+    let output = framescope(&[
+        "load",
+        "--to",
+        "127.0.0.1:9",
+        "--profile",
+        "modbus-tcp",
+        "--field",
+        "nonesuch=1",
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("nonesuch"), "{}", stderr(&output));
 }

@@ -499,6 +499,7 @@ fn a_load_run_speaks_tls_with_replies_checked_and_a_bad_pin_fails_every_connecti
         pacing: Pacing::Closed { depth: 4 },
         payload: Payload::frame(&search_request("morpheus")).unwrap(),
         framed: true,
+        profile: None,
         verify: Verify::All,
         threads: 1,
         cores: Vec::new(),

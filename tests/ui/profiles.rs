@@ -1,12 +1,17 @@
 //! A profile in the window: picked in the client form, the composer a form
 //! of its fields, and a real server's reply read back field by field with
-//! each field's bytes lit in the dump.
+//! each field's bytes lit in the dump; a profile file opened into the
+//! client form's list, remembered for the next start; and the Profiles
+//! tab's editor, which shows a broken line and hands a saved file to the
+//! clients.
 
 use egui::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
 
+use framescope::engine::{Engine, Profile};
+
 use crate::real_servers;
-use crate::window::{App, app, click_send, pick, wait_for, wait_to_see};
+use crate::window::{App, app, app_with_settings, click_send, pick, shows, wait_for, wait_to_see};
 
 #[test]
 fn a_modbus_request_composed_from_its_fields_is_answered_by_a_real_server_named() {
@@ -108,4 +113,159 @@ fn fill_read_holding_registers(h: &mut App) {
     pick(h, "function", "read-holding-registers");
     h.get_by_label("quantity").set_text_value_accesskit("2");
     h.step();
+}
+
+/// A profile of our own: a length, then a text.
+const GREETING: &str = "[profile]\nname = \"greeting\"\ndescription = \"A length, then a salutation\"\n\n\
+                        [[field]]\nname = \"salutation_length\"\ntype = \"u16\"\nlength_of = \"rest\"\n\n\
+                        [[field]]\nname = \"salutation\"\ntype = \"str\"\n";
+
+/// The client form's Profile list, as it shows the choice.
+fn chosen_profile(h: &App) -> Option<String> {
+    h.get_by_role_and_label(Role::ComboBox, "Profile").value()
+}
+
+/// Whether the button labelled `label` is greyed out.
+fn is_disabled(h: &App, label: &str) -> bool {
+    h.get_by_role_and_label(Role::Button, label)
+        .accesskit_node()
+        .is_disabled()
+}
+
+/// Types `path` into the open path prompt and clicks its `action` button
+/// (the enabled one: a tab's own button may share the label, greyed).
+fn choose_path(h: &mut App, path: &std::path::Path, action: &str) {
+    wait_to_see(h, "Browse…");
+    h.get_by_label("Path")
+        .set_text_value_accesskit(&path.display().to_string());
+    h.step();
+    h.step();
+    h.get_all_by_role_and_label(Role::Button, action)
+        .find(|b| !b.accesskit_node().is_disabled())
+        .expect("the prompt's button")
+        .click();
+}
+
+#[test]
+fn a_profile_started_from_modbus_shows_a_broken_line_and_once_saved_is_used_by_the_clients() {
+    let modbus = Profile::builtin("modbus-tcp").unwrap();
+    let mut h = app();
+    h.get_by_label("Profiles").click();
+    wait_to_see(&mut h, "Start from a built-in");
+    h.get_by_role_and_label(Role::Button, "Start from").click();
+    wait_for(&mut h, "the built-ins listed", |h| {
+        h.query_by_role_and_label(Role::Button, "modbus-tcp")
+            .is_some()
+    });
+    h.get_by_role_and_label(Role::Button, "modbus-tcp").click();
+    wait_to_see(&mut h, "Profile modbus-tcp: ");
+    assert_eq!(h.state().profile_text(), modbus.text());
+    assert!(shows(&h, "Fields of modbus-tcp"), "the fields are listed");
+
+    // An unknown type on the first u16 field: the problem at its line.
+    let line = modbus
+        .text()
+        .lines()
+        .position(|l| l == "type = \"u16\"")
+        .expect("a u16 field")
+        + 1;
+    let broken = modbus
+        .text()
+        .replacen("type = \"u16\"", "type = \"u24\"", 1);
+    h.get_by_role(Role::MultilineTextInput)
+        .set_text_value_accesskit(&broken);
+    h.step();
+    wait_to_see(
+        &mut h,
+        &format!("line {line}:8: type \"u24\" is not one of: u8"),
+    );
+    assert!(!shows(&h, "Fields of modbus-tcp"), "no fields while broken");
+    assert!(is_disabled(&h, "Use for clients"));
+
+    // Mended and saved, it becomes the clients' profile.
+    h.get_by_role(Role::MultilineTextInput)
+        .set_text_value_accesskit(modbus.text());
+    h.step();
+    wait_to_see(&mut h, "Profile modbus-tcp: ");
+    assert!(is_disabled(&h, "Use for clients"), "not saved yet");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("my-modbus.toml");
+    h.get_by_role_and_label(Role::Button, "Save as…").click();
+    choose_path(&mut h, &path, "Save");
+    wait_to_see(&mut h, "Saved my-modbus.toml");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), modbus.text());
+    wait_for(&mut h, "Use for clients enabled", |h| {
+        !is_disabled(h, "Use for clients")
+    });
+    h.get_by_role_and_label(Role::Button, "Use for clients")
+        .click();
+    wait_to_see(&mut h, "The clients now speak profile modbus-tcp");
+    assert_eq!(
+        chosen_profile(&h).as_deref(),
+        Some("modbus-tcp (my-modbus.toml)")
+    );
+    assert_eq!(h.state().settings().profile_files, vec![path]);
+    h.get_by_label("Compose & send").click();
+    wait_to_see(&mut h, "the fields of profile modbus-tcp");
+    assert!(h.query_by_label("transaction").is_some(), "its form");
+}
+
+#[test]
+fn a_profile_file_opened_in_the_client_list_is_chosen_composed_and_remembered() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("greeting.toml");
+    std::fs::write(&path, GREETING).unwrap();
+    let mut h = app();
+    h.get_by_role_and_label(Role::Button, "Open profile…")
+        .click();
+    choose_path(&mut h, &path, "Open");
+    wait_to_see(&mut h, "Opened profile greeting from greeting.toml");
+    assert_eq!(
+        chosen_profile(&h).as_deref(),
+        Some("greeting (greeting.toml)")
+    );
+    wait_to_see(&mut h, "the fields of profile greeting");
+    assert!(h.query_by_label("salutation").is_some(), "its form");
+    assert_eq!(h.state().settings().profile_files, vec![path.clone()]);
+
+    // Opened again, changed on disk: the new fields replace the old.
+    std::fs::write(&path, GREETING.replace("\"salutation\"", "\"farewell\"")).unwrap();
+    let ctx = h.ctx.clone();
+    h.state_mut().open_profile(path.clone(), &ctx);
+    wait_for(&mut h, "the changed field", |h| {
+        h.query_by_label("farewell").is_some()
+    });
+    assert!(h.query_by_label("salutation").is_none());
+    assert_eq!(h.state().profiles().files().len(), 1, "replaced, not added");
+
+    // The next start reads it again and keeps it chosen.
+    let settings = h.state().settings().clone();
+    let mut again = app_with_settings(Engine::new().expect("engine"), settings);
+    wait_to_see(&mut again, "the fields of profile greeting");
+    assert_eq!(
+        chosen_profile(&again).as_deref(),
+        Some("greeting (greeting.toml)")
+    );
+}
+
+#[test]
+fn a_profile_file_that_does_not_compile_is_listed_greyed_with_why_and_not_chosen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, GREETING.replace("u16", "u24")).unwrap();
+    let mut h = app();
+    let ctx = h.ctx.clone();
+    h.state_mut().open_profile(path.clone(), &ctx);
+    wait_to_see(&mut h, "bad.toml:7:8: type \"u24\" is not one of");
+    assert_eq!(chosen_profile(&h).as_deref(), Some("json-header"));
+
+    h.get_by_role_and_label(Role::ComboBox, "Profile").click();
+    wait_for(&mut h, "the broken file listed", |h| {
+        h.query_by_label("bad.toml (does not compile)").is_some()
+    });
+    assert!(
+        h.get_by_label("bad.toml (does not compile)")
+            .accesskit_node()
+            .is_disabled()
+    );
 }

@@ -24,6 +24,12 @@ pub enum Purpose {
     SaveScenario,
     /// Where to save a followed conversation.
     SaveConversation,
+    /// Which profile file the clients are to speak.
+    OpenProfile,
+    /// Which profile file to open in the Profiles tab's editor.
+    EditProfile,
+    /// Where to save the profile being edited.
+    SaveProfile,
 }
 
 /// At most one open dialog, and the path it comes back with.
@@ -133,6 +139,16 @@ fn run(purpose: Purpose) -> Option<PathBuf> {
             .set_title("Save conversation")
             .add_filter("Text", &["txt"])
             .set_file_name("framescope-conversation.txt")
+            .save_file(),
+        Purpose::OpenProfile | Purpose::EditProfile => dialog
+            .set_title("Open profile")
+            .add_filter("Profile files (TOML)", &["toml"])
+            .add_filter("All files", &["*"])
+            .pick_file(),
+        Purpose::SaveProfile => dialog
+            .set_title("Save profile")
+            .add_filter("Profile files (TOML)", &["toml"])
+            .set_file_name("profile.toml")
             .save_file(),
     }
 }

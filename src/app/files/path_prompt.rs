@@ -78,6 +78,21 @@ impl PathPrompt {
                 "Save",
                 "The followed conversation as plain text, as the Follow stream window shows it",
             ),
+            Purpose::OpenProfile => (
+                "Open profile",
+                "Open",
+                "A profile file (TOML) for the client connections to speak, as --profile reads it",
+            ),
+            Purpose::EditProfile => (
+                "Open profile",
+                "Open",
+                "A profile file (TOML) to edit in the Profiles tab",
+            ),
+            Purpose::SaveProfile => (
+                "Save profile",
+                "Save",
+                "Where to write the editor's text (a .toml file)",
+            ),
         };
         let mut outcome = None;
         let mut keep_open = true;

@@ -1,7 +1,8 @@
 //! The client pool: where to connect, how many connections, framed or raw,
-//! Connect / Disconnect all / Clear closed, and a list of every connection
-//! (only the rows on screen are laid out) from which one can be picked as
-//! the target of Send.
+//! the profile the connections speak (a built-in or a profile file opened
+//! here), Connect / Disconnect all / Clear closed, and a list of every
+//! connection (only the rows on screen are laid out) from which one can be
+//! picked as the target of Send.
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 
@@ -10,18 +11,26 @@ use egui_extras::{Column, TableBuilder};
 
 use crate::engine::tls::Fingerprint;
 use crate::engine::{
-    BUILTIN_NAMES, ClientMode, CloseReason, Command, CommandOutcome, ConnState, ConnectionSummary,
-    EngineView, Event, Profile, SendTarget, ServerStatus, Target,
+    ClientMode, CloseReason, Command, CommandOutcome, ConnState, ConnectionSummary, EngineView,
+    Event, SendTarget, ServerStatus, Target,
 };
 
 use crate::app::address;
 use crate::app::files::file_content::human_bytes;
 use crate::app::frame_cx::{FrameCx, Outbox, Panel};
-use crate::app::settings::{JSON_HEADER, Settings};
+use crate::app::profiles::ProfileLibrary;
+use crate::app::settings::Settings;
 use crate::app::style;
 
 /// Height of the connection list.
 const LIST_HEIGHT: f32 = 200.0;
+
+/// What the client panel asks the app to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAction {
+    /// Ask which profile file to open, and choose it once read.
+    OpenProfile,
+}
 
 /// The client panel's transient state.
 #[derive(Debug, Default)]
@@ -32,6 +41,8 @@ pub struct ClientPanel {
     last_report: Option<String>,
     /// Why the last connect was refused.
     error: Option<String>,
+    /// What opening the last profile file did.
+    profile_opened: Option<Result<String, String>>,
 }
 
 /// Where Connect goes: the form's target (an address, or a name the engine
@@ -99,15 +110,22 @@ impl ClientPanel {
         }
     }
 
-    /// Shows the panel.
+    /// Notes what opening a profile file from the Profile list did.
+    pub fn on_profile_opened(&mut self, outcome: Result<String, String>) {
+        self.profile_opened = Some(outcome);
+    }
+
+    /// Shows the panel. Returns what the app should do.
     fn draw(
         &mut self,
         ui: &mut Ui,
         settings: &mut Settings,
+        profiles: &ProfileLibrary,
         view: &EngineView,
         outbox: Outbox<'_>,
         send_target: &mut SendTarget,
-    ) {
+    ) -> Option<ClientAction> {
+        let mut action = None;
         ui.heading("Client");
         let target = connect_target(settings, &view.server);
         if settings.client.use_server_addr
@@ -160,11 +178,28 @@ impl ClientPanel {
                 ui.end_row();
 
                 let label = ui.label("Profile");
-                profile_picker(ui, &mut settings.client.profile).labelled_by(label.id);
+                ui.horizontal(|ui| {
+                    profile_picker(ui, &mut settings.client.profile, profiles)
+                        .labelled_by(label.id);
+                    if ui
+                        .button("Open profile…")
+                        .on_hover_text(
+                            "Open a profile file (TOML) and choose it; it joins the list, \
+                             and is read again next time framescope starts",
+                        )
+                        .clicked()
+                    {
+                        action = Some(ClientAction::OpenProfile);
+                    }
+                });
                 ui.end_row();
 
                 ui.label("Framing");
-                let own = settings.client.profile == JSON_HEADER;
+                // Framed or raw is a choice of the tutorial's protocol alone:
+                // any other profile frames the bytes its own way.
+                let own = profiles
+                    .resolve(&settings.client.profile)
+                    .is_some_and(|p| p.is_json_header());
                 ui.add_enabled_ui(own, |ui| {
                     ui.horizontal(|ui| {
                         ui.radio_value(&mut settings.client.mode, ClientMode::Framed, "Framed")
@@ -187,6 +222,16 @@ impl ClientPanel {
         if let Err(error) = &target {
             ui.colored_label(ui.visuals().error_fg_color, error);
         }
+        style::outcome_line(ui, self.profile_opened.as_ref(), style::Success::Quiet);
+        // A profile file that cannot be used would connect with no profile
+        // at all: say why, and hold Connect back until another is chosen.
+        let profile_problem = profiles.problem(&settings.client.profile);
+        if let Some(problem) = &profile_problem {
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                format!("The profile cannot be used: {problem}"),
+            );
+        }
 
         let (counts, summaries) = (view.pool, &view.connections);
         ui.horizontal_wrapped(|ui| {
@@ -194,6 +239,7 @@ impl ClientPanel {
             let reason = match (&target, &tls) {
                 (Err(_), _) => Some("Fix the target first"),
                 (_, Err(_)) => Some("Fix the TLS options first"),
+                _ if profile_problem.is_some() => Some("Choose a profile that can be used first"),
                 _ => None,
             };
             let connect = ui
@@ -209,7 +255,7 @@ impl ClientPanel {
                     count: settings.client.count,
                     mode: settings.client.mode,
                     tls,
-                    profile: settings.client.chosen_profile(),
+                    profile: settings.client.chosen_profile(profiles),
                 });
                 if outcome == CommandOutcome::Queued {
                     self.connecting += 1;
@@ -262,6 +308,7 @@ impl ClientPanel {
         if !summaries.is_empty() {
             connection_table(ui, summaries, send_target);
         }
+        action
     }
 }
 
@@ -420,25 +467,38 @@ pub fn following_target_field(
 }
 
 impl Panel for ClientPanel {
-    type Action = std::convert::Infallible;
+    type Action = ClientAction;
 
-    fn ui(&mut self, ui: &mut Ui, cx: &mut FrameCx<'_>) -> Option<Self::Action> {
-        self.draw(ui, cx.settings, cx.view, cx.outbox, cx.send_target);
-        None
+    fn ui(&mut self, ui: &mut Ui, cx: &mut FrameCx<'_>) -> Option<ClientAction> {
+        self.draw(
+            ui,
+            cx.settings,
+            cx.profiles,
+            cx.view,
+            cx.outbox,
+            cx.send_target,
+        )
     }
 }
 
-/// The built-in profiles to pick from; the choice is remembered.
-fn profile_picker(ui: &mut Ui, chosen: &mut String) -> egui::Response {
+/// The profiles to pick from: the built-ins, then the profile files opened
+/// (one that cannot be used is shown greyed, hover for why). The choice is
+/// remembered.
+fn profile_picker(ui: &mut Ui, chosen: &mut String, profiles: &ProfileLibrary) -> egui::Response {
     egui::ComboBox::from_id_salt("client_profile")
-        .selected_text(chosen.as_str())
+        .selected_text(profiles.label(chosen.as_str()))
         .show_ui(ui, |ui| {
-            for name in BUILTIN_NAMES {
-                let description = Profile::builtin(name)
-                    .map(|p| p.description().to_owned())
-                    .unwrap_or_default();
-                ui.selectable_value(chosen, name.to_owned(), name)
-                    .on_hover_text(description);
+            for choice in profiles.choices() {
+                if choice.usable {
+                    ui.selectable_value(chosen, choice.key, choice.label)
+                        .on_hover_text(choice.hover);
+                } else {
+                    ui.add_enabled(
+                        false,
+                        egui::Button::selectable(*chosen == choice.key, choice.label),
+                    )
+                    .on_disabled_hover_text(choice.hover);
+                }
             }
         })
         .response

@@ -742,7 +742,7 @@ impl Panel for Composer {
     fn ui(&mut self, ui: &mut Ui, cx: &mut FrameCx<'_>) -> Option<ComposerAction> {
         // Under a profile (other than raw, which writes the content alone),
         // the composer is a form of its fields.
-        let profile = cx.settings.client.composed_profile();
+        let profile = cx.settings.client.composed_profile(cx.profiles);
         if let Some(profile) = profile
             && cx.editing.is_none()
         {

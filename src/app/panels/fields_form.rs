@@ -3,11 +3,14 @@
 //! typed, to send a wrong one on purpose; enum fields pick by name.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use egui::Ui;
 
+use crate::app::panels::draft::Draft;
 use crate::engine::hexdump::FrameLayout;
+use crate::engine::load::Payload;
 use crate::engine::{Profile, Role};
 
 /// A frame built from the form, with what is wrong with it.
@@ -28,14 +31,25 @@ impl FieldsMessage {
     }
 }
 
-/// Builds the frame the form's values describe.
-pub fn build(profile: &Profile, values: &BTreeMap<String, String>) -> FieldsMessage {
+/// The values typed into the form for fields `profile` has.
+fn given(profile: &Profile, values: &BTreeMap<String, String>) -> Vec<(String, String)> {
     let known = profile.field_names();
-    let given: Vec<(String, String)> = values
+    values
         .iter()
         .filter(|(name, value)| !value.trim().is_empty() && known.contains(&name.as_str()))
         .map(|(name, value)| (name.clone(), value.trim().to_owned()))
-        .collect();
+        .collect()
+}
+
+/// What a load run sends under `profile`: the form's frame, its values'
+/// payload variables (`{{seq}}`, `{{conn}}` ...) filled in for each frame.
+pub fn load_payload(profile: &Arc<Profile>, draft: &Draft) -> Result<Payload, String> {
+    Payload::fields(profile.clone(), &given(profile, &draft.fields)).map_err(|e| e.to_string())
+}
+
+/// Builds the frame the form's values describe.
+pub fn build(profile: &Profile, values: &BTreeMap<String, String>) -> FieldsMessage {
+    let given = given(profile, values);
     match profile.encode(&given, Role::Request) {
         Err(error) => FieldsMessage {
             bytes: None,

@@ -105,8 +105,15 @@ impl LoadPanel {
         self.refused = Some(why);
     }
 
-    /// The run these settings ask for, sending `payload` to `target`.
-    pub fn spec(form: &LoadForm, target: Target, payload: Payload, framed: bool) -> LoadSpec {
+    /// The run these settings ask for, sending `payload` to `target`;
+    /// replies are cut by `profile` when there is one.
+    pub fn spec(
+        form: &LoadForm,
+        target: Target,
+        payload: Payload,
+        framed: bool,
+        profile: Option<std::sync::Arc<crate::engine::Profile>>,
+    ) -> LoadSpec {
         LoadSpec {
             target,
             connections: form.connections,
@@ -120,6 +127,7 @@ impl LoadPanel {
             },
             payload,
             framed,
+            profile,
             verify: form.verify,
             threads: 0,
             cores: Vec::new(),

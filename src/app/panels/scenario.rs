@@ -158,7 +158,14 @@ impl ScenarioPanel {
             .id_salt("scenario_editor")
             .max_height((ui.available_height() * 0.55).max(200.0))
             .show(ui, |ui| {
-                code_editor::ui(ui, "scenario_text", &mut self.text, marked, EDITOR_ROWS);
+                code_editor::ui(
+                    ui,
+                    "scenario_text",
+                    &mut self.text,
+                    marked,
+                    EDITOR_ROWS,
+                    "The scenario file's TOML: edit it here, then Save or Run",
+                );
             });
         ui.add_space(4.0);
         self.run_bar(ui, run, target, &mut action);

@@ -101,6 +101,7 @@ fn spec(
         pacing,
         payload: Payload::Fixed(frame),
         framed: true,
+        profile: None,
         verify: Verify::Length,
         threads: 1,
         cores: vec![LOAD_CORE],

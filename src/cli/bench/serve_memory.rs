@@ -58,6 +58,7 @@ pub fn run(seconds: Duration) -> Result<ServeMemory, CliError> {
         connections: CONNECTIONS,
         depth: DEPTH,
         frame,
+        profile: None,
         duration: seconds,
         warmup: Duration::from_millis(300),
         core: Some(LOAD_CORE),

@@ -105,6 +105,7 @@ fn start_load(
         pacing: Pacing::Closed { depth: 1 },
         payload: Payload::frame(&frame).map_err(|e| CliError::Message(e.to_string()))?,
         framed: true,
+        profile: None,
         verify: Verify::Length,
         threads: 1,
         cores: vec![LOAD_CORE],

@@ -16,10 +16,13 @@
 //!
 //! Replies of framed connections are read as frames: an echo of what was
 //! sent is recognised by its header bytes (no JSON read); any other reply
-//! by its header's content-length. Replies of raw connections are taken to
-//! be echoes, as long as what was sent.
+//! by its header's content-length. Under a profile, replies are cut by the
+//! profile's framing, and one that breaks it is counted as an error.
+//! Replies of raw connections are taken to be echoes, as long as what was
+//! sent.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
@@ -34,6 +37,7 @@ use super::{Pacing, Payload, Verify};
 use crate::engine::net::tls::Stream;
 use crate::engine::protocol::codec::{FrameCheck, FrameSoFar, check_frame};
 use crate::engine::protocol::frame::{PROTO_HEADER_LEN, header_end};
+use crate::engine::protocol::profile::{FrontScan, Profile, ProfileCheck, Role};
 use crate::engine::protocol::template::Expansion;
 use crate::engine::record::vocabulary::{Direction, RecordKind};
 
@@ -61,6 +65,9 @@ pub struct Plan {
     pub verify: Verify,
     /// Frames (true) or raw bytes.
     pub framed: bool,
+    /// The profile replies are framed by, when not the JSON header's (nor
+    /// raw bytes).
+    pub profile: Option<Arc<Profile>>,
     /// Connections in the run (to spread an open-loop rate).
     pub connections: usize,
     /// A fixed payload repeated, shared by every connection: owed fixed
@@ -205,6 +212,8 @@ struct Wire {
     /// last read: kept only to record them.
     starts: Vec<usize>,
     replies: Vec<Bytes>,
+    /// Under a profile: what checking the reply at the front keeps.
+    scan: FrontScan,
 }
 
 impl Connection<'_> {
@@ -230,6 +239,7 @@ impl Connection<'_> {
             latencies: Vec::new(),
             starts: Vec::new(),
             replies: Vec::new(),
+            scan: FrontScan::default(),
         };
         // One cancellation future and one timer for the connection's life:
         // making them anew for every wait would register them every time.
@@ -238,7 +248,7 @@ impl Connection<'_> {
         let mut timer = std::pin::pin!(timer);
         loop {
             if wire.written == wire.out.len() {
-                self.queue_owed(&mut wire, schedule.as_ref());
+                self.queue_owed(&mut wire, schedule.as_ref())?;
             }
             if let Some(schedule) = &schedule {
                 let next = schedule.due(wire.seq + 1);
@@ -305,7 +315,11 @@ impl Connection<'_> {
     /// Queues every frame owed now: fixed frames as a count of bytes owed
     /// (when nothing records them), others built into `wire.out`, in one
     /// batch.
-    fn queue_owed(&self, wire: &mut Wire, schedule: Option<&Schedule>) {
+    fn queue_owed(
+        &self,
+        wire: &mut Wire,
+        schedule: Option<&Schedule>,
+    ) -> Result<(), ConnectionFailed> {
         let count = match schedule {
             None => std::mem::take(&mut wire.credit),
             Some(schedule) => {
@@ -314,7 +328,7 @@ impl Connection<'_> {
             }
         };
         if count == 0 {
-            return;
+            return Ok(());
         }
         if self.recording.is_none()
             && self.plan.repeated.is_some()
@@ -331,7 +345,7 @@ impl Connection<'_> {
             self.tally
                 .bytes_sent
                 .fetch_add((count * frame.len()) as u64, Relaxed);
-            return;
+            return Ok(());
         }
         wire.out.clear();
         wire.written = 0;
@@ -344,17 +358,20 @@ impl Connection<'_> {
             if self.recording.is_some() {
                 wire.starts.push(start);
             }
-            self.plan.payload.write(
-                &mut wire.out,
-                &mut wire.scratch,
-                &mut Expansion {
-                    conn: self.index,
-                    seq,
-                    content_len: 0,
-                    rng: &mut wire.rng,
-                    named: &[],
-                },
-            );
+            self.plan
+                .payload
+                .write(
+                    &mut wire.out,
+                    &mut wire.scratch,
+                    &mut Expansion {
+                        conn: self.index,
+                        seq,
+                        content_len: 0,
+                        rng: &mut wire.rng,
+                        named: &[],
+                    },
+                )
+                .map_err(|e| self.failed(format!("frame {seq} cannot be built: {e}")))?;
             let kept = self
                 .keeps(seq)
                 .then(|| Bytes::copy_from_slice(&wire.out[start..]));
@@ -369,6 +386,7 @@ impl Connection<'_> {
             let frames = split(&wire.out, &wire.starts);
             recording.record(Direction::Sent, self.record_kind(), &frames);
         }
+        Ok(())
     }
 
     /// What the journal calls one frame of this run.
@@ -416,7 +434,9 @@ impl Connection<'_> {
                 self.complete(wire, now, measuring, &mut answered, &mut unasked);
                 continue;
             }
-            let Some(len) = self.next_reply_len(&wire.received, wire.in_flight.front())? else {
+            let Some(len) =
+                self.next_reply_len(&wire.received, wire.in_flight.front(), &mut wire.scan)?
+            else {
                 break;
             };
             let front = wire.in_flight.front();
@@ -517,7 +537,11 @@ impl Connection<'_> {
         &self,
         received: &[u8],
         front: Option<&InFlight>,
+        scan: &mut FrontScan,
     ) -> Result<Option<usize>, ConnectionFailed> {
+        if let Some(profile) = &self.plan.profile {
+            return self.profile_reply_len(profile, received, front, scan);
+        }
         if !self.plan.framed {
             return match front {
                 Some(sent) => Ok(Some(sent.len)),
@@ -557,6 +581,38 @@ impl Connection<'_> {
                 "connection {}: reply {} is not a frame: its {part}: {why}",
                 self.index,
                 front.map_or(0, |f| f.seq)
+            ))),
+        }
+    }
+
+    /// The length of the reply at the start of `received` under `profile`.
+    /// A reply that breaks the profile but whose end is known counts as a
+    /// reply and an error; one with no end to find ends the connection.
+    fn profile_reply_len(
+        &self,
+        profile: &Profile,
+        received: &[u8],
+        front: Option<&InFlight>,
+        scan: &mut FrontScan,
+    ) -> Result<Option<usize>, ConnectionFailed> {
+        let seq = front.map_or(0, |f| f.seq);
+        match scan.check(profile, received, Role::Reply) {
+            ProfileCheck::Whole { len } => Ok(Some(len)),
+            ProfileCheck::Wanting { .. } => Ok(None),
+            ProfileCheck::Rejected { len, fault } => {
+                self.tally.mismatches.fetch_add(1, Relaxed);
+                self.tally.error(|| {
+                    format!(
+                        "connection {}, frame {seq}: the reply breaks profile {}: {fault}",
+                        self.index,
+                        profile.name()
+                    )
+                });
+                Ok(Some(len))
+            }
+            ProfileCheck::Broken { fault } => Err(self.failed(format!(
+                "reply {seq} cannot be framed by profile {}: {fault}",
+                profile.name()
             ))),
         }
     }

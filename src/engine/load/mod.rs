@@ -37,6 +37,7 @@ use tokio_util::sync::CancellationToken;
 use crate::engine::load::cpu::ThreadCpu;
 use crate::engine::net::target::{Target, TargetError};
 use crate::engine::net::tls::{self, ClientTls, ClientTlsContext, Stream, TlsError};
+use crate::engine::protocol::profile::Profile;
 use crate::engine::record::stats::latency_histogram;
 use connection::{Connection, Plan, repeated_frame};
 use tally::{Tally, ThreadLatency};
@@ -126,6 +127,9 @@ pub struct LoadSpec {
     pub payload: Payload,
     /// Frames of the protocol (true) or raw bytes.
     pub framed: bool,
+    /// The profile whose frames are sent and whose framing cuts the
+    /// replies, when not the JSON header's (nor raw bytes).
+    pub profile: Option<Arc<Profile>>,
     /// How replies are checked.
     pub verify: Verify,
     /// Worker threads; 0 picks one per core (at most one per connection).
@@ -156,6 +160,9 @@ pub struct LoadSettings {
     pub pacing: Pacing,
     /// Frames or raw bytes.
     pub framed: bool,
+    /// The profile the frames kept, when not the JSON header's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
     /// How replies were checked.
     pub verify: Verify,
     /// What was sent, in words.
@@ -348,10 +355,13 @@ impl LoadSpec {
             warmup_s: self.warmup.as_secs_f64(),
             pacing: self.pacing,
             framed: self.framed,
+            profile: self.profile.as_ref().map(|p| p.name().to_owned()),
             verify: self.verify,
             payload: match &self.payload {
                 Payload::Fixed(bytes) => format!("one frame of {} bytes", bytes.len()),
-                Payload::Templated(_) => "a frame with payload variables".into(),
+                Payload::Templated(_) | Payload::Fields(_) => {
+                    "a frame with payload variables".into()
+                }
                 Payload::Sequence(frames) => format!("{} frames replayed from a log", frames.len()),
             },
             threads: self.worker_threads(),
@@ -419,6 +429,7 @@ fn control(
             pacing: spec.pacing,
             verify: spec.verify,
             framed: spec.framed,
+            profile: spec.profile.clone(),
             connections: spec.connections,
             repeated: spec.payload.fixed().map(|frame| repeated_frame(frame)),
         },

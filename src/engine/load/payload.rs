@@ -1,6 +1,7 @@
 //! What every connection of a load sends: one fixed frame, a frame with
-//! payload variables built anew for each send, or the frames of a saved log
-//! in order.
+//! payload variables built anew for each send (a JSON-header frame, or a
+//! profile's frame from field values), or the frames of a saved log in
+//! order.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -9,6 +10,7 @@ use bytes::Bytes;
 use serde_json::Value;
 
 use crate::engine::protocol::frame::{ContentLength, FrameBuilder, PROTO_HEADER_LEN};
+use crate::engine::protocol::profile::{EncodeError, Profile, Role};
 use crate::engine::protocol::template::{Expansion, Template, TemplateError, Variable};
 use crate::engine::record::vocabulary::{Direction, RecordKind, Side};
 use crate::engine::render::journal_file::{self, JournalFileError};
@@ -32,6 +34,10 @@ pub enum PayloadError {
     /// The log has nothing a client sent.
     #[error("{0} holds no frames a client sent (nor any a server received)")]
     EmptyLog(String),
+    /// A profile's frame cannot be built from the field values (as given,
+    /// or as a frame's variables made them).
+    #[error("{0}")]
+    Fields(#[from] EncodeError),
     /// The log kept only part of a frame (saved with headers-only capture).
     #[error(
         "{path}: record {seq} keeps {kept} of its {wire} bytes; replaying needs a log saved with full capture"
@@ -57,6 +63,16 @@ pub enum Payload {
     Templated(Arc<PayloadTemplate>),
     /// Frames from a saved log, in order, starting again after the last.
     Sequence(Arc<[Bytes]>),
+    /// A profile's frame from field values with payload variables, encoded
+    /// for each send (lengths and checksums computed each time).
+    Fields(Arc<FieldsTemplate>),
+}
+
+/// A profile's frame whose field values hold payload variables.
+#[derive(Debug)]
+pub struct FieldsTemplate {
+    profile: Arc<Profile>,
+    fields: Vec<(String, Template)>,
 }
 
 /// A frame whose header values and content hold payload variables.
@@ -131,6 +147,33 @@ impl Payload {
         })))
     }
 
+    /// A frame of `profile` from `(name, value)` pairs, as `send --field`
+    /// takes them; values may hold payload variables. The frame is built
+    /// once here (with the first connection's first values) so that a
+    /// wrong name or value is refused before anything connects.
+    pub fn fields(profile: Arc<Profile>, given: &[(String, String)]) -> Result<Self, PayloadError> {
+        let fields = given
+            .iter()
+            .map(|(name, value)| Ok((name.clone(), Template::parse(value.as_bytes())?)))
+            .collect::<Result<Vec<_>, TemplateError>>()?;
+        if fields.iter().all(|(_, value)| !value.has_variables()) {
+            return Ok(Self::Fixed(profile.encode(given, Role::Request)?.into()));
+        }
+        let template = FieldsTemplate { profile, fields };
+        let mut rng = fastrand::Rng::with_seed(1);
+        template.encode(
+            &mut Vec::new(),
+            &mut Expansion {
+                conn: 1,
+                seq: 1,
+                content_len: 0,
+                rng: &mut rng,
+                named: &[],
+            },
+        )?;
+        Ok(Self::Fields(Arc::new(template)))
+    }
+
     /// The frames a client sent in the log at `path` (or, in a log of the
     /// embedded server, the frames it received), in order.
     pub fn from_log(path: &Path) -> Result<Self, PayloadError> {
@@ -166,8 +209,15 @@ impl Payload {
     }
 
     /// Appends frame number `values.seq` of connection `values.conn` to
-    /// `out`; `scratch` is a buffer to reuse.
-    pub fn write(&self, out: &mut Vec<u8>, scratch: &mut Vec<u8>, values: &mut Expansion<'_>) {
+    /// `out`; `scratch` is a buffer to reuse. Only a profile's frame can
+    /// fail: a variable may make a value its field cannot hold (`{{seq}}`
+    /// past 255 in a u8).
+    pub fn write(
+        &self,
+        out: &mut Vec<u8>,
+        scratch: &mut Vec<u8>,
+        values: &mut Expansion<'_>,
+    ) -> Result<(), EncodeError> {
         match self {
             Self::Fixed(bytes) => out.extend_from_slice(bytes),
             Self::Sequence(frames) => {
@@ -175,7 +225,9 @@ impl Payload {
                 out.extend_from_slice(&frames[index]);
             }
             Self::Templated(template) => template.write(out, scratch, values),
+            Self::Fields(template) => out.extend_from_slice(&template.encode(scratch, values)?),
         }
+        Ok(())
     }
 
     /// The bytes every send is, when they never change.
@@ -206,6 +258,26 @@ impl PayloadTemplate {
     }
 }
 
+impl FieldsTemplate {
+    /// The frame with this send's values.
+    fn encode(
+        &self,
+        scratch: &mut Vec<u8>,
+        values: &mut Expansion<'_>,
+    ) -> Result<Vec<u8>, EncodeError> {
+        let given: Vec<(String, String)> = self
+            .fields
+            .iter()
+            .map(|(name, value)| {
+                scratch.clear();
+                value.expand_into(scratch, values);
+                (name.clone(), String::from_utf8_lossy(scratch).into_owned())
+            })
+            .collect();
+        self.profile.encode(&given, Role::Request)
+    }
+}
+
 /// Whether the builder's content is text (where variables are read).
 fn is_text(builder: &FrameBuilder) -> bool {
     builder
@@ -220,7 +292,7 @@ mod tests {
     use super::*;
     use crate::engine::protocol::frame::REQUIRED_KEYS;
 
-    fn nth(payload: &Payload, conn: u32, seq: u64) -> Vec<u8> {
+    fn try_nth(payload: &Payload, conn: u32, seq: u64) -> Result<Vec<u8>, EncodeError> {
         let mut rng = fastrand::Rng::with_seed(3);
         let (mut out, mut scratch) = (Vec::new(), Vec::new());
         payload.write(
@@ -233,8 +305,72 @@ mod tests {
                 rng: &mut rng,
                 named: &[],
             },
+        )?;
+        Ok(out)
+    }
+
+    fn nth(payload: &Payload, conn: u32, seq: u64) -> Vec<u8> {
+        try_nth(payload, conn, seq).unwrap()
+    }
+
+    fn pairs(given: &[(&str, &str)]) -> Vec<(String, String)> {
+        given
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_profile_frame_without_variables_is_encoded_once() {
+        let modbus = Profile::builtin("modbus-tcp").unwrap();
+        let given = pairs(&[("transaction", "7"), ("unit", "1"), ("function", "3")]);
+        let payload = Payload::fields(modbus.clone(), &given).unwrap();
+        let expected = modbus.encode(&given, Role::Request).unwrap();
+        assert_eq!(payload.fixed().map(|b| b.to_vec()), Some(expected));
+    }
+
+    #[test]
+    fn variables_in_field_values_are_encoded_for_each_frame() {
+        let modbus = Profile::builtin("modbus-tcp").unwrap();
+        let given = pairs(&[
+            ("transaction", "{{seq}}"),
+            ("unit", "{{conn}}"),
+            ("function", "3"),
+        ]);
+        let payload = Payload::fields(modbus.clone(), &given).unwrap();
+        assert!(payload.fixed().is_none());
+        let frame = nth(&payload, 4, 300);
+        let expected = modbus
+            .encode(
+                &pairs(&[("transaction", "300"), ("unit", "4"), ("function", "3")]),
+                Role::Request,
+            )
+            .unwrap();
+        assert_eq!(frame, expected);
+        // The length field follows what the frame holds.
+        let (fields, fault) = modbus.decode(&frame, Role::Request);
+        assert_eq!(fault, None);
+        assert!(
+            fields
+                .iter()
+                .any(|f| f.name == "transaction" && f.value.as_u64() == Some(300))
         );
-        out
+    }
+
+    #[test]
+    fn a_value_a_variable_makes_too_big_is_an_error_not_a_wrong_frame() {
+        let modbus = Profile::builtin("modbus-tcp").unwrap();
+        let payload = Payload::fields(modbus, &pairs(&[("unit", "{{seq}}")])).unwrap();
+        assert!(try_nth(&payload, 1, 255).is_ok());
+        let error = try_nth(&payload, 1, 256).unwrap_err().to_string();
+        assert!(error.contains("unit"), "{error}");
+    }
+
+    #[test]
+    fn a_wrong_field_name_is_refused_before_the_run() {
+        let modbus = Profile::builtin("modbus-tcp").unwrap();
+        let error = Payload::fields(modbus, &pairs(&[("nonesuch", "{{seq}}")])).unwrap_err();
+        assert!(error.to_string().contains("nonesuch"), "{error}");
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use crate::engine::protocol::frame::{
     Frame, MAX_HEADER_LEN, PROTO_HEADER_LEN, declared_header_len,
 };
-use crate::engine::protocol::profile::{FieldFault, Placed, Profile, ProfileCheck, Role};
+use crate::engine::protocol::profile::{FieldFault, FrontScan, Profile, ProfileCheck, Role};
 
 /// The three parts of a frame, for error reports and highlighting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -280,11 +280,9 @@ pub struct FrameCodec {
 struct ProfileFraming {
     profile: Arc<Profile>,
     role: Role,
-    /// How far a delimiter has been looked for.
-    scanned: usize,
     /// The fewest bytes the frame now arriving can have.
     wanted: usize,
-    placed: Vec<Placed>,
+    scan: FrontScan,
 }
 
 impl FrameCodec {
@@ -307,9 +305,8 @@ impl FrameCodec {
             codec.profile = Some(ProfileFraming {
                 profile,
                 role,
-                scanned: 0,
                 wanted: 0,
-                placed: Vec::new(),
+                scan: FrontScan::default(),
             });
         }
         codec
@@ -413,12 +410,7 @@ impl FrameCodec {
     /// [`FrameCodec::front_frame`] under a profile.
     fn front_profile_frame(&mut self, bytes: &[u8]) -> Result<Progress, DecodeError> {
         let framing = self.profile.as_mut().expect("called with a profile");
-        let checked = framing.profile.check_front(
-            bytes,
-            framing.role,
-            &mut framing.scanned,
-            &mut framing.placed,
-        );
+        let checked = framing.scan.check(&framing.profile, bytes, framing.role);
         let offset = self.stream_offset;
         let error = |fault| DecodeError {
             offset,
@@ -438,7 +430,6 @@ impl FrameCodec {
             }
             ProfileCheck::Rejected { len, fault } => {
                 framing.wanted = 0;
-                framing.scanned = 0;
                 self.stream_offset += len as u64;
                 Ok(Progress::Rejected {
                     len,

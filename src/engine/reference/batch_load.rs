@@ -17,8 +17,8 @@
 //! frames received are the bytes received divided by `frame.len()`. The
 //! frame itself is parsed once, at the start, to check that it is one whole
 //! frame of the protocol (2-byte big-endian header length, a JSON header
-//! whose `content-length` gives the content's length, the content); a reply
-//! is never compared with what was sent.
+//! whose `content-length` gives the content's length, the content), or of
+//! the profile given; a reply is never compared with what was sent.
 
 use std::cell::Cell;
 use std::io;
@@ -33,6 +33,8 @@ use tokio::task::JoinHandle;
 
 use super::SchedTimes;
 use crate::engine::protocol::codec::{FrameCheck, FrameSoFar, check_frame};
+use crate::engine::protocol::profile::{FrontScan, Profile, ProfileCheck, Role};
+use std::sync::Arc;
 
 /// Bytes asked for in each read.
 const READ_CHUNK: usize = 64 * 1024;
@@ -60,6 +62,8 @@ pub struct BatchLoadSpec {
     pub depth: usize,
     /// One whole frame of the protocol, sent over and over.
     pub frame: Bytes,
+    /// The profile the frame keeps; `None`: the JSON-header protocol's.
+    pub profile: Option<Arc<Profile>>,
     /// How long to count, after the warm-up.
     pub duration: Duration,
     /// How long to run before counting starts.
@@ -150,7 +154,7 @@ fn check_spec(spec: &BatchLoadSpec) -> io::Result<()> {
     if spec.connections == 0 || spec.depth == 0 {
         return invalid("connections and depth must be at least 1".into());
     }
-    let whole = whole_frame_len(&spec.frame)
+    let whole = whole_frame_len(&spec.frame, spec.profile.as_deref())
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("not a frame: {e}")))?;
     if whole != spec.frame.len() {
         return invalid(format!(
@@ -162,8 +166,17 @@ fn check_spec(spec: &BatchLoadSpec) -> io::Result<()> {
 }
 
 /// The length of the frame at the start of `bytes`, by the protocol's
-/// frame check.
-fn whole_frame_len(bytes: &[u8]) -> Result<usize, String> {
+/// frame check or `profile`'s.
+fn whole_frame_len(bytes: &[u8], profile: Option<&Profile>) -> Result<usize, String> {
+    if let Some(profile) = profile {
+        return match FrontScan::default().check(profile, bytes, Role::Request) {
+            ProfileCheck::Whole { len } => Ok(len),
+            ProfileCheck::Wanting { .. } => Err("shorter than its fields describe".into()),
+            ProfileCheck::Rejected { fault, .. } | ProfileCheck::Broken { fault } => {
+                Err(fault.to_string())
+            }
+        };
+    }
     match check_frame(bytes, FrameSoFar::Nothing, u64::MAX) {
         Ok(FrameCheck::Whole { len, .. }) => Ok(len),
         Ok(FrameCheck::Wanting { .. }) => Err("shorter than its headers describe".into()),

@@ -26,7 +26,7 @@ pub use compile::{ProfileError, ProfileProblem};
 pub use encode::EncodeError;
 pub use fault::{FieldFault, FieldProblem};
 pub use value::Value;
-pub(crate) use walk::Placed;
+pub(crate) use walk::FrontScan;
 pub use walk::{DecodedField, ProfileCheck};
 
 use checksum::Checksum;

@@ -82,6 +82,29 @@ enum Stop {
     Broken(FieldFault),
 }
 
+/// What checking the frame at the front of a stream keeps from one look
+/// at it to the next, as its bytes arrive: how far a delimiter was looked
+/// for, and room for the fields placed (so a check allocates nothing once
+/// warm).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FrontScan {
+    scanned: usize,
+    placed: Vec<Placed>,
+}
+
+impl FrontScan {
+    /// Where the frame at the start of `bytes` stands under `profile`;
+    /// `bytes` start where the last call's did until that frame is whole
+    /// or rejected.
+    pub(crate) fn check(&mut self, profile: &Profile, bytes: &[u8], role: Role) -> ProfileCheck {
+        let checked = profile.check_front(bytes, role, &mut self.scanned, &mut self.placed);
+        if !matches!(checked, ProfileCheck::Wanting { .. }) {
+            self.scanned = 0;
+        }
+        checked
+    }
+}
+
 /// What a finished walk found: the frame's length and the first fault.
 struct Walked {
     len: usize,
