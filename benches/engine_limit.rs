@@ -119,17 +119,24 @@ fn wanted(name: &str) -> bool {
     names.is_empty() || names.iter().any(|n| name.contains(n.as_str()))
 }
 
-/// One row of the table: a server and its frames/s in every round.
+/// One row of the table: a server, its frames/s in every round, and the
+/// share of its core the load used in each (its headroom: a load busy all
+/// the time may have set the rate itself).
 struct Row {
     name: String,
     rates: Vec<f64>,
+    load_busy: Vec<f64>,
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
 impl Row {
     fn median(&self) -> f64 {
-        let mut sorted = self.rates.clone();
-        sorted.sort_by(f64::total_cmp);
-        sorted[sorted.len() / 2]
+        median(&self.rates)
     }
 }
 
@@ -175,6 +182,7 @@ fn main() {
         .map(|(name, _)| Row {
             name: name.clone(),
             rates: Vec::new(),
+            load_busy: Vec::new(),
         })
         .collect();
     for _ in 0..ROUNDS {
@@ -195,6 +203,9 @@ fn main() {
                 }
             };
             row.rates.push(report.frames_per_s());
+            if let Some(busy) = report.load_cpu_share() {
+                row.load_busy.push(busy);
+            }
         }
     }
     let reference = rows[0].median();
@@ -206,10 +217,11 @@ fn main() {
     );
     for row in &rows {
         println!(
-            "  {:<46} {:>10.0} frames/s  {:.2}x",
+            "  {:<46} {:>10.0} frames/s  {:.2}x  load core busy {:>3.0}%",
             row.name,
             row.median(),
-            row.median() / reference
+            row.median() / reference,
+            median(&row.load_busy) * 100.0
         );
     }
 }
