@@ -18,7 +18,7 @@ mod common;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use std::sync::{Once, RwLock, RwLockReadGuard};
+use std::sync::{Arc, Once, RwLock, RwLockReadGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -28,7 +28,7 @@ use framescope::engine::tutorial_app::search_request;
 use framescope::engine::{
     ClientMode, CloseReason, Command, ConnState, ConnectionEvent, ContentLength, DecodeReason,
     Engine, Event, Frame, FrameBuilder, FrameCodec, FramePart, JournalLimits, Limits, PoolError,
-    ReadError, ReadReason, RecordKind, SendTarget, ServerMode, Side,
+    Profile, ReadError, ReadReason, RecordKind, Role, SendTarget, ServerMode, Side,
 };
 use serde_json::json;
 use tokio::sync::broadcast::{self, error::TryRecvError};
@@ -1259,5 +1259,102 @@ fn ten_thousand_pool_connections_opened_and_closed_leave_no_file_descriptor_behi
         .filter(|r| r.kind == RecordKind::Error)
         .count();
     assert_eq!(errors, 0);
+    assert_no_engine_panic();
+}
+
+/// A profile whose length field is a u64, as a user may write one: what a
+/// peer claims in it is bounded by `max_frame` (16 MiB by default), and
+/// never reserved.
+const U64_LENGTH_PROFILE: &str = r#"[profile]
+name = "u64-length"
+
+[[field]]
+name = "len"
+type = "u64"
+length_of = ["payload"]
+
+[[field]]
+name = "payload"
+type = "bytes"
+"#;
+
+/// A frame-echo server under `profile`.
+fn profile_server(profile: Arc<Profile>) -> (Engine, SocketAddr) {
+    let engine = Engine::new().unwrap();
+    engine.command(Command::StartServer {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        mode: ServerMode::FrameEcho,
+        tls: None,
+        upstream: None,
+        profile: Some(profile),
+    });
+    let addr = wait_event(&engine, |event| match event {
+        Event::ServerStarted { addr, .. } => Some(addr),
+        Event::ServerFailed(error) => panic!("server failed: {error}"),
+        _ => None,
+    });
+    (engine, addr)
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn a_profiles_u64_length_claiming_2_to_the_63_is_refused_at_once_and_memory_stays_flat() {
+    let _run = exclusive_run();
+    let profile =
+        Arc::new(Profile::compile(U64_LENGTH_PROFILE, "u64-length.toml").expect("it compiles"));
+    let (engine, addr) = profile_server(profile.clone());
+    let good = profile
+        .encode(&[("payload".into(), "well-behaved".into())], Role::Request)
+        .unwrap();
+    let still_serves = || {
+        let mut socket = TcpStream::connect(addr).unwrap();
+        socket.set_read_timeout(Some(READ_WAIT)).unwrap();
+        socket.write_all(&good).unwrap();
+        let mut echo = vec![0; good.len()];
+        socket.read_exact(&mut echo).unwrap();
+        assert_eq!(echo, good);
+    };
+    still_serves();
+    let before = resident_bytes();
+
+    // 2^63 bytes claimed: refused at once, naming the field.
+    let started = Instant::now();
+    let mut socket = TcpStream::connect(addr).unwrap();
+    let peer = socket.local_addr().unwrap();
+    socket.write_all(&(1u64 << 63).to_be_bytes()).unwrap();
+    let error_of = |peer: SocketAddr| {
+        records(&engine)
+            .into_iter()
+            .find(|r| r.peer == Some(peer) && r.kind == RecordKind::Error)
+            .and_then(|r| r.error)
+    };
+    assert!(eventually(|| error_of(peer).is_some()), "no error row");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "the error comes at once"
+    );
+    let error = error_of(peer).unwrap().to_string();
+    assert!(
+        error.contains("len") && error.contains("over the limit of 16777216"),
+        "{error}"
+    );
+
+    // A hundred peers each claiming just under the limit (1.6 GB in all)
+    // and sending 64 KiB of it: nothing reserves what they claim.
+    let claim = (16u64 << 20) - 8;
+    let mut open = Vec::new();
+    for _ in 0..100 {
+        let mut socket = TcpStream::connect(addr).unwrap();
+        socket.write_all(&claim.to_be_bytes()).unwrap();
+        socket.write_all(&vec![7u8; 64 * 1024]).unwrap();
+        open.push(socket);
+    }
+    // Partial frames are counted only when they end: give the server a
+    // moment to read what arrived.
+    std::thread::sleep(Duration::from_secs(1));
+    let grew = resident_bytes().saturating_sub(before);
+    assert!(grew < 48 << 20, "resident memory grew by {grew} bytes");
+    drop(open);
+    still_serves();
     assert_no_engine_panic();
 }
