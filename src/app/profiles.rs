@@ -359,6 +359,34 @@ fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
+/// A list to pick a profile from: the built-ins, then the profile files
+/// opened (one that cannot be used is shown greyed, hover for why).
+/// `chosen` is the key of the choice, remembered by the caller.
+pub fn picker(
+    ui: &mut egui::Ui,
+    id_salt: &str,
+    chosen: &mut String,
+    library: &ProfileLibrary,
+) -> egui::Response {
+    egui::ComboBox::from_id_salt(id_salt)
+        .selected_text(library.label(chosen.as_str()))
+        .show_ui(ui, |ui| {
+            for choice in library.choices() {
+                if choice.usable {
+                    ui.selectable_value(chosen, choice.key, choice.label)
+                        .on_hover_text(choice.hover);
+                } else {
+                    ui.add_enabled(
+                        false,
+                        egui::Button::selectable(*chosen == choice.key, choice.label),
+                    )
+                    .on_disabled_hover_text(choice.hover);
+                }
+            }
+        })
+        .response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,6 +27,10 @@ pub struct Settings {
     pub server_addr: String,
     /// What the embedded server does.
     pub server_mode: ServerMode,
+    /// The profile the embedded server's frames keep in frame-echo and
+    /// relay modes (a built-in's name or a file's key; `json-header`: the
+    /// tutorial's). Rules mode takes its rules file's.
+    pub server_profile: String,
     /// The embedded server's TLS.
     pub server_tls: ServerTlsForm,
     /// Where the server forwards every connection in a relay mode, as typed.
@@ -91,6 +95,7 @@ impl Default for Settings {
         Self {
             server_addr: DEFAULT_LISTEN.to_owned(),
             server_mode: ServerMode::default(),
+            server_profile: JSON_HEADER.to_owned(),
             server_tls: ServerTlsForm::default(),
             relay_target: String::new(),
             hold: HoldSettings::default(),

@@ -269,3 +269,33 @@ fn a_profile_file_that_does_not_compile_is_listed_greyed_with_why_and_not_chosen
             .is_disabled()
     );
 }
+
+#[test]
+fn the_embedded_server_echoes_frames_of_a_profile_file_chosen_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("greeting.toml");
+    std::fs::write(&path, GREETING).unwrap();
+    let mut h = app();
+    let ctx = h.ctx.clone();
+    h.state_mut().open_profile(path.clone(), &ctx);
+    wait_to_see(&mut h, "the fields of profile greeting");
+
+    pick(&mut h, "Server profile", "greeting (greeting.toml)");
+    h.get_by_role_and_label(Role::Button, "Start Server")
+        .click();
+    wait_for(&mut h, "the server listening", |h| {
+        h.state().engine().fresh_view().server.listening.is_some()
+    });
+    h.get_by_role_and_label(Role::Button, "Connect").click();
+    wait_to_see(&mut h, "1 open");
+    h.get_by_label("salutation")
+        .set_text_value_accesskit("hello there");
+    h.step();
+    click_send(&mut h);
+    wait_to_see(&mut h, "Client: 1 sent · 1 received");
+    // Both ends keep the profile: the server's rows (received, echoed)
+    // name the field as the client's do.
+    wait_for(&mut h, "four rows naming the field", |h| {
+        h.query_all_by_label_contains("salutation=").count() >= 4
+    });
+}

@@ -18,7 +18,7 @@ use crate::engine::{
 use crate::app::address;
 use crate::app::files::file_content::human_bytes;
 use crate::app::frame_cx::{FrameCx, Outbox, Panel};
-use crate::app::profiles::ProfileLibrary;
+use crate::app::profiles::{self, ProfileLibrary};
 use crate::app::settings::Settings;
 use crate::app::style;
 
@@ -179,8 +179,13 @@ impl ClientPanel {
 
                 let label = ui.label("Profile");
                 ui.horizontal(|ui| {
-                    profile_picker(ui, &mut settings.client.profile, profiles)
-                        .labelled_by(label.id);
+                    profiles::picker(ui, "client_profile", &mut settings.client.profile, profiles)
+                        .labelled_by(label.id)
+                        .on_hover_text(
+                            "The protocol the connections speak: replies are cut into its \
+                             frames and shown field by field, and the composer becomes a \
+                             form of its fields",
+                        );
                     if ui
                         .button("Open profile…")
                         .on_hover_text(
@@ -479,30 +484,4 @@ impl Panel for ClientPanel {
             cx.send_target,
         )
     }
-}
-
-/// The profiles to pick from: the built-ins, then the profile files opened
-/// (one that cannot be used is shown greyed, hover for why). The choice is
-/// remembered.
-fn profile_picker(ui: &mut Ui, chosen: &mut String, profiles: &ProfileLibrary) -> egui::Response {
-    egui::ComboBox::from_id_salt("client_profile")
-        .selected_text(profiles.label(chosen.as_str()))
-        .show_ui(ui, |ui| {
-            for choice in profiles.choices() {
-                if choice.usable {
-                    ui.selectable_value(chosen, choice.key, choice.label)
-                        .on_hover_text(choice.hover);
-                } else {
-                    ui.add_enabled(
-                        false,
-                        egui::Button::selectable(*chosen == choice.key, choice.label),
-                    )
-                    .on_disabled_hover_text(choice.hover);
-                }
-            }
-        })
-        .response
-        .on_hover_text(
-            "The protocol the connections speak: replies are cut into its frames and shown field by field, and the composer becomes a form of its fields",
-        )
 }

@@ -3,16 +3,20 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::Arc;
 
 use egui::{RichText, Ui};
 
 use crate::engine::is_all_interfaces;
-use crate::engine::{Command, CommandOutcome, EngineView, Event, ServerMode, ServerStatus, Target};
+use crate::engine::{
+    Command, CommandOutcome, EngineView, Event, Profile, ServerMode, ServerStatus, Target,
+};
 
 use crate::app::address;
 use crate::app::frame_cx::{FrameCx, Outbox, Panel};
 use crate::app::panels::rules::RulesPanel;
 use crate::app::panels::tls_form;
+use crate::app::profiles::{self, ProfileLibrary};
 use crate::app::settings::Settings;
 use crate::app::style;
 
@@ -80,7 +84,7 @@ impl ServerPanel {
     }
 
     /// Asks the engine to start the server at the address in `settings`.
-    pub fn start(&mut self, outbox: Outbox<'_>, settings: &Settings) {
+    pub fn start(&mut self, outbox: Outbox<'_>, settings: &Settings, profiles: &ProfileLibrary) {
         if settings.server_mode == ServerMode::Rules {
             match self.rules.set() {
                 // Put in force again: the engine may hold other rules by now.
@@ -94,6 +98,13 @@ impl ServerPanel {
                 }
             }
         }
+        let profile = match server_profile(settings, profiles) {
+            Ok(profile) => profile,
+            Err(why) => {
+                self.error = Some(why);
+                return;
+            }
+        };
         let tls = settings.server_tls.settings();
         let addr = address::parse(&settings.server_addr);
         let upstream = addr
@@ -108,7 +119,7 @@ impl ServerPanel {
                     mode: settings.server_mode,
                     tls,
                     upstream,
-                    profile: None,
+                    profile,
                 }) == CommandOutcome::Queued;
             }
             (Err(error), _, _) | (_, Err(error), _) | (_, _, Err(error)) => {
@@ -122,6 +133,7 @@ impl ServerPanel {
         &mut self,
         ui: &mut Ui,
         settings: &mut Settings,
+        profiles: &ProfileLibrary,
         view: &EngineView,
         outbox: Outbox<'_>,
     ) {
@@ -166,6 +178,21 @@ impl ServerPanel {
                         .on_hover_text(mode_help(settings.server_mode));
                 });
                 ui.end_row();
+
+                if takes_profile(settings.server_mode) {
+                    let label = ui.label("Server profile");
+                    ui.add_enabled_ui(!running, |ui| {
+                        profiles::picker(ui, "server_profile", &mut settings.server_profile, profiles)
+                            .labelled_by(label.id)
+                            .on_hover_text(
+                                "The protocol the server's connections speak: frame-echo echoes \
+                                 each whole frame of it, a relay reads both legs as its frames; \
+                                 a frame that breaks it is an error row naming the field",
+                            )
+                            .on_disabled_hover_text("Stop the server to change its profile");
+                    });
+                    ui.end_row();
+                }
 
                 if settings.server_mode.is_relay() {
                     let label = ui.label("Forward to");
@@ -228,7 +255,7 @@ impl ServerPanel {
                     .on_hover_text("Start listening on the address above")
                     .on_disabled_hover_text(reason.unwrap_or_default());
                 if start.clicked() {
-                    self.start(outbox, settings);
+                    self.start(outbox, settings, profiles);
                 }
             }
             if self.pending {
@@ -247,6 +274,29 @@ impl ServerPanel {
             self.rules.draw(ui, settings, view.rules.as_ref(), outbox);
         }
     }
+}
+
+/// Whether `mode` frames by a profile chosen in the form (rules mode takes
+/// its rules file's; raw modes and the tutorial's app have their own).
+fn takes_profile(mode: ServerMode) -> bool {
+    matches!(mode, ServerMode::FrameEcho | ServerMode::Relay)
+}
+
+/// The profile the server is to start with: `None` for the JSON header's
+/// (or a mode that takes none), or why the chosen one cannot be used.
+fn server_profile(
+    settings: &Settings,
+    profiles: &ProfileLibrary,
+) -> Result<Option<Arc<Profile>>, String> {
+    if !takes_profile(settings.server_mode) {
+        return Ok(None);
+    }
+    if let Some(problem) = profiles.problem(&settings.server_profile) {
+        return Err(problem);
+    }
+    Ok(profiles
+        .resolve(&settings.server_profile)
+        .filter(|p| !p.is_json_header()))
 }
 
 /// Stopped, or the running server's address and connection counts.
@@ -340,7 +390,7 @@ impl Panel for ServerPanel {
     type Action = ServerAction;
 
     fn ui(&mut self, ui: &mut Ui, cx: &mut FrameCx<'_>) -> Option<ServerAction> {
-        self.draw(ui, cx.settings, cx.view, cx.outbox);
+        self.draw(ui, cx.settings, cx.profiles, cx.view, cx.outbox);
         self.rules
             .take_browse_request()
             .then_some(ServerAction::BrowseRules)
