@@ -539,3 +539,33 @@ fn a_field_a_profile_does_not_have_is_refused_at_its_line() {
         "{unknown}"
     );
 }
+
+#[test]
+fn a_frame_that_breaks_the_profile_is_an_error_row_and_the_rules_connection_reads_on() {
+    let (engine, addr, _set) = serve(MODBUS_RULES);
+    let mut socket = connect(addr);
+    // Protocol 1 where modbus-tcp says 0 (its length is known), then a
+    // good read-holding-registers request, in one write.
+    let bad = [0, 1, 0, 1, 0, 6, 1, 3, 0, 0, 0, 2];
+    let good = [0, 2, 0, 0, 0, 6, 1, 3, 0, 0, 0, 2];
+    socket.write_all(&[&bad[..], &good[..]].concat()).unwrap();
+    // The good one is answered (the example's device always answers
+    // transaction 1): .. 00 07 01 03 04 00 11 00 2a.
+    let mut reply = [0u8; 13];
+    socket.read_exact(&mut reply).unwrap();
+    assert_eq!(reply[7..9], [3, 4], "{reply:02x?}");
+    let errors: Vec<String> = common::records(&engine)
+        .into_iter()
+        .filter(|r| r.kind == framescope::engine::RecordKind::Error)
+        .filter_map(|r| r.error.map(|e| e.to_string()))
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("protocol") && errors[0].contains("const"),
+        "{errors:?}"
+    );
+    // Still open: a third request is answered too.
+    socket.write_all(&good).unwrap();
+    socket.read_exact(&mut reply).unwrap();
+    assert_eq!(reply[7..9], [3, 4], "{reply:02x?}");
+}

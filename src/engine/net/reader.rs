@@ -81,6 +81,15 @@ impl Batch {
     }
 }
 
+/// What [`FrameReader::next_item`] read.
+#[derive(Debug)]
+pub enum Item {
+    /// A whole frame.
+    Frame(Frame),
+    /// A whole frame that breaks its profile: its bytes, and why.
+    Rejected(Bytes, DecodeError),
+}
+
 /// Reads frames from a byte stream.
 #[derive(Debug)]
 pub struct FrameReader {
@@ -138,6 +147,35 @@ impl FrameReader {
         loop {
             if let Some(frame) = self.buffered()? {
                 return Ok(Some(frame));
+            }
+            if !self.fill(socket).await? {
+                return self.closed().map(|()| None);
+            }
+        }
+    }
+
+    /// As [`FrameReader::next`], except that a frame that breaks its
+    /// profile but whose end is known comes back as
+    /// [`Item::Rejected`] (its bytes and why) instead of ending the read:
+    /// the stream goes on after it.
+    pub async fn next_item<R: AsyncRead + Unpin>(
+        &mut self,
+        socket: &mut R,
+    ) -> Result<Option<Item>, Box<ReadFailure>> {
+        loop {
+            match self.codec.front_frame(&self.buf) {
+                Ok(Progress::Whole { len, header_len }) => {
+                    let raw = self.buf.split_to(len).freeze();
+                    self.frame_started = (!self.buf.is_empty()).then(Instant::now);
+                    return Ok(Some(Item::Frame(Frame::from_validated(raw, header_len))));
+                }
+                Ok(Progress::Rejected { len, error }) => {
+                    let bytes = self.buf.split_to(len).freeze();
+                    self.frame_started = (!self.buf.is_empty()).then(Instant::now);
+                    return Ok(Some(Item::Rejected(bytes, error)));
+                }
+                Ok(Progress::Wanting(more)) => self.buf.reserve(more),
+                Err(error) => return Err(self.fail(error)),
             }
             if !self.fill(socket).await? {
                 return self.closed().map(|()| None);

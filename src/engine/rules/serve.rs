@@ -10,7 +10,8 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
 use super::set::RuleAction;
 use crate::engine::net::limits::Limits;
-use crate::engine::net::reader::FrameReader;
+use crate::engine::net::read_error::ReadError;
+use crate::engine::net::reader::{FrameReader, Item};
 use crate::engine::protocol::codec::FrameCodec;
 use crate::engine::protocol::frame::Frame;
 use crate::engine::protocol::profile::{Profile, Role};
@@ -59,10 +60,13 @@ where
     let mut number = 0u64;
     loop {
         number += 1;
-        let read_result = reader.next(read).await;
-        let set = rules.load_full();
-        match read_result {
-            Ok(Some(frame)) => {
+        let read_result = reader.next_item(read).await;
+        let held = rules.load_full();
+        let set = held.as_deref();
+        // What came, and the rule that answers it (if one does); a read
+        // that failed ends the connection once its rule has run.
+        let (decision, frame, failed) = match read_result {
+            Ok(Some(Item::Frame(frame))) => {
                 recorder.frame(Direction::Received, &frame);
                 let Some(set) = set else { continue };
                 let fields = profile.map(|p| p.decode(frame.raw(), Role::Request).0);
@@ -77,44 +81,41 @@ where
                 // The hit is counted after the frame was recorded: say so,
                 // so a rule that sends nothing shows its hit too.
                 recorder.mark_changed();
-                let Some(decision) = decision else { continue };
-                let mut out = Output {
-                    write,
-                    recorder,
-                    conn: recorder.conn(),
-                    number,
-                    rng: &mut rng,
-                    values: &decision.values,
-                    max_content_length: limits.max_content_length,
-                    profile,
-                };
-                if let Next::End(end) = out.run(decision.actions, Some(&frame)).await {
-                    return end;
-                }
+                (decision, Some(frame), None)
+            }
+            // A frame that breaks the profile is an error row; a rule for
+            // errors may answer it, and the connection reads on.
+            Ok(Some(Item::Rejected(bytes, error))) => {
+                let error = ReadError::from(error);
+                recorder.error(error.clone(), &bytes);
+                let decision = set.and_then(|set| set.decide(Observed::ReadError(&error), number));
+                (decision, None, None)
             }
             Ok(None) => return RulesEnd::Over(CloseReason::ClosedByPeer),
             Err(failure) => {
                 let error = failure.error.clone();
                 let reason = recorder.failure(*failure);
-                if let Some(set) = set
-                    && let Some(decision) = set.decide(Observed::ReadError(&error), number)
-                {
-                    let mut out = Output {
-                        write,
-                        recorder,
-                        conn: recorder.conn(),
-                        number,
-                        rng: &mut rng,
-                        values: &decision.values,
-                        max_content_length: limits.max_content_length,
-                        profile,
-                    };
-                    if let Next::End(end) = out.run(decision.actions, None).await {
-                        return end;
-                    }
-                }
-                return RulesEnd::Over(reason);
+                let decision = set.and_then(|set| set.decide(Observed::ReadError(&error), number));
+                (decision, None, Some(reason))
             }
+        };
+        if let Some(decision) = decision {
+            let mut out = Output {
+                write,
+                recorder,
+                conn: recorder.conn(),
+                number,
+                rng: &mut rng,
+                values: &decision.values,
+                max_content_length: limits.max_content_length,
+                profile,
+            };
+            if let Next::End(end) = out.run(decision.actions, frame.as_ref()).await {
+                return end;
+            }
+        }
+        if let Some(reason) = failed {
+            return RulesEnd::Over(reason);
         }
     }
 }
