@@ -652,6 +652,24 @@ fn invalid_files_are_rejected_with_their_line_before_anything_is_sent() {
             ":4:",
             "not a time",
         ),
+        (
+            "a field the profile lacks",
+            "profile = \"modbus-tcp\"\n[[scenario]]\nname = \"x\"\n[[scenario.step]]\nconnect = {}\n[[scenario.step]]\nsend.field = { unit = 1, functon = 3 }\n",
+            ":7:",
+            "field.functon: profile modbus-tcp has no such field",
+        ),
+        (
+            "a field expected of the second connection's profile",
+            "[[scenario]]\nname = \"x\"\n[[scenario.step]]\nconnect = { profile = \"mqtt\" }\n[[scenario.step]]\nconnect = { profile = \"modbus-tcp\" }\n[[scenario.step]]\nconn = 1\nexpect.field.function = 3\n",
+            ":7:",
+            "field.function: profile mqtt has no such field",
+        ),
+        (
+            "a field on a connection with no profile",
+            "[[scenario]]\nname = \"x\"\n[[scenario.step]]\nconnect = {}\n[[scenario.step]]\nexpect.field.type = \"connack\"\n",
+            ":5:",
+            "field.type: connection 1 has no profile",
+        ),
     ];
     let valid_path = write(dir.path(), "valid.toml", valid);
     for (what, source, place, words) in cases {

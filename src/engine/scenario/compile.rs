@@ -3,7 +3,7 @@
 //! every error given its line and column.
 
 use crate::engine::net::tls::{ClientTls, ClientTlsContext, Fingerprint, Verification};
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashSet;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -21,6 +21,11 @@ use crate::engine::script::capture::{VariableCapture, check_variable_name, compi
 use crate::engine::script::problem::{FileProblem, Location};
 use crate::engine::script::profile_ref::load_profile;
 use crate::engine::script::send::{SendPlan, SendSpec, compile_send};
+
+/// Connections one connect step is counted as opening when field names
+/// are checked (a step may ask for thousands; their numbers past this are
+/// not checked).
+const MAX_CHECKED_CONNECTIONS: usize = 10_000;
 
 /// How long an `expect` waits when neither it nor the file says.
 pub const DEFAULT_EXPECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -43,6 +48,8 @@ pub fn compile(path: &Path, source: &str) -> Result<ScenarioFile, ScenarioFileEr
         source,
         folder: path.parent().unwrap_or(Path::new(".")).to_owned(),
         profile: OnceCell::new(),
+        opened: RefCell::default(),
+        nesting: Cell::new(0),
     };
     compiler.file()
 }
@@ -54,6 +61,40 @@ struct Compiler<'a> {
     folder: PathBuf,
     /// The file's profile, once read.
     profile: OnceCell<Option<Arc<Profile>>>,
+    /// The connections the scenario being compiled opens, as it reads.
+    opened: RefCell<Opened>,
+    /// How deep in repeat and for-each steps the step being compiled is.
+    nesting: Cell<usize>,
+}
+
+/// The profile of each connection a scenario opens, in the order its
+/// connect steps read, so that `field.NAME` is checked against the
+/// profile of the connection it acts on before anything runs.
+#[derive(Default)]
+struct Opened {
+    profiles: Vec<Option<Arc<Profile>>>,
+    /// Set once a connect inside a repeat or for-each step makes the
+    /// numbers of later connections a matter of how often it runs.
+    numbers_unsure: bool,
+}
+
+impl Opened {
+    /// The profile of the connection a step with `conn` acts on (`None`:
+    /// the last opened), and its number; `None` when that is not known
+    /// from the file alone.
+    fn of(&self, conn: Option<usize>) -> Option<(usize, Option<&Arc<Profile>>)> {
+        match conn {
+            None => self
+                .profiles
+                .last()
+                .map(|profile| (self.profiles.len(), profile.as_ref())),
+            Some(_) if self.numbers_unsure => None,
+            Some(number) => self
+                .profiles
+                .get(number.checked_sub(1)?)
+                .map(|profile| (number, profile.as_ref())),
+        }
+    }
 }
 
 /// A scenario's variables: every name's index, and which are defined so far.
@@ -121,6 +162,7 @@ impl Compiler<'_> {
         let file_target = self.target(spec.target.as_ref())?;
         let mut scenarios = Vec::new();
         for scenario in &spec.scenarios {
+            *self.opened.borrow_mut() = Opened::default();
             let mut scope = Scope::default();
             let steps = self.steps(&scenario.get_ref().steps, &mut scope, timeout)?;
             scenarios.push(Scenario {
@@ -245,9 +287,15 @@ impl Compiler<'_> {
             return Err(at(FileProblem::ConnZero));
         }
         let action = if let Some(connect) = &step.connect {
+            let count = connect.count.unwrap_or(1).max(1);
+            let profile = match &connect.profile {
+                Some(name) => Some(self.profile(name)?),
+                None => self.profile.get().cloned().flatten(),
+            };
+            self.opened_connections(count, profile.as_ref(), connect.raw);
             Action::Connect {
                 target: self.target(connect.target.as_ref())?,
-                count: connect.count.unwrap_or(1).max(1),
+                count,
                 raw: connect.raw,
                 tls: connect
                     .tls
@@ -255,10 +303,7 @@ impl Compiler<'_> {
                     .map(|tls| self.tls(tls))
                     .transpose()?
                     .flatten(),
-                profile: match &connect.profile {
-                    Some(name) => Some(self.profile(name)?),
-                    None => self.profile.get().cloned().flatten(),
-                },
+                profile,
             }
         } else if step.close.is_some() {
             Action::Close
@@ -267,9 +312,15 @@ impl Compiler<'_> {
         } else if let Some(sleep) = step.sleep {
             Action::Sleep(sleep.0)
         } else if let Some(send) = &step.send {
+            for (name, value) in &send.field {
+                self.check_field(name, step.conn, value.span())?;
+            }
             Action::Send(Box::new(self.send(send, scope, spec.span())?))
         } else if let Some(expect) = &step.expect {
             let predicate = expect.frame_predicate();
+            for name in predicate.field.keys() {
+                self.check_field(name, step.conn, spec.span())?;
+            }
             let parts = [
                 !predicate.is_empty(),
                 expect.closed == Some(true),
@@ -319,7 +370,7 @@ impl Compiler<'_> {
                 .map(|name| inner.define(name))
                 .transpose()
                 .map_err(at)?;
-            let steps = self.steps(&repeat.steps, &mut inner, timeout)?;
+            let steps = self.nested(|| self.steps(&repeat.steps, &mut inner, timeout))?;
             scope.names = inner.names;
             Action::Repeat {
                 times: repeat.times,
@@ -336,7 +387,7 @@ impl Compiler<'_> {
                 .map(|name| inner.define(name))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|problem| self.error(for_each.csv.span(), problem))?;
-            let steps = self.steps(&for_each.steps, &mut inner, timeout)?;
+            let steps = self.nested(|| self.steps(&for_each.steps, &mut inner, timeout))?;
             scope.names = inner.names;
             Action::ForEach {
                 path,
@@ -353,6 +404,56 @@ impl Compiler<'_> {
             conn: step.conn,
             action,
         })
+    }
+
+    /// Compiles steps inside a repeat or for-each step.
+    fn nested<T>(&self, compile: impl FnOnce() -> T) -> T {
+        self.nesting.set(self.nesting.get() + 1);
+        let compiled = compile();
+        self.nesting.set(self.nesting.get() - 1);
+        compiled
+    }
+
+    /// Notes `count` connections opened with `profile` (`raw`: bytes,
+    /// with no profile's fields).
+    fn opened_connections(&self, count: usize, profile: Option<&Arc<Profile>>, raw: bool) {
+        let mut opened = self.opened.borrow_mut();
+        if self.nesting.get() > 0 {
+            opened.numbers_unsure = true;
+        }
+        let speaks = profile
+            .filter(|p| !raw && !p.is_raw() && !p.is_json_header())
+            .cloned();
+        opened
+            .profiles
+            .extend(std::iter::repeat_n(speaks, count.min(MAX_CHECKED_CONNECTIONS)));
+    }
+
+    /// That `name` is a field of the profile of the connection a step with
+    /// `conn` acts on, where the file alone says which that is.
+    fn check_field(
+        &self,
+        name: &str,
+        conn: Option<usize>,
+        span: Range<usize>,
+    ) -> Result<(), ScenarioFileError> {
+        let opened = self.opened.borrow();
+        let Some((number, profile)) = opened.of(conn) else {
+            return Ok(());
+        };
+        let problem = match profile {
+            None => FileProblem::FieldWithoutProfile {
+                name: name.to_owned(),
+                conn: number,
+            },
+            Some(profile) if profile.find(name).is_none() => FileProblem::NoSuchField {
+                name: name.to_owned(),
+                profile: profile.name().to_owned(),
+                fields: profile.field_names().join(", "),
+            },
+            Some(_) => return Ok(()),
+        };
+        Err(self.error(span, problem))
     }
 
     fn send(

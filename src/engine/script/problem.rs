@@ -23,6 +23,26 @@ pub enum FileProblem {
     /// The profile the file names cannot be used.
     #[error("profile: {0}")]
     Profile(String),
+    /// `field.NAME` on a connection that speaks no profile.
+    #[error(
+        "field.{name}: connection {conn} has no profile (give the file profile = \"NAME\", or connect = {{ profile = \"NAME\" }})"
+    )]
+    FieldWithoutProfile {
+        /// The name given.
+        name: String,
+        /// The connection, from 1.
+        conn: usize,
+    },
+    /// `field.NAME` naming no field of the connection's profile.
+    #[error("field.{name}: profile {profile} has no such field (fields: {fields})")]
+    NoSuchField {
+        /// The name given.
+        name: String,
+        /// The profile.
+        profile: String,
+        /// Its fields.
+        fields: String,
+    },
     /// The file has no `[[scenario]]`.
     #[error("no [[scenario]] in the file")]
     NoScenarios,
