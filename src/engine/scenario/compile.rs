@@ -424,9 +424,10 @@ impl Compiler<'_> {
         let speaks = profile
             .filter(|p| !raw && !p.is_raw() && !p.is_json_header())
             .cloned();
-        opened
-            .profiles
-            .extend(std::iter::repeat_n(speaks, count.min(MAX_CHECKED_CONNECTIONS)));
+        opened.profiles.extend(std::iter::repeat_n(
+            speaks,
+            count.min(MAX_CHECKED_CONNECTIONS),
+        ));
     }
 
     /// That `name` is a field of the profile of the connection a step with
@@ -448,8 +449,7 @@ impl Compiler<'_> {
             },
             Some(profile) if profile.find(name).is_none() => FileProblem::NoSuchField {
                 name: name.to_owned(),
-                profile: profile.name().to_owned(),
-                fields: profile.field_names().join(", "),
+                profile: profile.clone(),
             },
             Some(_) => return Ok(()),
         };

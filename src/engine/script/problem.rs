@@ -34,14 +34,16 @@ pub enum FileProblem {
         conn: usize,
     },
     /// `field.NAME` naming no field of the connection's profile.
-    #[error("field.{name}: profile {profile} has no such field (fields: {fields})")]
+    #[error(
+        "field.{name}: profile {} has no such field (fields: {})",
+        profile.name(),
+        profile.field_names().join(", ")
+    )]
     NoSuchField {
         /// The name given.
         name: String,
         /// The profile.
-        profile: String,
-        /// Its fields.
-        fields: String,
+        profile: std::sync::Arc<crate::engine::protocol::profile::Profile>,
     },
     /// The file has no `[[scenario]]`.
     #[error("no [[scenario]] in the file")]
