@@ -653,3 +653,45 @@ fn a_relay_under_a_profile_forwards_to_a_real_modbus_server_and_names_both_legs_
         "fields printed by name:\n{printed}"
     );
 }
+
+#[test]
+fn a_log_under_a_profile_file_carries_its_text_and_reopens_with_fields_named() {
+    use framescope::engine::{Engine, ServerMode};
+    let engine = Engine::new().unwrap();
+    let addr = crate::common::start_server(&engine, ServerMode::RawEcho);
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("stx.jsonl");
+    let profile = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/stx-crc.toml");
+    let output = send(profile, addr.port(), &log, &["--field", "payload=hi"]);
+    assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
+
+    // The text rides on the first record of the profile, and only there.
+    let lines = records(&log);
+    let carrying: Vec<&Value> = lines
+        .iter()
+        .filter(|r| r.get("profile_text").is_some())
+        .collect();
+    assert_eq!(carrying.len(), 1, "{lines:#?}");
+    assert_eq!(
+        carrying[0]["profile_text"].as_str(),
+        std::fs::read_to_string(profile).ok().as_deref()
+    );
+
+    // Opened elsewhere (the profile file gone), the fields are named.
+    let moved = dir.path().join("elsewhere.jsonl");
+    std::fs::rename(&log, &moved).unwrap();
+    let loaded = framescope::engine::load_log(&moved).unwrap();
+    let frames: Vec<_> = loaded
+        .records
+        .views()
+        .filter(|r| r.kind == framescope::engine::RecordKind::Frame)
+        .collect();
+    assert_eq!(frames.len(), 2, "sent and echoed");
+    for frame in &frames {
+        let profile = frame.profile.as_ref().expect("the profile, from the log");
+        assert_eq!(profile.name(), "stx-crc");
+        let (fields, fault) = profile.decode(&frame.bytes, framescope::engine::Role::Request);
+        assert_eq!(fault, None);
+        assert!(fields.iter().any(|f| f.name == "crc"), "{fields:?}");
+    }
+}

@@ -7,10 +7,12 @@
 //! file beside the target and renames it, so an existing file is never left
 //! half-written; loading keeps every good line and reports the bad ones.
 
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -136,6 +138,10 @@ struct LineOut<'a> {
     /// The profile the frame keeps, when not the JSON header's.
     #[serde(skip_serializing_if = "Option::is_none")]
     profile: Option<&'a str>,
+    /// The profile's TOML, on the first record of a profile that is not
+    /// built in (or not as built in): the log opens with its fields named on any machine.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    profile_text: Option<&'a str>,
     /// The frame's fields by name, under that profile.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     fields: Vec<FieldOut<'a>>,
@@ -182,6 +188,30 @@ struct LineIn {
     error: Option<ReadError>,
     #[serde(default)]
     profile: Option<String>,
+    #[serde(default)]
+    profile_text: Option<String>,
+}
+
+/// The profiles a log's records name: built-ins by name, others from the
+/// text the log carries on their first record. A text that does not compile
+/// leaves its records raw.
+#[derive(Default)]
+struct LogProfiles {
+    carried: HashMap<String, Option<Arc<Profile>>>,
+}
+
+impl LogProfiles {
+    /// The profile `name`, from `text` when this line carries it.
+    fn resolve(&mut self, name: &str, text: Option<&str>) -> Option<Arc<Profile>> {
+        if let Some(text) = text {
+            let compiled = Profile::compile(text, name).ok().map(Arc::new);
+            self.carried.insert(name.to_owned(), compiled);
+        }
+        match self.carried.get(name) {
+            Some(carried) => carried.clone(),
+            None => Profile::builtin(name),
+        }
+    }
 }
 
 /// Saves `snapshot` to `path`, calling `progress(done, total)` as it goes.
@@ -209,7 +239,8 @@ pub fn save(
                     .map_err(std::io::Error::other)?;
             }
             LogFormat::JsonLines => {
-                counted.try_for_each(|(_, view)| write_json_line(&mut out, &view))?;
+                let mut written = HashSet::new();
+                counted.try_for_each(|(_, view)| write_json_line(&mut out, &view, &mut written))?;
             }
             LogFormat::Text => {
                 counted.try_for_each(|(_, view)| write_text_record(&mut out, &view))?;
@@ -227,7 +258,13 @@ pub fn save(
     result.map_err(io_error)
 }
 
-fn write_json_line(out: &mut impl Write, view: &RecordView) -> std::io::Result<()> {
+/// Writes one record as a line; `written` holds the names of the profiles
+/// whose text an earlier line carries.
+fn write_json_line(
+    out: &mut impl Write,
+    view: &RecordView,
+    written: &mut HashSet<String>,
+) -> std::io::Result<()> {
     let decoded = match (&view.profile, view.kind) {
         (Some(profile), RecordKind::Frame | RecordKind::Error) => {
             profile.decode(&view.bytes, describe::role_of(view)).0
@@ -281,6 +318,12 @@ fn write_json_line(out: &mut impl Write, view: &RecordView) -> std::io::Result<(
         },
         error: view.error.as_ref(),
         profile: view.profile.as_deref().map(Profile::name),
+        profile_text: view
+            .profile
+            .as_deref()
+            .filter(|p| Profile::builtin(p.name()).is_none_or(|b| b.text() != p.text()))
+            .filter(|p| written.insert(p.name().to_owned()))
+            .map(Profile::text),
         fields,
     };
     serde_json::to_writer(&mut *out, &line)?;
@@ -348,6 +391,7 @@ pub fn load(path: &Path) -> Result<LoadedLog, JournalFileError> {
     let reader = BufReader::with_capacity(1 << 20, File::open(path).map_err(io_error)?);
     let mut journal = Journal::new(JournalLimits::UNBOUNDED);
     let mut bad_lines = Vec::new();
+    let mut profiles = LogProfiles::default();
     for (index, line) in reader.split(b'\n').enumerate() {
         let line = line.map_err(io_error)?;
         if line.iter().all(u8::is_ascii_whitespace) {
@@ -365,7 +409,10 @@ pub fn load(path: &Path) -> Result<LoadedLog, JournalFileError> {
                     peer: parsed.peer,
                     local: parsed.local,
                     link: parsed.link,
-                    profile: parsed.profile.as_deref().and_then(Profile::builtin),
+                    profile: parsed
+                        .profile
+                        .as_deref()
+                        .and_then(|name| profiles.resolve(name, parsed.profile_text.as_deref())),
                 };
                 let entry = Entry {
                     origin: &origin,
