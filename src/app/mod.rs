@@ -439,11 +439,14 @@ impl FramescopeApp {
     /// Sends the composed message, if it may go (Ctrl+Enter): Forward
     /// edited while a held frame is edited, else Send.
     fn send(&mut self) {
-        if self.editing.is_some() {
-            if let Ok(bytes) = self
-                .composer
-                .built(&self.settings.draft, self.composer_is_raw())
-            {
+        if let Some(edit) = &self.editing {
+            let ready = match self.composer.edited_fields(&self.settings.draft, edit) {
+                Some(ready) => ready,
+                None => self
+                    .composer
+                    .built(&self.settings.draft, self.composer_is_raw()),
+            };
+            if let Ok(bytes) = ready {
                 self.forward_edited(bytes);
             }
             return;
@@ -454,7 +457,8 @@ impl FramescopeApp {
         let ready = match &profile {
             Some(profile) => {
                 let draft = &self.settings.draft;
-                let message = fields_form::build(profile, &draft.fields);
+                let message =
+                    fields_form::build(profile, &draft.fields, crate::engine::Role::Request);
                 ready_fields(&message, draft.send_malformed, &self.view, self.send_target)
             }
             None => {
@@ -482,7 +486,11 @@ impl FramescopeApp {
             return;
         };
         self.end_edit();
-        match HeldEdit::begin(&held, &mut self.settings.draft) {
+        // The relay reads its frames in the server's profile.
+        let profile = panels::server::server_profile(&self.settings, &self.profiles)
+            .ok()
+            .flatten();
+        match HeldEdit::begin(&held, &mut self.settings.draft, profile) {
             Ok(edit) => {
                 // It waits for the edit, whatever the hold's time-out.
                 self.engine.command(Command::PinHeld { id, pinned: true });

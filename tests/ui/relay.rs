@@ -450,3 +450,82 @@ fn a_relay_needs_a_target_it_can_read_that_is_not_itself() {
     assert!(!shows(&h, "Forward to"));
     assert!(!shows(&h, "Hold → server"));
 }
+
+#[test]
+fn a_frame_held_under_a_profile_is_edited_field_by_field_and_forwarded() {
+    let stx_crc: std::sync::Arc<framescope::engine::Profile> = std::sync::Arc::new(
+        framescope::engine::Profile::compile(include_str!("../data/stx-crc.toml"), "stx-crc.toml")
+            .unwrap(),
+    );
+    // The target echoes stx-crc frames.
+    let echo = Engine::new().expect("target engine");
+    echo.command(Command::StartServer {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        mode: ServerMode::FrameEcho,
+        tls: None,
+        upstream: None,
+        profile: Some(stx_crc),
+    });
+    let start = Instant::now();
+    let echo_addr = loop {
+        if let Some(addr) = echo.fresh_view().server.listening {
+            break addr;
+        }
+        assert!(start.elapsed() < DEADLINE, "the target did not start");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stx-crc.toml");
+    std::fs::write(&path, include_str!("../data/stx-crc.toml")).unwrap();
+    let mut h = app();
+    let ctx = h.ctx.clone();
+    h.state_mut().open_profile(path, &ctx);
+    wait_to_see(&mut h, "the fields of profile stx-crc");
+
+    // The relay reads both legs as stx-crc frames.
+    pick(&mut h, "Mode", "relay (framed)");
+    pick(&mut h, "Server profile", "stx-crc (stx-crc.toml)");
+    start_relay(&mut h, "relay (framed)", echo_addr);
+    connect_one(&mut h);
+    click(&mut h, Role::CheckBox, "Hold → server");
+    wait_for(&mut h, "holding switched on", |h| {
+        h.state().engine().fresh_view().relay.hold.toward_server
+    });
+    h.get_by_label("payload")
+        .set_text_value_accesskit("morpheus");
+    h.step();
+    button_starting(&h, "Send").click();
+    h.step();
+    wait_to_see(&mut h, "1 held");
+
+    // Edited in the form: the payload, its length and CRC recomputed.
+    click(&mut h, Role::Button, "Edit");
+    wait_to_see(&mut h, "Editing held frame");
+    assert_eq!(
+        h.get_by_label("payload").value().as_deref(),
+        Some("0x6d6f727068657573"),
+        "the held frame's payload fills the form"
+    );
+    h.get_by_label("payload")
+        .set_text_value_accesskit("trinity");
+    h.step();
+    h.step();
+    assert!(!is_disabled(&h, "Forward edited"));
+    button_starting(&h, "Forward edited").click();
+    h.step();
+
+    // The target got the edited frame whole: its echo keeps the profile.
+    wait_for(&mut h, "the edited frame's echo", |h| {
+        records(h).iter().any(|r| {
+            r.side == Side::Client
+                && r.link.is_none()
+                && r.direction == Direction::Received
+                && r.kind == RecordKind::Frame
+                && r.bytes.windows(7).any(|w| w == b"trinity")
+        })
+    });
+    assert!(
+        !records(&h).iter().any(|r| r.kind == RecordKind::Error),
+        "no leg found a broken frame"
+    );
+}

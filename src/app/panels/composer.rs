@@ -15,7 +15,9 @@ use egui::{RichText, Ui};
 use crate::engine::DEFAULT_MAX_CONTENT_LENGTH;
 use crate::engine::hexdump::FrameLayout;
 use crate::engine::load::Payload;
-use crate::engine::{ConnState, ConnectionSummary, EngineView, Profile, SendReport, SendTarget};
+use crate::engine::{
+    ConnState, ConnectionSummary, EngineView, Profile, Role, SendReport, SendTarget,
+};
 
 use crate::app::files::file_content::{FileLoader, FileState, file_name, human_bytes};
 use crate::app::frame_cx::{FrameCx, Panel};
@@ -86,6 +88,7 @@ pub struct Composer {
 #[derive(Debug)]
 struct FieldsPreview {
     profile: Arc<Profile>,
+    role: Role,
     values: BTreeMap<String, String>,
     message: fields_form::FieldsMessage,
 }
@@ -204,40 +207,51 @@ impl Composer {
         &mut self,
         profile: &Arc<Profile>,
         values: &BTreeMap<String, String>,
+        role: Role,
     ) -> &fields_form::FieldsMessage {
-        let fresh = self
-            .fields_preview
-            .as_ref()
-            .is_some_and(|p| Arc::ptr_eq(&p.profile, profile) && p.values == *values);
+        let fresh = self.fields_preview.as_ref().is_some_and(|p| {
+            Arc::ptr_eq(&p.profile, profile) && p.role == role && p.values == *values
+        });
         if !fresh {
             self.fields_preview = Some(FieldsPreview {
                 profile: profile.clone(),
+                role,
                 values: values.clone(),
-                message: fields_form::build(profile, values),
+                message: fields_form::build(profile, values, role),
             });
         }
         &self.fields_preview.as_ref().expect("just made").message
     }
 
     /// The composer under a profile: a form of its fields, the preview
-    /// with each field's bytes, and Send.
+    /// with each field's bytes, and Send (or, editing a held frame, the
+    /// edit's buttons).
     fn fields_ui(
         &mut self,
         ui: &mut Ui,
         draft: &mut Draft,
         profile: &Arc<Profile>,
-        view: &EngineView,
-        target: &mut SendTarget,
+        send: SendContext<'_>,
     ) -> Option<ComposerAction> {
+        let role = send
+            .editing
+            .and_then(|edit| edit.profile.as_ref())
+            .map_or(Role::Request, |(_, role)| *role);
+        if let Some(edit) = send.editing {
+            edit.banner_ui(ui);
+        }
         ui.horizontal(|ui| {
             ui.heading("Composer");
             ui.weak(format!("the fields of profile {}", profile.name()));
         });
-        let before = self.fields_message(profile, &draft.fields).layout.clone();
+        let before = self
+            .fields_message(profile, &draft.fields, role)
+            .layout
+            .clone();
         style::section(ui, "composer_fields", |ui| {
             fields_form::grid(ui, profile, &mut draft.fields, &before)
         });
-        let message = self.fields_message(profile, &draft.fields).clone();
+        let message = self.fields_message(profile, &draft.fields, role).clone();
         if let Some(problem) = &message.problem {
             ui.colored_label(ui.visuals().error_fg_color, problem);
         }
@@ -259,8 +273,15 @@ impl Composer {
                 .show(ui);
         }
         ui.add_space(4.0);
-        send_target_row(ui, view, target, draft);
-        let ready = ready_fields(&message, draft.send_malformed, view, *target);
+        if let Some(edit) = send.editing {
+            malformed_switch(ui, draft);
+            let ready = edited_fields(&message, draft.send_malformed);
+            return edit
+                .buttons_ui(ui, send.view, &ready)
+                .map(ComposerAction::Edit);
+        }
+        send_target_row(ui, send.view, send.target, draft);
+        let ready = ready_fields(&message, draft.send_malformed, send.view, *send.target);
         let clicked = send_button(
             ui,
             &ready,
@@ -273,6 +294,18 @@ impl Composer {
             Ok(bytes) if clicked => Some(ComposerAction::Send(bytes)),
             _ => None,
         }
+    }
+
+    /// The bytes a held frame's edit under its profile would forward now,
+    /// or why none (Ctrl+Enter's way to Forward edited).
+    pub fn edited_fields(
+        &mut self,
+        draft: &Draft,
+        edit: &HeldEdit,
+    ) -> Option<Result<Bytes, String>> {
+        let (profile, role) = edit.profile.as_ref()?;
+        let message = self.fields_message(profile, &draft.fields, *role);
+        Some(edited_fields(message, draft.send_malformed))
     }
 
     /// What a load run sends: the composed frame (in raw mode its content
@@ -420,6 +453,22 @@ impl Composer {
             sent = Some(ComposerAction::Inject(injection));
         }
         sent
+    }
+}
+
+/// The frame the fields form makes, when it may be forwarded in a held
+/// frame's place, or why not.
+fn edited_fields(message: &fields_form::FieldsMessage, malformed: bool) -> Result<Bytes, String> {
+    match &message.bytes {
+        None => Err(message
+            .problem
+            .clone()
+            .unwrap_or_else(|| "the frame cannot be built".to_owned())),
+        Some(_) if !message.sendable(malformed) => Err(format!(
+            "{} (tick \"Send malformed\" to forward it anyway)",
+            message.problem.clone().unwrap_or_default()
+        )),
+        Some(bytes) => Ok(bytes.clone()),
     }
 }
 
@@ -742,19 +791,21 @@ impl Panel for Composer {
     fn ui(&mut self, ui: &mut Ui, cx: &mut FrameCx<'_>) -> Option<ComposerAction> {
         // Under a profile (other than raw, which writes the content alone),
         // the composer is a form of its fields.
-        let profile = cx.settings.client.composed_profile(cx.profiles);
-        if let Some(profile) = profile
-            && cx.editing.is_none()
-        {
-            let draft = &mut cx.settings.draft;
-            return self.fields_ui(ui, draft, &profile, cx.view, cx.send_target);
-        }
+        // A held frame is edited in its relay's profile; otherwise the
+        // client's is composed.
+        let profile = match cx.editing {
+            Some(edit) => edit.profile.as_ref().map(|(profile, _)| profile.clone()),
+            None => cx.settings.client.composed_profile(cx.profiles),
+        };
         let send = SendContext {
             view: cx.view,
             target: cx.send_target,
             raw: cx.raw_clients,
             editing: cx.editing,
         };
+        if let Some(profile) = profile {
+            return self.fields_ui(ui, &mut cx.settings.draft, &profile, send);
+        }
         self.draw(ui, &mut cx.settings.draft, send)
     }
 }

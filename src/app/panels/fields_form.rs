@@ -11,7 +11,7 @@ use egui::Ui;
 use crate::app::panels::draft::Draft;
 use crate::engine::hexdump::FrameLayout;
 use crate::engine::load::Payload;
-use crate::engine::{Profile, Role};
+use crate::engine::{Profile, Role, Value};
 
 /// A frame built from the form, with what is wrong with it.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,20 +47,46 @@ pub fn load_payload(profile: &Arc<Profile>, draft: &Draft) -> Result<Payload, St
     Payload::fields(profile.clone(), &given(profile, &draft.fields)).map_err(|e| e.to_string())
 }
 
-/// Builds the frame the form's values describe.
-pub fn build(profile: &Profile, values: &BTreeMap<String, String>) -> FieldsMessage {
+/// The form's values for the frame `bytes` (a request or a reply, as
+/// `role` says): every field as typed, except those the form computes
+/// (constants, lengths, checksums, bits containers), so that an edit
+/// keeps them true.
+pub fn values_of(profile: &Profile, bytes: &[u8], role: Role) -> BTreeMap<String, String> {
+    let (fields, _) = profile.decode(bytes, role);
+    fields
+        .iter()
+        .filter(|field| !field.derived)
+        .map(|field| {
+            let text = match (&field.label, &field.value) {
+                (Some(label), _) => label.clone(),
+                (None, Value::Bytes(bytes)) if bytes.is_empty() => String::new(),
+                (None, Value::Bytes(bytes)) => {
+                    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                    format!("0x{hex}")
+                }
+                (None, Value::Text(text)) => text.clone(),
+                (None, value) => value.to_string(),
+            };
+            (field.name.clone(), text)
+        })
+        .collect()
+}
+
+/// Builds the frame the form's values describe, a request or a reply as
+/// `role` says.
+pub fn build(profile: &Profile, values: &BTreeMap<String, String>, role: Role) -> FieldsMessage {
     let given = given(profile, values);
-    match profile.encode(&given, Role::Request) {
+    match profile.encode(&given, role) {
         Err(error) => FieldsMessage {
             bytes: None,
             problem: Some(error.to_string()),
             layout: FrameLayout::default(),
         },
         Ok(bytes) => {
-            let (fields, _) = profile.decode(&bytes, Role::Request);
+            let (fields, _) = profile.decode(&bytes, role);
             let layout = FrameLayout::of_fields(bytes.len(), &fields);
             let problem = profile
-                .cut_frames(&bytes, Role::Request)
+                .cut_frames(&bytes, role)
                 .err()
                 .map(|why| format!("the frame does not keep profile {}: {why}", profile.name()));
             FieldsMessage {
@@ -156,14 +182,14 @@ mod tests {
         let mut values = BTreeMap::new();
         values.insert("function".to_owned(), "read-holding-registers".to_owned());
         values.insert("quantity".to_owned(), "2".to_owned());
-        let built = build(&modbus, &values);
+        let built = build(&modbus, &values, Role::Request);
         assert_eq!(built.problem, None);
         let bytes = built.bytes.unwrap();
         assert_eq!(bytes[..], [0, 0, 0, 0, 0, 6, 0, 3, 0, 0, 0, 2]);
         assert!(built.layout.fields.iter().any(|f| f.key == "quantity"));
         values.insert("quantity".to_owned(), "70000".to_owned());
         assert!(
-            build(&modbus, &values)
+            build(&modbus, &values, Role::Request)
                 .problem
                 .unwrap()
                 .contains("does not fit")

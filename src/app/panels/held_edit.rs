@@ -1,18 +1,21 @@
 //! Editing a held frame in the composer: the frame's bytes are loaded into
 //! the draft (every header field, the content, the malformed switches all
-//! apply), the composer's Send becomes Forward edited, and the draft that
-//! was there before comes back when the edit ends, forwarded or cancelled.
+//! apply; under a profile, every field of the form), the composer's Send
+//! becomes Forward edited, and the draft that was there before comes back
+//! when the edit ends, forwarded or cancelled.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use egui::{RichText, Ui};
 
 use crate::engine::relay::{HeldView, HoldSettings, Toward};
-use crate::engine::{EngineView, RecordKind, now_us};
+use crate::engine::{EngineView, Profile, RecordKind, Role, now_us};
 
 use crate::app::files::file_content::human_bytes;
 use crate::app::panels::draft::Draft;
+use crate::app::panels::fields_form;
 use crate::app::panels::intercept::toward_text;
 
 /// Ctrl+Enter forwards the edit, as it sends otherwise.
@@ -32,6 +35,9 @@ pub struct HeldEdit {
     pub toward: Toward,
     /// Whether it is a raw chunk: the composer edits its bytes as content.
     pub raw: bool,
+    /// The profile its frames keep (the relay's), and whether it is a
+    /// request or a reply: the composer is then a form of its fields.
+    pub profile: Option<(Arc<Profile>, Role)>,
     /// The draft that was in the composer, put back when the edit ends.
     previous: Draft,
     /// Why the last Forward edited was refused.
@@ -61,9 +67,14 @@ enum Standing {
 
 impl HeldEdit {
     /// Loads `held` into `draft` for editing, keeping what `draft` held to
-    /// put it back later; fails when a frame's bytes hold no header, or
-    /// are over [`EDIT_LIMIT`].
-    pub fn begin(held: &HeldView, draft: &mut Draft) -> Result<Self, String> {
+    /// put it back later; under `profile` (the relay's) its fields fill the
+    /// form. Fails when a frame's bytes hold no header, or are over
+    /// [`EDIT_LIMIT`].
+    pub fn begin(
+        held: &HeldView,
+        draft: &mut Draft,
+        profile: Option<Arc<Profile>>,
+    ) -> Result<Self, String> {
         if held.bytes.len() > EDIT_LIMIT {
             return Err(format!(
                 "held frame #{} is too large to edit in the composer ({}, at most {}): \
@@ -74,7 +85,18 @@ impl HeldEdit {
             ));
         }
         let raw = held.kind != RecordKind::Frame;
-        let edited = if raw {
+        let profile = profile.filter(|_| !raw).map(|profile| {
+            let role = match held.toward {
+                Toward::Server => Role::Request,
+                Toward::Client => Role::Reply,
+            };
+            (profile, role)
+        });
+        let edited = if let Some((profile, role)) = &profile {
+            let mut edited = draft.clone();
+            edited.fields = fields_form::values_of(profile, &held.bytes, *role);
+            edited
+        } else if raw {
             draft.with_raw_content(&held.bytes)
         } else {
             Draft::of_frame(&held.bytes)
@@ -86,6 +108,7 @@ impl HeldEdit {
             conversation: held.conversation,
             toward: held.toward,
             raw,
+            profile,
             previous,
             error: None,
         })
@@ -134,6 +157,8 @@ impl HeldEdit {
             );
             ui.weak(if self.raw {
                 "A raw chunk: the content is its bytes. Forward edited sends them in its place."
+            } else if self.profile.is_some() {
+                "Change any field; lengths and checksums follow unless typed. Forward edited sends the preview in its place."
             } else {
                 "Change any header field or the content; Forward edited sends the preview in its place."
             });
@@ -239,7 +264,7 @@ mod tests {
         let mut draft = Draft::binary_request();
         let before = draft.clone();
         let frame = Draft::search_request().message(None, false).bytes.unwrap();
-        let edit = HeldEdit::begin(&held(RecordKind::Frame, &frame), &mut draft).unwrap();
+        let edit = HeldEdit::begin(&held(RecordKind::Frame, &frame), &mut draft, None).unwrap();
         assert_eq!((edit.id, edit.conversation, edit.raw), (7, 3, false));
         assert_eq!(draft.message(None, false).bytes.unwrap(), frame);
         assert_eq!(edit.previous(), &before);
@@ -250,17 +275,54 @@ mod tests {
     #[test]
     fn a_raw_chunk_is_edited_as_content_and_a_huge_frame_not_at_all() {
         let mut draft = Draft::search_request();
-        let edit = HeldEdit::begin(&held(RecordKind::Chunk, b"\x01\x02"), &mut draft).unwrap();
+        let edit =
+            HeldEdit::begin(&held(RecordKind::Chunk, b"\x01\x02"), &mut draft, None).unwrap();
         assert!(edit.raw);
         assert_eq!(draft.text, "01 02");
         assert_eq!(&draft.message(None, true).bytes.unwrap()[..], b"\x01\x02");
 
         let mut draft = Draft::search_request();
         let huge = vec![b'x'; EDIT_LIMIT + 1];
-        let error = HeldEdit::begin(&held(RecordKind::Chunk, &huge), &mut draft).unwrap_err();
+        let error = HeldEdit::begin(&held(RecordKind::Chunk, &huge), &mut draft, None).unwrap_err();
         assert!(error.contains("too large to edit"), "{error}");
         assert_eq!(draft, Draft::search_request(), "the draft is left alone");
-        let error = HeldEdit::begin(&held(RecordKind::Frame, b"\x00\x01x"), &mut draft);
+        let error = HeldEdit::begin(&held(RecordKind::Frame, b"\x00\x01x"), &mut draft, None);
         assert!(error.unwrap_err().contains("cannot be edited"));
+    }
+
+    #[test]
+    fn a_held_reply_under_a_profile_fills_the_form_and_rebuilds_the_same_bytes() {
+        let modbus = Profile::builtin("modbus-tcp").unwrap();
+        // A read-holding-registers reply going back to the client.
+        let reply = [0, 1, 0, 0, 0, 7, 1, 3, 4, 0, 0x11, 0, 0x2a];
+        let mut draft = Draft::search_request();
+        let before = draft.clone();
+        let edit = HeldEdit::begin(
+            &held(RecordKind::Frame, &reply),
+            &mut draft,
+            Some(modbus.clone()),
+        )
+        .unwrap();
+        assert_eq!(
+            edit.profile.as_ref().map(|(_, role)| *role),
+            Some(Role::Reply)
+        );
+        assert_eq!(draft.fields["function"], "read-holding-registers");
+        assert_eq!(draft.fields["registers"], "0x0011002a");
+        assert!(!draft.fields.contains_key("length"), "computed, not typed");
+        let rebuilt = fields_form::build(&modbus, &draft.fields, Role::Reply);
+        assert_eq!(rebuilt.bytes.as_deref(), Some(&reply[..]));
+
+        // A register changed: the byte count and length follow.
+        draft
+            .fields
+            .insert("registers".into(), "0x0011002a0007".into());
+        let changed = fields_form::build(&modbus, &draft.fields, Role::Reply);
+        assert_eq!(
+            changed.bytes.as_deref(),
+            Some(&[0, 1, 0, 0, 0, 9, 1, 3, 6, 0, 0x11, 0, 0x2a, 0, 7][..])
+        );
+        edit.end(&mut draft);
+        assert_eq!(draft, before);
     }
 }

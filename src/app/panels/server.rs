@@ -284,7 +284,7 @@ fn takes_profile(mode: ServerMode) -> bool {
 
 /// The profile the server is to start with: `None` for the JSON header's
 /// (or a mode that takes none), or why the chosen one cannot be used.
-fn server_profile(
+pub fn server_profile(
     settings: &Settings,
     profiles: &ProfileLibrary,
 ) -> Result<Option<Arc<Profile>>, String> {
