@@ -569,3 +569,35 @@ fn a_frame_that_breaks_the_profile_is_an_error_row_and_the_rules_connection_read
     socket.read_exact(&mut reply).unwrap();
     assert_eq!(reply[7..9], [3, 4], "{reply:02x?}");
 }
+
+#[test]
+fn a_rule_matches_a_key_of_a_json_field_and_replies_with_one() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("doc.toml"),
+        "[profile]\nname = \"doc\"\n\n[[field]]\nname = \"len\"\ntype = \"u16\"\nlength_of = [\"meta\"]\n\n[[field]]\nname = \"meta\"\ntype = \"json\"\n",
+    )
+    .unwrap();
+    let rules_path = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules_path,
+        "profile = \"doc.toml\"\n\n[[rule]]\nwhen.field.\"meta.action\" = \"search\"\nthen.reply.field = { \"meta.result\" = \"found\" }\n",
+    )
+    .unwrap();
+    let set = Arc::new(rules::load(&rules_path).unwrap_or_else(|e| panic!("{e}")));
+    let engine = Engine::new().unwrap();
+    engine.command(Command::SetRules(Some(set.clone())));
+    let addr = start_server(&engine, ServerMode::Rules);
+    let mut socket = connect(addr);
+    let request = br#"{"action": "search"}"#;
+    socket
+        .write_all(&[&(request.len() as u16).to_be_bytes()[..], request].concat())
+        .unwrap();
+    let mut len = [0u8; 2];
+    socket.read_exact(&mut len).unwrap();
+    let mut reply = vec![0u8; u16::from_be_bytes(len) as usize];
+    socket.read_exact(&mut reply).unwrap();
+    let reply: Value = serde_json::from_slice(&reply).unwrap();
+    assert_eq!(reply, json!({"result": "found"}));
+    assert_eq!(set.hits()[0], 1, "the rule hit");
+}

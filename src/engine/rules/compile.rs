@@ -107,7 +107,7 @@ impl RuleCompiler<'_> {
         let Some(profile) = self.profile else {
             return Err((span, RuleProblem::FieldWithoutProfile(name.to_owned())));
         };
-        if profile.field_names().contains(&name) {
+        if profile.has_field(name) {
             return Ok(());
         }
         Err((

@@ -447,7 +447,7 @@ impl Compiler<'_> {
                 name: name.to_owned(),
                 conn: number,
             },
-            Some(profile) if profile.find(name).is_none() => FileProblem::NoSuchField {
+            Some(profile) if !profile.has_field(name) => FileProblem::NoSuchField {
                 name: name.to_owned(),
                 profile: profile.clone(),
             },

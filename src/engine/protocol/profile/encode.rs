@@ -51,7 +51,14 @@ impl Profile {
     pub fn encode(&self, given: &[(String, String)], role: Role) -> Result<Vec<u8>, EncodeError> {
         let mut values: Vec<Option<Value>> = vec![None; self.fields.len()];
         let mut bits_given: Vec<(usize, usize, u64)> = Vec::new();
+        let mut keys_given: Vec<(usize, &str, &str)> = Vec::new();
         for (name, text) in given {
+            if self.find(name).is_none()
+                && let Some((index, key)) = self.json_key(name)
+            {
+                keys_given.push((index, key, text));
+                continue;
+            }
             let Some(at) = self.find(name) else {
                 return Err(EncodeError::UnknownField {
                     name: name.clone(),
@@ -89,7 +96,10 @@ impl Profile {
                 })
             });
             if !present[index] {
-                if values[index].is_some() || bits_given.iter().any(|(i, _, _)| *i == index) {
+                if values[index].is_some()
+                    || bits_given.iter().any(|(i, _, _)| *i == index)
+                    || keys_given.iter().any(|(i, _, _)| *i == index)
+                {
                     return Err(EncodeError::Absent {
                         name: field.name.clone(),
                     });
@@ -97,7 +107,7 @@ impl Profile {
                 continue;
             }
             let value = match values[index].take() {
-                Some(value) => value,
+                Some(value) => with_keys(value, index, &keys_given),
                 None if !field.bits.is_empty() => {
                     let mut container = 0u64;
                     for &(_, bit, v) in bits_given.iter().filter(|(i, _, _)| *i == index) {
@@ -108,7 +118,7 @@ impl Profile {
                 }
                 None => match &field.constant {
                     Some(constant) => constant.clone(),
-                    None => zero(field.kind, field.size),
+                    None => with_keys(zero(field.kind, field.size), index, &keys_given),
                 },
             };
             numbers[index] = value.as_u64();
@@ -226,4 +236,23 @@ fn float_of(value: &Value) -> f64 {
         Value::Uint(u) => *u as f64,
         _ => 0.0,
     }
+}
+
+/// `value` (a JSON field's document) with the keys given for field
+/// `index` set: a value that reads as JSON is that, else a string.
+fn with_keys(value: Value, index: usize, keys_given: &[(usize, &str, &str)]) -> Value {
+    let mut keys = keys_given.iter().filter(|(i, _, _)| *i == index).peekable();
+    if keys.peek().is_none() {
+        return value;
+    }
+    let mut object = match value {
+        Value::Json(serde_json::Value::Object(object)) => object,
+        _ => serde_json::Map::new(),
+    };
+    for (_, key, text) in keys {
+        let parsed = serde_json::from_str(text)
+            .unwrap_or_else(|_| serde_json::Value::String((*text).to_owned()));
+        object.insert((*key).to_owned(), parsed);
+    }
+    Value::Json(serde_json::Value::Object(object))
 }

@@ -387,7 +387,24 @@ impl Profile {
         })
     }
 
-    /// A built-in profile by name ([`BUILTIN_NAMES`]).
+    /// A key inside a `json` field, named `FIELD.KEY`: the field's index
+    /// and the key.
+    pub(crate) fn json_key<'n>(&self, name: &'n str) -> Option<(usize, &'n str)> {
+        let (field, key) = name.split_once('.')?;
+        let index = self
+            .fields
+            .iter()
+            .position(|f| f.name == field && f.kind == Kind::Json)?;
+        (!key.is_empty()).then_some((index, key))
+    }
+
+    /// Whether `name` names something of a frame: a field, a bits
+    /// sub-field, or a key of a `json` field (`FIELD.KEY`).
+    pub fn has_field(&self, name: &str) -> bool {
+        self.find(name).is_some() || self.json_key(name).is_some()
+    }
+
+        /// A built-in profile by name ([`BUILTIN_NAMES`]).
     pub fn builtin(name: &str) -> Option<Arc<Profile>> {
         builtin::get(name)
     }

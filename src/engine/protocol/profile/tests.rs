@@ -410,3 +410,43 @@ fn a_wrong_profile_is_refused_at_its_line_and_column() {
     assert_eq!(line, 6);
     assert!(words.contains("unknown field `width`"), "{words}");
 }
+
+/// A length, then a JSON document: its keys are fields of their own.
+const JSON_DOC: &str = "[profile]\nname = \"doc\"\n\n[[field]]\nname = \"len\"\ntype = \"u16\"\nlength_of = [\"meta\"]\n\n[[field]]\nname = \"meta\"\ntype = \"json\"\n";
+
+#[test]
+fn a_json_documents_keys_are_fields_named_by_field_and_key() {
+    let doc = profile(JSON_DOC);
+    assert!(doc.has_field("meta.action") && doc.has_field("meta"));
+    assert!(!doc.has_field("len.x") && !doc.has_field("meta."));
+    let frame = doc
+        .encode(
+            &fields(&[("meta.action", "search"), ("meta.limit", "10"), ("meta.tags", "[1, 2]")]),
+            Role::Request,
+        )
+        .unwrap();
+    let (decoded, fault) = doc.decode(&frame, Role::Request);
+    assert_eq!(fault, None);
+    assert_eq!(value_of(&decoded, "meta.action"), Value::Text("search".into()));
+    assert_eq!(value_of(&decoded, "meta.limit"), Value::Uint(10));
+    assert_eq!(
+        value_of(&decoded, "meta.tags"),
+        Value::Json(serde_json::json!([1, 2]))
+    );
+    // Each key spans its value's bytes in the frame.
+    let limit = decoded.iter().find(|f| f.name == "meta.limit").unwrap();
+    assert_eq!(&frame[limit.offset..limit.offset + limit.len], b"10");
+    let action = decoded.iter().find(|f| f.name == "meta.action").unwrap();
+    assert_eq!(&frame[action.offset..action.offset + action.len], b"\"search\"");
+    assert!(action.derived, "part of the document, not typed apart");
+    // A key given beside the whole document is set in it.
+    let frame = doc
+        .encode(
+            &fields(&[("meta", "{\"action\": \"list\"}"), ("meta.page", "2")]),
+            Role::Request,
+        )
+        .unwrap();
+    let (decoded, _) = doc.decode(&frame, Role::Request);
+    assert_eq!(value_of(&decoded, "meta.action"), Value::Text("list".into()));
+    assert_eq!(value_of(&decoded, "meta.page"), Value::Uint(2));
+}

@@ -623,6 +623,10 @@ impl Profile {
                 bits: None,
                 derived: field.is_computed() || !field.bits.is_empty(),
             });
+            // A JSON document's keys are fields in their own right.
+            if let Value::Json(serde_json::Value::Object(_)) = &out.last().expect("pushed").value {
+                out.extend(json_keys(&field.name, span, place.start));
+            }
             let container = place.number.unwrap_or(0);
             for bits in &field.bits {
                 let value = bits.of(container);
@@ -642,6 +646,45 @@ impl Profile {
         }
         out
     }
+}
+
+/// The keys of the JSON object in `span` (a field `name` at `offset` in
+/// its frame) as fields `name.KEY`, each spanning its value's bytes.
+fn json_keys(name: &str, span: &[u8], offset: usize) -> Vec<DecodedField> {
+    let Ok(raw) =
+        serde_json::from_slice::<std::collections::BTreeMap<String, &serde_json::value::RawValue>>(
+            span,
+        )
+    else {
+        return Vec::new();
+    };
+    let base = span.as_ptr() as usize;
+    let mut keys: Vec<DecodedField> = raw
+        .into_iter()
+        .map(|(key, raw)| {
+            let text = raw.get();
+            let value = match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(serde_json::Value::Number(n)) if n.is_u64() => Value::Uint(n.as_u64().unwrap_or(0)),
+                Ok(serde_json::Value::Number(n)) if n.is_i64() => Value::Int(n.as_i64().unwrap_or(0)),
+                Ok(serde_json::Value::Number(n)) => Value::Float(n.as_f64().unwrap_or(0.0)),
+                Ok(serde_json::Value::String(text)) => Value::Text(text),
+                Ok(other) => Value::Json(other),
+                Err(_) => Value::Text(text.to_owned()),
+            };
+            DecodedField {
+                name: format!("{name}.{key}"),
+                value,
+                label: None,
+                offset: offset + (text.as_ptr() as usize - base),
+                len: text.len(),
+                bits: None,
+                // Part of the document the field holds, not typed apart.
+                derived: true,
+            }
+        })
+        .collect();
+    keys.sort_by_key(|key| key.offset);
+    keys
 }
 
 /// A fault of the frame as a whole.
