@@ -404,7 +404,7 @@ impl Profile {
         self.find(name).is_some() || self.json_key(name).is_some()
     }
 
-        /// A built-in profile by name ([`BUILTIN_NAMES`]).
+    /// A built-in profile by name ([`BUILTIN_NAMES`]).
     pub fn builtin(name: &str) -> Option<Arc<Profile>> {
         builtin::get(name)
     }

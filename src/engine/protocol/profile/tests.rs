@@ -421,13 +421,20 @@ fn a_json_documents_keys_are_fields_named_by_field_and_key() {
     assert!(!doc.has_field("len.x") && !doc.has_field("meta."));
     let frame = doc
         .encode(
-            &fields(&[("meta.action", "search"), ("meta.limit", "10"), ("meta.tags", "[1, 2]")]),
+            &fields(&[
+                ("meta.action", "search"),
+                ("meta.limit", "10"),
+                ("meta.tags", "[1, 2]"),
+            ]),
             Role::Request,
         )
         .unwrap();
     let (decoded, fault) = doc.decode(&frame, Role::Request);
     assert_eq!(fault, None);
-    assert_eq!(value_of(&decoded, "meta.action"), Value::Text("search".into()));
+    assert_eq!(
+        value_of(&decoded, "meta.action"),
+        Value::Text("search".into())
+    );
     assert_eq!(value_of(&decoded, "meta.limit"), Value::Uint(10));
     assert_eq!(
         value_of(&decoded, "meta.tags"),
@@ -437,7 +444,10 @@ fn a_json_documents_keys_are_fields_named_by_field_and_key() {
     let limit = decoded.iter().find(|f| f.name == "meta.limit").unwrap();
     assert_eq!(&frame[limit.offset..limit.offset + limit.len], b"10");
     let action = decoded.iter().find(|f| f.name == "meta.action").unwrap();
-    assert_eq!(&frame[action.offset..action.offset + action.len], b"\"search\"");
+    assert_eq!(
+        &frame[action.offset..action.offset + action.len],
+        b"\"search\""
+    );
     assert!(action.derived, "part of the document, not typed apart");
     // A key given beside the whole document is set in it.
     let frame = doc
@@ -447,6 +457,9 @@ fn a_json_documents_keys_are_fields_named_by_field_and_key() {
         )
         .unwrap();
     let (decoded, _) = doc.decode(&frame, Role::Request);
-    assert_eq!(value_of(&decoded, "meta.action"), Value::Text("list".into()));
+    assert_eq!(
+        value_of(&decoded, "meta.action"),
+        Value::Text("list".into())
+    );
     assert_eq!(value_of(&decoded, "meta.page"), Value::Uint(2));
 }

@@ -651,11 +651,9 @@ impl Profile {
 /// The keys of the JSON object in `span` (a field `name` at `offset` in
 /// its frame) as fields `name.KEY`, each spanning its value's bytes.
 fn json_keys(name: &str, span: &[u8], offset: usize) -> Vec<DecodedField> {
-    let Ok(raw) =
-        serde_json::from_slice::<std::collections::BTreeMap<String, &serde_json::value::RawValue>>(
-            span,
-        )
-    else {
+    let Ok(raw) = serde_json::from_slice::<
+        std::collections::BTreeMap<String, &serde_json::value::RawValue>,
+    >(span) else {
         return Vec::new();
     };
     let base = span.as_ptr() as usize;
@@ -664,8 +662,12 @@ fn json_keys(name: &str, span: &[u8], offset: usize) -> Vec<DecodedField> {
         .map(|(key, raw)| {
             let text = raw.get();
             let value = match serde_json::from_str::<serde_json::Value>(text) {
-                Ok(serde_json::Value::Number(n)) if n.is_u64() => Value::Uint(n.as_u64().unwrap_or(0)),
-                Ok(serde_json::Value::Number(n)) if n.is_i64() => Value::Int(n.as_i64().unwrap_or(0)),
+                Ok(serde_json::Value::Number(n)) if n.is_u64() => {
+                    Value::Uint(n.as_u64().unwrap_or(0))
+                }
+                Ok(serde_json::Value::Number(n)) if n.is_i64() => {
+                    Value::Int(n.as_i64().unwrap_or(0))
+                }
                 Ok(serde_json::Value::Number(n)) => Value::Float(n.as_f64().unwrap_or(0.0)),
                 Ok(serde_json::Value::String(text)) => Value::Text(text),
                 Ok(other) => Value::Json(other),
