@@ -59,7 +59,10 @@ impl MessageArgs {
         } else {
             search_request("morpheus")
         };
-        self.with_fields(builder)
+        // Text content goes in the encoding --header content-encoding names.
+        self.with_fields(builder)?
+            .in_named_encoding()
+            .map_err(|e| CliError::Invalid(e.to_string()))
     }
 
     /// `builder` with the `--header` fields set on it.

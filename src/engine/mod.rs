@@ -56,12 +56,15 @@ pub use net::read_error::{ReadError, ReadReason};
 pub use net::target::{Target, TargetError};
 pub use protocol::codec::{CodecError, DecodeError, DecodeReason, FrameCodec, FramePart};
 pub use protocol::frame::{
-    BuildError, ContentLength, Frame, FrameBuilder, Header, PROTO_HEADER_LEN, REQUIRED_KEYS,
-    declared_header_len, header_end, header_end_within, header_value_from_text,
+    BuildError, ContentEncodingError, ContentLength, Frame, FrameBuilder, Header, PROTO_HEADER_LEN,
+    REQUIRED_KEYS, declared_header_len, header_end, header_end_within, header_value_from_text,
 };
 pub use protocol::profile::{
     BUILTIN_NAMES, DecodedField, EncodeError, FieldFault, FieldProblem, FormField, Framing,
     Profile, ProfileCheck, ProfileError, ProfileProblem, Role, Value,
+};
+pub use protocol::text_encoding::{
+    DecodedText, OFFERED as TEXT_ENCODINGS, TextEncoding, Unencodable,
 };
 pub use record::journal::{
     Entry, Journal, JournalLimits, JournalSnapshot, Origin, Record, RecordRef, RecordView, now_us,

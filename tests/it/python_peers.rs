@@ -4,8 +4,8 @@
 use crate::common;
 
 use common::{
-    connect, eventually, frames_echoed, json_reply, python_peer, python_server, records,
-    start_server,
+    connect, eventually, frames_echoed, framescope, json_reply, python_peer, python_server,
+    records, start_server, text,
 };
 use framescope::engine::tutorial_app::{binary_request, search_request};
 use framescope::engine::{
@@ -160,4 +160,101 @@ fn the_app_server_answers_no_match_and_bad_actions_byte_for_byte_as_the_tutorial
             String::from_utf8_lossy(&python)
         );
     }
+}
+
+/// `framescope send --json … --header content-encoding=ENCODING` to the
+/// Python tutorial server, which decodes the request with the header's
+/// encoding (`content.decode(header["content-encoding"])`) and quotes the
+/// value back; the log's bytes of what was sent.
+fn search_in(encoding: &str, value: &str) -> (serde_json::Value, Vec<u8>) {
+    let (mut server, port) = python_server({
+        let mut peer = python_peer("tutorial_server.py");
+        peer.args(["127.0.0.1", "0", "1"]);
+        peer
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("sent.jsonl");
+    let json = format!(r#"{{"action": "search", "value": "{value}"}}"#);
+    let output = framescope(&[
+        "send",
+        "--to",
+        &format!("127.0.0.1:{port}"),
+        "--json",
+        &json,
+        "--header",
+        &format!("content-encoding={encoding}"),
+        "--log",
+        log.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(server.wait().unwrap().success());
+    let loaded = framescope::engine::load_log(&log).unwrap();
+    let records: Vec<_> = loaded.records.views().collect();
+    let sent = records
+        .iter()
+        .find(|r| r.direction == Direction::Sent)
+        .expect("the request");
+    let reply = records
+        .iter()
+        .find(|r| r.direction == Direction::Received)
+        .expect("the reply");
+    let content = framescope::engine::describe::content(&reply.bytes);
+    (
+        serde_json::from_slice(content).unwrap(),
+        framescope::engine::describe::content(&sent.bytes).to_vec(),
+    )
+}
+
+#[test]
+fn content_in_gbk_and_utf_16_is_decoded_by_the_tutorial_server_with_the_headers_encoding() {
+    for encoding in ["gbk", "gb18030", "big5", "utf-16-le", "utf-8"] {
+        let (reply, sent) = search_in(encoding, "你好");
+        assert_eq!(
+            reply["result"], "No match for '你好'.",
+            "{encoding}: the server read the value back"
+        );
+        let named = framescope::engine::TextEncoding::named(encoding).unwrap();
+        assert_eq!(
+            named.decode(&sent).text,
+            r#"{"action": "search", "value": "你好"}"#,
+            "{encoding}"
+        );
+        if encoding != "utf-8" {
+            assert_ne!(
+                sent,
+                r#"{"action": "search", "value": "你好"}"#.as_bytes(),
+                "{encoding}: not the UTF-8 bytes"
+            );
+        }
+    }
+}
+
+#[test]
+fn text_an_encoding_cannot_write_is_refused_naming_the_character() {
+    let output = framescope(&[
+        "send",
+        "--to",
+        "127.0.0.1:9",
+        "--json",
+        r#"{"value": "🐰"}"#,
+        "--header",
+        "content-encoding=gbk",
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("gbk cannot write '🐰'"),
+        "{}",
+        text(&output.stderr)
+    );
+    let output = framescope(&[
+        "send",
+        "--to",
+        "127.0.0.1:9",
+        "--text",
+        "x",
+        "--header",
+        "content-encoding=klingon",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("\"klingon\" is not a text encoding"));
 }

@@ -325,7 +325,11 @@ impl Composer {
             let typed = matches!(draft.kind, ContentKind::Text | ContentKind::Json);
             Payload::raw(content, typed)
         } else {
-            Payload::frame(&draft.builder(content))
+            let builder = draft
+                .builder(content)
+                .in_named_encoding()
+                .map_err(|e| e.to_string())?;
+            Payload::frame(&builder)
         };
         payload.map_err(|e| e.to_string())
     }
@@ -580,7 +584,10 @@ fn header_grid(ui: &mut Ui, draft: &mut Draft, content_len: usize) {
                 label.id,
                 "content-encoding",
             )
-            .on_hover_text("How the content is encoded; pick a preset or type any text");
+            .on_hover_text(
+                "How the content is encoded: text and JSON content is written in it (gbk, big5, \
+                 utf-16le ... any name Python accepts), binary for bytes; pick a preset or type one",
+            );
             ui.end_row();
 
             let label = ui.label("content-length");

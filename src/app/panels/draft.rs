@@ -22,7 +22,20 @@ pub const CONTENT_TYPES: [&str; 3] = [
     tutorial_app::SERVER_BINARY_TYPE,
 ];
 /// Content encodings offered in the picker (any other can be typed).
-pub const CONTENT_ENCODINGS: [&str; 2] = ["utf-8", "binary"];
+pub const CONTENT_ENCODINGS: [&str; 12] = [
+    "utf-8",
+    "gbk",
+    "gb18030",
+    "big5",
+    "shift_jis",
+    "euc-kr",
+    "utf-16le",
+    "utf-16be",
+    "windows-1252",
+    "latin-1",
+    "ascii",
+    "binary",
+];
 /// The search the tutorial's client makes.
 pub const SEARCH_VALUE: &str = "morpheus";
 /// Content of the binary request preset.
@@ -278,7 +291,21 @@ impl Draft {
                 ));
             }
         }
-        match self.builder(content).build() {
+        // Text content is written in the encoding the header names; one
+        // it cannot be written in is a problem, sent as UTF-8 only when
+        // malformed frames are asked for.
+        let builder = self.builder(content);
+        let builder = match builder.clone().in_named_encoding() {
+            Ok(encoded) => {
+                message.content_len = encoded.content_bytes().len();
+                encoded
+            }
+            Err(error) => {
+                message.problems.push(error.to_string());
+                builder
+            }
+        };
+        match builder.build() {
             Ok(bytes) => message.bytes = Some(bytes),
             Err(error) => message.problems.push(error.to_string()),
         }

@@ -5,11 +5,11 @@
 
 use egui::{RichText, Ui};
 
-use crate::engine::describe::role_of;
+use crate::engine::describe::{self, role_of};
 use crate::engine::follow::Leg;
 use crate::engine::hexdump::{self, FrameLayout, Region};
 use crate::engine::tls::HandshakeInfo;
-use crate::engine::{Profile, RecordKind, RecordView, Side, declared_header_len};
+use crate::engine::{Profile, RecordKind, RecordView, Side, TextEncoding, declared_header_len};
 
 use crate::app::files::file_content::human_bytes;
 use crate::app::records::follow_view::legs_to_follow;
@@ -36,8 +36,11 @@ const FULL_TIME: Style = Style {
 enum ContentText {
     /// Pretty-printed JSON.
     Json(String),
-    /// UTF-8 text (maybe shortened).
+    /// Text (maybe shortened), in the encoding the header names.
     Text(String),
+    /// Text in the encoding the header names, some of whose bytes do not
+    /// decode in it (shown as U+FFFD): the text, and the encoding.
+    Malformed(String, &'static str),
     /// Neither: `n` bytes of binary.
     Binary(usize),
     /// No content.
@@ -83,7 +86,8 @@ impl RecordDetail {
             RecordKind::Handshake => (handshake_rows(&view.bytes), None),
             _ => (Vec::new(), None),
         };
-        let content = content_text(&view.bytes[layout.content.clone()]);
+        let encoding = describe::content_encoding(&view.bytes);
+        let content = content_text(&view.bytes[layout.content.clone()], encoding);
         Self {
             view,
             layout,
@@ -383,6 +387,16 @@ impl RecordDetail {
                 ContentText::Json(text) | ContentText::Text(text) => {
                     ui.add(egui::Label::new(RichText::new(text).monospace()).extend());
                 }
+                ContentText::Malformed(text, encoding) => {
+                    ui.colored_label(
+                        ui.visuals().warn_fg_color,
+                        format!(
+                            "Some bytes do not decode as {encoding}, the content-encoding the \
+                             header names: they show as \u{FFFD}; the bytes below are as sent."
+                        ),
+                    );
+                    ui.add(egui::Label::new(RichText::new(text).monospace()).extend());
+                }
                 ContentText::Binary(len) => {
                     ui.weak(format!(
                         "{len} bytes of binary content: see the bytes below."
@@ -492,16 +506,18 @@ fn handshake_rows(bytes: &[u8]) -> Vec<HeaderRow> {
         .collect()
 }
 
-/// How content reads: pretty JSON when it is JSON, else text (UTF-8 with no
-/// control characters but line breaks and tabs), else binary.
-fn content_text(content: &[u8]) -> ContentText {
+/// How content reads: pretty JSON when it is JSON, else text (in the
+/// encoding the header names, UTF-8 when it names none, with no control
+/// characters but line breaks and tabs), else binary.
+fn content_text(content: &[u8], encoding: Option<TextEncoding>) -> ContentText {
     if content.is_empty() {
         return ContentText::Empty;
     }
+    if let Some(encoding) = encoding.filter(|e| !e.is_utf8()) {
+        return encoded_text(content, encoding);
+    }
     if content.len() <= PRETTY_LIMIT
-        && let Ok(value) = serde_json::from_slice::<serde_json::Value>(content)
-        && (value.is_object() || value.is_array())
-        && let Ok(pretty) = serde_json::to_string_pretty(&value)
+        && let Some(pretty) = pretty_json(content)
     {
         return ContentText::Json(shorten(&pretty, TEXT_LIMIT));
     }
@@ -521,6 +537,33 @@ fn content_text(content: &[u8]) -> ContentText {
         shown.push('…');
     }
     ContentText::Text(shown)
+}
+
+/// Content in a named encoding other than UTF-8: decoded whole (marks
+/// where bytes do not decode, and a note), pretty when it is JSON.
+fn encoded_text(content: &[u8], encoding: TextEncoding) -> ContentText {
+    let decoded = encoding.decode(content);
+    if decoded.malformed {
+        return ContentText::Malformed(shorten(&decoded.text, TEXT_LIMIT), encoding.name());
+    }
+    if content.len() <= PRETTY_LIMIT
+        && let Some(pretty) = pretty_json(decoded.text.as_bytes())
+    {
+        return ContentText::Json(shorten(&pretty, TEXT_LIMIT));
+    }
+    if !reads_as_text(&decoded.text, TEXT_LIMIT) {
+        return ContentText::Binary(content.len());
+    }
+    ContentText::Text(shorten(&decoded.text, TEXT_LIMIT))
+}
+
+/// `content` pretty-printed, when it is a JSON object or array.
+fn pretty_json(content: &[u8]) -> Option<String> {
+    let value = serde_json::from_slice::<serde_json::Value>(content).ok()?;
+    if !(value.is_object() || value.is_array()) {
+        return None;
+    }
+    serde_json::to_string_pretty(&value).ok()
 }
 
 /// At most `limit` characters, with `…` when cut.
@@ -599,20 +642,41 @@ mod tests {
     #[test]
     fn content_reads_as_json_text_or_binary() {
         assert_eq!(
-            content_text(br#"{"a":1}"#),
+            content_text(br#"{"a":1}"#, None),
             ContentText::Json("{\n  \"a\": 1\n}".into())
         );
-        assert_eq!(content_text(b"hello"), ContentText::Text("hello".into()));
-        assert_eq!(content_text(&[0xff, 0xfe]), ContentText::Binary(2));
-        // Valid UTF-8, but control characters: boxes as text.
-        assert_eq!(content_text(&[0, 1, 2, b'a']), ContentText::Binary(4));
         assert_eq!(
-            content_text(b"two\r\nlines\tand a tab"),
+            content_text(b"hello", None),
+            ContentText::Text("hello".into())
+        );
+        assert_eq!(content_text(&[0xff, 0xfe], None), ContentText::Binary(2));
+        // Valid UTF-8, but control characters: boxes as text.
+        assert_eq!(content_text(&[0, 1, 2, b'a'], None), ContentText::Binary(4));
+        assert_eq!(
+            content_text(b"two\r\nlines\tand a tab", None),
             ContentText::Text("two\r\nlines\tand a tab".into())
         );
-        assert_eq!(content_text(b""), ContentText::Empty);
+        assert_eq!(content_text(b"", None), ContentText::Empty);
         let long = "x".repeat(TEXT_LIMIT + 10);
-        assert!(matches!(content_text(long.as_bytes()), ContentText::Text(t) if t.ends_with('…')));
+        assert!(
+            matches!(content_text(long.as_bytes(), None), ContentText::Text(t) if t.ends_with('…'))
+        );
+    }
+
+    #[test]
+    fn content_reads_in_the_encoding_the_header_names_and_says_when_it_does_not() {
+        let gbk = TextEncoding::named("gbk");
+        let request = "{\"action\": \"search\", \"value\": \"你好\"}";
+        let bytes = gbk.unwrap().encode(request).unwrap();
+        assert_eq!(
+            content_text(&bytes, gbk),
+            ContentText::Json("{\n  \"action\": \"search\",\n  \"value\": \"你好\"\n}".into())
+        );
+        // UTF-8 bytes under a header that says gbk: marks, and the note.
+        match content_text(b"{\"value\": \"\x81\x20\"}", gbk) {
+            ContentText::Malformed(text, "gbk") => assert!(text.contains('\u{FFFD}'), "{text}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! Built only for the rows on screen, from the first few hundred bytes of a
 //! record, so a 16 MiB frame costs no more than a small one.
 
+use crate::engine::TextEncoding;
 use crate::engine::describe::{self, one_line};
 use crate::engine::tls::HandshakeInfo;
 use crate::engine::{
@@ -53,8 +54,8 @@ impl RowSummary {
         let profile = entry
             .profile()
             .filter(|_| matches!(record.kind, RecordKind::Frame | RecordKind::Error));
-        let (content_type, content) = match &profile {
-            Some(profile) => (profile.name().to_owned(), Vec::new()),
+        let (content_type, content, encoding) = match &profile {
+            Some(profile) => (profile.name().to_owned(), Vec::new(), None),
             None => peek(&entry),
         };
         let summary = match entry.error() {
@@ -76,7 +77,10 @@ impl RowSummary {
             None if content.is_empty() && record.captured_len() < record.wire_len as usize => {
                 NOT_KEPT.to_owned()
             }
-            None => one_line(&content, SUMMARY_CHARS),
+            None => match encoding {
+                Some(encoding) => describe::one_line_in(&content, SUMMARY_CHARS, encoding),
+                None => one_line(&content, SUMMARY_CHARS),
+            },
         };
         Some(Self {
             seq,
@@ -94,21 +98,31 @@ impl RowSummary {
 }
 
 /// The content-type and the first content bytes of a record.
-fn peek(entry: &RecordRef<'_>) -> (String, Vec<u8>) {
+fn peek(entry: &RecordRef<'_>) -> (String, Vec<u8>, Option<TextEncoding>) {
     match entry.record().kind {
-        RecordKind::Chunk => return ("raw".to_owned(), entry.prefix(SUMMARY_BYTES).to_vec()),
-        RecordKind::Handshake => return ("tls".to_owned(), Vec::new()),
-        RecordKind::Note => return ("note".to_owned(), entry.prefix(SUMMARY_BYTES).to_vec()),
+        RecordKind::Chunk => {
+            return ("raw".to_owned(), entry.prefix(SUMMARY_BYTES).to_vec(), None);
+        }
+        RecordKind::Handshake => return ("tls".to_owned(), Vec::new(), None),
+        RecordKind::Note => {
+            return (
+                "note".to_owned(),
+                entry.prefix(SUMMARY_BYTES).to_vec(),
+                None,
+            );
+        }
         RecordKind::Frame | RecordKind::Error => {}
     }
     let head = entry.prefix(PROTO_HEADER_LEN);
     let Some(header_end) = header_end(&head) else {
-        return (String::new(), head.to_vec());
+        return (String::new(), head.to_vec(), None);
     };
     let prefix = entry.prefix(header_end + SUMMARY_BYTES);
     let content_type = describe::content_type(&prefix).unwrap_or_default();
+    // Text content reads in the encoding the header names.
+    let encoding = describe::content_encoding(&prefix);
     let content = prefix.get(header_end..).unwrap_or_default().to_vec();
-    (content_type, content)
+    (content_type, content, encoding)
 }
 
 #[cfg(test)]

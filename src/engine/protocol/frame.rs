@@ -13,6 +13,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 use serde_json::{Map, Value};
 
 use crate::engine::protocol::pyjson::to_python_json;
+use crate::engine::protocol::text_encoding::{TextEncoding, Unencodable};
 
 /// Length of the proto-header: a big-endian `u16`.
 pub const PROTO_HEADER_LEN: usize = 2;
@@ -154,6 +155,22 @@ impl AsRef<[u8]> for Frame {
     }
 }
 
+/// Why text content cannot be written in the encoding its header names.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ContentEncodingError {
+    /// The header names no encoding framescope knows.
+    #[error(
+        "content-encoding \"{0}\" is not a text encoding framescope knows (utf-8, gbk, gb18030, big5, shift_jis, euc-kr, utf-16le, utf-16be, windows-1252, latin-1, ascii, or another name Python accepts; binary for bytes)"
+    )]
+    Unknown(String),
+    /// The text has a character the encoding cannot write.
+    #[error("content: {0}")]
+    Unencodable(#[from] Unencodable),
+    /// The content given as text is not UTF-8 text.
+    #[error("the content is not text to re-encode")]
+    NotText,
+}
+
 impl Default for FrameBuilder {
     fn default() -> Self {
         Self::new()
@@ -214,6 +231,42 @@ impl FrameBuilder {
     pub fn content(mut self, content: impl Into<Bytes>) -> Self {
         self.content = content.into();
         self
+    }
+
+    /// The builder with its text content, given as UTF-8 text, written in
+    /// the encoding its header's `content-encoding` names (`gbk`,
+    /// `utf-16le` ...), so the content-length counts those bytes. Binary
+    /// content, and UTF-8, are left as they are.
+    pub fn in_named_encoding(mut self) -> Result<Self, ContentEncodingError> {
+        let Some(encoding) = self.named_text_encoding()? else {
+            return Ok(self);
+        };
+        if encoding.is_utf8() {
+            return Ok(self);
+        }
+        let text = std::str::from_utf8(&self.content)
+            .map_err(|_| ContentEncodingError::NotText)?
+            .to_owned();
+        self.content = encoding.encode(&text)?.into();
+        Ok(self)
+    }
+
+    /// The text encoding the header names for text content: `None` for
+    /// binary content (a content-type not `text/…`, or a content-encoding
+    /// of `binary`).
+    fn named_text_encoding(&self) -> Result<Option<TextEncoding>, ContentEncodingError> {
+        let text = self
+            .fields
+            .get("content-type")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.starts_with("text/"));
+        let named = self.fields.get("content-encoding").and_then(Value::as_str);
+        match named {
+            Some(name) if text && name != "binary" => TextEncoding::named(name)
+                .map(Some)
+                .ok_or_else(|| ContentEncodingError::Unknown(name.to_owned())),
+            _ => Ok(None),
+        }
     }
 
     /// The content as set.

@@ -15,4 +15,5 @@ pub(super) mod profile;
 pub(super) mod pyjson;
 pub(super) mod source;
 pub(super) mod template;
+pub(super) mod text_encoding;
 pub mod tutorial_app;

@@ -3,6 +3,7 @@
 
 use crate::engine::protocol::frame::{PROTO_HEADER_LEN, header_end};
 use crate::engine::protocol::profile::{Profile, Role};
+use crate::engine::protocol::text_encoding::TextEncoding;
 use crate::engine::record::journal::RecordView;
 use crate::engine::record::vocabulary::{Direction, RecordKind, Side};
 
@@ -64,15 +65,48 @@ pub fn one_line(bytes: &[u8], chars: usize) -> String {
         }
         Err(_) => None,
     };
-    let text = text.filter(|text| reads_as_text(text, chars));
-    let Some(text) = text else {
-        let shown = bytes.len().min(chars / 3);
-        let more = if bytes.len() > shown { " …" } else { "" };
-        return format!(
-            "binary: {}{more}",
-            crate::engine::render::hexdump::to_hex(&bytes[..shown])
-        );
-    };
+    match text.filter(|text| reads_as_text(text, chars)) {
+        Some(text) => text_line(text, chars),
+        None => binary_line(bytes, chars),
+    }
+}
+
+/// As [`one_line`], with the bytes read in `encoding` (a frame whose header
+/// names one); bytes that do not decode show as U+FFFD, except a character
+/// cut short at the end of a prefix.
+pub fn one_line_in(bytes: &[u8], chars: usize, encoding: TextEncoding) -> String {
+    if encoding.is_utf8() {
+        return one_line(bytes, chars);
+    }
+    let decoded = encoding.decode(bytes);
+    let text = decoded.text.trim_end_matches(char::REPLACEMENT_CHARACTER);
+    if reads_as_text(text, chars) {
+        text_line(text, chars)
+    } else {
+        binary_line(bytes, chars)
+    }
+}
+
+/// The text encoding a frame's header names for its content: `None` for
+/// binary content (a content-type not `text/…`, or an encoding of
+/// `binary`), or a name no encoding has.
+pub fn content_encoding(bytes: &[u8]) -> Option<TextEncoding> {
+    let header = header_text(bytes)?;
+    let value: serde_json::Value = serde_json::from_str(header).ok()?;
+    let is_text = value
+        .get("content-type")
+        .and_then(serde_json::Value::as_str)
+        .is_some_and(|t| t.starts_with("text/"));
+    let name = value.get("content-encoding")?.as_str()?;
+    if is_text {
+        TextEncoding::named(name)
+    } else {
+        None
+    }
+}
+
+/// The first `chars` characters of `text` on one line.
+fn text_line(text: &str, chars: usize) -> String {
     let mut line: String = text
         .chars()
         .take(chars)
@@ -82,6 +116,16 @@ pub fn one_line(bytes: &[u8], chars: usize) -> String {
         line.push('…');
     }
     line
+}
+
+/// The first bytes of `bytes` as hex, as many as `chars` characters show.
+fn binary_line(bytes: &[u8], chars: usize) -> String {
+    let shown = bytes.len().min(chars / 3);
+    let more = if bytes.len() > shown { " …" } else { "" };
+    format!(
+        "binary: {}{more}",
+        crate::engine::render::hexdump::to_hex(&bytes[..shown])
+    )
 }
 
 /// Which way a record's frame went: a client sends requests and receives

@@ -16,6 +16,7 @@ use super::{
     Role, Size, Value, When,
 };
 use crate::engine::protocol::source::Location;
+use crate::engine::protocol::text_encoding::{OFFERED, TextEncoding};
 
 /// The longest frame any profile may allow.
 const MAX_FRAME_CEILING: u64 = 1 << 30;
@@ -388,22 +389,22 @@ impl Compiler {
             // Decided once every length is known (`size_variable_fields`).
             (None, _) => Size::Remainder,
         };
-        if let Some(encoding) = &spec.encoding {
-            if kind != Kind::Str {
+        let encoding = match &spec.encoding {
+            Some(encoding) if kind != Kind::Str => {
                 return shape(encoding.span(), "encoding is for str fields");
             }
-            let name = encoding.get_ref().to_ascii_lowercase();
-            if !matches!(name.as_str(), "utf-8" | "utf8" | "ascii" | "us-ascii") {
-                return Err((
+            Some(encoding) => TextEncoding::named(encoding.get_ref()).ok_or_else(|| {
+                (
                     encoding.span(),
                     ProfileProblem::Unknown {
                         what: "encoding",
                         name: encoding.get_ref().clone(),
-                        choices: "utf-8, ascii".into(),
+                        choices: format!("{}, or another name Python accepts", OFFERED.join(", ")),
                     },
-                ));
-            }
-        }
+                )
+            })?,
+            None => TextEncoding::UTF_8,
+        };
         let enum_table = match &spec.enum_name {
             Some(name) if kind.is_integer() => Some(self.enum_index(name)?),
             Some(name) => return shape(name.span(), "enum is for integer fields"),
@@ -416,7 +417,11 @@ impl Compiler {
             .transpose()?;
         let size = match (&constant, size) {
             (Some(Value::Bytes(bytes)), Size::Remainder) => Size::Fixed(bytes.len()),
-            (Some(Value::Text(text)), Size::Remainder) => Size::Fixed(text.len()),
+            (Some(Value::Text(text)), Size::Remainder) => Size::Fixed(
+                encoding
+                    .encode(text)
+                    .map_or(text.len(), |bytes| bytes.len()),
+            ),
             (_, size) => size,
         };
         Ok(Field {
@@ -430,6 +435,7 @@ impl Compiler {
             enum_table,
             bits,
             when: None,
+            encoding,
         })
     }
 

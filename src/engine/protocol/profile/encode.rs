@@ -122,7 +122,18 @@ impl Profile {
                 },
             };
             numbers[index] = value.as_u64();
-            encoded[index] = bytes_of(&value, field.kind, field.endian);
+            encoded[index] = match (&value, field.kind) {
+                (Value::Text(text), Kind::Str) => {
+                    field
+                        .encoding
+                        .encode(text)
+                        .map_err(|e| EncodeError::BadValue {
+                            name: field.name.clone(),
+                            reason: e.to_string(),
+                        })?
+                }
+                _ => bytes_of(&value, field.kind, field.endian),
+            };
             if let Size::Fixed(size) = field.size
                 && encoded[index].len() != size
             {

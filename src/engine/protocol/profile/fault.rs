@@ -67,6 +67,12 @@ pub enum FieldProblem {
         /// Valid bytes before the bad one.
         valid_up_to: u64,
     },
+    /// Text that does not decode in the encoding its field names.
+    #[error("not {encoding} text")]
+    NotInEncoding {
+        /// The encoding the field names.
+        encoding: String,
+    },
     /// A JSON field that does not parse.
     #[error("not JSON: {detail}")]
     Json {

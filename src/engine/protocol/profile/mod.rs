@@ -21,6 +21,8 @@ mod walk;
 
 use std::sync::Arc;
 
+use crate::engine::protocol::text_encoding::TextEncoding;
+
 pub use builtin::BUILTIN_NAMES;
 pub use compile::{ProfileError, ProfileProblem};
 pub use encode::EncodeError;
@@ -209,6 +211,8 @@ pub(crate) struct Field {
     pub(crate) enum_table: Option<usize>,
     pub(crate) bits: Vec<BitsField>,
     pub(crate) when: Option<When>,
+    /// The encoding of a `str` field's text (UTF-8 unless it says).
+    pub(crate) encoding: TextEncoding,
 }
 
 impl Field {

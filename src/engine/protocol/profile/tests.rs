@@ -463,3 +463,34 @@ fn a_json_documents_keys_are_fields_named_by_field_and_key() {
     );
     assert_eq!(value_of(&decoded, "meta.page"), Value::Uint(2));
 }
+
+/// A length, then text in GBK.
+const GBK_TEXT: &str = "[profile]\nname = \"gbk-text\"\n\n[[field]]\nname = \"len\"\ntype = \"u8\"\nlength_of = \"rest\"\n\n[[field]]\nname = \"text\"\ntype = \"str\"\nencoding = \"gbk\"\n";
+
+#[test]
+fn a_str_field_is_written_and_read_in_its_encoding() {
+    let gbk = profile(GBK_TEXT);
+    let frame = gbk
+        .encode(&fields(&[("text", "你好")]), Role::Request)
+        .unwrap();
+    assert_eq!(frame, [4, 0xC4, 0xE3, 0xBA, 0xC3]);
+    let (decoded, fault) = gbk.decode(&frame, Role::Request);
+    assert_eq!(fault, None);
+    assert_eq!(value_of(&decoded, "text"), Value::Text("你好".into()));
+    // What GBK cannot write is refused by name; bytes it cannot read
+    // reject the frame, naming the field.
+    let error = gbk
+        .encode(&fields(&[("text", "🐰")]), Role::Request)
+        .unwrap_err();
+    assert!(error.to_string().contains("gbk cannot write"), "{error}");
+    match check(&gbk, &[2, 0x81, 0x20]) {
+        ProfileCheck::Rejected { fault, .. } => {
+            assert_eq!(fault.field, "text");
+            assert!(fault.to_string().contains("not gbk text"), "{fault}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let (line, _, problem) = error_at(&GBK_TEXT.replace("\"gbk\"", "\"klingon\""));
+    assert_eq!(line, 12);
+    assert!(problem.contains("klingon"), "{problem}");
+}

@@ -240,12 +240,17 @@ impl Profile {
                 }
             }
             match field.kind {
-                Kind::Str => {
+                Kind::Str if field.encoding.is_utf8() => {
                     if let Err(error) = std::str::from_utf8(span) {
                         return fault(FieldProblem::Text {
                             valid_up_to: error.valid_up_to() as u64,
                         });
                     }
+                }
+                Kind::Str if field.encoding.decode(span).malformed => {
+                    return fault(FieldProblem::NotInEncoding {
+                        encoding: field.encoding.name().to_owned(),
+                    });
                 }
                 Kind::Json => {
                     if let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(span) {
@@ -603,7 +608,7 @@ impl Profile {
                 }
                 Kind::F64 => Value::Float(f64::from_bits(place.number.unwrap_or(0))),
                 Kind::Bytes => Value::Bytes(span.to_vec()),
-                Kind::Str => Value::Text(String::from_utf8_lossy(span).into_owned()),
+                Kind::Str => Value::Text(field.encoding.decode(span).text.into_owned()),
                 Kind::Json => serde_json::from_slice(span).map_or_else(
                     |_| Value::Text(String::from_utf8_lossy(span).into_owned()),
                     Value::Json,
