@@ -5,6 +5,7 @@
 mod real_servers;
 mod window;
 
+mod encodings;
 mod main_window;
 mod profiles;
 mod relay;

@@ -21,8 +21,8 @@ use framescope::engine::reference::fill_journal;
 use framescope::engine::tutorial_app::search_request;
 use framescope::engine::{ContentLength, Engine, RecordKind, Side};
 use window::{
-    App, app, app_with, app_with_settings, click_send, pick, send_button, shows, wait_for,
-    wait_to_see,
+    App, app, app_with, app_with_settings, click_send, pick, send_button, shows, start_server,
+    wait_for, wait_to_see,
 };
 
 fn button<'h>(h: &'h App, label: &'h str) -> egui_kittest::Node<'h> {
@@ -31,16 +31,6 @@ fn button<'h>(h: &'h App, label: &'h str) -> egui_kittest::Node<'h> {
 
 fn is_disabled(h: &App, label: &str) -> bool {
     button(h, label).accesskit_node().is_disabled()
-}
-
-/// Types the port-0 address, clicks Start Server, and returns where it listens.
-fn start_server(h: &mut App) -> SocketAddr {
-    h.get_by_label("Address")
-        .set_text_value_accesskit("127.0.0.1:0");
-    h.step();
-    button(h, "Start Server").click();
-    wait_to_see(h, "listening on 127.0.0.1:");
-    h.state().engine().fresh_view().server.listening.unwrap()
 }
 
 /// Sets the connection count, clicks Connect, and waits for them to open.

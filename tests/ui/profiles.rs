@@ -11,7 +11,9 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use framescope::engine::{Engine, Profile};
 
 use crate::real_servers;
-use crate::window::{App, app, app_with_settings, click_send, pick, shows, wait_for, wait_to_see};
+use crate::window::{
+    App, app, app_with_settings, click_send, pick, shows, start_server, wait_for, wait_to_see,
+};
 
 #[test]
 fn a_modbus_request_composed_from_its_fields_is_answered_by_a_real_server_named() {
@@ -77,11 +79,7 @@ fn the_embedded_server_in_rules_mode_answers_a_modbus_form_by_its_fields() {
     h.step();
     h.get_by_role_and_label(Role::Button, "Load").click();
     wait_to_see(&mut h, "field function = \"read-holding-registers\"");
-    h.get_by_role_and_label(Role::Button, "Start Server")
-        .click();
-    wait_for(&mut h, "the server listening", |h| {
-        h.state().engine().fresh_view().server.listening.is_some()
-    });
+    start_server(&mut h);
 
     pick(&mut h, "Profile", "modbus-tcp");
     h.get_by_role_and_label(Role::Button, "Connect").click();
@@ -281,11 +279,7 @@ fn the_embedded_server_echoes_frames_of_a_profile_file_chosen_for_it() {
     wait_to_see(&mut h, "the fields of profile greeting");
 
     pick(&mut h, "Server profile", "greeting (greeting.toml)");
-    h.get_by_role_and_label(Role::Button, "Start Server")
-        .click();
-    wait_for(&mut h, "the server listening", |h| {
-        h.state().engine().fresh_view().server.listening.is_some()
-    });
+    start_server(&mut h);
     h.get_by_role_and_label(Role::Button, "Connect").click();
     wait_to_see(&mut h, "1 open");
     h.get_by_label("salutation")

@@ -181,14 +181,19 @@ fn a_relay_started_in_the_window_shows_both_legs_and_a_held_frame_is_edited_and_
     button_starting(&h, "Forward edited").click();
     h.step();
 
-    // The edited frame went to the target and its echo came back.
-    wait_for(&mut h, "the edited frame's echo", |h| echoed(h, TRINITY));
-    let echo = records(&h)
-        .into_iter()
-        .find(|r| {
-            r.side == Side::Client && r.link.is_none() && r.bytes.ends_with(TRINITY.as_bytes())
-        })
-        .unwrap();
+    // The edited frame went to the target and its echo came back, its
+    // content written in the encoding its header now names.
+    let trinity_utf16: Vec<u8> = TRINITY.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let is_edited_echo = |r: &RecordView| {
+        r.side == Side::Client
+            && r.link.is_none()
+            && r.direction == Direction::Received
+            && r.bytes.ends_with(&trinity_utf16)
+    };
+    wait_for(&mut h, "the edited frame's echo", |h| {
+        records(h).iter().any(is_edited_echo)
+    });
+    let echo = records(&h).into_iter().find(is_edited_echo).unwrap();
     assert!(String::from_utf8_lossy(&echo.bytes).contains(r#""content-encoding": "utf-16""#));
     assert_eq!(
         frames(&h, Side::Client, Direction::Sent, true, MORPHEUS),

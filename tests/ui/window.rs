@@ -104,3 +104,15 @@ pub fn click_send(h: &mut App) {
     send_button(h).click();
     h.step();
 }
+
+/// Types the port-0 address, clicks Start Server, and returns where it
+/// listens (a port the system picks: no test waits on another's).
+pub fn start_server(h: &mut App) -> std::net::SocketAddr {
+    h.get_by_label("Address")
+        .set_text_value_accesskit("127.0.0.1:0");
+    h.step();
+    h.get_by_role_and_label(egui::Role::Button, "Start Server")
+        .click();
+    wait_to_see(h, "listening on 127.0.0.1:");
+    h.state().engine().fresh_view().server.listening.unwrap()
+}

@@ -9,7 +9,8 @@ use std::ops::Range;
 use egui::text::{LayoutJob, TextFormat};
 use egui::{Color32, FontId, Role, ScrollArea, Sense, Ui, Visuals, WidgetInfo};
 
-use crate::engine::hexdump::{self, BYTES_PER_ROW, FrameLayout, HexRow, Region};
+use crate::engine::TextEncoding;
+use crate::engine::hexdump::{self, BYTES_PER_ROW, FrameLayout, HexRow, Region, TextCell};
 
 /// Columns before the first hex digit: an 8-digit offset and two spaces.
 const HEX_COLUMN: usize = 10;
@@ -129,6 +130,10 @@ pub struct HexView<'a> {
     highlight: Option<Range<usize>>,
     name: &'a str,
     max_height: Option<f32>,
+    /// The text column in characters: where the content starts (bytes
+    /// before it read as UTF-8) and its encoding; `None`: a dot for every
+    /// byte that is not printable ASCII, the classic way.
+    text: Option<(usize, TextEncoding)>,
 }
 
 impl<'a> HexView<'a> {
@@ -141,7 +146,15 @@ impl<'a> HexView<'a> {
             highlight: None,
             name,
             max_height: None,
+            text: None,
         }
+    }
+
+    /// Shows the text column in characters, each under its first byte:
+    /// bytes from `start` read in `encoding`, those before it as UTF-8.
+    pub fn characters(mut self, start: usize, encoding: TextEncoding) -> Self {
+        self.text = Some((start, encoding));
+        self
     }
 
     /// Takes at most this height (scrolling inside), instead of all there is.
@@ -189,7 +202,19 @@ impl<'a> HexView<'a> {
                 |ui, rows| {
                     for index in rows {
                         let row = hexdump::row(self.bytes, index);
-                        let job = self.row_job(&row, &palette, &font_id, show_ascii);
+                        let mut job = self.row_job(&row, &palette, &font_id, show_ascii);
+                        if show_ascii {
+                            let mut glyph_width =
+                                |c: char| ui.fonts_mut(|fonts| fonts.glyph_width(&font_id, c));
+                            self.text_column(
+                                &mut job,
+                                &row,
+                                &palette,
+                                &font_id,
+                                char_width,
+                                &mut glyph_width,
+                            );
+                        }
                         let galley = ui.painter().layout_job(job);
                         let width = char_width * columns as f32;
                         let (rect, response) = ui.allocate_exact_size(
@@ -197,7 +222,7 @@ impl<'a> HexView<'a> {
                             Sense::hover(),
                         );
                         ui.painter().galley(rect.min, galley, palette.offset);
-                        let text = row_text(&row);
+                        let text = self.accessible_text(&row);
                         response.widget_info(|| {
                             WidgetInfo::labeled(Role::Label, true, format!("{} {text}", self.name))
                         });
@@ -266,11 +291,62 @@ impl<'a> HexView<'a> {
             return job;
         }
         job.append("  ", 0.0, plain.clone());
+        if self.text.is_some() {
+            // Drawn by `text_column`, which needs the glyphs' widths.
+            return job;
+        }
         for (i, c) in row.ascii.chars().enumerate() {
             let format = self.format_of(row.offset + i, palette, font_id);
             job.append(c.encode_utf8(&mut [0; 4]), 0.0, format);
         }
         job
+    }
+
+    /// A row as text, as it is drawn: the text column in characters when
+    /// it is drawn so.
+    fn accessible_text(&self, row: &HexRow) -> String {
+        let Some((start, encoding)) = self.text else {
+            return row_text(row);
+        };
+        let text: String = hexdump::text_cells(self.bytes, row.offset, start, encoding)
+            .iter()
+            .map(|cell| match cell {
+                TextCell::Char(c) => *c,
+                TextCell::Dot => '.',
+                TextCell::Continuation => ' ',
+            })
+            .collect();
+        format!("{:08x}  {:<HEX_WIDTH$}  {text}", row.offset, row.hex)
+    }
+
+    /// The text column in characters: each under its first byte, at that
+    /// byte's column whatever the widths of the glyphs before it (a Chinese
+    /// character is wider than a digit), its other bytes blank.
+    fn text_column(
+        &self,
+        job: &mut LayoutJob,
+        row: &HexRow,
+        palette: &Palette,
+        font_id: &FontId,
+        char_width: f32,
+        glyph_width: &mut dyn FnMut(char) -> f32,
+    ) {
+        let Some((start, encoding)) = self.text else {
+            return;
+        };
+        let cells = hexdump::text_cells(self.bytes, row.offset, start, encoding);
+        let mut x = 0.0;
+        for (i, cell) in cells.iter().enumerate() {
+            let c = match cell {
+                TextCell::Char(c) => *c,
+                TextCell::Dot => '.',
+                TextCell::Continuation => continue,
+            };
+            let column_x = i as f32 * char_width;
+            let format = self.format_of(row.offset + i, palette, font_id);
+            job.append(c.encode_utf8(&mut [0; 4]), (column_x - x).max(0.0), format);
+            x = column_x.max(x) + glyph_width(c);
+        }
     }
 }
 

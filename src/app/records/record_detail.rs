@@ -99,6 +99,19 @@ impl RecordDetail {
         }
     }
 
+    /// Where the text column's encoding starts and what it is: a JSON
+    /// header's content in the encoding the header names (UTF-8 before
+    /// it), anything else UTF-8.
+    fn text_encoding(&self) -> (usize, TextEncoding) {
+        let framed = matches!(self.view.kind, RecordKind::Frame | RecordKind::Error);
+        match describe::content_encoding(&self.view.bytes) {
+            Some(encoding) if framed && self.profile.is_none() => {
+                (self.layout.content.start, encoding)
+            }
+            _ => (0, TextEncoding::UTF_8),
+        }
+    }
+
     /// A frame of `profile`: its fields by name, each lighting its bytes.
     fn under_profile(view: RecordView, profile: &Profile) -> Self {
         let (fields, fault) = profile.decode(&view.bytes, role_of(&view));
@@ -186,17 +199,30 @@ impl RecordDetail {
             hovered = self.header_ui(ui, top_height * 0.6);
             self.content_ui(ui, top_height * 0.4);
         }
+        // The text column in characters (in the content's encoding), or a
+        // dot for every byte past ASCII, as the user last chose.
+        let dots_id = egui::Id::unique("hex_text_dots");
+        let mut dots = ui.data_mut(|d| *d.get_persisted_mut_or_default::<bool>(dots_id));
         ui.horizontal(|ui| {
             ui.strong("Bytes");
             if self.profile.is_none() {
                 hex_view::legend(ui);
             }
             ui.weak("(hover a field or a byte)");
+            ui.checkbox(&mut dots, "Dots").on_hover_text(
+                "The text beside the bytes as classic dots (printable ASCII only), \
+                 instead of each character under its first byte in the content's encoding",
+            );
         });
+        ui.data_mut(|d| d.insert_persisted(dots_id, dots));
         let highlight = self.highlighted();
-        let hovered_byte = HexView::new(&self.view.bytes, &self.layout, "Record bytes")
-            .highlight(highlight)
-            .show(ui);
+        let mut bytes_view =
+            HexView::new(&self.view.bytes, &self.layout, "Record bytes").highlight(highlight);
+        if !dots {
+            let (start, encoding) = self.text_encoding();
+            bytes_view = bytes_view.characters(start, encoding);
+        }
+        let hovered_byte = bytes_view.show(ui);
         let hovered = hovered.or(hovered_byte.map(|offset| self.layout.region_of(offset)));
         if hovered != self.hovered {
             self.hovered = hovered;

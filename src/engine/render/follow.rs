@@ -17,7 +17,7 @@ use bytes::Bytes;
 use crate::engine::net::read_error::ReadError;
 use crate::engine::record::journal::{JournalSnapshot, RecordRef};
 use crate::engine::record::vocabulary::{Direction, RecordKind, Side};
-use crate::engine::render::describe::value_text;
+use crate::engine::render::describe::{self, value_text};
 use crate::engine::render::hexdump::{self, FrameLayout};
 
 /// One connection of a conversation, as the journal names it.
@@ -262,10 +262,28 @@ pub fn escape_text(bytes: &[u8]) -> String {
     out
 }
 
+/// A turn as text: a frame whose header names a text encoding other than
+/// UTF-8 has its content read in it (bytes it does not decode escaped as
+/// U+FFFD); anything else as [`escape_text`].
+fn turn_text(turn: &Turn) -> String {
+    let encoding = (turn.kind == RecordKind::Frame)
+        .then(|| describe::content_encoding(&turn.bytes))
+        .flatten()
+        .filter(|encoding| !encoding.is_utf8());
+    let (Some(encoding), Some((header, content))) = (encoding, describe::split(&turn.bytes)) else {
+        return escape_text(&turn.bytes);
+    };
+    let head = &turn.bytes[..turn.bytes.len() - content.len()];
+    debug_assert!(head.ends_with(header.as_bytes()));
+    let mut out = escape_text(head);
+    out.push_str(&escape_text(encoding.decode(content).text.as_bytes()));
+    out
+}
+
 /// The body of one turn in `mode`, each line ending in a line break.
 pub fn render_turn(turn: &Turn, mode: FollowMode) -> String {
     let mut out = match mode {
-        FollowMode::Text => escape_text(&turn.bytes),
+        FollowMode::Text => turn_text(turn),
         FollowMode::Hex => hexdump::dump(&turn.bytes),
         FollowMode::Frames => decoded(turn),
     };

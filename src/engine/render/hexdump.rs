@@ -11,6 +11,7 @@ use std::ops::Range;
 use crate::engine::protocol::frame::{PROTO_HEADER_LEN, header_end_within};
 pub use crate::engine::protocol::hex::{HexError, parse_hex, to_hex};
 use crate::engine::protocol::profile::DecodedField;
+use crate::engine::protocol::text_encoding::TextEncoding;
 
 /// Bytes shown on one hex dump row.
 pub const BYTES_PER_ROW: usize = 16;
@@ -62,6 +63,60 @@ pub fn printable(byte: u8) -> char {
     } else {
         '.'
     }
+}
+
+/// What the text column shows under one byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextCell {
+    /// A character that begins at this byte.
+    Char(char),
+    /// A later byte of the character before it: blank.
+    Continuation,
+    /// A byte that begins no printable character: a dot.
+    Dot,
+}
+
+/// How far before a row the text column looks for a character that runs
+/// into it (the longest character any encoding here takes, and some).
+const TEXT_LOOKBACK: usize = 8;
+
+/// The text column of the row of `bytes` starting at `row_start`: a
+/// character under its first byte and its other bytes blank, a dot for a
+/// byte that begins no printable character. Bytes before `text_start` (a
+/// JSON header) read as UTF-8, bytes from it in `encoding`.
+pub fn text_cells(
+    bytes: &[u8],
+    row_start: usize,
+    text_start: usize,
+    encoding: TextEncoding,
+) -> Vec<TextCell> {
+    let row_end = (row_start + BYTES_PER_ROW).min(bytes.len());
+    let mut cells = vec![TextCell::Dot; row_end.saturating_sub(row_start)];
+    // Start far enough back to see a character that began in the row
+    // before; a region boundary is a character boundary too.
+    let mut at = row_start.saturating_sub(TEXT_LOOKBACK);
+    if at < text_start && row_start >= text_start {
+        at = text_start;
+    }
+    while at < row_end {
+        let (in_encoding, region_end) = if at < text_start {
+            (TextEncoding::UTF_8, text_start.min(bytes.len()))
+        } else {
+            (encoding, bytes.len())
+        };
+        let window = &bytes[at..(at + 4).min(region_end)];
+        let (cell, len) = match in_encoding.char_len(window) {
+            Some((c, len)) if !c.is_control() => (TextCell::Char(c), len),
+            _ => (TextCell::Dot, 1),
+        };
+        for (i, offset) in (at..at + len).enumerate() {
+            if (row_start..row_end).contains(&offset) {
+                cells[offset - row_start] = if i == 0 { cell } else { TextCell::Continuation };
+            }
+        }
+        at += len;
+    }
+    cells
 }
 
 /// A whole dump as text: offset, hex, ASCII; one row a line.
@@ -379,5 +434,37 @@ mod tests {
             let layout = FrameLayout::of(bytes);
             assert!(layout.content.end <= bytes.len());
         }
+    }
+
+    #[test]
+    fn a_character_shows_under_its_first_byte_in_its_encoding() {
+        use TextCell::{Char, Continuation, Dot};
+        // "a你" in UTF-8, then a control byte.
+        let bytes = [b'a', 0xE4, 0xBD, 0xA0, 0x01];
+        assert_eq!(
+            text_cells(&bytes, 0, 0, TextEncoding::UTF_8),
+            [Char('a'), Char('你'), Continuation, Continuation, Dot]
+        );
+        // A UTF-8 header, then GBK content: "{}" then "你".
+        let bytes = [b'{', b'}', 0xC4, 0xE3];
+        let gbk = TextEncoding::named("gbk").unwrap();
+        assert_eq!(
+            text_cells(&bytes, 0, 2, gbk),
+            [Char('{'), Char('}'), Char('你'), Continuation]
+        );
+        // A character that begins in the row before leaves its tail blank.
+        let mut bytes = vec![b'x'; 15];
+        bytes.extend_from_slice("你好".as_bytes());
+        let second = text_cells(&bytes, BYTES_PER_ROW, 0, TextEncoding::UTF_8);
+        assert_eq!(
+            second,
+            [
+                Continuation,
+                Continuation,
+                Char('好'),
+                Continuation,
+                Continuation
+            ]
+        );
     }
 }
