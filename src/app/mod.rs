@@ -33,7 +33,7 @@ use crate::clock::Zone;
 use crate::engine::relay::{HeldView, HoldSettings};
 use crate::engine::{
     ClientMode, Command, CommandOutcome, ConnState, ConnectionSummary, Engine, EngineError,
-    EngineView, JournalSnapshot, SendTarget,
+    EngineView, JournalSnapshot, SendTarget, TEXT_ENCODINGS, TextEncoding,
 };
 
 pub use self::settings::Settings;
@@ -74,7 +74,13 @@ macro_rules! frame_cx {
             ),
             view: &$app.view,
             journal: &$app.live,
-            shown: shown_source(&$app.logs, $app.view_source, &$app.live, &$app.held_seqs.1),
+            shown: shown_source(
+                &$app.logs,
+                $app.view_source,
+                &$app.live,
+                &$app.held_seqs.1,
+                &$app.settings.raw_encoding,
+            ),
             settings: &mut $app.settings,
             profiles: &$app.profiles,
             send_target: &mut $app.send_target,
@@ -122,18 +128,22 @@ fn shown_source<'a>(
     view_source: ViewSource,
     live: &'a JournalSnapshot,
     held: &'a HashSet<u64>,
+    raw_encoding: &str,
 ) -> Source<'a> {
     static NONE_HELD: std::sync::LazyLock<HashSet<u64>> = std::sync::LazyLock::new(HashSet::new);
+    let raw = TextEncoding::named(raw_encoding).unwrap_or(TextEncoding::UTF_8);
     match (&logs.opened, view_source) {
         (Some(opened), ViewSource::File) => Source {
             key: SourceKey::File(opened.key),
             journal: &opened.journal,
             held: &NONE_HELD,
+            raw,
         },
         _ => Source {
             key: SourceKey::Live,
             journal: live,
             held,
+            raw,
         },
     }
 }
@@ -998,6 +1008,26 @@ impl FramescopeApp {
                 .on_hover_text("Show times in this computer's time zone");
             ui.selectable_value(&mut self.settings.time_zone, Zone::Utc, "UTC")
                 .on_hover_text("Show times in UTC");
+            ui.separator();
+            let label = ui.label("Raw as");
+            egui::ComboBox::from_id_salt("raw_encoding")
+                .selected_text(self.settings.raw_encoding.as_str())
+                .width(110.0)
+                .show_ui(ui, |ui| {
+                    for name in TEXT_ENCODINGS {
+                        ui.selectable_value(
+                            &mut self.settings.raw_encoding,
+                            (*name).to_owned(),
+                            *name,
+                        );
+                    }
+                })
+                .response
+                .labelled_by(label.id)
+                .on_hover_text(
+                    "How raw chunks' bytes read as text in the table and the record detail \
+                     (framed content reads in the encoding its header names)",
+                );
         });
         let action = self.frames.ui(ui, &mut frame_cx!(self));
         match action {
@@ -1005,8 +1035,13 @@ impl FramescopeApp {
                 self.engine.command(Command::ClearLog);
             }
             Some(FramesAction::Follow(legs)) => {
-                let source =
-                    shown_source(&self.logs, self.view_source, &self.live, &self.held_seqs.1);
+                let source = shown_source(
+                    &self.logs,
+                    self.view_source,
+                    &self.live,
+                    &self.held_seqs.1,
+                    &self.settings.raw_encoding,
+                );
                 self.follow.open(source.key, source.journal, legs)
             }
             None => {}

@@ -27,6 +27,9 @@ pub struct Settings {
     pub server_addr: String,
     /// What the embedded server does.
     pub server_mode: ServerMode,
+    /// How raw chunks' bytes read as text in the table and the detail
+    /// (an encoding's name: utf-8, gbk, utf-16le, latin-1 ...).
+    pub raw_encoding: String,
     /// The profile the embedded server's frames keep in frame-echo and
     /// relay modes (a built-in's name or a file's key; `json-header`: the
     /// tutorial's). Rules mode takes its rules file's.
@@ -95,6 +98,7 @@ impl Default for Settings {
         Self {
             server_addr: DEFAULT_LISTEN.to_owned(),
             server_mode: ServerMode::default(),
+            raw_encoding: "utf-8".to_owned(),
             server_profile: JSON_HEADER.to_owned(),
             server_tls: ServerTlsForm::default(),
             relay_target: String::new(),

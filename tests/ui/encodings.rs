@@ -8,7 +8,7 @@ use egui::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
 
 use framescope::engine::{Direction, RecordKind, Side};
-use window::{app, click_send, start_server, wait_for, wait_to_see};
+use window::{app, click_send, pick, shows, start_server, wait_for, wait_to_see};
 
 /// The request, in Chinese.
 const REQUEST: &str = r#"{"action": "search", "value": "你好"}"#;
@@ -59,4 +59,31 @@ fn gbk_content_is_sent_as_gbk_and_read_back_in_the_detail_and_the_dump() {
     });
     // (The dump's text column, each character under its first byte, is
     // checked by hexdump::text_cells's tests and seen in the window.)
+}
+
+#[test]
+fn raw_bytes_read_as_text_in_the_encoding_chosen_for_them() {
+    let mut h = app();
+    pick(&mut h, "Mode", "raw echo");
+    start_server(&mut h);
+    h.get_by_role_and_label(Role::RadioButton, "Raw").click();
+    h.step();
+    h.get_by_role_and_label(Role::Button, "Connect").click();
+    wait_to_see(&mut h, "1 open");
+    h.get_by_label("Hex").click();
+    h.step();
+    // 你好 in GBK.
+    h.get_by_role(Role::MultilineTextInput)
+        .set_text_value_accesskit("c4 e3 ba c3");
+    h.step();
+    h.step();
+    click_send(&mut h);
+    wait_to_see(&mut h, "Client: 1 sent · 1 received");
+    assert!(!shows(&h, "你好"), "not UTF-8: read as bytes");
+
+    pick(&mut h, "Raw as", "gbk");
+    wait_for(&mut h, "the raw rows read in GBK", |h| {
+        h.query_all_by_label("你好").count() >= 4
+    });
+    assert_eq!(h.state().settings().raw_encoding, "gbk", "remembered");
 }

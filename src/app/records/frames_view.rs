@@ -10,7 +10,7 @@ use egui_extras::{Column, TableBuilder};
 
 use crate::clock::{Style, Zone};
 use crate::engine::follow::Leg;
-use crate::engine::{Direction, JournalSnapshot, RecordKind, Side};
+use crate::engine::{Direction, JournalSnapshot, RecordKind, Side, TextEncoding};
 
 use crate::app::files::file_content::human_bytes;
 use crate::app::frame_cx::{FrameCx, Panel};
@@ -39,6 +39,8 @@ pub struct Source<'a> {
     pub journal: &'a JournalSnapshot,
     /// The records of frames the relay holds now (none for an opened log).
     pub held: &'a HashSet<u64>,
+    /// How raw chunks' bytes read as text (a choice in the window).
+    pub raw: TextEncoding,
 }
 
 /// What the frames view asks the app to do.
@@ -84,6 +86,8 @@ pub struct FramesView {
     followed_len: usize,
     /// Rows already formatted (a record never changes once recorded).
     rows: HashMap<u64, RowSummary>,
+    /// How raw chunks read as text when `rows` were formatted.
+    rows_raw: Option<TextEncoding>,
     /// The rows' cells, laid out.
     cells: CellGalleys,
     /// How the cells laid out show times.
@@ -127,6 +131,13 @@ impl FramesView {
             self.followed_len = 0;
             self.rows.clear();
             self.cells.clear();
+        }
+        // Raw chunks read in another encoding: their rows and the detail again.
+        if self.rows_raw != Some(source.raw) {
+            self.rows_raw = Some(source.raw);
+            self.rows.clear();
+            self.cells.clear();
+            self.select(self.selected, source);
         }
         let mut action = None;
         let connection_error = filter_bar(ui, filters);
@@ -260,7 +271,7 @@ impl FramesView {
         self.selected = seq;
         self.detail = seq
             .and_then(|seq| source.journal.view(seq))
-            .map(RecordDetail::new);
+            .map(|view| RecordDetail::new(view, source.raw));
     }
 
     /// Up and down move the selection when no text field has the keyboard.
@@ -400,7 +411,7 @@ impl FramesView {
                         let summary = match self.rows.entry(seq) {
                             std::collections::hash_map::Entry::Occupied(row) => row.into_mut(),
                             std::collections::hash_map::Entry::Vacant(slot_entry) => {
-                                match RowSummary::of(source.journal, seq) {
+                                match RowSummary::of(source.journal, seq, source.raw) {
                                     Some(summary) => slot_entry.insert(summary),
                                     None => {
                                         unreadable_row(ui, &widget, &slot, seq);

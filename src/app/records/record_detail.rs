@@ -67,14 +67,20 @@ pub struct RecordDetail {
     profile: Option<String>,
     /// The region under the pointer last frame (in the table or the dump).
     hovered: Option<Region>,
+    /// How a raw chunk's bytes read as text.
+    raw: TextEncoding,
 }
 
 impl RecordDetail {
-    /// Lays out a record once, when it is selected.
-    pub fn new(view: RecordView) -> Self {
+    /// Lays out a record once, when it is selected; a raw chunk's bytes
+    /// read as text in `raw`.
+    pub fn new(view: RecordView, raw: TextEncoding) -> Self {
         let framed = matches!(view.kind, RecordKind::Frame | RecordKind::Error);
         if framed && let Some(profile) = view.profile.clone() {
-            return Self::under_profile(view, &profile);
+            return Self {
+                raw,
+                ..Self::under_profile(view, &profile)
+            };
         }
         let layout = if framed {
             FrameLayout::of(&view.bytes)
@@ -86,7 +92,10 @@ impl RecordDetail {
             RecordKind::Handshake => (handshake_rows(&view.bytes), None),
             _ => (Vec::new(), None),
         };
-        let encoding = describe::content_encoding(&view.bytes);
+        let encoding = match view.kind {
+            RecordKind::Chunk => Some(raw),
+            _ => describe::content_encoding(&view.bytes),
+        };
         let content = content_text(&view.bytes[layout.content.clone()], encoding);
         Self {
             view,
@@ -96,13 +105,18 @@ impl RecordDetail {
             content,
             profile: None,
             hovered: None,
+            raw,
         }
     }
 
     /// Where the text column's encoding starts and what it is: a JSON
     /// header's content in the encoding the header names (UTF-8 before
-    /// it), anything else UTF-8.
+    /// it), a raw chunk in the encoding chosen for raw bytes, anything
+    /// else UTF-8.
     fn text_encoding(&self) -> (usize, TextEncoding) {
+        if self.view.kind == RecordKind::Chunk {
+            return (0, self.raw);
+        }
         let framed = matches!(self.view.kind, RecordKind::Frame | RecordKind::Error);
         match describe::content_encoding(&self.view.bytes) {
             Some(encoding) if framed && self.profile.is_none() => {
@@ -143,6 +157,7 @@ impl RecordDetail {
             layout,
             rows,
             hovered: None,
+            raw: TextEncoding::UTF_8,
         }
     }
 

@@ -47,8 +47,9 @@ pub struct RowSummary {
 }
 
 impl RowSummary {
-    /// The row for record `seq`, if the journal still holds it.
-    pub fn of(journal: &JournalSnapshot, seq: u64) -> Option<Self> {
+    /// The row for record `seq`, if the journal still holds it; raw chunks
+    /// read as text in `raw`.
+    pub fn of(journal: &JournalSnapshot, seq: u64, raw: TextEncoding) -> Option<Self> {
         let entry = journal.get(seq)?;
         let record = entry.record();
         let profile = entry
@@ -56,7 +57,7 @@ impl RowSummary {
             .filter(|_| matches!(record.kind, RecordKind::Frame | RecordKind::Error));
         let (content_type, content, encoding) = match &profile {
             Some(profile) => (profile.name().to_owned(), Vec::new(), None),
-            None => peek(&entry),
+            None => peek(&entry, raw),
         };
         let summary = match entry.error() {
             // A handshake failure is no frame part's fault: the reason alone.
@@ -98,10 +99,14 @@ impl RowSummary {
 }
 
 /// The content-type and the first content bytes of a record.
-fn peek(entry: &RecordRef<'_>) -> (String, Vec<u8>, Option<TextEncoding>) {
+fn peek(entry: &RecordRef<'_>, raw: TextEncoding) -> (String, Vec<u8>, Option<TextEncoding>) {
     match entry.record().kind {
         RecordKind::Chunk => {
-            return ("raw".to_owned(), entry.prefix(SUMMARY_BYTES).to_vec(), None);
+            return (
+                "raw".to_owned(),
+                entry.prefix(SUMMARY_BYTES).to_vec(),
+                Some(raw),
+            );
         }
         RecordKind::Handshake => return ("tls".to_owned(), Vec::new(), None),
         RecordKind::Note => {
@@ -145,11 +150,11 @@ mod tests {
             bytes: &frame,
             error: None,
         });
-        let row = RowSummary::of(&journal.snapshot(), 0).unwrap();
+        let row = RowSummary::of(&journal.snapshot(), 0, TextEncoding::UTF_8).unwrap();
         assert_eq!(row.content_type, "text/json");
         assert_eq!(row.summary, "x".repeat(60) + "…");
         assert_eq!(row.wire_len as usize, frame.len());
-        assert!(RowSummary::of(&journal.snapshot(), 1).is_none());
+        assert!(RowSummary::of(&journal.snapshot(), 1, TextEncoding::UTF_8).is_none());
     }
 
     #[test]
@@ -176,9 +181,16 @@ mod tests {
             );
         }
         let snapshot = journal.snapshot();
-        assert_eq!(RowSummary::of(&snapshot, 0).unwrap().summary, NOT_KEPT);
         assert_eq!(
-            RowSummary::of(&snapshot, 1).unwrap().summary,
+            RowSummary::of(&snapshot, 0, TextEncoding::UTF_8)
+                .unwrap()
+                .summary,
+            NOT_KEPT
+        );
+        assert_eq!(
+            RowSummary::of(&snapshot, 1, TextEncoding::UTF_8)
+                .unwrap()
+                .summary,
             "",
             "a frame with no content lost nothing"
         );
