@@ -79,7 +79,7 @@ macro_rules! frame_cx {
                 $app.view_source,
                 &$app.live,
                 &$app.held_seqs.1,
-                &$app.settings.raw_encoding,
+                $app.settings.raw_text_encoding(),
             ),
             settings: &mut $app.settings,
             profiles: &$app.profiles,
@@ -128,10 +128,9 @@ fn shown_source<'a>(
     view_source: ViewSource,
     live: &'a JournalSnapshot,
     held: &'a HashSet<u64>,
-    raw_encoding: &str,
+    raw: TextEncoding,
 ) -> Source<'a> {
     static NONE_HELD: std::sync::LazyLock<HashSet<u64>> = std::sync::LazyLock::new(HashSet::new);
-    let raw = TextEncoding::named(raw_encoding).unwrap_or(TextEncoding::UTF_8);
     match (&logs.opened, view_source) {
         (Some(opened), ViewSource::File) => Source {
             key: SourceKey::File(opened.key),
@@ -690,7 +689,8 @@ impl FramescopeApp {
             Purpose::SaveConversation => {
                 self.settings.last_conversation_path = shown;
                 let (mode, zone) = (self.settings.follow_mode, self.settings.time_zone);
-                self.follow.save(path, mode, zone, ctx);
+                let raw = self.settings.raw_text_encoding();
+                self.follow.save(path, (mode, raw), zone, ctx);
             }
             Purpose::OpenProfile => {
                 self.settings.last_profile_path = shown;
@@ -1040,7 +1040,7 @@ impl FramescopeApp {
                     self.view_source,
                     &self.live,
                     &self.held_seqs.1,
-                    &self.settings.raw_encoding,
+                    self.settings.raw_text_encoding(),
                 );
                 self.follow.open(source.key, source.journal, legs)
             }
@@ -1060,8 +1060,9 @@ impl FramescopeApp {
                 .filter(|opened| opened.key == key)
                 .map(|opened| &opened.journal),
         };
+        let raw = self.settings.raw_text_encoding();
         let (mode, zone) = (&mut self.settings.follow_mode, self.settings.time_zone);
-        if self.follow.show(ctx, journal, mode, zone) == Some(FollowAction::Save) {
+        if self.follow.show(ctx, journal, mode, (zone, raw)) == Some(FollowAction::Save) {
             self.ask_path(Purpose::SaveConversation);
         }
     }

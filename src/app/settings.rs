@@ -93,6 +93,15 @@ impl Settings {
     }
 }
 
+impl Settings {
+    /// The encoding raw chunks read in (UTF-8 when the remembered name
+    /// names none).
+    pub fn raw_text_encoding(&self) -> crate::engine::TextEncoding {
+        crate::engine::TextEncoding::named(&self.raw_encoding)
+            .unwrap_or(crate::engine::TextEncoding::UTF_8)
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Self {

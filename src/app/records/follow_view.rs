@@ -12,6 +12,7 @@ use egui::text::{LayoutJob, TextFormat};
 use egui::{Color32, FontId, Galley, RichText, Ui, Visuals};
 
 use crate::clock::{Style, Zone};
+use crate::engine::TextEncoding;
 use crate::engine::follow::{self, Conversation, FollowMode, Leg, Turn};
 use crate::engine::{Direction, JournalSnapshot, RecordKind, Side};
 
@@ -55,7 +56,7 @@ struct Followed {
     source: SourceKey,
     conversation: Conversation,
     /// How `rendered` was made; other choices render again.
-    rendered_as: (FollowMode, Zone),
+    rendered_as: (FollowMode, Zone, TextEncoding),
     rendered: Vec<RenderedTurn>,
     /// The text on screen, for this many rendered turns and this theme.
     job: Option<(usize, bool, LayoutJob)>,
@@ -81,7 +82,7 @@ impl FollowWindow {
         self.open = Some(Followed {
             source,
             conversation: Conversation::of(journal, legs),
-            rendered_as: (FollowMode::default(), Zone::default()),
+            rendered_as: (FollowMode::default(), Zone::default(), TextEncoding::UTF_8),
             rendered: Vec::new(),
             job: None,
             galley: None,
@@ -108,7 +109,7 @@ impl FollowWindow {
         ctx: &egui::Context,
         journal: Option<&JournalSnapshot>,
         mode: &mut FollowMode,
-        zone: Zone,
+        (zone, raw): (Zone, TextEncoding),
     ) -> Option<FollowAction> {
         self.save.poll();
         let followed = self.open.as_mut()?;
@@ -117,7 +118,7 @@ impl FollowWindow {
             return None;
         };
         followed.conversation.update(journal);
-        followed.render(*mode, zone);
+        followed.render(*mode, zone, raw);
         let title = title(followed.conversation.legs());
         let mut keep_open = true;
         let mut action = None;
@@ -133,7 +134,7 @@ impl FollowWindow {
             .resizable(true)
             .collapsible(false)
             .show(ctx, |ui| {
-                action = toolbar(ui, followed, mode, zone, (saving, saved));
+                action = toolbar(ui, followed, (mode, raw), zone, (saving, saved));
                 legend(ui, &followed.conversation);
                 ui.separator();
                 followed.body_ui(ui, *mode);
@@ -146,11 +147,17 @@ impl FollowWindow {
 
     /// Writes the conversation to `path` as plain text in `mode`, on a
     /// thread of its own; the outcome shows in the window.
-    pub fn save(&mut self, path: PathBuf, mode: FollowMode, zone: Zone, ctx: &egui::Context) {
+    pub fn save(
+        &mut self,
+        path: PathBuf,
+        (mode, raw): (FollowMode, TextEncoding),
+        zone: Zone,
+        ctx: &egui::Context,
+    ) {
         let Some(followed) = &self.open else { return };
         let conversation = followed.conversation.clone();
         self.save.start(path, "Saved to", ctx, move |path| {
-            let text = follow::export(&conversation, mode, &|us| zone.text(us, TIME_STYLE));
+            let text = follow::export(&conversation, (mode, raw), &|us| zone.text(us, TIME_STYLE));
             write_whole(path, text.as_bytes())
         });
     }
@@ -158,9 +165,9 @@ impl FollowWindow {
 
 impl Followed {
     /// Renders the turns not rendered yet (all of them after a new choice).
-    fn render(&mut self, mode: FollowMode, zone: Zone) {
-        if self.rendered_as != (mode, zone) {
-            self.rendered_as = (mode, zone);
+    fn render(&mut self, mode: FollowMode, zone: Zone, raw: TextEncoding) {
+        if self.rendered_as != (mode, zone, raw) {
+            self.rendered_as = (mode, zone, raw);
             self.rendered.clear();
             self.job = None;
         }
@@ -171,7 +178,7 @@ impl Followed {
             direction:
                 (turn.kind != RecordKind::Note).then(|| colour_direction(conversation, turn)),
             heading: follow::turn_heading(conversation, turn, &time),
-            body: shortened_body(turn, mode),
+            body: shortened_body(turn, mode, raw),
         }));
     }
 
@@ -235,7 +242,7 @@ impl Followed {
 fn toolbar(
     ui: &mut Ui,
     followed: &Followed,
-    mode: &mut FollowMode,
+    (mode, raw): (&mut FollowMode, TextEncoding),
     zone: Zone,
     (saving, saved): (bool, Option<&Result<String, String>>),
 ) -> Option<FollowAction> {
@@ -254,7 +261,7 @@ fn toolbar(
             .on_disabled_hover_text("Nothing to copy yet")
             .clicked()
         {
-            let text = follow::export(&followed.conversation, *mode, &|us| {
+            let text = follow::export(&followed.conversation, (*mode, raw), &|us| {
                 zone.text(us, TIME_STYLE)
             });
             ui.ctx().copy_text(text);
@@ -404,16 +411,16 @@ pub fn direction_color(visuals: &Visuals, direction: Direction) -> Color32 {
 }
 
 /// One turn's body in `mode`, of its first [`TURN_BYTES`] bytes at most.
-fn shortened_body(turn: &Turn, mode: FollowMode) -> String {
+fn shortened_body(turn: &Turn, mode: FollowMode, raw: TextEncoding) -> String {
     if turn.bytes.len() <= TURN_BYTES {
-        return follow::render_turn(turn, mode);
+        return follow::render_turn(turn, mode, raw);
     }
     let head = Turn {
         bytes: turn.bytes.slice(..TURN_BYTES),
         wire_len: TURN_BYTES as u32,
         ..turn.clone()
     };
-    let mut body = follow::render_turn(&head, mode);
+    let mut body = follow::render_turn(&head, mode, raw);
     body.push_str(&format!(
         "… {} more bytes: Copy or Save has them all\n",
         turn.bytes.len() - TURN_BYTES

@@ -15,6 +15,7 @@ use std::net::SocketAddr;
 use bytes::Bytes;
 
 use crate::engine::net::read_error::ReadError;
+use crate::engine::protocol::text_encoding::TextEncoding;
 use crate::engine::record::journal::{JournalSnapshot, RecordRef};
 use crate::engine::record::vocabulary::{Direction, RecordKind, Side};
 use crate::engine::render::describe::{self, value_text};
@@ -262,10 +263,21 @@ pub fn escape_text(bytes: &[u8]) -> String {
     out
 }
 
+/// Raw bytes as text in `raw` (UTF-8 as [`escape_text`] reads it).
+fn raw_text(bytes: &[u8], raw: TextEncoding) -> String {
+    if raw.is_utf8() {
+        return escape_text(bytes);
+    }
+    escape_text(raw.decode(bytes).text.as_bytes())
+}
+
 /// A turn as text: a frame whose header names a text encoding other than
-/// UTF-8 has its content read in it (bytes it does not decode escaped as
-/// U+FFFD); anything else as [`escape_text`].
-fn turn_text(turn: &Turn) -> String {
+/// UTF-8 has its content read in it (bytes it does not decode as U+FFFD),
+/// a raw chunk in `raw`; anything else as [`escape_text`].
+fn turn_text(turn: &Turn, raw: TextEncoding) -> String {
+    if turn.kind == RecordKind::Chunk {
+        return raw_text(&turn.bytes, raw);
+    }
     let encoding = (turn.kind == RecordKind::Frame)
         .then(|| describe::content_encoding(&turn.bytes))
         .flatten()
@@ -280,12 +292,13 @@ fn turn_text(turn: &Turn) -> String {
     out
 }
 
-/// The body of one turn in `mode`, each line ending in a line break.
-pub fn render_turn(turn: &Turn, mode: FollowMode) -> String {
+/// The body of one turn in `mode`, each line ending in a line break; raw
+/// chunks read as text in `raw`.
+pub fn render_turn(turn: &Turn, mode: FollowMode, raw: TextEncoding) -> String {
     let mut out = match mode {
-        FollowMode::Text => turn_text(turn),
+        FollowMode::Text => turn_text(turn, raw),
         FollowMode::Hex => hexdump::dump(&turn.bytes),
-        FollowMode::Frames => decoded(turn),
+        FollowMode::Frames => decoded(turn, raw),
     };
     if !out.ends_with('\n') {
         out.push('\n');
@@ -303,11 +316,11 @@ pub fn render_turn(turn: &Turn, mode: FollowMode) -> String {
 
 /// A frame's header fields and content, a raw chunk's content, or a
 /// decode error and the bytes it was about.
-fn decoded(turn: &Turn) -> String {
+fn decoded(turn: &Turn, raw: TextEncoding) -> String {
     let mut out = String::new();
     match turn.kind {
         RecordKind::Chunk => {
-            let _ = writeln!(out, "raw chunk: {}", escape_text(&turn.bytes));
+            let _ = writeln!(out, "raw chunk: {}", raw_text(&turn.bytes, raw));
         }
         RecordKind::Handshake => {
             let _ = writeln!(out, "TLS handshake: {}", escape_text(&turn.bytes));
@@ -380,7 +393,7 @@ pub fn turn_heading(
 /// time in microseconds since the Unix epoch.
 pub fn export(
     conversation: &Conversation,
-    mode: FollowMode,
+    (mode, raw): (FollowMode, TextEncoding),
     time: &dyn Fn(u64) -> String,
 ) -> String {
     let mut out = String::new();
@@ -403,7 +416,7 @@ pub fn export(
         out.push('\n');
         out.push_str(&turn_heading(conversation, turn, time));
         out.push('\n');
-        out.push_str(&render_turn(turn, mode));
+        out.push_str(&render_turn(turn, mode, raw));
     }
     out
 }
@@ -442,6 +455,18 @@ mod tests {
             bytes: &bytes,
             error: None,
         });
+    }
+
+    #[test]
+    fn raw_chunks_read_in_the_encoding_chosen_for_them() {
+        let turn = chunk_turn(Direction::Sent, &[0xC4, 0xE3, 0xBA, 0xC3]);
+        let gbk = TextEncoding::named("gbk").unwrap();
+        assert_eq!(render_turn(&turn, FollowMode::Text, gbk), "你好\n");
+        assert_eq!(
+            render_turn(&turn, FollowMode::Text, TextEncoding::UTF_8),
+            "\\xc4\\xe3\\xba\\xc3\n"
+        );
+        assert_eq!(render_turn(&turn, FollowMode::Frames, gbk), "raw chunk: 你好\n");
     }
 
     #[test]
@@ -511,7 +536,7 @@ mod tests {
     fn hex_shows_each_turn_as_a_dump() {
         let turn = chunk_turn(Direction::Sent, b"\x00\x01AB");
         assert_eq!(
-            render_turn(&turn, FollowMode::Hex),
+            render_turn(&turn, FollowMode::Hex, TextEncoding::UTF_8),
             "00000000  00 01 41 42                                        |..AB|\n"
         );
     }
@@ -538,7 +563,7 @@ mod tests {
             bytes: frame,
             ..chunk_turn(Direction::Received, b"")
         };
-        let shown = render_turn(&turn, FollowMode::Frames);
+        let shown = render_turn(&turn, FollowMode::Frames, TextEncoding::UTF_8);
         assert!(shown.contains("content-type: text/json\n"), "{shown}");
         assert!(shown.contains("content-length: 8\n"), "{shown}");
         assert!(
@@ -558,7 +583,7 @@ mod tests {
             }),
             ..chunk_turn(Direction::Received, b"\x00\x05{\"a\":")
         };
-        let shown = render_turn(&broken, FollowMode::Frames);
+        let shown = render_turn(&broken, FollowMode::Frames, TextEncoding::UTF_8);
         assert!(
             shown.starts_with("!! decode error: frame at stream offset 0"),
             "{shown}"
@@ -573,7 +598,7 @@ mod tests {
             ..chunk_turn(Direction::Sent, b"abc")
         };
         assert_eq!(
-            render_turn(&turn, FollowMode::Text),
+            render_turn(&turn, FollowMode::Text, TextEncoding::UTF_8),
             "abc\n[captured 3 of the 100 bytes on the wire]\n"
         );
     }
@@ -594,7 +619,11 @@ mod tests {
             conn: 4,
         };
         let conversation = Conversation::of(&journal.snapshot(), vec![leg]);
-        let text = export(&conversation, FollowMode::Text, &|_| "T".to_owned());
+        let text = export(
+            &conversation,
+            (FollowMode::Text, TextEncoding::UTF_8),
+            &|_| "T".to_owned(),
+        );
         let expected = "\
 Follow stream: server connection #4
   sent:     127.0.0.1:5004 → 127.0.0.1:9000 (1 turns, 5 bytes)
@@ -630,7 +659,11 @@ pong\\x00
         let conversation = Conversation::of(&journal.snapshot(), legs);
         assert_eq!(conversation.leg_totals(1, Direction::Sent), (1, 4));
         assert_eq!(conversation.totals(Direction::Sent), (2, 9));
-        let text = export(&conversation, FollowMode::Text, &|_| "T".to_owned());
+        let text = export(
+            &conversation,
+            (FollowMode::Text, TextEncoding::UTF_8),
+            &|_| "T".to_owned(),
+        );
         let head: Vec<&str> = text.lines().take(5).collect();
         assert_eq!(
             head,
