@@ -14,6 +14,7 @@ mod code_editor;
 mod files;
 pub mod fonts;
 mod frame_cx;
+pub mod i18n;
 mod panels;
 pub mod profiles;
 mod records;
@@ -207,6 +208,9 @@ pub struct FramescopeApp {
     profile_editor: ProfileEditor,
     /// The profile files opened, which the client form may choose.
     profiles: ProfileLibrary,
+    /// The language of this machine's locale, read once: the window's
+    /// until one is chosen.
+    system_language: i18n::Language,
     frames: FramesView,
     logs: LogFiles,
     dialogs: Dialogs,
@@ -280,6 +284,7 @@ impl FramescopeApp {
             scenarios: ScenarioPanel::default(),
             profile_editor: ProfileEditor::default(),
             profiles,
+            system_language: i18n::Language::of_system(),
             frames: FramesView::default(),
             logs: LogFiles::default(),
             dialogs: Dialogs::default(),
@@ -784,8 +789,30 @@ impl FramescopeApp {
                 if ui.button(text).on_hover_text(help).clicked() {
                     self.settings.theme = self.settings.theme.toggled();
                 }
+                self.language_picker(ui);
             });
         });
+    }
+
+    /// The window's language: the system's until one is picked, then
+    /// that one, remembered.
+    fn language_picker(&mut self, ui: &mut Ui) {
+        let current = self.settings.language.unwrap_or(self.system_language);
+        let mut chosen = current;
+        egui::ComboBox::from_id_salt("language")
+            .selected_text(current.native_name())
+            .show_ui(ui, |ui| {
+                for language in i18n::Language::ALL {
+                    ui.selectable_value(&mut chosen, language, language.native_name());
+                }
+            })
+            .response
+            .on_hover_text(i18n::tr("app-language-hover"));
+        ui.label(i18n::tr("app-language"));
+        if chosen != current {
+            self.settings.language = Some(chosen);
+            i18n::set_language(chosen);
+        }
     }
 
     fn left_panel(&mut self, ui: &mut Ui) {
@@ -1070,11 +1097,13 @@ impl FramescopeApp {
 
 impl eframe::App for FramescopeApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        i18n::set_language(self.settings.language.unwrap_or(self.system_language));
         self.housekeeping(ctx);
         self.shortcuts(ctx);
     }
 
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        i18n::set_language(self.settings.language.unwrap_or(self.system_language));
         // Side panels start at a share of the window (the composer wants room
         // for a whole hex dump row) and may not crowd out the frames table
         // when the window shrinks.

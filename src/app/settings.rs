@@ -25,6 +25,8 @@ use crate::app::profiles::ProfileLibrary;
 pub struct Settings {
     /// Where the embedded server listens, as typed.
     pub server_addr: String,
+    /// The window's language; `None` follows the system's locale.
+    pub language: Option<crate::app::i18n::Language>,
     /// What the embedded server does.
     pub server_mode: ServerMode,
     /// How raw chunks' bytes read as text in the table and the detail
@@ -106,6 +108,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             server_addr: DEFAULT_LISTEN.to_owned(),
+            language: None,
             server_mode: ServerMode::default(),
             raw_encoding: "utf-8".to_owned(),
             server_profile: JSON_HEADER.to_owned(),

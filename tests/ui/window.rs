@@ -30,7 +30,11 @@ pub fn app_with(engine: Engine) -> App {
 }
 
 /// The window over `engine`, with `settings` (as if remembered).
-pub fn app_with_settings(engine: Engine, settings: Settings) -> App {
+pub fn app_with_settings(engine: Engine, mut settings: Settings) -> App {
+    // English unless a test asks for another: the machine's locale may be any.
+    settings
+        .language
+        .get_or_insert(framescope::app::i18n::Language::English);
     Harness::builder()
         .with_size([1600.0, 1000.0])
         .build_eframe(move |cc| {

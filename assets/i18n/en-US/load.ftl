@@ -1,0 +1,1 @@
+# The load area of the window, in English.

@@ -1,0 +1,1 @@
+# The client area of the window, in Simplified Chinese.

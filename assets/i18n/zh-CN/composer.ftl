@@ -1,0 +1,1 @@
+# The composer area of the window, in Simplified Chinese.

@@ -1,0 +1,1 @@
+# The intercept area of the window, in Simplified Chinese.

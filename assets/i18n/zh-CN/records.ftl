@@ -1,0 +1,1 @@
+# The records area of the window, in Simplified Chinese.

@@ -1,0 +1,1 @@
+# The scenario area of the window, in Simplified Chinese.

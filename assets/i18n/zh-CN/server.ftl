@@ -1,0 +1,1 @@
+# The server area of the window, in Simplified Chinese.
