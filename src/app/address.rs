@@ -5,6 +5,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
+use crate::app::i18n::{tr, tr_with};
 use crate::engine::Target;
 
 /// Whether `target` is the address `listen` (a server of this window
@@ -29,7 +30,7 @@ pub fn reaches(target: &Target, listen: SocketAddr) -> bool {
 pub fn parse(text: &str) -> Result<SocketAddr, String> {
     let text = text.trim();
     if text.is_empty() {
-        return Err("enter an address such as 127.0.0.1:8800".to_owned());
+        return Err(tr("app-address-empty"));
     }
     if let Ok(addr) = text.parse::<SocketAddr>() {
         return Ok(addr);
@@ -38,24 +39,21 @@ pub fn parse(text: &str) -> Result<SocketAddr, String> {
         return port
             .parse::<u16>()
             .map(|port| SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
-            .map_err(|_| format!("\"{port}\" is not a port (0 to 65535)"));
+            .map_err(|_| tr_with("app-address-bad-port", &[("port", port.into())]));
     }
     let Some((host, port)) = text.rsplit_once(':') else {
-        return Err(format!(
-            "\"{text}\" has no port: write it as host:port, e.g. 127.0.0.1:8800"
-        ));
+        return Err(tr_with("app-address-no-port", &[("text", text.into())]));
     };
     if port.parse::<u16>().is_err() {
-        return Err(format!("\"{port}\" is not a port (0 to 65535)"));
+        return Err(tr_with("app-address-bad-port", &[("port", port.into())]));
     }
     if host.contains(':') && !host.starts_with('[') {
-        return Err(format!(
-            "write an IPv6 address in brackets: [{host}]:{port}"
+        return Err(tr_with(
+            "app-address-ipv6-brackets",
+            &[("host", host.into()), ("port", port.into())],
         ));
     }
-    Err(format!(
-        "\"{host}\" is not an IP address: the server listens on one, e.g. 127.0.0.1 or 0.0.0.0"
-    ))
+    Err(tr_with("app-address-not-ip", &[("host", host.into())]))
 }
 
 #[cfg(test)]

@@ -150,12 +150,11 @@ impl Bundle {
         // the tests' label matching).
         bundle.set_use_isolating(false);
         for (area, text) in language.files() {
-            let resource = FluentResource::try_new((*text).to_owned()).unwrap_or_else(
-                |(resource, errors)| {
+            let resource =
+                FluentResource::try_new((*text).to_owned()).unwrap_or_else(|(resource, errors)| {
                     debug_assert!(errors.is_empty(), "{area}.ftl: {errors:?}");
                     resource
-                },
-            );
+                });
             if let Err(errors) = bundle.add_resource(resource) {
                 debug_assert!(errors.is_empty(), "{area}.ftl: {errors:?}");
             }
@@ -214,8 +213,7 @@ fn lookup(key: &str, args: Option<&FluentArgs<'_>>) -> String {
     let language = language();
     BUNDLES.with(|bundles| {
         let mut bundles = bundles.borrow_mut();
-        let [english, chinese] =
-            bundles.get_or_insert_with(|| Language::ALL.map(Bundle::of));
+        let [english, chinese] = bundles.get_or_insert_with(|| Language::ALL.map(Bundle::of));
         let first = match language {
             Language::English => &*english,
             Language::SimplifiedChinese => &*chinese,
@@ -288,7 +286,10 @@ mod tests {
     #[test]
     fn a_locale_picks_its_language() {
         assert_eq!(Language::of_locale("zh-CN"), Language::SimplifiedChinese);
-        assert_eq!(Language::of_locale("zh_Hans_SG"), Language::SimplifiedChinese);
+        assert_eq!(
+            Language::of_locale("zh_Hans_SG"),
+            Language::SimplifiedChinese
+        );
         assert_eq!(Language::of_locale("zh-TW"), Language::English);
         assert_eq!(Language::of_locale("en-GB"), Language::English);
         assert_eq!(Language::of_locale("fr"), Language::English);

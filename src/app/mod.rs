@@ -37,6 +37,7 @@ use crate::engine::{
     EngineView, JournalSnapshot, SendTarget, TEXT_ENCODINGS, TextEncoding,
 };
 
+use self::i18n::{tr, tr_with};
 pub use self::settings::Settings;
 use self::settings::ThemeChoice;
 use crate::app::files::dialogs::{Dialogs, Purpose};
@@ -496,7 +497,7 @@ impl FramescopeApp {
     fn edit_held(&mut self, id: u64) {
         let Some(held) = self.view.relay.held.iter().find(|h| h.id == id).cloned() else {
             self.intercept
-                .report(Err(format!("held frame #{id} is no longer held")));
+                .report(Err(tr_with("app-held-gone", &[("id", id.into())])));
             return;
         };
         self.end_edit();
@@ -538,8 +539,10 @@ impl FramescopeApp {
             CommandOutcome::Refused(error) => edit.refused(error.to_string()),
             _ => {
                 self.end_edit();
-                self.composer
-                    .note(format!("Forwarded held frame #{id}, edited ({len} bytes)"));
+                self.composer.note(tr_with(
+                    "app-forwarded-edited",
+                    &[("id", id.into()), ("count", len.into())],
+                ));
             }
         }
     }
@@ -557,10 +560,17 @@ impl FramescopeApp {
             toward,
             bytes,
         }) {
-            CommandOutcome::Refused(error) => Err(format!("Could not inject: {error}")),
-            _ => Ok(format!(
-                "Injected {len} bytes into conversation #{conversation} {}",
-                panels::intercept::toward_text(toward)
+            CommandOutcome::Refused(error) => Err(tr_with(
+                "app-inject-failed",
+                &[("error", error.to_string().into())],
+            )),
+            _ => Ok(tr_with(
+                "app-injected",
+                &[
+                    ("count", len.into()),
+                    ("conversation", conversation.into()),
+                    ("toward", panels::intercept::toward_label(toward).into()),
+                ],
             )),
         };
         self.composer.on_injected(outcome);
@@ -630,14 +640,16 @@ impl FramescopeApp {
         let outcome = match opened.result {
             Ok(profile) => {
                 self.settings.client.profile = opened.key;
-                Ok(format!(
-                    "Opened profile {} from {}",
-                    profile.name(),
-                    files::file_content::file_name(&opened.path)
+                Ok(tr_with(
+                    "app-profile-opened",
+                    &[
+                        ("name", profile.name().into()),
+                        ("file", files::file_content::file_name(&opened.path).into()),
+                    ],
                 ))
             }
             // The choice stays as it was; the list shows the file greyed, with why.
-            Err(why) => Err(format!("Could not use the profile file: {why}")),
+            Err(why) => Err(tr_with("app-profile-unusable", &[("error", why.into())])),
         };
         self.client.on_profile_opened(outcome);
     }
@@ -648,9 +660,9 @@ impl FramescopeApp {
         let outcome = match self.profiles.add(&path, text) {
             Ok(profile) => {
                 self.settings.client.profile = ProfileLibrary::key_of(&path);
-                Ok(format!(
-                    "The clients now speak profile {}: Connect opens connections with it",
-                    profile.name()
+                Ok(tr_with(
+                    "app-profile-in-use",
+                    &[("name", profile.name().into())],
                 ))
             }
             Err(why) => Err(why),
@@ -759,12 +771,10 @@ impl FramescopeApp {
             if ui
                 .add_enabled(
                     !busy && !self.logs.is_saving(),
-                    egui::Button::new("Save log…").shortcut_text("Ctrl+S"),
+                    egui::Button::new(tr("app-save-log")).shortcut_text("Ctrl+S"),
                 )
-                .on_hover_text(
-                    "Save every record to a file: .jsonl can be opened again, .txt is for reading",
-                )
-                .on_disabled_hover_text("A dialog is open or a save is under way")
+                .on_hover_text(tr("app-save-log-hover"))
+                .on_disabled_hover_text(tr("app-save-log-busy"))
                 .clicked()
             {
                 self.ask_path(Purpose::SaveLog);
@@ -772,10 +782,10 @@ impl FramescopeApp {
             if ui
                 .add_enabled(
                     !busy,
-                    egui::Button::new("Open log…").shortcut_text("Ctrl+O"),
+                    egui::Button::new(tr("app-open-log")).shortcut_text("Ctrl+O"),
                 )
-                .on_hover_text("Open a saved JSON Lines log to inspect it in the frames table")
-                .on_disabled_hover_text("A dialog is open")
+                .on_hover_text(tr("app-open-log-hover"))
+                .on_disabled_hover_text(tr("app-open-log-busy"))
                 .clicked()
             {
                 self.ask_path(Purpose::OpenLog);
@@ -783,8 +793,8 @@ impl FramescopeApp {
             self.logs.status_ui(ui);
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let (text, help) = match self.settings.theme {
-                    ThemeChoice::Dark => ("Light theme", "Switch to the light theme"),
-                    ThemeChoice::Light => ("Dark theme", "Switch to the dark theme"),
+                    ThemeChoice::Dark => (tr("app-theme-light"), tr("app-theme-light-hover")),
+                    ThemeChoice::Light => (tr("app-theme-dark"), tr("app-theme-dark-hover")),
                 };
                 if ui.button(text).on_hover_text(help).clicked() {
                     self.settings.theme = self.settings.theme.toggled();
@@ -871,20 +881,30 @@ impl FramescopeApp {
 
     fn composer_panel(&mut self, ui: &mut Ui) {
         ui.horizontal(|ui| {
-            ui.selectable_value(&mut self.composer_tab, ComposerTab::Send, "Compose & send")
-                .on_hover_text("Edit a message and send it to the client connections");
-            ui.selectable_value(&mut self.composer_tab, ComposerTab::Load, "Load test")
-                .on_hover_text(
-                    "Send the composed frame over many connections for a while and measure",
-                );
-            ui.selectable_value(&mut self.composer_tab, ComposerTab::Scenarios, "Scenarios")
-                .on_hover_text(
-                    "Open, edit, run and record scenario files: steps that pass or fail",
-                );
-            ui.selectable_value(&mut self.composer_tab, ComposerTab::Profiles, "Profiles")
-                .on_hover_text(
-                    "Write or change a profile file, check it compiles, and use it for the clients",
-                );
+            ui.selectable_value(
+                &mut self.composer_tab,
+                ComposerTab::Send,
+                tr("app-tab-send"),
+            )
+            .on_hover_text(tr("app-tab-send-hover"));
+            ui.selectable_value(
+                &mut self.composer_tab,
+                ComposerTab::Load,
+                tr("app-tab-load"),
+            )
+            .on_hover_text(tr("app-tab-load-hover"));
+            ui.selectable_value(
+                &mut self.composer_tab,
+                ComposerTab::Scenarios,
+                tr("app-tab-scenarios"),
+            )
+            .on_hover_text(tr("app-tab-scenarios-hover"));
+            ui.selectable_value(
+                &mut self.composer_tab,
+                ComposerTab::Profiles,
+                tr("app-tab-profiles"),
+            )
+            .on_hover_text(tr("app-tab-profiles-hover"));
         });
         ui.separator();
         match self.composer_tab {
@@ -918,20 +938,19 @@ impl FramescopeApp {
         let draft = &self.settings.draft;
         let message = self.composer.message(draft, raw);
         match &message.bytes {
-            Some(bytes) if message.sendable(draft.send_malformed) => Ok(format!(
-                "{} bytes{}",
-                bytes.len(),
+            Some(bytes) if message.sendable(draft.send_malformed) => Ok(tr_with(
                 if raw {
-                    " of raw content (the client mode is raw)"
+                    "app-load-frame-raw"
                 } else {
-                    ", the composed frame"
-                }
+                    "app-load-frame-composed"
+                },
+                &[("count", bytes.len().into())],
             )),
             _ => Err(message
                 .problems
                 .first()
                 .cloned()
-                .unwrap_or_else(|| "the message cannot be built".to_owned())),
+                .unwrap_or_else(|| tr("app-load-frame-unbuilt"))),
         }
     }
 
@@ -960,8 +979,7 @@ impl FramescopeApp {
             Some(ScenarioAction::Run(file, target)) => {
                 let outcome = self.engine.command(Command::RunScenario { file, target });
                 if outcome == CommandOutcome::Busy {
-                    self.scenarios
-                        .refuse("the engine is busy: try Run again in a moment".to_owned());
+                    self.scenarios.refuse(tr("app-busy-run"));
                 }
             }
             Some(ScenarioAction::Stop) => {
@@ -1012,31 +1030,41 @@ impl FramescopeApp {
             capture: self.settings.load.capture,
         });
         if outcome == CommandOutcome::Busy {
-            self.load
-                .refuse("the engine is busy: try Start again in a moment".to_owned());
+            self.load.refuse(tr("app-busy-start"));
         }
     }
 
     fn frames_panel(&mut self, ui: &mut Ui) {
         ui.horizontal(|ui| {
-            ui.heading("Frames");
+            ui.heading(tr("app-frames"));
             ui.separator();
-            ui.label("Source");
-            ui.selectable_value(&mut self.view_source, ViewSource::Live, "Live")
-                .on_hover_text("The records of this session, as they arrive");
+            ui.label(tr("app-source"));
+            ui.selectable_value(
+                &mut self.view_source,
+                ViewSource::Live,
+                tr("app-source-live"),
+            )
+            .on_hover_text(tr("app-source-live-hover"));
             if let Some(opened) = &self.logs.opened {
                 ui.selectable_value(&mut self.view_source, ViewSource::File, opened.name())
-                    .on_hover_text(format!("The log opened from {}", opened.path.display()));
+                    .on_hover_text(tr_with(
+                        "app-source-file-hover",
+                        &[("path", opened.path.display().to_string().into())],
+                    ));
                 files::log_files::bad_lines_ui(ui, &opened.bad_lines);
             }
             ui.separator();
-            ui.label("Times");
-            ui.selectable_value(&mut self.settings.time_zone, Zone::Local, "Local")
-                .on_hover_text("Show times in this computer's time zone");
-            ui.selectable_value(&mut self.settings.time_zone, Zone::Utc, "UTC")
-                .on_hover_text("Show times in UTC");
+            ui.label(tr("app-times"));
+            ui.selectable_value(
+                &mut self.settings.time_zone,
+                Zone::Local,
+                tr("app-times-local"),
+            )
+            .on_hover_text(tr("app-times-local-hover"));
+            ui.selectable_value(&mut self.settings.time_zone, Zone::Utc, tr("app-times-utc"))
+                .on_hover_text(tr("app-times-utc-hover"));
             ui.separator();
-            let label = ui.label("Raw as");
+            let label = ui.label(tr("app-raw-as"));
             egui::ComboBox::from_id_salt("raw_encoding")
                 .selected_text(self.settings.raw_encoding.as_str())
                 .width(110.0)
@@ -1051,10 +1079,7 @@ impl FramescopeApp {
                 })
                 .response
                 .labelled_by(label.id)
-                .on_hover_text(
-                    "How raw chunks' bytes read as text in the table and the record detail \
-                     (framed content reads in the encoding its header names)",
-                );
+                .on_hover_text(tr("app-raw-as-hover"));
         });
         let action = self.frames.ui(ui, &mut frame_cx!(self));
         match action {

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 use crate::app::files::file_content::file_name;
+use crate::app::i18n::{language, set_language, tr_with};
 use crate::engine::{BUILTIN_NAMES, Profile};
 
 /// Where one profile file stands.
@@ -217,13 +218,14 @@ impl ProfileLibrary {
         }
         match self.file(key).map(|f| &f.state) {
             Some(ProfileFileState::Ready(_)) => None,
-            Some(ProfileFileState::Reading) => Some(format!("{key} is still being read")),
+            Some(ProfileFileState::Reading) => Some(tr_with(
+                "scenario-profile-still-reading",
+                &[("key", key.into())],
+            )),
             Some(ProfileFileState::Broken(why) | ProfileFileState::Unreadable(why)) => {
                 Some(why.clone())
             }
-            None => Some(format!(
-                "no profile file {key} is open: choose another profile or open it again"
-            )),
+            None => Some(tr_with("scenario-profile-not-open", &[("key", key.into())])),
         }
     }
 
@@ -255,7 +257,10 @@ impl ProfileLibrary {
         }
         match self.file(key) {
             Some(file) => file_label(file),
-            None => format!("{} (not open)", file_name(Path::new(key))),
+            None => tr_with(
+                "scenario-profile-label-not-open",
+                &[("name", file_name(Path::new(key)).into())],
+            ),
         }
     }
 
@@ -279,9 +284,13 @@ impl ProfileLibrary {
                     };
                     (format!("{description}{}", file.path.display()), true)
                 }
-                ProfileFileState::Reading => {
-                    (format!("{} is being read", file.path.display()), false)
-                }
+                ProfileFileState::Reading => (
+                    tr_with(
+                        "scenario-profile-being-read",
+                        &[("path", file.path.display().to_string().into())],
+                    ),
+                    false,
+                ),
                 ProfileFileState::Broken(why) | ProfileFileState::Unreadable(why) => {
                     (why.clone(), false)
                 }
@@ -314,9 +323,12 @@ impl ProfileLibrary {
     fn spawn_read(&self, path: PathBuf, choose: bool, ctx: &egui::Context) {
         let (tx, ctx) = (self.done_tx.clone(), ctx.clone());
         let thread_path = path.clone();
+        // Why a read failed is said in the window's language.
+        let window_language = language();
         let spawned = std::thread::Builder::new()
             .name("framescope-profile".into())
             .spawn(move || {
+                set_language(window_language);
                 let text = std::fs::read_to_string(&thread_path)
                     .map_err(|error| cannot_read(&thread_path, &error));
                 let _ = tx.send((thread_path, text, choose));
@@ -324,7 +336,13 @@ impl ProfileLibrary {
             });
         if let Err(error) = spawned {
             // Reported as a failed read, so the file does not stay "being read".
-            let why = format!("cannot start reading {}: {error}", path.display());
+            let why = tr_with(
+                "scenario-profile-cannot-start-reading",
+                &[
+                    ("path", path.display().to_string().into()),
+                    ("error", error.to_string().into()),
+                ],
+            );
             let _ = self.done_tx.send((path, Err(why), choose));
         }
     }
@@ -336,9 +354,16 @@ fn file_label(file: &ProfileFile) -> String {
     let name = file_name(&file.path);
     match &file.state {
         ProfileFileState::Ready(profile) => format!("{} ({name})", profile.name()),
-        ProfileFileState::Reading => format!("{name} (reading…)"),
-        ProfileFileState::Broken(_) => format!("{name} (does not compile)"),
-        ProfileFileState::Unreadable(_) => format!("{name} (cannot be read)"),
+        ProfileFileState::Reading => {
+            tr_with("scenario-profile-label-reading", &[("name", name.into())])
+        }
+        ProfileFileState::Broken(_) => {
+            tr_with("scenario-profile-label-broken", &[("name", name.into())])
+        }
+        ProfileFileState::Unreadable(_) => tr_with(
+            "scenario-profile-label-unreadable",
+            &[("name", name.into())],
+        ),
     }
 }
 
@@ -350,7 +375,13 @@ fn compile(path: &Path, text: &str) -> Result<Arc<Profile>, String> {
 }
 
 fn cannot_read(path: &Path, error: &std::io::Error) -> String {
-    format!("cannot read {}: {error}", path.display())
+    tr_with(
+        "scenario-profile-cannot-read",
+        &[
+            ("path", path.display().to_string().into()),
+            ("error", error.to_string().into()),
+        ],
+    )
 }
 
 /// `path` made absolute against the working folder (no disk access beyond

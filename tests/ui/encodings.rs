@@ -1,6 +1,8 @@
 //! Content in the encoding its header names, in the window: the composer
 //! writes the text in GBK and counts those bytes, and the table and the
-//! record detail read it back in GBK.
+//! record detail read it back in GBK; raw bytes read in the encoding chosen
+//! for them; and the same done in the window switched to Simplified
+//! Chinese.
 
 use crate::window;
 
@@ -86,4 +88,61 @@ fn raw_bytes_read_as_text_in_the_encoding_chosen_for_them() {
         h.query_all_by_label("你好").count() >= 4
     });
     assert_eq!(h.state().settings().raw_encoding, "gbk", "remembered");
+}
+
+#[test]
+fn in_simplified_chinese_a_gbk_request_is_sent_and_its_chinese_read_back() {
+    let mut h = app();
+    // A free port, set while the labels are English.
+    h.get_by_label("Address")
+        .set_text_value_accesskit("127.0.0.1:0");
+    h.step();
+    // The language picker in the top bar shows the language in itself.
+    h.get_all_by_role(Role::ComboBox)
+        .find(|n| n.value().as_deref() == Some("English"))
+        .expect("the language picker")
+        .click();
+    wait_for(&mut h, "the languages listed", |h| {
+        h.query_by_label("简体中文").is_some()
+    });
+    h.get_by_label("简体中文").click();
+    wait_to_see(&mut h, "启动服务器");
+    assert_eq!(
+        h.state().settings().language,
+        Some(framescope::app::i18n::Language::SimplifiedChinese),
+        "remembered"
+    );
+
+    h.get_by_role_and_label(Role::Button, "启动服务器").click();
+    wait_to_see(&mut h, "正在监听");
+    h.get_by_role_and_label(Role::Button, "连接").click();
+    wait_to_see(&mut h, "已连接 1");
+    h.get_by_role_and_label(Role::TextInput, "content-encoding")
+        .set_text_value_accesskit("gbk");
+    h.get_by_role(Role::MultilineTextInput)
+        .set_text_value_accesskit(REQUEST);
+    h.step();
+    h.step();
+    h.get_all_by_role(Role::Button)
+        .find(|b| {
+            b.accesskit_node()
+                .label()
+                .is_some_and(|l| l.starts_with("发送"))
+        })
+        .expect("发送")
+        .click();
+    wait_to_see(&mut h, "客户端：发送 1 · 接收 1");
+
+    // The echo, received: its Chinese read back in GBK in the detail.
+    h.get_all_by_label_contains("你好")
+        .filter(|n| n.accesskit_node().role() == Role::Label)
+        .last()
+        .expect("a row")
+        .click();
+    wait_for(&mut h, "a selected record", |h| {
+        h.state().selected_record().is_some()
+    });
+    wait_for(&mut h, "the detail's Chinese", |h| {
+        h.query_all_by_label_contains("\"value\": \"你好\"").count() > 0
+    });
 }

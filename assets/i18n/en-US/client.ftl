@@ -1,1 +1,62 @@
 # The client area of the window, in English.
+
+client-heading = Client
+client-target = Target
+client-target-hover = Where Connect opens connections: host:port, an address or a name (a name is looked up when connecting, and every address it resolves to is tried in turn)
+client-target-following = Following the server's address; untick below to type another
+client-use-server-addr = Use the server's address
+client-use-server-addr-hover = Connect to the embedded server (its real port once it listens)
+client-connections = Connections
+client-connections-hover = How many connections one Connect opens (1 to 10,000); drag or type
+client-profile = Profile
+client-profile-hover = The protocol the connections speak: replies are cut into its frames and shown field by field, and the composer becomes a form of its fields
+client-open-profile = Open profile…
+client-open-profile-hover = Open a profile file (TOML) and choose it; it joins the list, and is read again next time framescope starts
+client-framing = Framing
+client-framed = Framed
+client-framed-hover = Replies are decoded as frames and round trips are timed
+client-raw = Raw
+client-raw-hover = No framing: Send writes the content bytes only; every read is a chunk
+client-framing-fixed = The profile frames the bytes
+client-profile-problem = The profile cannot be used: { $problem }
+client-server-addr-invalid = the server address is not valid: { $error }
+client-start-server-first = start the server first: its port is chosen when it starts
+client-fix-target = Fix the target first
+client-fix-tls = Fix the TLS options first
+client-fix-profile = Choose a profile that can be used first
+client-connect = Connect
+client-connect-hover = Open the connections above
+client-disconnect-all = Disconnect all
+client-disconnect-all-hover = Close every client connection
+client-none-open = No connection is open
+client-clear-closed = Clear closed
+client-clear-closed-hover = Forget closed connections
+client-none-closed = No connection is closed
+client-count-open = { $count } open
+client-count-connecting = { $count } connecting
+client-count-closed = { $count } closed
+client-connect-error = Could not connect: { $error }
+client-opened = { $count ->
+    [one] Opened { $count } connection to { $target }
+   *[other] Opened { $count } connections to { $target }
+}
+client-opened-some = Opened { $opened } of { $asked } to { $target }; { $failed } failed (listed first below, hover a state for why)
+client-col-number-hover = Connection number (as in the frames table)
+client-col-local = Local
+client-col-local-hover = This end's address
+client-col-state = State
+client-col-state-hover = Open, connecting, or closed and why
+client-col-sent = Sent
+client-col-sent-hover = Frames and bytes sent
+client-col-recv = Recv
+client-col-recv-hover = Frames and bytes received
+client-col-err = Err
+client-col-err-hover = Decode and socket errors
+client-tls-hover = TLS (its handshake record is in the journal)
+client-state-connecting = connecting
+client-state-open = open
+client-state-failed = failed
+client-state-closed = closed
+client-follow-target-following = Following the client panel's target; untick below to type another
+client-same-target = Same as the client's target
+client-same-target-hover = Use where the client panel connects (the embedded server by default)

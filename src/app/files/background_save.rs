@@ -6,13 +6,15 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
 use crate::app::files::file_content::file_name;
+use crate::app::i18n::{tr, tr_with};
 
 /// One save at a time, and the outcome of the last.
 #[derive(Debug, Default)]
 pub struct BackgroundSave {
-    pending: Option<Receiver<Result<PathBuf, String>>>,
+    /// The file being written, and how writing it went.
+    pending: Option<Receiver<(PathBuf, std::io::Result<()>)>>,
     /// What a success says before the file's name.
-    done: &'static str,
+    done: String,
     outcome: Option<Result<String, String>>,
 }
 
@@ -22,7 +24,7 @@ impl BackgroundSave {
     pub fn start(
         &mut self,
         path: PathBuf,
-        done: &'static str,
+        done: impl Into<String>,
         ctx: &egui::Context,
         write: impl FnOnce(&Path) -> std::io::Result<()> + Send + 'static,
     ) {
@@ -31,17 +33,21 @@ impl BackgroundSave {
         let spawned = std::thread::Builder::new()
             .name("framescope-save".into())
             .spawn(move || {
-                let result = write(&path)
-                    .map(|()| path.clone())
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()));
-                let _ = tx.send(result);
+                // Put in words on the UI thread, in the window's language.
+                let result = write(&path);
+                let _ = tx.send((path, result));
                 ctx.request_repaint();
             });
-        self.done = done;
+        self.done = done.into();
         self.outcome = None;
         match spawned {
             Ok(_) => self.pending = Some(rx),
-            Err(error) => self.outcome = Some(Err(format!("cannot start saving: {error}"))),
+            Err(error) => {
+                self.outcome = Some(Err(tr_with(
+                    "files-save-cannot-start",
+                    &[("error", error.to_string().into())],
+                )));
+            }
         }
     }
 
@@ -49,12 +55,19 @@ impl BackgroundSave {
     pub fn poll(&mut self) {
         let Some(rx) = &self.pending else { return };
         let result = match rx.try_recv() {
-            Ok(result) => result,
+            Ok((path, Ok(()))) => Ok(path),
+            Ok((path, Err(error))) => Err(tr_with(
+                "files-cannot-write",
+                &[
+                    ("path", path.display().to_string().into()),
+                    ("error", error.to_string().into()),
+                ],
+            )),
             Err(TryRecvError::Empty) => return,
-            Err(TryRecvError::Disconnected) => Err("the save stopped unexpectedly".to_owned()),
+            Err(TryRecvError::Disconnected) => Err(tr("files-save-stopped")),
         };
         self.pending = None;
-        let done = self.done;
+        let done = &self.done;
         self.outcome = Some(result.map(|path| format!("{done} {}", file_name(&path))));
     }
 

@@ -5,6 +5,8 @@
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 
+use crate::app::i18n::tr;
+
 /// What a path is being chosen for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
@@ -75,9 +77,12 @@ impl Dialogs {
 #[cfg(not(target_os = "macos"))]
 fn show(purpose: Purpose, tx: Sender<Option<PathBuf>>, ctx: &egui::Context) -> bool {
     let ctx = ctx.clone();
+    // The dialog's title and filters read in the window's language.
+    let language = crate::app::i18n::language();
     std::thread::Builder::new()
         .name("framescope-dialog".into())
         .spawn(move || {
+            crate::app::i18n::set_language(language);
             let _ = tx.send(run(purpose));
             ctx.request_repaint();
         })
@@ -103,51 +108,51 @@ fn run(purpose: Purpose) -> Option<PathBuf> {
     let dialog = rfd::FileDialog::new();
     match purpose {
         Purpose::SaveLog => dialog
-            .set_title("Save log")
-            .add_filter("JSON Lines (can be opened again)", &["jsonl"])
-            .add_filter("Text with hex dumps", &["txt", "log"])
-            .add_filter("pcapng for Wireshark", &["pcapng"])
+            .set_title(tr("files-title-save-log"))
+            .add_filter(tr("files-filter-jsonl-reopen"), &["jsonl"])
+            .add_filter(tr("files-filter-text-hex"), &["txt", "log"])
+            .add_filter(tr("files-filter-pcapng"), &["pcapng"])
             .set_file_name("framescope-log.jsonl")
             .save_file(),
         Purpose::OpenLog => dialog
-            .set_title("Open log")
-            .add_filter("JSON Lines", &["jsonl", "json"])
-            .add_filter("All files", &["*"])
+            .set_title(tr("files-title-open-log"))
+            .add_filter(tr("files-filter-jsonl"), &["jsonl", "json"])
+            .add_filter(tr("files-filter-all"), &["*"])
             .pick_file(),
-        Purpose::ContentFile => dialog.set_title("Content file").pick_file(),
+        Purpose::ContentFile => dialog.set_title(tr("files-title-content-file")).pick_file(),
         Purpose::SaveReport => dialog
-            .set_title("Save load report")
+            .set_title(tr("files-title-save-report"))
             .add_filter("JSON", &["json"])
             .set_file_name("framescope-load.json")
             .save_file(),
         Purpose::RulesFile => dialog
-            .set_title("Rules file")
+            .set_title(tr("files-title-rules-file"))
             .add_filter("TOML", &["toml"])
-            .add_filter("All files", &["*"])
+            .add_filter(tr("files-filter-all"), &["*"])
             .pick_file(),
         Purpose::OpenScenario => dialog
-            .set_title("Open scenario")
-            .add_filter("Scenario files (TOML)", &["toml"])
-            .add_filter("All files", &["*"])
+            .set_title(tr("files-title-open-scenario"))
+            .add_filter(tr("files-filter-scenario"), &["toml"])
+            .add_filter(tr("files-filter-all"), &["*"])
             .pick_file(),
         Purpose::SaveScenario => dialog
-            .set_title("Save scenario")
-            .add_filter("Scenario files (TOML)", &["toml"])
+            .set_title(tr("files-title-save-scenario"))
+            .add_filter(tr("files-filter-scenario"), &["toml"])
             .set_file_name("scenario.toml")
             .save_file(),
         Purpose::SaveConversation => dialog
-            .set_title("Save conversation")
-            .add_filter("Text", &["txt"])
+            .set_title(tr("files-title-save-conversation"))
+            .add_filter(tr("files-filter-text"), &["txt"])
             .set_file_name("framescope-conversation.txt")
             .save_file(),
         Purpose::OpenProfile | Purpose::EditProfile => dialog
-            .set_title("Open profile")
-            .add_filter("Profile files (TOML)", &["toml"])
-            .add_filter("All files", &["*"])
+            .set_title(tr("files-title-open-profile"))
+            .add_filter(tr("files-filter-profile"), &["toml"])
+            .add_filter(tr("files-filter-all"), &["*"])
             .pick_file(),
         Purpose::SaveProfile => dialog
-            .set_title("Save profile")
-            .add_filter("Profile files (TOML)", &["toml"])
+            .set_title(tr("files-title-save-profile"))
+            .add_filter(tr("files-filter-profile"), &["toml"])
             .set_file_name("profile.toml")
             .save_file(),
     }

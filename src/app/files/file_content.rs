@@ -7,6 +7,8 @@ use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
 use bytes::Bytes;
 
+use crate::app::i18n::{self, tr, tr_with};
+
 /// Where the composer's content file stands.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum FileState {
@@ -45,9 +47,12 @@ impl FileLoader {
     pub fn load(&mut self, path: PathBuf, limit: u64, ctx: &egui::Context) {
         let (tx, rx) = channel();
         let (thread_path, ctx) = (path.clone(), ctx.clone());
+        // Why a read failed reads in the window's language.
+        let language = i18n::language();
         let spawned = std::thread::Builder::new()
             .name("framescope-file".into())
             .spawn(move || {
+                i18n::set_language(language);
                 let _ = tx.send(read_capped(&thread_path, limit));
                 ctx.request_repaint();
             });
@@ -58,7 +63,10 @@ impl FileLoader {
             }
             Err(error) => FileState::Failed {
                 path,
-                error: format!("cannot start reading: {error}"),
+                error: tr_with(
+                    "files-read-cannot-start",
+                    &[("error", error.to_string().into())],
+                ),
             },
         };
         self.set(state);
@@ -70,7 +78,7 @@ impl FileLoader {
         let result = match rx.try_recv() {
             Ok(result) => result,
             Err(TryRecvError::Empty) => return,
-            Err(TryRecvError::Disconnected) => Err("the reading thread stopped".to_owned()),
+            Err(TryRecvError::Disconnected) => Err(tr("files-read-stopped")),
         };
         self.pending = None;
         let FileState::Loading(path) = std::mem::take(&mut self.state) else {
@@ -111,10 +119,12 @@ pub fn read_capped(path: &Path, limit: u64) -> Result<Bytes, String> {
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
     let size = file.metadata().map_err(|e| e.to_string())?.len();
     let too_big = |size: u64| {
-        format!(
-            "the file is {}, over the content limit of {}",
-            human_bytes(size),
-            human_bytes(limit)
+        tr_with(
+            "files-too-big",
+            &[
+                ("size", human_bytes(size).into()),
+                ("limit", human_bytes(limit).into()),
+            ],
         )
     };
     if size > limit {

@@ -11,6 +11,7 @@ use crate::engine::{
 };
 
 use crate::app::files::file_content::{file_name, human_bytes};
+use crate::app::i18n::{tr, tr_with};
 
 /// Where saving stands.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -95,7 +96,7 @@ impl LogFiles {
         } else {
             self.save = SaveState::Failed {
                 path,
-                error: "the engine is busy; try again".to_owned(),
+                error: tr("files-engine-busy"),
             };
         }
     }
@@ -106,7 +107,7 @@ impl LogFiles {
         if engine.command(Command::LoadLog { path: path.clone() }) == CommandOutcome::Queued {
             self.loading = Some(path);
         } else {
-            self.load_error = Some("the engine is busy; try again".to_owned());
+            self.load_error = Some(tr("files-engine-busy"));
         }
     }
 
@@ -171,34 +172,48 @@ impl LogFiles {
                 ui.add(
                     egui::ProgressBar::new(fraction)
                         .desired_width(120.0)
-                        .text(format!("saving {done} of {total}")),
+                        .text(tr_with(
+                            "files-saving",
+                            &[
+                                ("done", done.to_string().into()),
+                                ("total", total.to_string().into()),
+                            ],
+                        )),
                 )
-                .on_hover_text(format!("Saving to {}", path.display()));
+                .on_hover_text(tr_with(
+                    "files-saving-hover",
+                    &[("path", path.display().to_string().into())],
+                ));
             }
             SaveState::Saved { path, summary } => {
-                ui.weak(format!(
-                    "Saved {} records to {} ({})",
-                    summary.records,
-                    file_name(path),
-                    human_bytes(summary.file_bytes)
+                ui.weak(tr_with(
+                    "files-saved",
+                    &[
+                        ("count", summary.records.to_string().into()),
+                        ("name", file_name(path).into()),
+                        ("size", human_bytes(summary.file_bytes).into()),
+                    ],
                 ))
                 .on_hover_text(path.display().to_string());
             }
             SaveState::Failed { error, .. } => {
                 ui.colored_label(
                     ui.visuals().error_fg_color,
-                    format!("Could not save: {error}. The log in memory is intact."),
+                    tr_with("files-save-failed", &[("error", error.into())]),
                 );
             }
         }
         if let Some(path) = &self.loading {
             ui.spinner();
-            ui.label(format!("opening {}", file_name(path)));
+            ui.label(tr_with(
+                "files-opening",
+                &[("name", file_name(path).into())],
+            ));
         }
         if let Some(error) = &self.load_error {
             ui.colored_label(
                 ui.visuals().error_fg_color,
-                format!("Could not open: {error}"),
+                tr_with("files-open-failed", &[("error", error.into())]),
             );
         }
     }
@@ -212,23 +227,35 @@ pub fn bad_lines_ui(ui: &mut Ui, bad_lines: &[LineError]) {
     let listed: Vec<String> = bad_lines
         .iter()
         .take(20)
-        .map(|bad| format!("line {}: {}", bad.line, bad.reason))
+        .map(|bad| {
+            tr_with(
+                "files-bad-line",
+                &[
+                    ("line", bad.line.to_string().into()),
+                    ("reason", (&bad.reason).into()),
+                ],
+            )
+        })
         .collect();
     let more = if bad_lines.len() > listed.len() {
-        format!("\n… and {} more", bad_lines.len() - listed.len())
+        format!(
+            "\n{}",
+            tr_with(
+                "files-bad-lines-more",
+                &[("count", (bad_lines.len() - listed.len()).to_string().into())],
+            )
+        )
     } else {
         String::new()
     };
     ui.colored_label(
         ui.visuals().warn_fg_color,
-        format!(
-            "{} bad {} skipped",
-            bad_lines.len(),
-            if bad_lines.len() == 1 {
-                "line"
-            } else {
-                "lines"
-            }
+        tr_with(
+            "files-bad-lines",
+            &[
+                ("count", bad_lines.len().into()),
+                ("shown", bad_lines.len().to_string().into()),
+            ],
         ),
     )
     .on_hover_text(format!("{}{more}", listed.join("\n")));

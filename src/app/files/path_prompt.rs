@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use egui::{Key, Ui};
 
 use crate::app::files::dialogs::Purpose;
+use crate::app::i18n::tr;
 
 /// What the prompt asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,57 +44,62 @@ impl PathPrompt {
         let purpose = self.open?;
         let (title, action, help) = match purpose {
             Purpose::SaveLog => (
-                "Save log",
-                "Save",
-                "A .jsonl file can be opened again; .txt or .log is readable text with hex dumps",
+                "files-title-save-log",
+                "files-action-save",
+                "files-help-save-log",
             ),
-            Purpose::OpenLog => ("Open log", "Open", "A JSON Lines log saved by framescope"),
+            Purpose::OpenLog => (
+                "files-title-open-log",
+                "files-action-open",
+                "files-help-open-log",
+            ),
             Purpose::ContentFile => (
-                "Content file",
-                "Use file",
-                "The file's bytes become the content (at most the content limit)",
+                "files-title-content-file",
+                "files-action-use-file",
+                "files-help-content-file",
             ),
             Purpose::SaveReport => (
-                "Save load report",
-                "Save",
-                "The run's report as JSON, as framescope load --json writes it",
+                "files-title-save-report",
+                "files-action-save",
+                "files-help-save-report",
             ),
             Purpose::RulesFile => (
-                "Rules file",
-                "Load",
-                "Server rules: [[rule]] tables with when and then, and a [default]",
+                "files-title-rules-file",
+                "files-action-load",
+                "files-help-rules-file",
             ),
             Purpose::OpenScenario => (
-                "Open scenario",
-                "Open",
-                "A scenario file (TOML), as framescope run reads it",
+                "files-title-open-scenario",
+                "files-action-open",
+                "files-help-open-scenario",
             ),
             Purpose::SaveScenario => (
-                "Save scenario",
-                "Save",
-                "Where to write the editor's text (a .toml file)",
+                "files-title-save-scenario",
+                "files-action-save",
+                "files-help-save-editor",
             ),
             Purpose::SaveConversation => (
-                "Save conversation",
-                "Save",
-                "The followed conversation as plain text, as the Follow stream window shows it",
+                "files-title-save-conversation",
+                "files-action-save",
+                "files-help-save-conversation",
             ),
             Purpose::OpenProfile => (
-                "Open profile",
-                "Open",
-                "A profile file (TOML) for the client connections to speak, as --profile reads it",
+                "files-title-open-profile",
+                "files-action-open",
+                "files-help-open-profile",
             ),
             Purpose::EditProfile => (
-                "Open profile",
-                "Open",
-                "A profile file (TOML) to edit in the Profiles tab",
+                "files-title-open-profile",
+                "files-action-open",
+                "files-help-edit-profile",
             ),
             Purpose::SaveProfile => (
-                "Save profile",
-                "Save",
-                "Where to write the editor's text (a .toml file)",
+                "files-title-save-profile",
+                "files-action-save",
+                "files-help-save-editor",
             ),
         };
+        let (title, action, help) = (tr(title), tr(action), tr(help));
         let mut outcome = None;
         let mut keep_open = true;
         egui::Window::new(title)
@@ -101,7 +107,7 @@ impl PathPrompt {
             .resizable(false)
             .anchor(egui::Align2::CENTER_TOP, [0.0, 80.0])
             .show(ctx, |ui| {
-                outcome = self.body(ui, purpose, action, help, &mut keep_open);
+                outcome = self.body(ui, purpose, &action, &help, &mut keep_open);
             });
         if !keep_open
             || outcome
@@ -123,12 +129,12 @@ impl PathPrompt {
     ) -> Option<PromptOutcome> {
         let mut outcome = None;
         ui.horizontal(|ui| {
-            let label = ui.label("Path");
+            let label = ui.label(tr("files-path"));
             let field = ui
                 .add(
                     egui::TextEdit::singleline(&mut self.text)
                         .desired_width(360.0)
-                        .hint_text("path/to/file"),
+                        .hint_text(tr("files-path-hint")),
                 )
                 .labelled_by(label.id)
                 .on_hover_text(help);
@@ -154,7 +160,7 @@ impl PathPrompt {
             if ui
                 .add_enabled(ready, egui::Button::new(action))
                 .on_hover_text(help)
-                .on_disabled_hover_text("Type a path first")
+                .on_disabled_hover_text(tr("files-type-path-first"))
                 .clicked()
             {
                 outcome = Some(PromptOutcome::Chosen(
@@ -163,15 +169,15 @@ impl PathPrompt {
                 ));
             }
             if ui
-                .button("Browse…")
-                .on_hover_text("Choose with the system's file dialog")
+                .button(tr("files-browse"))
+                .on_hover_text(tr("files-browse-hover"))
                 .clicked()
             {
                 outcome = Some(PromptOutcome::Browse(purpose));
             }
             if ui
-                .button("Cancel")
-                .on_hover_text("Close without choosing (Esc)")
+                .button(tr("files-cancel"))
+                .on_hover_text(tr("files-cancel-hover"))
                 .clicked()
                 || ui.input(|i| i.key_pressed(Key::Escape))
             {

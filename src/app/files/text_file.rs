@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
+use crate::app::i18n::{tr, tr_with};
+
 /// What a finished job did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TextFileDone {
@@ -15,10 +17,15 @@ pub enum TextFileDone {
     Failed(String),
 }
 
+/// What a job's thread sends back: done, or failed with the message key
+/// and the path it names (put in words on the UI thread, in the window's
+/// language).
+type JobResult = Result<TextFileDone, (&'static str, PathBuf, std::io::Error)>;
+
 /// At most one read or write under way.
 #[derive(Debug, Default)]
 pub struct TextFile {
-    pending: Option<Receiver<TextFileDone>>,
+    pending: Option<Receiver<JobResult>>,
 }
 
 impl TextFile {
@@ -30,16 +37,16 @@ impl TextFile {
     /// Reads `path` as UTF-8 text.
     pub fn read(&mut self, path: PathBuf, ctx: &egui::Context) {
         self.spawn(ctx, move || match std::fs::read_to_string(&path) {
-            Ok(text) => TextFileDone::Read(path, text),
-            Err(error) => TextFileDone::Failed(format!("cannot read {}: {error}", path.display())),
+            Ok(text) => Ok(TextFileDone::Read(path, text)),
+            Err(error) => Err(("files-cannot-read", path, error)),
         });
     }
 
     /// Writes `text` to `path`.
     pub fn write(&mut self, path: PathBuf, text: String, ctx: &egui::Context) {
         self.spawn(ctx, move || match std::fs::write(&path, text) {
-            Ok(()) => TextFileDone::Written(path),
-            Err(error) => TextFileDone::Failed(format!("cannot write {}: {error}", path.display())),
+            Ok(()) => Ok(TextFileDone::Written(path)),
+            Err(error) => Err(("files-cannot-write", path, error)),
         });
     }
 
@@ -47,17 +54,22 @@ impl TextFile {
     pub fn poll(&mut self) -> Option<TextFileDone> {
         let rx = self.pending.as_ref()?;
         let done = match rx.try_recv() {
-            Ok(done) => done,
+            Ok(Ok(done)) => done,
+            Ok(Err((key, path, error))) => TextFileDone::Failed(tr_with(
+                key,
+                &[
+                    ("path", path.display().to_string().into()),
+                    ("error", error.to_string().into()),
+                ],
+            )),
             Err(TryRecvError::Empty) => return None,
-            Err(TryRecvError::Disconnected) => {
-                TextFileDone::Failed("the file job stopped unexpectedly".to_owned())
-            }
+            Err(TryRecvError::Disconnected) => TextFileDone::Failed(tr("files-job-stopped")),
         };
         self.pending = None;
         Some(done)
     }
 
-    fn spawn(&mut self, ctx: &egui::Context, job: impl FnOnce() -> TextFileDone + Send + 'static) {
+    fn spawn(&mut self, ctx: &egui::Context, job: impl FnOnce() -> JobResult + Send + 'static) {
         let (tx, rx) = channel();
         let ctx = ctx.clone();
         let spawned = std::thread::Builder::new()
@@ -69,9 +81,10 @@ impl TextFile {
         self.pending = Some(rx);
         if let Err(error) = spawned {
             let (tx, rx) = channel();
-            let _ = tx.send(TextFileDone::Failed(format!(
-                "cannot start the file job: {error}"
-            )));
+            let _ = tx.send(Ok(TextFileDone::Failed(tr_with(
+                "files-job-cannot-start",
+                &[("error", error.to_string().into())],
+            ))));
             self.pending = Some(rx);
         }
     }

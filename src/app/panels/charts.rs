@@ -4,14 +4,21 @@
 use egui::Ui;
 use egui_plot::{Bar, BarChart, Line, Plot, PlotPoints, VLine};
 
+use crate::app::i18n::{tr, tr_with};
 use crate::engine::{LatencySummary, RATE_WINDOW};
 
 /// Frames per second, one sample a second, newest at 0; `height` in points.
 pub fn rate_chart(ui: &mut Ui, rates: &[f64], height: f32) {
     let newest = rates.last().copied().unwrap_or(0.0);
     ui.horizontal(|ui| {
-        ui.strong("Frames per second");
-        ui.weak(format!("now {newest:.0}/s, last {RATE_WINDOW} s"));
+        ui.strong(tr("app-chart-rate"));
+        ui.weak(tr_with(
+            "app-chart-rate-now",
+            &[
+                ("rate", format!("{newest:.0}").into()),
+                ("window", RATE_WINDOW.into()),
+            ],
+        ));
     });
     let last = rates.len() as f64 - 1.0;
     let points: PlotPoints = rates
@@ -30,22 +37,23 @@ pub fn rate_chart(ui: &mut Ui, rates: &[f64], height: f32) {
         .include_x(0.0)
         .include_y(0.0)
         .include_y(1.0)
-        .x_axis_label("seconds ago")
+        .x_axis_label(tr("app-chart-seconds-ago"))
         .show(ui, |plot| {
-            plot.line(Line::new("frames/s", points).color(color).fill(0.0));
+            // The id stays the English name's, whatever the language.
+            let line = Line::new(tr("app-chart-rate-series"), points).id("frames/s");
+            plot.line(line.color(color).fill(0.0));
         });
 }
 
 /// The latency histogram: `buckets` are (upper bound in µs, count).
 pub fn latency_chart(ui: &mut Ui, summary: &LatencySummary, buckets: &[(u64, u64)], height: f32) {
     ui.horizontal(|ui| {
-        ui.strong("Round-trip latency");
-        ui.weak(match summary.count {
-            0 => "no round trips yet".to_owned(),
-            1 => "1 round trip".to_owned(),
-            n => format!("{n} round trips"),
-        })
-        .on_hover_text("Timed by the client pool, from send to echo");
+        ui.strong(tr("app-chart-latency"));
+        ui.weak(tr_with(
+            "app-chart-round-trips",
+            &[("count", summary.count.into())],
+        ))
+        .on_hover_text(tr("app-chart-latency-hover"));
     });
     if summary.count > 0 {
         ui.label(percentiles_text(summary));
@@ -75,7 +83,9 @@ pub fn latency_chart(ui: &mut Ui, summary: &LatencySummary, buckets: &[(u64, u64
         .include_y(1.0)
         .x_axis_label("ms")
         .show(ui, |plot| {
-            plot.bar_chart(BarChart::new("round trips", bars).color(color));
+            // The id stays the English name's, whatever the language.
+            let chart = BarChart::new(tr("app-chart-latency-series"), bars).id("round trips");
+            plot.bar_chart(chart.color(color));
             if summary.count > 0 {
                 for (name, micros) in [("p50", summary.p50_us), ("p99", summary.p99_us)] {
                     plot.vline(VLine::new(name, micros as f64 / 1000.0).color(marks));
@@ -86,12 +96,14 @@ pub fn latency_chart(ui: &mut Ui, summary: &LatencySummary, buckets: &[(u64, u64
 
 /// "p50 0.21 ms · p90 0.40 ms · p99 1.2 ms · max 3.0 ms".
 pub fn percentiles_text(summary: &LatencySummary) -> String {
-    format!(
-        "p50 {} · p90 {} · p99 {} · max {}",
-        millis(summary.p50_us),
-        millis(summary.p90_us),
-        millis(summary.p99_us),
-        millis(summary.max_us)
+    tr_with(
+        "app-percentiles",
+        &[
+            ("p50", millis(summary.p50_us).into()),
+            ("p90", millis(summary.p90_us).into()),
+            ("p99", millis(summary.p99_us).into()),
+            ("max", millis(summary.max_us).into()),
+        ],
     )
 }
 

@@ -18,6 +18,7 @@ use crate::engine::{
 use crate::app::address;
 use crate::app::files::file_content::human_bytes;
 use crate::app::frame_cx::{FrameCx, Outbox, Panel};
+use crate::app::i18n::{tr, tr_with};
 use crate::app::profiles::{self, ProfileLibrary};
 use crate::app::settings::Settings;
 use crate::app::style;
@@ -60,10 +61,10 @@ pub fn connect_target(settings: &Settings, server: &ServerStatus) -> Result<Targ
     let addr = match server.listening {
         Some(addr) => addr,
         None => address::parse(&settings.server_addr)
-            .map_err(|e| format!("the server address is not valid: {e}"))?,
+            .map_err(|e| tr_with("client-server-addr-invalid", &[("error", e.into())]))?,
     };
     if addr.port() == 0 {
-        return Err("start the server first: its port is chosen when it starts".to_owned());
+        return Err(tr("client-start-server-first"));
     }
     let addr = match addr {
         SocketAddr::V4(v4) if v4.ip().is_unspecified() => {
@@ -93,12 +94,22 @@ impl ClientPanel {
                 self.error = None;
                 let asked = report.opened + report.failed;
                 self.last_report = Some(if report.failed == 0 {
-                    format!("Opened {} to {target}", connections(report.opened))
+                    tr_with(
+                        "client-opened",
+                        &[
+                            ("count", report.opened.into()),
+                            ("target", target.to_string().into()),
+                        ],
+                    )
                 } else {
-                    format!(
-                        "Opened {} of {asked} to {target}; {} failed (listed first below, \
-                         hover a state for why)",
-                        report.opened, report.failed
+                    tr_with(
+                        "client-opened-some",
+                        &[
+                            ("opened", report.opened.into()),
+                            ("asked", asked.into()),
+                            ("target", target.to_string().into()),
+                            ("failed", report.failed.into()),
+                        ],
                     )
                 });
             }
@@ -126,7 +137,7 @@ impl ClientPanel {
         send_target: &mut SendTarget,
     ) -> Option<ClientAction> {
         let mut action = None;
-        ui.heading("Client");
+        ui.heading(tr("client-heading"));
         let target = connect_target(settings, &view.server);
         if settings.client.use_server_addr
             && let Ok(target) = &target
@@ -137,7 +148,7 @@ impl ClientPanel {
             .num_columns(2)
             .spacing([8.0, 6.0])
             .show(ui, |ui| {
-                let label = ui.label("Target");
+                let label = ui.label(tr("client-target"));
                 ui.vertical(|ui| {
                     ui.add_enabled(
                         !settings.client.use_server_addr,
@@ -147,51 +158,34 @@ impl ClientPanel {
                             .hint_text("localhost:8800"),
                     )
                     .labelled_by(label.id)
-                    .on_hover_text(
-                        "Where Connect opens connections: host:port, an address or a name \
-                         (a name is looked up when connecting, and every address it \
-                         resolves to is tried in turn)",
-                    )
-                    .on_disabled_hover_text(
-                        "Following the server's address; untick below to type another",
-                    );
+                    .on_hover_text(tr("client-target-hover"))
+                    .on_disabled_hover_text(tr("client-target-following"));
                     ui.checkbox(
                         &mut settings.client.use_server_addr,
-                        "Use the server's address",
+                        tr("client-use-server-addr"),
                     )
-                    .on_hover_text(
-                        "Connect to the embedded server (its real port once it listens)",
-                    );
+                    .on_hover_text(tr("client-use-server-addr-hover"));
                 });
                 ui.end_row();
 
-                let label = ui.label("Connections");
+                let label = ui.label(tr("client-connections"));
                 ui.add(
                     egui::DragValue::new(&mut settings.client.count)
                         .range(1..=view.limits.max_connections)
                         .speed(1.0),
                 )
                 .labelled_by(label.id)
-                .on_hover_text(
-                    "How many connections one Connect opens (1 to 10,000); drag or type",
-                );
+                .on_hover_text(tr("client-connections-hover"));
                 ui.end_row();
 
-                let label = ui.label("Profile");
+                let label = ui.label(tr("client-profile"));
                 ui.horizontal(|ui| {
                     profiles::picker(ui, "client_profile", &mut settings.client.profile, profiles)
                         .labelled_by(label.id)
-                        .on_hover_text(
-                            "The protocol the connections speak: replies are cut into its \
-                             frames and shown field by field, and the composer becomes a \
-                             form of its fields",
-                        );
+                        .on_hover_text(tr("client-profile-hover"));
                     if ui
-                        .button("Open profile…")
-                        .on_hover_text(
-                            "Open a profile file (TOML) and choose it; it joins the list, \
-                             and is read again next time framescope starts",
-                        )
+                        .button(tr("client-open-profile"))
+                        .on_hover_text(tr("client-open-profile-hover"))
                         .clicked()
                     {
                         action = Some(ClientAction::OpenProfile);
@@ -199,7 +193,7 @@ impl ClientPanel {
                 });
                 ui.end_row();
 
-                ui.label("Framing");
+                ui.label(tr("client-framing"));
                 // Framed or raw is a choice of the tutorial's protocol alone:
                 // any other profile frames the bytes its own way.
                 let own = profiles
@@ -207,15 +201,21 @@ impl ClientPanel {
                     .is_some_and(|p| p.is_json_header());
                 ui.add_enabled_ui(own, |ui| {
                     ui.horizontal(|ui| {
-                        ui.radio_value(&mut settings.client.mode, ClientMode::Framed, "Framed")
-                            .on_hover_text("Replies are decoded as frames and round trips are timed");
-                        ui.radio_value(&mut settings.client.mode, ClientMode::Raw, "Raw")
-                            .on_hover_text(
-                                "No framing: Send writes the content bytes only; every read is a chunk",
-                            );
+                        ui.radio_value(
+                            &mut settings.client.mode,
+                            ClientMode::Framed,
+                            tr("client-framed"),
+                        )
+                        .on_hover_text(tr("client-framed-hover"));
+                        ui.radio_value(
+                            &mut settings.client.mode,
+                            ClientMode::Raw,
+                            tr("client-raw"),
+                        )
+                        .on_hover_text(tr("client-raw-hover"));
                     })
                     .response
-                    .on_disabled_hover_text("The profile frames the bytes");
+                    .on_disabled_hover_text(tr("client-framing-fixed"));
                 });
                 ui.end_row();
             });
@@ -234,7 +234,7 @@ impl ClientPanel {
         if let Some(problem) = &profile_problem {
             ui.colored_label(
                 ui.visuals().error_fg_color,
-                format!("The profile cannot be used: {problem}"),
+                tr_with("client-profile-problem", &[("problem", problem.into())]),
             );
         }
 
@@ -242,14 +242,14 @@ impl ClientPanel {
         ui.horizontal_wrapped(|ui| {
             let tls = settings.client.tls.settings(embedded);
             let reason = match (&target, &tls) {
-                (Err(_), _) => Some("Fix the target first"),
-                (_, Err(_)) => Some("Fix the TLS options first"),
-                _ if profile_problem.is_some() => Some("Choose a profile that can be used first"),
+                (Err(_), _) => Some(tr("client-fix-target")),
+                (_, Err(_)) => Some(tr("client-fix-tls")),
+                _ if profile_problem.is_some() => Some(tr("client-fix-profile")),
                 _ => None,
             };
             let connect = ui
-                .add_enabled(reason.is_none(), egui::Button::new("Connect"))
-                .on_hover_text("Open the connections above")
+                .add_enabled(reason.is_none(), egui::Button::new(tr("client-connect")))
+                .on_hover_text(tr("client-connect-hover"))
                 .on_disabled_hover_text(reason.unwrap_or_default());
             if connect.clicked()
                 && let (Ok(target), Ok(tls)) = (target, tls)
@@ -267,17 +267,23 @@ impl ClientPanel {
                 }
             }
             if ui
-                .add_enabled(counts.live() > 0, egui::Button::new("Disconnect all"))
-                .on_hover_text("Close every client connection")
-                .on_disabled_hover_text("No connection is open")
+                .add_enabled(
+                    counts.live() > 0,
+                    egui::Button::new(tr("client-disconnect-all")),
+                )
+                .on_hover_text(tr("client-disconnect-all-hover"))
+                .on_disabled_hover_text(tr("client-none-open"))
                 .clicked()
             {
                 outbox.post(Command::DisconnectAll);
             }
             if ui
-                .add_enabled(counts.closed > 0, egui::Button::new("Clear closed"))
-                .on_hover_text("Forget closed connections")
-                .on_disabled_hover_text("No connection is closed")
+                .add_enabled(
+                    counts.closed > 0,
+                    egui::Button::new(tr("client-clear-closed")),
+                )
+                .on_hover_text(tr("client-clear-closed-hover"))
+                .on_disabled_hover_text(tr("client-none-closed"))
                 .clicked()
             {
                 outbox.post(Command::ClearClosed);
@@ -292,14 +298,24 @@ impl ClientPanel {
 
         ui.horizontal_wrapped(|ui| {
             ui.label(
-                RichText::new(format!("{} open", counts.open)).color(if counts.open > 0 {
+                RichText::new(tr_with(
+                    "client-count-open",
+                    &[("count", counts.open.into())],
+                ))
+                .color(if counts.open > 0 {
                     style::ok_color(ui.visuals())
                 } else {
                     ui.visuals().text_color()
                 }),
             );
-            ui.label(format!("{} connecting", counts.connecting));
-            ui.label(format!("{} closed", counts.closed));
+            ui.label(tr_with(
+                "client-count-connecting",
+                &[("count", counts.connecting.into())],
+            ));
+            ui.label(tr_with(
+                "client-count-closed",
+                &[("count", counts.closed.into())],
+            ));
         });
         if let Some(report) = &self.last_report {
             ui.weak(report);
@@ -307,7 +323,7 @@ impl ClientPanel {
         if let Some(error) = &self.error {
             ui.colored_label(
                 ui.visuals().error_fg_color,
-                format!("Could not connect: {error}"),
+                tr_with("client-connect-error", &[("error", error.into())]),
             );
         }
         if !summaries.is_empty() {
@@ -315,11 +331,6 @@ impl ClientPanel {
         }
         action
     }
-}
-
-/// "1 connection", "5 connections".
-fn connections(count: usize) -> String {
-    crate::units::plural(count as u64, "connection", "connections")
 }
 
 /// Whether a connection ended in a failure (not closed by either end).
@@ -363,12 +374,12 @@ fn connection_table(ui: &mut Ui, summaries: &[ConnectionSummary], send_target: &
             .column(Column::exact(24.0).clip(true))
             .header(18.0, |mut header| {
                 for (title, help) in [
-                    ("#", "Connection number (as in the frames table)"),
-                    ("Local", "This end's address"),
-                    ("State", "Open, connecting, or closed and why"),
-                    ("Sent", "Frames and bytes sent"),
-                    ("Recv", "Frames and bytes received"),
-                    ("Err", "Decode and socket errors"),
+                    ("#".to_owned(), tr("client-col-number-hover")),
+                    (tr("client-col-local"), tr("client-col-local-hover")),
+                    (tr("client-col-state"), tr("client-col-state-hover")),
+                    (tr("client-col-sent"), tr("client-col-sent-hover")),
+                    (tr("client-col-recv"), tr("client-col-recv-hover")),
+                    (tr("client-col-err"), tr("client-col-err-hover")),
                 ] {
                     header.col(|ui| {
                         ui.strong(title).on_hover_text(help);
@@ -384,7 +395,7 @@ fn connection_table(ui: &mut Ui, summaries: &[ConnectionSummary], send_target: &
                     row.col(|ui| {
                         if summary.tls {
                             ui.label(format!("#{} TLS", summary.id))
-                                .on_hover_text("TLS (its handshake record is in the journal)");
+                                .on_hover_text(tr("client-tls-hover"));
                         } else {
                             ui.label(format!("#{}", summary.id));
                         }
@@ -398,10 +409,12 @@ fn connection_table(ui: &mut Ui, summaries: &[ConnectionSummary], send_target: &
                     });
                     row.col(|ui| {
                         let (short, failed) = match &summary.state {
-                            ConnState::Connecting => ("connecting", false),
-                            ConnState::Open => ("open", false),
-                            state @ ConnState::Closed(_) if failed(state) => ("failed", true),
-                            ConnState::Closed(_) => ("closed", false),
+                            ConnState::Connecting => (tr("client-state-connecting"), false),
+                            ConnState::Open => (tr("client-state-open"), false),
+                            state @ ConnState::Closed(_) if failed(state) => {
+                                (tr("client-state-failed"), true)
+                            }
+                            ConnState::Closed(_) => (tr("client-state-closed"), false),
                         };
                         let text = if failed {
                             RichText::new(short).color(error_color)
@@ -463,11 +476,9 @@ pub fn following_target_field(
         )
         .labelled_by(label)
         .on_hover_text(what)
-        .on_disabled_hover_text(
-            "Following the client panel's target; untick below to type another",
-        );
-        ui.checkbox(follow, "Same as the client's target")
-            .on_hover_text("Use where the client panel connects (the embedded server by default)");
+        .on_disabled_hover_text(tr("client-follow-target-following"));
+        ui.checkbox(follow, tr("client-same-target"))
+            .on_hover_text(tr("client-same-target-hover"));
     });
 }
 

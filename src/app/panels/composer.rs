@@ -21,6 +21,7 @@ use crate::engine::{
 
 use crate::app::files::file_content::{FileLoader, FileState, file_name, human_bytes};
 use crate::app::frame_cx::{FrameCx, Panel};
+use crate::app::i18n::{self, Language, tr, tr_with};
 use crate::app::panels::draft::{
     CONTENT_ENCODINGS, CONTENT_TYPES, ContentKind, CustomField, Draft, Message,
 };
@@ -67,6 +68,8 @@ struct Preview {
     draft: Draft,
     file_generation: u64,
     raw: bool,
+    /// The language its problems and notes are in.
+    language: Language,
     message: Message,
     layout: FrameLayout,
 }
@@ -89,6 +92,8 @@ pub struct Composer {
 struct FieldsPreview {
     profile: Arc<Profile>,
     role: Role,
+    /// The language its problem is in.
+    language: Language,
     values: BTreeMap<String, String>,
     message: fields_form::FieldsMessage,
 }
@@ -124,15 +129,20 @@ impl Composer {
 
     /// Notes what became of a send, for the line under the Send button.
     pub fn on_sent(&mut self, report: &SendReport) {
-        let mut text = format!(
-            "Sent to {}",
-            crate::units::plural(report.queued as u64, "connection", "connections")
-        );
+        let mut text = tr_with("composer-sent-to", &[("count", report.queued.into())]);
         if report.queue_full > 0 {
-            text.push_str(&format!(" · {} send queues full", report.queue_full));
+            text.push_str(" · ");
+            text.push_str(&tr_with(
+                "composer-sent-queues-full",
+                &[("count", report.queue_full.into())],
+            ));
         }
         if report.not_open > 0 {
-            text.push_str(&format!(" · {} not open", report.not_open));
+            text.push_str(" · ");
+            text.push_str(&tr_with(
+                "composer-sent-not-open",
+                &[("count", report.not_open.into())],
+            ));
         }
         self.last_send = Some(text);
     }
@@ -141,10 +151,13 @@ impl Composer {
     pub fn message(&mut self, draft: &Draft, raw: bool) -> &Message {
         self.file.poll();
         let generation = self.file.generation();
-        let fresh = self
-            .preview
-            .as_ref()
-            .is_some_and(|p| p.raw == raw && p.file_generation == generation && p.draft == *draft);
+        let language = i18n::language();
+        let fresh = self.preview.as_ref().is_some_and(|p| {
+            p.raw == raw
+                && p.file_generation == generation
+                && p.language == language
+                && p.draft == *draft
+        });
         if !fresh {
             self.preview = None;
         }
@@ -160,6 +173,7 @@ impl Composer {
                 draft: draft.clone(),
                 file_generation: generation,
                 raw,
+                language,
                 message,
                 layout,
             }
@@ -175,12 +189,12 @@ impl Composer {
                 .problems
                 .first()
                 .cloned()
-                .unwrap_or_else(|| "the message cannot be built".to_owned()));
+                .unwrap_or_else(|| tr("composer-cannot-build-message")));
         };
         if !message.sendable(draft.send_malformed) {
-            return Err(format!(
-                "{} (tick \"Send malformed\" to send it anyway)",
-                message.problems.join("; ")
+            return Err(tr_with(
+                "composer-tick-malformed-send",
+                &[("problems", message.problems.join("; ").into())],
             ));
         }
         Ok(bytes.clone())
@@ -209,13 +223,18 @@ impl Composer {
         values: &BTreeMap<String, String>,
         role: Role,
     ) -> &fields_form::FieldsMessage {
+        let language = i18n::language();
         let fresh = self.fields_preview.as_ref().is_some_and(|p| {
-            Arc::ptr_eq(&p.profile, profile) && p.role == role && p.values == *values
+            Arc::ptr_eq(&p.profile, profile)
+                && p.role == role
+                && p.language == language
+                && p.values == *values
         });
         if !fresh {
             self.fields_preview = Some(FieldsPreview {
                 profile: profile.clone(),
                 role,
+                language,
                 values: values.clone(),
                 message: fields_form::build(profile, values, role),
             });
@@ -241,8 +260,11 @@ impl Composer {
             edit.banner_ui(ui);
         }
         ui.horizontal(|ui| {
-            ui.heading("Composer");
-            ui.weak(format!("the fields of profile {}", profile.name()));
+            ui.heading(tr("composer-heading"));
+            ui.weak(tr_with(
+                "composer-profile-fields",
+                &[("profile", profile.name().into())],
+            ));
         });
         let before = self
             .fields_message(profile, &draft.fields, role)
@@ -257,10 +279,13 @@ impl Composer {
         }
         ui.add_space(4.0);
         ui.horizontal(|ui| {
-            ui.strong("Preview");
+            ui.strong(tr("composer-preview"));
             match &message.bytes {
-                Some(bytes) => ui.label(format!("{} bytes", bytes.len())),
-                None => ui.weak("nothing to send"),
+                Some(bytes) => ui.label(tr_with(
+                    "composer-preview-bytes",
+                    &[("count", bytes.len().into())],
+                )),
+                None => ui.weak(tr("composer-nothing-to-send")),
             };
         });
         if let Some(bytes) = &message.bytes {
@@ -282,11 +307,7 @@ impl Composer {
         }
         send_target_row(ui, send.view, send.target, draft);
         let ready = ready_fields(&message, draft.send_malformed, send.view, *send.target);
-        let clicked = send_button(
-            ui,
-            &ready,
-            "Send the frame to the chosen connections (Ctrl+Enter)",
-        );
+        let clicked = send_button(ui, &ready, &tr("composer-send-frame-hover"));
         if let Some(last) = &self.last_send {
             ui.weak(last);
         }
@@ -318,7 +339,7 @@ impl Composer {
                 .problems
                 .first()
                 .cloned()
-                .unwrap_or_else(|| "the message cannot be built".to_owned()));
+                .unwrap_or_else(|| tr("composer-cannot-build-message")));
         }
         let content = draft.content(self.file.bytes())?;
         let payload = if raw {
@@ -346,20 +367,24 @@ impl Composer {
             edit.banner_ui(ui);
         }
         ui.horizontal(|ui| {
-            ui.heading("Composer");
+            ui.heading(tr("composer-heading"));
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if ui
-                    .button("Binary request")
-                    .on_hover_text("The tutorial's binary request (content as hex)")
+                    .button(tr("composer-binary-request"))
+                    .on_hover_text(tr("composer-binary-request-hover"))
                     .clicked()
                 {
                     *draft = Draft::binary_request();
                 }
                 if ui
-                    .button("Search request")
-                    .on_hover_text(
-                        r#"The tutorial's request {"action": "search", "value": "morpheus"}"#,
-                    )
+                    .button(tr("composer-search-request"))
+                    .on_hover_text(tr_with(
+                        "composer-search-request-hover",
+                        &[(
+                            "request",
+                            r#"{"action": "search", "value": "morpheus"}"#.into(),
+                        )],
+                    ))
                     .clicked()
                 {
                     *draft = Draft::search_request();
@@ -368,10 +393,7 @@ impl Composer {
         });
         let content_len = self.message(draft, send.raw).content_len;
         if send.raw && send.editing.is_none() {
-            ui.colored_label(
-                ui.visuals().warn_fg_color,
-                "Raw connection: Send writes the content bytes only, no header.",
-            );
+            ui.colored_label(ui.visuals().warn_fg_color, tr("composer-raw-warning"));
         }
         style::section(ui, "composer_header", |ui| {
             ui.add_enabled_ui(!send.raw, |ui| header_grid(ui, draft, content_len));
@@ -404,10 +426,13 @@ impl Composer {
 
     fn preview_ui(&mut self, ui: &mut Ui, message: &Message) {
         ui.horizontal(|ui| {
-            ui.strong("Preview");
+            ui.strong(tr("composer-preview"));
             match &message.bytes {
-                Some(bytes) => ui.label(format!("{} bytes", bytes.len())),
-                None => ui.weak("nothing to send"),
+                Some(bytes) => ui.label(tr_with(
+                    "composer-preview-bytes",
+                    &[("count", bytes.len().into())],
+                )),
+                None => ui.weak(tr("composer-nothing-to-send")),
             };
             hex_view::legend(ui);
         });
@@ -441,11 +466,7 @@ impl Composer {
         let mut sent = None;
         send_target_row(ui, send.view, send.target, draft);
         let ready = self.ready_to_send(draft, send.view, *send.target, send.raw);
-        let clicked = send_button(
-            ui,
-            &ready,
-            "Send the previewed bytes to the chosen connections (Ctrl+Enter)",
-        );
+        let clicked = send_button(ui, &ready, &tr("composer-send-previewed-hover"));
         if clicked && let Ok(bytes) = &ready {
             sent = Some(ComposerAction::Send(bytes.clone()));
         }
@@ -467,10 +488,13 @@ fn edited_fields(message: &fields_form::FieldsMessage, malformed: bool) -> Resul
         None => Err(message
             .problem
             .clone()
-            .unwrap_or_else(|| "the frame cannot be built".to_owned())),
-        Some(_) if !message.sendable(malformed) => Err(format!(
-            "{} (tick \"Send malformed\" to forward it anyway)",
-            message.problem.clone().unwrap_or_default()
+            .unwrap_or_else(|| tr("composer-cannot-build-frame"))),
+        Some(_) if !message.sendable(malformed) => Err(tr_with(
+            "composer-tick-malformed-forward",
+            &[(
+                "problem",
+                message.problem.clone().unwrap_or_default().into(),
+            )],
         )),
         Some(bytes) => Ok(bytes.clone()),
     }
@@ -487,10 +511,13 @@ pub fn ready_fields(
         (None, _) => Err(message
             .problem
             .clone()
-            .unwrap_or_else(|| "the frame cannot be built".to_owned())),
-        (Some(_), _) if !message.sendable(malformed) => Err(format!(
-            "{} (tick \"Send malformed\" to send it anyway)",
-            message.problem.clone().unwrap_or_default()
+            .unwrap_or_else(|| tr("composer-cannot-build-frame"))),
+        (Some(_), _) if !message.sendable(malformed) => Err(tr_with(
+            "composer-tick-malformed-send",
+            &[(
+                "problems",
+                message.problem.clone().unwrap_or_default().into(),
+            )],
         )),
         (Some(_), Some(reason)) => Err(reason),
         (Some(bytes), None) => Ok(bytes.clone()),
@@ -500,7 +527,7 @@ pub fn ready_fields(
 /// "Send to" with the target picker, and the "Send malformed" switch.
 fn send_target_row(ui: &mut Ui, view: &EngineView, target: &mut SendTarget, draft: &mut Draft) {
     ui.horizontal_wrapped(|ui| {
-        let label = ui.label("Send to");
+        let label = ui.label(tr("composer-send-to"));
         target_picker(ui, view, target).labelled_by(label.id);
         malformed_switch(ui, draft);
     });
@@ -509,7 +536,7 @@ fn send_target_row(ui: &mut Ui, view: &EngineView, target: &mut SendTarget, draf
 /// The Send button, enabled when `ready`, and why not when it is not;
 /// whether it was clicked.
 fn send_button(ui: &mut Ui, ready: &Result<Bytes, String>, hover: &str) -> bool {
-    let button = egui::Button::new(RichText::new("Send").strong())
+    let button = egui::Button::new(RichText::new(tr("composer-send")).strong())
         .shortcut_text("Ctrl+Enter")
         .min_size(egui::vec2(120.0, 26.0));
     let response = ui.add_enabled(ready.is_ok(), button).on_hover_text(hover);
@@ -518,7 +545,10 @@ fn send_button(ui: &mut Ui, ready: &Result<Bytes, String>, hover: &str) -> bool 
         Ok(_) => response,
     };
     if let Err(reason) = ready {
-        ui.colored_label(ui.visuals().warn_fg_color, format!("Cannot send: {reason}"));
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            tr_with("composer-cannot-send", &[("reason", reason.into())]),
+        );
     }
     response.clicked()
 }
@@ -533,20 +563,20 @@ fn closed_target(view: &EngineView, target: SendTarget) -> Option<String> {
             .into(),
     };
     (open == 0).then(|| match target {
-        SendTarget::All => "No open connection: Connect first".to_owned(),
-        SendTarget::One(id) => format!("Connection #{id} is not open"),
+        SendTarget::All => tr("composer-no-open-connection"),
+        SendTarget::One(id) => tr_with("composer-connection-not-open", &[("id", id.into())]),
     })
 }
 
 /// The "Send malformed" switch.
 fn malformed_switch(ui: &mut Ui, draft: &mut Draft) {
-    ui.checkbox(&mut draft.send_malformed, "Send malformed")
-        .on_hover_text("Send even when the message has problems (to test how a peer copes)");
+    ui.checkbox(&mut draft.send_malformed, tr("composer-send-malformed"))
+        .on_hover_text(tr("composer-send-malformed-hover"));
 }
 
 /// The header fields; `content_len` is the true content length.
 fn header_grid(ui: &mut Ui, draft: &mut Draft, content_len: usize) {
-    ui.strong("Header");
+    ui.strong(tr("composer-header"));
     let mut remove = None;
     egui::Grid::new("header_fields")
         .num_columns(2)
@@ -562,7 +592,7 @@ fn header_grid(ui: &mut Ui, draft: &mut Draft, content_len: usize) {
                 })
                 .response
                 .labelled_by(label.id)
-                .on_hover_text("The sender's byte order, as Python's sys.byteorder names it");
+                .on_hover_text(tr("composer-byteorder-hover"));
             ui.end_row();
 
             let label = ui.label("content-type");
@@ -573,7 +603,7 @@ fn header_grid(ui: &mut Ui, draft: &mut Draft, content_len: usize) {
                 label.id,
                 "content-type",
             )
-            .on_hover_text("What the content is; pick a preset or type any text");
+            .on_hover_text(tr("composer-content-type-hover"));
             ui.end_row();
 
             let label = ui.label("content-encoding");
@@ -584,20 +614,18 @@ fn header_grid(ui: &mut Ui, draft: &mut Draft, content_len: usize) {
                 label.id,
                 "content-encoding",
             )
-            .on_hover_text(
-                "How the content is encoded: text and JSON content is written in it (gbk, big5, \
-                 utf-16le ... any name Python accepts), binary for bytes; pick a preset or type one",
-            );
+            .on_hover_text(tr("composer-content-encoding-hover"));
             ui.end_row();
 
             let label = ui.label("content-length");
             ui.horizontal(|ui| {
-                ui.label(format!("{content_len} (computed)"))
-                    .on_hover_text("The true length of the content in bytes");
-                ui.checkbox(&mut draft.override_length, "Override")
-                    .on_hover_text(
-                        "Send another content-length, to test how a peer copes with a wrong one",
-                    );
+                ui.label(tr_with(
+                    "composer-length-computed",
+                    &[("length", content_len.into())],
+                ))
+                .on_hover_text(tr("composer-length-computed-hover"));
+                ui.checkbox(&mut draft.override_length, tr("composer-override"))
+                    .on_hover_text(tr("composer-override-hover"));
                 ui.add_enabled(
                     draft.override_length,
                     egui::TextEdit::singleline(&mut draft.length_value)
@@ -605,8 +633,8 @@ fn header_grid(ui: &mut Ui, draft: &mut Draft, content_len: usize) {
                         .desired_width(80.0),
                 )
                 .labelled_by(label.id)
-                .on_hover_text("The content-length to send: JSON (e.g. 999, -1, \"abc\") or text")
-                .on_disabled_hover_text("Tick Override to send a content-length of your own");
+                .on_hover_text(tr("composer-length-value-hover"))
+                .on_disabled_hover_text(tr("composer-length-value-disabled"));
             });
             ui.end_row();
 
@@ -614,23 +642,27 @@ fn header_grid(ui: &mut Ui, draft: &mut Draft, content_len: usize) {
                 ui.add(
                     egui::TextEdit::singleline(&mut field.key)
                         .id_salt(("custom_key", index))
-                        .hint_text("key")
+                        .hint_text(tr("composer-custom-key-hint"))
                         .desired_width(120.0),
                 )
-                .on_hover_text(format!("Key of custom field {}", index + 1));
+                .on_hover_text(tr_with(
+                    "composer-custom-key-hover",
+                    &[("index", (index + 1).into())],
+                ));
                 ui.horizontal(|ui| {
                     ui.add(
                         egui::TextEdit::singleline(&mut field.value)
                             .id_salt(("custom_value", index))
-                            .hint_text("value: JSON or text")
+                            .hint_text(tr("composer-custom-value-hint"))
                             .desired_width(150.0),
                     )
-                    .on_hover_text(
-                        "Sent as JSON when it is valid JSON (42, true, [1]), else as a string",
-                    );
+                    .on_hover_text(tr("composer-custom-value-hover"));
                     if ui
-                        .button("Remove")
-                        .on_hover_text(format!("Remove custom field {}", index + 1))
+                        .button(tr("composer-remove"))
+                        .on_hover_text(tr_with(
+                            "composer-remove-hover",
+                            &[("index", (index + 1).into())],
+                        ))
                         .clicked()
                     {
                         remove = Some(index);
@@ -643,8 +675,8 @@ fn header_grid(ui: &mut Ui, draft: &mut Draft, content_len: usize) {
         draft.custom.remove(index);
     }
     if ui
-        .button("Add field")
-        .on_hover_text("Add a custom header field (the header is a dict: add what you need)")
+        .button(tr("composer-add-field"))
+        .on_hover_text(tr("composer-add-field-hover"))
         .clicked()
     {
         draft.custom.push(CustomField::default());
@@ -676,7 +708,7 @@ fn text_with_presets(
                 }
             })
             .response
-            .on_hover_text(format!("Common values of {salt}"));
+            .on_hover_text(tr_with("composer-presets-hover", &[("field", salt.into())]));
         response
     })
     .inner
@@ -686,33 +718,36 @@ fn text_with_presets(
 fn content_editor(ui: &mut Ui, draft: &mut Draft, file: &FileLoader) -> bool {
     let mut choose = false;
     ui.horizontal(|ui| {
-        ui.strong("Content");
+        ui.strong(tr("composer-content"));
         for kind in ContentKind::ALL {
             ui.selectable_value(&mut draft.kind, kind, kind.label())
-                .on_hover_text(match kind {
-                    ContentKind::Text => "UTF-8 text, sent as typed",
-                    ContentKind::Json => "JSON, checked as you type, sent as typed",
-                    ContentKind::Hex => "Hex bytes, e.g. 00 ff 7b; spaces are ignored",
-                    ContentKind::File => "The bytes of a file (at most 16 MiB)",
-                });
+                .on_hover_text(tr(match kind {
+                    ContentKind::Text => "composer-kind-text-hover",
+                    ContentKind::Json => "composer-kind-json-hover",
+                    ContentKind::Hex => "composer-kind-hex-hover",
+                    ContentKind::File => "composer-kind-file-hover",
+                }));
         }
     });
     if draft.kind == ContentKind::File {
         ui.horizontal_wrapped(|ui| {
             if ui
-                .button("Choose file…")
-                .on_hover_text("Pick the file whose bytes are the content")
+                .button(tr("composer-choose-file"))
+                .on_hover_text(tr("composer-choose-file-hover"))
                 .clicked()
             {
                 choose = true;
             }
             match file.state() {
                 FileState::None => {
-                    ui.weak("no file chosen");
+                    ui.weak(tr("composer-no-file"));
                 }
                 FileState::Loading(path) => {
                     ui.spinner();
-                    ui.label(format!("reading {}", file_name(path)));
+                    ui.label(tr_with(
+                        "composer-reading-file",
+                        &[("file", file_name(path).into())],
+                    ));
                 }
                 FileState::Loaded { path, bytes } => {
                     ui.label(format!(
@@ -732,9 +767,9 @@ fn content_editor(ui: &mut Ui, draft: &mut Draft, file: &FileLoader) -> bool {
         return choose;
     }
     let hint = match draft.kind {
-        ContentKind::Hex => "hex bytes, e.g. 7b 7d",
-        ContentKind::Json => r#"{"action": "search", "value": "morpheus"}"#,
-        _ => "text to send",
+        ContentKind::Hex => tr("composer-hex-hint"),
+        ContentKind::Json => r#"{"action": "search", "value": "morpheus"}"#.to_owned(),
+        _ => tr("composer-text-hint"),
     };
     egui::ScrollArea::vertical()
         .id_salt("content_editor")
@@ -748,7 +783,7 @@ fn content_editor(ui: &mut Ui, draft: &mut Draft, file: &FileLoader) -> bool {
                     .desired_width(f32::INFINITY)
                     .hint_text(hint),
             )
-            .on_hover_text("The content (Ctrl+Enter sends)");
+            .on_hover_text(tr("composer-content-hover"));
         });
     choose
 }
@@ -756,7 +791,7 @@ fn content_editor(ui: &mut Ui, draft: &mut Draft, file: &FileLoader) -> bool {
 /// Picks all open connections or one of them.
 fn target_picker(ui: &mut Ui, view: &EngineView, target: &mut SendTarget) -> egui::Response {
     let summaries = &view.connections;
-    let all_text = format!("All open connections ({})", view.pool.open);
+    let all_text = tr_with("composer-all-open", &[("count", view.pool.open.into())]);
     let selected = match *target {
         SendTarget::All => all_text.clone(),
         SendTarget::One(id) => view
@@ -768,9 +803,11 @@ fn target_picker(ui: &mut Ui, view: &EngineView, target: &mut SendTarget) -> egu
         .width(220.0)
         .show_ui(ui, |ui| {
             ui.selectable_value(target, SendTarget::All, all_text);
-            egui::ScrollArea::vertical()
-                .max_height(240.0)
-                .show_rows(ui, 18.0, summaries.len(), |ui, rows| {
+            egui::ScrollArea::vertical().max_height(240.0).show_rows(
+                ui,
+                18.0,
+                summaries.len(),
+                |ui, rows| {
                     for summary in &summaries[rows] {
                         ui.selectable_value(
                             target,
@@ -778,10 +815,11 @@ fn target_picker(ui: &mut Ui, view: &EngineView, target: &mut SendTarget) -> egu
                             connection_text(summary),
                         );
                     }
-                });
+                },
+            );
         })
         .response
-        .on_hover_text("Send to every open connection, or to one (also picked by clicking it in the client list)")
+        .on_hover_text(tr("composer-target-hover"))
 }
 
 /// One connection as the picker shows it.

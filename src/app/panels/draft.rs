@@ -8,6 +8,7 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::app::i18n::{tr, tr_with};
 use crate::engine::DEFAULT_MAX_CONTENT_LENGTH;
 use crate::engine::describe::{self, value_text};
 use crate::engine::hexdump::{parse_hex, to_hex};
@@ -63,14 +64,14 @@ impl ContentKind {
         ContentKind::File,
     ];
 
-    /// The name shown on its button.
-    pub fn label(self) -> &'static str {
-        match self {
-            ContentKind::Text => "Text",
-            ContentKind::Json => "JSON",
-            ContentKind::Hex => "Hex",
-            ContentKind::File => "File",
-        }
+    /// The name shown on its button, in the window's language.
+    pub fn label(self) -> String {
+        tr(match self {
+            ContentKind::Text => "composer-kind-text",
+            ContentKind::Json => "composer-kind-json",
+            ContentKind::Hex => "composer-kind-hex",
+            ContentKind::File => "composer-kind-file",
+        })
     }
 }
 
@@ -189,9 +190,14 @@ impl Draft {
     /// their JSON text. Fails when the bytes hold no JSON header object.
     pub fn of_frame(bytes: &[u8]) -> Result<Self, String> {
         let header_text =
-            describe::header_text(bytes).ok_or("the frame's header is cut short or not UTF-8")?;
-        let header: serde_json::Map<String, Value> = serde_json::from_str(header_text)
-            .map_err(|error| format!("the frame's header is not a JSON object: {error}"))?;
+            describe::header_text(bytes).ok_or_else(|| tr("composer-frame-header-cut"))?;
+        let header: serde_json::Map<String, Value> =
+            serde_json::from_str(header_text).map_err(|error| {
+                tr_with(
+                    "composer-frame-header-not-json",
+                    &[("error", error.to_string().into())],
+                )
+            })?;
         let content = describe::content(bytes);
         let field = |key: &str| header.get(key).map(value_text).unwrap_or_default();
         let content_type = field("content-type");
@@ -248,7 +254,7 @@ impl Draft {
                 .map_err(|e| e.to_string()),
             ContentKind::File => file
                 .cloned()
-                .ok_or_else(|| "choose a file for the content".to_owned()),
+                .ok_or_else(|| tr("composer-choose-file-for-content")),
         }
     }
 
@@ -266,15 +272,18 @@ impl Draft {
         if self.kind == ContentKind::Json
             && let Err(error) = serde_json::from_slice::<Value>(&content)
         {
-            message
-                .problems
-                .push(format!("the content is not valid JSON: {error}"));
+            message.problems.push(tr_with(
+                "composer-invalid-json",
+                &[("error", error.to_string().into())],
+            ));
         }
         if content.len() as u64 > DEFAULT_MAX_CONTENT_LENGTH {
-            message.problems.push(format!(
-                "the content is {} bytes, over the {} MiB content limit",
-                content.len(),
-                DEFAULT_MAX_CONTENT_LENGTH >> 20
+            message.problems.push(tr_with(
+                "composer-content-over-limit",
+                &[
+                    ("length", content.len().into()),
+                    ("limit", (DEFAULT_MAX_CONTENT_LENGTH >> 20).into()),
+                ],
             ));
         }
         if raw {
@@ -285,9 +294,12 @@ impl Draft {
         if self.override_length {
             let value = header_value_from_text(&self.length_value);
             if value != content.len() {
-                message.notes.push(format!(
-                    "content-length is overridden to {value}; the content is {} bytes",
-                    content.len()
+                message.notes.push(tr_with(
+                    "composer-length-overridden",
+                    &[
+                        ("value", value.to_string().into()),
+                        ("length", content.len().into()),
+                    ],
                 ));
             }
         }
@@ -337,21 +349,22 @@ impl Draft {
     fn header_problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
         if self.content_type.trim().is_empty() {
-            problems.push("content-type is empty".to_owned());
+            problems.push(tr("composer-content-type-empty"));
         }
         if self.content_encoding.trim().is_empty() {
-            problems.push("content-encoding is empty".to_owned());
+            problems.push(tr("composer-content-encoding-empty"));
         }
         for (index, field) in self.custom.iter().enumerate() {
             let key = field.key.as_str();
             if key.is_empty() {
-                problems.push(format!("custom field {} has no key", index + 1));
-            } else if REQUIRED_KEYS.contains(&key) {
-                problems.push(format!(
-                    "\"{key}\" is set above; remove the custom field of that name"
+                problems.push(tr_with(
+                    "composer-custom-no-key",
+                    &[("index", (index + 1).into())],
                 ));
+            } else if REQUIRED_KEYS.contains(&key) {
+                problems.push(tr_with("composer-custom-required", &[("key", key.into())]));
             } else if self.custom[..index].iter().any(|f| f.key == key) {
-                problems.push(format!("the key \"{key}\" appears twice"));
+                problems.push(tr_with("composer-custom-twice", &[("key", key.into())]));
             }
         }
         problems

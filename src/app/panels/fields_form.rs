@@ -8,6 +8,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use egui::Ui;
 
+use crate::app::i18n::{tr, tr_with};
 use crate::app::panels::draft::Draft;
 use crate::engine::hexdump::FrameLayout;
 use crate::engine::load::Payload;
@@ -85,10 +86,12 @@ pub fn build(profile: &Profile, values: &BTreeMap<String, String>, role: Role) -
         Ok(bytes) => {
             let (fields, _) = profile.decode(&bytes, role);
             let layout = FrameLayout::of_fields(bytes.len(), &fields);
-            let problem = profile
-                .cut_frames(&bytes, role)
-                .err()
-                .map(|why| format!("the frame does not keep profile {}: {why}", profile.name()));
+            let problem = profile.cut_frames(&bytes, role).err().map(|why| {
+                tr_with(
+                    "composer-field-not-keep-profile",
+                    &[("profile", profile.name().into()), ("why", why.into())],
+                )
+            });
             FieldsMessage {
                 bytes: Some(Bytes::from(bytes)),
                 problem,
@@ -121,23 +124,21 @@ pub fn grid(
                     && !built.fields.is_empty()
                     && !built.fields.iter().any(|f| f.key == field.name);
                 let label = if absent {
-                    ui.weak(shown).on_hover_text(
-                        "Not in this frame: it is there only when another field has certain values (its `when`)",
-                    )
+                    ui.weak(shown)
+                        .on_hover_text(tr("composer-field-absent-hover"))
                 } else if field.conditional {
-                    ui.label(shown).on_hover_text(
-                        "In the frame only when another field has certain values (its `when`)",
-                    )
+                    ui.label(shown)
+                        .on_hover_text(tr("composer-field-conditional-hover"))
                 } else {
                     ui.label(shown)
                 };
                 let value = values.entry(field.name.clone()).or_default();
                 if field.choices.is_empty() {
-                    let hint = if field.computed {
-                        "computed"
+                    let hint = tr(if field.computed {
+                        "composer-field-computed-hint"
                     } else {
-                        "0 / empty"
-                    };
+                        "composer-field-empty-hint"
+                    });
                     ui.add(
                         egui::TextEdit::singleline(value)
                             .hint_text(hint)
@@ -145,11 +146,11 @@ pub fn grid(
                             .font(egui::TextStyle::Monospace),
                     )
                     .labelled_by(label.id)
-                    .on_hover_text(if field.computed {
-                        "Computed unless you type a value (to send a wrong one)"
+                    .on_hover_text(tr(if field.computed {
+                        "composer-field-computed-hover"
                     } else {
-                        "A number (12, -5, 0x1F), hex bytes (0x0102, 01 02) or text"
-                    });
+                        "composer-field-value-hover"
+                    }));
                 } else {
                     let selected = if value.is_empty() {
                         "(0)".to_owned()

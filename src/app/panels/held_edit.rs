@@ -14,9 +14,10 @@ use crate::engine::relay::{HeldView, HoldSettings, Toward};
 use crate::engine::{EngineView, Profile, RecordKind, Role, now_us};
 
 use crate::app::files::file_content::human_bytes;
+use crate::app::i18n::{tr, tr_with};
 use crate::app::panels::draft::Draft;
 use crate::app::panels::fields_form;
-use crate::app::panels::intercept::toward_text;
+use crate::app::panels::intercept::toward_label;
 
 /// Ctrl+Enter forwards the edit, as it sends otherwise.
 const SHORTCUT_TEXT: &str = "Ctrl+Enter";
@@ -76,12 +77,13 @@ impl HeldEdit {
         profile: Option<Arc<Profile>>,
     ) -> Result<Self, String> {
         if held.bytes.len() > EDIT_LIMIT {
-            return Err(format!(
-                "held frame #{} is too large to edit in the composer ({}, at most {}): \
-                 forward or drop it",
-                held.id,
-                human_bytes(held.bytes.len() as u64),
-                human_bytes(EDIT_LIMIT as u64)
+            return Err(tr_with(
+                "composer-edit-too-large",
+                &[
+                    ("id", held.id.into()),
+                    ("size", human_bytes(held.bytes.len() as u64).into()),
+                    ("limit", human_bytes(EDIT_LIMIT as u64).into()),
+                ],
             ));
         }
         let raw = held.kind != RecordKind::Frame;
@@ -99,8 +101,12 @@ impl HeldEdit {
         } else if raw {
             draft.with_raw_content(&held.bytes)
         } else {
-            Draft::of_frame(&held.bytes)
-                .map_err(|why| format!("held frame #{} cannot be edited: {why}", held.id))?
+            Draft::of_frame(&held.bytes).map_err(|why| {
+                tr_with(
+                    "composer-edit-cannot",
+                    &[("id", held.id.into()), ("why", why.into())],
+                )
+            })?
         };
         let previous = std::mem::replace(draft, edited);
         Ok(Self {
@@ -146,22 +152,24 @@ impl HeldEdit {
             .stroke(egui::Stroke::new(1.5, ui.visuals().warn_fg_color));
         frame.show(ui, |ui| {
             ui.label(
-                RichText::new(format!(
-                    "Editing held frame #{} (conversation #{}, {})",
-                    self.id,
-                    self.conversation,
-                    toward_text(self.toward)
+                RichText::new(tr_with(
+                    "composer-edit-banner",
+                    &[
+                        ("id", self.id.into()),
+                        ("conversation", self.conversation.into()),
+                        ("toward", toward_label(self.toward).into()),
+                    ],
                 ))
                 .strong()
                 .color(ui.visuals().warn_fg_color),
             );
-            ui.weak(if self.raw {
-                "A raw chunk: the content is its bytes. Forward edited sends them in its place."
+            ui.weak(tr(if self.raw {
+                "composer-edit-raw-note"
             } else if self.profile.is_some() {
-                "Change any field; lengths and checksums follow unless typed. Forward edited sends the preview in its place."
+                "composer-edit-profile-note"
             } else {
-                "Change any header field or the content; Forward edited sends the preview in its place."
-            });
+                "composer-edit-frame-note"
+            }));
         });
     }
 
@@ -177,25 +185,24 @@ impl HeldEdit {
         ui.ctx().request_repaint_after(Duration::from_millis(500));
         let standing = self.standing(view, &view.relay.hold);
         let reason = match (standing, ready) {
-            (Standing::Gone, _) => Some(format!(
-                "Held frame #{} is no longer held (its time was up, its conversation \
-                 closed, or it was let go): Cancel to go back",
-                self.id
-            )),
+            (Standing::Gone, _) => Some(tr_with("composer-edit-gone", &[("id", self.id.into())])),
             (_, Err(why)) => Some(why.clone()),
             (Standing::Held(_) | Standing::Kept, Ok(_)) => None,
         };
         let mut action = None;
         ui.horizontal(|ui| {
-            let button = egui::Button::new(RichText::new("Forward edited").strong())
+            let button = egui::Button::new(RichText::new(tr("composer-forward-edited")).strong())
                 .shortcut_text(SHORTCUT_TEXT)
                 .min_size(egui::vec2(150.0, 26.0));
             let response = ui
                 .add_enabled(reason.is_none(), button)
-                .on_hover_text(format!(
-                    "Send the previewed bytes {} in place of held frame #{} ({SHORTCUT_TEXT})",
-                    toward_text(self.toward),
-                    self.id
+                .on_hover_text(tr_with(
+                    "composer-forward-edited-hover",
+                    &[
+                        ("toward", toward_label(self.toward).into()),
+                        ("id", self.id.into()),
+                        ("shortcut", SHORTCUT_TEXT.into()),
+                    ],
                 ));
             let response = match &reason {
                 Some(why) => response.on_disabled_hover_text(why.as_str()),
@@ -207,33 +214,28 @@ impl HeldEdit {
                 action = Some(EditAction::Forward(bytes.clone()));
             }
             if ui
-                .button("Cancel")
-                .on_hover_text(
-                    "Stop editing: the frame stays held, and the composer gets back what it had",
-                )
+                .button(tr("composer-edit-cancel"))
+                .on_hover_text(tr("composer-edit-cancel-hover"))
                 .clicked()
             {
                 action = Some(EditAction::Cancel);
             }
         });
         if standing == Standing::Kept {
-            ui.weak(
-                "It waits while you edit (the hold time-out is paused); Cancel lets the \
-                 time-out run again from the start.",
-            );
+            ui.weak(tr("composer-edit-kept"));
         }
         if let Standing::Held(left) = standing {
-            ui.weak(format!(
-                "It {} by itself in {} s (the hold time-out) unless forwarded first.",
-                match view.relay.hold.on_timeout {
-                    crate::engine::relay::HeldFate::Forward => "goes on unedited",
-                    crate::engine::relay::HeldFate::Drop => "is dropped",
-                },
-                left.as_secs()
-            ));
+            let key = match view.relay.hold.on_timeout {
+                crate::engine::relay::HeldFate::Forward => "composer-edit-left-forward",
+                crate::engine::relay::HeldFate::Drop => "composer-edit-left-drop",
+            };
+            ui.weak(tr_with(key, &[("seconds", left.as_secs().into())]));
         }
         if let Some(why) = &reason {
-            ui.colored_label(ui.visuals().warn_fg_color, format!("Cannot forward: {why}"));
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                tr_with("composer-cannot-forward", &[("why", why.into())]),
+            );
         }
         if let Some(error) = &self.error {
             ui.colored_label(ui.visuals().error_fg_color, error);

@@ -8,7 +8,8 @@ use egui::{RichText, Ui};
 use crate::engine::EngineView;
 use crate::engine::relay::{ConversationView, Toward};
 
-use crate::app::panels::intercept::toward_text;
+use crate::app::i18n::{tr, tr_with};
+use crate::app::panels::intercept::toward_label;
 use crate::app::style;
 
 /// Most open conversations offered in the picker (the newest).
@@ -80,10 +81,10 @@ impl InjectForm {
             self.conversation = open.first().map(|c| c.id);
         }
         ui.separator();
-        ui.strong("Inject into a relayed conversation");
+        ui.strong(tr("composer-inject-heading"));
         let mut injection = None;
         ui.horizontal_wrapped(|ui| {
-            let label = ui.label("Conversation");
+            let label = ui.label(tr("composer-inject-conversation"));
             let selected = self
                 .conversation
                 .and_then(|id| open.iter().find(|c| c.id == id))
@@ -102,24 +103,29 @@ impl InjectForm {
                 })
                 .response
                 .labelled_by(label.id)
-                .on_hover_text("The open relayed conversation to send into (newest first)");
+                .on_hover_text(tr("composer-inject-conversation-hover"));
             for toward in Toward::BOTH {
-                ui.radio_value(&mut self.toward, toward, toward_text(toward))
-                    .on_hover_text(match toward {
-                        Toward::Server => "To the target, as if the client had sent it",
-                        Toward::Client => "To the client, as if the target had answered it",
-                    });
+                ui.radio_value(&mut self.toward, toward, toward_label(toward))
+                    .on_hover_text(tr(match toward {
+                        Toward::Server => "composer-inject-to-server-hover",
+                        Toward::Client => "composer-inject-to-client-hover",
+                    }));
             }
         });
         let (Some(conversation), toward) = (self.conversation, self.toward) else {
             return None;
         };
         let response = ui
-            .add_enabled(ready.is_ok(), egui::Button::new(RichText::new("Inject")))
-            .on_hover_text(format!(
-                "Send the previewed bytes into conversation #{conversation} {}, after what \
-                 is already queued that way",
-                toward_text(toward)
+            .add_enabled(
+                ready.is_ok(),
+                egui::Button::new(RichText::new(tr("composer-inject"))),
+            )
+            .on_hover_text(tr_with(
+                "composer-inject-hover",
+                &[
+                    ("conversation", conversation.into()),
+                    ("toward", toward_label(toward).into()),
+                ],
             ));
         let response = match ready {
             Err(why) => response.on_disabled_hover_text(why.as_str()),
@@ -141,5 +147,11 @@ impl InjectForm {
 
 /// One conversation as the picker shows it.
 fn conversation_text(conversation: &ConversationView) -> String {
-    format!("#{} from {}", conversation.id, conversation.client)
+    tr_with(
+        "composer-inject-conversation-item",
+        &[
+            ("id", conversation.id.into()),
+            ("client", conversation.client.to_string().into()),
+        ],
+    )
 }

@@ -16,6 +16,7 @@ use crate::engine::{Command, CommandOutcome, EngineView, RecordKind, now_us};
 
 use crate::app::files::file_content::human_bytes;
 use crate::app::frame_cx::{FrameCx, Outbox, Panel};
+use crate::app::i18n::{tr, tr_with};
 use crate::app::records::follow_view::relayed_legs;
 use crate::app::style;
 
@@ -59,12 +60,13 @@ pub struct InterceptPanel {
     outcome: Option<Result<String, String>>,
 }
 
-/// "→ server" or "→ client": where a held frame is going.
-pub fn toward_text(toward: Toward) -> &'static str {
-    match toward {
-        Toward::Server => "→ server",
-        Toward::Client => "→ client",
-    }
+/// "→ server" or "→ client" (in the window's language): where a held
+/// frame is going.
+pub fn toward_label(toward: Toward) -> String {
+    tr(match toward {
+        Toward::Server => "intercept-toward-server",
+        Toward::Client => "intercept-toward-client",
+    })
 }
 
 /// One line that says what a held frame is: content-type and content for
@@ -99,7 +101,7 @@ impl InterceptPanel {
         editing: Option<u64>,
         outbox: Outbox<'_>,
     ) -> Option<InterceptAction> {
-        ui.strong("Intercept");
+        ui.strong(tr("intercept-heading"));
         hold_form(ui, hold);
         let relay = &view.relay;
         let mut action = None;
@@ -127,28 +129,37 @@ impl InterceptPanel {
     ) {
         let held = list.frames;
         ui.horizontal_wrapped(|ui| {
-            let count = RichText::new(format!("{} held", held.len()));
+            let count = RichText::new(tr_with(
+                "intercept-held-count",
+                &[("count", held.len().into())],
+            ));
             if held.is_empty() {
                 ui.weak(count);
             } else {
                 ui.label(count.color(ui.visuals().warn_fg_color).strong());
             }
-            let none = "No frame is held";
+            let none = tr("intercept-no-frame-held");
             if ui
-                .add_enabled(!held.is_empty(), egui::Button::new("Forward all"))
-                .on_hover_text("Send every held frame on as it is, oldest first")
-                .on_disabled_hover_text(none)
+                .add_enabled(
+                    !held.is_empty(),
+                    egui::Button::new(tr("intercept-forward-all")),
+                )
+                .on_hover_text(tr("intercept-forward-all-hover"))
+                .on_disabled_hover_text(none.as_str())
                 .clicked()
             {
-                self.release_all(outbox, held, Release::Forward, "forwarded");
+                self.release_all(outbox, held, Release::Forward, "intercept-frames-forwarded");
             }
             if ui
-                .add_enabled(!held.is_empty(), egui::Button::new("Drop all"))
-                .on_hover_text("Drop every held frame: none of them is sent")
-                .on_disabled_hover_text(none)
+                .add_enabled(
+                    !held.is_empty(),
+                    egui::Button::new(tr("intercept-drop-all")),
+                )
+                .on_hover_text(tr("intercept-drop-all-hover"))
+                .on_disabled_hover_text(none.as_str())
                 .clicked()
             {
-                self.release_all(outbox, held, Release::Drop, "dropped");
+                self.release_all(outbox, held, Release::Drop, "intercept-frames-dropped");
             }
         });
         if held.is_empty() {
@@ -171,9 +182,9 @@ impl InterceptPanel {
                     ui.separator();
                 }
                 if held.len() > HELD_SHOWN {
-                    ui.weak(format!(
-                        "and {} more (Forward all and Drop all take them too)",
-                        held.len() - HELD_SHOWN
+                    ui.weak(tr_with(
+                        "intercept-more-held",
+                        &[("count", (held.len() - HELD_SHOWN).into())],
                     ));
                 }
             });
@@ -193,27 +204,33 @@ impl InterceptPanel {
         let left = hold.timeout.saturating_sub(waited);
         ui.horizontal_wrapped(|ui| {
             ui.label(
-                RichText::new(format!("#{} {}", held.id, toward_text(held.toward)))
+                RichText::new(format!("#{} {}", held.id, toward_label(held.toward)))
                     .strong()
                     .color(ui.visuals().warn_fg_color),
             );
-            ui.label(format!(
-                "conv #{} · {} · {} s",
-                held.conversation,
-                human_bytes(held.bytes.len() as u64),
-                waited.as_secs()
+            ui.label(tr_with(
+                "intercept-held-line",
+                &[
+                    ("conversation", held.conversation.into()),
+                    ("size", human_bytes(held.bytes.len() as u64).into()),
+                    ("seconds", waited.as_secs().into()),
+                ],
             ))
             .on_hover_text(if held.pinned {
-                format!(
-                    "Held {} s; kept while it is edited in the composer (the time-out is paused)",
-                    waited.as_secs()
+                tr_with(
+                    "intercept-held-pinned-hover",
+                    &[("seconds", waited.as_secs().into())],
                 )
             } else {
-                format!(
-                    "Held {} s; {} by itself in {} s unless you decide first",
-                    waited.as_secs(),
-                    fate_verb(hold.on_timeout),
-                    left.as_secs()
+                tr_with(
+                    match hold.on_timeout {
+                        HeldFate::Forward => "intercept-held-forwards-hover",
+                        HeldFate::Drop => "intercept-held-drops-hover",
+                    },
+                    &[
+                        ("seconds", waited.as_secs().into()),
+                        ("left", left.as_secs().into()),
+                    ],
                 )
             });
         });
@@ -221,47 +238,54 @@ impl InterceptPanel {
         let mut action = None;
         ui.horizontal(|ui| {
             if ui
-                .button("Forward")
-                .on_hover_text(format!("Send held frame #{} on as it is", held.id))
+                .button(tr("intercept-forward"))
+                .on_hover_text(tr_with(
+                    "intercept-forward-hover",
+                    &[("id", held.id.into())],
+                ))
                 .clicked()
             {
-                self.release(outbox, held.id, Release::Forward, "forwarded");
+                self.release(
+                    outbox,
+                    held.id,
+                    Release::Forward,
+                    "intercept-frame-forwarded",
+                );
             }
             if list.editing == Some(held.id) {
-                ui.label(RichText::new("in the composer").color(ui.visuals().warn_fg_color))
-                    .on_hover_text(
-                        "Being edited: Forward edited (or Cancel) is under the composer's preview",
-                    );
+                ui.label(
+                    RichText::new(tr("intercept-in-composer")).color(ui.visuals().warn_fg_color),
+                )
+                .on_hover_text(tr("intercept-in-composer-hover"));
             } else if ui
-                .button("Edit")
-                .on_hover_text(format!(
-                    "Load held frame #{} into the composer, change it, then Forward edited",
-                    held.id
-                ))
+                .button(tr("intercept-edit"))
+                .on_hover_text(tr_with("intercept-edit-hover", &[("id", held.id.into())]))
                 .clicked()
             {
                 action = Some(InterceptAction::Edit(held.id));
             }
             if ui
-                .button("Drop")
-                .on_hover_text(format!("Never send held frame #{}", held.id))
+                .button(tr("intercept-drop"))
+                .on_hover_text(tr_with("intercept-drop-hover", &[("id", held.id.into())]))
                 .clicked()
             {
-                self.release(outbox, held.id, Release::Drop, "dropped");
+                self.release(outbox, held.id, Release::Drop, "intercept-frame-dropped");
             }
         });
         action
     }
 
-    /// Forwards or drops one held frame, and says what became of it.
+    /// Forwards or drops one held frame, and says what became of it (the
+    /// message `done`, given the frame's id).
     fn release(&mut self, outbox: Outbox<'_>, id: u64, release: Release, done: &str) {
         self.outcome = Some(match outbox.post(Command::Release { id, release }) {
             CommandOutcome::Refused(error) => Err(error.to_string()),
-            _ => Ok(format!("Held frame #{id} {done}")),
+            _ => Ok(tr_with(done, &[("id", id.into())])),
         });
     }
 
-    /// Forwards or drops every frame listed, oldest first.
+    /// Forwards or drops every frame listed, oldest first (the message
+    /// `done`, given how many, says so).
     fn release_all(&mut self, outbox: Outbox<'_>, held: &[HeldView], release: Release, done: &str) {
         // A frame released meanwhile (by its time-out) is no matter here.
         let released = held
@@ -274,29 +298,20 @@ impl InterceptPanel {
                 !matches!(outbox.post(command), CommandOutcome::Refused(_))
             })
             .count();
-        self.outcome = Some(Ok(format!(
-            "{} {done}",
-            crate::units::plural(released as u64, "held frame", "held frames")
-        )));
+        self.outcome = Some(Ok(tr_with(done, &[("count", released.into())])));
     }
 }
 
 /// The hold switches, the time-out and what it does.
 fn hold_form(ui: &mut Ui, hold: &mut HoldSettings) {
     ui.horizontal_wrapped(|ui| {
-        ui.checkbox(&mut hold.toward_server, "Hold → server")
-            .on_hover_text(
-                "Hold every frame a client sends before it goes on to the target, \
-                 until you forward, edit or drop it (or its time is up)",
-            );
-        ui.checkbox(&mut hold.toward_client, "Hold → client")
-            .on_hover_text(
-                "Hold every frame the target answers with before it goes back to the client, \
-                 until you forward, edit or drop it (or its time is up)",
-            );
+        ui.checkbox(&mut hold.toward_server, tr("intercept-hold-server"))
+            .on_hover_text(tr("intercept-hold-server-hover"));
+        ui.checkbox(&mut hold.toward_client, tr("intercept-hold-client"))
+            .on_hover_text(tr("intercept-hold-client-hover"));
     });
     ui.horizontal_wrapped(|ui| {
-        let label = ui.label("Time-out");
+        let label = ui.label(tr("intercept-timeout"));
         let mut seconds = hold.timeout.as_secs_f64();
         let response = ui
             .add(
@@ -306,17 +321,17 @@ fn hold_form(ui: &mut Ui, hold: &mut HoldSettings) {
                     .suffix(" s"),
             )
             .labelled_by(label.id)
-            .on_hover_text("How long a frame is held before its fate is decided for it");
+            .on_hover_text(tr("intercept-timeout-hover"));
         if response.changed() {
             hold.timeout = Duration::from_secs_f64(seconds);
         }
-        let label = ui.label("then");
+        let label = ui.label(tr("intercept-then"));
         egui::ComboBox::from_id_salt("hold_fate")
-            .selected_text(hold.on_timeout.name())
+            .selected_text(fate_name(hold.on_timeout))
             .width(80.0)
             .show_ui(ui, |ui| {
                 for fate in HeldFate::ALL {
-                    ui.selectable_value(&mut hold.on_timeout, fate, fate.name())
+                    ui.selectable_value(&mut hold.on_timeout, fate, fate_name(fate))
                         .on_hover_text(fate_help(fate));
                 }
             })
@@ -326,19 +341,19 @@ fn hold_form(ui: &mut Ui, hold: &mut HoldSettings) {
     });
 }
 
-/// "forwards" or "drops".
-fn fate_verb(fate: HeldFate) -> &'static str {
-    match fate {
-        HeldFate::Forward => "forwards",
-        HeldFate::Drop => "drops",
-    }
+/// "forward" or "drop" ([`HeldFate::name`]) in the window's language.
+fn fate_name(fate: HeldFate) -> String {
+    tr(match fate {
+        HeldFate::Forward => "intercept-fate-forward",
+        HeldFate::Drop => "intercept-fate-drop",
+    })
 }
 
-fn fate_help(fate: HeldFate) -> &'static str {
-    match fate {
-        HeldFate::Forward => "A frame whose time is up goes on as it is (a note says so)",
-        HeldFate::Drop => "A frame whose time is up is dropped (a note says so)",
-    }
+fn fate_help(fate: HeldFate) -> String {
+    tr(match fate {
+        HeldFate::Forward => "intercept-fate-forward-hover",
+        HeldFate::Drop => "intercept-fate-drop-hover",
+    })
 }
 
 /// The relayed conversations, newest first, each with Follow.
@@ -349,33 +364,36 @@ fn conversations_ui(
 ) {
     let open = conversations.iter().filter(|c| c.is_open()).count();
     let closed = conversations.len() - open;
-    egui::CollapsingHeader::new(format!("Conversations: {open} open · {closed} closed"))
-        .id_salt("relay_conversations")
-        .default_open(true)
-        .show(ui, |ui| {
-            egui::ScrollArea::vertical()
-                .id_salt("relay_conversation_list")
-                .max_height(CONVERSATIONS_HEIGHT)
-                .auto_shrink([false, true])
-                .show(ui, |ui| {
-                    for conversation in conversations.iter().rev().take(CONVERSATIONS_SHOWN) {
-                        ui.push_id(conversation.id, |ui| {
-                            if conversation_row(ui, conversation) {
-                                *action = Some(InterceptAction::Follow(relayed_legs(
-                                    conversation.client_conn,
-                                    conversation.upstream_conn,
-                                )));
-                            }
-                        });
-                    }
-                    if conversations.len() > CONVERSATIONS_SHOWN {
-                        ui.weak(format!(
-                            "and {} older",
-                            conversations.len() - CONVERSATIONS_SHOWN
-                        ));
-                    }
-                });
-        });
+    egui::CollapsingHeader::new(tr_with(
+        "intercept-conversations",
+        &[("open", open.into()), ("closed", closed.into())],
+    ))
+    .id_salt("relay_conversations")
+    .default_open(true)
+    .show(ui, |ui| {
+        egui::ScrollArea::vertical()
+            .id_salt("relay_conversation_list")
+            .max_height(CONVERSATIONS_HEIGHT)
+            .auto_shrink([false, true])
+            .show(ui, |ui| {
+                for conversation in conversations.iter().rev().take(CONVERSATIONS_SHOWN) {
+                    ui.push_id(conversation.id, |ui| {
+                        if conversation_row(ui, conversation) {
+                            *action = Some(InterceptAction::Follow(relayed_legs(
+                                conversation.client_conn,
+                                conversation.upstream_conn,
+                            )));
+                        }
+                    });
+                }
+                if conversations.len() > CONVERSATIONS_SHOWN {
+                    ui.weak(tr_with(
+                        "intercept-older",
+                        &[("count", (conversations.len() - CONVERSATIONS_SHOWN).into())],
+                    ));
+                }
+            });
+    });
 }
 
 /// One conversation's line; returns whether its Follow was clicked.
@@ -384,24 +402,28 @@ fn conversation_row(ui: &mut Ui, conversation: &ConversationView) -> bool {
         .upstream
         .map_or_else(|| "…".to_owned(), |a| a.to_string());
     let state = match &conversation.state {
-        ConversationState::Connecting => "connecting".to_owned(),
-        ConversationState::Open => "open".to_owned(),
-        ConversationState::Closed(why) => format!("closed: {why}"),
+        ConversationState::Connecting => tr("intercept-state-connecting"),
+        ConversationState::Open => tr("intercept-state-open"),
+        ConversationState::Closed(why) => tr_with("intercept-state-closed", &[("why", why.into())]),
     };
     ui.horizontal(|ui| {
         let follow = ui
-            .small_button("Follow")
-            .on_hover_text(format!(
-                "Follow stream on conversation #{}: both legs, both ways, in order",
-                conversation.id
+            .small_button(tr("intercept-follow"))
+            .on_hover_text(tr_with(
+                "intercept-follow-hover",
+                &[("id", conversation.id.into())],
             ))
             .clicked();
-        let text = format!(
-            "#{} {} → {upstream} · {state} · {} → server · {} → client",
-            conversation.id,
-            conversation.client,
-            conversation.forwarded(Toward::Server),
-            conversation.forwarded(Toward::Client),
+        let text = tr_with(
+            "intercept-conversation-line",
+            &[
+                ("id", conversation.id.into()),
+                ("client", conversation.client.to_string().into()),
+                ("upstream", upstream.as_str().into()),
+                ("state", state.as_str().into()),
+                ("to_server", conversation.forwarded(Toward::Server).into()),
+                ("to_client", conversation.forwarded(Toward::Client).into()),
+            ],
         );
         let label = RichText::new(text);
         let label = if conversation.is_open() {
@@ -453,6 +475,6 @@ mod tests {
         assert_eq!(line, format!("text/json {}…", "y".repeat(SUMMARY_CHARS)));
         let chunk = held(RecordKind::Chunk, Bytes::from_static(b"\xff\x00"));
         assert_eq!(held_summary(&chunk), "binary: ff 00");
-        assert_eq!(toward_text(Toward::Client), "→ client");
+        assert_eq!(toward_label(Toward::Client), "→ client");
     }
 }

@@ -21,6 +21,7 @@ use crate::units::{micros, thousands};
 
 use crate::app::files::background_save::BackgroundSave;
 use crate::app::frame_cx::{FrameCx, Panel};
+use crate::app::i18n::{TrArg, tr, tr_with};
 use crate::app::panels::client::{connect_target, following_target_field};
 use crate::app::settings::{LoadForm, Settings};
 use crate::app::style;
@@ -30,43 +31,37 @@ const PLOT_HEIGHT: f32 = 120.0;
 /// First errors shown under the summary.
 const ERRORS_SHOWN: usize = 5;
 
-/// Ways to check replies, with what each means.
+/// Ways to check replies: the message keys of each one's name and of what
+/// it means.
 const VERIFY_CHOICES: [(Verify, &str, &str); 4] = [
-    (Verify::None, "none", "Count replies, do not check them"),
+    (Verify::None, "load-verify-none", "load-verify-none-hover"),
     (
         Verify::Length,
-        "length",
-        "Every reply must be as long as the frame it answers (an echo)",
+        "load-verify-length",
+        "load-verify-length-hover",
     ),
     (
         Verify::Sample,
-        "sample",
-        "As length, and one reply in 16 compared byte for byte",
+        "load-verify-sample",
+        "load-verify-sample-hover",
     ),
-    (
-        Verify::All,
-        "all",
-        "Every reply compared byte for byte with the frame it answers",
-    ),
+    (Verify::All, "load-verify-all", "load-verify-all-hover"),
 ];
 
-/// How much of the run the journal keeps, with what each means.
+/// How much of the run the journal keeps: the message keys of each one's
+/// name and of what it means.
 const CAPTURE_CHOICES: [(Capture, &str, &str); 3] = [
     (
         Capture::Full,
-        "full",
-        "Keep every byte of the run's frames (heavy for long runs)",
+        "load-capture-full",
+        "load-capture-full-hover",
     ),
     (
         Capture::HeadersOnly,
-        "headers only",
-        "Keep the proto-header and header of each frame the run sends and reads",
+        "load-capture-headers",
+        "load-capture-headers-hover",
     ),
-    (
-        Capture::Off,
-        "off",
-        "Keep none of the run's frames; the summary and plots still show",
-    ),
+    (Capture::Off, "load-capture-off", "load-capture-off-hover"),
 ];
 
 /// What the load panel asks the app to do.
@@ -146,7 +141,7 @@ impl LoadPanel {
     /// under the summary.
     pub fn save_report(&mut self, path: PathBuf, report: Arc<LoadReport>, ctx: &egui::Context) {
         self.save
-            .start(path, "Saved the report to", ctx, move |path| {
+            .start(path, tr("load-saved-report"), ctx, move |path| {
                 report.write_file(path)
             });
     }
@@ -167,23 +162,26 @@ impl LoadPanel {
         let frame = self
             .frame
             .take()
-            .unwrap_or_else(|| Err("nothing is composed yet".to_owned()));
+            .unwrap_or_else(|| Err(tr("load-nothing-composed")));
         self.save.poll();
         let mut action = None;
         let load = view.load.as_deref();
         let running = load.is_some_and(|l| l.running);
-        ui.heading("Load test");
-        ui.weak("Sends the composer's frame over many connections, as framescope load does.");
+        ui.heading(tr("load-heading"));
+        ui.weak(tr("load-intro"));
         ui.add_space(4.0);
         let target = style::section(ui, "load_form", |ui| {
             ui.add_enabled_ui(!running, |ui| form_ui(ui, settings, &view.server))
                 .inner
         });
         match &frame {
-            Ok(what) => ui.label(format!("Frame: {what}")),
-            Err(why) => ui.colored_label(ui.visuals().error_fg_color, format!("Frame: {why}")),
+            Ok(what) => ui.label(tr_with("load-frame", &[("frame", what.into())])),
+            Err(why) => ui.colored_label(
+                ui.visuals().error_fg_color,
+                tr_with("load-frame", &[("frame", why.into())]),
+            ),
         }
-        .on_hover_text("Edit the frame in the Compose & send tab; {{seq}}, {{conn}} and the other payload variables are filled in for each frame");
+        .on_hover_text(tr("load-frame-hover"));
         let ready = target
             .clone()
             .and_then(|target| frame.as_ref().map(|_| target).map_err(Clone::clone));
@@ -192,12 +190,12 @@ impl LoadPanel {
                 let start = ui
                     .add_enabled(
                         !running && ready.is_ok(),
-                        egui::Button::new(RichText::new("Start load").strong())
+                        egui::Button::new(RichText::new(tr("load-start")).strong())
                             .min_size(egui::vec2(110.0, 26.0)),
                     )
-                    .on_hover_text("Start the run: the form above, the composer's frame");
+                    .on_hover_text(tr("load-start-hover"));
                 let start = match (&ready, running) {
-                    (_, true) => start.on_disabled_hover_text("A run is under way: stop it first"),
+                    (_, true) => start.on_disabled_hover_text(tr("load-busy")),
                     (Err(why), _) => start.on_disabled_hover_text(why.as_str()),
                     _ => start,
                 };
@@ -208,12 +206,12 @@ impl LoadPanel {
                 }
                 let stopping = load.is_some_and(|l| l.stopping);
                 if ui
-                    .add_enabled(running && !stopping, egui::Button::new("Stop load"))
-                    .on_hover_text("End the run now; what it measured so far is its result")
+                    .add_enabled(running && !stopping, egui::Button::new(tr("load-stop")))
+                    .on_hover_text(tr("load-stop-hover"))
                     .on_disabled_hover_text(if stopping {
-                        "Stopping…"
+                        tr("load-stopping")
                     } else {
-                        "No run is under way"
+                        tr("load-no-run")
                     })
                     .clicked()
                 {
@@ -225,7 +223,10 @@ impl LoadPanel {
             });
         });
         if !running && let Err(why) = &ready {
-            ui.colored_label(ui.visuals().warn_fg_color, format!("Cannot start: {why}"));
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                tr_with("load-cannot-start", &[("why", why.into())]),
+            );
         }
         if let Some(refused) = &self.refused {
             ui.colored_label(ui.visuals().error_fg_color, refused);
@@ -248,7 +249,7 @@ impl LoadPanel {
             Some(Err(error)) => {
                 ui.colored_label(
                     ui.visuals().error_fg_color,
-                    format!("The run failed: {error}"),
+                    tr_with("load-failed", &[("error", error.to_string().into())]),
                 );
             }
             None => {}
@@ -267,17 +268,14 @@ fn form_ui(ui: &mut Ui, settings: &mut Settings, server: &ServerStatus) -> Resul
         .num_columns(2)
         .spacing([8.0, 6.0])
         .show(ui, |ui| {
-            let label = ui.label("Load target");
+            let label = ui.label(tr("load-target"));
+            let hover = tr("load-target-hover");
             following_target_field(
                 ui,
                 label.id,
                 (&mut form.target, &mut form.use_client_target),
                 &client_target,
-                (
-                    "load_target",
-                    "localhost:8800",
-                    "Where the run connects: host:port (a host name is looked up when the run starts)",
-                ),
+                ("load_target", "localhost:8800", hover.as_str()),
             );
             target = if form.use_client_target {
                 client_target
@@ -286,84 +284,84 @@ fn form_ui(ui: &mut Ui, settings: &mut Settings, server: &ServerStatus) -> Resul
             };
             ui.end_row();
 
-            let label = ui.label("Connections");
+            let label = ui.label(tr("load-connections"));
             ui.add(
                 egui::DragValue::new(&mut form.connections)
                     .range(1..=MAX_LOAD_CONNECTIONS)
                     .speed(1.0),
             )
             .labelled_by(label.id)
-            .on_hover_text("Connections the run opens (1 to 10,000); drag or type");
+            .on_hover_text(tr("load-connections-hover"));
             ui.end_row();
 
-            let label = ui.label("Loop");
+            let label = ui.label(tr("load-loop"));
             ui.vertical(|ui| {
                 ui.horizontal(|ui| {
-                    ui.radio_value(&mut form.open_loop, false, "Closed, depth")
-                        .on_hover_text("Each connection keeps this many frames in flight, sending one more as each reply comes back");
+                    ui.radio_value(&mut form.open_loop, false, tr("load-closed"))
+                        .on_hover_text(tr("load-closed-hover"));
                     ui.add_enabled(
                         !form.open_loop,
-                        egui::DragValue::new(&mut form.depth).range(1..=4096).speed(0.2),
+                        egui::DragValue::new(&mut form.depth)
+                            .range(1..=4096)
+                            .speed(0.2),
                     )
                     .labelled_by(label.id)
-                    .on_hover_text("Frames in flight on each connection");
+                    .on_hover_text(tr("load-depth-hover"));
                 });
                 ui.horizontal(|ui| {
-                    ui.radio_value(&mut form.open_loop, true, "Open, rate")
-                        .on_hover_text("Frames go out at this rate whatever the server does; latency counts from when each was due");
+                    ui.radio_value(&mut form.open_loop, true, tr("load-open"))
+                        .on_hover_text(tr("load-open-hover"));
                     ui.add_enabled(
                         form.open_loop,
                         egui::DragValue::new(&mut form.rate)
                             .range(1.0..=10_000_000.0)
                             .speed(10.0)
-                            .suffix(" frames/s"),
+                            .suffix(format!(" {}", tr("load-rate-unit"))),
                     )
-                    .on_hover_text("Frames a second, all connections together");
+                    .on_hover_text(tr("load-rate-hover"));
                 });
             });
             ui.end_row();
 
-            let label = ui.label("Duration");
+            let label = ui.label(tr("load-duration"));
             ui.add(
                 egui::DragValue::new(&mut form.duration_s)
                     .range(0.1..=86_400.0)
                     .speed(0.5)
-                    .suffix(" s"),
+                    .suffix(format!(" {}", tr("load-seconds-unit"))),
             )
             .labelled_by(label.id)
-            .on_hover_text("How long to measure, after the warm-up");
+            .on_hover_text(tr("load-duration-hover"));
             ui.end_row();
 
-            let label = ui.label("Warm-up");
+            let label = ui.label(tr("load-warmup"));
             ui.add(
                 egui::DragValue::new(&mut form.warmup_s)
                     .range(0.0..=3_600.0)
                     .speed(0.5)
-                    .suffix(" s"),
+                    .suffix(format!(" {}", tr("load-seconds-unit"))),
             )
             .labelled_by(label.id)
-            .on_hover_text("How long to run before measuring (connections open, caches warm)");
+            .on_hover_text(tr("load-warmup-hover"));
             ui.end_row();
 
-            let label = ui.label("Verify");
+            let label = ui.label(tr("load-verify"));
             choice_combo(ui, "load_verify", &mut form.verify, &VERIFY_CHOICES)
                 .labelled_by(label.id)
-                .on_hover_text("How replies are checked; a reply that fails counts as an error");
+                .on_hover_text(tr("load-verify-hover"));
             ui.end_row();
 
-            let label = ui.label("Run capture");
+            let label = ui.label(tr("load-capture"));
             choice_combo(ui, "load_capture", &mut form.capture, &CAPTURE_CHOICES)
                 .labelled_by(label.id)
-                .on_hover_text(
-                    "How much of the run's own frames the journal keeps (the journal's Capture \
-                     setting still applies to the embedded server's side)",
-                );
+                .on_hover_text(tr("load-capture-hover"));
             ui.end_row();
         });
     target
 }
 
-/// A drop-down over `choices` (value, name, what it means).
+/// A drop-down over `choices` (value, and the message keys of its name and
+/// of what it means).
 fn choice_combo<T: Copy + PartialEq>(
     ui: &mut Ui,
     salt: &str,
@@ -373,14 +371,14 @@ fn choice_combo<T: Copy + PartialEq>(
     let shown = choices
         .iter()
         .find(|(v, _, _)| v == value)
-        .map_or("", |(_, name, _)| *name);
+        .map_or_else(String::new, |(_, name, _)| tr(name));
     egui::ComboBox::from_id_salt(salt)
         .selected_text(shown)
         .width(120.0)
         .show_ui(ui, |ui| {
             for (choice, name, help) in choices {
-                ui.selectable_value(value, *choice, *name)
-                    .on_hover_text(*help);
+                ui.selectable_value(value, *choice, tr(name))
+                    .on_hover_text(tr(help));
             }
         })
         .response
@@ -391,24 +389,37 @@ fn progress_ui(ui: &mut Ui, load: &LoadView) {
     let progress = &load.progress;
     let total = progress.total.as_secs_f64();
     let elapsed = progress.elapsed.as_secs_f64().min(total);
+    let times = || -> [(&'static str, TrArg); 3] {
+        [
+            ("elapsed", format!("{elapsed:.0}").into()),
+            ("total", format!("{total:.0}").into()),
+            ("left", format!("{:.0}", total - elapsed).into()),
+        ]
+    };
     let text = match (progress.phase, load.running) {
-        (_, true) if load.stopping => "stopping…".to_owned(),
-        (LoadPhase::Resolving, true) => "starting…".to_owned(),
-        (LoadPhase::Warmup, true) => format!(
-            "warm-up · {elapsed:.0} of {total:.0} s · {:.0} s left",
-            total - elapsed
-        ),
-        (_, true) => format!(
-            "measuring · {elapsed:.0} of {total:.0} s · {:.0} s left",
-            total - elapsed
-        ),
+        (_, true) if load.stopping => tr("load-progress-stopping"),
+        (LoadPhase::Resolving, true) => tr("load-progress-starting"),
+        (LoadPhase::Warmup, true) => tr_with("load-progress-warmup", &times()),
+        (_, true) => tr_with("load-progress-measuring", &times()),
         (_, false) => match &load.outcome {
-            Some(Ok(report)) if report.stopped_early => format!(
-                "stopped at {:.1} of {total:.0} s",
-                progress.elapsed.as_secs_f64()
+            Some(Ok(report)) if report.stopped_early => tr_with(
+                "load-progress-stopped",
+                &[
+                    (
+                        "elapsed",
+                        format!("{:.1}", progress.elapsed.as_secs_f64()).into(),
+                    ),
+                    ("total", format!("{total:.0}").into()),
+                ],
             ),
-            Some(Err(_)) => "failed".to_owned(),
-            _ => format!("done · {:.1} s", progress.elapsed.as_secs_f64()),
+            Some(Err(_)) => tr("load-progress-failed"),
+            _ => tr_with(
+                "load-progress-done",
+                &[(
+                    "elapsed",
+                    format!("{:.1}", progress.elapsed.as_secs_f64()).into(),
+                )],
+            ),
         },
     };
     let fraction = if load.running {
@@ -417,24 +428,29 @@ fn progress_ui(ui: &mut Ui, load: &LoadView) {
         1.0
     };
     ui.add(egui::ProgressBar::new(fraction).text(text.clone()))
-        .on_hover_text("The run's time, warm-up included");
+        .on_hover_text(tr("load-progress-hover"));
     if load.running {
         ui.label(live_text(progress))
-            .on_hover_text("Over the last second (latency only once measuring)");
+            .on_hover_text(tr("load-live-hover"));
     }
 }
 
 /// "12,345 frames/s · 1.2 MB/s · p50 120 µs · p99 450 µs · 10/10 open · 0 errors".
 fn live_text(progress: &LoadProgress) -> String {
-    format!(
-        "{} frames/s · {:.1} MB/s · p50 {} · p99 {} · {}/{} open · {} errors",
-        thousands(progress.frames_per_s.round() as u64),
-        progress.megabytes_per_s,
-        micros(progress.p50_us),
-        micros(progress.p99_us),
-        progress.open,
-        progress.asked,
-        progress.errors
+    tr_with(
+        "load-live",
+        &[
+            (
+                "rate",
+                thousands(progress.frames_per_s.round() as u64).into(),
+            ),
+            ("mbps", format!("{:.1}", progress.megabytes_per_s).into()),
+            ("p50", micros(progress.p50_us).into()),
+            ("p99", micros(progress.p99_us).into()),
+            ("open", progress.open.to_string().into()),
+            ("asked", progress.asked.to_string().into()),
+            ("errors", progress.errors.to_string().into()),
+        ],
     )
 }
 
@@ -459,24 +475,32 @@ fn plots_ui(ui: &mut Ui, load: &LoadView) {
     let newest = history.last().copied().unwrap_or_default();
     let peak = history.iter().map(|s| s.frames_per_s).fold(0.0, f64::max);
     ui.horizontal(|ui| {
-        ui.strong("Frames per second");
-        ui.weak(format!(
-            "last {}/s · peak {}/s",
-            thousands(newest.frames_per_s.round() as u64),
-            thousands(peak.round() as u64)
+        ui.strong(tr("load-rate-title"));
+        ui.weak(tr_with(
+            "load-rate-stats",
+            &[
+                ("last", thousands(newest.frames_per_s.round() as u64).into()),
+                ("peak", thousands(peak.round() as u64).into()),
+            ],
         ));
     });
     let rates: PlotPoints = history.iter().map(|s| [s.second, s.frames_per_s]).collect();
     plot("load_rate_plot").show(ui, |plot| {
-        plot.line(Line::new("frames/s", rates).color(color).fill(0.0));
+        plot.line(
+            Line::new(tr("load-rate-unit"), rates)
+                .color(color)
+                .fill(0.0),
+        );
     });
     let worst = history.iter().map(|s| s.p99_us).max().unwrap_or(0);
     ui.horizontal(|ui| {
-        ui.strong("p99 latency (ms)");
-        ui.weak(format!(
-            "last {} · worst {}",
-            micros(newest.p99_us),
-            micros(worst)
+        ui.strong(tr("load-p99-title"));
+        ui.weak(tr_with(
+            "load-p99-stats",
+            &[
+                ("last", micros(newest.p99_us).into()),
+                ("worst", micros(worst).into()),
+            ],
         ));
     });
     let p99: PlotPoints = history
@@ -485,9 +509,9 @@ fn plots_ui(ui: &mut Ui, load: &LoadView) {
         .map(|s| [s.second, s.p99_us as f64 / 1000.0])
         .collect();
     plot("load_p99_plot")
-        .x_axis_label("seconds into the run")
+        .x_axis_label(tr("load-x-axis"))
         .show(ui, |plot| {
-            plot.line(Line::new("p99 ms", p99).color(warn));
+            plot.line(Line::new(tr("load-p99-series"), p99).color(warn));
         });
 }
 
@@ -495,11 +519,14 @@ fn plots_ui(ui: &mut Ui, load: &LoadView) {
 /// clicked.
 fn summary_ui(ui: &mut Ui, report: &LoadReport, saving: bool) -> bool {
     ui.horizontal(|ui| {
-        ui.strong("Run summary");
+        ui.strong(tr("load-summary"));
         if report.stopped_early {
-            ui.colored_label(ui.visuals().warn_fg_color, "stopped early");
+            ui.colored_label(ui.visuals().warn_fg_color, tr("load-stopped-early"));
         }
-        ui.weak(format!("{:.2} s measured", report.seconds));
+        ui.weak(tr_with(
+            "load-measured",
+            &[("seconds", format!("{:.2}", report.seconds).into())],
+        ));
     });
     let l = &report.latency_us;
     egui::Grid::new("load_summary")
@@ -512,55 +539,71 @@ fn summary_ui(ui: &mut Ui, report: &LoadReport, saving: bool) -> bool {
                 ui.end_row();
             };
             row(
-                "Replies",
-                format!(
-                    "{} frames/s · {:.1} MB/s · {} in all",
-                    thousands(report.frames_per_s.round() as u64),
-                    report.megabytes_per_s,
-                    thousands(report.window.frames_received)
+                &tr("load-replies"),
+                tr_with(
+                    "load-replies-value",
+                    &[
+                        ("rate", thousands(report.frames_per_s.round() as u64).into()),
+                        ("mbps", format!("{:.1}", report.megabytes_per_s).into()),
+                        ("count", thousands(report.window.frames_received).into()),
+                    ],
                 ),
-                "Replies a second, megabytes (10^6 bytes) received a second, and replies counted, in the measured window",
+                &tr("load-replies-hover"),
             );
             row(
-                "Sent",
-                format!(
-                    "{} frames/s",
-                    thousands(report.sent_per_s.round() as u64)
+                &tr("load-sent"),
+                tr_with(
+                    "load-sent-value",
+                    &[("rate", thousands(report.sent_per_s.round() as u64).into())],
                 ),
-                "Frames sent a second in the measured window",
+                &tr("load-sent-hover"),
             );
             row(
-                "Latency",
-                format!(
-                    "p50 {} · p90 {} · p99 {}",
-                    micros(l.p50),
-                    micros(l.p90),
-                    micros(l.p99)
+                &tr("load-latency"),
+                tr_with(
+                    "load-latency-value",
+                    &[
+                        ("p50", micros(l.p50).into()),
+                        ("p90", micros(l.p90).into()),
+                        ("p99", micros(l.p99).into()),
+                    ],
                 ),
-                "Round trips in the measured window (open loop: from when each frame was due)",
+                &tr("load-latency-hover"),
             );
             row(
                 "",
-                format!(
-                    "p99.9 {} · max {} · {} round trips",
-                    micros(l.p99_9),
-                    micros(l.max),
-                    thousands(l.count)
+                tr_with(
+                    "load-latency-tail",
+                    &[
+                        ("p999", micros(l.p99_9).into()),
+                        ("max", micros(l.max).into()),
+                        ("count", thousands(l.count).into()),
+                    ],
                 ),
-                "The slowest round trips",
+                &tr("load-latency-tail-hover"),
             );
             row(
-                "Connections",
-                format!(
-                    "{} opened of {} · {} failed",
-                    report.connections.opened, report.connections.asked, report.connections.failed
+                &tr("load-connections"),
+                tr_with(
+                    "load-connections-value",
+                    &[
+                        ("opened", report.connections.opened.to_string().into()),
+                        ("asked", report.connections.asked.to_string().into()),
+                        ("failed", report.connections.failed.to_string().into()),
+                    ],
                 ),
-                "Connections that opened, and those that failed to open or broke",
+                &tr("load-connections-summary-hover"),
             );
             row(
-                "Errors",
-                format!("{} ({} replies differed)", report.errors, report.run.mismatches),
-                "Failed or broken connections, and replies that failed the check",
+                &tr("load-errors"),
+                tr_with(
+                    "load-errors-value",
+                    &[
+                        ("errors", report.errors.to_string().into()),
+                        ("mismatches", report.run.mismatches.to_string().into()),
+                    ],
+                ),
+                &tr("load-errors-hover"),
             );
         });
     for error in report.first_errors.iter().take(ERRORS_SHOWN) {
@@ -568,11 +611,14 @@ fn summary_ui(ui: &mut Ui, report: &LoadReport, saving: bool) -> bool {
     }
     let more = (report.errors as usize).saturating_sub(report.first_errors.len().min(ERRORS_SHOWN));
     if more > 0 && !report.first_errors.is_empty() {
-        ui.weak(format!("… and {more} more"));
+        ui.weak(tr_with(
+            "load-more-errors",
+            &[("more", more.to_string().into())],
+        ));
     }
-    ui.add_enabled(!saving, egui::Button::new("Save report…"))
-        .on_hover_text("Save the run's report as JSON (settings, rates, percentiles and the whole latency histogram)")
-        .on_disabled_hover_text("Saving…")
+    ui.add_enabled(!saving, egui::Button::new(tr("load-save-report")))
+        .on_hover_text(tr("load-save-report-hover"))
+        .on_disabled_hover_text(tr("load-saving"))
         .clicked()
 }
 

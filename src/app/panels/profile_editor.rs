@@ -15,6 +15,7 @@ use crate::app::code_editor;
 use crate::app::files::file_content::{file_name, human_bytes};
 use crate::app::files::text_file::{TextFile, TextFileDone};
 use crate::app::frame_cx::{FrameCx, Panel};
+use crate::app::i18n::{tr, tr_with};
 use crate::app::style;
 
 /// The name a text not yet saved compiles under (errors name it).
@@ -80,13 +81,19 @@ impl ProfileEditor {
     fn poll_file(&mut self) {
         match self.file.poll() {
             Some(TextFileDone::Read(path, text)) => {
-                self.status = Some(Ok(format!("Opened {}", file_name(&path))));
+                self.status = Some(Ok(tr_with(
+                    "scenario-opened",
+                    &[("name", file_name(&path).into())],
+                )));
                 self.text = text.clone();
                 self.saved = text;
                 self.path = Some(path);
             }
             Some(TextFileDone::Written(path)) => {
-                self.status = Some(Ok(format!("Saved {}", file_name(&path))));
+                self.status = Some(Ok(tr_with(
+                    "scenario-saved",
+                    &[("name", file_name(&path).into())],
+                )));
                 self.path = Some(path);
                 self.saved = self.text.clone();
             }
@@ -116,15 +123,13 @@ impl ProfileEditor {
     fn draw(&mut self, ui: &mut Ui) -> Option<ProfileEditorAction> {
         self.poll_file();
         let mut action = None;
-        ui.heading("Profile editor");
-        ui.weak(
-            "A protocol's frames field by field, as the client form's Profile list and \
-             --profile read them.",
-        );
+        ui.heading(tr("scenario-profile-heading"));
+        ui.weak(tr("scenario-profile-intro"));
         ui.add_space(4.0);
         self.file_bar(ui, &mut action);
         let marked = self.problem_ui(ui);
         self.use_bar(ui, &mut action);
+        let editor_hover = tr("scenario-profile-editor-hover");
         egui::ScrollArea::both()
             .id_salt("profile_editor")
             .max_height((ui.available_height() * 0.55).max(200.0))
@@ -135,7 +140,7 @@ impl ProfileEditor {
                     &mut self.text,
                     marked,
                     EDITOR_ROWS,
-                    "The profile's TOML: edit it here, Save, then Use for clients",
+                    &editor_hover,
                 );
             });
         let compiled = self.compiled().as_ref().ok().cloned();
@@ -153,24 +158,27 @@ impl ProfileEditor {
             let busy = self.file.is_busy();
             self.start_from_menu(ui, busy);
             if ui
-                .add_enabled(!busy, egui::Button::new("Open…"))
-                .on_hover_text("Open a profile file (TOML) into the editor")
+                .add_enabled(!busy, egui::Button::new(tr("scenario-profile-open")))
+                .on_hover_text(tr("scenario-profile-open-hover"))
                 .clicked()
             {
                 *action = Some(ProfileEditorAction::Open);
             }
             let save = ui
-                .add_enabled(!busy && self.path.is_some(), egui::Button::new("Save"))
-                .on_hover_text("Write the editor's text back to its file")
-                .on_disabled_hover_text("Not saved yet: use Save as…");
+                .add_enabled(
+                    !busy && self.path.is_some(),
+                    egui::Button::new(tr("scenario-profile-save")),
+                )
+                .on_hover_text(tr("scenario-save-hover"))
+                .on_disabled_hover_text(tr("scenario-not-saved-hover"));
             if save.clicked()
                 && let Some(path) = self.path.clone()
             {
                 self.save_as(path, ui.ctx());
             }
             if ui
-                .add_enabled(!busy, egui::Button::new("Save as…"))
-                .on_hover_text("Write the editor's text to a file of your choice")
+                .add_enabled(!busy, egui::Button::new(tr("scenario-save-as")))
+                .on_hover_text(tr("scenario-save-as-hover"))
                 .clicked()
             {
                 *action = Some(ProfileEditorAction::SaveAs);
@@ -178,16 +186,16 @@ impl ProfileEditor {
             let name = self
                 .path
                 .as_deref()
-                .map_or_else(|| "not saved yet".to_owned(), file_name);
+                .map_or_else(|| tr("scenario-not-saved"), file_name);
             let edited = if self.text != self.saved {
-                " (edited)"
+                format!(" {}", tr("scenario-edited"))
             } else {
-                ""
+                String::new()
             };
             ui.weak(format!("{name}{edited}")).on_hover_text(
                 self.path
                     .as_deref()
-                    .map_or_else(|| "No file yet".to_owned(), |p| p.display().to_string()),
+                    .map_or_else(|| tr("scenario-no-file"), |p| p.display().to_string()),
             );
         });
         style::outcome_line(ui, self.status.as_ref(), style::Success::Good);
@@ -198,12 +206,9 @@ impl ProfileEditor {
     fn start_from_menu(&mut self, ui: &mut Ui, busy: bool) {
         let unsaved = !self.text.trim().is_empty() && self.text != self.saved;
         ui.add_enabled_ui(!busy, |ui| {
-            ui.menu_button("Start from", |ui| {
+            ui.menu_button(tr("scenario-profile-start-from"), |ui| {
                 if unsaved {
-                    ui.colored_label(
-                        ui.visuals().warn_fg_color,
-                        "Replaces the editor's unsaved text",
-                    );
+                    ui.colored_label(ui.visuals().warn_fg_color, tr("scenario-replaces-unsaved"));
                 }
                 for name in BUILTIN_NAMES {
                     let Some(profile) = Profile::builtin(name) else {
@@ -217,38 +222,46 @@ impl ProfileEditor {
                         self.text = profile.text().to_owned();
                         self.saved.clear();
                         self.path = None;
-                        self.status = Some(Ok(format!(
-                            "New from the built-in {name}: rename it under [profile], \
-                             change it, then Save as…"
+                        self.status = Some(Ok(tr_with(
+                            "scenario-profile-new-from-builtin",
+                            &[("name", name.into())],
                         )));
                         ui.close();
                     }
                 }
             })
             .response
-            .on_hover_text("Start a new profile from a copy of a built-in");
+            .on_hover_text(tr("scenario-profile-start-from-hover"));
         });
     }
 
     /// The compiler's verdict under the buttons; returns the line at fault.
     fn problem_ui(&mut self, ui: &mut Ui) -> Option<usize> {
         if self.text.trim().is_empty() {
-            ui.weak("Start from a built-in, open a profile file, or type one below.");
+            ui.weak(tr("scenario-profile-empty"));
             return None;
         }
         match self.compiled() {
             Ok(profile) => {
-                let text = format!(
-                    "Profile {}: {} fields, framed {}: it compiles",
-                    profile.name(),
-                    profile.field_names().len(),
-                    framing_text(profile.framing())
+                let text = tr_with(
+                    "scenario-profile-compiles",
+                    &[
+                        ("name", profile.name().into()),
+                        ("fields", profile.field_names().len().to_string().into()),
+                        ("framing", framing_text(profile.framing()).into()),
+                    ],
                 );
                 ui.colored_label(style::ok_color(ui.visuals()), text);
                 None
             }
             Err(error) => {
-                let text = format!("line {}: {}", error.location, error.problem);
+                let text = tr_with(
+                    "scenario-problem-at",
+                    &[
+                        ("at", error.location.to_string().into()),
+                        ("problem", error.problem.to_string().into()),
+                    ],
+                );
                 let line = error.location.line;
                 ui.colored_label(ui.visuals().error_fg_color, text);
                 Some(line)
@@ -262,24 +275,23 @@ impl ProfileEditor {
         let busy = self.file.is_busy();
         let compiles = self.compiled().is_ok() && !self.text.trim().is_empty();
         let why_not = if busy {
-            Some("A file is being read or written")
+            Some("scenario-profile-busy")
         } else if !compiles {
-            Some("Fix the problem above first")
+            Some("scenario-profile-fix-first")
         } else if self.path.is_none() {
-            Some("Save it to a file first (Save as…)")
+            Some("scenario-profile-save-first")
         } else if self.text != self.saved {
-            Some("Save the changes first: the clients' list holds the file")
+            Some("scenario-profile-save-changes")
         } else {
             None
         };
         let button = ui
-            .add_enabled(why_not.is_none(), egui::Button::new("Use for clients"))
-            .on_hover_text(
-                "Add the saved file to the client form's Profile list and choose it: \
-                 Connect opens connections that speak it, and the composer becomes a form \
-                 of its fields",
+            .add_enabled(
+                why_not.is_none(),
+                egui::Button::new(tr("scenario-profile-use")),
             )
-            .on_disabled_hover_text(why_not.unwrap_or_default());
+            .on_hover_text(tr("scenario-profile-use-hover"))
+            .on_disabled_hover_text(why_not.map(tr).unwrap_or_default());
         if button.clicked()
             && let Some(path) = self.path.clone()
         {
@@ -294,21 +306,33 @@ impl ProfileEditor {
 /// The compiled profile's fields, one row each, with what the form does
 /// with them (the field types and sizes are the TOML's to say).
 fn fields_ui(ui: &mut Ui, profile: &Profile) {
-    let mut facts = vec![format!("framed {}", framing_text(profile.framing()))];
-    facts.push(format!("frames up to {}", human_bytes(profile.max_frame())));
+    let mut facts = vec![tr_with(
+        "scenario-profile-framed",
+        &[("framing", framing_text(profile.framing()).into())],
+    )];
+    facts.push(tr_with(
+        "scenario-profile-max-frame",
+        &[("size", human_bytes(profile.max_frame()).into())],
+    ));
     if let Some(port) = profile.port() {
-        facts.push(format!("usually on port {port}"));
+        facts.push(tr_with(
+            "scenario-profile-port",
+            &[("port", port.to_string().into())],
+        ));
     }
     ui.horizontal_wrapped(|ui| {
-        ui.strong(format!("Fields of {}", profile.name()));
-        ui.weak(facts.join(", "));
+        ui.strong(tr_with(
+            "scenario-profile-fields-of",
+            &[("name", profile.name().into())],
+        ));
+        ui.weak(facts.join(tr("scenario-profile-separator").as_str()));
     });
     if !profile.description().is_empty() {
         ui.weak(profile.description());
     }
     let form = profile.form();
     if form.is_empty() {
-        ui.weak("No fields: each frame is shown as its bytes.");
+        ui.weak(tr("scenario-profile-no-fields"));
         return;
     }
     egui::ScrollArea::vertical()
@@ -321,8 +345,8 @@ fn fields_ui(ui: &mut Ui, profile: &Profile) {
                 .striped(true)
                 .spacing([12.0, 4.0])
                 .show(ui, |ui| {
-                    ui.strong("Field");
-                    ui.strong("In the composer");
+                    ui.strong(tr("scenario-profile-field"));
+                    ui.strong(tr("scenario-profile-in-composer"));
                     ui.end_row();
                     for field in &form {
                         let name = if field.sub_field {
@@ -342,34 +366,43 @@ fn fields_ui(ui: &mut Ui, profile: &Profile) {
 fn field_notes(field: &FormField) -> String {
     let mut notes = Vec::new();
     if field.sub_field {
-        notes.push("bits of the field above".to_owned());
+        notes.push(tr("scenario-profile-note-bits"));
     }
     if field.computed {
-        notes.push("filled in (a constant, length or checksum)".to_owned());
+        notes.push(tr("scenario-profile-note-computed"));
     }
     if field.conditional {
-        notes.push("only in some frames".to_owned());
+        notes.push(tr("scenario-profile-note-conditional"));
     }
     if !field.choices.is_empty() {
-        notes.push(format!("{} named values", field.choices.len()));
+        notes.push(tr_with(
+            "scenario-profile-note-choices",
+            &[("count", field.choices.len().to_string().into())],
+        ));
     }
     if notes.is_empty() {
-        "typed in".to_owned()
+        tr("scenario-profile-note-typed")
     } else {
-        notes.join(", ")
+        notes.join(tr("scenario-profile-separator").as_str())
     }
 }
 
 /// How a profile cuts frames, after "framed".
 fn framing_text(framing: &Framing) -> String {
     match framing {
-        Framing::Fields => "by its fields".to_owned(),
-        Framing::Delimiter(ends) if ends.len() == 1 => "by a delimiter".to_owned(),
-        Framing::Delimiter(ends) => format!("by one of {} delimiters", ends.len()),
-        Framing::Fixed(size) => format!("by size ({size} bytes)"),
-        Framing::Raw => "not at all (each read is a chunk)".to_owned(),
-        Framing::JsonHeader => "by the tutorial's JSON header".to_owned(),
-        Framing::Resp => "as Redis's RESP".to_owned(),
+        Framing::Fields => tr("scenario-profile-framing-fields"),
+        Framing::Delimiter(ends) if ends.len() == 1 => tr("scenario-profile-framing-delimiter"),
+        Framing::Delimiter(ends) => tr_with(
+            "scenario-profile-framing-delimiters",
+            &[("count", ends.len().to_string().into())],
+        ),
+        Framing::Fixed(size) => tr_with(
+            "scenario-profile-framing-fixed",
+            &[("size", size.to_string().into())],
+        ),
+        Framing::Raw => tr("scenario-profile-framing-raw"),
+        Framing::JsonHeader => tr("scenario-profile-framing-json"),
+        Framing::Resp => tr("scenario-profile-framing-resp"),
     }
 }
 

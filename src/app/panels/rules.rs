@@ -16,8 +16,8 @@ use crate::engine::{Command, RulesStatus, header_value_from_text};
 
 use crate::app::files::text_file::{TextFile, TextFileDone};
 use crate::app::frame_cx::Outbox;
+use crate::app::i18n::{tr, tr_with};
 use crate::app::settings::Settings;
-use crate::units::plural;
 
 /// What the add-a-rule form does with a matching frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -34,12 +34,12 @@ enum FormAction {
 impl FormAction {
     const ALL: [FormAction; 3] = [FormAction::Reply, FormAction::Echo, FormAction::Close];
 
-    fn label(self) -> &'static str {
-        match self {
-            FormAction::Reply => "reply text",
-            FormAction::Echo => "echo",
-            FormAction::Close => "close",
-        }
+    fn label(self) -> String {
+        tr(match self {
+            FormAction::Reply => "server-rules-action-reply",
+            FormAction::Echo => "server-rules-action-echo",
+            FormAction::Close => "server-rules-action-close",
+        })
     }
 }
 
@@ -83,7 +83,10 @@ impl RulesPanel {
     pub fn load(&mut self, path: &Path, settings: &mut Settings, ctx: &egui::Context) {
         settings.rules_path = path.display().to_string();
         self.remembered_tried = true;
-        self.note = Some(format!("Reading {}…", path.display()));
+        self.note = Some(tr_with(
+            "server-rules-reading",
+            &[("path", path.display().to_string().into())],
+        ));
         self.file.read(path.to_path_buf(), ctx);
     }
 
@@ -94,11 +97,17 @@ impl RulesPanel {
             Some(TextFileDone::Read(path, source)) => {
                 let applied = self.apply(source, &path, outbox);
                 if applied {
-                    self.note = Some(format!("Loaded {}", path.display()));
+                    self.note = Some(tr_with(
+                        "server-rules-loaded",
+                        &[("path", path.display().to_string().into())],
+                    ));
                 }
             }
             Some(TextFileDone::Written(path)) => {
-                self.note = Some(format!("Saved {}", path.display()));
+                self.note = Some(tr_with(
+                    "server-rules-saved",
+                    &[("path", path.display().to_string().into())],
+                ));
             }
             Some(TextFileDone::Failed(why)) => {
                 self.note = None;
@@ -135,7 +144,7 @@ impl RulesPanel {
 
     fn path(settings: &Settings) -> PathBuf {
         if settings.rules_path.trim().is_empty() {
-            PathBuf::from("rules (edited in the window)")
+            PathBuf::from(tr("server-rules-unsaved-path"))
         } else {
             PathBuf::from(settings.rules_path.trim())
         }
@@ -160,9 +169,9 @@ impl RulesPanel {
         }
         let busy = self.file.is_busy();
         ui.add_space(4.0);
-        ui.strong("Rules");
+        ui.strong(tr("server-rules-heading"));
         ui.horizontal(|ui| {
-            let label = ui.label("Rules file");
+            let label = ui.label(tr("server-rules-file"));
             ui.add(
                 egui::TextEdit::singleline(&mut settings.rules_path)
                     .id_salt("rules_path")
@@ -170,22 +179,25 @@ impl RulesPanel {
                     .hint_text("rules.toml"),
             )
             .labelled_by(label.id)
-            .on_hover_text("A TOML file of [[rule]] tables (when / then) and a [default]");
+            .on_hover_text(tr("server-rules-file-hover"));
         });
         ui.horizontal(|ui| {
             let has_path = !settings.rules_path.trim().is_empty();
             if ui
-                .add_enabled(has_path && !busy, egui::Button::new("Load"))
-                .on_hover_text("Read the rules file and put its rules in force")
-                .on_disabled_hover_text("Type a path first, or Browse (or wait for the file)")
+                .add_enabled(
+                    has_path && !busy,
+                    egui::Button::new(tr("server-rules-load")),
+                )
+                .on_hover_text(tr("server-rules-load-hover"))
+                .on_disabled_hover_text(tr("server-rules-load-disabled"))
                 .clicked()
             {
                 let path = PathBuf::from(settings.rules_path.trim());
                 self.load(&path, settings, ui.ctx());
             }
             if ui
-                .button("Browse…")
-                .on_hover_text("Choose the rules file with the system's file dialog")
+                .button(tr("server-rules-browse"))
+                .on_hover_text(tr("server-rules-browse-hover"))
                 .clicked()
             {
                 self.browse_requested = true;
@@ -193,14 +205,17 @@ impl RulesPanel {
             if ui
                 .add_enabled(
                     has_path && !self.source.is_empty() && !busy,
-                    egui::Button::new("Save"),
+                    egui::Button::new(tr("server-rules-save")),
                 )
-                .on_hover_text("Write the rules as edited here to the rules file")
-                .on_disabled_hover_text("Nothing to save, or no path (or wait for the file)")
+                .on_hover_text(tr("server-rules-save-hover"))
+                .on_disabled_hover_text(tr("server-rules-save-disabled"))
                 .clicked()
             {
                 let path = PathBuf::from(settings.rules_path.trim());
-                self.note = Some(format!("Saving {}…", path.display()));
+                self.note = Some(tr_with(
+                    "server-rules-saving",
+                    &[("path", path.display().to_string().into())],
+                ));
                 self.file.write(path, self.source.clone(), ui.ctx());
             }
         });
@@ -222,7 +237,7 @@ impl RulesPanel {
         settings: &Settings,
     ) {
         let Some(set) = self.set.clone() else {
-            ui.weak("no rules: load a file or add a rule");
+            ui.weak(tr("server-rules-none"));
             return;
         };
         let hits: Vec<u64> = status
@@ -236,22 +251,28 @@ impl RulesPanel {
             .spacing([8.0, 4.0])
             .show(ui, |ui| {
                 ui.strong("#");
-                ui.strong("When");
-                ui.strong("Then");
-                ui.strong("Hits");
+                ui.strong(tr("server-rules-when"));
+                ui.strong(tr("server-rules-then"));
+                ui.strong(tr("server-rules-hits-column"));
                 ui.label("");
                 ui.end_row();
                 for (index, rule) in set.rules().iter().enumerate() {
                     ui.label((index + 1).to_string());
                     let when = ui.add(egui::Label::new(&rule.when_text).truncate());
                     if let Some(name) = &rule.name {
-                        when.on_hover_text(format!("{name} (line {})", rule.location.line));
+                        when.on_hover_text(tr_with(
+                            "server-rules-rule-name",
+                            &[("name", name.into()), ("line", rule.location.line.into())],
+                        ));
                     }
                     ui.add(egui::Label::new(&rule.then_text).truncate());
-                    ui.label(plural(hits[index], "hit", "hits"));
+                    ui.label(hits_text(hits[index]));
                     if ui
-                        .small_button("Remove")
-                        .on_hover_text(format!("Remove rule {}", index + 1))
+                        .small_button(tr("server-rules-remove"))
+                        .on_hover_text(tr_with(
+                            "server-rules-remove-hover",
+                            &[("number", (index + 1).into())],
+                        ))
                         .clicked()
                     {
                         remove = Some(index);
@@ -260,9 +281,9 @@ impl RulesPanel {
                 }
                 if let Some(default) = set.default_rule() {
                     ui.label("");
-                    ui.label("default");
+                    ui.label(tr("server-rules-default"));
                     ui.add(egui::Label::new(&default.then_text).truncate());
-                    ui.label(plural(hits[set.rules().len()], "hit", "hits"));
+                    ui.label(hits_text(hits[set.rules().len()]));
                     ui.label("");
                     ui.end_row();
                 }
@@ -283,7 +304,7 @@ impl RulesPanel {
             .num_columns(2)
             .spacing([8.0, 4.0])
             .show(ui, |ui| {
-                let label = ui.label("When header");
+                let label = ui.label(tr("server-rules-when-header"));
                 ui.add(
                     egui::TextEdit::singleline(&mut self.key)
                         .id_salt("rule_key")
@@ -291,9 +312,9 @@ impl RulesPanel {
                         .hint_text("content-type"),
                 )
                 .labelled_by(label.id)
-                .on_hover_text("The header field to match (empty: any frame)");
+                .on_hover_text(tr("server-rules-when-header-hover"));
                 ui.end_row();
-                let label = ui.label("equals");
+                let label = ui.label(tr("server-rules-equals"));
                 ui.add(
                     egui::TextEdit::singleline(&mut self.value)
                         .id_salt("rule_value")
@@ -301,11 +322,9 @@ impl RulesPanel {
                         .hint_text("text/json"),
                 )
                 .labelled_by(label.id)
-                .on_hover_text(
-                    "The value it must equal: JSON if it reads as JSON (7, true), else text",
-                );
+                .on_hover_text(tr("server-rules-equals-hover"));
                 ui.end_row();
-                let label = ui.label("Rule action");
+                let label = ui.label(tr("server-rules-action"));
                 egui::ComboBox::from_id_salt("rule_action")
                     .selected_text(self.action.label())
                     .show_ui(ui, |ui| {
@@ -317,7 +336,7 @@ impl RulesPanel {
                     .labelled_by(label.id);
                 ui.end_row();
                 if self.action == FormAction::Reply {
-                    let label = ui.label("Reply text");
+                    let label = ui.label(tr("server-rules-reply"));
                     ui.add(
                         egui::TextEdit::singleline(&mut self.reply)
                             .id_salt("rule_reply")
@@ -325,13 +344,13 @@ impl RulesPanel {
                             .hint_text("pong {{seq}}"),
                     )
                     .labelled_by(label.id)
-                    .on_hover_text("The reply's text content; payload variables allowed");
+                    .on_hover_text(tr("server-rules-reply-hover"));
                     ui.end_row();
                 }
             });
         if ui
-            .button("Add rule")
-            .on_hover_text("Add this rule after the others; it is in force at once")
+            .button(tr("server-rules-add"))
+            .on_hover_text(tr("server-rules-add-hover"))
             .clicked()
         {
             let value = header_value_from_text(self.value.trim());
@@ -346,6 +365,11 @@ impl RulesPanel {
             self.apply(source, &Self::path(settings), outbox);
         }
     }
+}
+
+/// "1 hit", "5 hits".
+fn hits_text(count: u64) -> String {
+    tr_with("server-rules-hits", &[("count", count.into())])
 }
 
 /// A sentence's first letter in capitals ("cannot read …" → "Cannot read …").

@@ -20,6 +20,7 @@ use crate::engine::{EngineView, Event, JournalSnapshot, ScenarioRunView, Side, T
 use crate::app::code_editor;
 use crate::app::files::text_file::{TextFile, TextFileDone};
 use crate::app::frame_cx::{FrameCx, Panel};
+use crate::app::i18n::{tr, tr_with};
 use crate::app::panels::client::{connect_target, following_target_field};
 use crate::app::settings::Settings;
 use crate::app::style;
@@ -103,13 +104,19 @@ impl ScenarioPanel {
     fn poll_file(&mut self) {
         match self.file.poll() {
             Some(TextFileDone::Read(path, text)) => {
-                self.status = Some(Ok(format!("Opened {}", file_name(&path))));
+                self.status = Some(Ok(tr_with(
+                    "scenario-opened",
+                    &[("name", file_name(&path).into())],
+                )));
                 self.text = text.clone();
                 self.saved = text;
                 self.path = Some(path);
             }
             Some(TextFileDone::Written(path)) => {
-                self.status = Some(Ok(format!("Saved {}", file_name(&path))));
+                self.status = Some(Ok(tr_with(
+                    "scenario-saved",
+                    &[("name", file_name(&path).into())],
+                )));
                 self.path = Some(path);
                 self.saved = self.text.clone();
             }
@@ -144,8 +151,8 @@ impl ScenarioPanel {
         let mut action = None;
         let run = view.scenario.as_deref();
         let running = run.is_some_and(|r| r.running);
-        ui.heading("Scenarios");
-        ui.weak("Steps that send and expect frames, as framescope run checks them.");
+        ui.heading(tr("scenario-heading"));
+        ui.weak(tr("scenario-intro"));
         ui.add_space(4.0);
         self.file_bar(ui, &mut action);
         self.record_bar(ui, view, live);
@@ -154,6 +161,7 @@ impl ScenarioPanel {
                 .inner
         });
         let marked = self.problem_ui(ui);
+        let editor_hover = tr("scenario-editor-hover");
         egui::ScrollArea::both()
             .id_salt("scenario_editor")
             .max_height((ui.available_height() * 0.55).max(200.0))
@@ -164,7 +172,7 @@ impl ScenarioPanel {
                     &mut self.text,
                     marked,
                     EDITOR_ROWS,
-                    "The scenario file's TOML: edit it here, then Save or Run",
+                    &editor_hover,
                 );
             });
         ui.add_space(4.0);
@@ -181,8 +189,8 @@ impl ScenarioPanel {
         ui.horizontal_wrapped(|ui| {
             let busy = self.file.is_busy();
             if ui
-                .add_enabled(!busy, egui::Button::new("Open scenario…"))
-                .on_hover_text("Open a scenario file (TOML) into the editor")
+                .add_enabled(!busy, egui::Button::new(tr("scenario-open")))
+                .on_hover_text(tr("scenario-open-hover"))
                 .clicked()
             {
                 *action = Some(ScenarioAction::Open);
@@ -191,18 +199,18 @@ impl ScenarioPanel {
             let save = ui
                 .add_enabled(
                     !busy && self.path.is_some(),
-                    egui::Button::new("Save scenario"),
+                    egui::Button::new(tr("scenario-save")),
                 )
-                .on_hover_text("Write the editor's text back to its file")
-                .on_disabled_hover_text("Not saved yet: use Save as…");
+                .on_hover_text(tr("scenario-save-hover"))
+                .on_disabled_hover_text(tr("scenario-not-saved-hover"));
             if save.clicked()
                 && let Some(path) = self.path.clone()
             {
                 self.save_as(path, ui.ctx());
             }
             if ui
-                .add_enabled(!busy, egui::Button::new("Save as…"))
-                .on_hover_text("Write the editor's text to a file of your choice")
+                .add_enabled(!busy, egui::Button::new(tr("scenario-save-as")))
+                .on_hover_text(tr("scenario-save-as-hover"))
                 .clicked()
             {
                 *action = Some(ScenarioAction::SaveAs);
@@ -210,16 +218,16 @@ impl ScenarioPanel {
             let name = self
                 .path
                 .as_deref()
-                .map_or_else(|| "not saved yet".to_owned(), file_name);
+                .map_or_else(|| tr("scenario-not-saved"), file_name);
             let edited = if self.text != self.saved {
-                " (edited)"
+                format!(" {}", tr("scenario-edited"))
             } else {
-                ""
+                String::new()
             };
             ui.weak(format!("{name}{edited}")).on_hover_text(
                 self.path
                     .as_deref()
-                    .map_or_else(|| "No file yet".to_owned(), |p| p.display().to_string()),
+                    .map_or_else(|| tr("scenario-no-file"), |p| p.display().to_string()),
             );
         });
         style::outcome_line(ui, self.status.as_ref(), style::Success::Good);
@@ -230,31 +238,32 @@ impl ScenarioPanel {
     fn examples_menu(&mut self, ui: &mut Ui, busy: bool) {
         let unsaved = !self.text.trim().is_empty() && self.text != self.saved;
         ui.add_enabled_ui(!busy, |ui| {
-            ui.menu_button("New from example", |ui| {
+            ui.menu_button(tr("scenario-new-from-example"), |ui| {
                 if unsaved {
-                    ui.colored_label(
-                        ui.visuals().warn_fg_color,
-                        "Replaces the editor's unsaved text",
-                    );
+                    ui.colored_label(ui.visuals().warn_fg_color, tr("scenario-replaces-unsaved"));
                 }
                 for (title, name, text) in EXAMPLES {
                     if ui
-                        .button(*title)
-                        .on_hover_text(format!("examples/{name}, bundled with framescope"))
+                        .button(example_title(name, title))
+                        .on_hover_text(tr_with(
+                            "scenario-example-hover",
+                            &[("name", (*name).into())],
+                        ))
                         .clicked()
                     {
                         self.text = (*text).to_owned();
                         self.saved.clear();
                         self.path = None;
-                        self.status = Some(Ok(format!(
-                            "New from the example {name}: run it, edit it, then Save as…"
+                        self.status = Some(Ok(tr_with(
+                            "scenario-new-from-example-status",
+                            &[("name", (*name).into())],
                         )));
                         ui.close();
                     }
                 }
             })
             .response
-            .on_hover_text("Start from a scenario bundled with framescope");
+            .on_hover_text(tr("scenario-new-from-example-hover"));
         });
     }
 
@@ -262,11 +271,8 @@ impl ScenarioPanel {
         ui.horizontal_wrapped(|ui| match self.recording_from {
             None => {
                 if ui
-                    .button("Record")
-                    .on_hover_text(
-                        "From now on, what the client connections send and receive becomes a \
-                         scenario when you press Stop recording (it replaces the editor's text)",
-                    )
+                    .button(tr("scenario-record"))
+                    .on_hover_text(tr("scenario-record-hover"))
                     .clicked()
                 {
                     self.recording_from = Some(live.next_seq());
@@ -275,8 +281,8 @@ impl ScenarioPanel {
             Some(from) => {
                 let records = client_records(view, live, from).count();
                 if ui
-                    .button("Stop recording")
-                    .on_hover_text("Write what was sent and received since Record into the editor")
+                    .button(tr("scenario-stop-recording"))
+                    .on_hover_text(tr("scenario-stop-recording-hover"))
                     .clicked()
                 {
                     let target = view.connections.first().map(|c| c.target.to_string());
@@ -286,14 +292,20 @@ impl ScenarioPanel {
                         target.as_deref(),
                     );
                     self.text = recorded.text;
-                    self.status = Some(Ok(format!(
-                        "Recorded {} sends and {} expects: edit, then save",
-                        recorded.sends, recorded.expects
+                    self.status = Some(Ok(tr_with(
+                        "scenario-recorded",
+                        &[
+                            ("sends", recorded.sends.to_string().into()),
+                            ("expects", recorded.expects.to_string().into()),
+                        ],
                     )));
                     self.recording_from = None;
                 }
                 ui.spinner();
-                ui.label(format!("Recording: {records} frames so far"));
+                ui.label(tr_with(
+                    "scenario-recording",
+                    &[("records", records.to_string().into())],
+                ));
             }
         });
     }
@@ -301,7 +313,7 @@ impl ScenarioPanel {
     /// The compiler's problem, if any, under the buttons; returns its line.
     fn problem_ui(&mut self, ui: &mut Ui) -> Option<usize> {
         if self.text.trim().is_empty() {
-            ui.weak("Open a scenario file, start New from example, Record one, or type one below.");
+            ui.weak(tr("scenario-empty"));
             return None;
         }
         match self.compiled() {
@@ -309,16 +321,25 @@ impl ScenarioPanel {
                 let steps: usize = file.scenarios.iter().map(|s| s.steps.len()).sum();
                 ui.colored_label(
                     style::ok_color(ui.visuals()),
-                    format!(
-                        "{} scenarios, {steps} steps: ready to run",
-                        file.scenarios.len()
+                    tr_with(
+                        "scenario-ready",
+                        &[
+                            ("scenarios", file.scenarios.len().to_string().into()),
+                            ("steps", steps.to_string().into()),
+                        ],
                     ),
                 );
                 None
             }
             Err(error) => {
                 let text = match error.location {
-                    Some(at) => format!("line {at}: {}", error.problem),
+                    Some(at) => tr_with(
+                        "scenario-problem-at",
+                        &[
+                            ("at", at.to_string().into()),
+                            ("problem", error.problem.to_string().into()),
+                        ],
+                    ),
                     None => error.problem.to_string(),
                 };
                 let line = error.location.map(|at| at.line);
@@ -338,19 +359,19 @@ impl ScenarioPanel {
         let running = run.is_some_and(|r| r.running);
         let ready = match (self.compiled(), target) {
             (Ok(file), Ok(target)) => Ok((file.clone(), target)),
-            (Err(_), _) => Err("the scenario has a problem: see above".to_owned()),
+            (Err(_), _) => Err(tr("scenario-has-problem")),
             (_, Err(why)) => Err(why),
         };
         ui.horizontal(|ui| {
             let start = ui
                 .add_enabled(
                     !running && ready.is_ok(),
-                    egui::Button::new(RichText::new("Run").strong())
+                    egui::Button::new(RichText::new(tr("scenario-run")).strong())
                         .min_size(egui::vec2(90.0, 26.0)),
                 )
-                .on_hover_text("Run every scenario in the editor, in order, against the target");
+                .on_hover_text(tr("scenario-run-hover"));
             let start = match (&ready, running) {
-                (_, true) => start.on_disabled_hover_text("A run is under way: stop it first"),
+                (_, true) => start.on_disabled_hover_text(tr("scenario-busy")),
                 (Err(why), _) => start.on_disabled_hover_text(why.as_str()),
                 _ => start,
             };
@@ -362,12 +383,15 @@ impl ScenarioPanel {
             }
             let stopping = run.is_some_and(|r| r.stopping);
             if ui
-                .add_enabled(running && !stopping, egui::Button::new("Stop run"))
-                .on_hover_text("End the run now")
+                .add_enabled(
+                    running && !stopping,
+                    egui::Button::new(tr("scenario-stop-run")),
+                )
+                .on_hover_text(tr("scenario-stop-run-hover"))
                 .on_disabled_hover_text(if stopping {
-                    "Stopping…"
+                    tr("scenario-stopping")
                 } else {
-                    "No run is under way"
+                    tr("scenario-no-run")
                 })
                 .clicked()
             {
@@ -381,7 +405,10 @@ impl ScenarioPanel {
             && let Err(why) = &ready
             && !self.text.trim().is_empty()
         {
-            ui.colored_label(ui.visuals().warn_fg_color, format!("Cannot run: {why}"));
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                tr_with("scenario-cannot-run", &[("why", why.into())]),
+            );
         }
         if let Some(refused) = &self.refused {
             ui.colored_label(ui.visuals().error_fg_color, refused);
@@ -403,17 +430,14 @@ fn target_ui(
         .num_columns(2)
         .spacing([8.0, 6.0])
         .show(ui, |ui| {
-            let label = ui.label("Run against");
+            let label = ui.label(tr("scenario-run-against"));
+            let (hint, hover) = (tr("scenario-target-hint"), tr("scenario-target-hover"));
             following_target_field(
                 ui,
                 label.id,
                 (&mut form.target, &mut form.use_client_target),
                 &client_target,
-                (
-                    "scenario_target",
-                    "the file's target",
-                    "Where connect steps connect (host:port); empty: the target the file names",
-                ),
+                ("scenario_target", hint.as_str(), hover.as_str()),
             );
             target = if form.use_client_target {
                 client_target.map(Some)
@@ -438,18 +462,19 @@ fn results_ui(ui: &mut Ui, run: &ScenarioRunView) -> Option<ScenarioAction> {
     let mut action = None;
     ui.separator();
     let counts = run.counts();
-    let verdict = format!(
-        "{} passed, {} failed, {} errors{}",
-        counts.passed,
-        counts.failed,
-        counts.errors,
+    let verdict = tr_with(
         if run.stopped {
-            " (stopped early)"
+            "scenario-verdict-stopped"
         } else if run.running {
-            " so far"
+            "scenario-verdict-so-far"
         } else {
-            ""
-        }
+            "scenario-verdict"
+        },
+        &[
+            ("passed", counts.passed.to_string().into()),
+            ("failed", counts.failed.to_string().into()),
+            ("errors", counts.errors.to_string().into()),
+        ],
     );
     let color = if counts.failed + counts.errors > 0 {
         ui.visuals().error_fg_color
@@ -463,18 +488,28 @@ fn results_ui(ui: &mut Ui, run: &ScenarioRunView) -> Option<ScenarioAction> {
         .show(ui, |ui| {
             for scenario in &run.scenarios {
                 let (mark, color) = match scenario.outcome {
-                    Some(ScenarioOutcome::Passed) => ("PASS", style::ok_color(ui.visuals())),
-                    Some(ScenarioOutcome::Failed) => ("FAIL", ui.visuals().error_fg_color),
-                    Some(ScenarioOutcome::Error) => ("ERROR", ui.visuals().error_fg_color),
-                    None if run.running && !scenario.steps.is_empty() => {
-                        ("running", ui.visuals().text_color())
+                    Some(ScenarioOutcome::Passed) => {
+                        ("scenario-mark-pass", style::ok_color(ui.visuals()))
                     }
-                    None => ("not run", ui.visuals().weak_text_color()),
+                    Some(ScenarioOutcome::Failed) => {
+                        ("scenario-mark-fail", ui.visuals().error_fg_color)
+                    }
+                    Some(ScenarioOutcome::Error) => {
+                        ("scenario-mark-error", ui.visuals().error_fg_color)
+                    }
+                    None if run.running && !scenario.steps.is_empty() => {
+                        ("scenario-mark-running", ui.visuals().text_color())
+                    }
+                    None => ("scenario-mark-not-run", ui.visuals().weak_text_color()),
                 };
                 ui.label(
-                    RichText::new(format!(
-                        "{mark} {} (line {})",
-                        scenario.name, scenario.location.line
+                    RichText::new(tr_with(
+                        "scenario-heading-line",
+                        &[
+                            ("mark", tr(mark).into()),
+                            ("name", scenario.name.as_str().into()),
+                            ("line", scenario.location.line.to_string().into()),
+                        ],
                     ))
                     .strong()
                     .color(color),
@@ -492,18 +527,24 @@ fn results_ui(ui: &mut Ui, run: &ScenarioRunView) -> Option<ScenarioAction> {
 /// One step's row; clicking it shows its connection's frames.
 fn step_ui(ui: &mut Ui, step: &StepReport) -> Option<ScenarioAction> {
     let (mark, color) = match step.outcome {
-        StepOutcome::Passed => ("ok", style::ok_color(ui.visuals())),
-        StepOutcome::Failed(_) => ("FAIL", ui.visuals().error_fg_color),
-        StepOutcome::Error { .. } => ("ERROR", ui.visuals().error_fg_color),
+        StepOutcome::Passed => ("scenario-mark-ok", style::ok_color(ui.visuals())),
+        StepOutcome::Failed(_) => ("scenario-mark-fail", ui.visuals().error_fg_color),
+        StepOutcome::Error { .. } => ("scenario-mark-error", ui.visuals().error_fg_color),
     };
     let context = if step.context.is_empty() {
         String::new()
     } else {
         format!("[{}] ", step.context)
     };
-    let text = format!(
-        "{mark:<5} line {:<4} {context}{}  ({:.1} ms)",
-        step.location.line, step.description, step.duration_ms
+    let text = tr_with(
+        "scenario-step-line",
+        &[
+            ("mark", padded(&tr(mark), 5).into()),
+            ("line", format!("{:<4}", step.location.line).into()),
+            ("context", context.into()),
+            ("description", step.description.to_string().into()),
+            ("ms", format!("{:.1}", step.duration_ms).into()),
+        ],
     );
     let mut action = None;
     ui.indent(("step", step.location.line, step.location.column), |ui| {
@@ -512,8 +553,9 @@ fn step_ui(ui: &mut Ui, step: &StepReport) -> Option<ScenarioAction> {
                 .truncate(),
         );
         let row = match step.journal_conn {
-            Some(conn) => row.on_hover_text(format!(
-                "Show this step's connection (#{conn}) in the frames table"
+            Some(conn) => row.on_hover_text(tr_with(
+                "scenario-step-hover",
+                &[("conn", conn.to_string().into())],
             )),
             None => row,
         };
@@ -547,6 +589,22 @@ fn client_records<'a>(
             record.side == Side::Client && view.connection(record.conn).is_some()
         })
         .map(|r| r.view())
+}
+
+/// `text` followed by spaces up to `width` columns of a monospace font, a
+/// wide (CJK) character taking two.
+fn padded(text: &str, width: usize) -> String {
+    let columns: usize = text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
+    format!("{text}{}", " ".repeat(width.saturating_sub(columns)))
+}
+
+/// The menu's name of the bundled example `name`, in the window's
+/// language (`title`, the table's English, for one it has no words for).
+fn example_title(name: &str, title: &str) -> String {
+    match name {
+        "tutorial.toml" => tr("scenario-example-tutorial"),
+        _ => title.to_owned(),
+    }
 }
 
 fn file_name(path: &Path) -> String {

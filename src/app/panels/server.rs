@@ -14,6 +14,7 @@ use crate::engine::{
 
 use crate::app::address;
 use crate::app::frame_cx::{FrameCx, Outbox, Panel};
+use crate::app::i18n::{Language, language, tr, tr_with};
 use crate::app::panels::rules::RulesPanel;
 use crate::app::panels::tls_form;
 use crate::app::profiles::{self, ProfileLibrary};
@@ -43,23 +44,33 @@ pub fn mode_label(mode: ServerMode) -> &'static str {
     }
 }
 
-fn mode_help(mode: ServerMode) -> &'static str {
-    match mode {
-        ServerMode::RawEcho => "Echo bytes back as they arrive, with no framing",
-        ServerMode::FrameEcho => "Decode each frame and echo it back byte for byte",
-        ServerMode::App => {
-            "The tutorial's request/response server: one reply per connection, then close"
-        }
-        ServerMode::Rules => {
-            "Answer each frame with the first rule that matches it (load a rules file, or add rules below)"
-        }
-        ServerMode::Relay => {
-            "Forward every connection to the target, frame by frame: both legs recorded and each frame checked"
-        }
-        ServerMode::RawRelay => {
-            "Forward every connection to the target, bytes as they come: both legs recorded"
-        }
-    }
+/// A mode's name as the picker shows it, in the window's language (in
+/// English, [`mode_label`]).
+fn mode_text(mode: ServerMode) -> String {
+    let text = tr(match mode {
+        ServerMode::RawEcho => "server-mode-raw-echo",
+        ServerMode::FrameEcho => "server-mode-frame-echo",
+        ServerMode::App => "server-mode-app",
+        ServerMode::Rules => "server-mode-rules",
+        ServerMode::Relay => "server-mode-relay",
+        ServerMode::RawRelay => "server-mode-raw-relay",
+    });
+    debug_assert!(
+        language() != Language::English || text == mode_label(mode),
+        "a mode's English name is its mode_label"
+    );
+    text
+}
+
+fn mode_help(mode: ServerMode) -> String {
+    tr(match mode {
+        ServerMode::RawEcho => "server-mode-raw-echo-help",
+        ServerMode::FrameEcho => "server-mode-frame-echo-help",
+        ServerMode::App => "server-mode-app-help",
+        ServerMode::Rules => "server-mode-rules-help",
+        ServerMode::Relay => "server-mode-relay-help",
+        ServerMode::RawRelay => "server-mode-raw-relay-help",
+    })
 }
 
 impl ServerPanel {
@@ -92,8 +103,7 @@ impl ServerPanel {
                     outbox.post(Command::SetRules(Some(set.clone())));
                 }
                 None => {
-                    self.error =
-                        Some("rules mode needs rules: load a rules file or add a rule".into());
+                    self.error = Some(tr("server-rules-needed"));
                     return;
                 }
             }
@@ -138,14 +148,14 @@ impl ServerPanel {
         outbox: Outbox<'_>,
     ) {
         let status = &view.server;
-        ui.heading("Server");
+        ui.heading(tr("server-heading"));
         let running = status.listening.is_some();
         let parsed = address::parse(&settings.server_addr);
         egui::Grid::new("server_form")
             .num_columns(2)
             .spacing([8.0, 6.0])
             .show(ui, |ui| {
-                let label = ui.label("Address");
+                let label = ui.label(tr("server-address"));
                 ui.add_enabled(
                     !running,
                     egui::TextEdit::singleline(&mut settings.server_addr)
@@ -154,21 +164,21 @@ impl ServerPanel {
                         .hint_text("127.0.0.1:8800"),
                 )
                 .labelled_by(label.id)
-                .on_hover_text("Where the embedded server listens: IP address and port (port 0 picks a free one)")
-                .on_disabled_hover_text("Stop the server to change its address");
+                .on_hover_text(tr("server-address-hover"))
+                .on_disabled_hover_text(tr("server-address-locked"));
                 ui.end_row();
 
-                let label = ui.label("Mode");
+                let label = ui.label(tr("server-mode"));
                 ui.add_enabled_ui(!running, |ui| {
                     egui::ComboBox::from_id_salt("server_mode")
-                        .selected_text(mode_label(settings.server_mode))
+                        .selected_text(mode_text(settings.server_mode))
                         .width(180.0)
                         .show_ui(ui, |ui| {
                             for mode in ServerMode::ALL {
                                 ui.selectable_value(
                                     &mut settings.server_mode,
                                     mode,
-                                    mode_label(mode),
+                                    mode_text(mode),
                                 )
                                 .on_hover_text(mode_help(mode));
                             }
@@ -180,22 +190,23 @@ impl ServerPanel {
                 ui.end_row();
 
                 if takes_profile(settings.server_mode) {
-                    let label = ui.label("Server profile");
+                    let label = ui.label(tr("server-profile"));
                     ui.add_enabled_ui(!running, |ui| {
-                        profiles::picker(ui, "server_profile", &mut settings.server_profile, profiles)
-                            .labelled_by(label.id)
-                            .on_hover_text(
-                                "The protocol the server's connections speak: frame-echo echoes \
-                                 each whole frame of it, a relay reads both legs as its frames; \
-                                 a frame that breaks it is an error row naming the field",
-                            )
-                            .on_disabled_hover_text("Stop the server to change its profile");
+                        profiles::picker(
+                            ui,
+                            "server_profile",
+                            &mut settings.server_profile,
+                            profiles,
+                        )
+                        .labelled_by(label.id)
+                        .on_hover_text(tr("server-profile-hover"))
+                        .on_disabled_hover_text(tr("server-profile-locked"));
                     });
                     ui.end_row();
                 }
 
                 if settings.server_mode.is_relay() {
-                    let label = ui.label("Forward to");
+                    let label = ui.label(tr("server-forward-to"));
                     ui.add_enabled(
                         !running,
                         egui::TextEdit::singleline(&mut settings.relay_target)
@@ -204,11 +215,8 @@ impl ServerPanel {
                             .hint_text("127.0.0.1:65432"),
                     )
                     .labelled_by(label.id)
-                    .on_hover_text(
-                        "The target server: every connection to the relay is forwarded here \
-                         (host:port; a name is looked up for each connection)",
-                    )
-                    .on_disabled_hover_text("Stop the server to change its target");
+                    .on_hover_text(tr("server-forward-to-hover"))
+                    .on_disabled_hover_text(tr("server-forward-to-locked"));
                     ui.end_row();
                 }
             });
@@ -224,35 +232,38 @@ impl ServerPanel {
         if let Err(error) = &upstream
             && !running
         {
-            ui.colored_label(ui.visuals().error_fg_color, format!("Forward to: {error}"));
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                tr_with("server-forward-to-error", &[("error", error.into())]),
+            );
         }
         let shown_addr = status.listening.or(parsed.as_ref().ok().copied());
         if shown_addr.is_some_and(|a| is_all_interfaces(&a)) {
             ui.colored_label(
                 ui.visuals().warn_fg_color,
-                "Warning: this address listens on every network interface, so other machines can connect.",
+                tr("server-all-interfaces-warning"),
             );
         }
 
         ui.horizontal(|ui| {
             if running {
                 let stop = ui
-                    .add_enabled(!self.pending, egui::Button::new("Stop Server"))
-                    .on_hover_text("Stop listening and close the server's connections")
-                    .on_disabled_hover_text("Waiting for the server to answer");
+                    .add_enabled(!self.pending, egui::Button::new(tr("server-stop")))
+                    .on_hover_text(tr("server-stop-hover"))
+                    .on_disabled_hover_text(tr("server-waiting"));
                 if stop.clicked() {
                     self.pending = outbox.post(Command::StopServer) == CommandOutcome::Queued;
                 }
             } else {
                 let reason = match (&parsed, &upstream) {
-                    (Err(_), _) => Some("Fix the address first"),
-                    (_, Err(_)) => Some("Fix the target to forward to first"),
-                    _ if self.pending => Some("Starting…"),
+                    (Err(_), _) => Some(tr("server-fix-address")),
+                    (_, Err(_)) => Some(tr("server-fix-forward-to")),
+                    _ if self.pending => Some(tr("server-starting")),
                     _ => None,
                 };
                 let start = ui
-                    .add_enabled(reason.is_none(), egui::Button::new("Start Server"))
-                    .on_hover_text("Start listening on the address above")
+                    .add_enabled(reason.is_none(), egui::Button::new(tr("server-start")))
+                    .on_hover_text(tr("server-start-hover"))
                     .on_disabled_hover_text(reason.unwrap_or_default());
                 if start.clicked() {
                     self.start(outbox, settings, profiles);
@@ -267,7 +278,7 @@ impl ServerPanel {
         if let Some(error) = &self.error {
             ui.colored_label(
                 ui.visuals().error_fg_color,
-                format!("Could not start: {error}"),
+                tr_with("server-start-error", &[("error", error.into())]),
             );
         }
         if settings.server_mode == ServerMode::Rules {
@@ -304,8 +315,8 @@ fn status_lines(ui: &mut Ui, status: &ServerStatus) {
     let Some(addr) = status.listening else {
         // Two lines laid out as when running, so the client panel below
         // stays put when the server starts or stops.
-        ui.horizontal_wrapped(|ui| ui.weak("stopped"));
-        ui.weak("no connections");
+        ui.horizontal_wrapped(|ui| ui.weak(tr("server-stopped")));
+        ui.weak(tr("server-no-connections"));
         return;
     };
     ui.horizontal_wrapped(|ui| {
@@ -320,7 +331,7 @@ fn status_lines(ui: &mut Ui, status: &ServerStatus) {
                 status_line.on_hover_text(mode_help(mode));
             }
             Some(mode) => {
-                ui.weak(format!("({})", mode_label(mode)));
+                ui.weak(format!("({})", mode_text(mode)));
             }
             None => {}
         }
@@ -328,18 +339,23 @@ fn status_lines(ui: &mut Ui, status: &ServerStatus) {
     if let Some(fingerprint) = status.tls {
         tls_form::fingerprint_ui(ui, fingerprint);
     }
-    ui.label(format!(
-        "{} open · {} accepted",
-        crate::units::plural(status.open_connections as u64, "connection", "connections"),
-        status.accepted
+    ui.label(tr_with(
+        "server-connections",
+        &[
+            ("count", status.open_connections.into()),
+            ("accepted", status.accepted.into()),
+        ],
     ))
-    .on_hover_text("Connections the server has open now, and has accepted since it started");
+    .on_hover_text(tr("server-connections-hover"));
     if status.refused_at_cap > 0 || status.accept_errors > 0 {
         ui.colored_label(
             ui.visuals().warn_fg_color,
-            format!(
-                "{} refused at the connection cap · {} accept errors",
-                status.refused_at_cap, status.accept_errors
+            tr_with(
+                "server-refused",
+                &[
+                    ("refused", status.refused_at_cap.into()),
+                    ("errors", status.accept_errors.into()),
+                ],
             ),
         );
     }
@@ -347,12 +363,18 @@ fn status_lines(ui: &mut Ui, status: &ServerStatus) {
 
 /// "listening on ADDR".
 pub fn listening_text(addr: SocketAddr) -> String {
-    format!("listening on {addr}")
+    tr_with("server-listening", &[("addr", addr.to_string().into())])
 }
 
 /// "relaying ADDR → TARGET".
 pub fn relaying_text(addr: SocketAddr, target: &Target) -> String {
-    format!("relaying {addr} → {target}")
+    tr_with(
+        "server-relaying",
+        &[
+            ("addr", addr.to_string().into()),
+            ("target", target.to_string().into()),
+        ],
+    )
 }
 
 /// Where a relay mode forwards to, read from the form: `None` for the
@@ -363,7 +385,7 @@ pub fn relay_target(settings: &Settings, listen: SocketAddr) -> Result<Option<Ta
         return Ok(None);
     }
     if settings.relay_target.trim().is_empty() {
-        return Err("type the address of the server to forward to, e.g. 127.0.0.1:65432".into());
+        return Err(tr("server-forward-to-empty"));
     }
     let target: Target = settings
         .relay_target
@@ -372,8 +394,9 @@ pub fn relay_target(settings: &Settings, listen: SocketAddr) -> Result<Option<Ta
         .map_err(|error: crate::engine::TargetError| error.to_string())?;
     // Every connection would be forwarded to the relay itself, again and again.
     if address::reaches(&target, listen) {
-        return Err(format!(
-            "{target} is the relay's own address: forward to another server"
+        return Err(tr_with(
+            "server-forward-to-self",
+            &[("target", target.to_string().into())],
         ));
     }
     Ok(Some(target))

@@ -12,6 +12,8 @@ use crate::engine::tls::{
     ClientTls, Fingerprint, Identity, MinVersion, ServerCertificate, ServerTls, Verification,
 };
 
+use crate::app::i18n::{tr, tr_with};
+
 /// The server's TLS form, as typed.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -81,14 +83,13 @@ fn path(text: &str) -> Option<PathBuf> {
     (!text.is_empty()).then(|| PathBuf::from(text))
 }
 
-/// Both files, or neither; one alone is a mistake worth a message.
-fn identity(cert: &str, key: &str, whose: &str) -> Result<Option<Identity>, String> {
+/// Both files, or neither; one alone is a mistake worth a message (the
+/// message `one_alone`, which says whose files they are).
+fn identity(cert: &str, key: &str, one_alone: &str) -> Result<Option<Identity>, String> {
     match (path(cert), path(key)) {
         (Some(cert), Some(key)) => Ok(Some(Identity { cert, key })),
         (None, None) => Ok(None),
-        _ => Err(format!(
-            "give both the {whose} certificate file and its key file"
-        )),
+        _ => Err(tr(one_alone)),
     }
 }
 
@@ -99,9 +100,9 @@ impl ServerTlsForm {
             return Ok(None);
         }
         let certificate = if self.use_files {
-            match identity(&self.cert, &self.key, "server")? {
+            match identity(&self.cert, &self.key, "server-tls-both-server-files")? {
                 Some(files) => ServerCertificate::Files(files),
-                None => return Err("give the server's certificate and key files".into()),
+                None => return Err(tr("server-tls-server-files")),
             }
         } else {
             ServerCertificate::Generated
@@ -118,53 +119,52 @@ impl ServerTlsForm {
     /// The checkbox and, when ticked, its options; disabled while running.
     pub fn ui(&mut self, ui: &mut Ui, running: bool) {
         ui.add_enabled_ui(!running, |ui| {
-            ui.checkbox(&mut self.enabled, "Serve TLS")
-                .on_hover_text("Serve TLS (every mode works over it)")
-                .on_disabled_hover_text("Stop the server to change TLS");
+            ui.checkbox(&mut self.enabled, tr("server-tls-serve"))
+                .on_hover_text(tr("server-tls-serve-hover"))
+                .on_disabled_hover_text(tr("server-tls-serve-locked"));
             if !self.enabled {
                 return;
             }
-            egui::CollapsingHeader::new("Server TLS options")
+            egui::CollapsingHeader::new(tr("server-tls-server-options"))
                 .id_salt("server_tls_options")
                 .show(ui, |ui| {
-                    ui.radio_value(
-                        &mut self.use_files,
-                        false,
-                        "Generate a self-signed certificate",
-                    )
-                    .on_hover_text(
-                        "Made at start for the listen address and localhost; its SHA-256 \
-                             is shown once the server runs, for clients to pin",
-                    );
-                    ui.radio_value(&mut self.use_files, true, "Certificate and key files (PEM)");
+                    ui.radio_value(&mut self.use_files, false, tr("server-tls-generate"))
+                        .on_hover_text(tr("server-tls-generate-hover"));
+                    ui.radio_value(&mut self.use_files, true, tr("server-tls-files"));
                     egui::Grid::new("server_tls_grid")
                         .num_columns(2)
                         .show(ui, |ui| {
                             if self.use_files {
                                 text_row(
                                     ui,
-                                    "Certificate",
+                                    &tr("server-tls-certificate"),
                                     &mut self.cert,
                                     "cert.pem",
                                     "server_tls_cert",
                                 );
-                                text_row(ui, "Key", &mut self.key, "key.pem", "server_tls_key");
+                                text_row(
+                                    ui,
+                                    &tr("server-tls-key"),
+                                    &mut self.key,
+                                    "key.pem",
+                                    "server_tls_key",
+                                );
                             }
                             text_row(
                                 ui,
-                                "Client CA",
+                                &tr("server-tls-client-ca"),
                                 &mut self.client_ca,
-                                "optional: ca.pem (mutual TLS)",
+                                &tr("server-tls-client-ca-hint"),
                                 "server_tls_client_ca",
                             );
                             text_row(
                                 ui,
                                 "ALPN",
                                 &mut self.alpn,
-                                "optional: h2, myproto",
+                                &tr("server-tls-alpn-hint"),
                                 "server_tls_alpn",
                             );
-                            ui.label("Min version");
+                            ui.label(tr("server-tls-min-version"));
                             ui.horizontal(|ui| {
                                 for version in MinVersion::ALL {
                                     ui.radio_value(
@@ -194,7 +194,7 @@ impl ClientTlsForm {
             (VerifyChoice::System, Some(embedded)) => Verification::Pin(embedded),
             (VerifyChoice::System, None) => Verification::System,
             (VerifyChoice::CaFile, _) => {
-                Verification::CaFile(path(&self.ca).ok_or("give the CA file to verify against")?)
+                Verification::CaFile(path(&self.ca).ok_or_else(|| tr("server-tls-ca-needed"))?)
             }
             (VerifyChoice::Pin, _) => Verification::Pin(self.pin.parse::<Fingerprint>()?),
             (VerifyChoice::Insecure, _) => Verification::Insecure,
@@ -203,7 +203,7 @@ impl ClientTlsForm {
         Ok(Some(ClientTls {
             verification,
             sni: (!sni.is_empty()).then(|| sni.to_owned()),
-            identity: identity(&self.cert, &self.key, "client")?,
+            identity: identity(&self.cert, &self.key, "server-tls-both-client-files")?,
             alpn: protocols(&self.alpn),
             ..ClientTls::default()
         }))
@@ -214,33 +214,49 @@ impl ClientTlsForm {
     /// note says when the embedded server's certificate is trusted by its
     /// fingerprint (see [`Self::settings`]).
     pub fn ui(&mut self, ui: &mut Ui, embedded: Option<Fingerprint>) {
-        ui.checkbox(&mut self.enabled, "Connect with TLS")
-            .on_hover_text("Speak TLS to the target");
+        ui.checkbox(&mut self.enabled, tr("server-tls-connect"))
+            .on_hover_text(tr("server-tls-connect-hover"));
         if !self.enabled {
             return;
         }
-        egui::CollapsingHeader::new("Client TLS options")
+        egui::CollapsingHeader::new(tr("server-tls-client-options"))
             .id_salt("client_tls_options")
             .show(ui, |ui| {
                 ui.horizontal_wrapped(|ui| {
-                    ui.label("Trust");
-                    ui.radio_value(&mut self.verify, VerifyChoice::System, "System roots");
-                    ui.radio_value(&mut self.verify, VerifyChoice::CaFile, "CA file");
-                    ui.radio_value(&mut self.verify, VerifyChoice::Pin, "Pinned SHA-256");
-                    ui.radio_value(&mut self.verify, VerifyChoice::Insecure, "Any certificate");
+                    ui.label(tr("server-tls-trust"));
+                    ui.radio_value(
+                        &mut self.verify,
+                        VerifyChoice::System,
+                        tr("server-tls-system-roots"),
+                    );
+                    ui.radio_value(
+                        &mut self.verify,
+                        VerifyChoice::CaFile,
+                        tr("server-tls-ca-file"),
+                    );
+                    ui.radio_value(&mut self.verify, VerifyChoice::Pin, tr("server-tls-pinned"));
+                    ui.radio_value(
+                        &mut self.verify,
+                        VerifyChoice::Insecure,
+                        tr("server-tls-any"),
+                    );
                 });
                 egui::Grid::new("client_tls_grid")
                     .num_columns(2)
                     .show(ui, |ui| {
                         match self.verify {
-                            VerifyChoice::CaFile => {
-                                text_row(ui, "CA file", &mut self.ca, "ca.pem", "client_tls_ca")
-                            }
+                            VerifyChoice::CaFile => text_row(
+                                ui,
+                                &tr("server-tls-ca-file"),
+                                &mut self.ca,
+                                "ca.pem",
+                                "client_tls_ca",
+                            ),
                             VerifyChoice::Pin => text_row(
                                 ui,
-                                "Pin SHA-256",
+                                &tr("server-tls-pin"),
                                 &mut self.pin,
-                                "AB:CD:… (the server's fingerprint)",
+                                &tr("server-tls-pin-hint"),
                                 "client_tls_pin",
                             ),
                             _ => {}
@@ -249,28 +265,28 @@ impl ClientTlsForm {
                             ui,
                             "SNI",
                             &mut self.sni,
-                            "default: the target's host",
+                            &tr("server-tls-sni-hint"),
                             "client_tls_sni",
                         );
                         text_row(
                             ui,
-                            "Certificate",
+                            &tr("server-tls-certificate"),
                             &mut self.cert,
-                            "optional: client.pem",
+                            &tr("server-tls-client-cert-hint"),
                             "client_tls_cert",
                         );
                         text_row(
                             ui,
-                            "Key",
+                            &tr("server-tls-key"),
                             &mut self.key,
-                            "optional: client.key",
+                            &tr("server-tls-client-key-hint"),
                             "client_tls_key",
                         );
                         text_row(
                             ui,
                             "ALPN",
                             &mut self.alpn,
-                            "optional: h2, myproto",
+                            &tr("server-tls-alpn-hint"),
                             "client_tls_alpn",
                         );
                     });
@@ -279,17 +295,17 @@ impl ClientTlsForm {
         if let (VerifyChoice::System, Some(embedded)) = (self.verify, embedded) {
             ui.colored_label(
                 crate::app::style::ok_color(ui.visuals()),
-                "The target is this window's server: its self-signed certificate \
-                 is trusted by its fingerprint",
+                tr("server-tls-embedded-trusted"),
             )
-            .on_hover_text(format!(
-                "Pinned SHA-256 {embedded} (instead of the system roots, which do not know it)"
+            .on_hover_text(tr_with(
+                "server-tls-embedded-hover",
+                &[("fingerprint", embedded.to_string().into())],
             ));
         }
         if self.verify == VerifyChoice::Insecure {
             ui.colored_label(
                 ui.visuals().warn_fg_color,
-                "Warning: any certificate is accepted: encrypted, but the server is not authenticated.",
+                tr("server-tls-insecure-warning"),
             );
         }
         if let Err(error) = self.settings(embedded) {
@@ -316,10 +332,10 @@ pub fn fingerprint_ui(ui: &mut Ui, fingerprint: Fingerprint) {
     ui.horizontal_wrapped(|ui| {
         ui.label("TLS · SHA-256");
         ui.add(egui::Label::new(egui::RichText::new(&text).monospace()).wrap())
-            .on_hover_text("The certificate's fingerprint: a client can pin it");
+            .on_hover_text(tr("server-tls-fingerprint-hover"));
         if ui
-            .small_button("Copy")
-            .on_hover_text("Copy the fingerprint")
+            .small_button(tr("server-tls-copy"))
+            .on_hover_text(tr("server-tls-copy-hover"))
             .clicked()
         {
             ui.ctx().copy_text(text.clone());

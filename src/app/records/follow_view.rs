@@ -18,6 +18,7 @@ use crate::engine::{Direction, JournalSnapshot, RecordKind, Side};
 
 use crate::app::files::background_save::BackgroundSave;
 use crate::app::files::file_content::human_bytes;
+use crate::app::i18n::{self, Language, tr, tr_with};
 use crate::app::records::frame_index::SourceKey;
 use crate::app::style;
 
@@ -55,8 +56,9 @@ struct RenderedTurn {
 struct Followed {
     source: SourceKey,
     conversation: Conversation,
-    /// How `rendered` was made; other choices render again.
-    rendered_as: (FollowMode, Zone, TextEncoding),
+    /// How `rendered` was made (and in which language); other choices
+    /// render again.
+    rendered_as: (FollowMode, Zone, TextEncoding, Language),
     rendered: Vec<RenderedTurn>,
     /// The text on screen, for this many rendered turns and this theme.
     job: Option<(usize, bool, LayoutJob)>,
@@ -82,7 +84,12 @@ impl FollowWindow {
         self.open = Some(Followed {
             source,
             conversation: Conversation::of(journal, legs),
-            rendered_as: (FollowMode::default(), Zone::default(), TextEncoding::UTF_8),
+            rendered_as: (
+                FollowMode::default(),
+                Zone::default(),
+                TextEncoding::UTF_8,
+                i18n::language(),
+            ),
             rendered: Vec::new(),
             job: None,
             galley: None,
@@ -124,7 +131,7 @@ impl FollowWindow {
         let mut action = None;
         let saving = self.save.is_saving();
         let saved = self.save.outcome();
-        egui::Window::new(format!("Follow stream: {title}"))
+        egui::Window::new(tr_with("records-follow-title", &[("title", title.into())]))
             .id(egui::Id::unique("follow_stream"))
             .open(&mut keep_open)
             .default_size([760.0, 560.0])
@@ -156,18 +163,21 @@ impl FollowWindow {
     ) {
         let Some(followed) = &self.open else { return };
         let conversation = followed.conversation.clone();
-        self.save.start(path, "Saved to", ctx, move |path| {
-            let text = follow::export(&conversation, (mode, raw), &|us| zone.text(us, TIME_STYLE));
-            write_whole(path, text.as_bytes())
-        });
+        self.save
+            .start(path, tr("records-follow-saved-to"), ctx, move |path| {
+                let text =
+                    follow::export(&conversation, (mode, raw), &|us| zone.text(us, TIME_STYLE));
+                write_whole(path, text.as_bytes())
+            });
     }
 }
 
 impl Followed {
     /// Renders the turns not rendered yet (all of them after a new choice).
     fn render(&mut self, mode: FollowMode, zone: Zone, raw: TextEncoding) {
-        if self.rendered_as != (mode, zone, raw) {
-            self.rendered_as = (mode, zone, raw);
+        let language = i18n::language();
+        if self.rendered_as != (mode, zone, raw, language) {
+            self.rendered_as = (mode, zone, raw, language);
             self.rendered.clear();
             self.job = None;
         }
@@ -185,7 +195,7 @@ impl Followed {
     /// The conversation's text, laid out again only when it grew or the theme changed.
     fn body_ui(&mut self, ui: &mut Ui, mode: FollowMode) {
         if self.rendered.is_empty() {
-            ui.weak("No records of this connection yet: they show here as they arrive.");
+            ui.weak(tr("records-follow-empty"));
             return;
         }
         let dark = ui.visuals().dark_mode;
@@ -200,9 +210,9 @@ impl Followed {
             self.galley = None;
         }
         if self.left_off > 0 {
-            ui.weak(format!(
-                "The {} oldest turns are left off to keep the window quick: Copy and Save take them all.",
-                self.left_off
+            ui.weak(tr_with(
+                "records-follow-left-off",
+                &[("count", self.left_off.to_string().into())],
             ));
         }
         let Some((_, _, job)) = &self.job else { return };
@@ -248,7 +258,7 @@ fn toolbar(
 ) -> Option<FollowAction> {
     let mut action = None;
     ui.horizontal(|ui| {
-        ui.label("Show as");
+        ui.label(tr("records-follow-show-as"));
         for choice in FollowMode::ALL {
             ui.selectable_value(mode, choice, choice.name())
                 .on_hover_text(choice.help());
@@ -256,9 +266,9 @@ fn toolbar(
         ui.separator();
         let empty = followed.conversation.turns().is_empty();
         if ui
-            .add_enabled(!empty, egui::Button::new("Copy"))
-            .on_hover_text("Copy the whole conversation, as shown, to the clipboard")
-            .on_disabled_hover_text("Nothing to copy yet")
+            .add_enabled(!empty, egui::Button::new(tr("records-follow-copy")))
+            .on_hover_text(tr("records-follow-copy-hover"))
+            .on_disabled_hover_text(tr("records-follow-copy-disabled"))
             .clicked()
         {
             let text = follow::export(&followed.conversation, (*mode, raw), &|us| {
@@ -267,9 +277,12 @@ fn toolbar(
             ui.ctx().copy_text(text);
         }
         if ui
-            .add_enabled(!empty && !saving, egui::Button::new("Save…"))
-            .on_hover_text("Save the whole conversation, as shown, to a text file")
-            .on_disabled_hover_text("Nothing to save yet, or a save is under way")
+            .add_enabled(
+                !empty && !saving,
+                egui::Button::new(tr("records-follow-save")),
+            )
+            .on_hover_text(tr("records-follow-save-hover"))
+            .on_disabled_hover_text(tr("records-follow-save-disabled"))
             .clicked()
         {
             action = Some(FollowAction::Save);
@@ -317,10 +330,12 @@ fn is_relayed(legs: &[Leg]) -> bool {
 fn title(legs: &[Leg]) -> String {
     if is_relayed(legs) {
         let names: Vec<String> = legs.iter().map(Leg::name).collect();
-        format!(
-            "relayed conversation #{} ({})",
-            legs[0].conn,
-            names.join(" + ")
+        tr_with(
+            "records-follow-relayed-title",
+            &[
+                ("conn", legs[0].conn.to_string().into()),
+                ("legs", names.join(" + ").into()),
+            ],
         )
     } else {
         legs.first().map_or_else(String::new, Leg::name)
@@ -361,8 +376,8 @@ fn legend(ui: &mut Ui, conversation: &Conversation) {
             relayed_arrow(conversation, direction)
         } else {
             let word = match direction {
-                Direction::Sent => "sent",
-                Direction::Received => "received",
+                Direction::Sent => tr("records-dir-sent"),
+                Direction::Received => tr("records-dir-received"),
             };
             (word, conversation.ends(0).arrow(direction))
         };
@@ -374,7 +389,13 @@ fn legend(ui: &mut Ui, conversation: &Conversation) {
                 egui::Label::new(RichText::new(word).color(color).strong()),
             );
             ui.label(RichText::new(arrow).monospace().color(color));
-            ui.weak(format!("{turns} turns, {}", human_bytes(bytes)));
+            ui.weak(tr_with(
+                "records-follow-turns",
+                &[
+                    ("count", turns.to_string().into()),
+                    ("bytes", human_bytes(bytes).into()),
+                ],
+            ));
         });
     }
 }
@@ -382,21 +403,28 @@ fn legend(ui: &mut Ui, conversation: &Conversation) {
 /// A relayed conversation's way, in the colour of `direction` (see
 /// [`colour_direction`]): its name, and the addresses a frame goes through
 /// (the client, the relay's two ends, the target).
-fn relayed_arrow(conversation: &Conversation, direction: Direction) -> (&'static str, String) {
+fn relayed_arrow(conversation: &Conversation, direction: Direction) -> (String, String) {
     let (client_leg, upstream_leg) = (conversation.ends(0), conversation.ends(1));
     let name = |addr: Option<std::net::SocketAddr>, unknown: &str| {
         addr.map_or_else(|| unknown.to_owned(), |a| a.to_string())
     };
-    let client = name(client_leg.peer, "client");
+    let client = name(client_leg.peer, &tr("records-follow-client"));
+    let relay_name = tr("records-follow-relay");
     let relay = format!(
         "{} · {}",
-        name(client_leg.local, "relay"),
-        name(upstream_leg.local, "relay")
+        name(client_leg.local, &relay_name),
+        name(upstream_leg.local, &relay_name)
     );
-    let target = name(upstream_leg.peer, "target");
+    let target = name(upstream_leg.peer, &tr("records-follow-target"));
     match direction {
-        Direction::Sent => ("to server", format!("{client} → {relay} → {target}")),
-        Direction::Received => ("to client", format!("{target} → {relay} → {client}")),
+        Direction::Sent => (
+            tr("records-follow-to-server"),
+            format!("{client} → {relay} → {target}"),
+        ),
+        Direction::Received => (
+            tr("records-follow-to-client"),
+            format!("{target} → {relay} → {client}"),
+        ),
     }
 }
 
@@ -421,10 +449,11 @@ fn shortened_body(turn: &Turn, mode: FollowMode, raw: TextEncoding) -> String {
         ..turn.clone()
     };
     let mut body = follow::render_turn(&head, mode, raw);
-    body.push_str(&format!(
-        "… {} more bytes: Copy or Save has them all\n",
-        turn.bytes.len() - TURN_BYTES
+    body.push_str(&tr_with(
+        "records-follow-more-bytes",
+        &[("count", (turn.bytes.len() - TURN_BYTES).to_string().into())],
     ));
+    body.push('\n');
     body
 }
 

@@ -14,6 +14,7 @@ use crate::engine::{Direction, JournalSnapshot, RecordKind, Side, TextEncoding};
 
 use crate::app::files::file_content::human_bytes;
 use crate::app::frame_cx::{FrameCx, Panel};
+use crate::app::i18n::{self, Language, tr, tr_with};
 use crate::app::records::cell_galleys::CellGalleys;
 use crate::app::records::follow_view::legs_to_follow;
 use crate::app::records::frame_index::{FilterSpec, FrameIndex, SourceKey};
@@ -92,6 +93,8 @@ pub struct FramesView {
     cells: CellGalleys,
     /// How the cells laid out show times.
     cells_times: Option<Times>,
+    /// The language the rows and the selected record were laid out in.
+    language: Option<Language>,
     zone: Zone,
 }
 
@@ -136,6 +139,13 @@ impl FramesView {
         if self.rows_raw != Some(source.raw) {
             self.rows_raw = Some(source.raw);
             self.rows.clear();
+            self.cells.clear();
+            self.select(self.selected, source);
+        }
+        // Another language: the cells and the detail read again in it.
+        let language = i18n::language();
+        if self.language != Some(language) {
+            self.language = Some(language);
             self.cells.clear();
             self.select(self.selected, source);
         }
@@ -189,12 +199,11 @@ impl FramesView {
             ui.add_space(40.0);
             ui.vertical_centered(|ui| {
                 ui.weak(if !spec.is_empty() {
-                    "No record matches the filters."
+                    tr("records-empty-filtered")
                 } else if key == SourceKey::Live {
-                    "No records yet. Start the server, connect and send: every frame \
-                     on both sides shows here."
+                    tr("records-empty-live")
                 } else {
-                    "This log holds no records."
+                    tr("records-empty-log")
                 })
             });
         } else {
@@ -227,40 +236,45 @@ impl FramesView {
     ) -> bool {
         let mut clear = false;
         ui.horizontal_wrapped(|ui| {
-            ui.label(format!(
-                "{} of {} records shown",
-                self.index.len(),
-                size.len
+            ui.label(tr_with(
+                "records-shown",
+                &[
+                    ("shown", self.index.len().to_string().into()),
+                    ("total", size.len.to_string().into()),
+                ],
             ))
-            .on_hover_text("Records that pass the filters, of all the records held");
+            .on_hover_text(tr("records-shown-hover"));
             if !self.complete {
                 ui.spinner();
-                ui.weak(format!(
-                    "filtering… {:.0}%",
-                    100.0 * self.index.progress(size.next_seq)
+                ui.weak(tr_with(
+                    "records-filtering",
+                    &[(
+                        "percent",
+                        format!("{:.0}", 100.0 * self.index.progress(size.next_seq)).into(),
+                    )],
                 ));
             }
-            let dropped = format!("{} dropped", size.dropped);
+            let dropped = tr_with(
+                "records-dropped",
+                &[("count", size.dropped.to_string().into())],
+            );
             if size.dropped > 0 {
                 ui.colored_label(ui.visuals().warn_fg_color, dropped)
             } else {
                 ui.weak(dropped)
             }
-            .on_hover_text(
-                "Oldest records let go to keep the journal within its bounds (records and bytes)",
-            );
+            .on_hover_text(tr("records-dropped-hover"));
             if let Some(error) = connection_error {
                 ui.colored_label(ui.visuals().error_fg_color, error);
             }
             ui.separator();
-            ui.checkbox(follow, "Follow newest").on_hover_text(
-                "Keep the newest record in view as records arrive (scrolling back stops it)",
-            );
+            ui.checkbox(follow, tr("records-follow-newest"))
+                .on_hover_text(tr("records-follow-newest-hover"));
             if key == SourceKey::Live {
                 clear = ui
-                    .add_enabled(size.len > 0, egui::Button::new("Clear log"))
-                    .on_hover_text("Forget every record held (counters keep running)")
-                    .on_disabled_hover_text("The log is empty")
+                    .add_enabled(size.len > 0, egui::Button::new(tr("records-clear-log")))
+                    .on_hover_text(tr("records-clear-log-hover"))
+                    .on_disabled_hover_text(tr("records-clear-log-empty"))
                     .clicked();
             }
         });
@@ -381,6 +395,7 @@ impl FramesView {
                 .header(20.0, |mut header| {
                     for &c in &columns {
                         let (title, help) = COLUMNS[c];
+                        let (title, help) = (tr(title), tr(help));
                         header.col(|ui| {
                             if c == TIME_COLUMN {
                                 ui.strong(format!("{title} ({})", times.zone.name()))
@@ -569,24 +584,20 @@ fn column_width(c: usize, widths: Widths) -> Column {
     }
 }
 
-/// The table's columns and what each one means.
+/// The table's columns and what each one means (message keys).
 const COLUMNS: [(&str, &str); 8] = [
-    ("#", "Sequence number in the journal"),
-    ("Time", "When the record was made"),
-    ("Side", "The embedded server or the client pool"),
-    ("Conn", "Connection number"),
-    ("Dir", "Sent or received, seen from framescope"),
-    (
-        "Content-Type",
-        "The header's content-type (raw for raw chunks)",
-    ),
-    ("Length", "Bytes on the wire"),
-    ("Summary", "The start of the content, or the decode error"),
+    ("records-col-seq", "records-col-seq-hover"),
+    ("records-col-time", "records-col-time-hover"),
+    ("records-col-side", "records-col-side-hover"),
+    ("records-col-conn", "records-col-conn-hover"),
+    ("records-col-dir", "records-col-dir-hover"),
+    ("records-col-content-type", "records-col-content-type-hover"),
+    ("records-col-length", "records-col-length-hover"),
+    ("records-col-summary", "records-col-summary-hover"),
 ];
 
-/// What a held row's tooltip says.
-const HELD_HELP: &str =
-    "Held by intercept: Forward, Edit or Drop it in the Intercept panel under the server";
+/// What a held row's tooltip says (message key).
+const HELD_HELP: &str = "records-held-help";
 
 /// The colours rows are told apart by, for the theme.
 #[derive(Debug, Clone, Copy)]
@@ -616,24 +627,22 @@ fn follow_menu(ui: &mut Ui, summary: &RowSummary) -> Option<Vec<Leg>> {
     let mut follow = None;
     if summary.link.is_some() {
         if ui
-            .add(egui::Button::new("Follow conversation").shortcut_text("Ctrl+Shift+F"))
-            .on_hover_text(
-                "Show the relayed conversation in order: both legs, client to target and back",
-            )
+            .add(egui::Button::new(tr("records-follow-conversation")).shortcut_text("Ctrl+Shift+F"))
+            .on_hover_text(tr("records-follow-conversation-menu-hover"))
             .clicked()
         {
             follow = Some(legs_to_follow(summary.side, summary.conn, summary.link));
         }
         if ui
-            .button("Follow this leg")
-            .on_hover_text("Show only this leg's connection, both directions in order")
+            .button(tr("records-follow-leg"))
+            .on_hover_text(tr("records-follow-leg-hover"))
             .clicked()
         {
             follow = Some(vec![leg]);
         }
     } else if ui
-        .add(egui::Button::new("Follow stream").shortcut_text("Ctrl+Shift+F"))
-        .on_hover_text("Show this connection's two directions in order")
+        .add(egui::Button::new(tr("records-follow-stream")).shortcut_text("Ctrl+Shift+F"))
+        .on_hover_text(tr("records-follow-stream-menu-hover"))
         .clicked()
     {
         follow = Some(vec![leg]);
@@ -682,7 +691,7 @@ fn row_cells(
     let response = row.widget.response.clone();
     match cut_under_pointer {
         Some(text) => response.on_hover_text(text),
-        None if look.held => response.on_hover_text(HELD_HELP),
+        None if look.held => response.on_hover_text(tr(HELD_HELP)),
         None => response,
     }
 }
@@ -718,19 +727,22 @@ fn cell_text(summary: &RowSummary, look: CellLook, column: usize) -> RichText {
     let text = match column {
         0 => summary.seq.to_string(),
         1 => times.zone.text(summary.time_us, times.style),
-        2 => record_detail::leg_text(summary.side, summary.link).to_owned(),
+        2 => record_detail::leg_label(summary.side, summary.link),
         3 => match summary.link {
             Some(other) => format!("#{} ↔ {other}", summary.conn),
             None => format!("#{}", summary.conn),
         },
         // A note is framescope's own words: it went no way, and crossed no wire.
         4 if note => String::new(),
-        4 => record_detail::direction_text(summary.direction).to_owned(),
-        5 if summary.kind == RecordKind::Error => "decode error".to_owned(),
+        4 => record_detail::direction_label(summary.direction),
+        5 if summary.kind == RecordKind::Error => record_detail::kind_label(RecordKind::Error),
         5 => summary.content_type.clone(),
         6 if note => String::new(),
         6 => human_bytes(u64::from(summary.wire_len)),
-        _ if held => format!("held · {}", summary.summary),
+        _ if held => tr_with(
+            "records-held-row",
+            &[("summary", (&summary.summary).into())],
+        ),
         _ => summary.summary.clone(),
     };
     let text = RichText::new(text);
@@ -761,15 +773,16 @@ fn either_or_both<T: Copy + PartialEq>(
     options: [(T, &str); 2],
 ) {
     let label = ui.label(name);
+    let both = tr("records-filter-both");
     let shown = options
         .iter()
         .find(|(option, _)| Some(*option) == *value)
-        .map_or("both", |(_, text)| *text);
+        .map_or(both.as_str(), |(_, text)| *text);
     egui::ComboBox::from_id_salt(id)
         .selected_text(shown)
         .width(80.0)
         .show_ui(ui, |ui| {
-            ui.selectable_value(value, None, "both");
+            ui.selectable_value(value, None, both.as_str());
             for (option, text) in options {
                 ui.selectable_value(value, Some(option), text);
             }
@@ -784,41 +797,53 @@ fn filter_bar(ui: &mut Ui, filters: &mut Filters) -> Option<String> {
     ui.horizontal_wrapped(|ui| {
         either_or_both(
             ui,
-            ("Side", "filter_side", "Show one side only"),
+            (
+                tr("records-filter-side").as_str(),
+                "filter_side",
+                tr("records-filter-side-hover").as_str(),
+            ),
             &mut filters.side,
-            [(Side::Server, "server"), (Side::Client, "client")],
+            [
+                (Side::Server, tr("records-side-server").as_str()),
+                (Side::Client, tr("records-side-client").as_str()),
+            ],
         );
         either_or_both(
             ui,
-            ("Dir", "filter_direction", "Show one direction only"),
+            (
+                tr("records-filter-dir").as_str(),
+                "filter_direction",
+                tr("records-filter-dir-hover").as_str(),
+            ),
             &mut filters.direction,
-            [(Direction::Sent, "sent"), (Direction::Received, "received")],
+            [
+                (Direction::Sent, tr("records-dir-sent").as_str()),
+                (Direction::Received, tr("records-dir-received").as_str()),
+            ],
         );
 
-        let label = ui.label("Conn");
+        let label = ui.label(tr("records-filter-conn"));
         ui.add(
             egui::TextEdit::singleline(&mut filters.connection)
                 .id_salt("filter_connection")
-                .hint_text("all")
+                .hint_text(tr("records-filter-conn-hint"))
                 .desired_width(44.0),
         )
         .labelled_by(label.id)
-        .on_hover_text("Show one connection only (its number)");
+        .on_hover_text(tr("records-filter-conn-hover"));
 
-        let label = ui.label("Find");
+        let label = ui.label(tr("records-filter-find"));
         ui.add(
             egui::TextEdit::singleline(&mut filters.text)
                 .id_salt("filter_text")
-                .hint_text("header, content or error text")
+                .hint_text(tr("records-filter-find-hint"))
                 .desired_width(150.0),
         )
         .labelled_by(label.id)
-        .on_hover_text(
-            "Show records whose header, first 1 KiB of content or error contains this (any case)",
-        );
+        .on_hover_text(tr("records-filter-find-hover"));
 
-        ui.checkbox(&mut filters.errors_only, "Errors only")
-            .on_hover_text("Show decode errors only");
+        ui.checkbox(&mut filters.errors_only, tr("records-filter-errors-only"))
+            .on_hover_text(tr("records-filter-errors-only-hover"));
     });
     FilterSpec::new(filters).1
 }

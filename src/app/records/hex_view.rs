@@ -9,6 +9,7 @@ use std::ops::Range;
 use egui::text::{LayoutJob, TextFormat};
 use egui::{Color32, FontId, Role, ScrollArea, Sense, Ui, Visuals, WidgetInfo};
 
+use crate::app::i18n::tr;
 use crate::engine::TextEncoding;
 use crate::engine::hexdump::{self, BYTES_PER_ROW, FrameLayout, HexRow, Region, TextCell};
 
@@ -117,9 +118,9 @@ pub fn region_range(layout: &FrameLayout, region: Region) -> Option<Range<usize>
 pub fn legend(ui: &mut Ui) {
     let palette = Palette::of(ui.visuals());
     ui.horizontal(|ui| {
-        ui.colored_label(palette.proto_header, "proto-header");
-        ui.colored_label(palette.field, "header");
-        ui.colored_label(palette.content, "content");
+        ui.colored_label(palette.proto_header, tr("records-legend-proto-header"));
+        ui.colored_label(palette.field, tr("records-legend-header"));
+        ui.colored_label(palette.content, tr("records-legend-content"));
     });
 }
 
@@ -172,7 +173,7 @@ impl<'a> HexView<'a> {
     /// Shows the rows on screen; returns the offset of the byte under the pointer.
     pub fn show(self, ui: &mut Ui) -> Option<usize> {
         if self.bytes.is_empty() {
-            ui.weak("(no bytes)");
+            ui.weak(tr("records-no-bytes"));
             return None;
         }
         let font_id = FontId::monospace(FONT_SIZE);

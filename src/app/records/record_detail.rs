@@ -12,6 +12,7 @@ use crate::engine::tls::HandshakeInfo;
 use crate::engine::{Profile, RecordKind, RecordView, Side, TextEncoding, declared_header_len};
 
 use crate::app::files::file_content::human_bytes;
+use crate::app::i18n::{TrArg, tr, tr_with};
 use crate::app::records::follow_view::legs_to_follow;
 use crate::app::records::hex_view::{self, HexView, Palette};
 use crate::clock::{Style, Zone};
@@ -219,15 +220,13 @@ impl RecordDetail {
         let dots_id = egui::Id::unique("hex_text_dots");
         let mut dots = ui.data_mut(|d| *d.get_persisted_mut_or_default::<bool>(dots_id));
         ui.horizontal(|ui| {
-            ui.strong("Bytes");
+            ui.strong(tr("records-bytes"));
             if self.profile.is_none() {
                 hex_view::legend(ui);
             }
-            ui.weak("(hover a field or a byte)");
-            ui.checkbox(&mut dots, "Dots").on_hover_text(
-                "The text beside the bytes as classic dots (printable ASCII only), \
-                 instead of each character under its first byte in the content's encoding",
-            );
+            ui.weak(tr("records-bytes-hint"));
+            ui.checkbox(&mut dots, tr("records-dots"))
+                .on_hover_text(tr("records-dots-hover"));
         });
         ui.data_mut(|d| d.insert_persisted(dots_id, dots));
         let highlight = self.highlighted();
@@ -252,22 +251,23 @@ impl RecordDetail {
         let view = &self.view;
         let mut follow = None;
         ui.horizontal(|ui| {
-            ui.strong(format!("Record #{}", view.seq));
+            ui.strong(tr_with(
+                "records-record-title",
+                &[("seq", view.seq.to_string().into())],
+            ));
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 follow = self.follow_buttons(ui);
                 if ui
-                    .button("Copy as text")
-                    .on_hover_text(
-                        "Copy the record's bytes as text (bytes that are not UTF-8 are replaced)",
-                    )
+                    .button(tr("records-copy-text"))
+                    .on_hover_text(tr("records-copy-text-hover"))
                     .clicked()
                 {
                     ui.ctx()
                         .copy_text(String::from_utf8_lossy(&self.view.bytes).into_owned());
                 }
                 if ui
-                    .button("Copy as hex")
-                    .on_hover_text("Copy the record's bytes as a hex dump")
+                    .button(tr("records-copy-hex"))
+                    .on_hover_text(tr("records-copy-hex-hover"))
                     .clicked()
                 {
                     ui.ctx().copy_text(hexdump::dump(&self.view.bytes));
@@ -276,23 +276,28 @@ impl RecordDetail {
         });
         let peer = view
             .peer
-            .map(|p| format!(" (peer {p})"))
+            .map(|p| {
+                format!(
+                    " {}",
+                    tr_with("records-peer", &[("peer", p.to_string().into())])
+                )
+            })
             .unwrap_or_default();
         // A note crossed no wire: no direction or size to speak of.
         let what = if view.kind == RecordKind::Note {
-            "framescope's note".to_owned()
+            tr("records-note-what")
         } else {
             format!(
                 "{} · {} · {}",
-                direction_text(view.direction),
-                kind_text(view.kind),
+                direction_label(view.direction),
+                kind_label(view.kind),
                 human_bytes(u64::from(view.wire_len))
             )
         };
+        let conn = tr_with("records-conn", &[("conn", view.conn.to_string().into())]);
         ui.label(format!(
-            "{} · conn #{}{peer} · {what} · {} {}",
-            side_text(view.side),
-            view.conn,
+            "{} · {conn}{peer} · {what} · {} {}",
+            side_label(view.side),
             zone.text(view.time_us, FULL_TIME),
             zone.suffix_at(view.time_us),
         ));
@@ -300,24 +305,26 @@ impl RecordDetail {
             ui.label(relayed_text(view.side, view.conn, other));
         }
         if held {
-            ui.colored_label(
-                ui.visuals().warn_fg_color,
-                "Held by intercept: Forward, Edit or Drop it in the Intercept panel under the server",
-            );
+            ui.colored_label(ui.visuals().warn_fg_color, tr("records-held-help"));
         }
         if let Some(error) = &view.error {
             ui.colored_label(
                 ui.visuals().error_fg_color,
-                format!("Decode error: {error}"),
+                tr_with(
+                    "records-decode-error",
+                    &[("error", error.to_string().into())],
+                ),
             );
         }
         if !view.is_complete() {
             ui.colored_label(
                 ui.visuals().warn_fg_color,
-                format!(
-                    "Captured {} of the {} bytes on the wire",
-                    view.bytes.len(),
-                    view.wire_len
+                tr_with(
+                    "records-captured",
+                    &[
+                        ("captured", view.bytes.len().to_string().into()),
+                        ("wire", view.wire_len.to_string().into()),
+                    ],
                 ),
             );
         }
@@ -331,11 +338,8 @@ impl RecordDetail {
         let mut follow = None;
         if self.view.link.is_none() {
             if ui
-                .button("Follow stream")
-                .on_hover_text(
-                    "Show this connection's two directions in order, as text, hex or \
-                     frames (Ctrl+Shift+F)",
-                )
+                .button(tr("records-follow-stream"))
+                .on_hover_text(tr("records-follow-stream-hover"))
                 .clicked()
             {
                 follow = Some(vec![self.leg()]);
@@ -343,18 +347,15 @@ impl RecordDetail {
             return follow;
         }
         if ui
-            .button("Follow conversation")
-            .on_hover_text(
-                "Show the relayed conversation in order: both legs, client to target and back, \
-                 as text, hex or frames (Ctrl+Shift+F)",
-            )
+            .button(tr("records-follow-conversation"))
+            .on_hover_text(tr("records-follow-conversation-hover"))
             .clicked()
         {
             follow = Some(self.legs_to_follow());
         }
         if ui
-            .button("Follow this leg")
-            .on_hover_text("Show only this leg's connection, both directions in order")
+            .button(tr("records-follow-leg"))
+            .on_hover_text(tr("records-follow-leg-hover"))
             .clicked()
         {
             follow = Some(vec![self.leg()]);
@@ -365,12 +366,14 @@ impl RecordDetail {
     /// The header table; returns the region of the row under the pointer.
     fn header_ui(&self, ui: &mut Ui, height: f32) -> Option<Region> {
         match &self.profile {
-            Some(profile) => ui.strong(format!("Fields ({profile})")),
-            None if self.view.kind == RecordKind::Handshake => ui.strong("TLS handshake"),
-            None => ui.strong("Header"),
+            Some(profile) => ui.strong(tr_with("records-fields", &[("profile", profile.into())])),
+            None if self.view.kind == RecordKind::Handshake => {
+                ui.strong(kind_label(RecordKind::Handshake))
+            }
+            None => ui.strong(tr("records-header")),
         };
         if self.view.kind == RecordKind::Chunk {
-            ui.weak("A raw chunk has no header.");
+            ui.weak(tr("records-chunk-no-header"));
             return None;
         }
         let palette = Palette::of(ui.visuals());
@@ -419,7 +422,7 @@ impl RecordDetail {
     }
 
     fn content_ui(&self, ui: &mut Ui, height: f32) {
-        ui.strong("Content");
+        ui.strong(tr("records-content"));
         egui::ScrollArea::both()
             .id_salt("detail_content")
             .max_height(height - 24.0)
@@ -431,20 +434,18 @@ impl RecordDetail {
                 ContentText::Malformed(text, encoding) => {
                     ui.colored_label(
                         ui.visuals().warn_fg_color,
-                        format!(
-                            "Some bytes do not decode as {encoding}, the content-encoding the \
-                             header names: they show as \u{FFFD}; the bytes below are as sent."
-                        ),
+                        tr_with("records-malformed", &[("encoding", (*encoding).into())]),
                     );
                     ui.add(egui::Label::new(RichText::new(text).monospace()).extend());
                 }
                 ContentText::Binary(len) => {
-                    ui.weak(format!(
-                        "{len} bytes of binary content: see the bytes below."
+                    ui.weak(tr_with(
+                        "records-binary",
+                        &[("count", len.to_string().into())],
                     ));
                 }
                 ContentText::Empty => {
-                    ui.weak("(no content)");
+                    ui.weak(tr("records-no-content"));
                 }
             });
     }
@@ -453,13 +454,13 @@ impl RecordDetail {
 /// Which leg of which relayed conversation a record of connection `conn`
 /// on `side` is, linked to `other`.
 fn relayed_text(side: Side, conn: u32, other: u32) -> String {
+    let args: [(&str, TrArg); 2] = [
+        ("conn", conn.to_string().into()),
+        ("other", other.to_string().into()),
+    ];
     match side {
-        Side::Server => format!(
-            "Relayed: the client's leg of conversation #{conn}; the target's leg is client connection #{other}"
-        ),
-        Side::Client => format!(
-            "Relayed: the target's leg of conversation #{other}; the client's leg is server connection #{other}"
-        ),
+        Side::Server => tr_with("records-relayed-client-leg", &args),
+        Side::Client => tr_with("records-relayed-target-leg", &args),
     }
 }
 
@@ -471,9 +472,7 @@ fn note_ui(ui: &mut Ui, bytes: &[u8]) {
         .auto_shrink([false, true])
         .show(ui, |ui| {
             ui.label(RichText::new(String::from_utf8_lossy(bytes)).italics());
-            ui.weak(
-                "A note is framescope's remark on the connection: no byte of it crossed the wire.",
-            );
+            ui.weak(tr("records-note-remark"));
         });
 }
 
@@ -484,8 +483,14 @@ fn header_rows(bytes: &[u8], layout: &FrameLayout) -> (Vec<HeaderRow>, Option<St
         && let Some(value) = declared_header_len(bytes)
     {
         rows.push(HeaderRow {
-            key: "(proto-header)".to_owned(),
-            value: format!("{value} (0x{value:04x}) header bytes"),
+            key: tr("records-row-proto-header"),
+            value: tr_with(
+                "records-row-proto-header-value",
+                &[
+                    ("value", value.to_string().into()),
+                    ("hex", format!("{value:04x}").into()),
+                ],
+            ),
             region: Region::ProtoHeader,
         });
     }
@@ -501,15 +506,21 @@ fn header_rows(bytes: &[u8], layout: &FrameLayout) -> (Vec<HeaderRow>, Option<St
         });
     }
     rows.push(HeaderRow {
-        key: "(content)".to_owned(),
-        value: format!("{} bytes", layout.content.len()),
+        key: tr("records-row-content"),
+        value: tr_with(
+            "records-row-content-value",
+            &[("count", layout.content.len().to_string().into())],
+        ),
         region: Region::Content,
     });
     let header = &bytes[layout.header.clone()];
     let header_error = match serde_json::from_slice::<serde_json::Value>(header) {
         Ok(serde_json::Value::Object(_)) => None,
-        Ok(_) => Some("The header is JSON but not an object.".to_owned()),
-        Err(error) => Some(format!("The header does not parse as JSON: {error}")),
+        Ok(_) => Some(tr("records-header-not-object")),
+        Err(error) => Some(tr_with(
+            "records-header-not-json",
+            &[("error", error.to_string().into())],
+        )),
     };
     (rows, header_error)
 }
@@ -520,27 +531,27 @@ fn handshake_rows(bytes: &[u8]) -> Vec<HeaderRow> {
     let Some(info) = HandshakeInfo::from_bytes(bytes) else {
         return Vec::new();
     };
-    let none = || "(none)".to_owned();
+    let none = || tr("records-tls-none");
     let mut rows = vec![
-        ("version", info.version),
-        ("cipher suite", info.cipher_suite),
-        ("ALPN", info.alpn.unwrap_or_else(none)),
-        ("SNI", info.sni.unwrap_or_else(none)),
+        (tr("records-tls-version"), info.version),
+        (tr("records-tls-cipher-suite"), info.cipher_suite),
+        ("ALPN".to_owned(), info.alpn.unwrap_or_else(none)),
+        ("SNI".to_owned(), info.sni.unwrap_or_else(none)),
     ];
     match info.peer_certificate {
         Some(cert) => rows.extend([
-            ("peer subject", cert.subject),
-            ("peer issuer", cert.issuer),
-            ("valid from", cert.not_before),
-            ("valid until", cert.not_after),
-            ("names", cert.names.join(", ")),
-            ("SHA-256", cert.sha256.to_string()),
+            (tr("records-tls-peer-subject"), cert.subject),
+            (tr("records-tls-peer-issuer"), cert.issuer),
+            (tr("records-tls-valid-from"), cert.not_before),
+            (tr("records-tls-valid-until"), cert.not_after),
+            (tr("records-tls-names"), cert.names.join(", ")),
+            ("SHA-256".to_owned(), cert.sha256.to_string()),
         ]),
-        None => rows.push(("peer certificate", none())),
+        None => rows.push((tr("records-tls-peer-certificate"), none())),
     }
     rows.into_iter()
         .map(|(key, value)| HeaderRow {
-            key: key.to_owned(),
+            key,
             value: shorten(&value, VALUE_LIMIT),
             region: Region::Content,
         })
@@ -639,6 +650,35 @@ pub fn direction_text(direction: crate::engine::Direction) -> &'static str {
         crate::engine::Direction::Sent => "sent",
         crate::engine::Direction::Received => "received",
     }
+}
+
+/// The message `records-<what>-<text>`: `text` (one of the words below)
+/// in the window's language.
+fn label(what: &str, text: &str) -> String {
+    tr(&format!(
+        "records-{what}-{}",
+        text.to_ascii_lowercase().replace(' ', "-")
+    ))
+}
+
+/// [`side_text`] in the window's language.
+pub fn side_label(side: Side) -> String {
+    label("side", side_text(side))
+}
+
+/// [`leg_text`] in the window's language.
+pub fn leg_label(side: Side, link: Option<u32>) -> String {
+    label("side", leg_text(side, link))
+}
+
+/// [`direction_text`] in the window's language.
+pub fn direction_label(direction: crate::engine::Direction) -> String {
+    label("dir", direction_text(direction))
+}
+
+/// [`kind_text`] in the window's language.
+pub fn kind_label(kind: RecordKind) -> String {
+    label("kind", kind_text(kind))
 }
 
 /// "frame", "chunk" or "error".

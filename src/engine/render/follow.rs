@@ -466,7 +466,10 @@ mod tests {
             render_turn(&turn, FollowMode::Text, TextEncoding::UTF_8),
             "\\xc4\\xe3\\xba\\xc3\n"
         );
-        assert_eq!(render_turn(&turn, FollowMode::Frames, gbk), "raw chunk: 你好\n");
+        assert_eq!(
+            render_turn(&turn, FollowMode::Frames, gbk),
+            "raw chunk: 你好\n"
+        );
     }
 
     #[test]
