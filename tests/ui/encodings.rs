@@ -135,8 +135,7 @@ fn in_simplified_chinese_a_gbk_request_is_sent_and_its_chinese_read_back() {
 
     // The echo, received: its Chinese read back in GBK in the detail.
     h.get_all_by_label_contains("你好")
-        .filter(|n| n.accesskit_node().role() == Role::Label)
-        .next_back()
+        .rfind(|n| n.accesskit_node().role() == Role::Label)
         .expect("a row")
         .click();
     wait_for(&mut h, "a selected record", |h| {
