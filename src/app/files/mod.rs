@@ -7,4 +7,5 @@ pub(super) mod dialogs;
 pub(super) mod file_content;
 pub(super) mod log_files;
 pub(super) mod path_prompt;
+pub(super) mod save_bar;
 pub(super) mod text_file;

@@ -23,20 +23,14 @@ pub const CONTENT_TYPES: [&str; 3] = [
     tutorial_app::SERVER_BINARY_TYPE,
 ];
 /// Content encodings offered in the picker (any other can be typed).
-pub const CONTENT_ENCODINGS: [&str; 12] = [
-    "utf-8",
-    "gbk",
-    "gb18030",
-    "big5",
-    "shift_jis",
-    "euc-kr",
-    "utf-16le",
-    "utf-16be",
-    "windows-1252",
-    "latin-1",
-    "ascii",
-    "binary",
-];
+pub static CONTENT_ENCODINGS: std::sync::LazyLock<Vec<&'static str>> =
+    std::sync::LazyLock::new(|| {
+        crate::engine::TEXT_ENCODINGS
+            .iter()
+            .copied()
+            .chain(["binary"])
+            .collect()
+    });
 /// The search the tutorial's client makes.
 pub const SEARCH_VALUE: &str = "morpheus";
 /// Content of the binary request preset.

@@ -13,6 +13,7 @@ use crate::engine::{BUILTIN_NAMES, FormField, Framing, Profile, ProfileError};
 
 use crate::app::code_editor;
 use crate::app::files::file_content::{file_name, human_bytes};
+use crate::app::files::save_bar::{self, SaveClick};
 use crate::app::files::text_file::{TextFile, TextFileDone};
 use crate::app::frame_cx::{FrameCx, Panel};
 use crate::app::i18n::{tr, tr_with};
@@ -164,39 +165,18 @@ impl ProfileEditor {
             {
                 *action = Some(ProfileEditorAction::Open);
             }
-            let save = ui
-                .add_enabled(
-                    !busy && self.path.is_some(),
-                    egui::Button::new(tr("scenario-profile-save")),
-                )
-                .on_hover_text(tr("scenario-save-hover"))
-                .on_disabled_hover_text(tr("scenario-not-saved-hover"));
-            if save.clicked()
-                && let Some(path) = self.path.clone()
-            {
-                self.save_as(path, ui.ctx());
+            let edited = self.text != self.saved;
+            match save_bar::show(
+                ui,
+                busy,
+                self.path.as_deref(),
+                edited,
+                tr("scenario-profile-save"),
+            ) {
+                Some(SaveClick::Save(path)) => self.save_as(path, ui.ctx()),
+                Some(SaveClick::SaveAs) => *action = Some(ProfileEditorAction::SaveAs),
+                None => {}
             }
-            if ui
-                .add_enabled(!busy, egui::Button::new(tr("scenario-save-as")))
-                .on_hover_text(tr("scenario-save-as-hover"))
-                .clicked()
-            {
-                *action = Some(ProfileEditorAction::SaveAs);
-            }
-            let name = self
-                .path
-                .as_deref()
-                .map_or_else(|| tr("scenario-not-saved"), file_name);
-            let edited = if self.text != self.saved {
-                format!(" {}", tr("scenario-edited"))
-            } else {
-                String::new()
-            };
-            ui.weak(format!("{name}{edited}")).on_hover_text(
-                self.path
-                    .as_deref()
-                    .map_or_else(|| tr("scenario-no-file"), |p| p.display().to_string()),
-            );
         });
         style::outcome_line(ui, self.status.as_ref(), style::Success::Good);
     }

@@ -6,7 +6,7 @@
 //! The run is the engine's: this panel reads the published view and asks
 //! the app for commands, and never waits.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use egui::{RichText, Ui};
 
@@ -18,6 +18,8 @@ use crate::engine::scenario::{
 use crate::engine::{EngineView, Event, JournalSnapshot, ScenarioRunView, Side, Target};
 
 use crate::app::code_editor;
+use crate::app::files::file_content::file_name;
+use crate::app::files::save_bar::{self, SaveClick};
 use crate::app::files::text_file::{TextFile, TextFileDone};
 use crate::app::frame_cx::{FrameCx, Panel};
 use crate::app::i18n::{tr, tr_with};
@@ -196,39 +198,12 @@ impl ScenarioPanel {
                 *action = Some(ScenarioAction::Open);
             }
             self.examples_menu(ui, busy);
-            let save = ui
-                .add_enabled(
-                    !busy && self.path.is_some(),
-                    egui::Button::new(tr("scenario-save")),
-                )
-                .on_hover_text(tr("scenario-save-hover"))
-                .on_disabled_hover_text(tr("scenario-not-saved-hover"));
-            if save.clicked()
-                && let Some(path) = self.path.clone()
-            {
-                self.save_as(path, ui.ctx());
+            let edited = self.text != self.saved;
+            match save_bar::show(ui, busy, self.path.as_deref(), edited, tr("scenario-save")) {
+                Some(SaveClick::Save(path)) => self.save_as(path, ui.ctx()),
+                Some(SaveClick::SaveAs) => *action = Some(ScenarioAction::SaveAs),
+                None => {}
             }
-            if ui
-                .add_enabled(!busy, egui::Button::new(tr("scenario-save-as")))
-                .on_hover_text(tr("scenario-save-as-hover"))
-                .clicked()
-            {
-                *action = Some(ScenarioAction::SaveAs);
-            }
-            let name = self
-                .path
-                .as_deref()
-                .map_or_else(|| tr("scenario-not-saved"), file_name);
-            let edited = if self.text != self.saved {
-                format!(" {}", tr("scenario-edited"))
-            } else {
-                String::new()
-            };
-            ui.weak(format!("{name}{edited}")).on_hover_text(
-                self.path
-                    .as_deref()
-                    .map_or_else(|| tr("scenario-no-file"), |p| p.display().to_string()),
-            );
         });
         style::outcome_line(ui, self.status.as_ref(), style::Success::Good);
     }
@@ -605,13 +580,6 @@ fn example_title(name: &str, title: &str) -> String {
         "tutorial.toml" => tr("scenario-example-tutorial"),
         _ => title.to_owned(),
     }
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
 }
 
 impl Panel for ScenarioPanel {
