@@ -4,8 +4,8 @@
 
 pub(super) mod background_save;
 pub(super) mod dialogs;
+pub(super) mod edited_file;
 pub(super) mod file_content;
 pub(super) mod log_files;
 pub(super) mod path_prompt;
-pub(super) mod save_bar;
 pub(super) mod text_file;

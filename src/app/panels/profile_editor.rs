@@ -12,9 +12,8 @@ use egui::{RichText, Ui};
 use crate::engine::{BUILTIN_NAMES, FormField, Framing, Profile, ProfileError};
 
 use crate::app::code_editor;
-use crate::app::files::file_content::{file_name, human_bytes};
-use crate::app::files::save_bar::{self, SaveClick};
-use crate::app::files::text_file::{TextFile, TextFileDone};
+use crate::app::files::edited_file::EditedFile;
+use crate::app::files::file_content::human_bytes;
 use crate::app::frame_cx::{FrameCx, Panel};
 use crate::app::i18n::{tr, tr_with};
 use crate::app::style;
@@ -46,61 +45,32 @@ pub enum ProfileEditorAction {
 /// The editor's state: the file, its text and what compiling it gave.
 #[derive(Debug, Default)]
 pub struct ProfileEditor {
-    path: Option<PathBuf>,
-    text: String,
-    /// The text as last opened or saved (to tell unsaved edits).
-    saved: String,
+    /// The file, its text, and its reads and writes.
+    file: EditedFile,
     /// The text last compiled, and what compiling it gave.
     compiled: Option<(String, Result<Arc<Profile>, ProfileError>)>,
-    file: TextFile,
-    /// What the last open, save or hand-over did.
-    status: Option<Result<String, String>>,
 }
 
 impl ProfileEditor {
     /// The text in the editor.
     pub fn text(&self) -> &str {
-        &self.text
+        &self.file.text
     }
 
     /// Reads the file at `path` into the editor (on a helper thread).
     pub fn open(&mut self, path: PathBuf, ctx: &egui::Context) {
-        self.file.read(path, ctx);
+        self.file.open(path, ctx);
     }
 
     /// Writes the editor's text to `path` (on a helper thread); it becomes
     /// the file's path once written.
     pub fn save_as(&mut self, path: PathBuf, ctx: &egui::Context) {
-        self.file.write(path, self.text.clone(), ctx);
+        self.file.save_as(path, ctx);
     }
 
     /// Notes what handing the file to the clients did.
     pub fn on_used(&mut self, outcome: Result<String, String>) {
-        self.status = Some(outcome);
-    }
-
-    fn poll_file(&mut self) {
-        match self.file.poll() {
-            Some(TextFileDone::Read(path, text)) => {
-                self.status = Some(Ok(tr_with(
-                    "scenario-opened",
-                    &[("name", file_name(&path).into())],
-                )));
-                self.text = text.clone();
-                self.saved = text;
-                self.path = Some(path);
-            }
-            Some(TextFileDone::Written(path)) => {
-                self.status = Some(Ok(tr_with(
-                    "scenario-saved",
-                    &[("name", file_name(&path).into())],
-                )));
-                self.path = Some(path);
-                self.saved = self.text.clone();
-            }
-            Some(TextFileDone::Failed(why)) => self.status = Some(Err(why)),
-            None => {}
-        }
+        self.file.status = Some(outcome);
     }
 
     /// The text compiled (again only when it changed).
@@ -108,21 +78,22 @@ impl ProfileEditor {
         let stale = self
             .compiled
             .as_ref()
-            .is_none_or(|(text, _)| *text != self.text);
+            .is_none_or(|(text, _)| *text != self.file.text);
         if stale {
             let origin = self
+                .file
                 .path
                 .as_deref()
                 .map_or_else(|| UNTITLED.to_owned(), |p| p.display().to_string());
-            let result = Profile::compile(&self.text, &origin).map(Arc::new);
-            self.compiled = Some((self.text.clone(), result));
+            let result = Profile::compile(&self.file.text, &origin).map(Arc::new);
+            self.compiled = Some((self.file.text.clone(), result));
         }
         &self.compiled.as_ref().expect("compiled just now").1
     }
 
     /// Shows the panel. Returns what the app should do.
     fn draw(&mut self, ui: &mut Ui) -> Option<ProfileEditorAction> {
-        self.poll_file();
+        self.file.poll();
         let mut action = None;
         ui.heading(tr("scenario-profile-heading"));
         ui.weak(tr("scenario-profile-intro"));
@@ -138,7 +109,7 @@ impl ProfileEditor {
                 code_editor::ui(
                     ui,
                     "profile_text",
-                    &mut self.text,
+                    &mut self.file.text,
                     marked,
                     EDITOR_ROWS,
                     &editor_hover,
@@ -146,7 +117,7 @@ impl ProfileEditor {
             });
         let compiled = self.compiled().as_ref().ok().cloned();
         if let Some(profile) = compiled
-            && !self.text.trim().is_empty()
+            && !self.file.text.trim().is_empty()
         {
             ui.add_space(4.0);
             fields_ui(ui, &profile);
@@ -165,26 +136,17 @@ impl ProfileEditor {
             {
                 *action = Some(ProfileEditorAction::Open);
             }
-            let edited = self.text != self.saved;
-            match save_bar::show(
-                ui,
-                busy,
-                self.path.as_deref(),
-                edited,
-                tr("scenario-profile-save"),
-            ) {
-                Some(SaveClick::Save(path)) => self.save_as(path, ui.ctx()),
-                Some(SaveClick::SaveAs) => *action = Some(ProfileEditorAction::SaveAs),
-                None => {}
+            if self.file.save_bar(ui, tr("scenario-profile-save")) {
+                *action = Some(ProfileEditorAction::SaveAs);
             }
         });
-        style::outcome_line(ui, self.status.as_ref(), style::Success::Good);
+        style::outcome_line(ui, self.file.status.as_ref(), style::Success::Good);
     }
 
     /// The "Start from" menu: a built-in's text into the editor, as a new
     /// file not yet saved (the way to describe a protocol close to one).
     fn start_from_menu(&mut self, ui: &mut Ui, busy: bool) {
-        let unsaved = !self.text.trim().is_empty() && self.text != self.saved;
+        let unsaved = self.file.has_unsaved_text();
         ui.add_enabled_ui(!busy, |ui| {
             ui.menu_button(tr("scenario-profile-start-from"), |ui| {
                 if unsaved {
@@ -199,13 +161,13 @@ impl ProfileEditor {
                         .on_hover_text(profile.description())
                         .clicked()
                     {
-                        self.text = profile.text().to_owned();
-                        self.saved.clear();
-                        self.path = None;
-                        self.status = Some(Ok(tr_with(
-                            "scenario-profile-new-from-builtin",
-                            &[("name", name.into())],
-                        )));
+                        self.file.start_new(
+                            profile.text().to_owned(),
+                            tr_with(
+                                "scenario-profile-new-from-builtin",
+                                &[("name", name.into())],
+                            ),
+                        );
                         ui.close();
                     }
                 }
@@ -217,7 +179,7 @@ impl ProfileEditor {
 
     /// The compiler's verdict under the buttons; returns the line at fault.
     fn problem_ui(&mut self, ui: &mut Ui) -> Option<usize> {
-        if self.text.trim().is_empty() {
+        if self.file.text.trim().is_empty() {
             ui.weak(tr("scenario-profile-empty"));
             return None;
         }
@@ -253,14 +215,14 @@ impl ProfileEditor {
     /// is, since the clients' list holds files and remembers them by path.
     fn use_bar(&mut self, ui: &mut Ui, action: &mut Option<ProfileEditorAction>) {
         let busy = self.file.is_busy();
-        let compiles = self.compiled().is_ok() && !self.text.trim().is_empty();
+        let compiles = self.compiled().is_ok() && !self.file.text.trim().is_empty();
         let why_not = if busy {
             Some("scenario-profile-busy")
         } else if !compiles {
             Some("scenario-profile-fix-first")
-        } else if self.path.is_none() {
+        } else if self.file.path.is_none() {
             Some("scenario-profile-save-first")
-        } else if self.text != self.saved {
+        } else if self.file.is_edited() {
             Some("scenario-profile-save-changes")
         } else {
             None
@@ -273,11 +235,11 @@ impl ProfileEditor {
             .on_hover_text(tr("scenario-profile-use-hover"))
             .on_disabled_hover_text(why_not.map(tr).unwrap_or_default());
         if button.clicked()
-            && let Some(path) = self.path.clone()
+            && let Some(path) = self.file.path.clone()
         {
             *action = Some(ProfileEditorAction::UseForClients {
                 path,
-                text: self.saved.clone(),
+                text: self.file.saved_text().to_owned(),
             });
         }
     }

@@ -18,9 +18,7 @@ use crate::engine::scenario::{
 use crate::engine::{EngineView, Event, JournalSnapshot, ScenarioRunView, Side, Target};
 
 use crate::app::code_editor;
-use crate::app::files::file_content::file_name;
-use crate::app::files::save_bar::{self, SaveClick};
-use crate::app::files::text_file::{TextFile, TextFileDone};
+use crate::app::files::edited_file::EditedFile;
 use crate::app::frame_cx::{FrameCx, Panel};
 use crate::app::i18n::{tr, tr_with};
 use crate::app::panels::client::{connect_target, following_target_field};
@@ -59,15 +57,10 @@ pub enum ScenarioAction {
 /// The panel's state: the file, its text and what compiling it found.
 #[derive(Debug, Default)]
 pub struct ScenarioPanel {
-    path: Option<PathBuf>,
-    text: String,
-    /// The text as last opened or saved (to tell unsaved edits).
-    saved: String,
+    /// The file, its text, and its reads and writes.
+    file: EditedFile,
     /// The text last compiled, and what compiling it gave.
     compiled: Option<(String, Result<ScenarioFile, ScenarioFileError>)>,
-    file: TextFile,
-    /// What the last open or save did.
-    status: Option<Result<String, String>>,
     /// Why the last Run was refused.
     refused: Option<String>,
     /// Where Record started: the journal's next sequence number then.
@@ -84,18 +77,18 @@ impl ScenarioPanel {
 
     /// The text in the editor.
     pub fn text(&self) -> &str {
-        &self.text
+        &self.file.text
     }
 
     /// Reads the file at `path` into the editor (on a helper thread).
     pub fn open(&mut self, path: PathBuf, ctx: &egui::Context) {
-        self.file.read(path, ctx);
+        self.file.open(path, ctx);
     }
 
     /// Writes the editor's text to `path` (on a helper thread); it becomes
     /// the file's path once written.
     pub fn save_as(&mut self, path: PathBuf, ctx: &egui::Context) {
-        self.file.write(path, self.text.clone(), ctx);
+        self.file.save_as(path, ctx);
     }
 
     /// Notes that Run was refused before the engine saw it.
@@ -103,40 +96,20 @@ impl ScenarioPanel {
         self.refused = Some(why);
     }
 
-    fn poll_file(&mut self) {
-        match self.file.poll() {
-            Some(TextFileDone::Read(path, text)) => {
-                self.status = Some(Ok(tr_with(
-                    "scenario-opened",
-                    &[("name", file_name(&path).into())],
-                )));
-                self.text = text.clone();
-                self.saved = text;
-                self.path = Some(path);
-            }
-            Some(TextFileDone::Written(path)) => {
-                self.status = Some(Ok(tr_with(
-                    "scenario-saved",
-                    &[("name", file_name(&path).into())],
-                )));
-                self.path = Some(path);
-                self.saved = self.text.clone();
-            }
-            Some(TextFileDone::Failed(why)) => self.status = Some(Err(why)),
-            None => {}
-        }
-    }
-
     /// The text compiled (again only when it changed).
     fn compiled(&mut self) -> &Result<ScenarioFile, ScenarioFileError> {
         let stale = self
             .compiled
             .as_ref()
-            .is_none_or(|(text, _)| *text != self.text);
+            .is_none_or(|(text, _)| *text != self.file.text);
         if stale {
-            let path = self.path.clone().unwrap_or_else(|| PathBuf::from(UNTITLED));
-            let result = compile(&path, &self.text);
-            self.compiled = Some((self.text.clone(), result));
+            let path = self
+                .file
+                .path
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(UNTITLED));
+            let result = compile(&path, &self.file.text);
+            self.compiled = Some((self.file.text.clone(), result));
         }
         &self.compiled.as_ref().expect("compiled just now").1
     }
@@ -149,7 +122,7 @@ impl ScenarioPanel {
         view: &EngineView,
         live: &JournalSnapshot,
     ) -> Option<ScenarioAction> {
-        self.poll_file();
+        self.file.poll();
         let mut action = None;
         let run = view.scenario.as_deref();
         let running = run.is_some_and(|r| r.running);
@@ -171,7 +144,7 @@ impl ScenarioPanel {
                 code_editor::ui(
                     ui,
                     "scenario_text",
-                    &mut self.text,
+                    &mut self.file.text,
                     marked,
                     EDITOR_ROWS,
                     &editor_hover,
@@ -198,20 +171,17 @@ impl ScenarioPanel {
                 *action = Some(ScenarioAction::Open);
             }
             self.examples_menu(ui, busy);
-            let edited = self.text != self.saved;
-            match save_bar::show(ui, busy, self.path.as_deref(), edited, tr("scenario-save")) {
-                Some(SaveClick::Save(path)) => self.save_as(path, ui.ctx()),
-                Some(SaveClick::SaveAs) => *action = Some(ScenarioAction::SaveAs),
-                None => {}
+            if self.file.save_bar(ui, tr("scenario-save")) {
+                *action = Some(ScenarioAction::SaveAs);
             }
         });
-        style::outcome_line(ui, self.status.as_ref(), style::Success::Good);
+        style::outcome_line(ui, self.file.status.as_ref(), style::Success::Good);
     }
 
     /// The "New from example" menu: a bundled scenario into the editor,
     /// as a new file not yet saved.
     fn examples_menu(&mut self, ui: &mut Ui, busy: bool) {
-        let unsaved = !self.text.trim().is_empty() && self.text != self.saved;
+        let unsaved = self.file.has_unsaved_text();
         ui.add_enabled_ui(!busy, |ui| {
             ui.menu_button(tr("scenario-new-from-example"), |ui| {
                 if unsaved {
@@ -226,13 +196,13 @@ impl ScenarioPanel {
                         ))
                         .clicked()
                     {
-                        self.text = (*text).to_owned();
-                        self.saved.clear();
-                        self.path = None;
-                        self.status = Some(Ok(tr_with(
-                            "scenario-new-from-example-status",
-                            &[("name", (*name).into())],
-                        )));
+                        self.file.start_new(
+                            (*text).to_owned(),
+                            tr_with(
+                                "scenario-new-from-example-status",
+                                &[("name", (*name).into())],
+                            ),
+                        );
                         ui.close();
                     }
                 }
@@ -266,8 +236,8 @@ impl ScenarioPanel {
                         "recorded in the window",
                         target.as_deref(),
                     );
-                    self.text = recorded.text;
-                    self.status = Some(Ok(tr_with(
+                    self.file.text = recorded.text;
+                    self.file.status = Some(Ok(tr_with(
                         "scenario-recorded",
                         &[
                             ("sends", recorded.sends.to_string().into()),
@@ -287,7 +257,7 @@ impl ScenarioPanel {
 
     /// The compiler's problem, if any, under the buttons; returns its line.
     fn problem_ui(&mut self, ui: &mut Ui) -> Option<usize> {
-        if self.text.trim().is_empty() {
+        if self.file.text.trim().is_empty() {
             ui.weak(tr("scenario-empty"));
             return None;
         }
@@ -378,7 +348,7 @@ impl ScenarioPanel {
         });
         if !running
             && let Err(why) = &ready
-            && !self.text.trim().is_empty()
+            && !self.file.text.trim().is_empty()
         {
             ui.colored_label(
                 ui.visuals().warn_fg_color,
