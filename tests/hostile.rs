@@ -1281,18 +1281,7 @@ type = "bytes"
 /// A frame-echo server under `profile`.
 fn profile_server(profile: Arc<Profile>) -> (Engine, SocketAddr) {
     let engine = Engine::new().unwrap();
-    engine.command(Command::StartServer {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        mode: ServerMode::FrameEcho,
-        tls: None,
-        upstream: None,
-        profile: Some(profile),
-    });
-    let addr = wait_event(&engine, |event| match event {
-        Event::ServerStarted { addr, .. } => Some(addr),
-        Event::ServerFailed(error) => panic!("server failed: {error}"),
-        _ => None,
-    });
+    let addr = common::start_server_with(&engine, ServerMode::FrameEcho, Some(profile));
     (engine, addr)
 }
 

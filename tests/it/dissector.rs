@@ -10,12 +10,11 @@
 //! `FRAMESCOPE_SKIP_TSHARK=1` skips).
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use serde_json::Value;
 
 use crate::common::real_servers;
-use crate::common::{framescope, read_holding_registers_args, send_profile, text};
+use crate::common::{framescope, printed, read_holding_registers_args, send_profile, text};
 use crate::wireshark::{tshark, tshark_available};
 
 /// CONNECT (client "fs", clean session, keep-alive 60) and PINGREQ.
@@ -24,16 +23,6 @@ const MQTT_CONNECT_PING: &str = "10 0e 00 04 4d 51 54 54 04 02 00 3c 00 02 66 73
 /// A Lua error thrown by the dissector, a packet it left malformed, or a
 /// frame it flagged as breaking its profile.
 const DISSECTOR_FAILED: &str = "_ws.lua.error || _ws.malformed || _ws.expert.severity == error";
-
-/// What a run printed, for failure messages.
-fn printed(output: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        output.status.code(),
-        text(&output.stdout),
-        text(&output.stderr)
-    )
-}
 
 /// Runs framescope with `args`; fails the test unless it exits 0.
 fn run(args: &[&str]) {

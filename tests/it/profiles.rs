@@ -4,24 +4,13 @@
 //! peer that checks a trailing CRC, with each reply read field by field.
 
 use crate::common::real_servers;
-use crate::common::{framescope, read_holding_registers_args, send_profile as send, text};
+use crate::common::{framescope, printed, read_holding_registers_args, send_profile as send, text};
 use framescope::engine::BUILTIN_NAMES;
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-
-/// What a run printed, for failure messages.
-fn printed(output: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        output.status.code(),
-        text(&output.stdout),
-        text(&output.stderr)
-    )
-}
 
 fn built_in_file(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -462,22 +451,12 @@ fn frame_echo_under_a_profile_echoes_good_frames_and_records_a_bad_crc_by_name()
     use std::io::{Read, Write};
     use std::sync::Arc;
 
-    use framescope::engine::{Command, Engine, Event, Profile, RecordKind, Role, ServerMode};
+    use framescope::engine::{Engine, Profile, RecordKind, Role, ServerMode};
 
     let profile = Arc::new(Profile::compile(STX_CRC, "stx-crc.toml").unwrap());
     let engine = Engine::new().unwrap();
-    engine.command(Command::StartServer {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        mode: ServerMode::FrameEcho,
-        tls: None,
-        upstream: None,
-        profile: Some(profile.clone()),
-    });
-    let addr = crate::common::wait_event(&engine, |event| match event {
-        Event::ServerStarted { addr, .. } => Some(addr),
-        Event::ServerFailed(error) => panic!("server failed: {error}"),
-        _ => None,
-    });
+    let addr =
+        crate::common::start_server_with(&engine, ServerMode::FrameEcho, Some(profile.clone()));
     let frame = |payload: &str| {
         profile
             .encode(&[("payload".into(), payload.into())], Role::Request)

@@ -50,6 +50,16 @@ pub fn read_holding_registers_args(address: &str) -> Vec<String> {
     .collect()
 }
 
+/// What a run printed, for failure messages.
+pub fn printed(output: &std::process::Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status.code(),
+        text(&output.stdout),
+        text(&output.stderr)
+    )
+}
+
 /// Bytes a process printed, as text.
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -83,12 +93,21 @@ pub fn wait_event<T>(engine: &Engine, mut pick: impl FnMut(Event) -> Option<T>) 
 
 /// Starts the embedded server on a free loopback port.
 pub fn start_server(engine: &Engine, mode: ServerMode) -> SocketAddr {
+    start_server_with(engine, mode, None)
+}
+
+/// As [`start_server`], the server's frames keeping `profile`.
+pub fn start_server_with(
+    engine: &Engine,
+    mode: ServerMode,
+    profile: Option<std::sync::Arc<framescope::engine::Profile>>,
+) -> SocketAddr {
     engine.command(Command::StartServer {
         addr: "127.0.0.1:0".parse().unwrap(),
         mode,
         tls: None,
         upstream: None,
-        profile: None,
+        profile,
     });
     wait_event(engine, |event| match event {
         Event::ServerStarted { addr, .. } => Some(addr),
