@@ -68,8 +68,11 @@ pub struct RecordDetail {
     profile: Option<String>,
     /// The region under the pointer last frame (in the table or the dump).
     hovered: Option<Region>,
-    /// How a raw chunk's bytes read as text.
-    raw: TextEncoding,
+    /// Where the dump's text column starts reading in an encoding other
+    /// than UTF-8 (bytes before it, a JSON header, read as UTF-8), and
+    /// which: a frame's content in the encoding its header names, a raw
+    /// chunk in the encoding chosen for raw bytes, anything else UTF-8.
+    text: (usize, TextEncoding),
 }
 
 impl RecordDetail {
@@ -78,10 +81,7 @@ impl RecordDetail {
     pub fn new(view: RecordView, raw: TextEncoding) -> Self {
         let framed = matches!(view.kind, RecordKind::Frame | RecordKind::Error);
         if framed && let Some(profile) = view.profile.clone() {
-            return Self {
-                raw,
-                ..Self::under_profile(view, &profile)
-            };
+            return Self::under_profile(view, &profile);
         }
         let layout = if framed {
             FrameLayout::of(&view.bytes)
@@ -98,6 +98,11 @@ impl RecordDetail {
             _ => describe::content_encoding(&view.bytes),
         };
         let content = content_text(&view.bytes[layout.content.clone()], encoding);
+        let text = match (view.kind, encoding) {
+            (RecordKind::Chunk, _) => (0, raw),
+            (_, Some(encoding)) if framed => (layout.content.start, encoding),
+            _ => (0, TextEncoding::UTF_8),
+        };
         Self {
             view,
             layout,
@@ -106,24 +111,7 @@ impl RecordDetail {
             content,
             profile: None,
             hovered: None,
-            raw,
-        }
-    }
-
-    /// Where the text column's encoding starts and what it is: a JSON
-    /// header's content in the encoding the header names (UTF-8 before
-    /// it), a raw chunk in the encoding chosen for raw bytes, anything
-    /// else UTF-8.
-    fn text_encoding(&self) -> (usize, TextEncoding) {
-        if self.view.kind == RecordKind::Chunk {
-            return (0, self.raw);
-        }
-        let framed = matches!(self.view.kind, RecordKind::Frame | RecordKind::Error);
-        match describe::content_encoding(&self.view.bytes) {
-            Some(encoding) if framed && self.profile.is_none() => {
-                (self.layout.content.start, encoding)
-            }
-            _ => (0, TextEncoding::UTF_8),
+            text,
         }
     }
 
@@ -158,7 +146,7 @@ impl RecordDetail {
             layout,
             rows,
             hovered: None,
-            raw: TextEncoding::UTF_8,
+            text: (0, TextEncoding::UTF_8),
         }
     }
 
@@ -233,7 +221,7 @@ impl RecordDetail {
         let mut bytes_view =
             HexView::new(&self.view.bytes, &self.layout, "Record bytes").highlight(highlight);
         if !dots {
-            let (start, encoding) = self.text_encoding();
+            let (start, encoding) = self.text;
             bytes_view = bytes_view.characters(start, encoding);
         }
         let hovered_byte = bytes_view.show(ui);

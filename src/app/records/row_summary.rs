@@ -123,9 +123,9 @@ fn peek(entry: &RecordRef<'_>, raw: TextEncoding) -> (String, Vec<u8>, Option<Te
         return (String::new(), head.to_vec(), None);
     };
     let prefix = entry.prefix(header_end + SUMMARY_BYTES);
-    let content_type = describe::content_type(&prefix).unwrap_or_default();
     // Text content reads in the encoding the header names.
-    let encoding = describe::content_encoding(&prefix);
+    let (content_type, encoding) = describe::content_type_and_encoding(&prefix);
+    let content_type = content_type.unwrap_or_default();
     let content = prefix.get(header_end..).unwrap_or_default().to_vec();
     (content_type, content, encoding)
 }

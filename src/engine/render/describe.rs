@@ -13,9 +13,28 @@ const SUMMARY_CONTENT_CHARS: usize = 60;
 /// The header's `content-type` of a frame's bytes (or of any prefix that
 /// holds the whole header), as a person reads it.
 pub fn content_type(bytes: &[u8]) -> Option<String> {
-    let header = header_text(bytes)?;
-    let value: serde_json::Value = serde_json::from_str(header).ok()?;
-    value.get("content-type").map(value_text)
+    content_type_and_encoding(bytes).0
+}
+
+/// A frame's content-type and the text encoding its header names for the
+/// content (see [`content_encoding`]), from one reading of the header.
+pub fn content_type_and_encoding(bytes: &[u8]) -> (Option<String>, Option<TextEncoding>) {
+    let Some(header) = header_text(bytes) else {
+        return (None, None);
+    };
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(header) else {
+        return (None, None);
+    };
+    let content_type = value.get("content-type");
+    let is_text = content_type
+        .and_then(serde_json::Value::as_str)
+        .is_some_and(|t| t.starts_with("text/"));
+    let encoding = value
+        .get("content-encoding")
+        .and_then(serde_json::Value::as_str)
+        .filter(|_| is_text)
+        .and_then(TextEncoding::named);
+    (content_type.map(value_text), encoding)
 }
 
 /// A JSON value as a person reads it: strings bare, anything else as JSON.
@@ -91,18 +110,7 @@ pub fn one_line_in(bytes: &[u8], chars: usize, encoding: TextEncoding) -> String
 /// binary content (a content-type not `text/…`, or an encoding of
 /// `binary`), or a name no encoding has.
 pub fn content_encoding(bytes: &[u8]) -> Option<TextEncoding> {
-    let header = header_text(bytes)?;
-    let value: serde_json::Value = serde_json::from_str(header).ok()?;
-    let is_text = value
-        .get("content-type")
-        .and_then(serde_json::Value::as_str)
-        .is_some_and(|t| t.starts_with("text/"));
-    let name = value.get("content-encoding")?.as_str()?;
-    if is_text {
-        TextEncoding::named(name)
-    } else {
-        None
-    }
+    content_type_and_encoding(bytes).1
 }
 
 /// The first `chars` characters of `text` on one line.
