@@ -203,13 +203,18 @@ impl<'a> HexView<'a> {
                 |ui, rows| {
                     for index in rows {
                         let row = hexdump::row(self.bytes, index);
+                        // The text column in characters, worked out once for
+                        // what is drawn and what is read out.
+                        let cells = self.text.map(|(start, encoding)| {
+                            hexdump::text_cells(self.bytes, row.offset, start, encoding)
+                        });
                         let mut job = self.row_job(&row, &palette, &font_id, show_ascii);
-                        if show_ascii {
+                        if show_ascii && let Some(cells) = &cells {
                             let mut glyph_width =
                                 |c: char| ui.fonts_mut(|fonts| fonts.glyph_width(&font_id, c));
                             self.text_column(
                                 &mut job,
-                                &row,
+                                (&row, cells),
                                 &palette,
                                 &font_id,
                                 char_width,
@@ -223,7 +228,7 @@ impl<'a> HexView<'a> {
                             Sense::hover(),
                         );
                         ui.painter().galley(rect.min, galley, palette.offset);
-                        let text = self.accessible_text(&row);
+                        let text = accessible_text(&row, cells.as_deref());
                         response.widget_info(|| {
                             WidgetInfo::labeled(Role::Label, true, format!("{} {text}", self.name))
                         });
@@ -303,39 +308,18 @@ impl<'a> HexView<'a> {
         job
     }
 
-    /// A row as text, as it is drawn: the text column in characters when
-    /// it is drawn so.
-    fn accessible_text(&self, row: &HexRow) -> String {
-        let Some((start, encoding)) = self.text else {
-            return row_text(row);
-        };
-        let text: String = hexdump::text_cells(self.bytes, row.offset, start, encoding)
-            .iter()
-            .map(|cell| match cell {
-                TextCell::Char(c) => *c,
-                TextCell::Dot => '.',
-                TextCell::Continuation => ' ',
-            })
-            .collect();
-        format!("{:08x}  {:<HEX_WIDTH$}  {text}", row.offset, row.hex)
-    }
-
     /// The text column in characters: each under its first byte, at that
     /// byte's column whatever the widths of the glyphs before it (a Chinese
     /// character is wider than a digit), its other bytes blank.
     fn text_column(
         &self,
         job: &mut LayoutJob,
-        row: &HexRow,
+        (row, cells): (&HexRow, &[TextCell]),
         palette: &Palette,
         font_id: &FontId,
         char_width: f32,
         glyph_width: &mut dyn FnMut(char) -> f32,
     ) {
-        let Some((start, encoding)) = self.text else {
-            return;
-        };
-        let cells = hexdump::text_cells(self.bytes, row.offset, start, encoding);
         let mut x = 0.0;
         for (i, cell) in cells.iter().enumerate() {
             let c = match cell {
@@ -349,6 +333,23 @@ impl<'a> HexView<'a> {
             x = column_x.max(x) + glyph_width(c);
         }
     }
+}
+
+/// A row as text, as it is drawn: its text column in characters when it
+/// is drawn so (`cells`), else in classic dots.
+fn accessible_text(row: &HexRow, cells: Option<&[TextCell]>) -> String {
+    let Some(cells) = cells else {
+        return row_text(row);
+    };
+    let text: String = cells
+        .iter()
+        .map(|cell| match cell {
+            TextCell::Char(c) => *c,
+            TextCell::Dot => '.',
+            TextCell::Continuation => ' ',
+        })
+        .collect();
+    format!("{:08x}  {:<HEX_WIDTH$}  {text}", row.offset, row.hex)
 }
 
 /// A row as text, as it is drawn: offset, hex, ASCII.
