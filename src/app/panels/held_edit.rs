@@ -87,13 +87,9 @@ impl HeldEdit {
             ));
         }
         let raw = held.kind != RecordKind::Frame;
-        let profile = profile.filter(|_| !raw).map(|profile| {
-            let role = match held.toward {
-                Toward::Server => Role::Request,
-                Toward::Client => Role::Reply,
-            };
-            (profile, role)
-        });
+        let profile = profile
+            .filter(|_| !raw)
+            .map(|profile| (profile, held.toward.role()));
         let edited = if let Some((profile, role)) = &profile {
             let mut edited = draft.clone();
             edited.fields = fields_form::values_of(profile, &held.bytes, *role);

@@ -19,7 +19,7 @@ use crate::engine::net::reader::{Batch, BatchEnd, FrameReader, READ_BUFFER};
 use crate::engine::net::target::{Target, TargetError};
 use crate::engine::net::tls::{self, ReadHalf, Stream, WriteHalf};
 use crate::engine::net::writer::write_all_batched;
-use crate::engine::protocol::profile::{Profile, Role};
+use crate::engine::protocol::profile::Profile;
 use crate::engine::record::stats::Counters;
 use crate::engine::record::vocabulary::{CloseReason, Direction, RecordKind, Side};
 
@@ -321,11 +321,7 @@ impl Feed<'_> {
         let limits = &context.limits;
         let mut reader = match &context.profile {
             Some(profile) => {
-                let role = match self.toward {
-                    Toward::Server => Role::Request,
-                    Toward::Client => Role::Reply,
-                };
-                FrameReader::with_profile(profile.clone(), role, limits.read_timeout)
+                FrameReader::with_profile(profile.clone(), self.toward.role(), limits.read_timeout)
             }
             None => FrameReader::new(limits.max_content_length, limits.read_timeout),
         };

@@ -24,6 +24,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+use crate::engine::protocol::profile::Role;
 use crate::engine::record::vocabulary::RecordKind;
 
 pub(crate) use conversation::{RelayContext, relay_connection};
@@ -51,6 +52,15 @@ impl Toward {
         match self {
             Toward::Server => "to server",
             Toward::Client => "to client",
+        }
+    }
+
+    /// What the frames going this way are under a profile: requests toward
+    /// the server, replies toward the client.
+    pub fn role(self) -> Role {
+        match self {
+            Toward::Server => Role::Request,
+            Toward::Client => Role::Reply,
         }
     }
 
