@@ -359,6 +359,7 @@ fn window_under_load(frame: &Bytes, painting: Painting) -> (Loaded, FrameTimes) 
         tls: None,
         upstream: None,
         profile: None,
+        transport: framescope::engine::Transport::Tcp,
     });
     settle(&mut h, Duration::from_secs(5), |app| {
         app.engine().view().server.listening.is_some()
@@ -397,6 +398,7 @@ fn many_connections(frame: &Bytes) -> (usize, FrameTimes) {
         mode: ClientMode::Framed,
         tls: None,
         profile: None,
+        transport: framescope::engine::Transport::Tcp,
     });
     settle(&mut h, Duration::from_secs(60), |app| {
         let pool = app.engine().view().pool;
@@ -445,6 +447,7 @@ static BENCH_ORIGIN: Origin = Origin {
     local: None,
     link: None,
     profile: None,
+    transport: framescope::engine::Transport::Tcp,
 };
 
 /// The record every append here makes.

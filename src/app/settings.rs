@@ -13,7 +13,9 @@ use crate::engine::DEFAULT_LISTEN;
 use crate::engine::follow::FollowMode;
 use crate::engine::load::Verify;
 use crate::engine::relay::HoldSettings;
-use crate::engine::{Capture, ClientMode, Direction, JournalLimits, Profile, ServerMode, Side};
+use crate::engine::{
+    Capture, ClientMode, Direction, JournalLimits, Profile, ServerMode, Side, Transport,
+};
 
 use crate::app::panels::draft::Draft;
 use crate::app::panels::tls_form::{ClientTlsForm, ServerTlsForm};
@@ -29,6 +31,8 @@ pub struct Settings {
     pub language: Option<crate::app::i18n::Language>,
     /// What the embedded server does.
     pub server_mode: ServerMode,
+    /// Whether the embedded server listens on TCP or UDP.
+    pub server_transport: Transport,
     /// How raw chunks' bytes read as text in the table and the detail
     /// (an encoding's name: utf-8, gbk, utf-16le, latin-1 ...).
     pub raw_encoding: String,
@@ -110,6 +114,7 @@ impl Default for Settings {
             server_addr: DEFAULT_LISTEN.to_owned(),
             language: None,
             server_mode: ServerMode::default(),
+            server_transport: Transport::Tcp,
             raw_encoding: "utf-8".to_owned(),
             server_profile: JSON_HEADER.to_owned(),
             server_tls: ServerTlsForm::default(),
@@ -215,6 +220,8 @@ pub struct ClientSettings {
     pub count: usize,
     /// Framed or raw.
     pub mode: ClientMode,
+    /// TCP connections or UDP sockets.
+    pub transport: Transport,
     /// The profile its frames keep: a built-in's name (`json-header`: the
     /// tutorial's) or the path of a profile file (see [`ProfileLibrary`]).
     pub profile: String,
@@ -249,6 +256,7 @@ impl Default for ClientSettings {
             target: DEFAULT_LISTEN.to_owned(),
             count: 1,
             mode: ClientMode::default(),
+            transport: Transport::Tcp,
             profile: JSON_HEADER.to_owned(),
             tls: ClientTlsForm::default(),
         }

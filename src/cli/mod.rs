@@ -32,7 +32,7 @@ use crate::engine::tls::{ClientTls, ServerTls};
 use crate::engine::{
     CONNECT_TIMEOUT, CONNECTS_IN_FLIGHT, Capture, ClientMode, Command, CommandOutcome,
     ConnectReport, Engine, EngineError, Event, JournalLimits, Limits, Profile, SendReport,
-    SendTarget, ServerMode, Target,
+    SendTarget, ServerMode, Target, Transport,
 };
 
 /// framescope: see what really crosses the wire of a TCP service.
@@ -265,7 +265,7 @@ fn start_server(
     addr: SocketAddr,
     mode: ServerMode,
 ) -> Result<SocketAddr, CliError> {
-    start_server_with(engine, addr, (mode, None), None, None)
+    start_server_with(engine, addr, (mode, None, Transport::Tcp), None, None)
 }
 
 /// Starts the embedded server, over TLS when `tls` is given and relaying
@@ -274,7 +274,7 @@ fn start_server(
 fn start_server_with(
     engine: &Engine,
     addr: SocketAddr,
-    (mode, profile): (ServerMode, Option<Arc<Profile>>),
+    (mode, profile, transport): (ServerMode, Option<Arc<Profile>>, Transport),
     tls: Option<ServerTls>,
     upstream: Option<Target>,
 ) -> Result<SocketAddr, CliError> {
@@ -284,6 +284,7 @@ fn start_server_with(
         tls,
         upstream,
         profile,
+        transport,
     });
     wait_for(engine, |event| match event {
         Event::ServerStarted { addr, .. } => Some(Ok(addr)),
@@ -301,7 +302,7 @@ fn connect(
     count: usize,
     mode: ClientMode,
 ) -> Result<ConnectReport, CliError> {
-    connect_with(engine, target, count, (mode, None), None)
+    connect_with(engine, target, count, (mode, None, Transport::Tcp), None)
 }
 
 /// [`connect`], over TLS when `tls` is given (a bad CA, certificate or
@@ -310,7 +311,7 @@ fn connect_with(
     engine: &Engine,
     target: Target,
     count: usize,
-    (mode, profile): (ClientMode, Option<Arc<Profile>>),
+    (mode, profile, transport): (ClientMode, Option<Arc<Profile>>, Transport),
     tls: Option<ClientTls>,
 ) -> Result<ConnectReport, CliError> {
     engine.command(crate::engine::Command::Connect {
@@ -319,6 +320,7 @@ fn connect_with(
         mode,
         tls,
         profile,
+        transport,
     });
     // The lookup, then connects a few hundred at a time, each allowed the
     // connect timeout.

@@ -15,6 +15,7 @@ use super::{CliError, JournalArgs, connect_with, save_log, send_to};
 use crate::engine::hexdump::parse_hex;
 use crate::engine::{
     ClientMode, Command, ConnState, ConnectionSummary, Limits, Profile, Role, SendTarget, Target,
+    Transport,
 };
 
 /// How often progress is checked and output brought up to date.
@@ -27,9 +28,13 @@ pub struct SendArgs {
     /// or a name (localhost:8800), looked up when connecting.
     #[arg(long, value_name = "HOST:PORT")]
     pub to: Target,
-    /// How many connections to open at once (1 to 10,000).
+    /// How many connections to open at once (1 to 10,000); over UDP, how
+    /// many sockets, each with a local port of its own.
     #[arg(long, default_value_t = 1)]
     pub connections: usize,
+    /// Send over UDP: each frame one datagram, each datagram back one reply.
+    #[arg(long)]
+    pub udp: bool,
     /// How many frames each connection sends.
     #[arg(long, default_value_t = 1)]
     pub count: usize,
@@ -112,7 +117,7 @@ pub fn run(mut args: SendArgs) -> Result<(), CliError> {
         &engine,
         args.to.clone(),
         args.connections,
-        (mode, profile.clone()),
+        (mode, profile.clone(), Transport::udp_if(args.udp)),
         args.tls.settings(),
     )?;
     if report.opened == 0 {
@@ -166,7 +171,9 @@ pub fn run(mut args: SendArgs) -> Result<(), CliError> {
         let all_closed = view.pool.live() == 0;
         let replied = if args.raw {
             quiet.heard(totals.bytes_received, Instant::now()) && unanswered(&view.connections) == 0
-        } else if profile.is_some() {
+        } else if profile.is_some() || args.udp {
+            // A datagram that is not a whole frame, or a refusal, is an
+            // answer too.
             totals.frames_received + totals.errors >= wanted
         } else {
             totals.frames_received >= wanted

@@ -19,7 +19,9 @@ use super::{
     CliError, JournalArgs, save_log, start_server_with, stop_signal, warn_if_all_interfaces,
 };
 use crate::engine::rules::RuleSet;
-use crate::engine::{Command, DEFAULT_LISTEN, Engine, Limits, Profile, ServerMode, Target};
+use crate::engine::{
+    Command, DEFAULT_LISTEN, Engine, Limits, Profile, ServerMode, Target, Transport,
+};
 
 /// How often the output is brought up to date.
 const PRINT_INTERVAL: Duration = Duration::from_millis(50);
@@ -65,9 +67,20 @@ pub struct ListenArgs {
     /// Seconds a frame may take to arrive once it has begun.
     #[arg(long, default_value = "30", value_parser = super::parse_seconds)]
     pub read_timeout: Duration,
-    /// Most connections open at once.
+    /// Most connections open at once (over UDP: peer sessions; a new peer
+    /// at the cap evicts the session idle longest).
     #[arg(long, default_value_t = Limits::default().max_connections)]
     pub max_connections: usize,
+    /// Serve UDP: each datagram one frame (raw-echo: one chunk), each peer
+    /// address a session.
+    #[arg(long)]
+    pub udp: bool,
+    /// Seconds a UDP session lasts with nothing from its peer.
+    #[arg(long, default_value = "60", value_parser = super::parse_seconds, value_name = "SECONDS")]
+    pub udp_idle: Duration,
+    /// Most bytes of one datagram read; a longer one is recorded as truncated.
+    #[arg(long, default_value_t = Limits::default().datagram_buffer, value_name = "BYTES")]
+    pub datagram_buffer: usize,
     /// Save the log of everything recorded when it stops (.jsonl, .txt, or
     /// .pcapng for Wireshark).
     #[arg(long, value_name = "FILE")]
@@ -87,6 +100,8 @@ impl ListenArgs {
             max_content_length: self.max_content,
             read_timeout: self.read_timeout,
             max_connections: self.max_connections,
+            udp_idle: self.udp_idle,
+            datagram_buffer: self.datagram_buffer,
         }
     }
 
@@ -134,7 +149,15 @@ pub(super) fn run_server(
     at_end: impl FnOnce(&mut dyn Write),
 ) -> Result<(), CliError> {
     let mut printer = Printer::new(engine, args.hexdump, zone(args.utc));
-    let addr = start_server_with(engine, args.listen, mode, args.tls.settings(), upstream)?;
+    let (mode, profile) = mode;
+    let transport = Transport::udp_if(args.udp);
+    let addr = start_server_with(
+        engine,
+        args.listen,
+        (mode, profile, transport),
+        args.tls.settings(),
+        upstream,
+    )?;
     warn_if_all_interfaces(&addr);
     // Ctrl-C and SIGTERM are caught before the listening line says the
     // server is up: a signal sent as soon as it is read still stops it
@@ -145,6 +168,7 @@ pub(super) fn run_server(
             println!("listening on {addr} ({what}, TLS); Ctrl-C stops");
             println!("certificate SHA-256 {fingerprint}");
         }
+        None if transport.is_udp() => println!("listening on {addr} (UDP, {what}); Ctrl-C stops"),
         None => println!("listening on {addr} ({what}); Ctrl-C stops"),
     }
     // The listening line must reach a reader waiting for it, even in a pipe.

@@ -14,8 +14,8 @@ use tokio::sync::mpsc;
 
 use super::{
     Capture, Command, EngineView, Event, HOLD_CHECK, Limits, LogFormat, NOTIFY_INTERVAL, Profile,
-    SLOW_SAVE, ServerError, ServerMode, ServerSlot, Target, client, load, notify, scenario, server,
-    shared, tls, view,
+    SLOW_SAVE, ServerError, ServerMode, ServerSlot, Target, Transport, client, load, notify,
+    scenario, server, shared, tls, view,
 };
 
 /// The engine's command loop and background duties, on the runtime.
@@ -62,8 +62,9 @@ impl Actor {
                 tls,
                 upstream,
                 profile,
+                transport,
             } => {
-                self.start_server(addr, (mode, profile), tls.as_ref(), upstream)
+                self.start_server(addr, (mode, profile), tls.as_ref(), upstream, transport)
                     .await
             }
             Command::StopServer => {
@@ -78,6 +79,7 @@ impl Actor {
                 mode,
                 tls,
                 profile,
+                transport,
             } => {
                 let this = self.clone();
                 tokio::spawn(async move {
@@ -86,7 +88,7 @@ impl Actor {
                         .connect(
                             target.clone(),
                             count,
-                            (mode, profile),
+                            (mode, profile, transport),
                             tls.as_ref(),
                             this.limits,
                             this.shared.clone(),
@@ -184,20 +186,30 @@ impl Actor {
         (mode, profile): (ServerMode, Option<Arc<Profile>>),
         tls: Option<&tls::ServerTls>,
         upstream: Option<Target>,
+        transport: Transport,
     ) {
         let running = self.server.lock().as_ref().map(|h| h.local_addr());
         if let Some(running) = running {
             return self.emit(Event::ServerFailed(ServerError::AlreadyRunning(running)));
         }
-        let started = server::start(
-            addr,
-            (mode, profile),
-            tls,
-            upstream,
-            self.limits,
-            self.shared.clone(),
-        );
-        match started.await {
+        let started = match transport {
+            Transport::Tcp => {
+                server::start(
+                    addr,
+                    (mode, profile),
+                    tls,
+                    upstream,
+                    self.limits,
+                    self.shared.clone(),
+                )
+                .await
+            }
+            Transport::Udp if tls.is_some() => Err(ServerError::UdpTls),
+            Transport::Udp => {
+                server::udp::start(addr, (mode, profile), self.limits, self.shared.clone()).await
+            }
+        };
+        match started {
             Ok(handle) => {
                 let addr = handle.local_addr();
                 let mode = handle.mode();

@@ -12,7 +12,7 @@ use super::protocol::profile::Profile;
 use super::{
     Capture, ClientMode, ConnectReport, JournalFileError, JournalLimits, LoadOutcome, LoadRefused,
     LoadedLog, LogFormat, PoolError, SaveSummary, ScenarioRefused, ScenarioRunEnd, SendReport,
-    SendTarget, ServerError, ServerMode, Target, load, relay, rules, scenario, tls,
+    SendTarget, ServerError, ServerMode, Target, Transport, load, relay, rules, scenario, tls,
 };
 
 /// What the engine is asked to do.
@@ -32,6 +32,9 @@ pub enum Command {
         /// The profile its frames keep; `None` for the JSON header's. So
         /// far frame-echo (and raw-echo, under `raw`) takes one.
         profile: Option<Arc<Profile>>,
+        /// TCP, or UDP (raw-echo, frame-echo and rules; each datagram one
+        /// message, each peer address a session).
+        transport: Transport,
     },
     /// Stop the embedded server.
     StopServer,
@@ -52,6 +55,9 @@ pub enum Command {
         /// The profile its frames keep; `None` for the JSON header's.
         /// A raw profile reads chunks, as [`ClientMode::Raw`] does.
         profile: Option<Arc<Profile>>,
+        /// TCP connections, or UDP sockets (each with its own local port,
+        /// connected to the target: one datagram per message).
+        transport: Transport,
     },
     /// Close every client connection.
     DisconnectAll,

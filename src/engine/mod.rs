@@ -71,7 +71,7 @@ pub use record::journal::{
 };
 pub use record::stats::{CounterSnapshot, LatencySummary, RATE_WINDOW};
 pub use record::vocabulary::{
-    Capture, CloseReason, ConnState, ConnectionEvent, Direction, RecordKind, Side,
+    Capture, CloseReason, ConnState, ConnectionEvent, Direction, RecordKind, Side, Transport,
 };
 pub use render::dissector::{DissectorError, lua_dissector};
 pub use render::journal_file::{

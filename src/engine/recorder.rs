@@ -17,7 +17,7 @@ use crate::engine::protocol::profile::Profile;
 use crate::engine::record::journal::{Entry, Origin};
 use crate::engine::record::stats::Counters;
 use crate::engine::record::vocabulary::{
-    CloseReason, ConnectionEvent, Direction, RecordKind, Side,
+    CloseReason, ConnectionEvent, Direction, RecordKind, Side, Transport,
 };
 
 /// Records what one connection sends and receives: counters, journal, wake-up.
@@ -33,6 +33,8 @@ pub(crate) struct Recorder {
     link: Option<u32>,
     /// The profile its frames keep, when not the JSON header's.
     profile: Option<Arc<Profile>>,
+    /// TCP, or UDP (each record one datagram).
+    transport: Transport,
 }
 
 impl Recorder {
@@ -54,7 +56,14 @@ impl Recorder {
             local,
             link: None,
             profile: None,
+            transport: Transport::Tcp,
         }
+    }
+
+    /// The same recorder, saying in the journal that UDP carries it.
+    pub(crate) fn over(mut self, transport: Transport) -> Self {
+        self.transport = transport;
+        self
     }
 
     /// The same recorder, saying in the journal that its frames keep `profile`.
@@ -215,6 +224,7 @@ impl Recorder {
             local: self.local,
             link: self.link,
             profile: self.profile.clone(),
+            transport: self.transport,
         }
     }
 

@@ -29,7 +29,7 @@ use crate::engine::record::journal::JournalLimits;
 use crate::engine::record::stats::{
     CounterSnapshot, LatencySummary, RateHistory, latency_buckets, latency_histogram, summarize,
 };
-use crate::engine::record::vocabulary::Capture;
+use crate::engine::record::vocabulary::{Capture, Transport};
 use crate::engine::scenario::control::ScenarioRunView;
 
 /// How often, at most, counters that change with every frame are refreshed.
@@ -44,6 +44,8 @@ pub struct ServerStatus {
     pub listening: Option<SocketAddr>,
     /// Its mode, if running.
     pub mode: Option<ServerMode>,
+    /// TCP or UDP.
+    pub transport: Transport,
     /// The SHA-256 fingerprint of its certificate, when it serves TLS.
     pub tls: Option<Fingerprint>,
     /// Where it forwards to, in a relay mode.
@@ -54,8 +56,10 @@ pub struct ServerStatus {
     pub accepted: u64,
     /// Connections refused at the cap.
     pub refused_at_cap: u64,
-    /// Failed accepts.
+    /// Failed accepts (over UDP, failed receives).
     pub accept_errors: u64,
+    /// UDP sessions evicted at the session cap.
+    pub evicted: u64,
 }
 
 impl ServerStatus {
@@ -66,12 +70,14 @@ impl ServerStatus {
         Self {
             listening: Some(handle.local_addr()),
             mode: Some(handle.mode()),
+            transport: handle.transport(),
             tls: handle.tls(),
             upstream: handle.upstream().cloned(),
             open_connections: counters.open.load(Relaxed),
             accepted: counters.accepted.load(Relaxed),
             refused_at_cap: counters.refused_at_cap.load(Relaxed),
             accept_errors: counters.accept_errors.load(Relaxed),
+            evicted: counters.evicted.load(Relaxed),
         }
     }
 }

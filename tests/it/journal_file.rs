@@ -52,6 +52,7 @@ fn sample_journal() -> Journal {
                 local: None,
                 link: None,
                 profile: None,
+                transport: framescope::engine::Transport::Tcp,
             },
             direction: Direction::Received,
             kind,
@@ -172,6 +173,7 @@ static SERVER_CONN: Origin = Origin {
     local: None,
     link: None,
     profile: None,
+    transport: framescope::engine::Transport::Tcp,
 };
 
 /// A journal of `count` frames, each a few hundred bytes.
@@ -403,6 +405,7 @@ fn a_relayed_legs_link_and_notes_survive_a_save() {
                 local: None,
                 link: Some(link),
                 profile: None,
+                transport: framescope::engine::Transport::Tcp,
             },
             direction: Direction::Received,
             kind,

@@ -92,6 +92,7 @@ fn record(
         bytes: Bytes::from(bytes),
         error: None,
         profile: None,
+        transport: framescope::engine::Transport::Tcp,
     }
 }
 

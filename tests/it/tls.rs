@@ -70,6 +70,7 @@ impl Ca {
 
 fn start_tls_server(engine: &Engine, mode: ServerMode, tls: ServerTls) -> SocketAddr {
     engine.command(Command::StartServer {
+        transport: framescope::engine::Transport::Tcp,
         addr: "127.0.0.1:0".parse().unwrap(),
         mode,
         tls: Some(tls),
@@ -91,6 +92,7 @@ fn connect_tls(
     tls: ClientTls,
 ) -> ConnectReport {
     engine.command(Command::Connect {
+        transport: framescope::engine::Transport::Tcp,
         target,
         count,
         mode,
@@ -459,6 +461,7 @@ fn a_bad_certificate_file_fails_the_start_before_listening() {
     let dir = tempfile::tempdir().unwrap();
     let engine = Engine::new().unwrap();
     engine.command(Command::StartServer {
+        transport: framescope::engine::Transport::Tcp,
         addr: "127.0.0.1:0".parse().unwrap(),
         mode: ServerMode::FrameEcho,
         tls: Some(ServerTls {

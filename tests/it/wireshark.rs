@@ -129,6 +129,7 @@ fn start_server_at(
         tls: None,
         upstream: upstream.map(Target::from),
         profile: None,
+        transport: framescope::engine::Transport::Tcp,
     });
     wait_event(engine, |event| match event {
         Event::ServerStarted { addr, .. } => Some(addr),
@@ -858,6 +859,7 @@ fn record(direction: Direction, time_us: u64, bytes: &[u8]) -> RecordView {
         bytes: Bytes::copy_from_slice(bytes),
         error: None,
         profile: None,
+        transport: framescope::engine::Transport::Tcp,
     }
 }
 

@@ -120,3 +120,9 @@ app-address-bad-port = "{ $port }" is not a port (0 to 65535)
 app-address-no-port = "{ $text }" has no port: write it as host:port, e.g. 127.0.0.1:8800
 app-address-ipv6-brackets = write an IPv6 address in brackets: [{ $host }]:{ $port }
 app-address-not-ip = "{ $host }" is not an IP address: the server listens on one, e.g. 127.0.0.1 or 0.0.0.0
+
+## TCP or UDP, in the server and client forms and the Load tab
+
+app-transport = Transport
+app-transport-tcp-hover = TCP: a stream; frames are cut from the bytes as they arrive
+app-transport-udp-hover = UDP: each datagram is one frame (or raw chunk); the server keeps a session per peer address

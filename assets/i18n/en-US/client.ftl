@@ -60,3 +60,4 @@ client-state-closed = closed
 client-follow-target-following = Following the client panel's target; untick below to type another
 client-same-target = Same as the client's target
 client-same-target-hover = Use where the client panel connects (the embedded server by default)
+client-udp-hover = A UDP socket with a local port of its own, connected to the target: each message one datagram, and only the target's datagrams come back to it

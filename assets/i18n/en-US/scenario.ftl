@@ -91,6 +91,7 @@ scenario-profile-framing-fixed = by size ({ $size } bytes)
 scenario-profile-framing-raw = not at all (each read is a chunk)
 scenario-profile-framing-json = by the tutorial's JSON header
 scenario-profile-framing-resp = as Redis's RESP
+scenario-profile-framing-datagram = as one datagram (UDP)
 scenario-profile-still-reading = { $key } is still being read
 scenario-profile-not-open = no profile file { $key } is open: choose another profile or open it again
 scenario-profile-label-not-open = { $name } (not open)

@@ -123,3 +123,10 @@ server-tls-insecure-warning = Warning: any certificate is accepted: encrypted, b
 server-tls-fingerprint-hover = The certificate's fingerprint: a client can pin it
 server-tls-copy = Copy
 server-tls-copy-hover = Copy the fingerprint
+server-transport-locked = Stop the server to change its transport
+server-listening-udp = listening on { $addr } over UDP
+server-sessions = { $count ->
+    [one] { $count } session open · { $opened } opened · { $evicted } evicted
+   *[other] { $count } sessions open · { $opened } opened · { $evicted } evicted
+}
+server-sessions-hover = UDP sessions: one per peer address, opened by its first datagram and closed after the idle time; at the session cap, a new peer evicts the session idle longest

@@ -119,3 +119,9 @@ app-address-bad-port = “{ $port }”不是有效端口（0 到 65535）
 app-address-no-port = “{ $text }”缺少端口：请写成 主机:端口，例如 127.0.0.1:8800
 app-address-ipv6-brackets = IPv6 地址请加方括号：[{ $host }]:{ $port }
 app-address-not-ip = “{ $host }”不是 IP 地址：服务器只能监听 IP 地址，例如 127.0.0.1 或 0.0.0.0
+
+## TCP 或 UDP：服务器、客户端表单和压测页
+
+app-transport = 传输
+app-transport-tcp-hover = TCP：字节流，按到达的字节切分出帧
+app-transport-udp-hover = UDP：每个数据报是一帧（或一段原始数据）；服务器按对端地址各建一个会话

@@ -57,3 +57,4 @@ client-state-closed = 已关闭
 client-follow-target-following = 正在使用客户端面板的目标地址；取消勾选下方选项可输入其他地址
 client-same-target = 与客户端目标地址相同
 client-same-target-hover = 使用客户端面板连接的地址（默认是内置服务器）
+client-udp-hover = 一个有独立本地端口的 UDP 套接字，已连接到目标：每条消息一个数据报，只接收来自目标的数据报

@@ -91,6 +91,7 @@ scenario-profile-framing-fixed = 按固定长度（{ $size } 字节）
 scenario-profile-framing-raw = 不分帧（每次读取为一块）
 scenario-profile-framing-json = 按教程的 JSON 头
 scenario-profile-framing-resp = 按 Redis 的 RESP 协议
+scenario-profile-framing-datagram = 按数据报（UDP，一个数据报一帧）
 scenario-profile-still-reading = 仍在读取 { $key }
 scenario-profile-not-open = 协议配置文件 { $key } 未打开：请选择其他协议配置，或重新打开它
 scenario-profile-label-not-open = { $name }（未打开）

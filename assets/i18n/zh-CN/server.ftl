@@ -117,3 +117,7 @@ server-tls-insecure-warning = 警告：接受任意证书：连接虽已加密�
 server-tls-fingerprint-hover = 证书指纹：客户端可以固定它
 server-tls-copy = 复制
 server-tls-copy-hover = 复制指纹
+server-transport-locked = 停止服务器后才能更改传输方式
+server-listening-udp = 正在 { $addr } 上以 UDP 监听
+server-sessions = { $count } 个会话打开 · 已打开 { $opened } 个 · 已淘汰 { $evicted } 个
+server-sessions-hover = UDP 会话：每个对端地址一个，由其第一个数据报打开，空闲超时后关闭；达到会话上限时，新对端会淘汰空闲最久的会话

@@ -19,6 +19,7 @@ use crate::app::address;
 use crate::app::files::file_content::human_bytes;
 use crate::app::frame_cx::{FrameCx, Outbox, Panel};
 use crate::app::i18n::{tr, tr_with};
+use crate::app::panels::transport_picker::transport_row;
 use crate::app::profiles::{self, ProfileLibrary};
 use crate::app::settings::Settings;
 use crate::app::style;
@@ -168,6 +169,8 @@ impl ClientPanel {
                 });
                 ui.end_row();
 
+                transport_row(ui, &mut settings.client.transport, true, "");
+
                 let label = ui.label(tr("client-connections"));
                 ui.add(
                     egui::DragValue::new(&mut settings.client.count)
@@ -261,6 +264,7 @@ impl ClientPanel {
                     mode: settings.client.mode,
                     tls,
                     profile: settings.client.chosen_profile(profiles),
+                    transport: settings.client.transport,
                 });
                 if outcome == CommandOutcome::Queued {
                     self.connecting += 1;
@@ -396,6 +400,9 @@ fn connection_table(ui: &mut Ui, summaries: &[ConnectionSummary], send_target: &
                         if summary.tls {
                             ui.label(format!("#{} TLS", summary.id))
                                 .on_hover_text(tr("client-tls-hover"));
+                        } else if summary.transport.is_udp() {
+                            ui.label(format!("#{} UDP", summary.id))
+                                .on_hover_text(tr("client-udp-hover"));
                         } else {
                             ui.label(format!("#{}", summary.id));
                         }

@@ -19,3 +19,4 @@ pub(super) mod scenario;
 pub(super) mod server;
 pub(super) mod status_bar;
 pub(super) mod tls_form;
+pub(super) mod transport_picker;

@@ -345,6 +345,7 @@ fn framing_text(framing: &Framing) -> String {
         Framing::Raw => tr("scenario-profile-framing-raw"),
         Framing::JsonHeader => tr("scenario-profile-framing-json"),
         Framing::Resp => tr("scenario-profile-framing-resp"),
+        Framing::Datagram => tr("scenario-profile-framing-datagram"),
     }
 }
 

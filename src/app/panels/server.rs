@@ -17,6 +17,7 @@ use crate::app::frame_cx::{FrameCx, Outbox, Panel};
 use crate::app::i18n::{Language, language, tr, tr_with};
 use crate::app::panels::rules::RulesPanel;
 use crate::app::panels::tls_form;
+use crate::app::panels::transport_picker::transport_row;
 use crate::app::profiles::{self, ProfileLibrary};
 use crate::app::settings::Settings;
 use crate::app::style;
@@ -130,6 +131,7 @@ impl ServerPanel {
                     tls,
                     upstream,
                     profile,
+                    transport: settings.server_transport,
                 }) == CommandOutcome::Queued;
             }
             (Err(error), _, _) | (_, Err(error), _) | (_, _, Err(error)) => {
@@ -167,6 +169,13 @@ impl ServerPanel {
                 .on_hover_text(tr("server-address-hover"))
                 .on_disabled_hover_text(tr("server-address-locked"));
                 ui.end_row();
+
+                transport_row(
+                    ui,
+                    &mut settings.server_transport,
+                    !running,
+                    &tr("server-transport-locked"),
+                );
 
                 let label = ui.label(tr("server-mode"));
                 ui.add_enabled_ui(!running, |ui| {
@@ -322,6 +331,9 @@ fn status_lines(ui: &mut Ui, status: &ServerStatus) {
     ui.horizontal_wrapped(|ui| {
         let text = match &status.upstream {
             Some(target) => relaying_text(addr, target),
+            None if status.transport.is_udp() => {
+                tr_with("server-listening-udp", &[("addr", addr.to_string().into())])
+            }
             None => listening_text(addr),
         };
         let status_line = ui.label(RichText::new(text).color(style::ok_color(ui.visuals())));
@@ -339,14 +351,26 @@ fn status_lines(ui: &mut Ui, status: &ServerStatus) {
     if let Some(fingerprint) = status.tls {
         tls_form::fingerprint_ui(ui, fingerprint);
     }
-    ui.label(tr_with(
-        "server-connections",
-        &[
-            ("count", status.open_connections.into()),
-            ("accepted", status.accepted.into()),
-        ],
-    ))
-    .on_hover_text(tr("server-connections-hover"));
+    if status.transport.is_udp() {
+        ui.label(tr_with(
+            "server-sessions",
+            &[
+                ("count", status.open_connections.into()),
+                ("opened", status.accepted.into()),
+                ("evicted", status.evicted.into()),
+            ],
+        ))
+        .on_hover_text(tr("server-sessions-hover"));
+    } else {
+        ui.label(tr_with(
+            "server-connections",
+            &[
+                ("count", status.open_connections.into()),
+                ("accepted", status.accepted.into()),
+            ],
+        ))
+        .on_hover_text(tr("server-connections-hover"));
+    }
     if status.refused_at_cap > 0 || status.accept_errors > 0 {
         ui.colored_label(
             ui.visuals().warn_fg_color,

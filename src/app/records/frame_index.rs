@@ -241,6 +241,7 @@ mod tests {
                 local: None,
                 link: None,
                 profile: None,
+                transport: crate::engine::Transport::Tcp,
             },
             direction: Direction::Sent,
             kind: RecordKind::Frame,

@@ -6,7 +6,7 @@ use std::time::Instant;
 use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::cli::CliError;
-use crate::engine::{Direction, FrameBuilder, Journal, JournalLimits, RecordKind, Side};
+use crate::engine::{Direction, FrameBuilder, Journal, JournalLimits, RecordKind, Side, Transport};
 use crate::engine::{Entry, Origin};
 use crate::engine::{LogFormat, save_log as save};
 
@@ -79,6 +79,7 @@ pub fn run(records: usize) -> Result<JournalResult, CliError> {
                 local: None,
                 link: None,
                 profile: None,
+                transport: Transport::Tcp,
             },
             direction: Direction::Received,
             kind: RecordKind::Frame,
@@ -108,6 +109,7 @@ pub fn run(records: usize) -> Result<JournalResult, CliError> {
             local: None,
             link: None,
             profile: None,
+            transport: Transport::Tcp,
         },
         direction: Direction::Sent,
         kind: RecordKind::Frame,

@@ -34,6 +34,36 @@ pub enum ReadReason {
         /// The cap.
         limit: usize,
     },
+    /// A datagram larger than the receive buffer: the record holds its
+    /// first `kept` bytes, and says so (the rest was never read).
+    #[error(
+        "datagram truncated: longer than the {kept}-byte receive buffer, only its first {kept} bytes were read"
+    )]
+    DatagramTruncated {
+        /// Bytes kept: the buffer's size.
+        kept: u64,
+    },
+    /// A datagram that ends inside its frame.
+    #[error("datagram of {len} bytes ends inside a frame")]
+    DatagramShort {
+        /// The datagram's size.
+        len: u64,
+    },
+    /// A datagram with bytes after its frame's end (one datagram is one frame).
+    #[error("{extra} bytes after the frame's end ({frame} bytes): a datagram is one frame")]
+    DatagramExtra {
+        /// The frame's size.
+        frame: u64,
+        /// Bytes after it.
+        extra: u64,
+    },
+    /// An ICMP "port unreachable" came back for a datagram sent: nothing
+    /// listens at the address.
+    #[error("port unreachable: nothing listens at {peer} (ICMP)")]
+    Unreachable {
+        /// The address sent to.
+        peer: String,
+    },
     /// The TLS handshake failed, before any frame.
     #[error("TLS handshake failed: {0}")]
     Handshake(HandshakeFailure),
@@ -86,7 +116,13 @@ impl From<DecodeError> for ReadError {
 impl std::fmt::Display for ReadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.reason {
-            ReadReason::Handshake(_) => write!(f, "{}", self.reason),
+            // Before any frame, or about a datagram as a whole: the
+            // reason alone.
+            ReadReason::Handshake(_)
+            | ReadReason::DatagramTruncated { .. }
+            | ReadReason::DatagramShort { .. }
+            | ReadReason::DatagramExtra { .. }
+            | ReadReason::Unreachable { .. } => write!(f, "{}", self.reason),
             reason => write!(
                 f,
                 "frame at stream offset {}: {}: {reason}",

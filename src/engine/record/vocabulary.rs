@@ -32,6 +32,53 @@ pub enum Direction {
     Received,
 }
 
+/// What carries a connection's bytes: a stream, or datagrams.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// A TCP stream: frames are cut from the bytes as they arrive.
+    #[default]
+    Tcp,
+    /// UDP: each datagram is one message. A "connection" is a client
+    /// socket, or on the server side every datagram from one peer address
+    /// (a session).
+    Udp,
+}
+
+impl Transport {
+    /// Both, for pickers.
+    pub const ALL: [Transport; 2] = [Transport::Tcp, Transport::Udp];
+
+    /// The word used in files and on the command line (as serde writes it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Tcp => "tcp",
+            Transport::Udp => "udp",
+        }
+    }
+
+    /// Whether it is UDP.
+    pub fn is_udp(self) -> bool {
+        self == Transport::Udp
+    }
+
+    /// TCP unless `udp`.
+    pub fn udp_if(udp: bool) -> Self {
+        if udp { Transport::Udp } else { Transport::Tcp }
+    }
+}
+
+impl std::fmt::Display for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Transport::Tcp => "TCP",
+            Transport::Udp => "UDP",
+        })
+    }
+}
+
 /// What a record holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -188,6 +235,14 @@ pub enum CloseReason {
     /// One leg of a relayed conversation, closed because the other leg
     /// ended as this says.
     OtherLeg(Box<CloseReason>),
+    /// A UDP session that heard nothing from its peer for this long.
+    Idle {
+        /// The idle time, in milliseconds.
+        after_ms: u64,
+    },
+    /// A UDP session closed to make room for a new peer: the server was at
+    /// its session cap, and this one had been idle longest.
+    Evicted,
     /// Anything else the operating system reported: its kind, and its words.
     Io {
         /// The kind of error.
@@ -211,6 +266,10 @@ impl std::fmt::Display for CloseReason {
             CloseReason::ClosedByRule => f.write_str("closed by a rule"),
             CloseReason::ResetByRule => f.write_str("reset by a rule"),
             CloseReason::OtherLeg(other) => write!(f, "the other leg: {other}"),
+            CloseReason::Idle { after_ms } => {
+                write!(f, "idle for {} s", *after_ms as f64 / 1000.0)
+            }
+            CloseReason::Evicted => f.write_str("evicted at the session cap"),
             CloseReason::Io { message, .. } => write!(f, "failed: {message}"),
         }
     }

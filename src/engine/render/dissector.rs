@@ -93,7 +93,9 @@ pub fn lua_dissector(profile: &Profile, port: Option<u16>) -> Result<String, Dis
 /// Refuses the framings the generator does not write.
 fn refuse_framing(profile: &Profile) -> Result<(), DissectorError> {
     let (framing, instead) = match profile.framing() {
-        Framing::Fields | Framing::Delimiter(_) | Framing::Fixed(_) => return Ok(()),
+        Framing::Fields | Framing::Delimiter(_) | Framing::Fixed(_) | Framing::Datagram => {
+            return Ok(());
+        }
         Framing::Raw => (
             "raw",
             "each read is a chunk, with no frames to find fields in; describe the frames with fields and a length, a delimiter or a size",
@@ -983,6 +985,7 @@ fn helpers(profile: &Profile) -> String {
 fn framing(profile: &Profile) -> String {
     match profile.framing() {
         Framing::Fixed(size) => FIXED_FRAMING.replace("@SIZE@", &size.to_string()),
+        Framing::Datagram => DATAGRAM_FRAMING.to_owned(),
         Framing::Delimiter(delimiters) => {
             let listed: Vec<String> = delimiters.iter().map(|d| lua_bytes(d.as_slice())).collect();
             let longest = delimiters.iter().map(Vec::len).max().unwrap_or(1);
@@ -1266,6 +1269,15 @@ const FIXED_FRAMING: &str = r##"
 -- Every frame has @SIZE@ bytes, all of them fields.
 local function frame_length(tvb, offset, request)
   return @SIZE@, @SIZE@
+end
+"##;
+
+/// Each datagram one frame: its fields run to the packet's end.
+const DATAGRAM_FRAMING: &str = r##"
+-- A datagram is one frame: its fields run to the packet's end.
+local function frame_length(tvb, offset, request)
+  local len = tvb:len() - offset
+  return len, len
 end
 "##;
 

@@ -449,6 +449,7 @@ mod tests {
                 local: Some(addr(5000 + conn as u16)),
                 link: None,
                 profile: None,
+                transport: crate::engine::Transport::Tcp,
             },
             direction,
             kind: RecordKind::Chunk,

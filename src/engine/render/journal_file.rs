@@ -26,7 +26,7 @@ use crate::engine::protocol::profile::Profile;
 use crate::engine::record::journal::{
     Entry, Journal, JournalLimits, JournalSnapshot, Origin, RecordView,
 };
-use crate::engine::record::vocabulary::{Direction, RecordKind, Side};
+use crate::engine::record::vocabulary::{Direction, RecordKind, Side, Transport};
 use crate::engine::render::pcapng::write_pcapng;
 use crate::engine::render::{describe, hexdump};
 
@@ -122,6 +122,9 @@ struct LineOut<'a> {
     local: Option<SocketAddr>,
     #[serde(skip_serializing_if = "Option::is_none")]
     link: Option<u32>,
+    /// Written for UDP only: a log without it is TCP.
+    #[serde(skip_serializing_if = "is_tcp")]
+    transport: Transport,
     direction: Direction,
     kind: RecordKind,
     wire_len: u32,
@@ -172,6 +175,8 @@ struct LineIn {
     local: Option<SocketAddr>,
     #[serde(default)]
     link: Option<u32>,
+    #[serde(default)]
+    transport: Transport,
     direction: Direction,
     kind: RecordKind,
     #[serde(default)]
@@ -260,6 +265,11 @@ pub fn save(
 
 /// Writes one record as a line; `written` holds the names of the profiles
 /// whose text an earlier line carries.
+/// Whether a record's transport is TCP, which a log leaves unsaid.
+fn is_tcp(transport: &Transport) -> bool {
+    *transport == Transport::Tcp
+}
+
 fn write_json_line(
     out: &mut impl Write,
     view: &RecordView,
@@ -305,6 +315,7 @@ fn write_json_line(
         peer: view.peer,
         local: view.local,
         link: view.link,
+        transport: view.transport,
         direction: view.direction,
         kind: view.kind,
         wire_len: view.wire_len,
@@ -413,6 +424,7 @@ pub fn load(path: &Path) -> Result<LoadedLog, JournalFileError> {
                         .profile
                         .as_deref()
                         .and_then(|name| profiles.resolve(name, parsed.profile_text.as_deref())),
+                    transport: parsed.transport,
                 };
                 let entry = Entry {
                     origin: &origin,

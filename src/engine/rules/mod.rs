@@ -19,5 +19,5 @@ pub(in crate::engine) mod spec;
 
 pub use compile::{compile, load};
 pub use error::{RuleProblem, RulesFileError};
-pub(crate) use serve::{RulesEnd, serve_connection};
+pub(crate) use serve::{Answerer, Incoming, RulesEnd, serve_connection};
 pub use set::{Decision, FrameRange, Rule, RuleAction, RuleIndex, RuleSet};

@@ -56,20 +56,103 @@ where
         }
         None => FrameReader::new(limits.max_content_length, limits.read_timeout),
     };
-    let mut rng = fastrand::Rng::new();
-    let mut number = 0u64;
+    let mut answerer = Answerer::new(limits, recorder, rules, profile);
     loop {
-        number += 1;
-        let read_result = reader.next_item(read).await;
-        let held = rules.load_full();
+        let incoming = match reader.next_item(read).await {
+            Ok(Some(Item::Frame(frame))) => Incoming::Frame(frame),
+            // A frame that breaks the profile is an error row; a rule for
+            // errors may answer it, and the connection reads on.
+            Ok(Some(Item::Rejected(bytes, error))) => Incoming::Rejected(bytes, error.into()),
+            Ok(None) => return RulesEnd::Over(CloseReason::ClosedByPeer),
+            // A read that failed ends the connection once its rule has run.
+            Err(failure) => {
+                let error = failure.error.clone();
+                let reason = recorder.failure(*failure);
+                if let Some(end) = answerer.answer(Answered::Failed(error), write).await {
+                    return end;
+                }
+                return RulesEnd::Over(reason);
+            }
+        };
+        if let Some(end) = answerer.answer(Answered::Read(incoming), write).await {
+            return end;
+        }
+    }
+}
+
+/// One message that reached a connection (a frame read from a stream, or
+/// a datagram).
+#[derive(Debug)]
+pub(crate) enum Incoming {
+    /// A whole frame.
+    Frame(Frame),
+    /// Bytes that are not one: their error row is the rules' to record.
+    Rejected(Bytes, ReadError),
+}
+
+/// What the rules answer: a message, or a read that failed (already
+/// recorded by the reader's caller).
+enum Answered {
+    Read(Incoming),
+    Failed(ReadError),
+}
+
+/// The rules' side of one connection or UDP session: how many messages it
+/// has had, and where its replies' randomness comes from.
+pub(crate) struct Answerer<'a> {
+    limits: &'a Limits,
+    recorder: &'a Recorder,
+    rules: &'a ArcSwapOption<super::RuleSet>,
+    profile: Option<&'a Arc<Profile>>,
+    rng: fastrand::Rng,
+    number: u64,
+}
+
+impl<'a> Answerer<'a> {
+    /// The rules in force answering one connection's messages, recorded by
+    /// `recorder`, in `profile` (the JSON header's when `None`).
+    pub(crate) fn new(
+        limits: &'a Limits,
+        recorder: &'a Recorder,
+        rules: &'a ArcSwapOption<super::RuleSet>,
+        profile: Option<&'a Arc<Profile>>,
+    ) -> Self {
+        Self {
+            limits,
+            recorder,
+            rules,
+            profile,
+            rng: fastrand::Rng::new(),
+            number: 0,
+        }
+    }
+
+    /// Records a message, finds the rule that answers it (if one does) and
+    /// does its actions, writing to `write`; `Some` when a rule ended the
+    /// connection.
+    pub(crate) async fn answer_message<W: AsyncWrite + Unpin>(
+        &mut self,
+        incoming: Incoming,
+        write: &mut W,
+    ) -> Option<RulesEnd> {
+        self.answer(Answered::Read(incoming), write).await
+    }
+
+    async fn answer<W: AsyncWrite + Unpin>(
+        &mut self,
+        answered: Answered,
+        write: &mut W,
+    ) -> Option<RulesEnd> {
+        self.number += 1;
+        let number = self.number;
+        let recorder = self.recorder;
+        let held = self.rules.load_full();
         let set = held.as_deref();
-        // What came, and the rule that answers it (if one does); a read
-        // that failed ends the connection once its rule has run.
-        let (decision, frame, failed) = match read_result {
-            Ok(Some(Item::Frame(frame))) => {
+        let (decision, frame) = match answered {
+            Answered::Read(Incoming::Frame(frame)) => {
                 recorder.frame(Direction::Received, &frame);
-                let Some(set) = set else { continue };
-                let fields = profile.map(|p| p.decode(frame.raw(), Role::Request).0);
+                let set = set?;
+                let fields = self.profile.map(|p| p.decode(frame.raw(), Role::Request).0);
                 let observed = match &fields {
                     Some(fields) => Observed::Fields {
                         bytes: frame.raw(),
@@ -81,41 +164,32 @@ where
                 // The hit is counted after the frame was recorded: say so,
                 // so a rule that sends nothing shows its hit too.
                 recorder.mark_changed();
-                (decision, Some(frame), None)
+                (decision, Some(frame))
             }
-            // A frame that breaks the profile is an error row; a rule for
-            // errors may answer it, and the connection reads on.
-            Ok(Some(Item::Rejected(bytes, error))) => {
-                let error = ReadError::from(error);
+            Answered::Read(Incoming::Rejected(bytes, error)) => {
                 recorder.error(error.clone(), &bytes);
                 let decision = set.and_then(|set| set.decide(Observed::ReadError(&error), number));
-                (decision, None, None)
+                (decision, None)
             }
-            Ok(None) => return RulesEnd::Over(CloseReason::ClosedByPeer),
-            Err(failure) => {
-                let error = failure.error.clone();
-                let reason = recorder.failure(*failure);
+            Answered::Failed(error) => {
                 let decision = set.and_then(|set| set.decide(Observed::ReadError(&error), number));
-                (decision, None, Some(reason))
+                (decision, None)
             }
         };
-        if let Some(decision) = decision {
-            let mut out = Output {
-                write,
-                recorder,
-                conn: recorder.conn(),
-                number,
-                rng: &mut rng,
-                values: &decision.values,
-                max_content_length: limits.max_content_length,
-                profile,
-            };
-            if let Next::End(end) = out.run(decision.actions, frame.as_ref()).await {
-                return end;
-            }
-        }
-        if let Some(reason) = failed {
-            return RulesEnd::Over(reason);
+        let decision = decision?;
+        let mut out = Output {
+            write,
+            recorder,
+            conn: recorder.conn(),
+            number,
+            rng: &mut self.rng,
+            values: &decision.values,
+            max_content_length: self.limits.max_content_length,
+            profile: self.profile,
+        };
+        match out.run(decision.actions, frame.as_ref()).await {
+            Next::End(end) => Some(end),
+            Next::Read => None,
         }
     }
 }

@@ -103,6 +103,7 @@ pub fn start_server_with(
     profile: Option<std::sync::Arc<framescope::engine::Profile>>,
 ) -> SocketAddr {
     engine.command(Command::StartServer {
+        transport: framescope::engine::Transport::Tcp,
         addr: "127.0.0.1:0".parse().unwrap(),
         mode,
         tls: None,
@@ -125,6 +126,7 @@ pub fn connect(
     mode: ClientMode,
 ) -> ConnectReport {
     engine.command(Command::Connect {
+        transport: framescope::engine::Transport::Tcp,
         target: target.into(),
         count,
         mode,

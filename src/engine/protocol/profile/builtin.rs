@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 use super::Profile;
 
 /// The built-in profiles' names, in the order `framescope profiles` lists them.
-pub const BUILTIN_NAMES: [&str; 7] = [
+pub const BUILTIN_NAMES: [&str; 8] = [
     "json-header",
     "raw",
     "lines",
@@ -15,10 +15,11 @@ pub const BUILTIN_NAMES: [&str; 7] = [
     "modbus-tcp",
     "mqtt",
     "dns-tcp",
+    "dns",
 ];
 
 /// Each built-in's TOML.
-const TEXTS: [&str; 7] = [
+const TEXTS: [&str; 8] = [
     include_str!("../../../../assets/profiles/json-header.toml"),
     include_str!("../../../../assets/profiles/raw.toml"),
     include_str!("../../../../assets/profiles/lines.toml"),
@@ -26,11 +27,12 @@ const TEXTS: [&str; 7] = [
     include_str!("../../../../assets/profiles/modbus-tcp.toml"),
     include_str!("../../../../assets/profiles/mqtt.toml"),
     include_str!("../../../../assets/profiles/dns-tcp.toml"),
+    include_str!("../../../../assets/profiles/dns.toml"),
 ];
 
 /// The built-in called `name`, compiled.
 pub(super) fn get(name: &str) -> Option<Arc<Profile>> {
-    static COMPILED: [OnceLock<Arc<Profile>>; 7] = [const { OnceLock::new() }; 7];
+    static COMPILED: [OnceLock<Arc<Profile>>; 8] = [const { OnceLock::new() }; 8];
     let index = BUILTIN_NAMES.iter().position(|n| *n == name)?;
     let profile = COMPILED[index].get_or_init(|| {
         let origin = format!("built-in {name}");

@@ -859,12 +859,13 @@ fn compile_framing(spec: &FramingSpec, span: Range<usize>) -> Result<Framing, Fa
         "json-header" => Ok(Framing::JsonHeader),
         "resp" => Ok(Framing::Resp),
         "fields" => Ok(Framing::Fields),
+        "datagram" => Ok(Framing::Datagram),
         other => Err((
             kind.span(),
             ProfileProblem::Unknown {
                 what: "framing kind",
                 name: other.to_owned(),
-                choices: "raw, json-header, resp, fields".into(),
+                choices: "raw, json-header, resp, fields, datagram".into(),
             },
         )),
     }

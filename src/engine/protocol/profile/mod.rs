@@ -70,6 +70,9 @@ pub enum Framing {
     JsonHeader,
     /// Redis's protocol: one value a frame, arrays nested to any depth.
     Resp,
+    /// Each UDP datagram is one frame, its fields up to the datagram's end
+    /// (DNS over UDP, say: no length prefix). A stream cannot be cut so.
+    Datagram,
 }
 
 /// What an integer field's bytes are.
@@ -328,6 +331,11 @@ impl Profile {
     /// frames with its own fast check.
     pub fn is_json_header(&self) -> bool {
         self.framing == Framing::JsonHeader
+    }
+
+    /// Whether its frames are whole datagrams, which only UDP carries.
+    pub fn needs_datagrams(&self) -> bool {
+        self.framing == Framing::Datagram
     }
 
     /// Whether it frames nothing: each read is a chunk.

@@ -159,6 +159,8 @@ impl Profile {
                 }
             },
             Framing::Raw => return ProfileCheck::Whole { len: bytes.len() },
+            // What is given is one datagram: the frame ends where it does.
+            Framing::Datagram => (bytes.len(), bytes.len()),
             Framing::Resp => return super::resp::check(bytes, self.max_frame),
             Framing::JsonHeader => {
                 return match check_frame(bytes, FrameSoFar::Nothing, self.max_frame) {

@@ -24,7 +24,7 @@ use bytes::{Bytes, BytesMut};
 
 use crate::engine::net::read_error::ReadError;
 use crate::engine::protocol::profile::Profile;
-use crate::engine::record::vocabulary::{Direction, RecordKind, Side};
+use crate::engine::record::vocabulary::{Direction, RecordKind, Side, Transport};
 use segment::{ByteRef, Segment};
 
 pub(crate) use live::LiveJournal;
@@ -79,6 +79,8 @@ pub(crate) struct Endpoints {
     pub(crate) link: Option<u32>,
     /// The profile its frames keep, when not the JSON header's.
     pub(crate) profile: Option<Arc<Profile>>,
+    /// TCP or UDP.
+    pub(crate) transport: Transport,
 }
 
 /// Whose records these are: one connection's identity, the same in each
@@ -99,6 +101,8 @@ pub struct Origin {
     pub link: Option<u32>,
     /// The profile its frames keep, when not the JSON header's.
     pub profile: Option<Arc<Profile>>,
+    /// TCP or UDP.
+    pub transport: Transport,
 }
 
 impl Origin {
@@ -112,6 +116,7 @@ impl Origin {
             local,
             link: None,
             profile: None,
+            transport: Transport::Tcp,
         }
     }
 }
@@ -437,6 +442,7 @@ impl Journal {
                 local: origin.local,
                 link: origin.link,
                 profile: origin.profile.clone(),
+                transport: origin.transport,
             };
             self.tail.note_peer(origin.conn, ends);
         }

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use super::Endpoints;
 use crate::engine::net::read_error::ReadError;
 use crate::engine::protocol::profile::Profile;
-use crate::engine::record::vocabulary::{Direction, RecordKind, Side};
+use crate::engine::record::vocabulary::{Direction, RecordKind, Side, Transport};
 
 /// Where a record's bytes lie: one of its segment's pieces, and a range in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,6 +118,12 @@ impl Segment {
         self.endpoints(conn).and_then(|ends| ends.local)
     }
 
+    /// What carried connection `conn` (TCP unless its records say UDP).
+    pub(super) fn transport(&self, conn: u32) -> Transport {
+        self.endpoints(conn)
+            .map_or(Transport::Tcp, |ends| ends.transport)
+    }
+
     /// The other leg of connection `conn`, if it is one leg of a relay.
     pub(super) fn link(&self, conn: u32) -> Option<u32> {
         self.endpoints(conn).and_then(|ends| ends.link)
@@ -139,6 +145,8 @@ pub struct RecordView {
     pub local: Option<SocketAddr>,
     /// The other leg's connection id, when this is one leg of a relay.
     pub link: Option<u32>,
+    /// TCP or UDP (a UDP record is one datagram).
+    pub transport: Transport,
     /// Server or client.
     pub side: Side,
     /// Sent or received.
@@ -222,6 +230,11 @@ impl<'a> RecordRef<'a> {
         self.segment.link(self.record.conn)
     }
 
+    /// What carried its connection: TCP, or UDP (one datagram a record).
+    pub fn transport(&self) -> Transport {
+        self.segment.transport(self.record.conn)
+    }
+
     /// The profile its connection's frames keep, when not the JSON header's.
     pub fn profile(&self) -> Option<Arc<Profile>> {
         self.segment.profile(self.record.conn)
@@ -237,6 +250,7 @@ impl<'a> RecordRef<'a> {
             peer: self.peer(),
             local: self.local(),
             link: self.link(),
+            transport: self.transport(),
             side: record.side,
             direction: record.direction,
             kind: record.kind,

@@ -3,7 +3,7 @@ use std::net::SocketAddr;
 use bytes::Bytes;
 
 use super::*;
-use crate::engine::record::vocabulary::Capture;
+use crate::engine::record::vocabulary::{Capture, Transport};
 
 /// Connection 1 of the server, its ends unknown.
 static SERVER: Origin = Origin {
@@ -13,6 +13,7 @@ static SERVER: Origin = Origin {
     local: None,
     link: None,
     profile: None,
+    transport: Transport::Tcp,
 };
 
 fn entry(bytes: &Bytes) -> Entry<'_> {

@@ -31,7 +31,9 @@ use crate::engine::net::tls::{self, Fingerprint, ServerTls, ServerTlsContext, St
 use crate::engine::protocol::profile::{Profile, Role};
 use crate::engine::protocol::tutorial_app;
 use crate::engine::record::stats::Counters;
-use crate::engine::record::vocabulary::{CloseReason, Direction, RecordKind, Side};
+use crate::engine::record::vocabulary::{CloseReason, Direction, RecordKind, Side, Transport};
+
+pub(crate) mod udp;
 
 /// The default address: the seed's port, on loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8800";
@@ -144,6 +146,21 @@ pub enum ServerError {
     /// The TLS settings cannot be used (a bad certificate or key file, say).
     #[error(transparent)]
     Tls(#[from] TlsError),
+    /// A mode UDP does not serve (yet).
+    #[error("{mode} mode is not served over UDP: use raw-echo, frame-echo or rules")]
+    UdpMode {
+        /// The mode asked for.
+        mode: ServerMode,
+    },
+    /// TLS asked for over UDP.
+    #[error("TLS is for TCP: UDP is served in the clear (DTLS is not offered)")]
+    UdpTls,
+    /// A profile whose frames are whole datagrams, asked for over TCP.
+    #[error("profile {profile} frames whole datagrams: serve it over UDP (--udp)")]
+    NeedsUdp {
+        /// The profile's name.
+        profile: String,
+    },
     /// A mode that does not take a profile yet, given one.
     #[error(
         "{mode} mode does not take a profile yet: use frame-echo, rules or relay (or raw-echo and raw-relay with raw)"
@@ -168,8 +185,10 @@ pub struct ServerCounters {
     pub accepted: AtomicU64,
     /// Connections closed at once because the cap was reached.
     pub refused_at_cap: AtomicU64,
-    /// Failed accepts (too many open files, say).
+    /// Failed accepts (too many open files, say); over UDP, failed reads.
     pub accept_errors: AtomicU64,
+    /// UDP sessions closed to make room for a new peer at the cap.
+    pub evicted: AtomicU64,
 }
 
 /// A running server.
@@ -177,6 +196,8 @@ pub struct ServerCounters {
 pub(crate) struct ServerHandle {
     local_addr: SocketAddr,
     mode: ServerMode,
+    /// TCP or UDP.
+    transport: Transport,
     /// The certificate's fingerprint, when it serves TLS.
     tls: Option<Fingerprint>,
     /// Where a relay forwards to.
@@ -217,6 +238,11 @@ pub(crate) async fn start(
     // echoes chunks.
     let (mode, profile) = match profile {
         None => (mode, None),
+        Some(p) if p.needs_datagrams() => {
+            return Err(ServerError::NeedsUdp {
+                profile: p.name().to_owned(),
+            });
+        }
         Some(p) if p.is_json_header() => (mode, None),
         Some(p) if p.is_raw() && matches!(mode, ServerMode::RawEcho | ServerMode::FrameEcho) => {
             (ServerMode::RawEcho, None)
@@ -272,6 +298,7 @@ pub(crate) async fn start(
     Ok(ServerHandle {
         local_addr,
         mode,
+        transport: Transport::Tcp,
         tls: fingerprint,
         upstream: upstream.filter(|_| mode.is_relay()),
         cancel,
@@ -300,6 +327,11 @@ impl ServerHandle {
     /// The mode it serves.
     pub fn mode(&self) -> ServerMode {
         self.mode
+    }
+
+    /// TCP or UDP.
+    pub fn transport(&self) -> Transport {
+        self.transport
     }
 
     /// The certificate's fingerprint, when it serves TLS.

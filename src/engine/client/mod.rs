@@ -4,6 +4,9 @@
 //! A connect request looks its target's name up once; each of its
 //! connections then tries every address found, in turn.
 //!
+//! Over UDP a "connection" is a socket of its own, connected to the
+//! target, one datagram per message (see `udp`).
+//!
 //! Each connection has a reader task and a writer task, so a peer that
 //! echoes slowly can never deadlock a large send. The writer stamps each
 //! frame it sends; the reader matches echoes to stamps in order and records
@@ -33,7 +36,11 @@ use crate::engine::net::tls::{
 use crate::engine::net::writer::write_all_batched;
 use crate::engine::protocol::profile::{Profile, Role};
 use crate::engine::record::stats::{CounterSnapshot, Counters};
-use crate::engine::record::vocabulary::{CloseReason, ConnState, Direction, RecordKind, Side};
+use crate::engine::record::vocabulary::{
+    CloseReason, ConnState, Direction, RecordKind, Side, Transport,
+};
+
+mod udp;
 
 /// How long a name lookup, or a connect to one address, may take before it
 /// counts as timed out.
@@ -74,6 +81,7 @@ struct ClientConn {
     /// The profile its frames keep; `None` for the JSON header's.
     profile: Option<Arc<Profile>>,
     tls: bool,
+    transport: Transport,
     inner: Mutex<ConnInner>,
     counters: Arc<Counters>,
     cancel: CancellationToken,
@@ -122,6 +130,7 @@ impl ClientConn {
             local: inner.local,
             mode: self.mode,
             tls: self.tls,
+            transport: self.transport,
             state: inner.state.clone(),
             counters: self.counters.snapshot(),
         }
@@ -142,6 +151,8 @@ pub struct ConnectionSummary {
     pub mode: ClientMode,
     /// Whether it speaks TLS.
     pub tls: bool,
+    /// A TCP connection, or a UDP socket.
+    pub transport: Transport,
     /// Where it is in its life.
     pub state: ConnState,
     /// Its counters.
@@ -236,6 +247,15 @@ pub enum PoolError {
     /// The TLS settings cannot be used (a bad CA, certificate or key file).
     #[error(transparent)]
     Tls(#[from] TlsError),
+    /// TLS asked for over UDP.
+    #[error("TLS is for TCP: UDP sockets send in the clear (DTLS is not offered)")]
+    UdpTls,
+    /// A profile whose frames are whole datagrams, asked for over TCP.
+    #[error("profile {profile} frames whole datagrams: connect over UDP")]
+    NeedsUdp {
+        /// The profile's name.
+        profile: String,
+    },
 }
 
 /// A connect request's target and every address its name resolved to,
@@ -283,11 +303,21 @@ impl ClientPool {
         &self,
         target: Target,
         count: usize,
-        (mode, profile): (ClientMode, Option<Arc<Profile>>),
+        (mode, profile, transport): (ClientMode, Option<Arc<Profile>>, Transport),
         tls: Option<&ClientTls>,
         limits: Limits,
         shared: Arc<Shared>,
     ) -> Result<ConnectReport, PoolError> {
+        if transport.is_udp() && tls.is_some() {
+            return Err(PoolError::UdpTls);
+        }
+        if let Some(p) = profile.as_ref().filter(|p| p.needs_datagrams())
+            && !transport.is_udp()
+        {
+            return Err(PoolError::NeedsUdp {
+                profile: p.name().to_owned(),
+            });
+        }
         // A raw profile reads chunks; the JSON header's is the frame
         // protocol's own fast check.
         let (mode, profile) = match profile {
@@ -335,6 +365,7 @@ impl ClientPool {
                         mode,
                         profile: profile.clone(),
                         tls: resolved.tls.is_some(),
+                        transport,
                         inner: Mutex::new(ConnInner {
                             state: ConnState::Connecting,
                             peer: first,
@@ -359,7 +390,10 @@ impl ClientPool {
                 let (gate, shared, resolved) = (gate.clone(), shared.clone(), resolved.clone());
                 tokio::spawn(async move {
                     let _permit = gate.acquire_owned().await;
-                    open_connection(conn, &resolved, limits, shared).await
+                    match transport {
+                        Transport::Tcp => open_connection(conn, &resolved, limits, shared).await,
+                        Transport::Udp => udp::open_socket(conn, &resolved, limits, shared).await,
+                    }
                 })
             })
             .collect();
