@@ -167,6 +167,12 @@ function proto.dissector(tvb, pinfo, tree)
   local total = tvb:len()
   while offset < total do
     local length = frame_length(tvb, pinfo, offset)
+    if (length == nil or offset + length > total) and pinfo.can_desegment == 0 then
+      -- A datagram (UDP) that ends inside its frame: nothing more comes.
+      pinfo.cols.info:set("framescope: the datagram ends inside a frame")
+      tree:add(proto, tvb(offset))
+      return total
+    end
     if length == nil then
       -- Ask TCP for more bytes: the rest of this frame is in later segments.
       pinfo.desegment_offset = offset
@@ -187,13 +193,20 @@ function proto.dissector(tvb, pinfo, tree)
   return offset
 end
 
+-- The port is registered for TCP and for UDP alike: over UDP each
+-- datagram holds one frame whole.
+local PORT_TABLES = { "tcp.port", "udp.port" }
 local registered_port = nil
 function proto.prefs_changed()
-  local tcp = DissectorTable.get("tcp.port")
-  if registered_port then tcp:remove(registered_port, proto) end
+  for _, name in ipairs(PORT_TABLES) do
+    local ports = DissectorTable.get(name)
+    if registered_port then ports:remove(registered_port, proto) end
+    ports:add(proto.prefs.port, proto)
+  end
   registered_port = proto.prefs.port
-  tcp:add(registered_port, proto)
 end
 
-DissectorTable.get("tcp.port"):add(proto.prefs.port, proto)
+for _, name in ipairs(PORT_TABLES) do
+  DissectorTable.get(name):add(proto.prefs.port, proto)
+end
 registered_port = proto.prefs.port

@@ -22,4 +22,5 @@ mod rules;
 mod scenarios;
 mod tls;
 mod tls_peers;
+mod udp;
 mod wireshark;

@@ -3,6 +3,7 @@
 //! servers nobody here wrote (mosquitto, a pymodbus server, dnsmasq) and a
 //! peer that checks a trailing CRC, with each reply read field by field.
 
+use crate::common::log::{field, labelled, named, received_frames, records, sent_frames};
 use crate::common::real_servers;
 use crate::common::{framescope, printed, read_holding_registers_args, send_profile as send, text};
 use framescope::engine::BUILTIN_NAMES;
@@ -16,49 +17,6 @@ fn built_in_file(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("assets/profiles")
         .join(format!("{name}.toml"))
-}
-
-/// The records of a JSONL log.
-fn records(log: &Path) -> Vec<Value> {
-    std::fs::read_to_string(log)
-        .unwrap_or_else(|error| panic!("{}: {error}", log.display()))
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
-        .collect()
-}
-
-/// The records of frames read whole from the peer, in order.
-fn received_frames(log: &Path) -> Vec<Value> {
-    records(log)
-        .into_iter()
-        .filter(|r| r["direction"] == "received" && r["kind"] == "frame")
-        .collect()
-}
-
-fn sent_frames(log: &Path) -> Vec<Value> {
-    records(log)
-        .into_iter()
-        .filter(|r| r["direction"] == "sent" && r["kind"] == "frame")
-        .collect()
-}
-
-/// The entry of field `name` in a record's fields.
-fn field<'a>(record: &'a Value, name: &str) -> &'a Value {
-    record["fields"]
-        .as_array()
-        .and_then(|fields| fields.iter().find(|f| f["name"] == name))
-        .unwrap_or_else(|| panic!("no field {name} in {record}"))
-}
-
-/// A field's value, and its label (Null where no enum names it).
-fn named(record: &Value, name: &str) -> (Value, Value) {
-    let entry = field(record, name);
-    (entry["value"].clone(), entry["label"].clone())
-}
-
-/// A value with the label an enum gives it, as `named` returns them.
-fn labelled(value: u64, label: &str) -> (Value, Value) {
-    (value.into(), label.into())
 }
 
 #[test]

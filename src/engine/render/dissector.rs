@@ -1344,6 +1344,14 @@ function proto.dissector(tvb, pinfo, tree)
       lines[#lines + 1] = extra
       break
     end
+    if (length == nil or offset + length > total) and pinfo.can_desegment == 0 then
+      -- A datagram (UDP) that ends inside its frame: nothing more comes.
+      local item = tree:add(proto, tvb(offset))
+      local why = "the datagram ends inside a frame"
+      item:add_proto_expert_info(e_fault, why)
+      lines[#lines + 1] = why
+      break
+    end
     if length == nil or offset + length > total then
       -- The rest of this frame is in later segments: ask TCP for them.
       pinfo.desegment_offset = offset
@@ -1369,17 +1377,24 @@ function proto.dissector(tvb, pinfo, tree)
   return total
 end
 
+-- The port is registered for TCP and for UDP alike: over UDP each
+-- datagram holds its frames whole.
+local PORT_TABLES = { "tcp.port", "udp.port" }
 local registered_port = nil
 function proto.prefs_changed()
-  local tcp = DissectorTable.get("tcp.port")
-  if registered_port and registered_port ~= 0 then tcp:remove(registered_port, proto) end
+  for _, name in ipairs(PORT_TABLES) do
+    local ports = DissectorTable.get(name)
+    if registered_port and registered_port ~= 0 then ports:remove(registered_port, proto) end
+    if proto.prefs.port ~= 0 then ports:add(proto.prefs.port, proto) end
+  end
   registered_port = proto.prefs.port
-  if registered_port ~= 0 then tcp:add(registered_port, proto) end
 end
 
-DissectorTable.get("tcp.port"):add_for_decode_as(proto)
 registered_port = proto.prefs.port
-if registered_port ~= 0 then DissectorTable.get("tcp.port"):add(registered_port, proto) end
+for _, name in ipairs(PORT_TABLES) do
+  DissectorTable.get(name):add_for_decode_as(proto)
+  if registered_port ~= 0 then DissectorTable.get(name):add(registered_port, proto) end
+end
 "##;
 
 #[cfg(test)]

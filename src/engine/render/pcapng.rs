@@ -6,6 +6,9 @@
 //! journal holds. Packets are built by `etherparse` and the file is written
 //! by `pcap-file`.
 //!
+//! A UDP record is one datagram, and becomes one UDP packet: no
+//! handshake, no acknowledgement, no FIN.
+//!
 //! Both ends of a connection seen twice (the embedded server and the
 //! client pool talking over loopback) would make one TCP stream twice: the
 //! second side of a stream already written is left out. A record whose
@@ -28,7 +31,7 @@ use pcap_file::pcapng::blocks::interface_description::{
 };
 
 use crate::engine::record::journal::RecordView;
-use crate::engine::record::vocabulary::{Direction, RecordKind, Side};
+use crate::engine::record::vocabulary::{Direction, RecordKind, Side, Transport};
 
 /// The largest TCP payload of one packet over IPv4 (Ethernet's MTU less
 /// the IP and TCP headers).
@@ -43,7 +46,7 @@ const NANOSECOND_RESOLUTION: u8 = 9;
 /// What an export wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PcapSummary {
-    /// TCP streams (connections).
+    /// TCP streams (connections) and UDP flows (sockets, sessions).
     pub streams: u64,
     /// Packets, handshakes and acknowledgements included.
     pub packets: u64,
@@ -84,6 +87,8 @@ struct Stream {
     server_seq: u32,
     /// When its last packet went.
     last_us: u64,
+    /// A UDP flow: datagrams, with no handshake or close.
+    udp: bool,
 }
 
 /// Writes `records` (in journal order) as pcapng to `out`.
@@ -150,6 +155,9 @@ impl<W: Write> Capture<W> {
             (Side::Client, Direction::Received) | (Side::Server, Direction::Sent) => false,
         };
         let time_us = record.time_us;
+        if record.transport == Transport::Udp {
+            return self.datagram(key, from_client, record);
+        }
         let stream = self
             .streams
             .get_mut(&key)
@@ -212,6 +220,24 @@ impl<W: Write> Capture<W> {
         self.write(time_us, &acknowledgement, &[], 0)
     }
 
+    /// One UDP packet for a datagram record.
+    fn datagram(
+        &mut self,
+        key: StreamKey,
+        from_client: bool,
+        record: &RecordView,
+    ) -> Result<(), PcapError> {
+        let (src, dst) = if from_client {
+            (key.client, key.server)
+        } else {
+            (key.server, key.client)
+        };
+        let wire_len = (record.wire_len as usize).max(record.bytes.len());
+        let packet = build_udp(src, dst, &record.bytes)?;
+        self.streams.get_mut(&key).expect("the flow exists").last_us = record.time_us;
+        self.write_packet(record.time_us, packet, wire_len - record.bytes.len())
+    }
+
     /// The stream a record belongs to, made (with its handshake) on the
     /// connection's first record; `None` when the record is left out.
     fn stream_for(&mut self, record: &RecordView) -> Result<Option<StreamKey>, PcapError> {
@@ -238,14 +264,20 @@ impl<W: Write> Capture<W> {
                 // Initial sequence numbers told apart by connection, as a
                 // real stack's would be.
                 let isn = record.conn.wrapping_mul(0x9E37_79B9);
+                let udp = record.transport == Transport::Udp;
                 slot.insert(Stream {
                     key,
                     owner,
                     client_seq: isn,
                     server_seq: isn ^ 0x5555_5555,
                     last_us: record.time_us,
+                    udp,
                 });
-                self.handshake(key, record.time_us)?;
+                if udp {
+                    self.summary.streams += 1;
+                } else {
+                    self.handshake(key, record.time_us)?;
+                }
                 Some(key)
             }
         };
@@ -300,6 +332,7 @@ impl<W: Write> Capture<W> {
         let mut streams: Vec<(StreamKey, u32, u32, u64)> = self
             .streams
             .values()
+            .filter(|s| !s.udp)
             .map(|s| (s.key, s.client_seq, s.server_seq, s.last_us))
             .collect();
         streams.sort_by_key(|s| s.3);
@@ -352,7 +385,18 @@ impl<W: Write> Capture<W> {
         len: usize,
     ) -> Result<(), PcapError> {
         let packet = segment.build(kept)?;
-        let original_len = packet.len() + (len - kept.len());
+        self.write_packet(time_us, packet, len - kept.len())
+    }
+
+    /// Writes one built packet, `left_out` payload bytes short of the
+    /// packet that crossed the wire.
+    fn write_packet(
+        &mut self,
+        time_us: u64,
+        packet: Vec<u8>,
+        left_out: usize,
+    ) -> Result<(), PcapError> {
+        let original_len = packet.len() + left_out;
         let time_us = time_us.max(self.latest_us);
         self.latest_us = time_us;
         let block = EnhancedPacketBlock {
@@ -412,6 +456,21 @@ impl Segment {
             .map_err(|e| PcapError::Packet(e.to_string()))?;
         Ok(packet)
     }
+}
+
+/// A whole UDP packet, Ethernet to payload.
+fn build_udp(src: SocketAddr, dst: SocketAddr, payload: &[u8]) -> Result<Vec<u8>, PcapError> {
+    let ethernet = PacketBuilder::ethernet2(mac(src), mac(dst));
+    let builder = match (src.ip(), dst.ip()) {
+        (IpAddr::V4(s), IpAddr::V4(d)) => ethernet.ipv4(s.octets(), d.octets(), 64),
+        (s, d) => ethernet.ipv6(v6(s).octets(), v6(d).octets(), 64),
+    }
+    .udp(src.port(), dst.port());
+    let mut packet = Vec::with_capacity(builder.size(payload.len()));
+    builder
+        .write(&mut packet, payload)
+        .map_err(|e| PcapError::Packet(e.to_string()))?;
+    Ok(packet)
 }
 
 /// A made-up but stable MAC address for an endpoint: locally administered,

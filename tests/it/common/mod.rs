@@ -3,13 +3,14 @@
 
 #![allow(dead_code)]
 
+pub mod log;
 pub mod real_servers;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use framescope::engine::{
-    ClientMode, Command, ConnectReport, Engine, Event, RecordView, ServerMode, Target,
+    ClientMode, Command, ConnectReport, Engine, Event, RecordView, ServerMode, Target, Transport,
 };
 
 /// Runs the framescope binary with `args` and waits for it.
@@ -102,9 +103,20 @@ pub fn start_server_with(
     mode: ServerMode,
     profile: Option<std::sync::Arc<framescope::engine::Profile>>,
 ) -> SocketAddr {
+    start_server_over(engine, mode, profile, Transport::Tcp, "127.0.0.1:0")
+}
+
+/// As [`start_server_with`], over `transport`, listening at `addr`.
+pub fn start_server_over(
+    engine: &Engine,
+    mode: ServerMode,
+    profile: Option<std::sync::Arc<framescope::engine::Profile>>,
+    transport: Transport,
+    addr: &str,
+) -> SocketAddr {
     engine.command(Command::StartServer {
-        transport: framescope::engine::Transport::Tcp,
-        addr: "127.0.0.1:0".parse().unwrap(),
+        transport,
+        addr: addr.parse().unwrap(),
         mode,
         tls: None,
         upstream: None,
@@ -125,8 +137,19 @@ pub fn connect(
     count: usize,
     mode: ClientMode,
 ) -> ConnectReport {
+    connect_over(engine, target, count, mode, Transport::Tcp)
+}
+
+/// As [`connect`], over `transport` (UDP: `count` sockets).
+pub fn connect_over(
+    engine: &Engine,
+    target: impl Into<Target>,
+    count: usize,
+    mode: ClientMode,
+    transport: Transport,
+) -> ConnectReport {
     engine.command(Command::Connect {
-        transport: framescope::engine::Transport::Tcp,
+        transport,
         target: target.into(),
         count,
         mode,

@@ -1,0 +1,521 @@
+//! UDP beside TCP: the embedded server over UDP (echo and rules, a session
+//! per peer, the session cap and idle time), framescope's UDP sockets, and
+//! datagrams that are empty, as large as UDP allows, too large for the
+//! buffer or not a frame, each one row. Python's `socket` is the peer both
+//! ways, and dnsmasq answers DNS over UDP under the `dns` profile.
+
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use framescope::engine::{
+    ClientMode, CloseReason, Command, Engine, FrameBuilder, JournalLimits, Limits, Profile,
+    RecordKind, RecordView, SendTarget, ServerMode, Side, Transport,
+};
+
+use crate::common::log::{labelled, named, received_frames, sent_frames};
+use crate::common::{
+    connect_over, eventually, framescope, printed, python_server, real_servers, records,
+    send_profile, start_server_over, text,
+};
+
+/// An engine whose server listens over UDP on `addr` (port 0).
+fn udp_server(
+    limits: Limits,
+    mode: ServerMode,
+    profile: Option<Arc<Profile>>,
+    addr: &str,
+) -> (Engine, SocketAddr) {
+    let engine = Engine::with_config(limits, JournalLimits::default()).unwrap();
+    let addr = start_server_over(&engine, mode, profile, Transport::Udp, addr);
+    (engine, addr)
+}
+
+/// A plain socket on `addr`'s loopback family, which gives up after 5 s.
+fn peer_socket(addr: SocketAddr) -> UdpSocket {
+    let local = if addr.is_ipv4() {
+        "127.0.0.1:0"
+    } else {
+        "[::1]:0"
+    };
+    let socket = UdpSocket::bind(local).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    socket
+}
+
+/// The server's records, once `count` of them are in the journal.
+fn server_records(engine: &Engine, count: usize) -> Vec<RecordView> {
+    let server = |engine: &Engine| -> Vec<RecordView> {
+        records(engine)
+            .into_iter()
+            .filter(|r| r.side == Side::Server)
+            .collect()
+    };
+    assert!(
+        eventually(|| server(engine).len() >= count),
+        "{count} server records: {:#?}",
+        server(engine)
+    );
+    server(engine)
+}
+
+/// The tutorial's request: {"action": "search", "value": VALUE}.
+fn frame(value: &str) -> Bytes {
+    FrameBuilder::json(&serde_json::json!({"action": "search", "value": value}))
+        .build()
+        .unwrap()
+}
+
+/// A Python client: from each of `sockets` sockets, sends the frame given
+/// in hex to HOST PORT and prints the reply in hex and its local port.
+const PYTHON_CLIENT: &str = r#"
+import socket, sys
+host, port, frame, sockets = sys.argv[1], int(sys.argv[2]), bytes.fromhex(sys.argv[3]), int(sys.argv[4])
+family = socket.AF_INET6 if ":" in host else socket.AF_INET
+for _ in range(sockets):
+    s = socket.socket(family, socket.SOCK_DGRAM)
+    s.settimeout(5)
+    s.sendto(frame, (host, port))
+    data, sender = s.recvfrom(65535)
+    print(data.hex(), s.getsockname()[1], sender[1])
+"#;
+
+#[test]
+fn frame_echo_over_udp_answers_python_sockets_on_both_families() {
+    for listen in ["127.0.0.1:0", "[::1]:0"] {
+        let (engine, addr) = udp_server(Limits::default(), ServerMode::FrameEcho, None, listen);
+        let sent = frame("你好");
+        let host = addr.ip().to_string();
+        let output = std::process::Command::new("python3")
+            .args(["-c", PYTHON_CLIENT, &host, &addr.port().to_string()])
+            .arg(hex(&sent))
+            .arg("2")
+            .output()
+            .expect("python3 runs");
+        assert!(output.status.success(), "{}", printed(&output));
+        let lines: Vec<String> = text(&output.stdout).lines().map(str::to_owned).collect();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        let mut ports = Vec::new();
+        for line in &lines {
+            let parts: Vec<&str> = line.split(' ').collect();
+            assert_eq!(
+                parts[0],
+                hex(&sent),
+                "the echo is the datagram, byte for byte"
+            );
+            assert_eq!(
+                parts[2],
+                addr.port().to_string(),
+                "it comes from the server's port"
+            );
+            ports.push(parts[1].parse::<u16>().unwrap());
+        }
+        // Two sockets, two sessions: each received frame and its echo,
+        // recorded as UDP with both addresses.
+        let server = server_records(&engine, 4);
+        let sessions: std::collections::BTreeSet<u32> = server.iter().map(|r| r.conn).collect();
+        assert_eq!(sessions.len(), 2, "{server:#?}");
+        for record in &server {
+            assert_eq!(record.transport, Transport::Udp);
+            assert_eq!(record.kind, RecordKind::Frame);
+            assert_eq!(record.bytes, sent);
+            assert_eq!(record.local, Some(addr));
+            let peer = record.peer.expect("a peer");
+            assert!(ports.contains(&peer.port()), "{peer} is one of {ports:?}");
+            assert_eq!(peer.is_ipv6(), addr.is_ipv6());
+        }
+        let view = engine.fresh_view();
+        assert_eq!(view.server.transport, Transport::Udp);
+        assert_eq!(view.server.accepted, 2);
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A Python UDP server that reads each datagram as the tutorial's
+/// request (2-byte header length, JSON header, content in the header's
+/// encoding) and answers with a frame of its own: {"result": "Got VALUE"}.
+const PYTHON_SERVER: &str = r#"
+import json, socket, struct, sys
+family = socket.AF_INET6 if sys.argv[1] == "::1" else socket.AF_INET
+s = socket.socket(family, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 0))
+print("listening on", s.getsockname()[1], flush=True)
+while True:
+    data, peer = s.recvfrom(65535)
+    (header_len,) = struct.unpack(">H", data[:2])
+    header = json.loads(data[2:2 + header_len].decode("utf-8"))
+    content = data[2 + header_len:2 + header_len + header["content-length"]]
+    request = json.loads(content.decode(header["content-encoding"]))
+    answer = json.dumps({"result": "Got " + request["value"]}, ensure_ascii=False).encode("utf-8")
+    reply_header = json.dumps({"byteorder": sys.byteorder, "content-type": "text/json",
+                               "content-encoding": "utf-8", "content-length": len(answer)}).encode("utf-8")
+    s.sendto(struct.pack(">H", len(reply_header)) + reply_header + answer, peer)
+"#;
+
+#[test]
+fn framescope_sockets_talk_to_a_python_udp_server_on_both_families() {
+    for host in ["127.0.0.1", "::1"] {
+        let mut python = std::process::Command::new("python3");
+        python.args(["-c", PYTHON_SERVER, host]);
+        let (mut server, port) = python_server(python);
+        let to = SocketAddr::new(host.parse().unwrap(), port).to_string();
+        let output = framescope(&[
+            "send",
+            "--udp",
+            "--to",
+            &to,
+            "--connections",
+            "3",
+            "--json",
+            r#"{"action": "search", "value": "你好"}"#,
+            "--timeout",
+            "10",
+        ]);
+        let _ = server.kill();
+        let _ = server.wait();
+        assert!(output.status.success(), "{}", printed(&output));
+        let out = text(&output.stdout);
+        assert_eq!(out.matches("Got 你好").count(), 3, "{out}");
+        assert!(
+            out.contains("3 connections (0 failed); sent 3 frames")
+                && out.contains("received 3 frames"),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn a_send_to_a_port_nobody_listens_on_reports_the_refusal() {
+    // A port that was free a moment ago, on each family.
+    for local in ["127.0.0.1:0", "[::1]:0"] {
+        let to = UdpSocket::bind(local)
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .to_string();
+        let output = framescope(&[
+            "send",
+            "--udp",
+            "--to",
+            &to,
+            "--text",
+            "anyone?",
+            "--timeout",
+            "5",
+        ]);
+        assert!(!output.status.success(), "{}", printed(&output));
+        let out = text(&output.stdout);
+        assert!(
+            out.contains(&format!("port unreachable: nothing listens at {to}")),
+            "{}",
+            printed(&output)
+        );
+    }
+}
+
+#[test]
+fn dnsmasq_answers_a_dns_query_over_udp_under_the_dns_profile() {
+    let dns = real_servers::dnsmasq();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("dns.jsonl");
+    // fs.test, type A, class IN: with no length before it.
+    let question = "02 66 73 04 74 65 73 74 00 00 01 00 01";
+    let output = send_profile(
+        "dns",
+        dns.port,
+        &log,
+        &[
+            "--udp",
+            "--field",
+            "id=0x4321",
+            "--field",
+            "rd=1",
+            "--field",
+            "qdcount=1",
+            "--field",
+            &format!("body={question}"),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
+    let sent = sent_frames(&log);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(
+        sent[0]["wire_len"], 25,
+        "12 header bytes and the question: no length"
+    );
+    assert_eq!(sent[0]["transport"], "udp");
+    let replies = received_frames(&log);
+    assert_eq!(replies.len(), 1, "{replies:?}");
+    let reply = &replies[0];
+    assert_eq!(reply["transport"], "udp");
+    assert_eq!(reply["profile"], "dns");
+    assert_eq!(named(reply, "id").0, 0x4321);
+    assert_eq!(named(reply, "qr"), labelled(1, "response"));
+    assert_eq!(named(reply, "rcode"), labelled(0, "noerror"));
+    assert_eq!(named(reply, "ancount").0, 1);
+    let body = named(reply, "body").0;
+    let body = body.as_str().unwrap().to_owned();
+    assert!(body.starts_with(question), "{body}");
+    assert!(
+        body.ends_with("00 04 7f 00 00 07"),
+        "127.0.0.7 answered: {body}"
+    );
+}
+
+#[test]
+fn empty_largest_cut_and_broken_datagrams_are_one_row_each() {
+    let limits = Limits {
+        datagram_buffer: 1024,
+        ..Limits::default()
+    };
+    // Raw echo with a 1024-byte buffer: an empty datagram is an empty
+    // chunk (echoed), one of 2000 bytes is an error row of its first 1024.
+    let (engine, addr) = udp_server(limits, ServerMode::RawEcho, None, "127.0.0.1:0");
+    let socket = peer_socket(addr);
+    socket.send_to(&[], addr).unwrap();
+    let mut buf = [0u8; 16];
+    assert_eq!(
+        socket.recv(&mut buf).unwrap(),
+        0,
+        "the empty datagram is echoed"
+    );
+    socket.send_to(&[0xAB; 2000], addr).unwrap();
+    let rows = server_records(&engine, 3);
+    assert_eq!(rows.len(), 3, "{rows:#?}");
+    assert_eq!((rows[0].kind, rows[0].bytes.len()), (RecordKind::Chunk, 0));
+    assert_eq!((rows[1].kind, rows[1].bytes.len()), (RecordKind::Chunk, 0));
+    assert_eq!(rows[2].kind, RecordKind::Error);
+    assert_eq!(rows[2].bytes.len(), 1024);
+    let why = rows[2].error.as_ref().unwrap().to_string();
+    assert!(why.contains("truncated") && why.contains("1024"), "{why}");
+    drop(engine);
+
+    // Frame echo with the whole of UDP: the largest IPv4 datagram (65,507
+    // bytes) is one frame, echoed whole; an empty one and one that is not
+    // a frame are one error row each.
+    let (engine, addr) = udp_server(
+        Limits::default(),
+        ServerMode::FrameEcho,
+        None,
+        "127.0.0.1:0",
+    );
+    let socket = peer_socket(addr);
+    let header_only = FrameBuilder::new().build().unwrap().len();
+    let largest = FrameBuilder::new()
+        .content(vec![b'x'; 65_507 - header_only - 5])
+        .build()
+        .unwrap();
+    let largest = if largest.len() != 65_507 {
+        // The header's content-length grew by digits: fit it again.
+        let content = 65_507 - (largest.len() - (65_507 - header_only - 5));
+        FrameBuilder::new()
+            .content(vec![b'x'; content])
+            .build()
+            .unwrap()
+    } else {
+        largest
+    };
+    assert_eq!(largest.len(), 65_507);
+    socket.send_to(&largest, addr).unwrap();
+    let mut back = vec![0u8; 70_000];
+    let got = socket.recv(&mut back).unwrap();
+    assert_eq!(&back[..got], &largest[..], "echoed whole");
+    socket.send_to(&[], addr).unwrap();
+    socket.send_to(b"not a frame at all", addr).unwrap();
+    let rows = server_records(&engine, 4);
+    assert_eq!(rows.len(), 4, "{rows:#?}");
+    assert_eq!(rows[0].bytes.len(), 65_507);
+    assert_eq!(rows[0].kind, RecordKind::Frame);
+    assert_eq!(rows[1].kind, RecordKind::Frame);
+    assert_eq!(rows[2].kind, RecordKind::Error);
+    assert!(
+        rows[2]
+            .error
+            .as_ref()
+            .unwrap()
+            .to_string()
+            .contains("datagram of 0 bytes")
+    );
+    assert_eq!(rows[3].kind, RecordKind::Error);
+    assert_eq!(&rows[3].bytes[..], b"not a frame at all");
+}
+
+#[test]
+fn a_profile_decides_each_datagram() {
+    let modbus = Profile::builtin("modbus-tcp").unwrap();
+    let (engine, addr) = udp_server(
+        Limits::default(),
+        ServerMode::FrameEcho,
+        Some(modbus.clone()),
+        "[::1]:0",
+    );
+    let socket = peer_socket(addr);
+    let good = modbus
+        .encode(
+            &[
+                ("transaction".into(), "7".into()),
+                ("unit".into(), "1".into()),
+                ("function".into(), "read-holding-registers".into()),
+                ("address".into(), "0".into()),
+                ("quantity".into(), "2".into()),
+            ],
+            framescope::engine::Role::Request,
+        )
+        .unwrap();
+    let mut wrong_protocol = good.clone();
+    wrong_protocol[3] = 1;
+    socket.send_to(&good, addr).unwrap();
+    let mut buf = [0u8; 64];
+    let got = socket.recv(&mut buf).unwrap();
+    assert_eq!(&buf[..got], &good[..]);
+    socket.send_to(&wrong_protocol, addr).unwrap();
+    let rows = server_records(&engine, 3);
+    assert_eq!(rows.len(), 3, "{rows:#?}");
+    assert_eq!(
+        rows[0].profile.as_ref().map(|p| p.name()),
+        Some("modbus-tcp")
+    );
+    assert_eq!(rows[2].kind, RecordKind::Error);
+    let why = rows[2].error.as_ref().unwrap().to_string();
+    assert!(why.contains("protocol"), "{why}");
+}
+
+#[test]
+fn sessions_past_the_cap_evict_the_idlest_and_idle_ones_close() {
+    let limits = Limits {
+        max_connections: 3,
+        udp_idle: Duration::from_millis(400),
+        ..Limits::default()
+    };
+    let (engine, addr) = udp_server(limits, ServerMode::RawEcho, None, "127.0.0.1:0");
+    let mut events = engine.subscribe_connections();
+    let sockets: Vec<UdpSocket> = (0..5).map(|_| peer_socket(addr)).collect();
+    for (index, socket) in sockets.iter().enumerate() {
+        socket
+            .send_to(format!("peer {index}").as_bytes(), addr)
+            .unwrap();
+        let mut buf = [0u8; 16];
+        socket.recv(&mut buf).unwrap();
+    }
+    let view = engine.fresh_view();
+    assert_eq!(view.server.open_connections, 3);
+    assert_eq!(view.server.accepted, 5);
+    assert_eq!(view.server.evicted, 2);
+    // The first two peers were idle longest: they were evicted. The
+    // others close after the idle time.
+    assert!(eventually(
+        || engine.fresh_view().server.open_connections == 0
+    ));
+    let mut closed = Vec::new();
+    while let Ok(event) = events.try_recv() {
+        if let Some(reason) = event.closed {
+            closed.push((event.peer, reason));
+        }
+    }
+    let peer_of = |index: usize| sockets[index].local_addr().unwrap();
+    assert_eq!(closed.len(), 5, "{closed:?}");
+    assert_eq!(closed[0], (peer_of(0), CloseReason::Evicted));
+    assert_eq!(closed[1], (peer_of(1), CloseReason::Evicted));
+    for (peer, reason) in &closed[2..] {
+        assert!([peer_of(2), peer_of(3), peer_of(4)].contains(peer));
+        assert_eq!(*reason, CloseReason::Idle { after_ms: 400 });
+    }
+    // A peer heard again after its session closed opens a new one.
+    sockets[0].send_to(b"back", addr).unwrap();
+    assert!(eventually(|| engine.fresh_view().server.accepted == 6));
+}
+
+#[test]
+fn udp_client_sockets_each_get_their_own_replies() {
+    let (engine, addr) = udp_server(
+        Limits::default(),
+        ServerMode::FrameEcho,
+        None,
+        "127.0.0.1:0",
+    );
+    let report = connect_over(&engine, addr, 5, ClientMode::Framed, Transport::Udp);
+    assert_eq!(report.opened, 5);
+    let message = frame("to every socket");
+    let outcome = engine.command(Command::Send {
+        target: SendTarget::All,
+        bytes: message.clone(),
+    });
+    assert!(matches!(outcome, framescope::engine::CommandOutcome::Sent(r) if r.queued == 5));
+    assert!(eventually(|| engine
+        .fresh_view()
+        .client_counters
+        .frames_received
+        == 5));
+    let view = engine.fresh_view();
+    let locals: std::collections::BTreeSet<SocketAddr> =
+        view.connections.iter().filter_map(|c| c.local).collect();
+    assert_eq!(locals.len(), 5, "a local port each");
+    for summary in view.connections.iter() {
+        assert_eq!(summary.transport, Transport::Udp);
+        assert_eq!(summary.counters.frames_sent, 1);
+        assert_eq!(
+            summary.counters.frames_received, 1,
+            "its own echo came back to it"
+        );
+    }
+    assert_eq!(view.server.accepted, 5, "five sessions");
+    // Ten rows on each side: five datagrams each way.
+    let all = records(&engine);
+    assert_eq!(all.iter().filter(|r| r.side == Side::Client).count(), 10);
+    assert_eq!(all.iter().filter(|r| r.side == Side::Server).count(), 10);
+}
+
+#[test]
+fn rules_answer_datagrams_and_a_close_rule_ends_the_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        r#"
+[[rule]]
+when.json."/action" = "quit"
+then.close = true
+
+[[rule]]
+when.json."/action" = "search"
+capture.value = { json = "/value" }
+then.reply.json = { result = "found {{value}}" }
+"#,
+    )
+    .unwrap();
+    let set = framescope::engine::rules::load(&rules).unwrap();
+    let engine = Engine::with_config(Limits::default(), JournalLimits::default()).unwrap();
+    engine.command(Command::SetRules(Some(Arc::new(set))));
+    let addr = start_server_over(
+        &engine,
+        ServerMode::Rules,
+        None,
+        Transport::Udp,
+        "127.0.0.1:0",
+    );
+    let socket = peer_socket(addr);
+    socket.send_to(&frame("cats"), addr).unwrap();
+    let mut buf = [0u8; 1024];
+    let got = socket.recv(&mut buf).unwrap();
+    let reply = String::from_utf8_lossy(&buf[..got]).into_owned();
+    assert!(reply.contains("found cats"), "{reply}");
+    let quit = FrameBuilder::json(&serde_json::json!({"action": "quit"}))
+        .build()
+        .unwrap();
+    socket.send_to(&quit, addr).unwrap();
+    assert!(eventually(|| {
+        let view = engine.fresh_view();
+        view.server.accepted == 1 && records(&engine).len() == 3
+    }));
+    // The next datagram from the same peer opens a session of its own.
+    socket.send_to(&frame("dogs"), addr).unwrap();
+    let got = socket.recv(&mut buf).unwrap();
+    assert!(String::from_utf8_lossy(&buf[..got]).contains("found dogs"));
+    assert_eq!(engine.fresh_view().server.accepted, 2);
+}
