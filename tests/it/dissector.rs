@@ -2,7 +2,7 @@
 //! run by Wireshark's own `tshark` over the pcapng export of real traffic:
 //! a pymodbus server's replies to read holding registers (one with data,
 //! one an exception) under `modbus-tcp`, and mosquitto's answers to CONNECT
-//! and PINGREQ under `mqtt`. Each frame shows the same field values in
+//! and PINGREQ under `mqtt`, and dnsmasq's answer over UDP under `dns`. Each frame shows the same field values in
 //! `tshark` as in framescope's own log, and `tshark` says nothing about Lua.
 //!
 //! `tshark`, mosquitto and pymodbus must be installed: a missing one fails
@@ -311,4 +311,45 @@ fn a_profile_with_no_frames_to_dissect_is_refused_naming_its_framing() {
     }
     let output = framescope(&["dissector", "no-such-profile", "--out", "x.lua"]);
     assert_eq!(output.status.code(), Some(2), "{}", printed(&output));
+}
+
+#[test]
+fn the_generated_dns_dissector_reads_dnsmasqs_udp_answer() {
+    if !tshark_available("the_generated_dns_dissector_reads_dnsmasqs_udp_answer") {
+        return;
+    }
+    let dns = real_servers::dnsmasq();
+    let dir = tempfile::tempdir().unwrap();
+    // Registered for the server's port, over UDP as over TCP.
+    let lua = generate(dir.path(), "dns", Some(dns.port));
+    let (frames, capture) = send_and_export(
+        dir.path(),
+        "dns",
+        "dns",
+        dns.port,
+        &[
+            "--udp",
+            "--field",
+            "id=0x2468",
+            "--field",
+            "rd=1",
+            "--field",
+            "qdcount=1",
+            "--field",
+            "body=02 66 73 04 74 65 73 74 00 00 01 00 01",
+        ],
+    );
+    assert_eq!(frames.len(), 2, "the query and its answer: {frames:#?}");
+    assert!(
+        frames.iter().all(|f| f["transport"] == "udp"),
+        "{frames:#?}"
+    );
+    let fields = ["id", "qr", "rd", "rcode", "qdcount", "ancount"];
+    let files = (lua.as_path(), capture.as_path());
+    let rows = dissect(dir.path(), files, "fs_dns", None, &fields);
+    assert_same_fields(&rows, &frames, &fields);
+    assert_eq!(rows[0][1], "0", "a query");
+    assert_eq!(rows[1][1], "1", "a response");
+    assert_eq!(rows[1][5], "1", "one answer");
+    assert_no_fault(dir.path(), files, "fs_dns", None);
 }

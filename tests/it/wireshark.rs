@@ -4,7 +4,8 @@
 //! and IPv6 and for both legs of a relay; and the Lua dissector
 //! (`assets/wireshark/framescope.lua`), loaded into `tshark`, decodes each
 //! frame's header fields and content, a frame split across segments and
-//! several frames in one segment too.
+//! several frames in one segment too. Over UDP, each datagram is one UDP
+//! packet of exactly its bytes, which the dissector decodes as a frame.
 //!
 //! `tshark` must be installed (Debian: `apt-get install tshark`; `.ci/run`
 //! installs it). Without it these tests fail, unless
@@ -991,4 +992,150 @@ fn the_lua_dissector_decodes_frames_sharing_a_segment_and_frames_cut_anywhere() 
     let flagged = tshark(dir.path(), &args);
     let header = std::str::from_utf8(&headless[2..]).unwrap();
     assert_eq!(flagged.trim_end(), format!("40001\t{header}"));
+}
+
+/// Framed UDP sockets against a frame-echo server over UDP on `listen`'s
+/// family, `sockets` of them each sending every message of
+/// [`framed_messages`]: the journal, saved as pcapng, and the server's
+/// address.
+fn udp_capture(listen: &str, dir: &Path, sockets: usize) -> (Vec<RecordView>, PathBuf, SocketAddr) {
+    let engine = Engine::new().unwrap();
+    let addr = common::start_server_over(
+        &engine,
+        ServerMode::FrameEcho,
+        None,
+        framescope::engine::Transport::Udp,
+        listen,
+    );
+    let report = common::connect_over(
+        &engine,
+        addr,
+        sockets,
+        ClientMode::Framed,
+        framescope::engine::Transport::Udp,
+    );
+    assert_eq!(report.opened, sockets);
+    let messages = framed_messages();
+    for message in &messages {
+        send_all(&engine, &message.build().unwrap(), sockets);
+    }
+    let expected = messages.len() * sockets;
+    assert!(eventually(
+        || common::frames_echoed(&engine) == expected as u64
+    ));
+    // Each datagram twice on each side: sent and received.
+    assert!(eventually(|| records(&engine).len() == expected * 4));
+    let capture = dir.join("udp.pcapng");
+    save_pcapng(&engine, &capture);
+    (records(&engine), capture, addr)
+}
+
+#[test]
+fn udp_datagrams_are_udp_packets_that_the_lua_dissector_decodes() {
+    if !tshark_available("udp_datagrams_are_udp_packets_that_the_lua_dissector_decodes") {
+        return;
+    }
+    let frames: Vec<Bytes> = framed_messages()
+        .iter()
+        .map(|f| f.build().unwrap())
+        .collect();
+    for listen in ["127.0.0.1:0", "[::1]:0"] {
+        let dir = tempfile::tempdir().unwrap();
+        let (journal, capture, addr) = udp_capture(listen, dir.path(), 2);
+        // One packet per datagram: the clients' side of each flow (the
+        // server's sees the same datagrams and is left out), in order.
+        let written: Vec<(u16, Vec<u8>)> = tshark(
+            dir.path(),
+            &[
+                "-r",
+                capture.to_str().unwrap(),
+                "-Y",
+                "udp",
+                "-T",
+                "fields",
+                "-E",
+                "separator=/t",
+                "-e",
+                "udp.srcport",
+                "-e",
+                "udp.payload",
+            ],
+        )
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let (port, payload) = line.split_once('\t').unwrap();
+            (port.parse().unwrap(), from_hex(payload))
+        })
+        .collect();
+        let client_side: Vec<(u16, Vec<u8>)> = journal
+            .iter()
+            .filter(|r| r.side == Side::Client)
+            .map(|r| {
+                let from = match r.direction {
+                    Direction::Sent => r.local.unwrap().port(),
+                    Direction::Received => r.peer.unwrap().port(),
+                };
+                (from, r.bytes.to_vec())
+            })
+            .collect();
+        assert_eq!(
+            written.len(),
+            client_side.len(),
+            "{listen}: one packet a datagram"
+        );
+        assert!(
+            written == client_side,
+            "{listen}: the packets are the journal's datagrams"
+        );
+        assert!(
+            tshark(dir.path(), &["-r", capture.to_str().unwrap(), "-Y", "tcp"])
+                .trim()
+                .is_empty(),
+            "{listen}: no TCP at all"
+        );
+        // The dissector, on the server's port over UDP, decodes every
+        // datagram as the frame it is.
+        let port = format!("framescope.port:{}", addr.port());
+        let mut args = dissector_args(&capture);
+        args.extend(["-o".into(), port.clone(), "-Y".into(), "framescope".into()]);
+        args.extend(
+            [
+                "-T",
+                "fields",
+                "-E",
+                "separator=/t",
+                "-e",
+                "udp.srcport",
+                "-e",
+                "framescope.header",
+                "-e",
+                "framescope.content",
+            ]
+            .map(String::from),
+        );
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let decoded = tshark(dir.path(), &args);
+        let lines: Vec<&str> = decoded.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), frames.len() * 2 * 2, "{listen}: {decoded}");
+        for line in lines {
+            let cells: Vec<&str> = line.split('\t').collect();
+            let content = from_hex(cells[2]);
+            let built = frames
+                .iter()
+                .find(|f| f.ends_with(&content) && !content.is_empty())
+                .unwrap_or_else(|| panic!("{listen}: {line} is none of the frames sent"));
+            let header_len = usize::from(u16::from_be_bytes([built[0], built[1]]));
+            assert_eq!(
+                cells[1],
+                std::str::from_utf8(&built[2..2 + header_len]).unwrap()
+            );
+        }
+        assert_no_packet(
+            dir.path(),
+            &capture,
+            &["-o", &port],
+            &format!("{DISSECTOR_FAILED} || _ws.expert.severity == error"),
+        );
+    }
 }
