@@ -10,3 +10,4 @@ mod main_window;
 mod profiles;
 mod relay;
 mod tls;
+mod udp;

@@ -137,3 +137,4 @@ records-follow-relay = relay
 records-follow-target = target
 records-follow-to-server = to server
 records-follow-to-client = to client
+records-datagram = UDP datagram { $from } → { $to }

@@ -136,3 +136,4 @@ records-follow-relay = 中继
 records-follow-target = 目标
 records-follow-to-server = 发往服务器
 records-follow-to-client = 发往客户端
+records-datagram = UDP 数据报 { $from } → { $to }

@@ -10,7 +10,7 @@ use crate::engine::Transport;
 /// grid puts the label in its first column); changes `transport` when a
 /// button is clicked while `enabled`.
 pub fn transport_row(ui: &mut Ui, transport: &mut Transport, enabled: bool, locked_why: &str) {
-    let label = ui.label(tr("app-transport"));
+    ui.label(tr("app-transport"));
     ui.add_enabled_ui(enabled, |ui| {
         ui.horizontal(|ui| {
             for choice in Transport::ALL {
@@ -18,8 +18,9 @@ pub fn transport_row(ui: &mut Ui, transport: &mut Transport, enabled: bool, lock
                     Transport::Tcp => tr("app-transport-tcp-hover"),
                     Transport::Udp => tr("app-transport-udp-hover"),
                 };
+                // Each button keeps its own name ("TCP", "UDP") for a
+                // screen reader: the row's label says what they choose.
                 ui.selectable_value(transport, choice, choice.to_string())
-                    .labelled_by(label.id)
                     .on_hover_text(hover)
                     .on_disabled_hover_text(locked_why);
             }

@@ -9,7 +9,9 @@ use crate::engine::describe::{self, role_of};
 use crate::engine::follow::Leg;
 use crate::engine::hexdump::{self, FrameLayout, Region};
 use crate::engine::tls::HandshakeInfo;
-use crate::engine::{Profile, RecordKind, RecordView, Side, TextEncoding, declared_header_len};
+use crate::engine::{
+    Direction, Profile, RecordKind, RecordView, Side, TextEncoding, declared_header_len,
+};
 
 use crate::app::files::file_content::human_bytes;
 use crate::app::i18n::{TrArg, tr, tr_with};
@@ -289,6 +291,21 @@ impl RecordDetail {
             zone.text(view.time_us, FULL_TIME),
             zone.suffix_at(view.time_us),
         ));
+        if view.transport.is_udp()
+            && let (Some(local), Some(peer)) = (view.local, view.peer)
+        {
+            let (from, to) = match view.direction {
+                Direction::Sent => (local, peer),
+                Direction::Received => (peer, local),
+            };
+            ui.label(tr_with(
+                "records-datagram",
+                &[
+                    ("from", from.to_string().into()),
+                    ("to", to.to_string().into()),
+                ],
+            ));
+        }
         if let Some(other) = view.link {
             ui.label(relayed_text(view.side, view.conn, other));
         }
