@@ -3,7 +3,7 @@
 //! datagram a row, and one datagram's hex dump.
 
 use egui::Role;
-use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::kittest::Queryable;
 
 use framescope::app::hex_view::row_text;
 use framescope::engine::tutorial_app::search_request;
