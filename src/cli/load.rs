@@ -30,9 +30,19 @@ pub struct LoadArgs {
     /// Where to connect: an address or host name and port (localhost:8800).
     #[arg(long)]
     pub to: Target,
-    /// Connections, 1 to 10,000.
+    /// Connections, 1 to 10,000 (over UDP: sockets, each with a local port
+    /// of its own).
     #[arg(long, default_value_t = 1)]
     pub connections: usize,
+    /// Load over UDP: each frame one datagram carrying its sequence number
+    /// (a "seq" header key; raw: its first 8 bytes), so the summary counts
+    /// datagrams lost, duplicated and reordered.
+    #[arg(long)]
+    pub udp: bool,
+    /// Over UDP: seconds a datagram is waited for before it counts as lost
+    /// (a closed loop then sends another in its place).
+    #[arg(long, default_value = "1", value_parser = super::parse_seconds, value_name = "SECONDS")]
+    pub loss_timeout: Duration,
     /// Connections opened per second (all at once when not given).
     #[arg(long, value_name = "N")]
     pub connect_rate: Option<f64>,
@@ -169,6 +179,8 @@ impl LoadArgs {
             Payload::frame(&self.message().builder()?).map_err(|e| message(&e))?
         };
         Ok(LoadSpec {
+            transport: crate::engine::Transport::udp_if(self.udp),
+            loss_timeout: self.loss_timeout,
             target: self.to.clone(),
             connections: self.connections,
             connect_rate: self.connect_rate,
@@ -369,6 +381,18 @@ pub fn summary(report: &LoadReport) -> String {
         micros(l.max),
         thousands(l.count),
     );
+    if let Some(d) = &report.datagrams {
+        let _ = writeln!(
+            out,
+            "  datagrams sent {} · received {} · lost {} ({:.3} %) · duplicated {} · reordered {}",
+            thousands(d.sent),
+            thousands(d.received),
+            thousands(d.lost),
+            d.loss() * 100.0,
+            thousands(d.duplicated),
+            thousands(d.reordered),
+        );
+    }
     let _ = writeln!(
         out,
         "  conns     {} opened of {}, {} failed",

@@ -20,6 +20,8 @@ use framescope::engine::{
 /// 400 frames a second, each frame numbered by `{{seq}}`.
 fn spec(addr: SocketAddr, seconds: u64) -> Box<LoadSpec> {
     Box::new(LoadSpec {
+        transport: framescope::engine::Transport::Tcp,
+        loss_timeout: framescope::engine::load::DEFAULT_LOSS_TIMEOUT,
         target: addr.into(),
         connections: 2,
         connect_rate: None,

@@ -35,6 +35,8 @@ fn echo_server() -> (Engine, SocketAddr) {
 
 fn spec(addr: SocketAddr, payload: Payload) -> LoadSpec {
     LoadSpec {
+        transport: framescope::engine::Transport::Tcp,
+        loss_timeout: framescope::engine::load::DEFAULT_LOSS_TIMEOUT,
         target: addr.into(),
         connections: 2,
         connect_rate: None,
@@ -217,6 +219,8 @@ fn from_log_replays_a_saved_logs_frames_byte_for_byte() {
     let spec = spec(addr, Payload::from_log(&log).unwrap());
     let report = LoadRun::start(
         LoadSpec {
+            transport: framescope::engine::Transport::Tcp,
+            loss_timeout: framescope::engine::load::DEFAULT_LOSS_TIMEOUT,
             connections: 1,
             ..spec
         },

@@ -494,6 +494,8 @@ fn a_load_run_speaks_tls_with_replies_checked_and_a_bad_pin_fails_every_connecti
     let addr = start_tls_server(&engine, ServerMode::FrameEcho, ServerTls::default());
     let fingerprint = engine.fresh_view().server.tls.unwrap();
     let spec = |pin| LoadSpec {
+        transport: framescope::engine::Transport::Tcp,
+        loss_timeout: framescope::engine::load::DEFAULT_LOSS_TIMEOUT,
         target: addr.into(),
         connections: 4,
         connect_rate: None,

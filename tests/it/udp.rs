@@ -519,3 +519,140 @@ then.reply.json = { result = "found {{value}}" }
     assert!(String::from_utf8_lossy(&buf[..got]).contains("found dogs"));
     assert_eq!(engine.fresh_view().server.accepted, 2);
 }
+
+/// A UDP echo peer in Python that, of every ten datagrams (counted from
+/// 0), drops the tenth, echoes the fourth twice, and echoes the seventh
+/// before the sixth: one lost, one duplicated and one reordered in ten.
+const PYTHON_UNRELIABLE_ECHO: &str = r#"
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+print("listening on", s.getsockname()[1], flush=True)
+n, held = 0, None
+while True:
+    data, peer = s.recvfrom(65535)
+    i, n = n % 10, n + 1
+    if i == 9:
+        continue
+    if i == 5:
+        held = data
+        continue
+    s.sendto(data, peer)
+    if i == 3:
+        s.sendto(data, peer)
+    if i == 6 and held is not None:
+        s.sendto(held, peer)
+        held = None
+"#;
+
+/// `framescope load --udp ARGS… --json -`: the result.
+fn load_udp(to: &str, args: &[&str]) -> framescope::engine::load::LoadReport {
+    let mut all = vec!["load", "--udp", "--to", to, "--quiet", "--json", "-"];
+    all.extend(args);
+    let output = framescope(&all);
+    assert!(output.status.success(), "{}", printed(&output));
+    framescope::engine::load::LoadReport::from_json(&text(&output.stdout))
+        .unwrap_or_else(|e| panic!("{e}: {}", printed(&output)))
+}
+
+#[test]
+fn load_counts_the_datagrams_an_unreliable_peer_loses_repeats_and_reorders() {
+    let mut python = std::process::Command::new("python3");
+    python.args(["-c", PYTHON_UNRELIABLE_ECHO]);
+    let (mut peer, port) = python_server(python);
+    let to = format!("127.0.0.1:{port}");
+    // One socket, open loop: the seventh goes out before the sixth is
+    // answered, so the peer can answer them the other way round.
+    let report = load_udp(
+        &to,
+        &[
+            "--rate",
+            "500",
+            "--duration",
+            "2",
+            "--warmup",
+            "0",
+            "--loss-timeout",
+            "0.5",
+        ],
+    );
+    let _ = peer.kill();
+    let _ = peer.wait();
+    let d = report.datagrams.expect("a UDP run counts its datagrams");
+    assert!(d.sent >= 900, "{d:?}");
+    let tenths = d.sent / 10;
+    // The last group of ten may stop anywhere: within one of a tenth each.
+    let near = |count: u64| count.abs_diff(tenths) <= 1;
+    assert!(near(d.lost), "lost a tenth: {d:?}");
+    assert!(near(d.duplicated), "one in ten twice: {d:?}");
+    assert!(near(d.reordered), "one in ten late: {d:?}");
+    assert_eq!(d.received + d.lost, d.sent, "{d:?}");
+    assert_eq!(report.settings.transport, Transport::Udp);
+}
+
+#[test]
+fn load_at_a_set_rate_against_serve_udp_loses_nothing() {
+    use std::io::{BufRead, BufReader};
+    let mut serve = std::process::Command::new(env!("CARGO_BIN_EXE_framescope"))
+        .args([
+            "serve",
+            "--udp",
+            "--listen",
+            "127.0.0.1:0",
+            "--quiet",
+            "--capture",
+            "off",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(serve.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .strip_prefix("listening on ")
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap_or_else(|| panic!("not a listening line: {line}"))
+        .to_owned();
+    let framed = load_udp(
+        &addr,
+        &[
+            "--connections",
+            "4",
+            "--rate",
+            "4000",
+            "--duration",
+            "2",
+            "--warmup",
+            "0.5",
+            "--verify",
+            "all",
+        ],
+    );
+    let _ = serve.kill();
+    let _ = serve.wait();
+    let d = framed.datagrams.unwrap();
+    assert!(d.sent >= 9_000, "{d:?}");
+    assert_eq!((d.lost, d.duplicated, d.reordered), (0, 0, 0), "{d:?}");
+    assert_eq!(d.received, d.sent);
+    assert_eq!(framed.errors, 0, "{:?}", framed.first_errors);
+    assert!(framed.latency_us.count > 0);
+}
+
+#[test]
+fn a_raw_udp_load_needs_room_for_its_sequence_and_tls_is_refused() {
+    for (args, words) in [
+        (
+            &["--raw", "--text", "abc"][..],
+            "first 8 carry its sequence number",
+        ),
+        (&["--tls"][..], "TLS is for TCP"),
+    ] {
+        let mut all = vec!["load", "--udp", "--to", "127.0.0.1:9"];
+        all.extend(args);
+        let output = framescope(&all);
+        assert!(!output.status.success(), "{}", printed(&output));
+        assert!(text(&output.stderr).contains(words), "{}", printed(&output));
+    }
+}

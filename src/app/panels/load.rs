@@ -110,6 +110,8 @@ impl LoadPanel {
         profile: Option<std::sync::Arc<crate::engine::Profile>>,
     ) -> LoadSpec {
         LoadSpec {
+            transport: crate::engine::Transport::Tcp,
+            loss_timeout: crate::engine::load::DEFAULT_LOSS_TIMEOUT,
             target,
             connections: form.connections,
             connect_rate: None,

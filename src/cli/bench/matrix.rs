@@ -242,6 +242,8 @@ impl Cell {
     /// frames) against `addr`.
     fn framescope_load(&self, addr: SocketAddr) -> Result<Measured, CliError> {
         let spec = LoadSpec {
+            transport: crate::engine::Transport::Tcp,
+            loss_timeout: crate::engine::load::DEFAULT_LOSS_TIMEOUT,
             target: addr.into(),
             connections: self.connections,
             connect_rate: None,

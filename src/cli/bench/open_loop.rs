@@ -93,6 +93,8 @@ fn spec(
     seconds: Duration,
 ) -> LoadSpec {
     LoadSpec {
+        transport: crate::engine::Transport::Tcp,
+        loss_timeout: crate::engine::load::DEFAULT_LOSS_TIMEOUT,
         target,
         connections: CONNECTIONS,
         connect_rate: None,

@@ -97,6 +97,8 @@ fn start_load(
 ) -> Result<LoadRun, CliError> {
     let frame = FrameBuilder::binary(CLIENT_BINARY_TYPE, vec![0x5a; content]);
     let spec = LoadSpec {
+        transport: crate::engine::Transport::Tcp,
+        loss_timeout: crate::engine::load::DEFAULT_LOSS_TIMEOUT,
         target: server.addr.into(),
         connections,
         connect_rate: None,

@@ -52,7 +52,7 @@ const OPEN_LOOP_IN_FLIGHT: usize = 4096;
 /// With `--verify sample`, one reply in this many is compared byte for byte.
 pub const SAMPLE_EVERY: u64 = 16;
 /// How far ahead an open-loop connection with nothing due may sleep.
-const IDLE_SLEEP: Duration = Duration::from_secs(3600);
+pub(super) const IDLE_SLEEP: Duration = Duration::from_secs(3600);
 
 /// What every connection of a run shares.
 #[derive(Debug)]
@@ -74,6 +74,13 @@ pub struct Plan {
     /// frames are written as a slice of it, never copied (see
     /// [`repeated_frame`]).
     pub repeated: Option<Bytes>,
+}
+
+impl Plan {
+    /// Whether it is a closed loop (answers give credit to send more).
+    pub fn pacing_is_closed(&self) -> bool {
+        matches!(self.pacing, Pacing::Closed { .. })
+    }
 }
 
 /// Bytes of repeated frames a connection writes at most in one call.
@@ -657,7 +664,7 @@ impl Connection<'_> {
 
 /// When an open-loop connection's frames are due.
 #[derive(Debug)]
-struct Schedule {
+pub(super) struct Schedule {
     first: Instant,
     interval: Duration,
 }
@@ -666,7 +673,7 @@ impl Schedule {
     /// The schedule of connection `index` (from 1), its first frame due a
     /// share of one interval after `started`, so that connections do not
     /// all send at the same instant; `None` in a closed loop.
-    fn new(plan: &Plan, index: u32, started: Instant) -> Option<Self> {
+    pub(super) fn new(plan: &Plan, index: u32, started: Instant) -> Option<Self> {
         let Pacing::Open { rate } = plan.pacing else {
             return None;
         };
@@ -679,12 +686,12 @@ impl Schedule {
     }
 
     /// When frame `seq` (from 1) is due.
-    fn due(&self, seq: u64) -> Instant {
+    pub(super) fn due(&self, seq: u64) -> Instant {
         self.first + self.interval.mul_f64(seq.saturating_sub(1) as f64)
     }
 
     /// How many frames are due by `now` beyond the `sent` already sent.
-    fn owed(&self, sent: u64, now: Instant) -> u64 {
+    pub(super) fn owed(&self, sent: u64, now: Instant) -> u64 {
         if now < self.first {
             return 0;
         }

@@ -14,9 +14,11 @@
 mod connection;
 pub(super) mod control;
 pub(super) mod cpu;
+mod datagram;
 mod payload;
 mod recording;
 mod report;
+mod sequence;
 mod tally;
 
 use std::net::SocketAddr;
@@ -39,13 +41,15 @@ use crate::engine::net::target::{Target, TargetError};
 use crate::engine::net::tls::{self, ClientTls, ClientTlsContext, Stream, TlsError};
 use crate::engine::protocol::profile::Profile;
 use crate::engine::record::stats::latency_histogram;
+use crate::engine::record::vocabulary::Transport;
 use connection::{Connection, Plan, repeated_frame};
 use tally::{Tally, ThreadLatency};
 
 pub use payload::{Payload, PayloadError};
 pub use recording::LoadRecorder;
 pub use report::{ConnectionCounts, LoadReport, Percentiles, ReportError};
-pub use tally::Totals;
+pub use sequence::{SEQ_KEY, SequenceStamp, StampError};
+pub use tally::{DatagramCounts, Totals};
 
 /// Most connections one run opens.
 pub const MAX_LOAD_CONNECTIONS: usize = 10_000;
@@ -141,7 +145,16 @@ pub struct LoadSpec {
     pub recorder: Option<LoadRecorder>,
     /// TLS settings; `None` connects plain TCP.
     pub tls: Option<ClientTls>,
+    /// TCP connections, or UDP sockets (each frame one datagram, carrying
+    /// its sequence number).
+    pub transport: Transport,
+    /// Over UDP: how long a datagram is waited for before it counts as
+    /// lost.
+    pub loss_timeout: Duration,
 }
+
+/// How long a datagram of a UDP run is waited for unless asked otherwise.
+pub const DEFAULT_LOSS_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// A run's settings as a result file records them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -172,6 +185,9 @@ pub struct LoadSettings {
     /// Whether the connections spoke TLS.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub tls: bool,
+    /// TCP or UDP.
+    #[serde(default)]
+    pub transport: Transport,
 }
 
 /// Why a run cannot start or finish.
@@ -341,6 +357,32 @@ fn check(spec: &LoadSpec) -> Result<(), LoadError> {
     if spec.duration.is_zero() {
         return bad("--duration must be more than 0 seconds".into());
     }
+    if spec.transport.is_udp() {
+        if spec.tls.is_some() {
+            return bad("TLS is for TCP: a UDP run sends in the clear".into());
+        }
+        if let Some(profile) = &spec.profile {
+            return bad(format!(
+                "a UDP run with profile {} is not offered yet: its frames have no place for the datagram's sequence number (raw and the JSON header's frames have)",
+                profile.name()
+            ));
+        }
+        if !(spec.framed
+            || spec
+                .payload
+                .fixed()
+                .is_some_and(|b| b.len() >= sequence::RAW_SEQ_LEN))
+        {
+            return bad(format!(
+                "a raw UDP run sends at least {} bytes a datagram: its first {} carry its sequence number",
+                sequence::RAW_SEQ_LEN,
+                sequence::RAW_SEQ_LEN
+            ));
+        }
+        if spec.loss_timeout.is_zero() {
+            return bad("--loss-timeout must be more than 0 seconds".into());
+        }
+    }
     Ok(())
 }
 
@@ -366,6 +408,7 @@ impl LoadSpec {
             },
             threads: self.worker_threads(),
             tls: self.tls.is_some(),
+            transport: self.transport,
         }
     }
 
@@ -390,6 +433,9 @@ struct Run {
     stop: CancellationToken,
     connect_rate: Option<f64>,
     recorder: Option<LoadRecorder>,
+    /// TCP, or UDP (with where datagrams carry their numbers, and how long
+    /// each is waited for).
+    datagrams: Option<(SequenceStamp, Duration)>,
     /// Connections that have opened or failed to.
     connects_done: AtomicU64,
     /// The workers' threads, to read their CPU time (where measured).
@@ -440,6 +486,14 @@ fn control(
         stop: stop.clone(),
         connect_rate: spec.connect_rate,
         recorder: spec.recorder.clone(),
+        datagrams: spec.transport.is_udp().then(|| {
+            let stamp = if spec.framed {
+                SequenceStamp::JsonHeader
+            } else {
+                SequenceStamp::Raw
+            };
+            (stamp, spec.loss_timeout)
+        }),
         connects_done: AtomicU64::new(0),
         worker_cpu: Mutex::new(Vec::new()),
     });
@@ -567,6 +621,10 @@ fn control(
     let seconds = (finished_at - window_began).as_secs_f64();
     let window = window_totals.since(&window_first);
     let mut report = summarize(&run, settings, &histogram, window, seconds, stopped_early);
+    report.datagrams = run
+        .datagrams
+        .is_some()
+        .then(|| run.tally.datagrams.counts());
     report.load_busy = cpu_used.map(|cpu| cpu.as_secs_f64() / (seconds * threads as f64).max(1e-9));
     let done = LoadProgress {
         phase: LoadPhase::Finished,
@@ -616,6 +674,7 @@ fn summarize(
         latency_histogram: report::encode_histogram(histogram),
         first_errors: run.tally.first_errors(),
         load_busy: None,
+        datagrams: None,
     }
 }
 
@@ -704,6 +763,9 @@ async fn open_and_drive(
     // permits: a connection counts as done (opened or failed) only after
     // both, and its error is kept before it counts, so the controller never
     // sees every connect done with none open while handshakes are under way.
+    if let Some((stamp, loss_timeout)) = run.datagrams {
+        return drive_socket(run, latency, index, (stamp, loss_timeout)).await;
+    }
     let opened = {
         let _permit = gate.acquire().await;
         tokio::select! {
@@ -725,7 +787,7 @@ async fn open_and_drive(
     let recording = run
         .recorder
         .as_ref()
-        .map(|recorder| recorder.connection(ends));
+        .map(|recorder| recorder.connection(ends, Transport::Tcp));
     let connection = Connection {
         index,
         plan: &run.plan,
@@ -735,6 +797,55 @@ async fn open_and_drive(
         recording: recording.as_ref(),
     };
     if let Err(failed) = connection.drive(stream).await {
+        run.tally.error(|| failed.0);
+    }
+    run.tally.open.fetch_sub(1, Relaxed);
+}
+
+/// Opens UDP socket `index`, connected to the run's first address, and
+/// drives it until the run stops and its answers are in.
+async fn drive_socket(
+    run: &Run,
+    latency: &ThreadLatency,
+    index: u32,
+    (stamp, loss_timeout): (SequenceStamp, Duration),
+) {
+    let target = run.addrs[0];
+    let opened = async {
+        let socket = crate::engine::net::datagram::bind(
+            crate::engine::net::datagram::any_local_for(target),
+        )?;
+        socket.connect(target).await?;
+        Ok::<_, std::io::Error>(socket)
+    }
+    .await;
+    run.connects_done.fetch_add(1, Relaxed);
+    let socket = match opened {
+        Ok(socket) => socket,
+        Err(error) => {
+            run.tally
+                .error(|| format!("socket {index}: cannot open a UDP socket to {target}: {error}"));
+            return;
+        }
+    };
+    run.tally.opened.fetch_add(1, Relaxed);
+    run.tally.open.fetch_add(1, Relaxed);
+    let ends = (socket.local_addr().ok(), Some(target));
+    let recording = run
+        .recorder
+        .as_ref()
+        .map(|recorder| recorder.connection(ends, Transport::Udp));
+    let driven = datagram::DatagramSocket {
+        index,
+        plan: &run.plan,
+        tally: &run.tally,
+        latency,
+        stop: &run.stop,
+        recording: recording.as_ref(),
+        stamp,
+        loss_timeout,
+    };
+    if let Err(failed) = driven.drive(socket).await {
         run.tally.error(|| failed.0);
     }
     run.tally.open.fetch_sub(1, Relaxed);

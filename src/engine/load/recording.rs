@@ -10,7 +10,7 @@ use bytes::Bytes;
 
 use super::super::shared::Shared;
 use crate::engine::record::journal::{Entry, Origin};
-use crate::engine::record::vocabulary::{Capture, Direction, RecordKind};
+use crate::engine::record::vocabulary::{Capture, Direction, RecordKind, Transport};
 
 /// Where a load run records: the engine's journal, with a capture mode of
 /// the run's own. Made by the engine (see `Command::StartLoad`).
@@ -45,12 +45,14 @@ impl LoadRecorder {
     pub(crate) fn connection(
         &self,
         (local, peer): (Option<SocketAddr>, Option<SocketAddr>),
+        transport: Transport,
     ) -> ConnectionRecording<'_> {
         ConnectionRecording {
             recorder: self,
             conn: self.shared.next_connection_id(),
             peer,
             local,
+            transport,
         }
     }
 }
@@ -62,6 +64,8 @@ pub(crate) struct ConnectionRecording<'a> {
     conn: u32,
     peer: Option<SocketAddr>,
     local: Option<SocketAddr>,
+    /// TCP, or UDP (each record one datagram).
+    transport: Transport,
 }
 
 impl ConnectionRecording<'_> {
@@ -72,7 +76,10 @@ impl ConnectionRecording<'_> {
             return;
         }
         let shared = &self.recorder.shared;
-        let origin = Origin::client(self.conn, self.local, self.peer);
+        let origin = Origin {
+            transport: self.transport,
+            ..Origin::client(self.conn, self.local, self.peer)
+        };
         shared.journal.append_all_with(
             self.recorder.capture,
             pieces.iter().map(|bytes| Entry {

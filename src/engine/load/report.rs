@@ -9,7 +9,7 @@ use hdrhistogram::serialization::{Deserializer, Serializer, V2Serializer};
 use serde::{Deserialize, Serialize};
 
 use super::LoadSettings;
-use super::tally::Totals;
+use super::tally::{DatagramCounts, Totals};
 use crate::engine::record::stats::latency_histogram;
 
 /// Why a result file cannot be read or merged.
@@ -110,6 +110,9 @@ pub struct LoadReport {
     /// where measured (Linux); `None` when merged.
     #[serde(default)]
     pub load_busy: Option<f64>,
+    /// Over UDP: datagrams sent, received, lost, duplicated and reordered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub datagrams: Option<DatagramCounts>,
 }
 
 impl LoadReport {
@@ -170,6 +173,10 @@ impl LoadReport {
             merged.connections.asked += report.connections.asked;
             merged.connections.opened += report.connections.opened;
             merged.connections.failed += report.connections.failed;
+            merged.datagrams = match (merged.datagrams, report.datagrams) {
+                (Some(a), Some(b)) => Some(a.plus(&b)),
+                (a, b) => a.or(b),
+            };
         }
         merged.latency_us = Percentiles::of(&histogram);
         merged.latency_histogram = encode_histogram(&histogram);

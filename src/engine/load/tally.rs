@@ -35,8 +35,75 @@ pub struct Tally {
     pub mismatches: AtomicU64,
     /// Whether latency is being recorded (after the warm-up).
     pub measuring: AtomicBool,
+    /// Over UDP: what became of the datagrams, counted as each socket ends.
+    pub datagrams: DatagramTally,
     /// The first errors, in words.
     first_errors: Mutex<Vec<String>>,
+}
+
+/// What became of a UDP run's datagrams, all sockets together.
+#[derive(Debug, Default)]
+pub struct DatagramTally {
+    /// Datagrams sent.
+    pub sent: AtomicU64,
+    /// Datagrams answered (each counted once).
+    pub received: AtomicU64,
+    /// Datagrams never answered, by the end of the run's drain.
+    pub lost: AtomicU64,
+    /// Answers to a datagram already answered.
+    pub duplicated: AtomicU64,
+    /// Answers that came after an answer to a later datagram.
+    pub reordered: AtomicU64,
+}
+
+impl DatagramTally {
+    /// The counts now.
+    pub fn counts(&self) -> DatagramCounts {
+        DatagramCounts {
+            sent: self.sent.load(Relaxed),
+            received: self.received.load(Relaxed),
+            lost: self.lost.load(Relaxed),
+            duplicated: self.duplicated.load(Relaxed),
+            reordered: self.reordered.load(Relaxed),
+        }
+    }
+}
+
+/// What became of a UDP run's datagrams (the whole run, warm-up included).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DatagramCounts {
+    /// Datagrams sent.
+    pub sent: u64,
+    /// Datagrams answered, each counted once.
+    pub received: u64,
+    /// Datagrams never answered.
+    pub lost: u64,
+    /// Answers to a datagram already answered.
+    pub duplicated: u64,
+    /// Answers that came after an answer to a later datagram.
+    pub reordered: u64,
+}
+
+impl DatagramCounts {
+    /// The sum of two agents' counts.
+    pub fn plus(&self, other: &DatagramCounts) -> DatagramCounts {
+        DatagramCounts {
+            sent: self.sent + other.sent,
+            received: self.received + other.received,
+            lost: self.lost + other.lost,
+            duplicated: self.duplicated + other.duplicated,
+            reordered: self.reordered + other.reordered,
+        }
+    }
+
+    /// The share of datagrams sent that were lost, 0 to 1.
+    pub fn loss(&self) -> f64 {
+        if self.sent == 0 {
+            0.0
+        } else {
+            self.lost as f64 / self.sent as f64
+        }
+    }
 }
 
 /// The counters at one moment.
