@@ -154,6 +154,8 @@ pub struct LoadForm {
     pub target: String,
     /// Connections to open.
     pub connections: usize,
+    /// TCP connections or UDP sockets.
+    pub transport: Transport,
     /// An open loop at `rate` (true) or a closed loop of `depth`.
     pub open_loop: bool,
     /// Frames in flight per connection, closed loop.
@@ -176,6 +178,7 @@ impl Default for LoadForm {
             use_client_target: true,
             target: DEFAULT_LISTEN.to_owned(),
             connections: 10,
+            transport: Transport::Tcp,
             open_loop: false,
             depth: 1,
             rate: 1000.0,

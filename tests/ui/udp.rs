@@ -3,7 +3,7 @@
 //! datagram a row, and one datagram's hex dump.
 
 use egui::Role;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 
 use framescope::app::hex_view::row_text;
 use framescope::engine::tutorial_app::search_request;
@@ -73,4 +73,42 @@ fn five_udp_sockets_to_the_udp_server_show_sessions_rows_and_a_datagram() {
     let first_row = format!("Record bytes {}", row_text(&hexdump::row(&view.bytes, 0)));
     wait_to_see(&mut h, &first_row);
     h.check_accessibility();
+}
+
+#[test]
+fn a_udp_load_run_from_the_load_tab_counts_its_datagrams() {
+    let mut h = app();
+    choose_udp(&mut h, 0);
+    start_server(&mut h);
+    h.get_by_role_and_label(Role::Button, "Search request")
+        .click();
+    h.get_by_label("Load test").click();
+    wait_to_see(&mut h, "Start load");
+    // The Load tab's choice is the one on the right of the window.
+    let choices: Vec<_> = h.get_all_by_label("UDP").collect();
+    assert_eq!(choices.len(), 3, "server, client and Load tab");
+    let rightmost = choices
+        .into_iter()
+        .max_by(|a, b| a.rect().left().total_cmp(&b.rect().left()))
+        .unwrap();
+    rightmost.click_accesskit();
+    h.step();
+    assert_eq!(h.state().settings().load.transport, Transport::Udp);
+    h.get_by_label("Duration").set_value_accesskit(1.0);
+    h.step();
+    h.get_by_role_and_label(Role::Button, "Start load").click();
+    h.step();
+    wait_to_see(&mut h, "Run summary");
+    let summary = h
+        .get_all_by_role(Role::Label)
+        .filter_map(|n| n.accesskit_node().value())
+        .find(|l| l.contains(" sent · ") && l.contains(" lost "))
+        .expect("the datagrams row");
+    assert!(
+        summary.contains(" · 0 lost (0.000 %) · 0 duplicated · 0 reordered"),
+        "{summary}"
+    );
+    assert!(shows(&h, "0 (0 replies differed)"), "every echo verifies");
+    let view = h.state().engine().fresh_view();
+    assert!(view.server.accepted >= 1, "the run's sockets were sessions");
 }

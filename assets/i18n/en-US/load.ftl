@@ -89,3 +89,6 @@ load-more-errors = … and { $more } more
 load-save-report = Save report…
 load-save-report-hover = Save the run's report as JSON (settings, rates, percentiles and the whole latency histogram)
 load-saving = Saving…
+load-datagrams = Datagrams
+load-datagrams-value = { $sent } sent · { $received } received · { $lost } lost ({ $loss } %) · { $duplicated } duplicated · { $reordered } reordered
+load-datagrams-hover = Over UDP each datagram carries its sequence number: lost were never answered (within the loss timeout, 1 s), duplicated were answered twice, reordered were answered after a later one

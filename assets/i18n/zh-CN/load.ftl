@@ -89,3 +89,6 @@ load-more-errors = … 还有 { $more } 个
 load-save-report = 保存报告…
 load-save-report-hover = 将运行报告保存为 JSON（设置、速率、百分位数以及完整的延迟直方图）
 load-saving = 正在保存…
+load-datagrams = 数据报
+load-datagrams-value = 发送 { $sent } · 接收 { $received } · 丢失 { $lost }（{ $loss } %）· 重复 { $duplicated } · 乱序 { $reordered }
+load-datagrams-hover = UDP 下每个数据报都带有序号：丢失指（在丢包超时 1 秒内）从未得到应答，重复指被应答了两次，乱序指在更晚的数据报之后才得到应答

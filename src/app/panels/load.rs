@@ -23,6 +23,7 @@ use crate::app::files::background_save::BackgroundSave;
 use crate::app::frame_cx::{FrameCx, Panel};
 use crate::app::i18n::{TrArg, tr, tr_with};
 use crate::app::panels::client::{connect_target, following_target_field};
+use crate::app::panels::transport_picker::transport_row;
 use crate::app::settings::{LoadForm, Settings};
 use crate::app::style;
 
@@ -110,7 +111,7 @@ impl LoadPanel {
         profile: Option<std::sync::Arc<crate::engine::Profile>>,
     ) -> LoadSpec {
         LoadSpec {
-            transport: crate::engine::Transport::Tcp,
+            transport: form.transport,
             loss_timeout: crate::engine::load::DEFAULT_LOSS_TIMEOUT,
             target,
             connections: form.connections,
@@ -285,6 +286,8 @@ fn form_ui(ui: &mut Ui, settings: &mut Settings, server: &ServerStatus) -> Resul
                 form.target.parse::<Target>().map_err(|e| e.to_string())
             };
             ui.end_row();
+
+            transport_row(ui, &mut form.transport, true, "");
 
             let label = ui.label(tr("load-connections"));
             ui.add(
@@ -584,6 +587,23 @@ fn summary_ui(ui: &mut Ui, report: &LoadReport, saving: bool) -> bool {
                 ),
                 &tr("load-latency-tail-hover"),
             );
+            if let Some(d) = &report.datagrams {
+                row(
+                    &tr("load-datagrams"),
+                    tr_with(
+                        "load-datagrams-value",
+                        &[
+                            ("sent", thousands(d.sent).into()),
+                            ("received", thousands(d.received).into()),
+                            ("lost", thousands(d.lost).into()),
+                            ("loss", format!("{:.3}", d.loss() * 100.0).into()),
+                            ("duplicated", thousands(d.duplicated).into()),
+                            ("reordered", thousands(d.reordered).into()),
+                        ],
+                    ),
+                    &tr("load-datagrams-hover"),
+                );
+            }
             row(
                 &tr("load-connections"),
                 tr_with(
