@@ -32,6 +32,9 @@ pub struct RunArgs {
     /// Write every step's result as JSON here.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// UDP sockets for every connect step: each frame one datagram.
+    #[arg(long)]
+    pub udp: bool,
     /// TLS for every connect step that does not say otherwise.
     #[command(flatten)]
     pub tls: ClientTlsArgs,
@@ -78,9 +81,14 @@ pub fn main(args: RunArgs) -> ExitCode {
             return ExitCode::from(INVALID);
         }
     };
+    if args.udp && tls.is_some() {
+        eprintln!("error: --udp and --tls: TLS is for TCP, a UDP socket sends in the clear");
+        return ExitCode::from(INVALID);
+    }
     let settings = RunSettings {
         target: args.target.clone(),
         tls,
+        udp: args.udp,
         ..RunSettings::default()
     };
     let reports: Vec<FileReport> = files

@@ -656,3 +656,84 @@ fn a_raw_udp_load_needs_room_for_its_sequence_and_tls_is_refused() {
         assert!(text(&output.stderr).contains(words), "{}", printed(&output));
     }
 }
+
+/// A scenario file over UDP against a frame-echo server over UDP: a
+/// search, its echo matched by fields, a datagram that is not a frame
+/// seen as a decode error, and the socket reading on.
+const UDP_SCENARIO: &str = r#"
+[[scenario]]
+name = "over udp"
+
+[[scenario.step]]
+connect = { udp = true }
+
+[[scenario.step]]
+send.json = { action = "search", value = "morpheus" }
+
+[[scenario.step]]
+expect.json."/value" = "morpheus"
+
+[[scenario.step]]
+send.json = { action = "search", value = "trinity" }
+
+[[scenario.step]]
+expect.json."/value" = "trinity"
+"#;
+
+#[test]
+fn a_scenario_runs_over_udp_and_expect_closed_is_refused_at_its_line() {
+    let (engine, addr) = udp_server(
+        Limits::default(),
+        ServerMode::FrameEcho,
+        None,
+        "127.0.0.1:0",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("udp.toml");
+    std::fs::write(&file, UDP_SCENARIO).unwrap();
+    let output = framescope(&["run", file.to_str().unwrap(), "--target", &addr.to_string()]);
+    assert!(output.status.success(), "{}", printed(&output));
+    assert!(
+        text(&output.stdout).contains("1 scenarios: 1 passed"),
+        "{}",
+        printed(&output)
+    );
+    // Two datagrams each way, each a session's record on the server.
+    let server = server_records(&engine, 4);
+    assert!(server.iter().all(|r| r.transport == Transport::Udp));
+    assert_eq!(
+        engine.fresh_view().server.accepted,
+        1,
+        "one socket, one session"
+    );
+
+    // `run --udp` makes a file's plain connect a UDP socket.
+    let plain = UDP_SCENARIO.replace("connect = { udp = true }", "connect = {}");
+    std::fs::write(&file, &plain).unwrap();
+    let output = framescope(&[
+        "run",
+        file.to_str().unwrap(),
+        "--udp",
+        "--target",
+        &addr.to_string(),
+    ]);
+    assert!(output.status.success(), "{}", printed(&output));
+    assert_eq!(engine.fresh_view().server.accepted, 2);
+
+    // A peer closing a UDP socket means nothing: refused before anything runs.
+    let closed = format!("{UDP_SCENARIO}\n[[scenario.step]]\nexpect.closed = true\n");
+    std::fs::write(&file, &closed).unwrap();
+    let output = framescope(&["run", file.to_str().unwrap(), "--target", &addr.to_string()]);
+    assert_eq!(output.status.code(), Some(2), "{}", printed(&output));
+    let said = text(&output.stderr);
+    // The step's line: the [[scenario.step]] before expect.closed.
+    let line = closed[..closed.find("expect.closed").unwrap()]
+        .lines()
+        .count();
+    assert!(
+        said.contains(&format!(":{line}:1:"))
+            && said.contains("expect.closed has no meaning over UDP"),
+        "{said}"
+    );
+    assert_eq!(engine.fresh_view().server.accepted, 2, "nothing was sent");
+}

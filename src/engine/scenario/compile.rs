@@ -72,27 +72,35 @@ struct Compiler<'a> {
 /// profile of the connection it acts on before anything runs.
 #[derive(Default)]
 struct Opened {
-    profiles: Vec<Option<Arc<Profile>>>,
+    profiles: Vec<Opening>,
     /// Set once a connect inside a repeat or for-each step makes the
     /// numbers of later connections a matter of how often it runs.
     numbers_unsure: bool,
 }
 
+/// What a connect step opened: the profile its frames keep, and whether
+/// it is a UDP socket.
+#[derive(Clone)]
+struct Opening {
+    profile: Option<Arc<Profile>>,
+    udp: bool,
+}
+
 impl Opened {
-    /// The profile of the connection a step with `conn` acts on (`None`:
-    /// the last opened), and its number; `None` when that is not known
-    /// from the file alone.
-    fn of(&self, conn: Option<usize>) -> Option<(usize, Option<&Arc<Profile>>)> {
+    /// What the connection a step with `conn` acts on (`None`: the last
+    /// opened) is, and its number; `None` when that is not known from the
+    /// file alone.
+    fn of(&self, conn: Option<usize>) -> Option<(usize, &Opening)> {
         match conn {
             None => self
                 .profiles
                 .last()
-                .map(|profile| (self.profiles.len(), profile.as_ref())),
+                .map(|opening| (self.profiles.len(), opening)),
             Some(_) if self.numbers_unsure => None,
             Some(number) => self
                 .profiles
                 .get(number.checked_sub(1)?)
-                .map(|profile| (number, profile.as_ref())),
+                .map(|opening| (number, opening)),
         }
     }
 }
@@ -292,11 +300,17 @@ impl Compiler<'_> {
                 Some(name) => Some(self.profile(name)?),
                 None => self.profile.get().cloned().flatten(),
             };
-            self.opened_connections(count, profile.as_ref(), connect.raw);
+            self.opened_connections(count, profile.as_ref(), connect.raw, connect.udp);
+            if connect.udp && connect.tls.is_some() {
+                return Err(at(FileProblem::Syntax(
+                    "connect: tls is for TCP; a UDP socket sends in the clear".into(),
+                )));
+            }
             Action::Connect {
                 target: self.target(connect.target.as_ref())?,
                 count,
                 raw: connect.raw,
+                udp: connect.udp,
                 tls: connect
                     .tls
                     .as_ref()
@@ -308,6 +322,7 @@ impl Compiler<'_> {
         } else if step.close.is_some() {
             Action::Close
         } else if step.half_close.is_some() {
+            self.check_not_udp("half_close", step.conn, spec.span())?;
             Action::HalfClose
         } else if let Some(sleep) = step.sleep {
             Action::Sleep(sleep.0)
@@ -329,6 +344,12 @@ impl Compiler<'_> {
             ];
             if parts.iter().filter(|p| **p).count() > 1 {
                 return Err(at(FileProblem::MixedExpect));
+            }
+            if expect.closed == Some(true) {
+                self.check_not_udp("expect.closed", step.conn, spec.span())?;
+            }
+            if expect.reset == Some(true) {
+                self.check_not_udp("expect.reset", step.conn, spec.span())?;
             }
             let expectation = if expect.closed == Some(true) {
                 Expectation::Closed
@@ -416,7 +437,13 @@ impl Compiler<'_> {
 
     /// Notes `count` connections opened with `profile` (`raw`: bytes,
     /// with no profile's fields).
-    fn opened_connections(&self, count: usize, profile: Option<&Arc<Profile>>, raw: bool) {
+    fn opened_connections(
+        &self,
+        count: usize,
+        profile: Option<&Arc<Profile>>,
+        raw: bool,
+        udp: bool,
+    ) {
         let mut opened = self.opened.borrow_mut();
         if self.nesting.get() > 0 {
             opened.numbers_unsure = true;
@@ -425,9 +452,27 @@ impl Compiler<'_> {
             .filter(|p| !raw && !p.is_raw() && !p.is_json_header())
             .cloned();
         opened.profiles.extend(std::iter::repeat_n(
-            speaks,
+            Opening {
+                profile: speaks,
+                udp,
+            },
             count.min(MAX_CHECKED_CONNECTIONS),
         ));
+    }
+
+    /// That `what` (a close or half-close) is not asked of a UDP socket.
+    fn check_not_udp(
+        &self,
+        what: &'static str,
+        conn: Option<usize>,
+        span: Range<usize>,
+    ) -> Result<(), ScenarioFileError> {
+        match self.opened.borrow().of(conn) {
+            Some((number, opening)) if opening.udp => {
+                Err(self.error(span, FileProblem::NotOverUdp { what, conn: number }))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// That `name` is a field of the profile of the connection a step with
@@ -439,10 +484,10 @@ impl Compiler<'_> {
         span: Range<usize>,
     ) -> Result<(), ScenarioFileError> {
         let opened = self.opened.borrow();
-        let Some((number, profile)) = opened.of(conn) else {
+        let Some((number, opening)) = opened.of(conn) else {
             return Ok(());
         };
-        let problem = match profile {
+        let problem = match &opening.profile {
             None => FileProblem::FieldWithoutProfile {
                 name: name.to_owned(),
                 conn: number,

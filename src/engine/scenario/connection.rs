@@ -8,7 +8,12 @@ use crate::engine::net::tls::Stream;
 use bytes::{Bytes, BytesMut};
 use tokio::io::AsyncReadExt;
 
+use tokio::net::UdpSocket;
+
 use super::recording::Recording;
+use crate::engine::net::datagram::{self, DatagramBuffer, DatagramFraming, Message};
+use crate::engine::net::limits::DEFAULT_DATAGRAM_BUFFER;
+use crate::engine::net::read_error::{ReadError, ReadReason};
 use crate::engine::net::reader::{FrameReader, ReadFailure};
 use crate::engine::protocol::frame::Frame;
 use crate::engine::protocol::profile::{Profile, Role};
@@ -61,6 +66,25 @@ pub enum LastReceived {
     Raw(Bytes),
 }
 
+/// What a connect step opened: a stream, or a UDP socket connected to the
+/// target.
+#[derive(Debug)]
+pub enum Link {
+    /// A TCP connection (perhaps under TLS).
+    Stream(Stream),
+    /// A UDP socket: each frame one datagram.
+    Datagram(UdpSocket),
+}
+
+/// A UDP socket of a scenario, and how its datagrams are read.
+#[derive(Debug)]
+pub struct DatagramLink {
+    /// The socket, connected to the target.
+    pub socket: UdpSocket,
+    framing: DatagramFraming,
+    buffer: DatagramBuffer,
+}
+
 /// One connection a scenario opened.
 #[derive(Debug)]
 pub struct Connection {
@@ -68,6 +92,8 @@ pub struct Connection {
     pub number: usize,
     /// The socket, until the scenario closes it.
     pub stream: Option<Stream>,
+    /// Over UDP, the socket instead, until the scenario closes it.
+    pub datagram: Option<DatagramLink>,
     /// Raw bytes rather than frames.
     pub raw: bool,
     /// The profile its frames keep; `None`: the JSON header's.
@@ -87,7 +113,7 @@ impl Connection {
     /// A connection over `stream`, its traffic recorded into `recording`.
     pub(crate) fn new(
         number: usize,
-        stream: Stream,
+        link: Link,
         (raw, profile): (bool, Option<Arc<Profile>>),
         max_content_length: u64,
         recording: Option<Recording>,
@@ -102,9 +128,26 @@ impl Connection {
             Some(profile) => FrameReader::with_profile(profile.clone(), Role::Reply, patient),
             None => FrameReader::new(max_content_length, patient),
         };
+        let (stream, datagram) = match link {
+            Link::Stream(stream) => (Some(stream), None),
+            Link::Datagram(socket) => (
+                None,
+                Some(DatagramLink {
+                    socket,
+                    framing: DatagramFraming::of(
+                        profile.as_ref(),
+                        Role::Reply,
+                        raw,
+                        max_content_length,
+                    ),
+                    buffer: DatagramBuffer::new(DEFAULT_DATAGRAM_BUFFER),
+                }),
+            ),
+        };
         Self {
             number,
-            stream: Some(stream),
+            stream,
+            datagram,
             raw,
             profile,
             sent: 0,
@@ -119,6 +162,7 @@ impl Connection {
     /// Closes the socket (both ways); later expects see it closed here.
     pub fn close(&mut self) {
         self.stream = None;
+        self.datagram = None;
         self.ended.get_or_insert(Ended::ClosedHere);
     }
 
@@ -128,12 +172,15 @@ impl Connection {
         if let Some(ended) = &self.ended {
             return ended.arrival();
         }
-        let Some(stream) = self.stream.as_mut() else {
-            return Arrival::ClosedHere;
-        };
         if self.raw {
             return self.next_raw(within).await;
         }
+        if self.datagram.is_some() {
+            return self.next_datagram(within).await;
+        }
+        let Some(stream) = self.stream.as_mut() else {
+            return Arrival::ClosedHere;
+        };
         let arrival = match tokio::time::timeout(within, self.reader.next(stream)).await {
             Err(_) => {
                 return Arrival::TimedOut {
@@ -184,6 +231,16 @@ impl Connection {
         if let Some(ended) = &self.ended {
             return Some(ended.arrival());
         }
+        if self.datagram.is_some() {
+            return match self.receive_datagram(within).await {
+                Ok(bytes) => {
+                    self.record(Direction::Received, RecordKind::Chunk, &bytes, None);
+                    self.raw_buffer.extend_from_slice(&bytes);
+                    None
+                }
+                Err(arrival) => Some(arrival),
+            };
+        }
         let stream = self.stream.as_mut()?;
         if self.raw_buffer.capacity() - self.raw_buffer.len() < 4096 {
             self.raw_buffer.reserve(64 * 1024);
@@ -209,6 +266,94 @@ impl Connection {
         };
         self.ended = Some(ended.clone());
         Some(ended.arrival())
+    }
+
+    /// The next datagram on a UDP socket, read as a frame of its protocol:
+    /// one that is not a whole frame is an error row and a decode error,
+    /// and the socket reads on.
+    async fn next_datagram(&mut self, within: Duration) -> Arrival {
+        let bytes = match self.receive_datagram(within).await {
+            Ok(bytes) => bytes,
+            Err(arrival) => return arrival,
+        };
+        let Some(link) = &self.datagram else {
+            return Arrival::ClosedHere;
+        };
+        match link.framing.read(bytes) {
+            Message::Frame(frame) => {
+                self.record(Direction::Received, RecordKind::Frame, frame.raw(), None);
+                Arrival::Frame(frame)
+            }
+            Message::Chunk(bytes) => {
+                self.record(Direction::Received, RecordKind::Chunk, &bytes, None);
+                Arrival::Raw(bytes)
+            }
+            Message::Rejected(bytes, error) => self.datagram_fault(bytes, error),
+        }
+    }
+
+    /// One datagram's bytes, or what came instead: nothing in time, a
+    /// refusal (an error row; the socket stays), a cut datagram (the same),
+    /// or the socket's failure (its end).
+    async fn receive_datagram(&mut self, within: Duration) -> Result<Bytes, Arrival> {
+        let Some(link) = self.datagram.as_mut() else {
+            return Err(Arrival::ClosedHere);
+        };
+        let peer = link.socket.peer_addr().ok();
+        let received = tokio::time::timeout(
+            within,
+            link.buffer
+                .recv(&link.socket, peer.unwrap_or(([0, 0, 0, 0], 0).into())),
+        )
+        .await;
+        let limit = link.buffer.limit();
+        match received {
+            Err(_) => Err(Arrival::TimedOut { pending: 0 }),
+            Ok(Ok(received)) if received.truncated => {
+                Err(self.datagram_fault(received.bytes, datagram::truncated(limit)))
+            }
+            Ok(Ok(received)) => Ok(received.bytes),
+            Ok(Err(error)) if datagram::is_unreachable(&error) => {
+                let error = datagram::datagram_error(ReadReason::Unreachable {
+                    peer: peer.map_or_else(String::new, |p| p.to_string()),
+                });
+                let detail = error.to_string();
+                self.record(
+                    Direction::Received,
+                    RecordKind::Error,
+                    &Bytes::new(),
+                    Some(error),
+                );
+                Err(Arrival::Broken {
+                    detail,
+                    reset: false,
+                })
+            }
+            Ok(Err(error)) => {
+                let ended = Ended::Broken {
+                    detail: error.to_string(),
+                    reset: false,
+                };
+                self.ended = Some(ended.clone());
+                Err(ended.arrival())
+            }
+        }
+    }
+
+    /// A datagram that is not a whole frame: recorded, and given as a
+    /// decode error (the socket reads on).
+    fn datagram_fault(&mut self, bytes: Bytes, error: ReadError) -> Arrival {
+        self.record(
+            Direction::Received,
+            RecordKind::Error,
+            &bytes,
+            Some(error.clone()),
+        );
+        Arrival::DecodeFailed(Box::new(ReadFailure {
+            error,
+            partial: bytes,
+            io_kind: None,
+        }))
     }
 
     /// Records what crossed this connection, if it is recorded.

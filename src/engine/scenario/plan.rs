@@ -62,6 +62,8 @@ pub enum Action {
         count: usize,
         /// Raw bytes rather than frames.
         raw: bool,
+        /// UDP sockets rather than TCP connections.
+        udp: bool,
         /// TLS over the connection, ready to connect; `None`: plain TCP.
         tls: Option<ClientTlsContext>,
         /// The profile its frames keep; `None`: the JSON header's.

@@ -11,7 +11,7 @@ use bytes::Bytes;
 
 use crate::engine::net::read_error::ReadError;
 use crate::engine::record::journal::{Entry, Origin};
-use crate::engine::record::vocabulary::{Direction, RecordKind};
+use crate::engine::record::vocabulary::{Direction, RecordKind, Transport};
 use crate::engine::shared::Shared;
 
 /// Where a scenario run records: the engine's journal, with the journal's
@@ -44,6 +44,7 @@ impl ScenarioRecorder {
             conn: self.shared.next_connection_id(),
             local,
             peer,
+            transport: Transport::Tcp,
         }
     }
 }
@@ -56,9 +57,16 @@ pub(crate) struct Recording {
     pub(crate) conn: u32,
     local: Option<SocketAddr>,
     peer: Option<SocketAddr>,
+    transport: Transport,
 }
 
 impl Recording {
+    /// The same recording, of a UDP socket (each record one datagram).
+    pub(crate) fn over_udp(mut self) -> Self {
+        self.transport = Transport::Udp;
+        self
+    }
+
     /// Records `bytes` gone `direction` as `kind`, with the decode error
     /// for an error record.
     pub(crate) fn record(
@@ -68,7 +76,10 @@ impl Recording {
         bytes: &Bytes,
         error: Option<ReadError>,
     ) {
-        let origin = Origin::client(self.conn, self.local, self.peer);
+        let origin = Origin {
+            transport: self.transport,
+            ..Origin::client(self.conn, self.local, self.peer)
+        };
         self.shared.journal.append(Entry {
             origin: &origin,
             direction,

@@ -9,12 +9,13 @@ use std::time::{Duration, Instant};
 
 use tokio::io::AsyncWriteExt;
 
-use super::connection::{Arrival, Connection, LastReceived, render_frame, show_duration};
+use super::connection::{Arrival, Connection, LastReceived, Link, render_frame, show_duration};
 use super::plan::{Action, Expectation, Scenario, Step};
 use super::recording::ScenarioRecorder;
 use super::report::{
     ScenarioOutcome, ScenarioReport, StepFailure, StepOutcome, StepReport, millis,
 };
+use crate::engine::net::datagram;
 use crate::engine::net::limits::DEFAULT_MAX_CONTENT_LENGTH;
 use crate::engine::net::target::Target;
 use crate::engine::protocol::profile::{Profile, Role};
@@ -41,6 +42,8 @@ pub struct RunSettings {
     /// TLS for every connect step that does not say (`run --tls`);
     /// `None`: plain TCP unless a step asks for TLS.
     pub tls: Option<ClientTlsContext>,
+    /// UDP sockets for every connect step (`run --udp`).
+    pub udp: bool,
 }
 
 impl Default for RunSettings {
@@ -52,6 +55,7 @@ impl Default for RunSettings {
             max_content_length: DEFAULT_MAX_CONTENT_LENGTH,
             recorder: None,
             tls: None,
+            udp: false,
         }
     }
 }
@@ -191,12 +195,17 @@ impl Session<'_> {
                 target,
                 count,
                 raw,
+                udp,
                 tls,
                 profile,
             } => {
+                let framing = (*raw, profile.clone());
+                // UDP when the step or the run says (`run --udp`).
+                if *udp || self.settings.udp {
+                    return self.connect_udp(target.as_ref(), *count, framing).await;
+                }
                 // A step's own TLS, else the run's (`run --tls`).
                 let tls = tls.as_ref().or(self.settings.tls.as_ref());
-                let framing = (*raw, profile.clone());
                 self.connect(target.as_ref(), *count, framing, tls).await
             }
             Action::Close => {
@@ -205,6 +214,11 @@ impl Session<'_> {
             }
             Action::HalfClose => {
                 let connection = self.connection(step.conn)?;
+                if connection.datagram.is_some() {
+                    return Err(failure(
+                        "half_close has no meaning over UDP: a socket has no sending side to close",
+                    ));
+                }
                 let Some(stream) = connection.stream.as_mut() else {
                     return Err(closed_here());
                 };
@@ -231,6 +245,59 @@ impl Session<'_> {
         pick(&mut self.connections, number)
     }
 
+    /// The target a connect step goes to: its own, the run's, the file's.
+    fn target_of<'t>(&'t self, target: Option<&'t Target>) -> Result<&'t Target, StepError> {
+        target
+            .or(self.settings.target.as_ref())
+            .or(self.scenario.target.as_ref())
+            .ok_or_else(|| {
+                StepError::Error(
+                    "no target: give --target, or target = \"HOST:PORT\" in the file".into(),
+                )
+            })
+    }
+
+    /// Opens `count` UDP sockets, each connected to the target's first
+    /// address.
+    async fn connect_udp(
+        &mut self,
+        target: Option<&Target>,
+        count: usize,
+        framing: (bool, Option<Arc<Profile>>),
+    ) -> Result<(), StepError> {
+        let target = self.target_of(target)?.clone();
+        let addrs = target
+            .resolve_within(self.settings.connect_timeout)
+            .await
+            .map_err(|error| StepError::Error(error.to_string()))?;
+        let to = addrs[0];
+        for _ in 0..count {
+            let socket = async {
+                let socket = datagram::bind(datagram::any_local_for(to))?;
+                socket.connect(to).await?;
+                Ok::<_, std::io::Error>(socket)
+            }
+            .await
+            .map_err(|error| {
+                StepError::Error(format!("cannot open a UDP socket to {to}: {error}"))
+            })?;
+            let number = self.connections.len() + 1;
+            let recording = self
+                .settings
+                .recorder
+                .as_ref()
+                .map(|r| r.connection(socket.local_addr().ok(), Some(to)).over_udp());
+            self.connections.push(Connection::new(
+                number,
+                Link::Datagram(socket),
+                framing.clone(),
+                self.settings.max_content_length,
+                recording,
+            ));
+        }
+        Ok(())
+    }
+
     async fn connect(
         &mut self,
         target: Option<&Target>,
@@ -238,14 +305,7 @@ impl Session<'_> {
         framing: (bool, Option<Arc<Profile>>),
         tls: Option<&ClientTlsContext>,
     ) -> Result<(), StepError> {
-        let target = target
-            .or(self.settings.target.as_ref())
-            .or(self.scenario.target.as_ref())
-            .ok_or_else(|| {
-                StepError::Error(
-                    "no target: give --target, or target = \"HOST:PORT\" in the file".into(),
-                )
-            })?;
+        let target = self.target_of(target)?.clone();
         let addrs = target
             .resolve_within(self.settings.connect_timeout)
             .await
@@ -275,7 +335,7 @@ impl Session<'_> {
             };
             self.connections.push(Connection::new(
                 number,
-                stream,
+                Link::Stream(stream),
                 framing.clone(),
                 self.settings.max_content_length,
                 recording,
@@ -303,12 +363,24 @@ impl Session<'_> {
                 .map_err(|error| error.to_string()),
         }
         .map_err(|error| failure(format!("cannot build the frame: {error}")));
-        let Some(stream) = connection.stream.as_mut() else {
-            self.values = values;
-            return Err(closed_here());
+        let bytes = match bytes {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                self.values = values;
+                return Err(error);
+            }
         };
-        let bytes = bytes?;
-        let written = tokio::time::timeout(write_timeout, stream.write_all(&bytes)).await;
+        let written = if let Some(link) = connection.datagram.as_ref() {
+            tokio::time::timeout(write_timeout, link.socket.send(&bytes))
+                .await
+                .map(|sent| sent.map(|_| ()))
+        } else {
+            let Some(stream) = connection.stream.as_mut() else {
+                self.values = values;
+                return Err(closed_here());
+            };
+            tokio::time::timeout(write_timeout, stream.write_all(&bytes)).await
+        };
         self.values = values;
         match written {
             Ok(Ok(())) => {
@@ -338,6 +410,16 @@ impl Session<'_> {
     ) -> Result<(), StepError> {
         let wanted = &step.description;
         let connection = pick(&mut self.connections, step.conn)?;
+        if connection.datagram.is_some()
+            && matches!(expectation, Expectation::Closed | Expectation::Reset)
+        {
+            // A file that says udp = true is refused at its line; a run
+            // made UDP by `run --udp` finds out here.
+            return Err(failure(format!(
+                "{wanted}: has no meaning over UDP (connection {} is a UDP socket, which no peer closes)",
+                connection.number
+            )));
+        }
         match expectation {
             Expectation::Frame(predicate) if connection.raw => {
                 expect_raw(connection, predicate, within, wanted, &self.values).await

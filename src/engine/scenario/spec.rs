@@ -99,6 +99,10 @@ pub struct ConnectSpec {
     /// Raw bytes, no framing (default false).
     #[serde(default)]
     pub raw: bool,
+    /// UDP sockets rather than TCP connections (default false): each frame
+    /// one datagram.
+    #[serde(default)]
+    pub udp: bool,
     /// TLS: `tls = true` (the system's roots), or a table of options.
     pub tls: Option<Spanned<TlsSpec>>,
     /// The profile these connections' frames keep (default: the file's).

@@ -33,6 +33,16 @@ pub enum FileProblem {
         /// The connection, from 1.
         conn: usize,
     },
+    /// An `expect` or `half_close` that has no meaning on a UDP socket.
+    #[error(
+        "{what} has no meaning over UDP: connection {conn} is a UDP socket, which no peer closes (expect nothing_for, or a frame, instead)"
+    )]
+    NotOverUdp {
+        /// What was asked (`expect.closed`, ...).
+        what: &'static str,
+        /// The connection, from 1.
+        conn: usize,
+    },
     /// `field.NAME` naming no field of the connection's profile.
     #[error(
         "field.{name}: profile {} has no such field (fields: {})",
