@@ -1,6 +1,7 @@
 //! `framescope bench`: framescope's server and client pool measured side by
 //! side, in one run, against a minimal tokio echo server (the practical
-//! limit) and the seed's Python selectors server.
+//! limit) and the seed's Python selectors server; over UDP, against a bare
+//! tokio UDP echo and a batching UDP load.
 
 mod baseline;
 mod journal_cost;
@@ -9,6 +10,7 @@ mod open_loop;
 mod scale;
 mod serve_memory;
 mod tls;
+mod udp;
 
 use std::path::PathBuf;
 
@@ -50,6 +52,10 @@ pub struct BenchArgs {
     /// Leave out TLS: its throughput rows and its memory.
     #[arg(long)]
     pub no_tls: bool,
+    /// Leave out UDP: serve --udp and load --udp beside their references,
+    /// and the loss at each rate.
+    #[arg(long)]
+    pub no_udp: bool,
     /// Records for the journal test (0 skips it).
     #[arg(long, default_value_t = 1_000_000)]
     pub journal_records: usize,
@@ -73,6 +79,8 @@ pub struct BenchResults {
     pub journal: Option<journal_cost::JournalResult>,
     /// Frame-echo over TLS beside plain, and TLS connections' memory.
     pub tls: Option<tls::TlsResult>,
+    /// UDP beside its references, and the loss at each rate.
+    pub udp: Option<udp::UdpResult>,
 }
 
 /// Runs the benchmark, printing progress to stderr and the tables to stdout.
@@ -116,6 +124,10 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
     if let Some(tls) = &tls {
         tls::print(tls);
     }
+    let udp = (!args.no_udp).then(|| udp::run(seconds)).transpose()?;
+    if let Some(udp) = &udp {
+        udp::print(udp);
+    }
     let results = BenchResults {
         echo,
         open_loop,
@@ -123,6 +135,7 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
         scale,
         journal,
         tls,
+        udp,
     };
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&results)

@@ -19,7 +19,6 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::net::UdpSocket;
 use tokio::time::Instant;
 
 use super::connection::{ConnectionFailed, IDLE_SLEEP, Plan, Schedule};
@@ -27,6 +26,7 @@ use super::recording::ConnectionRecording;
 use super::sequence::SequenceStamp;
 use super::tally::{Tally, ThreadLatency};
 use super::{Pacing, Verify};
+use crate::engine::net::batch_udp::{BatchSocket, ReceiveBatch};
 use crate::engine::protocol::template::Expansion;
 use crate::engine::record::vocabulary::{Direction, RecordKind};
 use tokio_util::sync::CancellationToken;
@@ -34,8 +34,6 @@ use tokio_util::sync::CancellationToken;
 /// Most datagrams one socket keeps in flight; past it the oldest is given
 /// up on.
 const MAX_IN_FLIGHT: usize = 65_536;
-/// Room for one answer: the largest UDP payload.
-const RECEIVE_BUFFER: usize = 65_536;
 /// Most datagrams sent or read in one turn before the socket looks at its
 /// other duties.
 const TURN: usize = 256;
@@ -154,21 +152,36 @@ struct State {
     sent: u64,
     received: u64,
     credit: usize,
-    /// The datagram being built, and a scratch buffer.
+    /// Datagrams of one size laid end to end, to go in one send, and how
+    /// many there are; `pending` when built but refused by a full socket
+    /// buffer, to be sent first when the socket can take them.
+    batch: Vec<u8>,
+    segment: usize,
+    in_batch: u64,
+    pending: bool,
+    /// A datagram built after the batch whose size differs from it: the
+    /// next batch's first.
+    carry: Option<Vec<u8>>,
+    /// The datagram being built, and scratch room.
     out: Vec<u8>,
     frame: Vec<u8>,
     scratch: Vec<u8>,
     rng: fastrand::Rng,
     latencies: Vec<u64>,
-    /// A datagram built but refused by a full socket buffer, sent first
-    /// when the socket can take it.
-    pending: bool,
+}
+
+/// What one turn of reading found, counted once for the turn.
+#[derive(Default)]
+struct ReadTurn {
+    count: u64,
+    bytes: u64,
+    records: Vec<Bytes>,
 }
 
 impl DatagramSocket<'_> {
     /// Sends and reads until the run ends, then waits for the answers in
     /// flight and counts what became of every datagram.
-    pub(super) async fn drive(&self, socket: UdpSocket) -> Result<(), ConnectionFailed> {
+    pub(super) async fn drive(&self, socket: BatchSocket) -> Result<(), ConnectionFailed> {
         let schedule = Schedule::new(self.plan, self.index, Instant::now());
         let mut state = State {
             in_flight: InFlight::default(),
@@ -179,14 +192,18 @@ impl DatagramSocket<'_> {
                 Pacing::Closed { depth } => depth.max(1),
                 Pacing::Open { .. } => 0,
             },
+            batch: Vec::with_capacity(64 * 1024),
+            segment: 0,
+            in_batch: 0,
+            pending: false,
+            carry: None,
             out: Vec::with_capacity(2048),
             frame: Vec::with_capacity(2048),
             scratch: Vec::new(),
             rng: fastrand::Rng::new(),
             latencies: Vec::new(),
-            pending: false,
         };
-        let mut buf = vec![0u8; RECEIVE_BUFFER];
+        let mut receive = ReceiveBatch::new();
         let mut cancelled = std::pin::pin!(self.stop.cancelled());
         let timer = tokio::time::sleep(IDLE_SLEEP);
         let mut timer = std::pin::pin!(timer);
@@ -214,7 +231,7 @@ impl DatagramSocket<'_> {
                     if let Err(error) = readable {
                         break Err(self.failed(format!("read failed: {error}")));
                     }
-                    if let Err(failed) = self.read_ready(&socket, &mut state, &mut buf) {
+                    if let Err(failed) = self.read_ready(&socket, &mut state, &mut receive) {
                         break Err(failed);
                     }
                 }
@@ -228,7 +245,9 @@ impl DatagramSocket<'_> {
             tokio::select! {
                 _ = tokio::time::sleep_until(drain_until) => break,
                 readable = socket.readable() => {
-                    if readable.is_err() || self.read_ready(&socket, &mut state, &mut buf).is_err() {
+                    if readable.is_err()
+                        || self.read_ready(&socket, &mut state, &mut receive).is_err()
+                    {
                         break;
                     }
                 }
@@ -248,33 +267,29 @@ impl DatagramSocket<'_> {
         ConnectionFailed(format!("socket {}: {what}", self.index))
     }
 
-    /// Sends every datagram owed now, until the socket's buffer is full.
+    /// Sends every datagram owed now, a batch a call, until the socket's
+    /// buffer is full or a turn's worth has gone.
     fn send_owed(
         &self,
-        socket: &UdpSocket,
+        socket: &BatchSocket,
         state: &mut State,
         schedule: Option<&Schedule>,
     ) -> Result<(), ConnectionFailed> {
-        let mut sent_now = 0u64;
-        let mut bytes_now = 0u64;
+        let (mut sent_now, mut bytes_now) = (0u64, 0u64);
         let mut records = Vec::new();
-        for _ in 0..TURN {
+        while sent_now < TURN as u64 {
             if !state.pending {
-                let owed = match schedule {
-                    None => state.credit > 0,
-                    Some(schedule) => schedule.owed(state.sent, Instant::now()) > 0,
-                };
-                if !owed {
+                self.fill_batch(socket, state, schedule)?;
+                if state.in_batch == 0 {
                     break;
                 }
-                self.build(state)?;
                 state.pending = true;
             }
-            match socket.try_send(&state.out) {
-                Ok(_) => {}
+            match socket.try_send(&state.batch, state.segment) {
+                Ok(()) => {}
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => break,
                 // The peer's port was unreachable for an earlier datagram:
-                // this one went nowhere either; it counts as sent and lost.
+                // these went nowhere either; they count as sent and lost.
                 Err(error) if is_refusal(&error) => {
                     self.tally
                         .error(|| format!("socket {}: {}", self.index, refusal(&error)));
@@ -282,20 +297,29 @@ impl DatagramSocket<'_> {
                 Err(error) => return Err(self.failed(format!("send failed: {error}"))),
             }
             state.pending = false;
-            let seq = state.sent;
-            state.sent += 1;
-            let due = schedule.map_or_else(Instant::now, |s| s.due(seq + 1));
-            if state.in_flight.slots.len() >= MAX_IN_FLIGHT {
-                state.in_flight.give_up_before(Instant::now() + IDLE_SLEEP);
+            let now = Instant::now();
+            for _ in 0..state.in_batch {
+                let seq = state.sent;
+                state.sent += 1;
+                if state.in_flight.slots.len() >= MAX_IN_FLIGHT {
+                    state.in_flight.give_up_before(now + IDLE_SLEEP);
+                }
+                state
+                    .in_flight
+                    .push(schedule.map_or(now, |s| s.due(seq + 1)));
             }
-            state.in_flight.push(due);
             if schedule.is_none() {
-                state.credit -= 1;
+                state.credit -= state.in_batch as usize;
             }
-            sent_now += 1;
-            bytes_now += state.out.len() as u64;
+            sent_now += state.in_batch;
+            bytes_now += state.batch.len() as u64;
             if self.recording.is_some() {
-                records.push(Bytes::copy_from_slice(&state.out));
+                records.extend(
+                    state
+                        .batch
+                        .chunks(state.segment.max(1))
+                        .map(Bytes::copy_from_slice),
+                );
             }
         }
         if sent_now > 0 {
@@ -308,9 +332,45 @@ impl DatagramSocket<'_> {
         Ok(())
     }
 
-    /// Builds the next datagram into `state.out`.
-    fn build(&self, state: &mut State) -> Result<(), ConnectionFailed> {
-        let seq = state.sent;
+    /// Builds the next batch: the datagrams owed now, of one size, as many
+    /// as one send carries.
+    fn fill_batch(
+        &self,
+        socket: &BatchSocket,
+        state: &mut State,
+        schedule: Option<&Schedule>,
+    ) -> Result<(), ConnectionFailed> {
+        state.batch.clear();
+        state.in_batch = 0;
+        let owed = match schedule {
+            None => state.credit as u64,
+            Some(schedule) => schedule.owed(state.sent, Instant::now()),
+        };
+        let mut most = owed;
+        while state.in_batch < most {
+            let datagram = match state.carry.take() {
+                Some(carried) => carried,
+                None => {
+                    self.build(state, state.sent + state.in_batch)?;
+                    std::mem::take(&mut state.out)
+                }
+            };
+            if state.in_batch == 0 {
+                state.segment = datagram.len();
+                most = most.min(socket.segments_per_send(datagram.len()) as u64);
+            } else if datagram.len() != state.segment {
+                state.carry = Some(datagram);
+                break;
+            }
+            state.batch.extend_from_slice(&datagram);
+            state.in_batch += 1;
+            state.out = datagram;
+        }
+        Ok(())
+    }
+
+    /// Builds datagram `seq` into `state.out`.
+    fn build(&self, state: &mut State, seq: u64) -> Result<(), ConnectionFailed> {
         state.frame.clear();
         self.plan
             .payload
@@ -341,78 +401,82 @@ impl DatagramSocket<'_> {
         }
     }
 
-    /// Reads every answer waiting, up to a turn's worth.
+    /// Reads the answers waiting, a few calls' worth.
     fn read_ready(
         &self,
-        socket: &UdpSocket,
+        socket: &BatchSocket,
         state: &mut State,
-        buf: &mut [u8],
+        receive: &mut ReceiveBatch,
     ) -> Result<(), ConnectionFailed> {
         state.latencies.clear();
         let measuring = self.tally.measuring.load(Relaxed);
-        let (mut count, mut bytes) = (0u64, 0u64);
-        let mut records = Vec::new();
-        for _ in 0..TURN {
-            let len = match socket.try_recv(buf) {
-                Ok(len) => len,
+        let mut turn = ReadTurn::default();
+        while turn.count < TURN as u64 {
+            let read = socket.try_recv(receive, |answer| {
+                self.take_answer(state, answer, measuring, &mut turn);
+            });
+            match read {
+                Ok(_) => {}
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => break,
                 Err(error) if is_refusal(&error) => {
                     self.tally
                         .error(|| format!("socket {}: {}", self.index, refusal(&error)));
-                    continue;
                 }
                 Err(error) => return Err(self.failed(format!("read failed: {error}"))),
-            };
-            let answer = &buf[..len];
-            if self.recording.is_some() {
-                records.push(Bytes::copy_from_slice(answer));
-            }
-            bytes += len as u64;
-            let Some(seq) = self.stamp.read(answer).filter(|seq| *seq < state.sent) else {
-                self.tally.error(|| {
-                    format!(
-                        "socket {}: an answer of {len} bytes carries no sequence number of a datagram sent",
-                        self.index
-                    )
-                });
-                continue;
-            };
-            match state.answered.note(seq) {
-                Arrival::Duplicate => {
-                    self.tally.datagrams.duplicated.fetch_add(1, Relaxed);
-                    continue;
-                }
-                Arrival::First { reordered } => {
-                    if reordered {
-                        self.tally.datagrams.reordered.fetch_add(1, Relaxed);
-                    }
-                }
-            }
-            state.received += 1;
-            count += 1;
-            self.verify(seq, answer);
-            if let Some(due) = state.in_flight.take(seq) {
-                if self.plan.pacing_is_closed() {
-                    state.credit += 1;
-                }
-                if measuring {
-                    state
-                        .latencies
-                        .push(Instant::now().saturating_duration_since(due).as_micros() as u64);
-                }
             }
         }
-        if count > 0 || bytes > 0 {
-            self.tally.frames_received.fetch_add(count, Relaxed);
-            self.tally.bytes_received.fetch_add(bytes, Relaxed);
+        if turn.count > 0 || turn.bytes > 0 {
+            self.tally.frames_received.fetch_add(turn.count, Relaxed);
+            self.tally.bytes_received.fetch_add(turn.bytes, Relaxed);
         }
         if !state.latencies.is_empty() {
             self.latency.record(&state.latencies);
         }
         if let Some(recording) = self.recording {
-            recording.record(Direction::Received, self.record_kind(), &records);
+            recording.record(Direction::Received, self.record_kind(), &turn.records);
         }
         Ok(())
+    }
+
+    /// One answer: matched to its datagram by its number, counted once.
+    fn take_answer(&self, state: &mut State, answer: &[u8], measuring: bool, turn: &mut ReadTurn) {
+        if self.recording.is_some() {
+            turn.records.push(Bytes::copy_from_slice(answer));
+        }
+        turn.bytes += answer.len() as u64;
+        let Some(seq) = self.stamp.read(answer).filter(|seq| *seq < state.sent) else {
+            self.tally.error(|| {
+                format!(
+                    "socket {}: an answer of {} bytes carries no sequence number of a datagram sent",
+                    self.index,
+                    answer.len()
+                )
+            });
+            return;
+        };
+        match state.answered.note(seq) {
+            Arrival::Duplicate => {
+                self.tally.datagrams.duplicated.fetch_add(1, Relaxed);
+                return;
+            }
+            Arrival::First { reordered: true } => {
+                self.tally.datagrams.reordered.fetch_add(1, Relaxed);
+            }
+            Arrival::First { reordered: false } => {}
+        }
+        state.received += 1;
+        turn.count += 1;
+        self.verify(seq, answer);
+        if let Some(due) = state.in_flight.take(seq) {
+            if self.plan.pacing_is_closed() {
+                state.credit += 1;
+            }
+            if measuring {
+                state
+                    .latencies
+                    .push(Instant::now().saturating_duration_since(due).as_micros() as u64);
+            }
+        }
     }
 
     /// Checks an answer as `--verify` asks: its length, or (a fixed

@@ -828,6 +828,14 @@ async fn drive_socket(
             return;
         }
     };
+    let socket = match crate::engine::net::batch_udp::BatchSocket::new(socket, target) {
+        Ok(socket) => socket,
+        Err(error) => {
+            run.tally
+                .error(|| format!("socket {index}: cannot set up batched sends: {error}"));
+            return;
+        }
+    };
     run.tally.opened.fetch_add(1, Relaxed);
     run.tally.open.fetch_add(1, Relaxed);
     let ends = (socket.local_addr().ok(), Some(target));

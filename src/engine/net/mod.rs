@@ -5,6 +5,7 @@
 //!
 //! It builds on the protocol layer, and knows nothing of the journal.
 
+pub(super) mod batch_udp;
 pub(super) mod datagram;
 pub(super) mod fdlimit;
 pub(super) mod limits;

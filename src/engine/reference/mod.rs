@@ -15,6 +15,7 @@ use crate::engine::record::vocabulary::Capture;
 use crate::engine::record::vocabulary::{Direction, RecordKind};
 
 pub mod batch_load;
+pub mod udp;
 
 pub(crate) use crate::engine::load::cpu::SchedTimes;
 
