@@ -75,7 +75,7 @@ pub fn lua_dissector(profile: &Profile, port: Option<u16>) -> Result<String, Dis
     lua.push_str(&experts(&names));
     lua.push('\n');
     lua.push_str(&format!(
-        "proto.prefs.port = Pref.uint(\"TCP port\", {port}, \"The TCP port the protocol runs on\")\n\n"
+        "proto.prefs.port = Pref.uint(\"Port\", {port}, \"The TCP and UDP port the protocol runs on\")\n\n"
     ));
     let sets_lua = sets_code(&sets);
     if !sets_lua.is_empty() {
@@ -205,11 +205,11 @@ fn header(profile: &Profile, names: &Names, port: u16) -> String {
     ];
     if port == 0 {
         lines.push(format!(
-            "-- It decodes no TCP port until one is chosen with -o {proto}.port:N, in"
+            "-- It decodes no port until one is chosen with -o {proto}.port:N, in"
         ));
     } else {
         lines.push(format!(
-            "-- It decodes TCP port {port}; choose another with -o {proto}.port:N, in"
+            "-- It decodes TCP and UDP port {port}; choose another with -o {proto}.port:N, in"
         ));
     }
     lines.push(format!(
@@ -1555,14 +1555,15 @@ checksum = { algorithm = "CRC-16/MODBUS", over = ["len", "kind", "payload"] }
     fn the_port_is_the_one_given_else_the_profiles_else_none() {
         let modbus = builtin("modbus-tcp");
         let lua = lua_dissector(&modbus, None).unwrap();
-        assert!(lua.contains("Pref.uint(\"TCP port\", 502, "));
-        assert!(lua.contains("It decodes TCP port 502"));
+        assert!(lua.contains("Pref.uint(\"Port\", 502, "));
+        assert!(lua.contains("It decodes TCP and UDP port 502"));
         let lua = lua_dissector(&modbus, Some(1502)).unwrap();
-        assert!(lua.contains("Pref.uint(\"TCP port\", 1502, "));
+        assert!(lua.contains("Pref.uint(\"Port\", 1502, "));
         let lua = lua_dissector(&builtin("lines"), None).unwrap();
-        assert!(lua.contains("Pref.uint(\"TCP port\", 0, "));
-        assert!(lua.contains("It decodes no TCP port until one is chosen"));
-        assert!(lua.contains("DissectorTable.get(\"tcp.port\"):add_for_decode_as(proto)"));
+        assert!(lua.contains("Pref.uint(\"Port\", 0, "));
+        assert!(lua.contains("It decodes no port until one is chosen"));
+        assert!(lua.contains("local PORT_TABLES = { \"tcp.port\", \"udp.port\" }"));
+        assert!(lua.contains("DissectorTable.get(name):add_for_decode_as(proto)"));
         assert!(lua.contains("function proto.prefs_changed()"));
     }
 
