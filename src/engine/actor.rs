@@ -206,7 +206,14 @@ impl Actor {
             }
             Transport::Udp if tls.is_some() => Err(ServerError::UdpTls),
             Transport::Udp => {
-                server::udp::start(addr, (mode, profile), self.limits, self.shared.clone()).await
+                server::udp::start(
+                    addr,
+                    (mode, profile),
+                    upstream,
+                    self.limits,
+                    self.shared.clone(),
+                )
+                .await
             }
         };
         match started {

@@ -737,3 +737,69 @@ fn a_scenario_runs_over_udp_and_expect_closed_is_refused_at_its_line() {
     );
     assert_eq!(engine.fresh_view().server.accepted, 2, "nothing was sent");
 }
+
+/// An engine relaying over UDP, from a port of its own to `target`.
+fn udp_relay(target: SocketAddr) -> (Engine, SocketAddr) {
+    let engine = Engine::new().unwrap();
+    engine.command(Command::StartServer {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        mode: ServerMode::Relay,
+        tls: None,
+        upstream: Some(target.into()),
+        profile: None,
+        transport: Transport::Udp,
+    });
+    let addr = crate::common::wait_event(&engine, |event| match event {
+        framescope::engine::Event::ServerStarted { addr, .. } => Some(addr),
+        framescope::engine::Event::ServerFailed(error) => panic!("{error}"),
+        _ => None,
+    });
+    (engine, addr)
+}
+
+#[test]
+fn relay_over_udp_carries_a_python_exchange_and_holds_a_datagram_for_intercept() {
+    let mut python = std::process::Command::new("python3");
+    python.args(["-c", PYTHON_SERVER, "127.0.0.1"]);
+    let (mut target, port) = python_server(python);
+    let target_addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let (relay, addr) = udp_relay(target_addr);
+    let client = peer_socket(addr);
+    client.send_to(&frame("你好"), addr).unwrap();
+    let mut buf = [0u8; 2048];
+    let got = client.recv(&mut buf).unwrap();
+    let answer = String::from_utf8_lossy(&buf[..got]).into_owned();
+    assert!(answer.contains("Got 你好"), "{answer}");
+
+    // Both legs recorded, each naming the other, as UDP.
+    let rows = records(&relay);
+    let client_leg: Vec<&RecordView> = rows.iter().filter(|r| r.side == Side::Server).collect();
+    let target_leg: Vec<&RecordView> = rows.iter().filter(|r| r.side == Side::Client).collect();
+    assert_eq!(client_leg.len(), 2, "{rows:#?}");
+    assert_eq!(target_leg.len(), 2, "{rows:#?}");
+    assert!(rows.iter().all(|r| r.transport == Transport::Udp));
+    assert_eq!(client_leg[0].link, Some(target_leg[0].conn));
+    assert_eq!(target_leg[0].link, Some(client_leg[0].conn));
+    assert_eq!(target_leg[0].peer, Some(target_addr));
+    assert_eq!(target_leg[0].bytes, frame("你好"), "sent on as it came");
+
+    // Intercept: a datagram toward the server waits, is edited, goes on.
+    relay.command(Command::SetHold(framescope::engine::relay::HoldSettings {
+        toward_server: true,
+        ..Default::default()
+    }));
+    client.send_to(&frame("original"), addr).unwrap();
+    assert!(eventually(|| relay.fresh_view().relay.held.len() == 1));
+    let held = relay.fresh_view().relay.held[0].clone();
+    assert_eq!(held.toward, framescope::engine::relay::Toward::Server);
+    assert_eq!(held.bytes, frame("original"));
+    relay.command(Command::Release {
+        id: held.id,
+        release: framescope::engine::relay::Release::Replace(frame("edited")),
+    });
+    let got = client.recv(&mut buf).unwrap();
+    let answer = String::from_utf8_lossy(&buf[..got]).into_owned();
+    assert!(answer.contains("Got edited"), "{answer}");
+    let _ = target.kill();
+    let _ = target.wait();
+}

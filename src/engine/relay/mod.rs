@@ -16,6 +16,7 @@
 //! into either direction of an open conversation.
 
 mod conversation;
+mod datagram;
 mod hub;
 
 use std::net::SocketAddr;
@@ -28,6 +29,7 @@ use crate::engine::protocol::profile::Role;
 use crate::engine::record::vocabulary::RecordKind;
 
 pub(crate) use conversation::{RelayContext, relay_connection};
+pub(crate) use datagram::{RelaySession, start_session as start_datagram_session};
 pub(crate) use hub::Hub;
 
 /// How long a held frame waits, unless told otherwise.

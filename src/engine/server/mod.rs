@@ -93,7 +93,7 @@ impl ServerMode {
     }
 
     /// What a relay mode records each message as: frames or raw chunks.
-    fn relayed_kind(self) -> Option<RecordKind> {
+    pub(crate) fn relayed_kind(self) -> Option<RecordKind> {
         match self {
             ServerMode::Relay => Some(RecordKind::Frame),
             ServerMode::RawRelay => Some(RecordKind::Chunk),
@@ -147,7 +147,9 @@ pub enum ServerError {
     #[error(transparent)]
     Tls(#[from] TlsError),
     /// A mode UDP does not serve (yet).
-    #[error("{mode} mode is not served over UDP: use raw-echo, frame-echo or rules")]
+    #[error(
+        "{mode} mode is not served over UDP: use raw-echo, frame-echo, rules, relay or raw-relay"
+    )]
     UdpMode {
         /// The mode asked for.
         mode: ServerMode,

@@ -29,10 +29,12 @@ use tokio_util::task::TaskTracker;
 use super::{ServerCounters, ServerError, ServerHandle, ServerMode};
 use crate::engine::net::datagram::{self, DatagramBuffer, DatagramFraming, Message, Received};
 use crate::engine::net::limits::Limits;
+use crate::engine::net::target::Target;
 use crate::engine::protocol::profile::{Profile, Role};
 use crate::engine::record::stats::Counters;
 use crate::engine::record::vocabulary::{CloseReason, Direction, RecordKind, Side, Transport};
 use crate::engine::recorder::Recorder;
+use crate::engine::relay::{RelayContext, RelaySession, start_datagram_session};
 use crate::engine::rules::{Answerer, Incoming, RulesEnd};
 use crate::engine::shared::Shared;
 
@@ -46,17 +48,31 @@ const MAX_ERROR_BACKOFF: Duration = Duration::from_secs(1);
 pub(crate) async fn start(
     addr: SocketAddr,
     (mode, profile): (ServerMode, Option<Arc<Profile>>),
+    upstream: Option<Target>,
     limits: Limits,
     shared: Arc<Shared>,
 ) -> Result<ServerHandle, ServerError> {
     let mode = match (mode, &profile) {
         (ServerMode::FrameEcho, Some(p)) if p.is_raw() => ServerMode::RawEcho,
-        (ServerMode::RawEcho | ServerMode::FrameEcho | ServerMode::Rules, _) => mode,
-        (mode, _) => return Err(ServerError::UdpMode { mode }),
+        (ServerMode::Relay, Some(p)) if p.is_raw() => ServerMode::RawRelay,
+        (ServerMode::App, _) => return Err(ServerError::UdpMode { mode }),
+        (mode, _) => mode,
     };
+    let profile = profile.filter(|p| !p.is_raw() && !p.is_json_header());
     if mode == ServerMode::Rules && shared.rules.load().is_none() {
         return Err(ServerError::NoRules);
     }
+    let relay = match (mode.relayed_kind(), upstream) {
+        (Some(kind), Some(upstream)) => Some(RelayContext {
+            upstream,
+            kind,
+            limits,
+            profile: profile.clone(),
+            shared: shared.clone(),
+        }),
+        (Some(_), None) => return Err(ServerError::NoRelayTarget),
+        (None, _) => None,
+    };
     let socket = datagram::bind(addr).map_err(|source| ServerError::Bind { addr, source })?;
     let local_addr = socket
         .local_addr()
@@ -73,6 +89,7 @@ pub(crate) async fn start(
         shared,
         counters: counters.clone(),
         tracker: tracker.clone(),
+        relay: relay.clone(),
     };
     tracing::info!(%local_addr, %mode, "server listening over UDP");
     tracker.spawn(server.run(cancel.clone()));
@@ -81,7 +98,7 @@ pub(crate) async fn start(
         mode,
         transport: Transport::Udp,
         tls: None,
-        upstream: None,
+        upstream: relay.map(|r| r.upstream),
         cancel,
         tracker,
         counters,
@@ -98,6 +115,8 @@ struct UdpServer {
     shared: Arc<Shared>,
     counters: Arc<ServerCounters>,
     tracker: TaskTracker,
+    /// Where a relay mode forwards each session.
+    relay: Option<RelayContext>,
 }
 
 /// One peer address's session.
@@ -109,6 +128,8 @@ struct Session {
     last_heard: Instant,
     /// Where its datagrams go to be answered, in rules mode.
     rules: Option<mpsc::Sender<Incoming>>,
+    /// Where its datagrams go to be forwarded, in a relay mode.
+    relay: Option<RelaySession>,
 }
 
 impl UdpServer {
@@ -186,6 +207,15 @@ impl UdpServer {
                 .error(datagram::truncated(limit), &received.bytes);
             return;
         }
+        if let Some(relay) = &session.relay {
+            if relay.incoming.try_send(received.bytes).is_err() {
+                session.recorder.note(
+                    Direction::Received,
+                    "not relayed: this session's relay is behind, so the datagram was dropped",
+                );
+            }
+            return;
+        }
         let message = session.framing.read(received.bytes);
         if let Some(rules) = &session.rules {
             let incoming = match message {
@@ -260,7 +290,7 @@ impl UdpServer {
             self.mode == ServerMode::RawEcho,
             self.limits.max_content_length,
         );
-        let recorder = Recorder::new(
+        let mut recorder = Recorder::new(
             self.shared.clone(),
             self.shared.next_connection_id(),
             Side::Server,
@@ -273,7 +303,27 @@ impl UdpServer {
                 .filter(|p| !p.is_json_header() && !p.is_raw()),
         )
         .over(Transport::Udp);
+        // A relayed session's target leg gets its id now, so every record
+        // of this leg can name it.
+        let upstream_conn = self.relay.as_ref().map(|_| {
+            let upstream_conn = self.shared.next_connection_id();
+            recorder = recorder.clone().linked_to(upstream_conn);
+            upstream_conn
+        });
         recorder.opened();
+        let relay = self
+            .relay
+            .clone()
+            .zip(upstream_conn)
+            .map(|(context, upstream_conn)| {
+                start_datagram_session(
+                    self.socket.clone(),
+                    peer,
+                    (recorder.clone(), upstream_conn),
+                    context,
+                    &self.tracker,
+                )
+            });
         self.counters.open.fetch_add(1, Relaxed);
         self.counters.accepted.fetch_add(1, Relaxed);
         let rules = (self.mode == ServerMode::Rules).then(|| {
@@ -296,6 +346,7 @@ impl UdpServer {
             framing,
             last_heard: now,
             rules,
+            relay,
         }
     }
 
@@ -341,6 +392,9 @@ impl UdpServer {
     /// Ends a session: said once, counted once. Its rules task, if any,
     /// ends when its queue closes.
     fn close(&self, session: Session, reason: &CloseReason) {
+        if let Some(relay) = &session.relay {
+            relay.close(reason);
+        }
         session.recorder.closed(reason);
         self.counters.open.fetch_sub(1, Relaxed);
     }
