@@ -354,6 +354,7 @@ fn frame_stats(times: &mut [Duration]) -> (f64, f64, f64) {
 fn window_under_load(frame: &Bytes, painting: Painting) -> (Loaded, FrameTimes) {
     let mut h = Window::open(Engine::new().expect("engine"));
     h.state().engine().command(Command::StartServer {
+        join: None,
         addr: ([127, 0, 0, 1], 0).into(),
         mode: ServerMode::FrameEcho,
         tls: None,
@@ -393,6 +394,7 @@ fn many_connections(frame: &Bytes) -> (usize, FrameTimes) {
     );
     let mut h = Window::open(Engine::new().expect("engine"));
     h.state().engine().command(Command::Connect {
+        broadcast: false,
         target: addr.into(),
         count: MANY_CONNECTIONS,
         mode: ClientMode::Framed,

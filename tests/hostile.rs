@@ -1188,6 +1188,7 @@ fn the_client_pool_refuses_connections_over_its_cap_cleanly() {
     let addr = start_server(&engine, ServerMode::FrameEcho);
     assert_eq!(connect(&engine, addr, 3, ClientMode::Framed).opened, 3);
     engine.command(Command::Connect {
+        broadcast: false,
         transport: framescope::engine::Transport::Tcp,
         target: addr.into(),
         count: 1,

@@ -31,8 +31,8 @@ use clap::{Parser, Subcommand};
 use crate::engine::tls::{ClientTls, ServerTls};
 use crate::engine::{
     CONNECT_TIMEOUT, CONNECTS_IN_FLIGHT, Capture, ClientMode, Command, CommandOutcome,
-    ConnectReport, Engine, EngineError, Event, JournalLimits, Limits, Profile, SendReport,
-    SendTarget, ServerMode, Target, Transport,
+    ConnectReport, Engine, EngineError, Event, JournalLimits, Limits, MulticastJoin, Profile,
+    SendReport, SendTarget, ServerMode, Target, Transport,
 };
 
 /// framescope: see what really crosses the wire of a TCP service.
@@ -265,7 +265,13 @@ fn start_server(
     addr: SocketAddr,
     mode: ServerMode,
 ) -> Result<SocketAddr, CliError> {
-    start_server_with(engine, addr, (mode, None, Transport::Tcp), None, None)
+    start_server_with(
+        engine,
+        addr,
+        (mode, None, (Transport::Tcp, None)),
+        None,
+        None,
+    )
 }
 
 /// Starts the embedded server, over TLS when `tls` is given and relaying
@@ -274,11 +280,16 @@ fn start_server(
 fn start_server_with(
     engine: &Engine,
     addr: SocketAddr,
-    (mode, profile, transport): (ServerMode, Option<Arc<Profile>>, Transport),
+    (mode, profile, (transport, join)): (
+        ServerMode,
+        Option<Arc<Profile>>,
+        (Transport, Option<MulticastJoin>),
+    ),
     tls: Option<ServerTls>,
     upstream: Option<Target>,
 ) -> Result<SocketAddr, CliError> {
     engine.command(crate::engine::Command::StartServer {
+        join,
         addr,
         mode,
         tls,
@@ -302,7 +313,13 @@ fn connect(
     count: usize,
     mode: ClientMode,
 ) -> Result<ConnectReport, CliError> {
-    connect_with(engine, target, count, (mode, None, Transport::Tcp), None)
+    connect_with(
+        engine,
+        target,
+        count,
+        (mode, None, (Transport::Tcp, false)),
+        None,
+    )
 }
 
 /// [`connect`], over TLS when `tls` is given (a bad CA, certificate or
@@ -311,10 +328,11 @@ fn connect_with(
     engine: &Engine,
     target: Target,
     count: usize,
-    (mode, profile, transport): (ClientMode, Option<Arc<Profile>>, Transport),
+    (mode, profile, (transport, broadcast)): (ClientMode, Option<Arc<Profile>>, (Transport, bool)),
     tls: Option<ClientTls>,
 ) -> Result<ConnectReport, CliError> {
     engine.command(crate::engine::Command::Connect {
+        broadcast,
         target,
         count,
         mode,

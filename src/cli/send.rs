@@ -35,6 +35,11 @@ pub struct SendArgs {
     /// Send over UDP: each frame one datagram, each datagram back one reply.
     #[arg(long)]
     pub udp: bool,
+    /// With --udp: the target is a broadcast address (255.255.255.255:PORT,
+    /// or a network's): any host may answer, and each answering address
+    /// is a peer of its own. A multicast group needs no flag.
+    #[arg(long, requires = "udp")]
+    pub broadcast: bool,
     /// How many frames each connection sends.
     #[arg(long, default_value_t = 1)]
     pub count: usize,
@@ -117,7 +122,11 @@ pub fn run(mut args: SendArgs) -> Result<(), CliError> {
         &engine,
         args.to.clone(),
         args.connections,
-        (mode, profile.clone(), Transport::udp_if(args.udp)),
+        (
+            mode,
+            profile.clone(),
+            (Transport::udp_if(args.udp), args.broadcast),
+        ),
         args.tls.settings(),
     )?;
     if report.opened == 0 {

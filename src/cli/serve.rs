@@ -20,7 +20,8 @@ use super::{
 };
 use crate::engine::rules::RuleSet;
 use crate::engine::{
-    Command, DEFAULT_LISTEN, Engine, Limits, Profile, ServerMode, Target, Transport,
+    Command, DEFAULT_LISTEN, Engine, Limits, MulticastInterface, MulticastJoin, Profile,
+    ServerMode, Target, Transport,
 };
 
 /// How often the output is brought up to date.
@@ -75,6 +76,15 @@ pub struct ListenArgs {
     /// address a session.
     #[arg(long)]
     pub udp: bool,
+    /// With --udp: join this multicast group (IPv4 224.0.0.0/4, IPv6
+    /// ff00::/8); listen on the group's port (--listen 0.0.0.0:PORT or
+    /// [::]:PORT).
+    #[arg(long, value_name = "GROUP", requires = "udp")]
+    pub multicast: Option<std::net::IpAddr>,
+    /// With --multicast: the interface to join on: its IPv4 address, or
+    /// an IPv6 interface's index (default: the system's choice).
+    #[arg(long, value_name = "ADDRESS|INDEX", requires = "multicast")]
+    pub interface: Option<String>,
     /// Seconds a UDP session lasts with nothing from its peer.
     #[arg(long, default_value = "60", value_parser = super::parse_seconds, value_name = "SECONDS")]
     pub udp_idle: Duration,
@@ -103,6 +113,33 @@ impl ListenArgs {
             udp_idle: self.udp_idle,
             datagram_buffer: self.datagram_buffer,
         }
+    }
+
+    /// The multicast group asked for, checked.
+    fn multicast_join(&self) -> Result<Option<MulticastJoin>, CliError> {
+        let Some(group) = self.multicast else {
+            return Ok(None);
+        };
+        let interface = match (&self.interface, group) {
+            (None, _) => MulticastInterface::Any,
+            (Some(text), std::net::IpAddr::V4(_)) => {
+                MulticastInterface::V4(text.parse().map_err(|_| {
+                    CliError::Invalid(format!(
+                        "--interface {text}: an IPv4 address, for an IPv4 group"
+                    ))
+                })?)
+            }
+            (Some(text), std::net::IpAddr::V6(_)) => {
+                MulticastInterface::V6(text.parse().map_err(|_| {
+                    CliError::Invalid(format!(
+                        "--interface {text}: an interface index, for an IPv6 group"
+                    ))
+                })?)
+            }
+        };
+        MulticastJoin::new(group, interface)
+            .map(Some)
+            .map_err(|e| CliError::Invalid(format!("--multicast: {e}")))
     }
 
     /// An engine with the limits and journal asked for.
@@ -151,10 +188,11 @@ pub(super) fn run_server(
     let mut printer = Printer::new(engine, args.hexdump, zone(args.utc));
     let (mode, profile) = mode;
     let transport = Transport::udp_if(args.udp);
+    let join = args.multicast_join()?;
     let addr = start_server_with(
         engine,
         args.listen,
-        (mode, profile, transport),
+        (mode, profile, (transport, join)),
         args.tls.settings(),
         upstream,
     )?;

@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use super::{
-    Capture, Command, EngineView, Event, HOLD_CHECK, Limits, LogFormat, NOTIFY_INTERVAL, Profile,
-    SLOW_SAVE, ServerError, ServerMode, ServerSlot, Target, Transport, client, load, notify,
-    scenario, server, shared, tls, view,
+    Capture, Command, EngineView, Event, HOLD_CHECK, Limits, LogFormat, MulticastJoin,
+    NOTIFY_INTERVAL, Profile, SLOW_SAVE, ServerError, ServerMode, ServerSlot, Target, Transport,
+    client, load, notify, scenario, server, shared, tls, view,
 };
 
 /// The engine's command loop and background duties, on the runtime.
@@ -57,6 +57,7 @@ impl Actor {
     async fn handle(&self, command: Command) {
         match command {
             Command::StartServer {
+                join,
                 addr,
                 mode,
                 tls,
@@ -64,8 +65,14 @@ impl Actor {
                 profile,
                 transport,
             } => {
-                self.start_server(addr, (mode, profile), tls.as_ref(), upstream, transport)
-                    .await
+                self.start_server(
+                    addr,
+                    (mode, profile),
+                    tls.as_ref(),
+                    upstream,
+                    (transport, join),
+                )
+                .await
             }
             Command::StopServer => {
                 if let Some(handle) = self.take_server() {
@@ -74,6 +81,7 @@ impl Actor {
                 self.emit(Event::ServerStopped);
             }
             Command::Connect {
+                broadcast,
                 target,
                 count,
                 mode,
@@ -88,7 +96,7 @@ impl Actor {
                         .connect(
                             target.clone(),
                             count,
-                            (mode, profile, transport),
+                            (mode, profile, transport, broadcast),
                             tls.as_ref(),
                             this.limits,
                             this.shared.clone(),
@@ -186,13 +194,14 @@ impl Actor {
         (mode, profile): (ServerMode, Option<Arc<Profile>>),
         tls: Option<&tls::ServerTls>,
         upstream: Option<Target>,
-        transport: Transport,
+        (transport, join): (Transport, Option<MulticastJoin>),
     ) {
         let running = self.server.lock().as_ref().map(|h| h.local_addr());
         if let Some(running) = running {
             return self.emit(Event::ServerFailed(ServerError::AlreadyRunning(running)));
         }
         let started = match transport {
+            Transport::Tcp if join.is_some() => Err(ServerError::TcpMulticast),
             Transport::Tcp => {
                 server::start(
                     addr,
@@ -208,7 +217,7 @@ impl Actor {
             Transport::Udp => {
                 server::udp::start(
                     addr,
-                    (mode, profile),
+                    (mode, profile, join),
                     upstream,
                     self.limits,
                     self.shared.clone(),

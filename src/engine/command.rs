@@ -11,8 +11,9 @@ use bytes::Bytes;
 use super::protocol::profile::Profile;
 use super::{
     Capture, ClientMode, ConnectReport, JournalFileError, JournalLimits, LoadOutcome, LoadRefused,
-    LoadedLog, LogFormat, PoolError, SaveSummary, ScenarioRefused, ScenarioRunEnd, SendReport,
-    SendTarget, ServerError, ServerMode, Target, Transport, load, relay, rules, scenario, tls,
+    LoadedLog, LogFormat, MulticastJoin, PoolError, SaveSummary, ScenarioRefused, ScenarioRunEnd,
+    SendReport, SendTarget, ServerError, ServerMode, Target, Transport, load, relay, rules,
+    scenario, tls,
 };
 
 /// What the engine is asked to do.
@@ -35,6 +36,8 @@ pub enum Command {
         /// TCP, or UDP (raw-echo, frame-echo and rules; each datagram one
         /// message, each peer address a session).
         transport: Transport,
+        /// Over UDP: a multicast group to join, and on which interface.
+        join: Option<MulticastJoin>,
     },
     /// Stop the embedded server.
     StopServer,
@@ -58,6 +61,11 @@ pub enum Command {
         /// TCP connections, or UDP sockets (each with its own local port,
         /// connected to the target: one datagram per message).
         transport: Transport,
+        /// Over UDP: the target is a broadcast address, so answers may come
+        /// from any host (the socket is not connected; each answering
+        /// address is a peer of its own). A multicast target is taken so
+        /// without being told.
+        broadcast: bool,
     },
     /// Close every client connection.
     DisconnectAll,

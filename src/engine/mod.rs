@@ -50,6 +50,7 @@ pub use client::{
 };
 pub use command::{Command, CommandOutcome, Event};
 pub use load::control::{LoadOutcome, LoadRefused, LoadSample, LoadView};
+pub use net::datagram::{JoinError, MulticastInterface, MulticastJoin};
 pub use net::fdlimit::raise as raise_fd_limit;
 pub use net::limits::{DEFAULT_MAX_CONTENT_LENGTH, Limits};
 pub use net::read_error::{ReadError, ReadReason};

@@ -79,6 +79,17 @@ impl Recorder {
         self
     }
 
+    /// A recorder for what `peer` sends to this connection's socket (a
+    /// host answering a broadcast, say): an id of its own, and the same
+    /// local address, counters and profile.
+    pub(crate) fn answered_by(&self, peer: SocketAddr) -> Self {
+        Self {
+            conn: self.shared.next_connection_id(),
+            peer,
+            ..self.clone()
+        }
+    }
+
     /// The connection's id.
     pub(crate) fn conn(&self) -> u32 {
         self.conn

@@ -197,6 +197,7 @@ fn a_second_server_on_a_used_port_fails_with_a_clear_error() {
     let holder = TcpListener::bind("127.0.0.1:0").unwrap();
     let engine = Engine::new().unwrap();
     engine.command(Command::StartServer {
+        join: None,
         transport: framescope::engine::Transport::Tcp,
         addr: holder.local_addr().unwrap(),
         mode: ServerMode::FrameEcho,
@@ -293,6 +294,7 @@ fn a_host_name_is_looked_up_and_its_connections_open() {
 fn a_name_that_does_not_resolve_fails_the_connect_and_names_the_host() {
     let engine = Engine::new().unwrap();
     engine.command(Command::Connect {
+        broadcast: false,
         transport: framescope::engine::Transport::Tcp,
         target: "nosuchhost.invalid:80".parse().unwrap(),
         count: 2,

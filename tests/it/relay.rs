@@ -23,6 +23,7 @@ const READ_WAIT: Duration = Duration::from_secs(10);
 /// Starts a relay in `mode` on a free loopback port, forwarding to `to`.
 fn start_relay(engine: &Engine, mode: ServerMode, to: SocketAddr) -> SocketAddr {
     engine.command(Command::StartServer {
+        join: None,
         transport: framescope::engine::Transport::Tcp,
         addr: "127.0.0.1:0".parse().unwrap(),
         mode,
@@ -486,6 +487,7 @@ fn a_relay_can_take_tls_from_its_clients_and_forward_plain_frames() {
     let target_addr = start_server(&target, ServerMode::FrameEcho);
     let relay = Engine::new().unwrap();
     relay.command(Command::StartServer {
+        join: None,
         transport: framescope::engine::Transport::Tcp,
         addr: "127.0.0.1:0".parse().unwrap(),
         mode: ServerMode::Relay,
@@ -502,6 +504,7 @@ fn a_relay_can_take_tls_from_its_clients_and_forward_plain_frames() {
 
     let clients = Engine::new().unwrap();
     clients.command(Command::Connect {
+        broadcast: false,
         transport: framescope::engine::Transport::Tcp,
         target: addr.into(),
         count: 1,

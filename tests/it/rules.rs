@@ -268,6 +268,7 @@ fn rules_change_while_the_server_runs() {
 fn rules_mode_without_rules_does_not_start() {
     let engine = Engine::new().unwrap();
     engine.command(Command::StartServer {
+        join: None,
         transport: framescope::engine::Transport::Tcp,
         addr: "127.0.0.1:0".parse().unwrap(),
         mode: ServerMode::Rules,

@@ -70,6 +70,7 @@ impl Ca {
 
 fn start_tls_server(engine: &Engine, mode: ServerMode, tls: ServerTls) -> SocketAddr {
     engine.command(Command::StartServer {
+        join: None,
         transport: framescope::engine::Transport::Tcp,
         addr: "127.0.0.1:0".parse().unwrap(),
         mode,
@@ -92,6 +93,7 @@ fn connect_tls(
     tls: ClientTls,
 ) -> ConnectReport {
     engine.command(Command::Connect {
+        broadcast: false,
         transport: framescope::engine::Transport::Tcp,
         target,
         count,
@@ -461,6 +463,7 @@ fn a_bad_certificate_file_fails_the_start_before_listening() {
     let dir = tempfile::tempdir().unwrap();
     let engine = Engine::new().unwrap();
     engine.command(Command::StartServer {
+        join: None,
         transport: framescope::engine::Transport::Tcp,
         addr: "127.0.0.1:0".parse().unwrap(),
         mode: ServerMode::FrameEcho,

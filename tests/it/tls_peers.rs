@@ -180,6 +180,7 @@ fn the_client_pool_talks_to_a_python_tls_server() {
 
     let engine = Engine::new().unwrap();
     engine.command(Command::Connect {
+        broadcast: false,
         transport: framescope::engine::Transport::Tcp,
         target: format!("localhost:{port}").parse().unwrap(),
         count: 1,
@@ -328,6 +329,7 @@ fn a_server_that_wants_tls_1_3_refuses_a_python_client_capped_at_1_2_by_name() {
     let files = pki(dir.path());
     let engine = Engine::new().unwrap();
     engine.command(Command::StartServer {
+        join: None,
         transport: framescope::engine::Transport::Tcp,
         addr: "127.0.0.1:0".parse().unwrap(),
         mode: ServerMode::App,

@@ -742,6 +742,7 @@ fn a_scenario_runs_over_udp_and_expect_closed_is_refused_at_its_line() {
 fn udp_relay(target: SocketAddr) -> (Engine, SocketAddr) {
     let engine = Engine::new().unwrap();
     engine.command(Command::StartServer {
+        join: None,
         addr: "127.0.0.1:0".parse().unwrap(),
         mode: ServerMode::Relay,
         tls: None,
@@ -802,4 +803,154 @@ fn relay_over_udp_carries_a_python_exchange_and_holds_a_datagram_for_intercept()
     assert!(answer.contains("Got edited"), "{answer}");
     let _ = target.kill();
     let _ = target.wait();
+}
+
+/// Sends one datagram to a multicast group from Python, with a hop limit
+/// of 0 so it never leaves this host (the sending interface loops it back).
+const PYTHON_MULTICAST_SENDER: &str = r#"
+import socket, sys
+group, port, index = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+if ":" in group:
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, 0)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, index)
+    s.sendto(b"to the group", (group, port, 0, index))
+else:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 0)
+    s.sendto(b"to the group", (group, port))
+"#;
+
+/// The index of an interface that can carry multicast (the first up, not
+/// loopback one, which is what the system's default choice would be), if
+/// the machine has one.
+fn multicast_interface_index() -> Option<u32> {
+    let output = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import socket\nfor i, name in socket.if_nameindex():\n    if name != 'lo' and open(f'/sys/class/net/{name}/operstate').read().strip() == 'up':\n        print(i); break",
+        ])
+        .output()
+        .ok()?;
+    text(&output.stdout).trim().parse().ok()
+}
+
+#[test]
+fn a_udp_server_joins_a_multicast_group_and_hears_it_on_both_families() {
+    use framescope::engine::{MulticastInterface, MulticastJoin};
+    let Some(index) = multicast_interface_index() else {
+        eprintln!("skipped: this machine has no interface up that carries multicast");
+        return;
+    };
+    for (listen, group, interface) in [
+        ("239.255.77.1:0", "239.255.77.1", MulticastInterface::Any),
+        ("[::]:0", "ff02::7761", MulticastInterface::V6(index)),
+    ] {
+        let engine = Engine::new().unwrap();
+        let join = MulticastJoin::new(group.parse().unwrap(), interface).unwrap();
+        engine.command(Command::StartServer {
+            addr: listen.parse().unwrap(),
+            mode: ServerMode::RawEcho,
+            tls: None,
+            upstream: None,
+            profile: None,
+            transport: Transport::Udp,
+            join: Some(join),
+        });
+        let addr = crate::common::wait_event(&engine, |event| match event {
+            framescope::engine::Event::ServerStarted { addr, .. } => Some(Ok(addr)),
+            framescope::engine::Event::ServerFailed(error) => Some(Err(error.to_string())),
+            _ => None,
+        });
+        let addr = match addr {
+            Ok(addr) => addr,
+            Err(why) => {
+                eprintln!("skipped {group}: the group cannot be joined here: {why}");
+                continue;
+            }
+        };
+        let sent = std::process::Command::new("python3")
+            .args(["-c", PYTHON_MULTICAST_SENDER, group])
+            .arg(addr.port().to_string())
+            .arg(index.to_string())
+            .output()
+            .unwrap();
+        assert!(sent.status.success(), "{}", printed(&sent));
+        let rows = server_records(&engine, 1);
+        assert_eq!(&rows[0].bytes[..], b"to the group", "{group}");
+        assert_eq!(rows[0].transport, Transport::Udp);
+    }
+    // Over the command line, an address that is no group is refused.
+    let output = framescope(&[
+        "serve",
+        "--udp",
+        "--multicast",
+        "10.0.0.1",
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("10.0.0.1 is not a multicast group"),
+        "{}",
+        printed(&output)
+    );
+}
+
+#[test]
+fn a_broadcast_on_loopback_is_answered_and_the_answer_names_who_answered() {
+    // A raw echo bound to every address on a free port, as a host on the
+    // network would be: it hears the loopback network's broadcast.
+    const ECHO: &str = "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.bind(('0.0.0.0', 0))\nprint('listening on', s.getsockname()[1], flush=True)\nwhile True:\n    data, peer = s.recvfrom(65535)\n    s.sendto(data, peer)\n";
+    let mut python = std::process::Command::new("python3");
+    python.args(["-c", ECHO]);
+    let (mut echo, port) = python_server(python);
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("broadcast.jsonl");
+    let to = format!("127.255.255.255:{port}");
+    let output = framescope(&[
+        "send",
+        "--udp",
+        "--broadcast",
+        "--raw",
+        "--text",
+        "anyone there?",
+        "--to",
+        &to,
+        "--timeout",
+        "5",
+        "--log",
+        log.to_str().unwrap(),
+    ]);
+    let _ = echo.kill();
+    let _ = echo.wait();
+    if text(&output.stdout).contains("Permission denied")
+        || text(&output.stderr).contains("Permission denied")
+    {
+        eprintln!(
+            "skipped: this platform refuses a broadcast on loopback: {}",
+            printed(&output)
+        );
+        return;
+    }
+    assert!(output.status.success(), "{}", printed(&output));
+    let rows = crate::common::log::records(&log);
+    let sent: Vec<_> = rows.iter().filter(|r| r["direction"] == "sent").collect();
+    let answers: Vec<_> = rows
+        .iter()
+        .filter(|r| r["direction"] == "received")
+        .collect();
+    assert_eq!(sent.len(), 1, "{rows:#?}");
+    assert_eq!(sent[0]["peer"], to.as_str());
+    assert_eq!(answers.len(), 1, "{rows:#?}");
+    assert_eq!(
+        answers[0]["peer"],
+        format!("127.0.0.1:{port}").as_str(),
+        "who answered"
+    );
+    assert_ne!(
+        answers[0]["conn"], sent[0]["conn"],
+        "an answering address is a peer of its own"
+    );
+    assert_eq!(answers[0]["content"], "anyone there?");
 }

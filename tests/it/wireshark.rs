@@ -125,6 +125,7 @@ fn start_server_at(
     upstream: Option<SocketAddr>,
 ) -> SocketAddr {
     engine.command(Command::StartServer {
+        join: None,
         addr: addr.parse().unwrap(),
         mode,
         tls: None,

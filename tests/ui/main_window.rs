@@ -1380,6 +1380,7 @@ fn an_engine_change_asks_for_a_repaint_within_a_frame_or_two() {
     h.state()
         .engine()
         .command(framescope::engine::Command::StartServer {
+            join: None,
             transport: framescope::engine::Transport::Tcp,
             addr,
             mode: framescope::engine::ServerMode::FrameEcho,

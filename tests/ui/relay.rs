@@ -27,6 +27,7 @@ const TRINITY: &str = r#"{"action": "search", "value": "trinity"}"#;
 fn target(mode: ServerMode) -> (Engine, SocketAddr) {
     let engine = Engine::new().expect("target engine");
     engine.command(Command::StartServer {
+        join: None,
         transport: framescope::engine::Transport::Tcp,
         addr: "127.0.0.1:0".parse().unwrap(),
         mode,
@@ -466,6 +467,7 @@ fn a_frame_held_under_a_profile_is_edited_field_by_field_and_forwarded() {
     // The target echoes stx-crc frames.
     let echo = Engine::new().expect("target engine");
     echo.command(Command::StartServer {
+        join: None,
         transport: framescope::engine::Transport::Tcp,
         addr: "127.0.0.1:0".parse().unwrap(),
         mode: ServerMode::FrameEcho,

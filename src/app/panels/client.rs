@@ -259,6 +259,7 @@ impl ClientPanel {
             {
                 self.error = None;
                 let outcome = outbox.post(Command::Connect {
+                    broadcast: false,
                     target,
                     count: settings.client.count,
                     mode: settings.client.mode,

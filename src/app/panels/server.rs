@@ -126,6 +126,7 @@ impl ServerPanel {
             (Ok(addr), Ok(tls), Ok(upstream)) => {
                 self.error = None;
                 self.pending = outbox.post(Command::StartServer {
+                    join: None,
                     addr,
                     mode: settings.server_mode,
                     tls,

@@ -303,7 +303,7 @@ impl ClientPool {
         &self,
         target: Target,
         count: usize,
-        (mode, profile, transport): (ClientMode, Option<Arc<Profile>>, Transport),
+        (mode, profile, transport, broadcast): (ClientMode, Option<Arc<Profile>>, Transport, bool),
         tls: Option<&ClientTls>,
         limits: Limits,
         shared: Arc<Shared>,
@@ -392,7 +392,9 @@ impl ClientPool {
                     let _permit = gate.acquire_owned().await;
                     match transport {
                         Transport::Tcp => open_connection(conn, &resolved, limits, shared).await,
-                        Transport::Udp => udp::open_socket(conn, &resolved, limits, shared).await,
+                        Transport::Udp => {
+                            udp::open_socket(conn, (&resolved, broadcast), limits, shared).await
+                        }
                     }
                 })
             })

@@ -6,6 +6,7 @@
 //! error row, and the socket stays open: a server started later is heard.
 
 use std::collections::VecDeque;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -31,12 +32,15 @@ use crate::engine::shared::Shared;
 /// starts its tasks; false if no socket could be made.
 pub(super) async fn open_socket(
     conn: Arc<ClientConn>,
-    resolved: &Resolved,
+    (resolved, broadcast): (&Resolved, bool),
     limits: Limits,
     shared: Arc<Shared>,
 ) -> bool {
     let target = resolved.addrs[0];
-    let socket = match connected_socket(target).await {
+    // A broadcast or multicast target is answered by other addresses: the
+    // socket stays unconnected, and each answering address is a peer.
+    let many = broadcast || target.ip().is_multicast();
+    let socket = match socket_for(target, many).await {
         Ok(socket) => socket,
         Err(error) => {
             conn.close(CloseReason::from_io(&error));
@@ -64,20 +68,29 @@ pub(super) async fn open_socket(
     shared.mark_changed();
     let socket = Arc::new(socket);
     let stamps: Stamps = Arc::new(Mutex::new(VecDeque::new()));
+    let to = many.then_some(target);
     tokio::spawn(write_loop(
         conn.clone(),
-        socket.clone(),
+        (socket.clone(), to),
         rx,
         recorder.clone(),
         stamps.clone(),
     ));
-    tokio::spawn(read_loop(conn, socket, limits, recorder, stamps));
+    tokio::spawn(read_loop(conn, (socket, many), limits, recorder, stamps));
     true
 }
 
-/// A socket on a free local port of `target`'s family, connected to it.
-async fn connected_socket(target: std::net::SocketAddr) -> std::io::Result<UdpSocket> {
+/// A socket on a free local port of `target`'s family: connected to it,
+/// or, when `many` may answer (a broadcast or multicast target), allowed
+/// to broadcast and left unconnected.
+async fn socket_for(target: SocketAddr, many: bool) -> std::io::Result<UdpSocket> {
     let socket = datagram::bind(datagram::any_local_for(target))?;
+    if many {
+        if target.is_ipv4() {
+            socket.set_broadcast(true)?;
+        }
+        return Ok(socket);
+    }
     socket.connect(target).await?;
     Ok(socket)
 }
@@ -93,7 +106,7 @@ fn sent_kind(conn: &ClientConn) -> RecordKind {
 /// Sends each queued message as one datagram.
 async fn write_loop(
     conn: Arc<ClientConn>,
-    socket: Arc<UdpSocket>,
+    (socket, to): (Arc<UdpSocket>, Option<SocketAddr>),
     mut rx: mpsc::Receiver<Bytes>,
     recorder: Recorder,
     stamps: Stamps,
@@ -115,7 +128,11 @@ async fn write_loop(
         }
         recorder.sent_all(kind, &batch);
         for message in &batch {
-            match socket.send(message).await {
+            let sent = match to {
+                Some(to) => socket.send_to(message, to).await,
+                None => socket.send(message).await,
+            };
+            match sent {
                 Ok(_) => {}
                 // The peer's port was unreachable for an earlier datagram:
                 // said on this socket's next call, which was this send.
@@ -135,27 +152,67 @@ async fn write_loop(
 /// Reads datagrams until the socket is closed or fails.
 async fn read_loop(
     conn: Arc<ClientConn>,
-    socket: Arc<UdpSocket>,
+    (socket, many): (Arc<UdpSocket>, bool),
     limits: Limits,
     recorder: Recorder,
     stamps: Stamps,
 ) {
+    let mut answerers = Answerers::new(recorder.clone());
     let reason = tokio::select! {
         _ = conn.cancel.cancelled() => match conn.state() {
             ConnState::Closed(reason) => reason,
             _ => CloseReason::ClosedByUser,
         },
-        reason = read_datagrams(&conn, &socket, limits, &recorder, &stamps) => reason,
+        reason = read_datagrams(&conn, (&socket, many), limits, &mut answerers, &stamps) => reason,
     };
+    answerers.close_all(&reason);
     recorder.closed(&reason);
     conn.close(reason);
 }
 
+/// The peers an unconnected socket hears from: the target's datagrams
+/// are the socket's own records; any other address's (a host answering a
+/// broadcast, a multicast group's members) are records of a peer of its
+/// own (an id of its own, on the socket's local address), so each record
+/// says who sent it.
+struct Answerers {
+    socket: Recorder,
+    others: std::collections::HashMap<SocketAddr, Recorder>,
+}
+
+impl Answerers {
+    fn new(socket: Recorder) -> Self {
+        Self {
+            socket,
+            others: std::collections::HashMap::new(),
+        }
+    }
+
+    /// The recorder of what `peer` sends.
+    fn of(&mut self, peer: SocketAddr) -> &Recorder {
+        if peer == self.socket.peer() {
+            return &self.socket;
+        }
+        let socket = &self.socket;
+        self.others.entry(peer).or_insert_with(|| {
+            let answerer = socket.answered_by(peer);
+            answerer.opened();
+            answerer
+        })
+    }
+
+    fn close_all(&self, reason: &CloseReason) {
+        for answerer in self.others.values() {
+            answerer.closed(reason);
+        }
+    }
+}
+
 async fn read_datagrams(
     conn: &ClientConn,
-    socket: &UdpSocket,
+    (socket, many): (&UdpSocket, bool),
     limits: Limits,
-    recorder: &Recorder,
+    answerers: &mut Answerers,
     stamps: &Stamps,
 ) -> CloseReason {
     let framing = DatagramFraming::of(
@@ -165,16 +222,22 @@ async fn read_datagrams(
         limits.max_content_length,
     );
     let mut buffer = DatagramBuffer::new(limits.datagram_buffer);
-    let peer = recorder.peer();
+    let peer = answerers.socket.peer();
     loop {
-        let received = match buffer.recv(socket, peer).await {
+        let received = if many {
+            buffer.recv_from(socket).await
+        } else {
+            buffer.recv(socket, peer).await
+        };
+        let received = match received {
             Ok(received) => received,
             Err(error) if datagram::is_unreachable(&error) => {
-                unreachable_row(recorder);
+                unreachable_row(&answerers.socket);
                 continue;
             }
             Err(error) => return CloseReason::from_io(&error),
         };
+        let recorder = answerers.of(received.peer);
         if received.truncated {
             recorder.error(datagram::truncated(buffer.limit()), &received.bytes);
             record_round_trips(recorder, stamps, 1);

@@ -7,7 +7,7 @@
 //! datagram is read as if nothing had happened.
 
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
@@ -41,6 +41,87 @@ pub(crate) fn any_local_for(target: SocketAddr) -> SocketAddr {
     match target {
         SocketAddr::V4(_) => (std::net::Ipv4Addr::UNSPECIFIED, 0).into(),
         SocketAddr::V6(_) => (std::net::Ipv6Addr::UNSPECIFIED, 0).into(),
+    }
+}
+
+/// A multicast group a UDP server joins, and where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MulticastJoin {
+    /// The group's address (IPv4 224.0.0.0/4, or IPv6 ff00::/8).
+    pub group: IpAddr,
+    /// Over IPv4, the interface's address (unspecified: the system's
+    /// choice); over IPv6, the interface's index (0: the system's choice).
+    pub interface: MulticastInterface,
+}
+
+/// The interface a multicast group is joined on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MulticastInterface {
+    /// The system chooses.
+    Any,
+    /// An IPv4 interface, by its address.
+    V4(Ipv4Addr),
+    /// An IPv6 interface, by its index.
+    V6(u32),
+}
+
+/// Why a multicast group cannot be joined as asked.
+#[derive(Debug, thiserror::Error)]
+pub enum JoinError {
+    /// The address is no multicast group.
+    #[error("{0} is not a multicast group (IPv4 224.0.0.0/4 or IPv6 ff00::/8)")]
+    NotMulticast(IpAddr),
+    /// An interface of the other family.
+    #[error("interface {interface} is not of the group's family ({group})")]
+    Family {
+        /// The group.
+        group: IpAddr,
+        /// The interface, as given.
+        interface: String,
+    },
+    /// The system refused.
+    #[error("cannot join {group}: {source}")]
+    Join {
+        /// The group.
+        group: IpAddr,
+        /// The system's error.
+        source: io::Error,
+    },
+}
+
+impl MulticastJoin {
+    /// Joins the group on `socket`, bound to the group's port.
+    pub(crate) fn join(&self, socket: &UdpSocket) -> Result<(), JoinError> {
+        let failed = |source| JoinError::Join {
+            group: self.group,
+            source,
+        };
+        match (self.group, self.interface) {
+            (IpAddr::V4(group), MulticastInterface::Any) => socket
+                .join_multicast_v4(group, Ipv4Addr::UNSPECIFIED)
+                .map_err(failed),
+            (IpAddr::V4(group), MulticastInterface::V4(interface)) => {
+                socket.join_multicast_v4(group, interface).map_err(failed)
+            }
+            (IpAddr::V6(group), MulticastInterface::Any) => {
+                socket.join_multicast_v6(&group, 0).map_err(failed)
+            }
+            (IpAddr::V6(group), MulticastInterface::V6(index)) => {
+                socket.join_multicast_v6(&group, index).map_err(failed)
+            }
+            (group, interface) => Err(JoinError::Family {
+                group,
+                interface: format!("{interface:?}"),
+            }),
+        }
+    }
+
+    /// A group, checked to be one.
+    pub fn new(group: IpAddr, interface: MulticastInterface) -> Result<Self, JoinError> {
+        if !group.is_multicast() {
+            return Err(JoinError::NotMulticast(group));
+        }
+        Ok(Self { group, interface })
     }
 }
 

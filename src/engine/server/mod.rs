@@ -154,6 +154,12 @@ pub enum ServerError {
         /// The mode asked for.
         mode: ServerMode,
     },
+    /// A multicast group asked for over TCP.
+    #[error("a multicast group is joined over UDP (--udp), not TCP")]
+    TcpMulticast,
+    /// The multicast group cannot be joined.
+    #[error(transparent)]
+    Join(#[from] crate::engine::net::datagram::JoinError),
     /// TLS asked for over UDP.
     #[error("TLS is for TCP: UDP is served in the clear (DTLS is not offered)")]
     UdpTls,

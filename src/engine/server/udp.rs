@@ -27,7 +27,9 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::{ServerCounters, ServerError, ServerHandle, ServerMode};
-use crate::engine::net::datagram::{self, DatagramBuffer, DatagramFraming, Message, Received};
+use crate::engine::net::datagram::{
+    self, DatagramBuffer, DatagramFraming, Message, MulticastJoin, Received,
+};
 use crate::engine::net::limits::Limits;
 use crate::engine::net::target::Target;
 use crate::engine::protocol::profile::{Profile, Role};
@@ -47,7 +49,7 @@ const MAX_ERROR_BACKOFF: Duration = Duration::from_secs(1);
 /// rules) with `profile`'s frames (the JSON header's when `None`).
 pub(crate) async fn start(
     addr: SocketAddr,
-    (mode, profile): (ServerMode, Option<Arc<Profile>>),
+    (mode, profile, join): (ServerMode, Option<Arc<Profile>>, Option<MulticastJoin>),
     upstream: Option<Target>,
     limits: Limits,
     shared: Arc<Shared>,
@@ -74,6 +76,10 @@ pub(crate) async fn start(
         (None, _) => None,
     };
     let socket = datagram::bind(addr).map_err(|source| ServerError::Bind { addr, source })?;
+    if let Some(join) = &join {
+        join.join(&socket)?;
+        tracing::info!(group = %join.group, "joined the multicast group");
+    }
     let local_addr = socket
         .local_addr()
         .map_err(|source| ServerError::Bind { addr, source })?;

@@ -115,6 +115,7 @@ pub fn start_server_over(
     addr: &str,
 ) -> SocketAddr {
     engine.command(Command::StartServer {
+        join: None,
         transport,
         addr: addr.parse().unwrap(),
         mode,
@@ -149,6 +150,7 @@ pub fn connect_over(
     transport: Transport,
 ) -> ConnectReport {
     engine.command(Command::Connect {
+        broadcast: false,
         transport,
         target: target.into(),
         count,
