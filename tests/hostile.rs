@@ -1349,3 +1349,75 @@ fn a_profiles_u64_length_claiming_2_to_the_63_is_refused_at_once_and_memory_stay
     still_serves();
     assert_no_engine_panic();
 }
+
+/// A flood of new UDP peers (twenty thousand source addresses, each one
+/// datagram) is bounded by the session cap: at most `cap` sessions open,
+/// the rest evicted and counted, and memory grows only by what the cap
+/// allows (and the journal's own records), while the server still echoes.
+#[test]
+#[cfg(target_os = "linux")]
+fn a_flood_of_udp_peers_is_bounded_by_the_session_cap() {
+    let _run = exclusive_run();
+    const PEERS: usize = 20_000;
+    const CAP: usize = 500;
+    let limits = Limits {
+        max_connections: CAP,
+        ..Limits::default()
+    };
+    let engine = Engine::with_config(limits, JournalLimits::default()).unwrap();
+    let addr = common::start_server_over(
+        &engine,
+        ServerMode::RawEcho,
+        None,
+        framescope::engine::Transport::Udp,
+        "127.0.0.1:0",
+    );
+    let before = resident_bytes();
+    // Every address of 127.0.0.0/8 is this host's: each peer a source
+    // address of its own.
+    for i in 0..PEERS {
+        let source = std::net::Ipv4Addr::new(
+            127,
+            1 + (i / 60_000) as u8,
+            ((i / 250) % 240) as u8,
+            (i % 250 + 1) as u8,
+        );
+        let socket = std::net::UdpSocket::bind((source, 0)).unwrap();
+        socket.send_to(b"knock", addr).unwrap();
+        // In steps the server's socket buffer holds: what this measures is
+        // the sessions, not the kernel dropping a burst.
+        if (i + 1) % 1000 == 0 {
+            assert!(
+                eventually(|| engine.fresh_view().server.accepted == (i + 1) as u64),
+                "{} peers heard: {:?}",
+                i + 1,
+                engine.fresh_view().server
+            );
+        }
+    }
+    assert!(
+        eventually(|| engine.fresh_view().server.accepted == PEERS as u64),
+        "every peer heard: {:?}",
+        engine.fresh_view().server
+    );
+    let server = engine.fresh_view().server.clone();
+    assert_eq!(
+        server.open_connections, CAP,
+        "never more sessions than the cap"
+    );
+    assert_eq!(
+        server.evicted,
+        (PEERS - CAP) as u64,
+        "the rest evicted, counted"
+    );
+    let grew = resident_bytes().saturating_sub(before);
+    assert!(grew < 64 << 20, "resident memory grew by {grew} bytes");
+    // And it still echoes.
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket.set_read_timeout(Some(WAIT)).unwrap();
+    socket.send_to(b"still there?", addr).unwrap();
+    let mut buf = [0u8; 64];
+    let len = socket.recv(&mut buf).unwrap();
+    assert_eq!(&buf[..len], b"still there?");
+    assert_no_engine_panic();
+}
