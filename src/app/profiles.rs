@@ -390,6 +390,9 @@ fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
+/// How tall the profile list may open: room for about eighteen profiles.
+const PICKER_HEIGHT: f32 = 400.0;
+
 /// A list to pick a profile from: the built-ins, then the profile files
 /// opened (one that cannot be used is shown greyed, hover for why).
 /// `chosen` is the key of the choice, remembered by the caller.
@@ -401,6 +404,8 @@ pub fn picker(
 ) -> egui::Response {
     egui::ComboBox::from_id_salt(id_salt)
         .selected_text(library.label(chosen.as_str()))
+        // Every built-in and a few files in view at once; more scroll.
+        .height(PICKER_HEIGHT)
         .show_ui(ui, |ui| {
             for choice in library.choices() {
                 if choice.usable {
