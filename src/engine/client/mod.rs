@@ -90,6 +90,14 @@ struct ClientConn {
 }
 
 impl ClientConn {
+    /// What a message it sends is recorded as: a frame, or a raw chunk.
+    fn sent_kind(&self) -> RecordKind {
+        match self.mode {
+            ClientMode::Framed => RecordKind::Frame,
+            ClientMode::Raw => RecordKind::Chunk,
+        }
+    }
+
     fn state(&self) -> ConnState {
         self.inner.lock().state.clone()
     }
@@ -546,6 +554,30 @@ pub(crate) fn close_reason(error: &TargetError) -> CloseReason {
 
 type Stamps = Arc<Mutex<VecDeque<Instant>>>;
 
+/// Waits for the next messages queued on `conn` (as many as wait, up to a
+/// batch) and stamps them for the round trips; false once the connection
+/// is closed or its queue is.
+async fn next_batch(
+    conn: &ClientConn,
+    rx: &mut mpsc::Receiver<Bytes>,
+    batch: &mut Vec<Bytes>,
+    stamps: &Stamps,
+) -> bool {
+    batch.clear();
+    let received = tokio::select! {
+        _ = conn.cancel.cancelled() => return false,
+        received = rx.recv_many(batch, WRITE_BATCH) => received,
+    };
+    if received == 0 {
+        return false;
+    }
+    if conn.mode == ClientMode::Framed {
+        let now = Instant::now();
+        stamps.lock().extend(std::iter::repeat_n(now, batch.len()));
+    }
+    true
+}
+
 async fn write_loop(
     conn: Arc<ClientConn>,
     mut socket: WriteHalf,
@@ -553,25 +585,10 @@ async fn write_loop(
     recorder: Recorder,
     stamps: Stamps,
 ) {
-    let kind = match conn.mode {
-        ClientMode::Framed => RecordKind::Frame,
-        ClientMode::Raw => RecordKind::Chunk,
-    };
+    let kind = conn.sent_kind();
     let mut batch = Vec::with_capacity(WRITE_BATCH);
     let mut scratch = Vec::new();
-    loop {
-        batch.clear();
-        let received = tokio::select! {
-            _ = conn.cancel.cancelled() => return,
-            received = rx.recv_many(&mut batch, WRITE_BATCH) => received,
-        };
-        if received == 0 {
-            return;
-        }
-        if conn.mode == ClientMode::Framed {
-            let now = Instant::now();
-            stamps.lock().extend(std::iter::repeat_n(now, batch.len()));
-        }
+    while next_batch(&conn, &mut rx, &mut batch, &stamps).await {
         // Recorded as the write starts, so the journal never shows an echo
         // before the frame it answers; a failed write closes the connection
         // with the reason.

@@ -13,10 +13,10 @@ use bytes::Bytes;
 use parking_lot::Mutex;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
-use tokio::time::Instant;
 
 use super::{
-    ClientConn, ClientMode, Resolved, SEND_QUEUE, Stamps, WRITE_BATCH, record_round_trips,
+    ClientConn, ClientMode, Resolved, SEND_QUEUE, Stamps, WRITE_BATCH, next_batch,
+    record_round_trips,
 };
 use crate::engine::net::datagram::{self, DatagramBuffer, DatagramFraming, Message};
 use crate::engine::net::limits::Limits;
@@ -95,14 +95,6 @@ async fn socket_for(target: SocketAddr, many: bool) -> std::io::Result<UdpSocket
     Ok(socket)
 }
 
-/// What a message sent is recorded as.
-fn sent_kind(conn: &ClientConn) -> RecordKind {
-    match conn.mode {
-        ClientMode::Framed => RecordKind::Frame,
-        ClientMode::Raw => RecordKind::Chunk,
-    }
-}
-
 /// Sends each queued message as one datagram.
 async fn write_loop(
     conn: Arc<ClientConn>,
@@ -111,21 +103,9 @@ async fn write_loop(
     recorder: Recorder,
     stamps: Stamps,
 ) {
-    let kind = sent_kind(&conn);
+    let kind = conn.sent_kind();
     let mut batch = Vec::with_capacity(WRITE_BATCH);
-    loop {
-        batch.clear();
-        let received = tokio::select! {
-            _ = conn.cancel.cancelled() => return,
-            received = rx.recv_many(&mut batch, WRITE_BATCH) => received,
-        };
-        if received == 0 {
-            return;
-        }
-        if conn.mode == ClientMode::Framed {
-            let now = Instant::now();
-            stamps.lock().extend(std::iter::repeat_n(now, batch.len()));
-        }
+    while next_batch(&conn, &mut rx, &mut batch, &stamps).await {
         recorder.sent_all(kind, &batch);
         for message in &batch {
             let sent = match to {

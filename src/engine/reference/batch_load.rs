@@ -128,17 +128,33 @@ impl BatchLoadReport {
 /// pinned, or if no connection could be opened.
 pub fn run(spec: BatchLoadSpec) -> io::Result<BatchLoadReport> {
     check_spec(&spec)?;
+    run_pinned("batch-load", spec.core, move || drive(spec))
+}
+
+/// Runs what `drive` makes on a new thread named `name`, pinned to `core`
+/// (unless `None`), with a tokio current-thread runtime and a local task
+/// set, and returns its result once it has stopped. Fails if the core
+/// cannot be pinned.
+pub(crate) fn run_pinned<T, F>(
+    name: &str,
+    core: Option<usize>,
+    drive: impl FnOnce() -> F + Send + 'static,
+) -> io::Result<T>
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = io::Result<T>> + 'static,
+{
     let thread = std::thread::Builder::new()
-        .name("batch-load".into())
+        .name(name.into())
         .spawn(move || {
-            if let Some(core) = spec.core {
+            if let Some(core) = core {
                 pin_to(core)?;
             }
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
             let local = tokio::task::LocalSet::new();
-            local.block_on(&runtime, drive(spec))
+            local.block_on(&runtime, drive())
         })?;
     thread
         .join()

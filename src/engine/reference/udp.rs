@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
 use tokio::sync::oneshot;
 
-use super::batch_load::{BatchLoadReport, thread_cpu_time};
+use super::batch_load::{BatchLoadReport, run_pinned, thread_cpu_time};
 use crate::engine::net::batch_udp::{BatchSocket, ReceiveBatch};
 
 /// How long a socket hears nothing before it sends its whole depth again.
@@ -155,23 +155,7 @@ pub fn run_udp_load(spec: UdpLoadSpec) -> io::Result<BatchLoadReport> {
             "a loopback address, and at least one socket, one datagram in flight and one byte",
         ));
     }
-    let thread = std::thread::Builder::new()
-        .name("udp-batch-load".into())
-        .spawn(move || {
-            if let Some(core) = spec.core
-                && !core_affinity::set_for_current(core_affinity::CoreId { id: core })
-            {
-                return Err(io::Error::other(format!("cannot pin to core {core}")));
-            }
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            let local = tokio::task::LocalSet::new();
-            local.block_on(&runtime, drive(spec))
-        })?;
-    thread
-        .join()
-        .map_err(|_| io::Error::other("the load thread panicked"))?
+    run_pinned("udp-batch-load", spec.core, move || drive(spec))
 }
 
 async fn drive(spec: UdpLoadSpec) -> io::Result<BatchLoadReport> {

@@ -268,20 +268,7 @@ pub(crate) async fn start(
         }
         Some(_) => return Err(ServerError::ProfileMode { mode }),
     };
-    if mode == ServerMode::Rules && shared.rules.load().is_none() {
-        return Err(ServerError::NoRules);
-    }
-    let relay = match (mode.relayed_kind(), &upstream) {
-        (Some(kind), Some(upstream)) => Some(RelayContext {
-            upstream: upstream.clone(),
-            kind,
-            limits,
-            profile: profile.clone(),
-            shared: shared.clone(),
-        }),
-        (Some(_), None) => return Err(ServerError::NoRelayTarget),
-        (None, _) => None,
-    };
+    let relay = relay_context(mode, upstream.clone(), (limits, profile.clone()), &shared)?;
     let tls = tls.map(|settings| settings.build(addr)).transpose()?;
     let fingerprint = tls.as_ref().map(ServerTlsContext::fingerprint);
     let listener = listen(addr).map_err(|source| ServerError::Bind { addr, source })?;
@@ -313,6 +300,31 @@ pub(crate) async fn start(
         tracker,
         counters,
     })
+}
+
+/// What a relay mode forwards to and how (`None` for the other modes),
+/// after checking that the mode has what it needs: rules in force for
+/// rules mode, a target for a relay. TCP and UDP alike.
+fn relay_context(
+    mode: ServerMode,
+    upstream: Option<Target>,
+    (limits, profile): (Limits, Option<Arc<Profile>>),
+    shared: &Arc<Shared>,
+) -> Result<Option<RelayContext>, ServerError> {
+    if mode == ServerMode::Rules && shared.rules.load().is_none() {
+        return Err(ServerError::NoRules);
+    }
+    match (mode.relayed_kind(), upstream) {
+        (Some(kind), Some(upstream)) => Ok(Some(RelayContext {
+            upstream,
+            kind,
+            limits,
+            profile,
+            shared: shared.clone(),
+        })),
+        (Some(_), None) => Err(ServerError::NoRelayTarget),
+        (None, _) => Ok(None),
+    }
 }
 
 fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {

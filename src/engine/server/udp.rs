@@ -61,20 +61,7 @@ pub(crate) async fn start(
         (mode, _) => mode,
     };
     let profile = profile.filter(|p| !p.is_raw() && !p.is_json_header());
-    if mode == ServerMode::Rules && shared.rules.load().is_none() {
-        return Err(ServerError::NoRules);
-    }
-    let relay = match (mode.relayed_kind(), upstream) {
-        (Some(kind), Some(upstream)) => Some(RelayContext {
-            upstream,
-            kind,
-            limits,
-            profile: profile.clone(),
-            shared: shared.clone(),
-        }),
-        (Some(_), None) => return Err(ServerError::NoRelayTarget),
-        (None, _) => None,
-    };
+    let relay = super::relay_context(mode, upstream, (limits, profile.clone()), &shared)?;
     let socket = datagram::bind(addr).map_err(|source| ServerError::Bind { addr, source })?;
     if let Some(join) = &join {
         join.join(&socket)?;
