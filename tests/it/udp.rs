@@ -954,3 +954,64 @@ fn a_broadcast_on_loopback_is_answered_and_the_answer_names_who_answered() {
     );
     assert_eq!(answers[0]["content"], "anyone there?");
 }
+
+#[test]
+fn raw_echo_rules_and_relay_serve_udp_on_both_families() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        "[[rule]]\nwhen.json.\"/action\" = \"search\"\nthen.reply.text = \"found\"\n",
+    )
+    .unwrap();
+    let set = Arc::new(framescope::engine::rules::load(&rules).unwrap());
+    for (listen, family) in [("127.0.0.1:0", "IPv4"), ("[::1]:0", "IPv6")] {
+        // Raw echo: the datagram back as it came.
+        let (engine, addr) = udp_server(Limits::default(), ServerMode::RawEcho, None, listen);
+        let socket = peer_socket(addr);
+        socket.send_to(b"\x00\x01 raw bytes", addr).unwrap();
+        let mut buf = [0u8; 2048];
+        let got = socket.recv(&mut buf).unwrap();
+        assert_eq!(&buf[..got], b"\x00\x01 raw bytes", "{family} raw echo");
+        drop(engine);
+
+        // Rules: the rule's reply.
+        let engine = Engine::new().unwrap();
+        engine.command(Command::SetRules(Some(set.clone())));
+        let addr = start_server_over(&engine, ServerMode::Rules, None, Transport::Udp, listen);
+        let socket = peer_socket(addr);
+        socket.send_to(&frame("x"), addr).unwrap();
+        let got = socket.recv(&mut buf).unwrap();
+        assert!(
+            String::from_utf8_lossy(&buf[..got]).ends_with("found"),
+            "{family} rules"
+        );
+        drop(engine);
+
+        // Relay: to a frame echo of the same family, and back.
+        let (target, target_addr) =
+            udp_server(Limits::default(), ServerMode::FrameEcho, None, listen);
+        let relay = Engine::new().unwrap();
+        relay.command(Command::StartServer {
+            addr: listen.parse().unwrap(),
+            mode: ServerMode::Relay,
+            tls: None,
+            upstream: Some(target_addr.into()),
+            profile: None,
+            transport: Transport::Udp,
+            join: None,
+        });
+        let addr = crate::common::wait_event(&relay, |event| match event {
+            framescope::engine::Event::ServerStarted { addr, .. } => Some(addr),
+            framescope::engine::Event::ServerFailed(error) => panic!("{error}"),
+            _ => None,
+        });
+        let socket = peer_socket(addr);
+        socket.send_to(&frame("relayed"), addr).unwrap();
+        let got = socket.recv(&mut buf).unwrap();
+        assert_eq!(&buf[..got], &frame("relayed")[..], "{family} relay");
+        assert!(records(&relay).iter().all(|r| r.transport == Transport::Udp
+            && r.peer.is_some_and(|p| p.is_ipv6() == addr.is_ipv6())));
+        drop((relay, target));
+    }
+}
