@@ -225,6 +225,8 @@ pub struct ClientSettings {
     pub mode: ClientMode,
     /// TCP connections or UDP sockets.
     pub transport: Transport,
+    /// Over UDP: the target is a broadcast address, and any host may answer.
+    pub broadcast: bool,
     /// The profile its frames keep: a built-in's name (`json-header`: the
     /// tutorial's) or the path of a profile file (see [`ProfileLibrary`]).
     pub profile: String,
@@ -260,6 +262,7 @@ impl Default for ClientSettings {
             count: 1,
             mode: ClientMode::default(),
             transport: Transport::Tcp,
+            broadcast: false,
             profile: JSON_HEADER.to_owned(),
             tls: ClientTlsForm::default(),
         }

@@ -112,3 +112,64 @@ fn a_udp_load_run_from_the_load_tab_counts_its_datagrams() {
     let view = h.state().engine().fresh_view();
     assert!(view.server.accepted >= 1, "the run's sockets were sessions");
 }
+
+#[test]
+fn a_broadcast_from_the_client_form_is_answered_and_the_answer_names_who_answered() {
+    use std::io::{BufRead, BufReader};
+    // A raw echo on every address of a free port, as a host on a network
+    // would be: it hears the loopback network's broadcast.
+    let mut echo = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.bind(('0.0.0.0', 0))\nprint(s.getsockname()[1], flush=True)\nwhile True:\n    data, peer = s.recvfrom(65535)\n    s.sendto(data, peer)\n",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    let mut line = String::new();
+    BufReader::new(echo.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port: u16 = line.trim().parse().unwrap();
+
+    let mut h = app();
+    choose_udp(&mut h, 1);
+    h.get_by_label("Broadcast").click();
+    h.step();
+    assert!(h.state().settings().client.broadcast);
+    h.get_by_label("Use the server's address").click();
+    h.step();
+    let to = format!("127.255.255.255:{port}");
+    h.get_by_role_and_label(Role::TextInput, "Target")
+        .set_text_value_accesskit(&to);
+    h.step();
+    h.get_by_role_and_label(Role::Button, "Connect").click();
+    wait_to_see(&mut h, "1 open");
+    h.get_by_role_and_label(Role::Button, "Search request")
+        .click();
+    h.step();
+    click_send(&mut h);
+    wait_to_see(&mut h, "Client: 1 sent · 1 received");
+    let _ = echo.kill();
+    let _ = echo.wait();
+    let journal = h.state().engine().snapshot();
+    let rows: Vec<_> = journal.views().collect();
+    let sent = rows
+        .iter()
+        .find(|v| v.direction == framescope::engine::Direction::Sent)
+        .unwrap();
+    let answer = rows
+        .iter()
+        .find(|v| v.direction == framescope::engine::Direction::Received)
+        .unwrap();
+    assert_eq!(sent.peer, Some(to.parse().unwrap()));
+    assert_eq!(
+        answer.peer,
+        Some(format!("127.0.0.1:{port}").parse().unwrap())
+    );
+    assert_ne!(
+        answer.conn, sent.conn,
+        "the answering address is a peer of its own"
+    );
+    assert_eq!(answer.bytes, search_request("morpheus").build().unwrap());
+}

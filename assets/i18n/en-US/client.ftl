@@ -61,3 +61,5 @@ client-follow-target-following = Following the client panel's target; untick bel
 client-same-target = Same as the client's target
 client-same-target-hover = Use where the client panel connects (the embedded server by default)
 client-udp-hover = A UDP socket with a local port of its own, connected to the target: each message one datagram, and only the target's datagrams come back to it
+client-broadcast = Broadcast
+client-broadcast-hover = The target is a broadcast address (255.255.255.255, or a network's): the sockets may broadcast, and any host may answer; each answering address shows as a peer of its own in the records

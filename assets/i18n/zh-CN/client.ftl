@@ -58,3 +58,5 @@ client-follow-target-following = 正在使用客户端面板的目标地址；�
 client-same-target = 与客户端目标地址相同
 client-same-target-hover = 使用客户端面板连接的地址（默认是内置服务器）
 client-udp-hover = 一个有独立本地端口的 UDP 套接字，已连接到目标：每条消息一个数据报，只接收来自目标的数据报
+client-broadcast = 广播
+client-broadcast-hover = 目标是广播地址（255.255.255.255 或某个网段的广播地址）：套接字可以广播，任何主机都可以应答；每个应答地址在记录中显示为独立的对端

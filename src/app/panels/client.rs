@@ -170,6 +170,12 @@ impl ClientPanel {
                 ui.end_row();
 
                 transport_row(ui, &mut settings.client.transport, true, "");
+                if settings.client.transport.is_udp() {
+                    ui.label("");
+                    ui.checkbox(&mut settings.client.broadcast, tr("client-broadcast"))
+                        .on_hover_text(tr("client-broadcast-hover"));
+                    ui.end_row();
+                }
 
                 let label = ui.label(tr("client-connections"));
                 ui.add(
@@ -259,7 +265,7 @@ impl ClientPanel {
             {
                 self.error = None;
                 let outcome = outbox.post(Command::Connect {
-                    broadcast: false,
+                    broadcast: settings.client.transport.is_udp() && settings.client.broadcast,
                     target,
                     count: settings.client.count,
                     mode: settings.client.mode,
