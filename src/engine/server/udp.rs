@@ -176,23 +176,7 @@ impl UdpServer {
     ) {
         let now = Instant::now();
         let peer = received.peer;
-        // A session whose rules ended it (a close or reset rule) is over:
-        // this datagram opens a new one.
-        if sessions
-            .get(&peer)
-            .is_some_and(|s| s.rules.as_ref().is_some_and(mpsc::Sender::is_closed))
-            && let Some(ended) = sessions.remove(&peer)
-        {
-            self.forget(ended);
-        }
-        if !sessions.contains_key(&peer) {
-            if sessions.len() >= self.limits.max_connections {
-                self.evict_one(sessions);
-            }
-            let session = self.open(peer, now);
-            sessions.insert(peer, session);
-        }
-        let session = sessions.get_mut(&peer).expect("found or opened above");
+        let session = self.session_for(sessions, peer, now);
         session.last_heard = now;
         if received.truncated {
             session
@@ -256,6 +240,29 @@ impl UdpServer {
             }
             Message::Rejected(bytes, error) => session.recorder.error(error, &bytes),
         }
+    }
+
+    /// The session of `peer`: the open one (one lookup to find it, one to
+    /// borrow it), else a new one, made room for at the cap. A session its
+    /// rules ended (a close or reset rule) is over: this datagram opens a
+    /// new one.
+    fn session_for<'s>(
+        &self,
+        sessions: &'s mut HashMap<SocketAddr, Session>,
+        peer: SocketAddr,
+        now: Instant,
+    ) -> &'s mut Session {
+        let rules_ended = sessions.get(&peer).map(Session::rules_ended);
+        if rules_ended != Some(false) {
+            if let Some(ended) = sessions.remove(&peer) {
+                self.forget(ended);
+            }
+            if sessions.len() >= self.limits.max_connections {
+                self.evict_one(sessions);
+            }
+            sessions.insert(peer, self.open(peer, now));
+        }
+        sessions.get_mut(&peer).expect("found or opened above")
     }
 
     /// Sends one datagram to `peer`; a failure is noted on its session.
@@ -361,10 +368,7 @@ impl UdpServer {
         let idle = self.limits.udp_idle;
         let over: Vec<SocketAddr> = sessions
             .iter()
-            .filter(|(_, s)| {
-                now.saturating_duration_since(s.last_heard) >= idle
-                    || s.rules.as_ref().is_some_and(mpsc::Sender::is_closed)
-            })
+            .filter(|(_, s)| now.saturating_duration_since(s.last_heard) >= idle || s.rules_ended())
             .map(|(peer, _)| *peer)
             .collect();
         let reason = CloseReason::Idle {
@@ -374,7 +378,7 @@ impl UdpServer {
             let Some(session) = sessions.remove(&peer) else {
                 continue;
             };
-            if session.rules.as_ref().is_some_and(mpsc::Sender::is_closed) {
+            if session.rules_ended() {
                 self.forget(session);
             } else {
                 self.close(session, &reason);
@@ -395,6 +399,13 @@ impl UdpServer {
     /// Forgets a session its rules already closed (and announced).
     fn forget(&self, _session: Session) {
         self.counters.open.fetch_sub(1, Relaxed);
+    }
+}
+
+impl Session {
+    /// Whether a rule closed or reset it (its rules task has ended).
+    fn rules_ended(&self) -> bool {
+        self.rules.as_ref().is_some_and(mpsc::Sender::is_closed)
     }
 }
 
